@@ -1,0 +1,25 @@
+"""bpnet: step through every number of backpropagation.
+
+The maths (numpy only): ``Network``, activations, losses, optimizers, and
+``trace_step``, which records one update micro-step by micro-step. Plots and
+widgets live in ``bpnet.plots`` and ``bpnet.widgets`` and import matplotlib and
+ipywidgets only when used.
+"""
+
+from .activations import ACTIVATIONS, Activation, get_activation
+from .examples import XOR_X, XOR_Y, WorkedExample, xor_example
+from .losses import LOSSES, Loss, get_loss
+from .network import RULES, Forward, Network
+from .optimizers import SGD, Adam, Momentum, RMSprop, get_optimizer
+from .trace import PHASES, MicroStep, State, Trace, fmt, trace_step
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS", "Activation", "get_activation",
+    "LOSSES", "Loss", "get_loss",
+    "RULES", "Forward", "Network",
+    "SGD", "Momentum", "RMSprop", "Adam", "get_optimizer",
+    "PHASES", "MicroStep", "State", "Trace", "fmt", "trace_step",
+    "XOR_X", "XOR_Y", "WorkedExample", "xor_example",
+]

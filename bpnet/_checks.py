@@ -1,0 +1,69 @@
+"""Input checks: one clear error that names the problem, before any work is done."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def as_float_array(x, what: str) -> np.ndarray:
+    """``x`` as a float64 array, or a TypeError/ValueError naming ``what``."""
+    if isinstance(x, np.ndarray) and x.dtype == np.float64:
+        arr = x
+    else:
+        try:
+            arr = np.asarray(x)
+        except ValueError as exc:  # ragged nested lists
+            raise ValueError(f"{what} must be a rectangular array of numbers ({exc})") from None
+        if arr.dtype == bool or not (
+            np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+        ):
+            raise TypeError(
+                f"{what} must contain numbers, got an array of dtype {arr.dtype}"
+                + (f" (first item {arr.flat[0]!r})" if arr.size else "")
+            )
+        arr = arr.astype(np.float64)
+    if not np.isfinite(arr).all():
+        bad = "NaN" if np.isnan(arr).any() else "inf"
+        raise ValueError(f"{what} contains {bad}; every value must be a finite number")
+    return arr
+
+
+def check_lr(lr) -> float:
+    """A learning rate: a finite number > 0."""
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        raise TypeError(f"learning rate must be a number, got {type(lr).__name__}")
+    lr = float(lr)
+    if not np.isfinite(lr) or lr <= 0:
+        raise ValueError(f"learning rate must be a finite number > 0, got {lr}")
+    return lr
+
+
+def as_batch(X, y, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Inputs as (m, n_in) and targets as (m, n_out); one sample may be given flat."""
+    X = as_float_array(X, "inputs X")
+    if X.ndim == 1:
+        X = X.reshape(1, -1)
+    if X.ndim != 2 or X.shape[1] != n_in:
+        raise ValueError(
+            f"inputs X must have shape (m, {n_in}) or ({n_in},) for this network, got {X.shape}"
+        )
+    if X.shape[0] == 0:
+        raise ValueError("inputs X is an empty batch; give at least one sample")
+    if y is None:
+        return X, None
+    y = as_float_array(y, "targets y")
+    m = X.shape[0]
+    if y.ndim == 0 and m == 1 and n_out == 1:
+        y = y.reshape(1, 1)
+    elif y.ndim == 1 and n_out == 1 and y.shape[0] == m:
+        y = y.reshape(m, 1)
+    elif y.ndim == 1 and m == 1 and y.shape[0] == n_out:
+        y = y.reshape(1, n_out)
+    if y.shape != (m, n_out):
+        raise ValueError(
+            f"targets y must have shape ({m}, {n_out}) to match {m} sample(s) and {n_out} output(s), "
+            f"got {y.shape}"
+        )
+    return X, y

@@ -1,0 +1,125 @@
+"""Losses: the value for each sample and the gradient dL/da at the output.
+
+Shapes: predictions ``a`` and targets ``y`` are (m, k) arrays, m samples of k
+outputs. ``loss.per_sample(a, y)`` has shape (m,); the cost of a batch is the
+mean of the per-sample losses, ``loss.cost(a, y)``. ``loss.grad(a, y)`` is
+dL/da for one sample's loss (the network divides by m when it averages).
+
+The output layer's delta is dL/dz = dL/da * f'(z). Two pairs have a famous
+short form, delta = a - y: sigmoid + binary cross-entropy and softmax +
+categorical cross-entropy. ``output_delta`` uses it for those pairs, which is
+also the numerically stable way (no division by a(1-a) near 0 or 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Activation, Identity, Sigmoid, Softmax
+
+__all__ = [
+    "Loss",
+    "HalfSquaredError",
+    "BinaryCrossEntropy",
+    "CategoricalCrossEntropy",
+    "LOSSES",
+    "get_loss",
+    "output_delta",
+]
+
+# Predictions are clipped this far from 0 and 1 before a log: log(0) never happens.
+EPS = 1e-12
+
+
+class Loss:
+    name = "loss"
+    formula = "L"
+
+    def per_sample(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def grad(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def cost(self, a: np.ndarray, y: np.ndarray) -> float:
+        """J = mean over the batch of the per-sample losses."""
+        return float(np.mean(self.per_sample(a, y)))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class HalfSquaredError(Loss):
+    """L = 1/2 * sum_k (a_k - y_k)^2, dL/da = a - y."""
+
+    name = "half_squared_error"
+    formula = "1/2*(a - y)^2"
+
+    def per_sample(self, a, y):
+        return 0.5 * np.sum((a - y) ** 2, axis=-1)
+
+    def grad(self, a, y):
+        return a - y
+
+
+class BinaryCrossEntropy(Loss):
+    """L = -sum_k [y log a + (1 - y) log(1 - a)], dL/da = (a - y) / (a (1 - a))."""
+
+    name = "binary_cross_entropy"
+    formula = "-(y*log(a) + (1 - y)*log(1 - a))"
+
+    def per_sample(self, a, y):
+        a = np.clip(a, EPS, 1.0 - EPS)
+        return -np.sum(y * np.log(a) + (1.0 - y) * np.log1p(-a), axis=-1)
+
+    def grad(self, a, y):
+        a = np.clip(a, EPS, 1.0 - EPS)
+        return (a - y) / (a * (1.0 - a))
+
+
+class CategoricalCrossEntropy(Loss):
+    """L = -sum_k y_k log a_k (one-hot y), dL/da = -y / a."""
+
+    name = "categorical_cross_entropy"
+    formula = "-sum(y*log(a))"
+
+    def per_sample(self, a, y):
+        return -np.sum(y * np.log(np.clip(a, EPS, 1.0)), axis=-1)
+
+    def grad(self, a, y):
+        return -y / np.clip(a, EPS, 1.0)
+
+
+LOSSES = {
+    "half_squared_error": HalfSquaredError,
+    "mse": HalfSquaredError,
+    "squared_error": HalfSquaredError,
+    "binary_cross_entropy": BinaryCrossEntropy,
+    "bce": BinaryCrossEntropy,
+    "categorical_cross_entropy": CategoricalCrossEntropy,
+    "cce": CategoricalCrossEntropy,
+    "cross_entropy": CategoricalCrossEntropy,
+}
+
+
+def get_loss(spec: str | Loss) -> Loss:
+    """Return the loss named by ``spec`` (or ``spec`` itself if it is one)."""
+    if isinstance(spec, Loss):
+        return spec
+    if not isinstance(spec, str):
+        raise TypeError(f"loss must be a name such as 'bce' or a Loss, got {type(spec).__name__}")
+    key = spec.lower().replace("-", "_")
+    if key not in LOSSES:
+        raise ValueError(f"unknown loss {spec!r}; expected one of {sorted(LOSSES)}")
+    return LOSSES[key]()
+
+
+def output_delta(loss: Loss, act: Activation, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """delta = dL/dz at the output layer, shape (m, k), for one sample's loss."""
+    if isinstance(act, Sigmoid) and isinstance(loss, BinaryCrossEntropy):
+        return a - y
+    if isinstance(act, Softmax) and isinstance(loss, CategoricalCrossEntropy):
+        return a - y
+    if isinstance(act, Identity) and isinstance(loss, HalfSquaredError):
+        return a - y
+    return act.backward(z, a, loss.grad(a, y))

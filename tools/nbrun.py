@@ -1,0 +1,63 @@
+"""Execute notebooks in place and strip metadata noise, so the stored outputs are what nbval compares.
+
+    python tools/nbrun.py notebooks/*.ipynb
+
+Each notebook runs top to bottom in a fresh kernel with notebooks/ as the working
+directory. Afterwards: execution counts are renumbered 1..n, per-cell execution
+timestamps, widget state and kernel-specific metadata are removed, so re-running an
+unchanged notebook leaves the file byte-for-byte identical.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+KEEP_NB_METADATA = {"kernelspec", "language_info"}
+
+
+def clean(nb) -> None:
+    nb.metadata = {k: v for k, v in nb.metadata.items() if k in KEEP_NB_METADATA}
+    nb.metadata.get("language_info", {}).pop("version", None)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    count = 0
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("collapsed", None)
+        cell.metadata.pop("scrolled", None)
+        if cell.cell_type == "code":
+            count += 1
+            cell.execution_count = count
+            for out in cell.get("outputs", []):
+                if "execution_count" in out:
+                    out["execution_count"] = count
+                out.get("metadata", {}).pop("execution", None)
+
+
+def run(path: Path, timeout: int = 120) -> float:
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
+                   store_widget_state=False).execute()
+    took = time.perf_counter() - start
+    clean(nb)
+    nbformat.write(nb, path)
+    return took
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__)
+        return 2
+    for name in argv:
+        took = run(Path(name))
+        print(f"{name}: {took:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
