@@ -6,6 +6,8 @@ keeps whatever running averages it needs (one array per layer, shaped like W[l])
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ._checks import check_lr
@@ -13,11 +15,32 @@ from ._checks import check_lr
 __all__ = ["SGD", "Momentum", "RMSprop", "Adam", "get_optimizer", "step_decay", "exponential_decay"]
 
 
+def _number(x, name: str) -> float:
+    """``x`` as a float, or a TypeError naming the hyperparameter (not float()'s own message)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__} {x!r}")
+    return float(x)
+
+
 def _check_beta(beta: float, name: str) -> float:
-    beta = float(beta)
-    if not 0.0 <= beta < 1.0:
+    beta = _number(beta, name)
+    if not 0.0 <= beta < 1.0:  # also rejects NaN
         raise ValueError(f"{name} must be in [0, 1), got {beta}")
     return beta
+
+
+def _check_eps(eps: float) -> float:
+    # eps keeps g / sqrt(s) finite where s is 0; 0 would give 0/0 = NaN there.
+    eps = _number(eps, "eps")
+    if not (np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a finite number > 0, got {eps}")
+    return eps
+
+
+def _check_epoch(epoch) -> int:
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
+        raise ValueError(f"epoch must be a whole number >= 0, got {epoch!r}")
+    return int(epoch)
 
 
 class SGD:
@@ -57,7 +80,7 @@ class RMSprop(SGD):
     def __init__(self, lr: float = 0.01, beta: float = 0.9, eps: float = 1e-8):
         super().__init__(lr)
         self.beta = _check_beta(beta, "beta")
-        self.eps = float(eps)
+        self.eps = _check_eps(eps)
         self.s = None
 
     def update(self, W, grads) -> None:
@@ -80,7 +103,7 @@ class Adam(SGD):
         super().__init__(lr)
         self.beta1 = _check_beta(beta1, "beta1")
         self.beta2 = _check_beta(beta2, "beta2")
-        self.eps = float(eps)
+        self.eps = _check_eps(eps)
         self.t = 0
         self.v = self.s = None
 
@@ -112,9 +135,19 @@ def get_optimizer(name: str, **kwargs):
 
 def step_decay(lr0: float, epoch: int, drop: float = 0.5, every: int = 10) -> float:
     """lr = lr0 * drop^floor(epoch / every)."""
+    lr0, epoch = check_lr(lr0), _check_epoch(epoch)
+    drop = _number(drop, "drop")
+    if not 0.0 < drop <= 1.0:
+        raise ValueError(f"drop must be in (0, 1], got {drop}")
+    if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
+        raise ValueError(f"every must be a whole number of epochs >= 1, got {every!r}")
     return lr0 * drop ** (epoch // every)
 
 
 def exponential_decay(lr0: float, epoch: int, k: float = 0.1) -> float:
     """lr = lr0 * e^(-k * epoch)."""
+    lr0, epoch = check_lr(lr0), _check_epoch(epoch)
+    k = _number(k, "k")
+    if not (np.isfinite(k) and k >= 0):
+        raise ValueError(f"decay rate k must be a finite number >= 0, got {k}")
     return float(lr0 * np.exp(-k * epoch))
