@@ -179,3 +179,11 @@ def test_cli_sample_and_errors():
     assert r.returncode == 2 and "--sample must be 1..4" in r.stderr
     r = run_cli("trace", "--rule", "upside-down")
     assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+def test_import_bpnet_needs_only_numpy():
+    code = ("import sys, bpnet; heavy = [m for m in sys.modules if m.split('.')[0] in "
+            "('matplotlib', 'ipywidgets', 'IPython')]; print(heavy)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
