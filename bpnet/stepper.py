@@ -1,0 +1,542 @@
+"""Steppers: pure state objects that the widgets (and tests) drive.
+
+``Stepper(trace)`` moves through the micro-steps of one recorded update
+(``bpnet.trace_step``): forward/back one step, jump to any index, to the start or the
+end, or to the next phase (forward -> loss -> deltas -> updates). Nothing is
+recomputed: the state shown at index i is the snapshot the trace recorded after
+step i, so back and forward are exact inverses.
+
+``RuleStepper(net, X, y, lr)`` is a ``Stepper`` that can switch between the article's
+rule and gradient descent on the same network, keeping its place; each rule's trace is
+built the first time it is needed.
+
+``TrainingStepper(net, X, y, ...)`` is the coarse version for training: one update or
+one epoch per step, with the cost after every step and a bounded number of weight
+snapshots; any earlier step is reached by replaying from the nearest snapshot, which
+gives the same numbers because every shuffle is seeded by its epoch.
+
+``activation_reading(name, z)`` gives f(z), f'(z) and a note on saturation for the
+activation explorer.
+
+Numpy only: no matplotlib, no ipywidgets.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import get_activation
+from .losses import get_loss
+from .network import RULES, Network
+from .trace import PHASES, MicroStep, State, Trace, fmt, trace_step
+
+__all__ = [
+    "Stepper", "RuleStepper", "TrainingStepper",
+    "WeightRow", "Change", "RuleDifference",
+    "ActivationReading", "activation_reading", "saturation_ranges",
+    "EXPLORER_ACTIVATIONS",
+]
+
+
+def _name_of_where(trace: Trace, where: tuple) -> str:
+    """The name of the number at ``where`` = (field, layer, index) in a State."""
+    field_, layer, idx = where
+    net = trace.before
+    if field_ in ("weights", "grad"):
+        return net.weight_name(layer, *idx)
+    if field_ == "a":
+        return net.dest_name(layer - 1, idx[1])  # a[l+1] = f(z[l])
+    if field_ in ("z", "delta"):
+        return net.dest_name(layer, idx[1])
+    return "loss" if field_ == "loss" else "J"
+
+
+def _read(state: State, where: tuple) -> float:
+    field_, layer, idx = where
+    if field_ == "cost":
+        return float(state.cost)
+    if field_ == "loss":
+        return float(state.loss[idx])
+    return float(getattr(state, field_)[layer][idx])
+
+
+@dataclass(frozen=True)
+class WeightRow:
+    """One row of the weight table: ``gradient``/``after`` are None until computed."""
+
+    name: str
+    before: float
+    gradient: float | None
+    after: float | None
+
+    @property
+    def change(self) -> float | None:
+        """after - before once updated, else None."""
+        return None if self.after is None else self.after - self.before
+
+    @property
+    def direction(self) -> str:
+        """'up', 'down', 'same', or '' while not yet updated."""
+        if self.after is None:
+            return ""
+        if self.after > self.before:
+            return "up"
+        if self.after < self.before:
+            return "down"
+        return "same"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one micro-step changed: ``field`` (a/z/delta/grad/weights/loss/cost) of ``name``.
+
+    ``old`` is NaN when the number had not been computed before this step.
+    """
+
+    field: str
+    name: str
+    sample: int | None
+    old: float
+    new: float
+
+
+@dataclass(frozen=True)
+class RuleDifference:
+    """The same micro-step under both rules (None where a rule has no such step)."""
+
+    kind: str
+    name: str
+    sample: int | None
+    article: float | None
+    gradient: float | None
+
+
+class Stepper:
+    """Position in a recorded ``Trace``: index 0 .. n-1, each showing the state after that step.
+
+    Moves never raise at the boundaries: ``back()`` at the start and ``forward()`` at the
+    end leave the index where it is and return False.
+    """
+
+    def __init__(self, trace: Trace, index: int = 0):
+        if not isinstance(trace, Trace):
+            raise TypeError(f"Stepper needs a Trace from bpnet.trace_step, got {type(trace).__name__}")
+        if not len(trace):
+            raise ValueError("the trace has no steps")
+        self._set_trace(trace)
+        self.index = 0
+        self.goto(index)
+
+    def _set_trace(self, trace: Trace) -> None:
+        self.trace = trace
+        self._grad_at: dict[str, int] = {}
+        self._update_at: dict[str, int] = {}
+        for s in trace.steps:
+            if s.kind == "gradient":
+                self._grad_at.setdefault(s.name, s.index)
+            elif s.kind == "update":
+                self._update_at.setdefault(s.name, s.index)
+        starts = trace.phase_starts()
+        self._phase_starts = sorted(starts.values())
+
+    # ----- moves --------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        """Number of micro-steps in the trace."""
+        return len(self.trace)
+
+    def goto(self, i: int) -> bool:
+        """Jump to step ``i`` (0-based; negative counts from the end). Returns True if it moved."""
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"step index must be a whole number, got {i!r}")
+        i = int(i)
+        if i < 0:
+            i += self.n
+        if not 0 <= i < self.n:
+            raise IndexError(f"step index {i} is outside 0..{self.n - 1}")
+        moved = i != self.index
+        self.index = i
+        return moved
+
+    def forward(self) -> bool:
+        """One micro-step on; harmless at the end."""
+        return self.goto(self.index + 1) if self.index + 1 < self.n else False
+
+    def back(self) -> bool:
+        """One micro-step back; harmless at the start."""
+        return self.goto(self.index - 1) if self.index > 0 else False
+
+    def start(self) -> bool:
+        return self.goto(0)
+
+    def end(self) -> bool:
+        return self.goto(self.n - 1)
+
+    def next_phase(self) -> bool:
+        """To the first step of the next phase (the last step if this is the last phase)."""
+        later = [p for p in self._phase_starts if p > self.index]
+        return self.goto(later[0] if later else self.n - 1)
+
+    def prev_phase(self) -> bool:
+        """To the first step of this phase, or of the previous one if already there."""
+        earlier = [p for p in self._phase_starts if p < self.index]
+        return self.goto(earlier[-1] if earlier else 0)
+
+    @property
+    def at_start(self) -> bool:
+        return self.index == 0
+
+    @property
+    def at_end(self) -> bool:
+        return self.index == self.n - 1
+
+    # ----- what is shown ------------------------------------------------------------
+    @property
+    def current(self) -> MicroStep:
+        return self.trace.steps[self.index]
+
+    @property
+    def state(self) -> State:
+        """The whole network right after the current step (NaN where not computed yet)."""
+        return self.current.state
+
+    @property
+    def previous_state(self) -> State | None:
+        return self.trace.steps[self.index - 1].state if self.index else None
+
+    @property
+    def phase(self) -> str:
+        return self.current.phase
+
+    @property
+    def label(self) -> str:
+        """``step k of n — phase`` with k counted from 1."""
+        return f"step {self.index + 1} of {self.n} — {self.phase}"
+
+    @property
+    def sample(self) -> int | None:
+        """Sample of the current step; for batch-wide steps the last sample the trace used."""
+        s = self.current.sample
+        return self.trace.X.shape[0] - 1 if s is None else s
+
+    def change(self) -> Change:
+        """The one number the current step computed, with its value before (NaN if new)."""
+        where = self.current.where
+        prev = self.previous_state
+        if prev is not None:
+            old = _read(prev, where)
+        elif where[0] == "weights":
+            old = float(self.trace.before.W[where[1]][where[2]])
+        else:
+            old = math.nan  # the first step computes a number nothing held before
+        return Change(where[0], _name_of_where(self.trace, where), self.current.sample, old,
+                      float(self.current.value))
+
+    def weight_rows(self) -> list[WeightRow]:
+        """Every weight: value before the update, gradient and new value once computed."""
+        state, net = self.state, self.trace.before
+        rows = []
+        for name in net.weight_names():
+            l, i, j = net.weight_index(name)
+            g_at, u_at = self._grad_at.get(name), self._update_at.get(name)
+            grad = float(state.grad[l][i, j]) if g_at is not None and g_at <= self.index else None
+            after = float(state.weights[l][i, j]) if u_at is not None and u_at <= self.index else None
+            rows.append(WeightRow(name, float(net.W[l][i, j]), grad, after))
+        return rows
+
+    def unit_activation(self) -> tuple[str, float] | None:
+        """(activation name, z) of the unit the current step is about, for forward and delta steps."""
+        step = self.current
+        if step.kind not in ("forward", "delta"):
+            return None
+        field_, layer, idx = step.where
+        if field_ == "a":
+            layer -= 1  # a[l+1] = f(z[l])
+        elif field_ not in ("z", "delta"):
+            return None
+        z = float(step.state.z[layer][idx])
+        return self.trace.before.acts[layer].name, z
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.label}, rule={self.trace.rule!r})"
+
+
+def _key(step: MicroStep) -> tuple:
+    # The article's rule records its "loss" y - a under the name "loss"; the gradient
+    # rule records L per sample: the same place in the sequence.
+    name = "L" if step.kind == "loss" and step.name == "loss" else step.name
+    return step.kind, name, step.sample
+
+
+class RuleStepper(Stepper):
+    """A ``Stepper`` over one update of (net, X, y, lr) that can switch rule in place.
+
+    ``rule`` is ``"gradient"`` (gradient descent) or ``"article"`` (the worked example's
+    published convention). Both traces start from a copy of ``net`` taken here.
+    """
+
+    def __init__(self, net: Network, X, y, lr: float = 0.1, loss="half_squared_error",
+                 rule: str = "gradient", index: int = 0):
+        if not isinstance(net, Network):
+            raise TypeError(f"RuleStepper needs a bpnet.Network, got {type(net).__name__}")
+        if rule not in RULES:
+            raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+        self.net = net.copy()
+        self.X, self.y = X, y
+        self.lr = lr
+        self.loss = get_loss(loss).name
+        self._traces: dict[str, Trace] = {}
+        super().__init__(self.trace_for(rule), index)
+
+    def trace_for(self, rule: str) -> Trace:
+        """The recorded update under ``rule``, computed once."""
+        if rule not in RULES:
+            raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+        if rule not in self._traces:
+            self._traces[rule] = trace_step(self.net, self.X, self.y, self.lr, self.loss, rule)
+        return self._traces[rule]
+
+    @property
+    def rule(self) -> str:
+        return self.trace.rule
+
+    @property
+    def other_rule(self) -> str:
+        return "gradient" if self.rule == "article" else "article"
+
+    def set_rule(self, rule: str) -> bool:
+        """Switch rule, staying on the matching step (same kind, name and sample)."""
+        if rule == self.rule:
+            return False
+        key = _key(self.current)
+        new = self.trace_for(rule)
+        index = next((s.index for s in new.steps if _key(s) == key), min(self.index, len(new) - 1))
+        self._set_trace(new)
+        self.index = index
+        return True
+
+    def counterpart(self) -> MicroStep | None:
+        """The current step as the other rule records it (None if it has no such step)."""
+        key = _key(self.current)
+        return next((s for s in self.trace_for(self.other_rule).steps if _key(s) == key), None)
+
+    def differences(self, tol: float = 1e-12) -> list[RuleDifference]:
+        """Every micro-step whose value differs between the two rules, in trace order."""
+        art, grad = self.trace_for("article"), self.trace_for("gradient")
+        gv = {_key(s): s.value for s in grad.steps}
+        av = {_key(s): s.value for s in art.steps}
+        out = []
+        for s in grad.steps:  # the longer trace (it may add the batch cost J)
+            k = _key(s)
+            a = av.get(k)
+            if a is None or abs(a - gv[k]) > tol:
+                out.append(RuleDifference(s.kind, k[1], s.sample, a, gv[k]))
+        return out
+
+
+# ----- training, coarse ---------------------------------------------------------------
+class TrainingStepper:
+    """Training one update or one epoch per step, able to go back within bounded memory.
+
+    ``per="epoch"``: one pass over (X, y) per step (``batch_size`` None = one batch update).
+    ``per="update"``: one (mini-)batch update per step.
+    Epoch e shuffles with ``seed + e``, so any step can be recomputed exactly from an
+    earlier snapshot. Keeps the cost after every step (one float each) and at most
+    ``keep`` weight snapshots besides the start; ``max_steps`` bounds everything.
+    ``costs[k]`` is the cost over all of (X, y) after k steps (``costs[0]`` = before training).
+    """
+
+    def __init__(self, net: Network, X, y, lr: float = 0.1, loss="half_squared_error",
+                 optimizer=None, batch_size: int | None = None, per: str = "epoch",
+                 seed: int = 0, keep: int = 64, max_steps: int = 100_000, rule: str = "gradient"):
+        if not isinstance(net, Network):
+            raise TypeError(f"TrainingStepper needs a bpnet.Network, got {type(net).__name__}")
+        if per not in ("epoch", "update"):
+            raise ValueError(f"per must be 'epoch' or 'update', got {per!r}")
+        if rule not in RULES:
+            raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+        self.X, self.y = net.check(X, y)
+        self.loss = get_loss(loss)
+        self.lr, self.optimizer, self.rule = lr, optimizer, rule
+        self.per, self.seed = per, int(seed)
+        m = self.X.shape[0]
+        self.batch_size = m if batch_size is None else int(batch_size)
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1 or None, got {batch_size!r}")
+        self.batches_per_epoch = -(-m // self.batch_size)
+        if int(keep) < 1 or int(max_steps) < 1:
+            raise ValueError("keep and max_steps must be >= 1")
+        self.keep, self.max_steps = int(keep), int(max_steps)
+        self.net = net.copy()  # the weights at the current step
+        self._start = (net.copy(), copy.deepcopy(optimizer))
+        self._snaps: OrderedDict[int, tuple[Network, object]] = OrderedDict()
+        self._opt = copy.deepcopy(optimizer)
+        self.index = 0
+        self._costs = [self.net.cost(self.X, self.y, self.loss)]
+
+    # ----- one step of training, from the current weights ---------------------------
+    def _batches(self, epoch: int):
+        m = self.X.shape[0]
+        if self.batch_size >= m:
+            return [np.arange(m)]
+        order = np.random.default_rng(self.seed + epoch).permutation(m)
+        return [order[s:s + self.batch_size] for s in range(0, m, self.batch_size)]
+
+    def _advance(self) -> None:
+        if self.per == "epoch":
+            for idx in self._batches(self.index):
+                self.net.step(self.X[idx], self.y[idx], self.lr, self.loss, self.rule, self._opt)
+        else:
+            epoch, b = divmod(self.index, self.batches_per_epoch)
+            idx = self._batches(epoch)[b]
+            self.net.step(self.X[idx], self.y[idx], self.lr, self.loss, self.rule, self._opt)
+        self.index += 1
+        if self.index == len(self._costs):
+            self._costs.append(self.net.cost(self.X, self.y, self.loss))
+        self._snapshot()
+
+    def _snapshot(self) -> None:
+        self._snaps[self.index] = (self.net.copy(), copy.deepcopy(self._opt))
+        self._snaps.move_to_end(self.index)
+        while len(self._snaps) > self.keep:
+            self._snaps.popitem(last=False)
+
+    def _restore(self, i: int) -> None:
+        net, opt = self._start if i == 0 else self._snaps[i]
+        self.net, self._opt, self.index = net.copy(), copy.deepcopy(opt), i
+
+    # ----- moves --------------------------------------------------------------------
+    def goto(self, i: int) -> bool:
+        """Jump to ``i`` steps of training (replaying from the nearest snapshot if needed)."""
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"step index must be a whole number, got {i!r}")
+        i = int(i)
+        if not 0 <= i <= self.max_steps:
+            raise IndexError(f"step {i} is outside 0..{self.max_steps}")
+        if i == self.index:
+            return False
+        base = max((k for k in self._snaps if k <= i), default=0)
+        if i < self.index or self.index < base:
+            self._restore(base)  # nearer than the current weights, or behind us
+        while self.index < i:
+            self._advance()
+        return True
+
+    def forward(self, k: int = 1) -> bool:
+        """Train ``k`` more steps (capped at ``max_steps``)."""
+        return self.goto(min(self.index + int(k), self.max_steps))
+
+    def back(self, k: int = 1) -> bool:
+        return self.goto(max(self.index - int(k), 0))
+
+    def start(self) -> bool:
+        return self.goto(0)
+
+    def run(self, steps: int, callback=None, every: int = 1) -> None:
+        """Advance ``steps`` steps, calling ``callback(self)`` every ``every`` steps (for progress)."""
+        target = min(self.index + int(steps), self.max_steps)
+        while self.index < target:
+            self.goto(min(self.index + max(1, int(every)), target))
+            if callback is not None:
+                callback(self)
+
+    # ----- what is shown ------------------------------------------------------------
+    @property
+    def costs(self) -> np.ndarray:
+        """Cost after 0, 1, ..., index steps."""
+        return np.array(self._costs[:self.index + 1])
+
+    @property
+    def cost(self) -> float:
+        return self._costs[self.index]
+
+    @property
+    def epoch(self) -> float:
+        """Epochs completed (fractional when stepping per update)."""
+        return self.index if self.per == "epoch" else self.index / self.batches_per_epoch
+
+    @property
+    def label(self) -> str:
+        unit = "epoch" if self.per == "epoch" else "update"
+        return f"{unit} {self.index} — cost {fmt(self.cost)}"
+
+    def predict(self, X) -> np.ndarray:
+        return self.net.predict(X)
+
+    def __repr__(self) -> str:
+        return f"TrainingStepper({self.label})"
+
+
+# ----- the activation explorer --------------------------------------------------------
+EXPLORER_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu")
+
+#: A unit "saturates" where f'(z) is below this fraction of its largest value.
+SATURATION = 0.1
+
+
+@dataclass(frozen=True)
+class ActivationReading:
+    """f(z), f'(z) at one z, and a sentence on how fast a unit there learns."""
+
+    name: str
+    z: float
+    f: float
+    df: float
+    note: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.name}: z = {fmt(self.z)}, f(z) = {fmt(self.f)}, f'(z) = {fmt(self.df)}. {self.note}"
+
+
+def saturation_ranges(name: str, lo: float = -6.0, hi: float = 6.0, n: int = 2401) -> list[tuple[float, float]]:
+    """Intervals of [lo, hi] where f'(z) < SATURATION * max f'(z) (on a grid of n points)."""
+    act = get_activation(name)
+    z = np.linspace(lo, hi, n)
+    d = act.df(z)
+    peak = float(np.max(np.abs(d)))
+    if peak == 0:
+        return [(lo, hi)]
+    flat = np.abs(d) < SATURATION * peak
+    out, startz = [], None
+    for zi, f in zip(z, flat):
+        if f and startz is None:
+            startz = zi
+        elif not f and startz is not None:
+            out.append((float(startz), float(zi)))
+            startz = None
+    if startz is not None:
+        out.append((float(startz), float(hi)))
+    return out
+
+
+def activation_reading(name: str, z: float) -> ActivationReading:
+    """f(z), f'(z) and a note for the explorer; f'(z) is how fast a unit at z learns."""
+    act = get_activation(name)
+    z = float(z)
+    if not math.isfinite(z):
+        raise ValueError(f"z must be a finite number, got {z}")
+    f = float(act.f(np.array([z]))[0])
+    d = float(act.df(np.array([z]))[0])
+    key = act.name
+    if key == "identity":
+        note = "f'(z) = 1 everywhere: it never saturates, but a network of identity units is only linear."
+    elif key == "relu":
+        note = ("z > 0: f'(z) = 1, no saturation on this side." if z > 0 else
+                "z <= 0: f'(z) = 0, so no gradient flows back through this unit (a unit stuck here for every input is 'dead').")
+    elif key == "leaky_relu":
+        note = ("z > 0: f'(z) = 1." if z > 0 else
+                f"z <= 0: f'(z) = {fmt(d)}, small but not zero, so the unit can still recover.")
+    else:
+        peak = 0.25 if key == "sigmoid" else 1.0
+        if d < SATURATION * peak:
+            note = (f"Saturated: f'(z) is below {fmt(SATURATION * 100)}% of its peak {fmt(peak)}, "
+                    "so this unit's delta, and its weights' gradients, are tiny.")
+        else:
+            note = f"f'(z) is {fmt(100 * d / peak)}% of its peak {fmt(peak)} (at z = 0): the unit learns well here."
+    return ActivationReading(key, z, f, d, note)
