@@ -1,0 +1,168 @@
+"""Helpers shared by the notebook, Binder, `make lab` and browser tests (not a test module)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = REPO / "notebooks"
+SANITIZE_CFG = REPO / "tests" / "nbval_sanitize.cfg"
+WORKED_EXAMPLE = "05_xor_worked_example.ipynb"
+START_NOTEBOOK = "00_start_here.ipynb"
+
+# nbval's marker comments (a whole comment line) and cell tags that switch its comparison off.
+NBVAL_NO_COMPARE = ("NBVAL_IGNORE_OUTPUT", "PYTEST_VALIDATE_IGNORE_OUTPUT", "NBVAL_SKIP", "NBVAL_RAISES_EXCEPTION")
+NBVAL_MARKERS = NBVAL_NO_COMPARE + ("NBVAL_CHECK_OUTPUT",)
+NBVAL_NO_COMPARE_TAGS = ("nbval-ignore-output", "pytest-validate-ignore-output", "nbval-skip",
+                         "nbval-raises-exception", "raises-exception")
+
+
+def notebooks() -> list[Path]:
+    """Every notebook of the product, in order (checkpoints excluded)."""
+    return sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def sanitize_patterns() -> list[tuple[str, str]]:
+    """The regex -> replacement pairs exactly as nbval reads them from the sanitize file."""
+    text = SANITIZE_CFG.read_text(encoding="utf-8")
+    return re.findall("^regex: (.*)$\n^replace: (.*)$", text, flags=re.MULTILINE)
+
+
+def sanitize(text: str, patterns: list[tuple[str, str]] | None = None) -> str:
+    for regex, replace in patterns if patterns is not None else sanitize_patterns():
+        text = re.sub(regex, replace, text)
+    return text
+
+
+def cell_source(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def marker_lines(cell) -> list[tuple[int, str]]:
+    """(line number, marker) for each nbval marker comment in a cell, as nbval finds them."""
+    found = []
+    for number, line in enumerate(cell_source(cell).splitlines()):
+        line = line.strip()
+        if line.startswith("#") and line.lstrip("#").strip() in NBVAL_MARKERS:
+            found.append((number, line.lstrip("#").strip()))
+    return found
+
+
+def cell_compared_by_nbval(cell) -> bool:
+    """False for cells whose outputs nbval does not compare (marker comments or tags)."""
+    if cell.get("cell_type") != "code":
+        return False
+    if any(marker in NBVAL_NO_COMPARE for _, marker in marker_lines(cell)):
+        return False
+    tags = cell.get("metadata", {}).get("tags", [])
+    return not any(tag in NBVAL_NO_COMPARE_TAGS for tag in tags)
+
+
+def text_outputs(nb, patterns=None) -> list[list[str]]:
+    """Per code cell, the text of its outputs the way nbval sees them, sanitised.
+
+    Streams of the same name are joined (the kernel may split a print into several
+    messages); images and widget views are left out, like nbval does.
+    """
+    result = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        texts: list[str] = []
+        streams: dict[str, str] = {}
+        for out in cell.get("outputs", []):
+            kind = out.get("output_type")
+            if kind == "stream":
+                streams[out["name"]] = streams.get(out["name"], "") + "".join(out.get("text", ""))
+            elif kind in ("execute_result", "display_data"):
+                for mime, value in sorted(out.get("data", {}).items()):
+                    if mime.startswith("text/") or mime == "application/json":
+                        value = value if isinstance(value, str) else "".join(value) if isinstance(value, list) else repr(value)
+                        texts.append(f"{mime}: {value}")
+            elif kind == "error":
+                texts.append(f"error: {out.get('ename')}: {out.get('evalue')}")
+        texts = [f"{name}: {text}" for name, text in sorted(streams.items())] + texts
+        result.append([sanitize(t, patterns) for t in texts])
+    return result
+
+
+def mirror_repo(dest: Path, copy_notebooks: bool = True) -> Path:
+    """Make `dest` look like the repository root without touching the checkout.
+
+    notebooks/ is copied (so running or saving notebooks there changes nothing in the
+    checkout); every other non-hidden top-level entry is a symlink, so relative paths
+    the notebooks use (../examples/...) still resolve.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    for entry in REPO.iterdir():
+        if entry.name.startswith(".") or entry.name.endswith(".egg-info"):
+            continue
+        target = dest / entry.name
+        if entry.name == "notebooks" and copy_notebooks:
+            shutil.copytree(entry, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        else:
+            target.symlink_to(entry, target_is_directory=entry.is_dir())
+    (dest / "notebooks").mkdir(exist_ok=True)
+    return dest
+
+
+def copy_repo_files(dest: Path) -> Path:
+    """A plain copy of the repository's files (tracked and not ignored), like repo2docker's build context."""
+    try:
+        listing = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO, check=True, capture_output=True, text=True,
+        ).stdout.split("\0")
+        files = [f for f in listing if f and (REPO / f).is_file()]
+    except (OSError, subprocess.CalledProcessError):
+        skip = {".git", ".venv", "build", "dist", "test-artifacts", ".pytest_cache", "__pycache__"}
+        files = [
+            str(p.relative_to(REPO)) for p in REPO.rglob("*")
+            if p.is_file() and not (set(p.relative_to(REPO).parts) & skip) and ".egg-info" not in str(p)
+        ]
+    for rel in files:
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / rel, target)
+    return dest
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop_process_group(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """SIGTERM the process group (make + jupyter + kernels), then SIGKILL what is left."""
+    if proc.poll() is None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                proc.wait(timeout=timeout)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+    try:  # anything of the group still alive after the leader exited
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
