@@ -1,0 +1,396 @@
+"""The exercise checkers: right answers accepted, each known mistake diagnosed, others get a general hint.
+
+The expected values and the mistakes are computed here by hand-written numpy (not with
+bpnet's backward pass), on the worked example and on random-weight sigmoid networks.
+"""
+
+import numpy as np
+import pytest
+
+import bpnet
+from bpnet import Network, exercises as ex
+from bpnet.exercises import (
+    MISTAKES, check_activation, check_activation_derivative, check_cost, check_delta, check_forward,
+    check_gradient, check_learning_rate, check_neuron, check_update,
+)
+
+LR = 5.0  # large, so that a mistake in the gradient moves the new weight well outside the tolerance
+
+
+def sig(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+ACTS = {  # name: (f, f')
+    "sigmoid": (sig, lambda z: sig(z) * (1 - sig(z))),
+    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+    "identity": (lambda z: z, np.ones_like),
+}
+
+
+def random_case(seed, hidden="sigmoid", out="sigmoid"):
+    """A 2-3-2 net with random weights (biases too) and a batch of 3."""
+    # Targets partly outside (0, 1) keep the deltas large enough
+    # that each mistake lands far outside the tolerance of the right answer.
+    rng = np.random.default_rng(seed)
+    W = [rng.normal(size=(3, 3)), rng.normal(size=(4, 2))]
+    net = Network(W, [hidden, out])
+    X = rng.normal(size=(3, 2))
+    y = rng.uniform(-1.0, 2.0, size=(3, 2))
+    return net, X, y
+
+
+def manual(net, X, y, lr=LR):
+    """Forward, deltas, gradients and the classic mistakes for a 2-layer net, half squared error."""
+    (f0, df0), (f1, df1) = (ACTS[a.name] for a in net.acts)
+    W0, W1 = net.W
+    m = X.shape[0]
+    z0 = X @ W0[1:] + W0[0]
+    h = f0(z0)
+    z1 = h @ W1[1:] + W1[0]
+    o = f1(z1)
+    d1 = (o - y) * df1(z1)
+    d0 = df0(z0) * (d1 @ W1[1:].T)
+    A0 = np.hstack([np.ones((m, 1)), X])
+    A1 = np.hstack([np.ones((m, 1)), h])
+    g0 = A0.T @ d0 / m
+    g1 = A1.T @ d1 / m
+    # mistakes
+    d1_nof = o - y
+    d0_nof = d1 @ W1[1:].T
+    W1_new = W1 - lr * g1
+    d0_upd = df0(z0) * (d1 @ W1_new[1:].T)
+    return dict(z0=z0, h=h, z1=z1, o=o, d0=d0, d1=d1, g0=g0, g1=g1, A0=A0, A1=A1,
+                d1_nof=d1_nof, d0_nof=d0_nof, d0_upd=d0_upd)
+
+
+SEEDS = [0, 1, 2, 3]
+
+
+def far(v):
+    """A wrong answer that matches no known mistake: off by more than the rounding window."""
+    return v + 0.5 + 0.73 * abs(v)
+
+
+# ----- the result object -------------------------------------------------------------------
+def test_result_object_correct_and_wrong():
+    net, X, y, lr = bpnet.xor_example()
+    ok = check_delta(net, X[0], y[0], "D0", 4)
+    assert ok.correct and bool(ok) and ok.mistake is None and ok.hint == ""
+    assert repr(ok).startswith("✓ Correct: δ(D0) = 4")
+    bad = check_delta(net, X[0], y[0], "D0", -4)
+    assert not bad.correct and not bool(bad) and bad.mistake == "sign"
+    assert bad.hint in repr(bad) and bad.hint in bad._repr_markdown_()
+    # The solution is shown only when asked.
+    assert "Solution" not in repr(bad) and "= 4" not in repr(bad).replace("-4", "")
+    assert bad.solution().value == 4.0
+    assert bad.solution().text.endswith("= 4")
+    shown = check_delta(net, X[0], y[0], "D0", -4, show_solution=True)
+    assert "Solution:" in repr(shown) and shown.solution().text in repr(shown)
+
+
+def test_reprs_are_deterministic_and_plain():
+    net, X, y = random_case(0)
+    for _ in range(2):
+        r1 = check_gradient(net, X, y, "X1->Z2", 0.3)
+        r2 = check_gradient(net, X, y, "X1->Z2", 0.3)
+        assert repr(r1) == repr(r2) and r1._repr_markdown_() == r2._repr_markdown_()
+    assert "np.float64" not in repr(r1) and "np.float64" not in r1.solution().text
+
+
+def test_every_reported_mistake_is_documented():
+    net, X, y = random_case(1)
+    M = manual(net, X, y)
+    results = [
+        check_delta(net, X[0], y[0], "Z1", -M["d0"][0, 0]),
+        check_gradient(net, X, y, "Z1->D0", 3 * M["g1"][1, 0]),
+        check_update(net, X, y, "Z1->D0", net["Z1->D0"] + 3 * LR * M["g1"][1, 0], LR),
+    ]
+    for r in results:
+        assert all(k in MISTAKES for k in r.mistake.split("+")), r.mistake
+
+
+# ----- check_delta --------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_delta_right_and_mistakes_on_random_nets(seed):
+    net, X, y = random_case(seed)
+    M = manual(net, X[:1], y[:1])  # a delta belongs to one sample, and so does its update
+    x0, y0 = X[0], y[0]
+    for k, unit in enumerate(["D0", "D1"]):
+        assert check_delta(net, x0, y0, unit, M["d1"][0, k]).correct
+        assert check_delta(net, x0, y0, unit, -M["d1"][0, k]).mistake == "sign"
+        assert check_delta(net, x0, y0, unit, M["d1_nof"][0, k]).mistake == "missing_derivative"
+    for k, unit in enumerate(["Z1", "Z2", "Z3"]):
+        assert check_delta(net, x0, y0, unit, M["d0"][0, k], lr=LR).correct
+        assert check_delta(net, x0, y0, unit, -M["d0"][0, k]).mistake == "sign"
+        assert check_delta(net, x0, y0, unit, M["d0_nof"][0, k]).mistake == "missing_derivative"
+        r = check_delta(net, x0, y0, unit, M["d0_upd"][0, k], lr=LR)
+        assert r.mistake == "updated_weights", r
+        # A combined mistake: the flipped sign and the missing derivative.
+        assert check_delta(net, x0, y0, unit, -M["d0_nof"][0, k]).mistake == "sign+missing_derivative"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_delta_random_wrong_answer_gets_general_hint(seed):
+    net, X, y = random_case(seed)
+    M = manual(net, X, y)
+    r = check_delta(net, X[0], y[0], "Z2", far(M["d0"][0, 1]), lr=LR)
+    assert r.mistake == "general" and "Z2" in r.hint and not r.correct
+
+
+def test_delta_worked_example_both_rules():
+    net, X, y, lr = bpnet.xor_example()
+    # Gradient rule: +4 at D0 and at Z1; the article's -4 is the sign mistake.
+    assert check_delta(net, X[0], y[0], "Z1", 4).correct
+    assert check_delta(net, X[0], y[0], "Z1", -4).mistake == "sign"
+    # Updated weights (1 - 0.1*4 = 0.6 on Z1->D0): 0.6 * 4.
+    assert check_delta(net, X[0], y[0], "Z1", 0.6 * 4, lr=lr).mistake == "updated_weights"
+    # Identity activations: forgetting f' = 1 changes nothing, so it is not called a mistake.
+    assert check_delta(net, X[0], y[0], "Z1", 4).correct
+    # The article's own rule: -4 is right there.
+    assert check_delta(net, X[0], y[0], "D0", -4, rule="article").correct
+    assert check_delta(net, X[0], y[0], "D0", 4, rule="article").mistake == "sign"
+
+
+def test_rounding_is_told_apart():
+    net, X, y = random_case(0)
+    d = manual(net, X, y)["d1"][0, 0]
+    assert check_delta(net, X[0], y[0], "D0", d * 1.0005).correct  # inside rtol 1e-3
+    assert check_delta(net, X[0], y[0], "D0", d * 1.02).mistake == "rounding"
+
+
+# ----- check_gradient -----------------------------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_gradient_right_and_mistakes_on_random_nets(seed):
+    net, X, y = random_case(seed)
+    M = manual(net, X, y)
+    m = X.shape[0]
+    # Hidden -> output: Z2->D1 is W1[2, 1]; source Z2 (column 1 of h), destination D1.
+    g = M["g1"][2, 1]
+    assert check_gradient(net, X, y, "Z2->D1", g).correct
+    assert check_gradient(net, X, y, "Z2->D1", -g).mistake == "sign"
+    assert check_gradient(net, X, y, "Z2->D1", m * g).mistake == "sum_not_mean"
+    assert check_gradient(net, X, y, "Z2->D1", -m * g).mistake == "sign+sum_not_mean"
+    swapped = np.mean(M["o"][:, 1] * M["d1"][:, 1])
+    assert check_gradient(net, X, y, "Z2->D1", swapped).mistake == "swapped"
+    swapped2 = np.mean(M["o"][:, 1] * M["d0"][:, 1])  # a of the destination, delta of the source
+    assert check_gradient(net, X, y, "Z2->D1", swapped2).mistake == "swapped"
+    pre = np.mean(M["z0"][:, 1] * M["d1"][:, 1])
+    assert check_gradient(net, X, y, "Z2->D1", pre).mistake == "pre_activation"
+    nof = np.mean(M["h"][:, 1] * M["d1_nof"][:, 1])
+    assert check_gradient(net, X, y, "Z2->D1", nof).mistake == "missing_derivative"
+    # Input -> hidden: X1->Z3 is W0[1, 2].
+    g = M["g0"][1, 2]
+    assert check_gradient(net, X, y, "X1->Z3", g, lr=LR).correct
+    assert check_gradient(net, X, y, "X1->Z3", np.mean(X[:, 0] * M["d0_upd"][:, 2]), lr=LR).mistake == "updated_weights"
+    assert check_gradient(net, X, y, "X1->Z3", np.mean(X[:, 0] * M["d0_nof"][:, 2])).mistake == "missing_derivative"
+    assert check_gradient(net, X, y, "X1->Z3", np.mean(M["h"][:, 2] * M["d0"][:, 2])).mistake == "swapped"
+    r = check_gradient(net, X, y, "X1->Z3", far(g))
+    assert r.mistake == "general" and "X1" in r.hint and "Z3" in r.hint
+
+
+def test_gradient_of_one_sample_has_no_sum_mistake():
+    net, X, y = random_case(2)
+    g = manual(net, X[:1], y[:1])["g1"][1, 0]
+    # With m = 1, sum and mean agree: the right answer stays right.
+    assert check_gradient(net, X[:1], y[:1], "Z1->D0", g).correct
+
+
+def test_gradient_matches_central_differences():
+    net, X, y = random_case(3)
+    l, i, j = net.weight_index("X2->Z1")
+    eps = 1e-6
+    plus, minus = net.copy(), net.copy()
+    plus.W[l][i, j] += eps
+    minus.W[l][i, j] -= eps
+    numeric = (plus.cost(X, y) - minus.cost(X, y)) / (2 * eps)
+    assert check_gradient(net, X, y, "X2->Z1", numeric).correct
+
+
+# ----- check_update -------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_update_right_and_mistakes(seed):
+    # tanh hidden units and an identity output: big deltas, so updated weights show.
+    net, X, y = random_case(seed, "tanh", "identity")
+    M = manual(net, X, y)
+    m = X.shape[0]
+    w, g = net["Z3->D0"], M["g1"][3, 0]
+    assert check_update(net, X, y, "Z3->D0", w - LR * g, LR).correct
+    assert check_update(net, X, y, "Z3->D0", w + LR * g, LR).mistake == "sign"
+    assert check_update(net, X, y, "Z3->D0", w - LR * m * g, LR).mistake == "sum_not_mean"
+    assert check_update(net, X, y, "Z3->D0", w - g, LR).mistake == "missing_lr"
+    assert check_update(net, X, y, "Z3->D0", -LR * g, LR).mistake == "change_not_weight"
+    # The bias of the hidden unit where using updated weights changes the most
+    # (a saturated sigmoid unit hides it).
+    upd = np.mean(M["d0_upd"], axis=0)
+    k = int(np.argmax(np.abs(upd - M["g0"][0])))
+    name = f"X0->Z{k + 1}"
+    w, g = net[name], M["g0"][0, k]
+    assert abs(LR * (upd[k] - g)) > 0.01 * abs(w - LR * g)
+    assert check_update(net, X, y, name, w - LR * g, LR).correct
+    assert check_update(net, X, y, name, w - LR * upd[k], LR).mistake == "updated_weights"
+    assert check_update(net, X, y, name, far(w - LR * g), LR).mistake == "general"
+
+
+def test_update_worked_example():
+    net, X, y, lr = bpnet.xor_example()
+    assert check_update(net, X[:1], y[:1], "X0->Z1", 0.6, lr).correct
+    assert check_update(net, X[:1], y[:1], "X0->Z1", 1.4, lr).mistake == "sign"  # the article's 1.4
+    assert check_update(net, X[:1], y[:1], "X0->Z1", 1.4, lr, rule="article").correct
+    # Full batch: Z1->D0 goes 1 -> -0.45 (mean); summing the batch gives 1 - 0.1*58.
+    assert check_update(net, X, y, "Z1->D0", -0.45, lr).correct
+    assert check_update(net, X, y, "Z1->D0", 1 - 0.1 * 58, lr).mistake == "sum_not_mean"
+
+
+# ----- forward, neuron, cost ----------------------------------------------------------------
+@pytest.mark.parametrize("seed", SEEDS)
+def test_forward_right_and_mistakes(seed):
+    net, X, y = random_case(seed, "sigmoid", "tanh")
+    M = manual(net, X, y)
+    W0, W1 = net.W
+    x = X[1]
+    assert check_forward(net, x, "Z2", M["h"][1, 1]).correct
+    assert check_forward(net, x, "Z2", M["z0"][1, 1], value="z").correct
+    assert check_forward(net, x, "Z2", M["z0"][1, 1]).mistake == "missing_activation"
+    assert check_forward(net, x, "Z2", M["h"][1, 1], value="z").mistake == "activation_applied"
+    assert check_forward(net, x, "Z2", sig(M["z0"][1, 1] - W0[0, 1])).mistake == "missing_bias"
+    assert check_forward(net, x, "D1", M["o"][1, 1]).correct
+    assert check_forward(net, x, "D1", M["z1"][1, 1]).mistake == "missing_activation"
+    # The hidden z passed on instead of the hidden activation: pick the sample where it shows most.
+    z_from_z = M["z0"] @ W1[1:, 1] + W1[0, 1]
+    s = int(np.argmax(np.abs(np.tanh(z_from_z) - M["o"][:, 1])))
+    assert abs(np.tanh(z_from_z[s]) - M["o"][s, 1]) > 0.01
+    assert check_forward(net, X[s], "D1", np.tanh(z_from_z[s])).mistake == "missing_activation"
+    assert check_forward(net, x, "D1", far(M["o"][1, 1])).mistake == "general"
+
+
+def test_forward_worked_example():
+    net, X, y, lr = bpnet.xor_example()
+    for x, out in zip(X, [4, 7, 7, 10]):
+        assert check_forward(net, x, "D0", out).correct
+    assert check_forward(net, X[3], "D0", 9).mistake == "missing_bias"  # 3 + 3 + 3, no Z0
+    assert check_forward(net, X[3], "D0", 6).mistake == "missing_bias"  # every bias left out: 3*2
+    assert check_forward(net, X[3], "Z1", 2).mistake == "missing_bias"
+
+
+def test_neuron():
+    w, b, x = [0.5, -1.0], 0.1, [1.0, 2.0]
+    z = 0.5 * 1 - 1.0 * 2 + 0.1
+    assert check_neuron(w, b, x, sig(z)).correct
+    assert check_neuron(w, b, x, z).mistake == "missing_activation"
+    assert check_neuron(w, b, x, sig(z - b)).mistake == "missing_bias"
+    assert check_neuron(w, b, x, z, value="z").correct
+    assert check_neuron(w, b, x, z - b, value="z").mistake == "missing_bias"
+    assert check_neuron(w, b, x, sig(z), value="z").mistake == "activation_applied"
+    assert check_neuron(w, b, x, 0.9).mistake == "general"
+    assert check_neuron(w, b, x, max(z, 0), activation="relu").correct
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_cost(seed):
+    net, X, y = random_case(seed)
+    o = manual(net, X, y)["o"]
+    per = 0.5 * np.sum((o - y) ** 2, axis=1)
+    assert check_cost(net, X, y, per.mean()).correct
+    assert check_cost(net, X, y, per.sum()).mistake == "sum_not_mean"
+    assert check_cost(net, X, y, 2 * per.mean()).mistake == "missing_half"
+    assert check_cost(net, X, y, np.mean(np.sum(y - o, axis=1))).mistake == "error_not_loss"
+    assert check_cost(net, X, y, far(per.mean())).mistake == "general"
+    bce = -np.mean(np.sum(y * np.log(o) + (1 - y) * np.log(1 - o), axis=1))
+    assert check_cost(net, X, y, bce, loss="bce").correct
+    assert check_cost(net, X, y, -bce, loss="bce").mistake == "sign"
+
+
+# ----- activations and schedules ----------------------------------------------------------
+def test_activation_derivative():
+    z = np.array([-2.0, -0.5, 0.0, 0.7, 3.0])
+    s = sig(z)
+    assert check_activation_derivative("sigmoid", z, s * (1 - s)).correct
+    assert check_activation_derivative("sigmoid", z, list(s * (1 - s))).correct
+    assert check_activation_derivative("sigmoid", z, s).mistake == "value_not_derivative"
+    assert check_activation_derivative("sigmoid", z, z * (1 - z)).mistake == "derivative_of_z"
+    t = np.tanh(z)
+    assert check_activation_derivative("tanh", z, 1 - t ** 2).correct
+    assert check_activation_derivative("tanh", z, 1 - z ** 2).mistake == "derivative_of_z"
+    assert check_activation_derivative("tanh", z, 1 - t).mistake == "missing_square"
+    assert check_activation_derivative("relu", z, (z > 0) * 1.0).correct
+    assert check_activation_derivative("relu", z, (z >= 0) * 1.0).mistake == "kink"
+    leaky = np.where(z > 0, 1.0, 0.01)
+    assert check_activation_derivative("leaky_relu", z, leaky).correct
+    assert check_activation_derivative("leaky_relu", z, (z > 0) * 1.0).mistake == "missing_slope"
+    assert check_activation_derivative("identity", 2.5, 1).correct
+    assert check_activation_derivative("identity", 2.5, 2.5).mistake == "value_not_derivative"
+    assert check_activation_derivative("sigmoid", 0.3, 0.9).mistake == "general"
+
+
+def test_activation_value():
+    z = np.array([-1.0, 0.5, 2.0])
+    assert check_activation("sigmoid", z, sig(z)).correct
+    assert check_activation("sigmoid", z, sig(-z)).mistake == "sign"
+    assert check_activation("sigmoid", z, sig(z) * (1 - sig(z))).mistake == "derivative_not_value"
+    e = np.exp(z)
+    assert check_activation("softmax", z, e / e.sum()).correct
+    assert check_activation("softmax", z, e).mistake == "missing_normalisation"
+    assert check_activation("relu", z, np.maximum(z, 0)).correct
+    assert check_activation("leaky_relu", z, np.maximum(z, 0)).mistake == "missing_slope"
+
+
+def test_learning_rate_schedules():
+    assert check_learning_rate("step", 0.1, 25, 0.1 * 0.5 ** 2).correct
+    assert check_learning_rate("step", 0.1, 25, 0.1 * 0.5 ** 3).mistake == "off_by_one"
+    assert check_learning_rate("step", 0.1, 25, 0.1 * 0.5 * 2).mistake == "missing_power"
+    assert check_learning_rate("exponential", 0.1, 5, 0.1 * np.exp(-0.5)).correct
+    assert check_learning_rate("exponential", 0.1, 5, 0.1 * np.exp(0.5)).mistake == "sign"
+
+
+# ----- bad input: one clear error -------------------------------------------------------------
+@pytest.mark.parametrize("answer, err, words", [
+    (None, TypeError, "None"),
+    ("4", TypeError, "text"),
+    (True, TypeError, "number"),
+    ([1.0, 2.0], ValueError, "one number"),
+    (float("nan"), ValueError, "NaN"),
+    (float("inf"), ValueError, "inf"),
+    (1 + 2j, TypeError, "real"),
+])
+def test_bad_answers(answer, err, words):
+    net, X, y, lr = bpnet.xor_example()
+    with pytest.raises(err, match=words):
+        check_delta(net, X[0], y[0], "D0", answer)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda n, X, y: check_delta(n, X[0], y[0], "Z0", 1), "bias unit"),
+    (lambda n, X, y: check_delta(n, X[0], y[0], "X1", 1), "input unit"),
+    (lambda n, X, y: check_delta(n, X[0], y[0], "Q7", 1), "unknown unit 'Q7'"),
+    (lambda n, X, y: check_delta(n, X, y, "D0", 1), "one sample"),
+    (lambda n, X, y: check_forward(n, X[0], "D0", 1, value="q"), "value must be"),
+    (lambda n, X, y: check_gradient(n, X, y, "Z9->D0", 1), "unknown weight 'Z9->D0'"),
+    (lambda n, X, y: check_update(n, X, y, "Z1->D0", 1, lr=-1), "learning rate"),
+    (lambda n, X, y: check_delta(n, X[0], y[0], "D0", 1, rule="nope"), "unknown rule"),
+    (lambda n, X, y: check_delta(n, X[0], y[0], "D0", 1, rtol=-1), "rtol"),
+    (lambda n, X, y: check_gradient(n, X[:, :1], y, "Z1->D0", 1), "shape"),
+    (lambda n, X, y: check_activation_derivative("softmax", [1.0, 2.0], [0.1, 0.2]), "matrix"),
+    (lambda n, X, y: check_activation_derivative("swish", 1.0, 0.5), "unknown activation"),
+    (lambda n, X, y: check_activation_derivative("sigmoid", [1.0, 2.0], [0.1, 0.2, 0.3]), "shape"),
+    (lambda n, X, y: check_learning_rate("cosine", 0.1, 3, 0.1), "unknown schedule"),
+    (lambda n, X, y: check_neuron([1.0, 2.0], 0.0, [1.0], 1.0), "same length"),
+])
+def test_bad_input_names_the_problem(call, words):
+    net, X, y, lr = bpnet.xor_example()
+    with pytest.raises((ValueError, TypeError), match=words):
+        call(net, X, y)
+
+
+def test_checkers_do_not_change_the_network():
+    net, X, y = random_case(0)
+    before = [w.copy() for w in net.W]
+    check_update(net, X, y, "X1->Z1", 0.0, LR)
+    check_delta(net, X[0], y[0], "Z1", 0.0, lr=LR)
+    for w, b in zip(net.W, before):
+        np.testing.assert_array_equal(w, b)
+
+
+def test_public_api_is_listed():
+    for name in ex.__all__:
+        assert hasattr(ex, name)
