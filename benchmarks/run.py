@@ -1,0 +1,616 @@
+"""Run every bpnet benchmark in one process and write results.md and results.png.
+
+    python -m benchmarks                      # everything (about 3-4 minutes)
+    python -m benchmarks --quick              # tiny repetition counts: checks that it runs
+    python -m benchmarks --skip torch,micrograd,notebooks
+
+Sections: 1 XOR training step, 2 a 64-32-10 classifier, 3 tracing overhead,
+4 vectorisation, 5 widget latency, 6 notebook run times, 7 import times.
+Timings are medians of repeated samples, competitors interleaved round by round.
+Every competitor must reproduce the hand-fused loop's weights after 10 updates to
+1e-9 before it is timed; a mismatch is reported and that competitor is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime
+import importlib.metadata
+import json
+import os
+import platform
+import pstats
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # the clone's bpnet, not whatever else is installed
+    sys.path.insert(0, str(ROOT))
+
+import bpnet  # noqa: E402
+
+from . import competitors as C  # noqa: E402
+from .timing import fmt_ratio, fmt_time, interleaved, median, p95  # noqa: E402
+
+SECTIONS = ("step", "classifier", "trace", "vector", "widgets", "notebooks", "import")
+OPTIONAL = ("torch", "micrograd")
+TOL = 1e-9
+
+
+class Report:
+    """Markdown pieces, plot data and target verdicts gathered while the sections run."""
+
+    def __init__(self):
+        self.md: list[str] = []
+        self.targets: list[tuple[str, str, str, str]] = []  # target, measured, verdict, note
+        self.plot: dict = {}
+        self.mismatches: list[str] = []
+
+    def add(self, *lines: str):
+        self.md.extend(lines)
+
+    def target(self, what: str, measured: str, met: bool | None, note: str = ""):
+        verdict = "not measured" if met is None else ("met" if met else "**not met**")
+        self.targets.append((what, measured, verdict, note))
+
+
+def log(msg: str):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out + [""]
+
+
+# --------------------------------------------------------------------------- machine
+def version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine(opt: dict) -> list[str]:
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    rows = [
+        ["CPU", f"{cpu_model()} ({os.cpu_count()} logical cores, {affinity} usable)"],
+        ["OS", f"{platform.system()} {platform.release()} {platform.machine()}"],
+        ["Python", platform.python_version()],
+        ["numpy", f"{np.__version__}"],
+        ["bpnet", f"{bpnet.__version__} (commit {git_commit()})"],
+    ]
+    for name in OPTIONAL:
+        rows.append([name, opt[name]["status"]])
+    if opt["torch"]["module"] is not None:
+        rows.append(["torch threads", str(opt["torch"]["module"].get_num_threads())])
+    return table(["", ""], rows)
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "bpnet"], cwd=ROOT, capture_output=True,
+                               text=True).stdout.strip()
+        return out.stdout.strip() + (" + local changes to bpnet/" if dirty else "") or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def optional_deps(skip: set[str]) -> dict:
+    """Import torch and micrograd if present; never pretend they are."""
+    out = {}
+    for name in OPTIONAL:
+        if name in skip:
+            out[name] = {"module": None, "status": "skipped (--skip)"}
+            continue
+        try:
+            mod = __import__(name)
+            out[name] = {"module": mod, "status": f"{version(name) or getattr(mod, '__version__', '?')}"}
+        except ImportError:
+            out[name] = {"module": None, "status": "not installed (pip install -e '.[bench]')"}
+    return out
+
+
+# --------------------------------------------------------------------------- sections 1-2
+def verify(spec: C.Spec, cands: dict, steps: int = 10) -> dict[str, float]:
+    """Max |W - W_hand| after ``steps`` updates from the same start, for every candidate."""
+    ref = C.HandFused(spec)
+    for _ in range(steps):
+        ref.step()
+    W_ref = ref.weights()
+    diffs = {}
+    for name, c in cands.items():
+        c.reset()
+        saved = getattr(c, "epochs", None)
+        if saved is not None:
+            c.epochs = 1
+        for _ in range(steps):
+            c.step()
+        if saved is not None:
+            c.epochs = saved
+        W = c.weights()
+        diffs[name] = max(float(np.max(np.abs(a - b))) for a, b in zip(W, W_ref))
+        c.reset()
+    return diffs
+
+
+def compare(rep: Report, spec: C.Spec, names: list[str], opt: dict, cfg) -> dict:
+    """Verify then time the competitors ``names`` on ``spec``; returns {name: seconds per update}."""
+    status, cands = {}, {}
+    for name in names:
+        if name in OPTIONAL and opt[name]["module"] is None:
+            status[name] = opt[name]["status"]
+            continue
+        cands[name] = C.COMPETITORS[name](spec)
+    diffs = verify(spec, cands)
+    for name, d in diffs.items():
+        if not d <= TOL:
+            msg = f"MISMATCH: {cands[name].label} on {spec.name}: max |ΔW| = {d:.3g} after 10 updates (> {TOL:g}); not timed"
+            log("!" * 80 + "\n" + msg + "\n" + "!" * 80)
+            rep.mismatches.append(msg)
+            status[name] = f"**WRONG** (max abs ΔW {d:.2g}); not timed"
+            del cands[name]
+        else:
+            status[name] = f"matches (max abs ΔW {d:.1g})"
+    if "micrograd" in cands:  # micrograd is ~1000x slower: give it fewer rounds of its own
+        mg = {"micrograd": cands.pop("micrograd")}
+    else:
+        mg = {}
+    samples = interleaved(cands, cfg.repeats, cfg.min_time)
+    if mg:
+        samples.update(interleaved(mg, max(3, cfg.repeats // 3), cfg.min_time))
+    times = {name: median(s) for name, s in samples.items()}
+    return {"times": times, "status": status, "samples": samples}
+
+
+def step_tables(rep: Report, results: list[tuple[C.Spec, dict]], names: list[str]):
+    labels = {n: C.COMPETITORS[n].label for n in names}
+    rep.add("Ratios: time per update divided by bpnet `net.step`'s (below 1 = faster than bpnet, "
+            "above 1 = slower).", "")
+    rows = []
+    for spec, r in results:
+        base = r["times"].get("bpnet", float("nan"))
+        rows.append([spec.name] + [fmt_ratio(r["times"][n] / base) if n in r["times"] else "—" for n in names])
+    rep.add(*table(["network, batch"] + [labels[n] for n in names], rows))
+    rep.add("Absolute: median time per update (updates per second in brackets).", "")
+    rows = []
+    for spec, r in results:
+        rows.append([spec.name] + [
+            f"{fmt_time(r['times'][n])} ({1 / r['times'][n]:,.0f}/s)" if n in r["times"] else r["status"].get(n, "—")
+            for n in names])
+    rep.add(*table(["network, batch"] + [labels[n] for n in names], rows))
+    rep.add("Equality check (weights after 10 updates vs the hand-fused loop):", "")
+    rows = [[spec.name] + [r["status"].get(n, "—") for n in names] for spec, r in results]
+    rep.add(*table(["network, batch"] + [labels[n] for n in names], rows))
+
+
+def section_step(rep: Report, opt, cfg):
+    log("[1] XOR training step")
+    names = ["bpnet", "bpnet_train", "hand", "torch", "micrograd"]
+    results = [(spec, compare(rep, spec, names, opt, cfg)) for spec in (C.xor_identity_spec(), C.xor_tanh_spec())]
+    rep.add("## 1. XOR training step (full batch of 4)", "",
+            "One plain gradient-descent update: forward pass, loss, backward pass, weight update. "
+            "The worked example's 2-3-1 identity network (all weights 1, lr 0.1, mean 1/2 squared error) and a "
+            "2-8-1 tanh/sigmoid network with seeded random weights (lr 0.5, mean binary cross-entropy). "
+            "PyTorch: `nn.Sequential` + loss module + `optim.SGD`, float64, CPU. micrograd: its `Value` "
+            "class with tanh, sigmoid and log nodes written in its style, weights copied in. Hand-fused: two "
+            "layers unrolled in numpy, nothing checked (the floor).", "")
+    step_tables(rep, results, names)
+    rep.plot["step"] = [(spec.name, r["times"]) for spec, r in results]
+    for spec, r in results:
+        t = r["times"]
+        short = spec.name.split(" (")[0].split(",")[0]
+        if "bpnet" in t and "hand" in t:
+            ratio = t["bpnet"] / t["hand"]
+            rep.target(f"{short}: `net.step` within 1.5× of hand-fused", f"{ratio:.2f}×", ratio <= 1.5)
+    spec, r = results[1]
+    t = r["times"]
+    for other, want in (("torch", 6), ("micrograd", 20)):
+        label = C.COMPETITORS[other].label
+        if other in t and "bpnet" in t:
+            ratio = t[other] / t["bpnet"]
+            rep.target(f"2-8-1 step: bpnet ≥ {want}× faster than {label}", f"{ratio:.1f}×", ratio >= want)
+        else:
+            rep.target(f"2-8-1 step: bpnet ≥ {want}× faster than {label}", r["status"].get(other, "—"), None)
+
+
+def section_classifier(rep: Report, opt, cfg):
+    log("[2] 64-32-10 classifier")
+    names = ["bpnet", "bpnet_train", "hand", "torch"]
+    results = [(spec, compare(rep, spec, names, opt, cfg)) for spec in (C.classifier_spec(32), C.classifier_spec(256))]
+    rep.add("## 2. A larger net: 64-32-10 softmax classifier", "",
+            "Seeded synthetic data (Gaussian inputs, labels from a random linear teacher), ReLU hidden layer "
+            "(He init), softmax output, mean categorical cross-entropy, lr 0.05; one update on a mini-batch "
+            "of 32 and of 256. PyTorch uses `CrossEntropyLoss` on the logits (its idiomatic fused form).", "")
+    step_tables(rep, results, names)
+    rep.plot["classifier"] = [(spec.name, r["times"]) for spec, r in results]
+
+
+# --------------------------------------------------------------------------- section 3
+def trace_calls_during_step(net, X, y, lr, loss) -> int:
+    """How many calls into bpnet/trace.py one ``net.step`` makes (profiled, not timed)."""
+    prof = cProfile.Profile()
+    prof.enable()
+    net.step(X, y, lr, loss)
+    prof.disable()
+    stats = pstats.Stats(prof).stats
+    return sum(v[1] for (f, _, _), v in stats.items() if f.replace("\\", "/").endswith("bpnet/trace.py"))
+
+
+class _Call:
+    """A timing candidate around a plain callable."""
+
+    def __init__(self, fn, reset=lambda: None):
+        self.step, self.reset = fn, reset
+
+
+def section_trace(rep: Report, cfg):
+    log("[3] tracing overhead")
+    rows_ratio, rows_abs = [], []
+    for spec in (C.xor_identity_spec(), C.xor_tanh_spec()):
+        step = C.BpnetStep(spec)
+        hand = C.HandFused(spec)
+        net0 = bpnet.Network([w.copy() for w in spec.W], [spec.hidden, spec.output])
+        calls = trace_calls_during_step(net0.copy(), spec.X, spec.y, spec.lr, spec.loss)
+        trace = bpnet.trace_step(net0, spec.X, spec.y, spec.lr, spec.loss)
+        n_steps = len(trace)
+        cands = {
+            "step": step,
+            "hand": hand,
+            "trace": _Call(lambda: bpnet.trace_step(net0, spec.X, spec.y, spec.lr, spec.loss)),
+        }
+        s = interleaved(cands, cfg.repeats, cfg.min_time)
+        t = {k: median(v) for k, v in s.items()}
+        short = spec.name.split(",")[0].split(" (")[0]
+        rows_ratio.append([short, str(calls), fmt_ratio(t["step"] / t["hand"]), fmt_ratio(t["trace"] / t["step"]),
+                           str(n_steps)])
+        rows_abs.append([short, fmt_time(t["hand"]), fmt_time(t["step"]), fmt_time(t["trace"]),
+                         fmt_time(t["trace"] / n_steps)])
+        rep.target(f"{short}: trace recording costs ≤ 5% when off",
+                   f"{calls} trace calls in `net.step` (0%); step/hand-fused {t['step'] / t['hand']:.2f}×", calls == 0)
+    rep.add("## 3. Tracing overhead", "",
+            "`net.step` never records: the profiler counts the calls it makes into `bpnet/trace.py` "
+            "(0 means recording costs nothing when it is off). `bpnet.trace_step` records every number of "
+            "one update as a `MicroStep` with a formula and a snapshot of the network; it runs on a copy.", "")
+    rep.add(*table(["network", "trace calls in net.step", "net.step / hand-fused", "trace_step / net.step",
+                    "micro-steps"], rows_ratio))
+    rep.add(*table(["network", "hand-fused step", "net.step", "trace_step", "trace_step per micro-step"], rows_abs))
+
+
+# --------------------------------------------------------------------------- section 4
+def section_vector(rep: Report, cfg):
+    log("[4] vectorisation")
+    sizes = [([2, 8, 1], 4), ([16, 16, 1], 64), ([64, 32, 10], 32), ([64, 32, 10], 256), ([256, 128, 10], 256)]
+    if cfg.quick:
+        sizes = sizes[:3]
+    rows, plot = [], []
+    for sz, m in sizes:
+        rng = np.random.default_rng(sum(sz) + m)
+        net = bpnet.Network.random(sz, ["tanh", "sigmoid"], init="xavier", seed=m)
+        X = rng.normal(size=(m, sz[0]))
+        y = (rng.uniform(size=(m, sz[-1])) > 0.5).astype(float)
+        Wl, Xl, yl = [w.tolist() for w in net.W], X.tolist(), y.tolist()
+        acts = ["tanh", "sigmoid"]
+        g_np = net.gradients(X, y, "bce")
+        g_py = C.py_gradients(Wl, acts, Xl, yl)
+        diff = max(float(np.max(np.abs(a - np.array(b)))) for a, b in zip(g_np, g_py))
+        if not diff <= TOL:
+            msg = f"MISMATCH: pure-Python gradients for {sz} batch {m}: max |Δgrad| = {diff:.3g}; not timed"
+            log(msg)
+            rep.mismatches.append(msg)
+            rows.append([f"{'-'.join(map(str, sz))}, batch {m}", "**WRONG**", "", "", ""])
+            continue
+        cands = {"np": _Call(lambda: net.gradients(X, y, "bce")),
+                 "py": _Call(lambda: C.py_gradients(Wl, acts, Xl, yl))}
+        s = interleaved(cands, max(3, cfg.repeats // 2), cfg.min_time)
+        t = {k: median(v) for k, v in s.items()}
+        macs = m * sum(a * b for a, b in zip(sz[:-1], sz[1:]))
+        rows.append([f"{'-'.join(map(str, sz))}, batch {m}", fmt_ratio(t["py"] / t["np"]), f"{macs:,}",
+                     fmt_time(t["np"]), fmt_time(t["py"])])
+        plot.append((macs, t["py"] / t["np"], f"{'-'.join(map(str, sz))}/{m}"))
+    rep.add("## 4. Vectorisation", "",
+            "bpnet's vectorised forward + backward pass (`net.gradients`, tanh hidden, sigmoid output, mean BCE) "
+            "against the same computation written with Python loops over samples, units and weights "
+            "(`benchmarks/competitors.py: py_gradients`); the two agree to 1e-9 before timing. "
+            "The curriculum quotes about 300×.", "")
+    rep.add(*table(["network, batch", "speed-up (loops / numpy)", "multiply-adds per forward", "numpy",
+                    "pure Python"], rows))
+    rep.plot["vector"] = plot
+
+
+# --------------------------------------------------------------------------- section 5
+def section_widgets(rep: Report, cfg):
+    log("[5] widget latency")
+    rep.add("## 5. Widget latency", "")
+    try:
+        import bpnet.widgets as W
+        StepThrough = W.StepThrough
+    except Exception as exc:  # noqa: BLE001 - any failure to import is reported, not raised
+        rep.add(f"In-process: widgets not available ({type(exc).__name__}: {exc}).", "")
+        rep.target("widget step ≤ 100 ms (in-process)", "widgets not available", None)
+        browser_latency(rep)
+        return
+    from .widget_latency import measure_clicks
+
+    n = 10 if cfg.quick else 200
+    try:
+        res = measure_clicks(StepThrough, n)
+    except Exception as exc:  # noqa: BLE001
+        rep.add(f"In-process: the measurement failed ({type(exc).__name__}: {exc}).", "")
+        rep.target("widget step ≤ 100 ms (in-process)", f"failed: {exc}", None)
+        browser_latency(rep)
+        return
+    lat = res["latencies"]
+    rep.add(f"`StepThrough` on the XOR worked example: time from `forward_button.click()` to the diagram "
+            f"widget (`{res['diagram']}`) holding a new value, {len(lat)} forward steps in-process "
+            f"(matplotlib Agg; the browser adds transport and rendering).", "")
+    rep.add(*table(["", "median", "p95", "max"],
+                   [["forward click → diagram updated", fmt_time(median(lat)), fmt_time(p95(lat)),
+                     fmt_time(max(lat))]]))
+    if res.get("unchanged"):
+        rep.add(f"Clicks that left the diagram unchanged: {res['unchanged']} (counted in the latencies).", "")
+    rep.target("widget step ≤ 100 ms (in-process median / p95)", f"{fmt_time(median(lat))} / {fmt_time(p95(lat))}",
+               p95(lat) <= 0.1)
+    rep.plot["widgets"] = lat
+    browser_latency(rep)
+
+
+def browser_latency(rep: Report):
+    path = ROOT / "test-artifacts" / "browser_latency.json"
+    if not path.exists():
+        rep.add(f"Browser-measured latency: not available (`{path.relative_to(ROOT)}` is written by the "
+                "real-browser test; run it first).", "")
+        return
+    try:
+        data = json.loads(path.read_text())
+    except ValueError as exc:
+        rep.add(f"Browser-measured latency: `{path.relative_to(ROOT)}` is not valid JSON ({exc}).", "")
+        return
+    rep.add(f"Browser-measured latency (from `{path.relative_to(ROOT)}`, written by the real-browser test):", "")
+    rows = []
+    for k, v in (data.items() if isinstance(data, dict) else enumerate(data)):
+        if isinstance(v, (int, float)):
+            rows.append([str(k), f"{v:.4g}" if not k.endswith("_s") else fmt_time(v)])
+        elif isinstance(v, list) and v and all(isinstance(x, (int, float)) for x in v):
+            rows.append([str(k), f"{len(v)} values, median {median(v):.4g}, p95 {p95(v):.4g}"])
+        else:
+            rows.append([str(k), str(v)[:120]])
+    rep.add(*table(["field", "value"], rows))
+    for key in ("median_s", "median_ms", "p50_ms", "median"):
+        if key in data:
+            v = data[key] / (1000 if key.endswith("ms") else 1)
+            rep.target("widget step in a real browser (informational)", fmt_time(v), None,
+                       "browser latency includes kernel round trip and rendering")
+            break
+
+
+# --------------------------------------------------------------------------- section 6
+EXPECTED_NOTEBOOKS = ["00_start_here", "01_neuron_and_activation", "02_forward_pass", "03_loss_and_gradient_descent",
+                      "04_backpropagation", "05_xor_worked_example", "06_training_xor", "07_beyond_gradient_descent"]
+
+
+def section_notebooks(rep: Report, cfg):
+    log("[6] notebooks")
+    rep.add("## 6. Notebook run times", "")
+    nb_dir = ROOT / "notebooks"
+    paths = sorted(nb_dir.glob("*.ipynb"))
+    missing = [n for n in EXPECTED_NOTEBOOKS if not (nb_dir / f"{n}.ipynb").exists()]
+    try:
+        import nbformat
+        from nbclient import NotebookClient
+    except ImportError as exc:
+        rep.add(f"Not measured: {exc} (install the `test` extra).", "")
+        rep.target("each notebook ≤ 15 s, all ≤ 60 s", "nbclient not installed", None)
+        return
+    # The kernel must import this clone's bpnet whatever its working directory.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    rows, times, errors = [], {}, {}
+    for p in paths:
+        nb = nbformat.read(p, as_version=4)
+        t0 = time.perf_counter()
+        try:
+            NotebookClient(nb, timeout=300, kernel_name="python3", store_widget_state=False,
+                           resources={"metadata": {"path": str(p.parent)}}).execute()
+        except Exception as exc:  # noqa: BLE001 - a failing notebook is reported, the rest still run
+            errors[p.stem] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:150] if str(exc).strip() else ''}"
+        took = time.perf_counter() - t0
+        times[p.stem] = took
+        n_code = sum(c.cell_type == "code" for c in nb.cells)
+        rows.append([p.name, f"{took:.1f} s", str(n_code), "**failed**: " + errors[p.stem] if p.stem in errors
+                     else ("ok" if took <= 15 else "**over 15 s**")])
+        log(f"    {p.name}: {took:.1f} s")
+    total = sum(times.values())
+    rep.add("Each notebook executed headless with nbclient in a fresh kernel (kernel start-up included), "
+            "in memory: the stored notebooks are not modified.", "")
+    if rows:
+        rows.append(["**total**", f"{total:.1f} s", "", "ok" if total <= 60 else "**over 60 s**"])
+        rep.add(*table(["notebook", "run time", "code cells", "status"], rows))
+    if missing:
+        rep.add(f"Missing (expected but not in notebooks/ at this commit): {', '.join(m + '.ipynb' for m in missing)}.", "")
+    ok_each = bool(times) and max(times.values()) <= 15 and not errors
+    measured = (f"slowest {max(times.values()):.1f} s, total {total:.1f} s over {len(times)} notebooks"
+                if times else "no notebooks found")
+    if missing:
+        measured += f"; {len(missing)} of {len(EXPECTED_NOTEBOOKS)} missing"
+    if errors:
+        measured += f"; {len(errors)} failed"
+    rep.target("each notebook ≤ 15 s, all ≤ 60 s", measured,
+               (ok_each and total <= 60) if times and not missing else (False if times and not ok_each else None))
+    rep.plot["notebooks"] = times
+
+
+# --------------------------------------------------------------------------- section 7
+def import_time(module: str, runs: int) -> list[float]:
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    out = []
+    for _ in range(runs):
+        r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+        if r.returncode:
+            raise RuntimeError(r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "failed")
+        out.append(float(r.stdout.strip()))
+    return out
+
+
+def section_import(rep: Report, cfg):
+    log("[7] import times")
+    runs = 3 if cfg.quick else 9
+    rows = []
+    for module in ("numpy", "bpnet", "bpnet.widgets"):
+        try:
+            ts = import_time(module, runs)
+        except RuntimeError as exc:
+            rows.append([f"`import {module}`", f"not available ({exc})", ""])
+            if module == "bpnet":
+                rep.target("`import bpnet` ≤ 0.3 s", "failed", False)
+            continue
+        rows.append([f"`import {module}`", fmt_time(median(ts)), fmt_time(min(ts))])
+        if module == "bpnet":
+            rep.target("`import bpnet` ≤ 0.3 s", fmt_time(median(ts)), median(ts) <= 0.3)
+    rep.add("## 7. Import time", "",
+            f"Fresh interpreter each time (`python -c 'import X'`, timed inside), median of {runs}; "
+            "`import bpnet` includes numpy, `bpnet.widgets` includes ipywidgets and matplotlib.", "")
+    rep.add(*table(["", "median", "min"], rows))
+
+
+# --------------------------------------------------------------------------- plot
+def plot(rep: Report, path: Path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
+    ax = axes[0, 0]
+    groups = rep.plot.get("step", []) + rep.plot.get("classifier", [])
+    names = ["hand", "bpnet", "bpnet_train", "torch", "micrograd"]
+    colors = {"hand": "#999999", "bpnet": "#1f77b4", "bpnet_train": "#6baed6", "torch": "#d62728",
+              "micrograd": "#ff7f0e"}
+    width = 0.8 / len(names)
+    for k, n in enumerate(names):
+        xs = [g for g, (_, t) in enumerate(groups) if n in t]
+        ys = [t[n] * 1e6 for _, t in groups if n in t]
+        if xs:
+            ax.bar([x + (k - len(names) / 2 + 0.5) * width for x in xs], ys, width, label=C.COMPETITORS[n].label,
+                   color=colors[n])
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels([g.replace(" (worked example)", "").replace(", ", "\n", 1) for g, _ in groups], fontsize=7)
+    ax.set_ylabel("µs per update (log scale, lower is better)")
+    ax.set_title("One training update")
+    ax.legend(fontsize=7)
+
+    ax = axes[0, 1]
+    vec = rep.plot.get("vector", [])
+    if vec:
+        ax.plot([v[0] for v in vec], [v[1] for v in vec], "o-")
+        for macs, r, lab in vec:
+            ax.annotate(f"{lab}\n{r:.0f}×", (macs, r), fontsize=7, textcoords="offset points", xytext=(4, -14))
+        ax.axhline(300, color="grey", ls="--", lw=1)
+        ax.text(vec[0][0], 300, " 300× (quoted)", fontsize=7, va="bottom")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    ax.set_xlabel("multiply-adds per forward pass")
+    ax.set_ylabel("pure-Python time / numpy time")
+    ax.set_title("Vectorisation speed-up (forward + backward)")
+
+    ax = axes[1, 0]
+    lat = rep.plot.get("widgets")
+    if lat:
+        ax.hist(np.array(lat) * 1e3, bins=30, color="#1f77b4")
+        ax.axvline(100, color="red", ls="--", lw=1, label="100 ms target")
+        ax.axvline(median(lat) * 1e3, color="black", lw=1, label=f"median {median(lat) * 1e3:.1f} ms")
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "widgets not measured", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlabel("click → diagram updated (ms)")
+    ax.set_ylabel("clicks")
+    ax.set_title("StepThrough forward-click latency (in-process)")
+
+    ax = axes[1, 1]
+    nbs = rep.plot.get("notebooks")
+    if nbs:
+        ax.barh(list(nbs), list(nbs.values()), color="#2ca02c")
+        ax.axvline(15, color="red", ls="--", lw=1, label="15 s per notebook")
+        ax.invert_yaxis()
+        ax.legend(fontsize=8)
+        ax.tick_params(axis="y", labelsize=7)
+    else:
+        ax.text(0.5, 0.5, "notebooks not measured", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlabel("seconds (headless, incl. kernel start)")
+    ax.set_title(f"Notebook run times (total {sum(nbs.values()):.1f} s)" if nbs else "Notebook run times")
+    fig.suptitle(f"bpnet benchmarks — {cpu_model()}, Python {platform.python_version()}, numpy {np.__version__}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------- main
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="tiny repetition counts (checks the script runs)")
+    ap.add_argument("--skip", default="", help=f"comma-separated: any of {', '.join(SECTIONS + OPTIONAL)}")
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
+                    help="where results.md and results.png go (default: benchmarks/)")
+    ap.add_argument("--repeats", type=int, default=None, help="timing rounds per competitor (default 15)")
+    cfg = ap.parse_args(argv)
+    skip = {s.strip() for s in cfg.skip.split(",") if s.strip()}
+    unknown = skip - set(SECTIONS + OPTIONAL)
+    if unknown:
+        ap.error(f"unknown --skip item(s) {sorted(unknown)}; choose from {SECTIONS + OPTIONAL}")
+    cfg.repeats = cfg.repeats or (3 if cfg.quick else 15)
+    cfg.min_time = 0.002 if cfg.quick else 0.05
+    cfg.out.mkdir(parents=True, exist_ok=True)
+
+    started = time.perf_counter()
+    rep = Report()
+    opt = optional_deps(skip)
+    runners = {
+        "step": lambda: section_step(rep, opt, cfg),
+        "classifier": lambda: section_classifier(rep, opt, cfg),
+        "trace": lambda: section_trace(rep, cfg),
+        "vector": lambda: section_vector(rep, cfg),
+        "widgets": lambda: section_widgets(rep, cfg),
+        "notebooks": lambda: section_notebooks(rep, cfg),
+        "import": lambda: section_import(rep, cfg),
+    }
+    for name in SECTIONS:
+        if name in skip:
+            rep.add(f"## {SECTIONS.index(name) + 1}. ({name}: skipped with --skip)", "")
+            continue
+        runners[name]()
+
+    head = ["# bpnet benchmarks", "",
+            f"Command: `python -m benchmarks{' --quick' if cfg.quick else ''}"
+            f"{' --skip ' + ','.join(sorted(skip)) if skip else ''}` — run "
+            f"{datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}, took {time.perf_counter() - started:.0f} s; "
+            f"medians of {cfg.repeats} interleaved samples of ≥ {cfg.min_time * 1e3:g} ms each.", ""]
+    if cfg.quick:
+        head += ["**Quick mode: tiny repetition counts; these numbers are not for comparison.**", ""]
+    if rep.mismatches:
+        head += ["**MISMATCHES (not timed):**", ""] + [f"- {m}" for m in rep.mismatches] + [""]
+    head += ["## Machine", ""] + machine(opt)
+    head += ["## Targets", ""] + table(["target", "measured", "verdict", "note"], [list(t) for t in rep.targets])
+    text = "\n".join(head + rep.md).rstrip() + "\n"
+    (cfg.out / "results.md").write_text(text)
+    plot(rep, cfg.out / "results.png")
+    print(text)
+    log(f"wrote {cfg.out / 'results.md'} and {cfg.out / 'results.png'}")
+    return 1 if rep.mismatches else 0

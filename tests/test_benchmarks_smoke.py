@@ -1,0 +1,104 @@
+"""The benchmark script keeps working: a quick run, and its equality check really catches a wrong step.
+
+No timing is asserted here (speed is reported by ``python -m benchmarks``, never tested);
+torch and micrograd are not needed: the quick run skips them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bpnet
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import competitors as C  # noqa: E402
+from benchmarks import run  # noqa: E402
+
+
+def test_quick_run_writes_table_and_plot(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--skip", "torch,micrograd,notebooks,import",
+         "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    md = (tmp_path / "results.md").read_text()
+    for heading in ("## Machine", "## Targets", "## 1. XOR training step", "## 2. A larger net",
+                    "## 3. Tracing overhead", "## 4. Vectorisation", "## 5. Widget latency"):
+        assert heading in md
+    assert "MISMATCH" not in md
+    # Skipped optional competitors are reported as such, never given numbers.
+    assert md.count("skipped (--skip)") >= 2
+    step = md.split("## 1. XOR training step")[1].split("## 2.")[0]
+    assert "PyTorch eager" in step and "skipped (--skip)" in step
+    # bpnet, its train loop and the hand-fused loop were checked equal before being timed.
+    assert step.count("matches (max abs ΔW") == 6
+    png = (tmp_path / "results.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+class _WrongBias(C.HandFused):
+    """The hand-fused step with the output bias updated by twice the gradient: a plausible slip."""
+
+    label = "wrong bias"
+
+    def reset(self):
+        super().reset()
+        right = self.step  # HandFused binds its unrolled step per network kind
+
+        def step():
+            b1 = self.b1.copy()
+            cost = right()
+            self.b1 += self.b1 - b1  # one more step's worth on the bias only
+            return cost
+
+        self.step = step
+
+
+def test_verify_flags_a_wrong_computation_and_does_not_time_it(monkeypatch):
+    spec = C.xor_tanh_spec()
+    diffs = run.verify(spec, {"good": C.BpnetStep(spec), "bad": _WrongBias(spec)})
+    assert diffs["good"] <= run.TOL
+    assert diffs["bad"] > 1e-3
+
+    monkeypatch.setitem(C.COMPETITORS, "bad", _WrongBias)
+    rep = run.Report()
+    cfg = type("Cfg", (), {"repeats": 2, "min_time": 1e-4})()
+    opt = {name: {"module": None, "status": "skipped"} for name in run.OPTIONAL}
+    res = run.compare(rep, spec, ["bpnet", "hand", "bad"], opt, cfg)
+    assert "bad" not in res["times"] and "bpnet" in res["times"]
+    assert res["status"]["bad"].startswith("**WRONG**")
+    assert len(rep.mismatches) == 1 and "wrong bias" in rep.mismatches[0]
+
+
+def test_missing_optional_dependency_is_reported_not_faked(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
+    monkeypatch.setitem(sys.modules, "micrograd", None)
+    opt = run.optional_deps(set())
+    for name in run.OPTIONAL:
+        assert opt[name]["module"] is None
+        assert opt[name]["status"].startswith("not installed")
+
+
+@pytest.mark.parametrize("sizes,m", [([2, 3, 1], 4), ([3, 5, 2], 7)])
+def test_pure_python_gradients_equal_bpnet(sizes, m):
+    rng = np.random.default_rng(m)
+    net = bpnet.Network.random(sizes, ["tanh", "sigmoid"], seed=m)
+    X = rng.normal(size=(m, sizes[0]))
+    y = (rng.uniform(size=(m, sizes[-1])) > 0.5).astype(float)
+    g_py = C.py_gradients([w.tolist() for w in net.W], ["tanh", "sigmoid"], X.tolist(), y.tolist())
+    for a, b in zip(net.gradients(X, y, "bce"), g_py):
+        np.testing.assert_allclose(np.array(b), a, rtol=0, atol=1e-12)
+
+
+def test_hand_fused_matches_bpnet_on_every_spec():
+    for spec in (C.xor_identity_spec(), C.xor_tanh_spec(), C.classifier_spec(32)):
+        diffs = run.verify(spec, {"bpnet": C.BpnetStep(spec), "train": C.BpnetTrain(spec)})
+        assert max(diffs.values()) <= run.TOL, (spec.name, diffs)
