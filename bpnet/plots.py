@@ -106,6 +106,7 @@ class NetworkDiagram:
     show_weights: str = "all"
     digits: int = 6
     _unit_where: dict = field(default_factory=dict, repr=False)
+    _restore: tuple | None = field(default=None, repr=False)
 
     @property
     def figure(self):
@@ -137,6 +138,8 @@ class NetworkDiagram:
             highlight = self._target(highlight)
         s = 0 if sample is None else int(sample)
         updated = set(updated or ())
+        if self.highlighted is not None:  # first, so the new state's colours win
+            changed += self._set_highlight(self.highlighted, False)
         if state is not None:
             W = state.W if isinstance(state, Network) else state.weights
             for name, text in self.weight_labels.items():
@@ -159,8 +162,6 @@ class NetworkDiagram:
                 for name, text in self.unit_values.items():
                     text.set_text(self._unit_text(state, name, s))
                     changed.append(text)
-        if self.highlighted is not None:
-            changed += self._set_highlight(self.highlighted, False)
         self.highlighted = highlight
         if highlight is not None:
             changed += self._set_highlight(highlight, True)
@@ -183,15 +184,21 @@ class NetworkDiagram:
             if part in self.links:
                 line, text = self.links[part], self.weight_labels[part]
                 if on:
+                    # Remember the change colour: the highlight paints the line black and the
+                    # label black on yellow (coloured text on yellow is hard to read).
+                    self._restore = (line.get_color(), line.get_linewidth(), text.get_color())
                     line.set_linewidth(4.0)
                     line.set_color(OKABE_ITO["black"])
                     line.set_zorder(2.5)
+                    text.set_color(OKABE_ITO["black"])
                     text.set_visible(True)
                 else:
+                    colour, width, text_colour = self._restore or (LINK, 1.0, OKABE_ITO["black"])
                     line.set_zorder(1)
-                    line.set_linewidth(1.0 if line.get_color() == LINK else 2.2)
-                    if line.get_color() == OKABE_ITO["black"]:
-                        line.set_color(LINK)
+                    line.set_color(colour)
+                    line.set_linewidth(width)
+                    text.set_color(text_colour)
+                    text.set_visible(self.show_weights == "all" or "→" in text.get_text())
                 text.get_bbox_patch().set_facecolor(HIGHLIGHT if on else "white")
                 text.get_bbox_patch().set_edgecolor(OKABE_ITO["black"] if on else "none")
                 out += [line, text]

@@ -1,0 +1,348 @@
+"""The pure steppers, driven directly: no widgets, no matplotlib."""
+
+import math
+
+import numpy as np
+import pytest
+
+import bpnet
+from bpnet.activations import get_activation
+from bpnet.stepper import (
+    EXPLORER_ACTIVATIONS, RuleStepper, Stepper, TrainingStepper, activation_reading, saturation_ranges,
+)
+
+MOVES = ("forward", "back", "goto", "start", "end", "next_phase", "prev_phase")
+
+
+def _cases():
+    """Traces of different shapes: the worked example and seeded random networks."""
+    ex = bpnet.xor_example()
+    yield "xor-article-1", ex.net, ex.X[:1], ex.y[:1], 0.1, "half_squared_error", "article"
+    yield "xor-gradient-4", ex.net, ex.X, ex.y, 0.1, "half_squared_error", "gradient"
+    net = bpnet.Network.random([2, 3, 1], "sigmoid", seed=7)
+    yield "sigmoid-bce", net, ex.X, ex.y, 0.5, "binary_cross_entropy", "gradient"
+    net = bpnet.Network.random([3, 4, 3, 2], ["tanh", "relu", "identity"], init="normal", seed=11)
+    rng = np.random.default_rng(3)
+    yield "deep-random", net, rng.normal(size=(2, 3)), rng.normal(size=(2, 2)), 0.05, "half_squared_error", "article"
+
+
+CASES = list(_cases())
+
+
+def _states_equal(s1, s2) -> bool:
+    def eq(a, b):
+        return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
+
+    return (all(eq(a, b) for a, b in zip(s1.weights, s2.weights))
+            and all(eq(a, b) for a, b in zip(s1.z, s2.z))
+            and all(eq(a, b) for a, b in zip(s1.a, s2.a))
+            and all(eq(a, b) for a, b in zip(s1.delta, s2.delta))
+            and all(eq(a, b) for a, b in zip(s1.grad, s2.grad))
+            and eq(s1.loss, s2.loss) and eq(s1.cost, s2.cost))
+
+
+def _model_move(move, i, n, phases, arg):
+    """Where a move should land, from the phase of each step alone (independent of Stepper)."""
+    starts = [k for k in range(n) if k == 0 or phases[k] != phases[k - 1]]
+    if move == "forward":
+        return min(i + 1, n - 1)
+    if move == "back":
+        return max(i - 1, 0)
+    if move == "goto":
+        return arg
+    if move == "start":
+        return 0
+    if move == "end":
+        return n - 1
+    if move == "next_phase":
+        later = [k for k in starts if k > i]
+        return later[0] if later else n - 1
+    earlier = [k for k in starts if k < i]
+    return earlier[-1] if earlier else 0
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_random_move_sequences_show_the_recomputed_state(case):
+    _, net, X, y, lr, loss, rule = case
+    trace = bpnet.trace_step(net, X, y, lr, loss, rule)
+    fresh = bpnet.trace_step(net.copy(), X, y, lr, loss, rule)  # recomputed from scratch
+    n = len(trace)
+    phases = [s.phase for s in fresh.steps]
+    rng = np.random.default_rng(20240501)
+    for _ in range(300):
+        st = Stepper(trace)
+        i = 0
+        for _ in range(int(rng.integers(1, 25))):
+            move = MOVES[int(rng.integers(len(MOVES)))]
+            arg = int(rng.integers(n))
+            moved = st.goto(arg) if move == "goto" else getattr(st, move)()
+            expected = _model_move(move, i, n, phases, arg)
+            assert moved == (expected != i)
+            i = expected
+            assert st.index == i
+            assert _states_equal(st.state, fresh.steps[i].state)
+            assert st.current.text == fresh.steps[i].text
+            assert st.label == f"step {i + 1} of {n} — {phases[i]}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_goto_equals_stepping_and_back_undoes_forward(case):
+    _, net, X, y, lr, loss, rule = case
+    trace = bpnet.trace_step(net, X, y, lr, loss, rule)
+    walker = Stepper(trace)
+    for i in range(len(trace)):
+        jumper = Stepper(trace)
+        jumper.goto(i)
+        assert jumper.index == walker.index == i
+        assert _states_equal(jumper.state, walker.state)
+        assert jumper.weight_rows() == walker.weight_rows()
+        if i + 1 < len(trace):
+            before = walker.state
+            walker.forward()
+            walker.back()
+            assert _states_equal(walker.state, before)
+            walker.forward()
+
+
+def test_boundaries_are_harmless():
+    ex = bpnet.xor_example()
+    st = Stepper(bpnet.trace_step(ex.net, ex.X[:1], ex.y[:1], ex.lr, rule="article"))
+    assert st.at_start and st.back() is False and st.prev_phase() is False and st.index == 0
+    st.end()
+    assert st.at_end and st.forward() is False and st.next_phase() is False and st.index == st.n - 1
+    assert st.goto(-1) is False and st.index == st.n - 1  # negative counts from the end
+    with pytest.raises(IndexError, match="outside 0..34"):
+        st.goto(35)
+    with pytest.raises(TypeError, match="whole number"):
+        st.goto(1.5)
+    with pytest.raises(TypeError, match="Trace"):
+        Stepper([1, 2, 3])
+
+
+def test_worked_example_phases_and_labels():
+    ex = bpnet.xor_example()
+    st = Stepper(bpnet.trace_step(ex.net, ex.X[:1], ex.y[:1], ex.lr, rule="article"))
+    labels = [st.label]
+    while st.next_phase():
+        labels.append(st.label)
+    # phase starts, then the last step (the last phase has no next one)
+    assert labels == ["step 1 of 35 — forward", "step 5 of 35 — loss", "step 6 of 35 — deltas",
+                      "step 10 of 35 — updates", "step 35 of 35 — updates"]
+    st.prev_phase()
+    assert st.label == "step 10 of 35 — updates"
+    st.prev_phase()
+    assert st.label == "step 6 of 35 — deltas"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_weight_rows_match_the_network_computed_independently(case):
+    _, net, X, y, lr, loss, rule = case
+    st = Stepper(bpnet.trace_step(net, X, y, lr, loss, rule))
+    grads = net.gradients(X, y, loss, rule)
+    after = net.copy()
+    after.step(X, y, lr, loss, rule)
+    rows = {r.name: r for r in st.weight_rows()}
+    assert all(r.gradient is None and r.after is None for r in rows.values())  # step 1: nothing yet
+    st.end()
+    rows = {r.name: r for r in st.weight_rows()}
+    assert list(rows) == net.weight_names()
+    for name, r in rows.items():
+        l, i, j = net.weight_index(name)
+        assert r.before == net[name]
+        assert r.gradient == pytest.approx(grads[l][i, j], rel=1e-12, abs=1e-15)
+        assert r.after == pytest.approx(after[name], rel=1e-12, abs=1e-15)
+        assert r.direction == ("up" if r.after > r.before else "down" if r.after < r.before else "same")
+
+
+def test_weight_rows_fill_in_exactly_when_their_step_comes():
+    net = bpnet.Network.random([2, 2, 1], "sigmoid", seed=4)
+    st = Stepper(bpnet.trace_step(net, [[0.3, -0.7]], [[1.0]], 0.2))
+    for step in st.trace.steps:
+        st.goto(step.index)
+        for r in st.weight_rows():
+            g_at = st.trace.find("gradient", r.name).index
+            u_at = st.trace.find("update", r.name).index
+            assert (r.gradient is not None) == (g_at <= step.index)
+            assert (r.after is not None) == (u_at <= step.index)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_change_names_the_number_the_step_computed(case):
+    _, net, X, y, lr, loss, rule = case
+    st = Stepper(bpnet.trace_step(net, X, y, lr, loss, rule))
+    for step in st.trace.steps:
+        st.goto(step.index)
+        ch = st.change()
+        assert ch.new == step.value
+        if step.kind in ("gradient", "update"):
+            assert ch.name == step.name
+        if ch.field == "weights":
+            assert ch.old == net[step.name]
+        elif step.kind == "forward" and not step.name.startswith("z("):
+            assert ch.name == step.name and math.isnan(ch.old)
+
+
+def test_unit_activation_reads_z_of_the_current_unit():
+    net = bpnet.Network.random([2, 3, 1], ["tanh", "sigmoid"], seed=2)
+    X, y = [[0.5, -1.0]], [[1.0]]
+    st = Stepper(bpnet.trace_step(net, X, y, 0.1))
+    fwd = net.forward(X)
+    st.goto(st.trace.find("forward", "Z2").index)
+    assert st.unit_activation() == ("tanh", pytest.approx(fwd.z[0][0, 1]))
+    st.goto(st.trace.find("delta", "D0").index)
+    assert st.unit_activation() == ("sigmoid", pytest.approx(fwd.z[1][0, 0]))
+    st.goto(st.trace.find("update", "X0->Z1").index)
+    assert st.unit_activation() is None
+
+
+# ----- switching rules ------------------------------------------------------------------
+def test_rule_switch_keeps_the_step_and_shows_both_numbers():
+    ex = bpnet.xor_example()
+    st = RuleStepper(ex.net, ex.X[:1], ex.y[:1], ex.lr, rule="article")
+    st.goto(st.trace.find("update", "X0->Z1").index)
+    assert st.current.value == pytest.approx(1.4)
+    assert st.counterpart().value == pytest.approx(0.6)
+    assert st.set_rule("gradient") is True
+    assert (st.rule, st.current.kind, st.current.name) == ("gradient", "update", "X0->Z1")
+    assert st.weight_rows()[0].after == pytest.approx(0.6)
+    assert st.set_rule("gradient") is False
+    st.set_rule("article")
+    assert st.weight_rows()[0].after == pytest.approx(1.4)
+
+
+def test_rule_switch_with_a_batch_maps_loss_steps_and_keeps_position():
+    ex = bpnet.xor_example()
+    st = RuleStepper(ex.net, ex.X, ex.y, ex.lr, rule="gradient")
+    assert len(st.trace_for("gradient")) == len(st.trace_for("article")) + 1  # the batch cost J
+    st.goto(st.trace.find("loss", "J").index)
+    st.set_rule("article")  # no J under the article's rule: stays at the same index
+    assert st.phase == "deltas" or st.phase == "loss"
+    st.goto(st.trace.find("delta", "Z3", sample=2).index)
+    st.set_rule("gradient")
+    assert (st.current.kind, st.current.name, st.current.sample) == ("delta", "Z3", 2)
+    for rule in ("article", "gradient"):
+        st.set_rule(rule)
+        for step in st.trace.steps:  # every step survives a round trip through the other rule
+            st.goto(step.index)
+            st.set_rule(st.other_rule)
+            st.set_rule(rule)
+            if step.name != "J":
+                assert st.index == step.index
+
+
+def test_differences_list_where_the_rules_disagree():
+    ex = bpnet.xor_example()
+    st = RuleStepper(ex.net, ex.X[:1], ex.y[:1], ex.lr)
+    diffs = {(d.kind, d.name): d for d in st.differences()}
+    assert diffs[("update", "X0->Z1")].article == pytest.approx(1.4)
+    assert diffs[("update", "X0->Z1")].gradient == pytest.approx(0.6)
+    assert diffs[("delta", "D0")].article == -4 and diffs[("delta", "D0")].gradient == 4
+    # The forward pass and the unchanged X1, X2 weights agree under both rules.
+    assert not any(k[0] == "forward" for k in diffs)
+    assert ("update", "X1->Z1") not in diffs
+
+
+def test_rule_stepper_copies_the_network_and_checks_the_rule():
+    ex = bpnet.xor_example()
+    st = RuleStepper(ex.net, ex.X[:1], ex.y[:1], ex.lr)
+    ex.net.W[0][0, 0] = 99.0
+    assert st.trace_for("article").before["X0->Z1"] == 1.0
+    with pytest.raises(ValueError, match="unknown rule"):
+        RuleStepper(ex.net, ex.X, ex.y, rule="sign-flip")
+    with pytest.raises(TypeError, match="Network"):
+        RuleStepper("net", ex.X, ex.y)
+
+
+# ----- coarse training ------------------------------------------------------------------
+def test_training_stepper_per_epoch_equals_network_train():
+    ex = bpnet.xor_example()
+    net = bpnet.Network.random([2, 3, 1], "sigmoid", seed=5)
+    ts = TrainingStepper(net, ex.X, ex.y, lr=1.0, keep=4, max_steps=300)
+    ref = net.copy()
+    history = ref.train(ex.X, ex.y, 120, lr=1.0)
+    ts.goto(120)
+    assert np.allclose(ts.costs[:-1], history, rtol=0, atol=1e-14)
+    assert ts.cost == pytest.approx(ref.cost(ex.X, ex.y), abs=1e-14)
+    for w, v in zip(ts.net.W, ref.W):
+        assert np.array_equal(w, v)
+    assert len(ts._snaps) <= 4
+
+
+@pytest.mark.parametrize("per,batch_size,optimizer", [
+    ("epoch", 2, None), ("update", 1, None), ("epoch", None, "adam"), ("update", 3, "momentum")])
+def test_training_stepper_random_moves_replay_exactly(per, batch_size, optimizer):
+    ex = bpnet.xor_example()
+    net = bpnet.Network.random([2, 4, 1], "tanh", seed=9)
+
+    def make():
+        opt = bpnet.get_optimizer(optimizer, lr=0.05) if optimizer else None
+        return TrainingStepper(net, ex.X, ex.y, lr=0.3, optimizer=opt, batch_size=batch_size, per=per,
+                               seed=3, keep=3, max_steps=40)
+
+    straight = make()
+    weights = [[w.copy() for w in straight.net.W]]
+    for _ in range(40):
+        straight.forward()
+        weights.append([w.copy() for w in straight.net.W])
+    ts = make()
+    rng = np.random.default_rng(1)
+    for _ in range(60):
+        move = rng.integers(4)
+        if move == 0:
+            ts.forward(int(rng.integers(1, 6)))
+        elif move == 1:
+            ts.back(int(rng.integers(1, 6)))
+        elif move == 2:
+            ts.goto(int(rng.integers(41)))
+        else:
+            ts.start()
+        k = ts.index
+        assert all(np.array_equal(a, b) for a, b in zip(ts.net.W, weights[k]))
+        assert np.array_equal(ts.costs, straight.costs[:k + 1])
+        assert len(ts._snaps) <= 3
+
+
+def test_training_stepper_bounds_and_errors():
+    ex = bpnet.xor_example()
+    ts = TrainingStepper(ex.net, ex.X, ex.y, max_steps=5)
+    ts.forward(100)
+    assert ts.index == 5 and ts.forward() is False
+    ts.back(100)
+    assert ts.index == 0 and ts.back() is False
+    with pytest.raises(IndexError):
+        ts.goto(6)
+    with pytest.raises(ValueError, match="per must be"):
+        TrainingStepper(ex.net, ex.X, ex.y, per="batch")
+    with pytest.raises(ValueError, match="shape"):
+        TrainingStepper(ex.net, ex.X[:, :1], ex.y)
+    calls = []
+    ts.run(5, callback=lambda s: calls.append(s.index), every=2)
+    assert calls == [2, 4, 5]
+
+
+# ----- activation explorer --------------------------------------------------------------
+@pytest.mark.parametrize("name", EXPLORER_ACTIVATIONS)
+@pytest.mark.parametrize("z", [-5.0, -0.5, 0.0, 0.7, 4.0])
+def test_activation_reading_matches_the_activation(name, z):
+    act = get_activation(name)
+    r = activation_reading(name, z)
+    assert r.f == pytest.approx(float(act.f(np.array([z]))[0]))
+    assert r.df == pytest.approx(float(act.df(np.array([z]))[0]))
+    assert r.note and name in r.text
+
+
+def test_activation_notes_say_where_it_saturates():
+    assert "Saturated" in activation_reading("sigmoid", 5.0).note
+    assert "Saturated" not in activation_reading("sigmoid", 0.5).note
+    assert "Saturated" in activation_reading("tanh", -3.0).note
+    assert "no gradient" in activation_reading("relu", -1.0).note
+    assert "never saturates" in activation_reading("identity", 100.0).note
+    (lo1, hi1), (lo2, hi2) = saturation_ranges("sigmoid")
+    # sigmoid'(z) = 0.025 (10% of 0.25) at |z| = ln((1 + sqrt(0.9)) / (1 - sqrt(0.9))) = 3.64
+    edge = math.log((1 + math.sqrt(0.9)) / (1 - math.sqrt(0.9)))
+    assert hi1 == pytest.approx(-edge, abs=0.01) and lo2 == pytest.approx(edge, abs=0.01)
+    assert saturation_ranges("identity") == []
+    with pytest.raises(ValueError, match="finite"):
+        activation_reading("tanh", float("nan"))
+    with pytest.raises(ValueError, match="unknown activation"):
+        activation_reading("swish", 0.0)
