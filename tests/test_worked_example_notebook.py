@@ -1,0 +1,200 @@
+"""Notebook 05 (the XOR worked example): its stored outputs are the trace's numbers.
+
+nbval checks that a fresh run reproduces the stored outputs; these tests check that the
+stored outputs say what the notebook claims, recomputing every number with bpnet here:
+the article's step (output 4, deltas -4, weights 1.4 / 1), the corrected step (deltas +4,
+weights 0.6 / 1, output 4 -> 1.68, loss 8 -> 1.41 vs 26.5) and the full-batch step.
+Also: the first stepper is the article's rule (the browser test clicks it), no computed
+number is typed into the markdown, and each exercise shows a diagnosed wrong answer
+followed by a correct one.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bpnet
+from bpnet import fmt
+
+nbformat = pytest.importorskip("nbformat")
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+PATH = NOTEBOOKS / "05_xor_worked_example.ipynb"
+OWN = ["00_start_here.ipynb", "05_xor_worked_example.ipynb", "06_training_xor.ipynb",
+       "07_beyond_gradient_descent.ipynb"]
+
+
+def load(path=PATH):
+    return nbformat.read(path, as_version=4)
+
+
+def text_of(cell) -> str:
+    """All stored text of a code cell: stdout plus text/plain of results."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif "text/plain" in out.get("data", {}):
+            parts.append(out.data["text/plain"])
+    return "\n".join(parts)
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def cell_with(nb, needle: str):
+    for c in code_cells(nb):
+        if needle in c.source:
+            return c
+    raise AssertionError(f"no code cell contains {needle!r}")
+
+
+@pytest.fixture(scope="module")
+def nb():
+    return load()
+
+
+@pytest.fixture(scope="module")
+def traces():
+    net, X, y, lr = bpnet.xor_example()
+    return {
+        "article": bpnet.trace_step(net, X[:1], y[:1], lr, rule="article"),
+        "gradient": bpnet.trace_step(net, X[:1], y[:1], lr, rule="gradient"),
+        "full": bpnet.trace_step(net, X, y, lr, rule="gradient"),
+    }
+
+
+def test_first_stepper_is_the_worked_example_under_the_articles_rule(nb):
+    steppers = [c for c in code_cells(nb) if "StepThrough" in c.source and "import" not in c.source]
+    assert steppers, "notebook 05 has no StepThrough"
+    first = steppers[0]
+    assert 'rule="article"' in first.source and "from_example" in first.source
+    assert "under 'article' rule" in text_of(first)
+    # It is displayed (a widget view is stored) and never moved by a later cell: the browser test starts it at step 1.
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in first.outputs)
+    name = first.source.split("=")[0].strip()
+    later = "".join(c.source for c in code_cells(nb)[code_cells(nb).index(first) + 1:])
+    assert f"{name}." not in later, f"a later cell changes {name}"
+
+
+def test_stored_article_trace_is_the_traces_text(nb, traces):
+    out = text_of(cell_with(nb, "article.to_text()"))
+    assert out.strip() == traces["article"].to_text().strip()
+    for line in ("D0 = w(Z0->D0)*Z0 + w(Z1->D0)*Z1 + w(Z2->D0)*Z2 + w(Z3->D0)*Z3 = 1*1 + 1*1 + 1*1 + 1*1 = 4",
+                 "δ(D0) = y - D0 = 0 - 4 = -4",
+                 "w(X0->Z1) := w(X0->Z1) - lr*g(X0->Z1) = 1 - 0.1*(-4) = 1.4"):
+        assert line in out
+
+
+def test_stored_article_numbers(nb, traces):
+    t = traces["article"]
+    out = text_of(cell_with(nb, 'print("forward:'))
+    assert f"D0 = {fmt(t.find('forward', 'D0').value)}" in out
+    assert fmt(t.find("forward", "D0").value) == "4"
+    assert f"loss (actual - predicted): {fmt(t.find('loss', 'loss').value)}" in out
+    assert "Z1, Z2, Z3 = -4, -4, -4" in out
+    assert "new weights from X0 and from Z0..Z3: ['1.4']" in out
+    assert "new weights from X1 and X2:          ['1']" in out
+
+
+def test_stored_sign_check(nb, traces):
+    t = traces["article"]
+    x0, y0 = t.X, t.y
+    out = text_of(cell_with(nb, "before_out ="))
+    assert (f"output for (0,0): {fmt(t.before.predict(x0)[0, 0])} before, {fmt(t.after.predict(x0)[0, 0])} after"
+            in out)
+    assert f"{fmt(t.before.cost(x0, y0))} before, {fmt(t.after.cost(x0, y0))} after" in out
+    assert fmt(t.after.predict(x0)[0, 0]) == "7.28" and round(t.after.cost(x0, y0), 1) == 26.5
+
+
+def test_stored_side_by_side_table(nb, traces):
+    art, cor = traces["article"], traces["gradient"]
+    x0, y0 = art.X, art.y
+    out = text_of(cell_with(nb, "rows = ["))
+    rows = {}
+    for line in filter(None, out.splitlines()[1:]):
+        m = re.match(r"^(.*?)\s{2,}(\S+)\s+(\S+)$", line)
+        assert m, line
+        rows[m.group(1).strip()] = (m.group(2), m.group(3))
+    aw, cw = art.after.weights_dict(), cor.after.weights_dict()
+    want = {
+        "output D0 (forward)": (fmt(art.find("forward", "D0").value), fmt(cor.find("forward", "D0").value)),
+        "delta of D0": (fmt(art.find("delta", "D0").value), fmt(cor.find("delta", "D0").value)),
+        "delta of Z1 (= Z2 = Z3)": (fmt(art.find("delta", "Z1").value), fmt(cor.find("delta", "Z1").value)),
+        "new X0->Z1 (and X0->Z2, X0->Z3)": (fmt(aw["X0->Z1"]), fmt(cw["X0->Z1"])),
+        "new X1->Z1 (and all from X1, X2)": (fmt(aw["X1->Z1"]), fmt(cw["X1->Z1"])),
+        "new Z0->D0 (and Z1..Z3->D0)": (fmt(aw["Z0->D0"]), fmt(cw["Z0->D0"])),
+        "output for (0,0) after the step": (fmt(art.after.predict(x0)[0, 0]), fmt(cor.after.predict(x0)[0, 0])),
+        "loss 1/2*(D0 - y)^2 after": (fmt(art.after.cost(x0, y0)), fmt(cor.after.cost(x0, y0))),
+    }
+    for name, pair in want.items():
+        assert rows[name] == pair, name
+    # ... and those are the reference numbers.
+    assert rows["delta of D0"] == ("-4", "4")
+    assert rows["new X0->Z1 (and X0->Z2, X0->Z3)"] == ("1.4", "0.6")
+    assert rows["new X1->Z1 (and all from X1, X2)"] == ("1", "1")
+    assert rows["output for (0,0) after the step"] == ("7.28", "1.68")
+    assert round(float(rows["loss 1/2*(D0 - y)^2 after"][1]), 2) == 1.41
+
+
+def test_stored_full_batch_step(nb, traces):
+    full = traces["full"]
+    out = text_of(cell_with(nb, 'text[text.index("Gradients'))
+    before, after = full.before.weights_dict(), full.after.weights_dict()
+    for name in before:
+        assert re.search(rf"^\s*{re.escape(name)}\s+{re.escape(fmt(before[name]))} -> {re.escape(fmt(after[name]))}$",
+                         out, re.M), name
+    assert {fmt(after[f"X0->Z{k}"]) for k in (1, 2, 3)} == {"0.35"}
+    assert {fmt(after[f"Z{k}->D0"]) for k in (1, 2, 3)} == {"-0.45"}
+    costs = text_of(cell_with(nb, "cost J (mean"))
+    assert f"{fmt(full.before.cost(full.X, full.y))} before, {fmt(full.after.cost(full.X, full.y))} after" in costs
+
+
+# Numbers the worked example computes: they may appear in outputs, never typed into markdown.
+COMPUTED = ["1.4", "0.6", "7.28", "1.68", "26.5", "26.4992", "1.41", "1.4112", "-4", "−4", "0.35", "-0.45",
+            "−0.45", "23.5", "0.125", "0.25", "14.5"]
+
+
+@pytest.mark.parametrize("name", OWN)
+def test_markdown_types_no_computed_number(name):
+    nb = load(NOTEBOOKS / name)
+    for k, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for number in COMPUTED:
+            hit = re.search(rf"(?<![\w.]){re.escape(number)}(?![\w.]|\d)", cell.source)
+            assert not hit, f"{name} markdown cell {k} types the computed number {number}: {cell.source[:200]!r}"
+
+
+@pytest.mark.parametrize("name", OWN)
+def test_a_markdown_cell_before_each_code_cell(name):
+    nb = load(NOTEBOOKS / name)
+    for k, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert k > 0 and nb.cells[k - 1].cell_type == "markdown", f"{name} cell {k} follows a code cell"
+
+
+@pytest.mark.parametrize("name", [n for n in OWN if not n.startswith("00")])
+def test_exercises_show_a_diagnosed_wrong_answer_then_a_correct_one(name):
+    nb = load(NOTEBOOKS / name)
+    checks = [text_of(c) for c in code_cells(nb) if re.search(r"^check_\w+\(", c.source, re.M)]
+    assert 4 <= len(checks) <= 8 and len(checks) % 2 == 0, f"{name}: {len(checks)} checker cells"
+    for wrong, right in zip(checks[::2], checks[1::2]):
+        assert wrong.startswith("✗") and "Hint (" in wrong, wrong
+        assert right.startswith("✓ Correct"), right
+    specific = [w for w in checks[::2] if "Hint (general)" not in w]
+    assert len(specific) >= 2, f"{name}: most wrong answers should match a known mistake"
+
+
+@pytest.mark.parametrize("name", OWN)
+def test_plot_cells_end_with_show(name):
+    nb = load(NOTEBOOKS / name)
+    for cell in code_cells(nb):
+        if any("image/png" in o.get("data", {}) for o in cell.outputs):
+            lines = [l for l in cell.source.splitlines() if l.strip()]
+            assert any(l.strip() == "plt.show()" for l in lines), cell.source[:200]
