@@ -424,7 +424,7 @@ def plot_activation(ax: Axes | None, name: str, z: float | None = None,
     note = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                    bbox=dict(facecolor="white", edgecolor="none", alpha=0.85))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8, frameon=False, handles=[
-        f_line, df_line, Patch(facecolor="#E4E4E4", label="saturated: f'(z) < 10% of its peak")])
+        f_line, df_line, Patch(facecolor="#E4E4E4", label="saturated (f' < 10% of peak)")])
     p = ActivationPlot(ax, act.name, f_line, df_line, z_line, f_point, df_point, note)
     p._draw_spans()
     p._rescale()
@@ -439,6 +439,7 @@ class LossPlot:
     line: Line2D
     point: Line2D
     text: Text
+    unit: str = "step"
 
     @property
     def figure(self):
@@ -451,7 +452,7 @@ class LossPlot:
         self.line.set_data(x, h)
         if len(h):
             self.point.set_data([x[-1]], [h[-1]])
-            self.text.set_text(f"step {len(h) - 1}: cost {fmt(h[-1])}")
+            self.text.set_text(f"{self.unit} {len(h) - 1}: cost {fmt(h[-1])}")
             finite = h[np.isfinite(h)]
             if finite.size:
                 lo, hi = float(finite.min()), float(finite.max())
@@ -475,7 +476,7 @@ def plot_loss(ax: Axes | None, history, xlabel: str = "epoch", ylabel: str = "co
     ax.set_title(title)
     ax.grid(alpha=0.3)
     text = ax.text(0.98, 0.95, "", transform=ax.transAxes, ha="right", va="top", fontsize=9)
-    p = LossPlot(ax, line, point, text)
+    p = LossPlot(ax, line, point, text, unit=xlabel)
     p.update(history)
     return p
 

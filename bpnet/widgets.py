@@ -32,14 +32,17 @@ __all__ = ["StepThrough", "ActivationExplorer", "TrainingView", "figure_png"]
 
 _PHASE_TITLES = {"forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
                  "updates": "Gradients and weight updates"}
-_FIELD_NAMES = {"a": "activation", "z": "pre-activation z", "delta": "delta δ", "grad": "gradient g",
-                "weights": "weight w", "loss": "loss", "cost": "cost J"}
+_FIELD_NAMES = {"a": "activation of {}", "z": "pre-activation z of {}", "delta": "delta of {}",
+                "grad": "gradient of weight {}", "weights": "new value of weight {}", "loss": "loss",
+                "cost": "cost J over the batch"}
+_SYMBOLS = {"a": "{}", "z": "z({})", "delta": "δ({})", "grad": "g({})", "weights": "w({})", "loss": "loss",
+            "cost": "J"}
 _RULE_NAMES = {"article": "the article's rule (δ = y − a, then w := w − lr·a·δ)",
                "gradient": "gradient descent (δ = ∂L/∂z, then w := w − lr·∂L/∂w)"}
 
 _CSS = """<style>
 .bp-weights table { border-collapse: collapse; font-family: var(--jp-code-font-family, monospace); font-size: 12px; }
-.bp-weights caption { text-align: left; font-weight: bold; padding-bottom: 2px; }
+.bp-weights caption { text-align: left; font-weight: bold; padding-bottom: 2px; white-space: nowrap; }
 .bp-weights th, .bp-weights td { padding: 1px 8px; text-align: right; border-bottom: 1px solid #ddd; }
 .bp-weights th { text-align: left; }
 .bp-weights tr[aria-current="true"] { background: #F0E442; font-weight: bold; }
@@ -62,8 +65,9 @@ def _figure(figsize, dpi: float) -> Figure:
     return fig
 
 
-def _button(text: str, css: str, tooltip: str) -> W.Button:
-    b = W.Button(description=text, tooltip=tooltip, layout=W.Layout(width="auto"))
+def _button(text: str, css: str, tooltip: str, icon: str = "") -> W.Button:
+    # Icons from the widgets' own icon font: media-control glyphs are missing from many system fonts.
+    b = W.Button(description=text, tooltip=tooltip, icon=icon, layout=W.Layout(width="auto"))
     b.add_class(css)
     return b
 
@@ -96,11 +100,11 @@ class StepThrough(_View):
                  rule: str = "gradient", dpi: float = 80):
         self.stepper = RuleStepper(net, X, y, lr, loss, rule)
         n, st = self.stepper.n, self.stepper
-        self.start_button = _button("⏮ start", "bp-start", "first step")
-        self.back_button = _button("◀ back", "bp-back", "previous step")
-        self.forward_button = _button("forward ▶", "bp-forward", "next step")
-        self.end_button = _button("end ⏭", "bp-end", "last step")
-        self.next_phase_button = _button("next phase ⏩", "bp-next-phase", "first step of the next phase")
+        self.start_button = _button("start", "bp-start", "first step", "fast-backward")
+        self.back_button = _button("back", "bp-back", "previous step", "step-backward")
+        self.forward_button = _button("forward", "bp-forward", "next step", "step-forward")
+        self.end_button = _button("end", "bp-end", "last step", "fast-forward")
+        self.next_phase_button = _button("next phase", "bp-next-phase", "first step of the next phase", "forward")
         self.play = W.Play(value=1, min=1, max=n, step=1, interval=800, description="play",
                            show_repeat=False)
         self.play.add_class("bp-play")
@@ -133,6 +137,7 @@ class StepThrough(_View):
         self.activation_plot = plot_activation(self._act_fig.add_subplot(), "identity")
         self._shown = None
         self._syncing = False
+        self._act_png: dict[tuple, bytes] = {}
 
         for button, move in ((self.start_button, st.start), (self.back_button, st.back),
                              (self.forward_button, st.forward), (self.end_button, st.end),
@@ -214,12 +219,18 @@ class StepThrough(_View):
                             updated=[r.name for r in rows if r.after is not None],
                             title=f"{st.label}   ·   {who}x = ({x}), y = ({t})")
         self.diagram_image.value = figure_png(self._fig)
-        reading = st.unit_activation()
+        # The activation panel belongs to the moment f'(z) is read off: the delta steps.
+        reading = st.unit_activation() if step.kind == "delta" else None
         if reading is None:
             self.activation_image.layout.display = "none"
         else:
             self.activation_plot.update(name=reading[0], z=reading[1])
-            self.activation_image.value = figure_png(self._act_fig)
+            key = (reading[0], reading[1])
+            if key not in self._act_png:  # units often share a z: render each (f, z) once
+                if len(self._act_png) >= 64:
+                    self._act_png.pop(next(iter(self._act_png)))
+                self._act_png[key] = figure_png(self._act_fig)
+            self.activation_image.value = self._act_png[key]
             self.activation_image.layout.display = None
 
     def formula_html(self) -> str:
@@ -230,11 +241,11 @@ class StepThrough(_View):
         sample = "" if step.sample is None else f" · sample {step.sample + 1}"
         old = "not yet computed" if ch.old != ch.old else fmt(ch.old)  # NaN != NaN
         parts = [
-            f"<div><b>{e(_PHASE_TITLES[step.phase])}</b>{sample} · {e(_FIELD_NAMES[ch.field])} of "
-            f"<b>{e(ch.name)}</b></div>",
+            f"<div><b>{e(_PHASE_TITLES[step.phase])}</b>{sample} · "
+            f"{e(_FIELD_NAMES[ch.field].format(ch.name))}</div>",
             f"<div>in symbols: <code>{e(step.formula)}</code></div>",
             f"<div>with numbers: <code>{e(step.numbers)}</code></div>",
-            f"<div>changed: {e(_FIELD_NAMES[ch.field])} {e(ch.name)}: {e(old)} → {e(fmt(ch.new))}</div>",
+            f"<div>changed: <code>{e(_SYMBOLS[ch.field].format(ch.name))}</code>: {e(old)} → {e(fmt(ch.new))}</div>",
         ]
         other = st.counterpart()
         if other is None:
@@ -321,10 +332,10 @@ class TrainingView(_View):
                                        max_steps=epochs)
         self.every = max(1, int(every))
         unit = "epoch" if per == "epoch" else "update"
-        self.start_button = _button("⏮ start", "bp-start", "before training")
-        self.back_button = _button("◀ back", "bp-back", f"{self.every} {unit}(s) back")
-        self.forward_button = _button("forward ▶", "bp-forward", f"{self.every} {unit}(s) on")
-        self.end_button = _button("train to end ⏭", "bp-end", f"train to {unit} {epochs}")
+        self.start_button = _button("start", "bp-start", "before training", "fast-backward")
+        self.back_button = _button("back", "bp-back", f"{self.every} {unit}(s) back", "step-backward")
+        self.forward_button = _button("forward", "bp-forward", f"{self.every} {unit}(s) on", "step-forward")
+        self.end_button = _button("train to end", "bp-end", f"train to {unit} {epochs}", "fast-forward")
         self.play = W.Play(value=0, min=0, max=epochs, step=self.every, interval=200, show_repeat=False)
         self.play.add_class("bp-play")
         self.slider = W.IntSlider(value=0, min=0, max=epochs, step=self.every, description=unit,

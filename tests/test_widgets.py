@@ -117,14 +117,19 @@ def test_diagram_image_is_redrawn_from_the_same_figure():
     assert w.diagram.weight_labels["Z2->D0"].get_text() == "1"
 
 
-def test_activation_panel_shows_on_unit_steps_only():
+def test_activation_panel_shows_on_delta_steps_with_z_marked():
     net = bpnet.Network.random([2, 2, 1], "sigmoid", seed=2)
     w = StepThrough(net, [[1.0, -0.5]], [[1.0]], lr=0.5)
     z = net.forward([[1.0, -0.5]]).z
-    assert w.activation_image.layout.display is None
-    assert w.activation_plot.name == "sigmoid" and w.activation_plot.z == pytest.approx(z[0][0, 0])
+    assert w.activation_image.layout.display == "none"  # forward pass: no delta yet
     w.slider.value = w.stepper.trace.find("delta", "D0").index + 1
-    assert w.activation_plot.z == pytest.approx(z[1][0, 0])
+    assert w.activation_image.layout.display is None
+    assert w.activation_plot.name == "sigmoid" and w.activation_plot.z == pytest.approx(z[1][0, 0])
+    png_d0 = w.activation_image.value
+    w.forward_button.click()  # delta of Z1: its own z
+    assert w.activation_plot.z == pytest.approx(z[0][0, 0]) and w.activation_image.value != png_d0
+    w.back_button.click()
+    assert w.activation_image.value == png_d0
     w.end_button.click()
     assert w.activation_image.layout.display == "none"
 
