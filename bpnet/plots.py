@@ -424,7 +424,7 @@ def plot_activation(ax: Axes | None, name: str, z: float | None = None,
     note = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                    bbox=dict(facecolor="white", edgecolor="none", alpha=0.85))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8, frameon=False, handles=[
-        f_line, df_line, Patch(facecolor="#E4E4E4", label="saturated (f' < 10% of peak)")])
+        f_line, df_line, Patch(facecolor="#E4E4E4", label="saturates")])
     p = ActivationPlot(ax, act.name, f_line, df_line, z_line, f_point, df_point, note)
     p._draw_spans()
     p._rescale()
