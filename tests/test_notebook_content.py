@@ -1,0 +1,273 @@
+"""Content rules for every notebook in notebooks/ (generic: they hold for any notebook added later).
+
+Structure: a title, headings a table of contents can use, a markdown cell before every code cell.
+Stored outputs: executed, no errors or warnings on stderr, no figure or numpy-scalar reprs in text.
+Numbers: a result that only a computation produces (it appears in a stored output) is not typed
+into the prose. Randomness: every generator is seeded. Exercises: from 01 on, checked by bpnet.exercises.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+IDS = [p.name for p in NOTEBOOKS]
+
+
+def _load(path):
+    return nbformat.read(path, as_version=4)
+
+
+def _src(cell) -> str:
+    return cell.source if isinstance(cell.source, str) else "".join(cell.source)
+
+
+def _code(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def _markdown(nb):
+    return [c for c in nb.cells if c.cell_type == "markdown"]
+
+
+def _text_outputs(cell):
+    """Every stored text of a code cell's outputs (streams and text/plain)."""
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            yield out.get("name"), "".join(out.get("text", ""))
+        elif "data" in out:
+            for mime in ("text/plain", "text/markdown", "text/html"):
+                if mime in out["data"]:
+                    text = out["data"][mime]
+                    yield mime, "".join(text) if isinstance(text, list) else text
+
+
+def _ignored(cell) -> bool:
+    src = _src(cell)
+    return "NBVAL_IGNORE_OUTPUT" in src or "NBVAL_SKIP" in src
+
+
+pytestmark = pytest.mark.skipif(not NOTEBOOKS, reason="no notebooks yet")
+
+
+# ----- structure -------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_title_and_table_of_contents_headings(path):
+    nb = _load(path)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and _src(first).lstrip().startswith("# "), \
+        f"{path.name}: the first cell must be a markdown title ('# ...')"
+    titles = [line for c in _markdown(nb) for line in _src(c).splitlines() if re.match(r"# \S", line)]
+    assert len(titles) == 1, f"{path.name}: exactly one '# ' title, found {titles}"
+    sections = [line for c in _markdown(nb) for line in _src(c).splitlines() if line.startswith("## ")]
+    assert len(sections) >= 3, f"{path.name}: needs '## ' section headings for a table of contents, found {sections}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_a_markdown_cell_before_every_code_cell(path):
+    nb = _load(path)
+    bad = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (i == 0 or nb.cells[i - 1].cell_type != "markdown")]
+    assert not bad, f"{path.name}: code cells {bad} are not preceded by a markdown cell"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_empty_cells(path):
+    nb = _load(path)
+    empty = [i for i, c in enumerate(nb.cells) if not _src(c).strip()]
+    assert not empty, f"{path.name}: empty cells {empty}"
+
+
+# ----- stored outputs --------------------------------------------------------------------------
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_outputs_are_stored_and_clean(path):
+    nb = _load(path)
+    problems = []
+    for k, cell in enumerate(_code(nb), start=1):
+        if cell.get("execution_count") != k:
+            problems.append(f"code cell {k}: execution_count {cell.get('execution_count')} (run tools/nbrun.py)")
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                problems.append(f"code cell {k}: stored error {out.get('ename')}: {out.get('evalue')}")
+        for kind, text in _text_outputs(cell):
+            if kind == "stderr" and text.strip():
+                problems.append(f"code cell {k}: writes to stderr: {text.strip()[:120]!r}")
+            if "np.float64(" in text or "np.int64(" in text:
+                problems.append(f"code cell {k}: numpy scalar repr in output (print formatted values)")
+            if "Traceback" in text:
+                problems.append(f"code cell {k}: a traceback in the output")
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_plot_cells_end_with_show_and_figures_have_text(path):
+    nb = _load(path)
+    cells = _code(nb)
+    problems = []
+    for k, cell in enumerate(cells):
+        src = _src(cell)
+        has_png = any("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
+        if "plt." in src and ("plt.subplots" in src or "plt.figure" in src or has_png):
+            lines = [l for l in src.strip().splitlines() if l.strip() and not l.strip().startswith("#")]
+            last = lines[-1].strip()
+            if not (last == "plt.show()" or last.endswith(";") or any(l.strip() == "plt.show()" for l in lines)):
+                problems.append(f"code cell {k + 1}: a plotting cell must call plt.show() (or end with ';')")
+        for kind, text in _text_outputs(cell):
+            if kind == "text/plain" and text.startswith("<Figure") and not has_png:
+                problems.append(f"code cell {k + 1}: a '<Figure ...>' repr without the figure")
+        if has_png:
+            # A text equivalent: printed text in this cell or in the code cell just before or after.
+            near = [cells[j] for j in (k - 1, k, k + 1) if 0 <= j < len(cells)]
+            if not any(kind == "stdout" and text.strip() for c in near for kind, text in _text_outputs(c)):
+                problems.append(f"code cell {k + 1}: a figure without a printed text equivalent next to it")
+            if "plt." in src and not re.search(r"title|suptitle|plot_|draw_network", src):
+                problems.append(f"code cell {k + 1}: a figure without a title")
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_matplotlib_inline_when_plotting(path):
+    nb = _load(path)
+    src = "\n".join(_src(c) for c in _code(nb))
+    if "matplotlib" in src:
+        assert "%matplotlib inline" in src, f"{path.name}: plots need '%matplotlib inline'"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_clear_output_loops_or_prints_into_widget_outputs(path):
+    nb = _load(path)
+    for k, cell in enumerate(_code(nb), start=1):
+        src = _src(cell)
+        assert "clear_output(wait=True)" not in src, f"{path.name} code cell {k}: clear_output(wait=True)"
+        assert not re.search(r"with \w+:\s*\n\s+print\(", src), \
+            f"{path.name} code cell {k}: 'with out: print(...)' (use out.append_stdout)"
+
+
+# ----- numbers in prose -------------------------------------------------------------------------
+_NUMBER = re.compile(r"(?<![\w.^{])-?\d+\.\d+(?![\w.])")
+
+
+def _numbers(text):
+    return {m.group().lstrip("-") for m in _NUMBER.finditer(text)}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_computed_numbers_are_not_typed_into_prose(path):
+    """A decimal number that a code cell prints but no code cell types is a result: it must not be in the prose."""
+    nb = _load(path)
+    code_numbers = set()
+    for c in _code(nb):
+        code_numbers |= _numbers(_src(c))
+    output_numbers = set()
+    for c in _code(nb):
+        if _ignored(c):
+            continue
+        for kind, text in _text_outputs(c):
+            output_numbers |= _numbers(text)
+    typed = []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "markdown":
+            continue
+        for number in _numbers(_src(c)):
+            if number in output_numbers and number not in code_numbers:
+                typed.append(f"cell {i}: {number}")
+    assert not typed, (f"{path.name}: numbers typed into markdown that only a computation produces; print them "
+                       "from a code cell instead:\n" + "\n".join(typed))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_timing_cells_are_ignored_by_nbval(path):
+    """Wall-clock timings differ from run to run: a cell that measures time must not be compared."""
+    nb = _load(path)
+    for k, cell in enumerate(_code(nb), start=1):
+        src = _src(cell)
+        if re.search(r"perf_counter\(\)|time\.time\(\)|%timeit|%%time|timeit\.", src) and re.search(r"print\(", src):
+            assert _ignored(cell), f"{path.name} code cell {k}: prints timings but is compared by nbval"
+
+
+# ----- randomness -------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_random_choice_is_seeded(path):
+    nb = _load(path)
+    problems = []
+    seeded_global = False
+    for k, cell in enumerate(_code(nb), start=1):
+        src = _src(cell)
+        if re.search(r"np\.random\.seed\(\s*\d", src):
+            seeded_global = True
+        if re.search(r"default_rng\(\s*\)", src):
+            problems.append(f"code cell {k}: default_rng() without a seed")
+        for call in re.findall(r"Network\.random\([^)]*\)", src):
+            if "seed=" not in call:
+                problems.append(f"code cell {k}: {call} without seed=")
+        if re.search(r"np\.random\.(rand|randn|randint|normal|uniform|choice|shuffle|permutation)\(", src) and not seeded_global:
+            problems.append(f"code cell {k}: numpy's global random functions without np.random.seed first")
+        if re.search(r"^\s*import random\b|random\.random\(", src, re.M):
+            problems.append(f"code cell {k}: Python's random module (use a seeded np.random.default_rng)")
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_seeds_are_fixed_at_the_top(path):
+    """Every seed is a literal number or a constant (e.g. SEED = 0) set in the first two code cells."""
+    nb = _load(path)
+    code = [_src(c) for c in _code(nb)]
+    top = "\n".join(code[:2])
+    constants = set(re.findall(r"^([A-Z_][A-Z0-9_]*)\s*=\s*\d+\s*(?:#.*)?$", top, re.M))
+    problems = []
+    for k, src in enumerate(code, start=1):
+        for arg in re.findall(r"default_rng\(([^)]*)\)", src) + re.findall(r"\bseed=([^,)]+)", src):
+            arg = arg.strip()
+            names = set(re.findall(r"[A-Za-z_]\w*", arg))
+            if re.fullmatch(r"[\d\s+*]+", arg) or (names and names <= constants | {"int", "e", "k", "s", "l", "i", "j"}):
+                continue
+            problems.append(f"code cell {k}: seed {arg!r} is neither a number nor a constant set at the top")
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+# ----- exercises --------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[:2] != "00"],
+                         ids=[p.name for p in NOTEBOOKS if p.name[:2] != "00"])
+def test_exercises_with_automatic_feedback(path):
+    nb = _load(path)
+    cells = nb.cells
+    heads = [i for i, c in enumerate(cells) if c.cell_type == "markdown"
+             and re.search(r"^#+ .*Exercise", _src(c), re.M | re.I)]
+    assert heads, f"{path.name}: no exercises section (a heading containing 'Exercise')"
+    after = [c for c in cells[heads[0]:] if c.cell_type == "code"]
+    checks = [c for c in after if re.search(r"\bcheck_\w+\(", _src(c))]
+    assert len(checks) >= 2, f"{path.name}: needs at least 2 exercise cells calling a bpnet.exercises checker"
+    src_all = "\n".join(_src(c) for c in _code(nb))
+    assert re.search(r"from bpnet import .*\bexercises\b|import bpnet\.exercises|from bpnet\.exercises import", src_all), \
+        f"{path.name}: exercises must use bpnet.exercises"
+    shown = [text for c in checks for kind, text in _text_outputs(c) if kind == "text/plain"]
+    assert any(t.startswith("✓ Correct") for t in shown), f"{path.name}: no exercise output shows a correct answer"
+    assert any(t.startswith("✗ Not yet") and "Hint (" in t for t in shown), \
+        f"{path.name}: no exercise output shows the feedback on a wrong answer"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[:2] != "00"],
+                         ids=[p.name for p in NOTEBOOKS if p.name[:2] != "00"])
+def test_exercise_answers_are_computed_not_typed(path):
+    """An exercise that shows 'Correct' passes a computed answer, not a number copied from a solution."""
+    nb = _load(path)
+    for k, cell in enumerate(_code(nb), start=1):
+        src = _src(cell)
+        for call in re.findall(r"check_\w+\((.*)\)", src):
+            args = [a.strip() for a in call.split(",")]
+            literal = [a for a in args if re.fullmatch(r"-?\d+\.\d{3,}", a)]
+            assert not literal, f"{path.name} code cell {k}: answer typed as a literal {literal}"
+
+
+# ----- the project speaks of itself -------------------------------------------------------------
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_prose_speaks_of_the_project_only(path):
+    nb = _load(path)
+    text = "\n".join(_src(c) for c in nb.cells)
+    for pattern in (r"\bAI\b", r"\bLLM\b", r"\bagents?\b", r"\bissue #\d", r"\bTODO\b", r"\bFIXME\b"):
+        assert not re.search(pattern, text), f"{path.name}: contains {pattern!r}"
