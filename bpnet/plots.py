@@ -366,6 +366,10 @@ class ActivationPlot:
             self.df_line.set_ydata(act.df(zs))
             self.name = act.name
             self.f_line.set_label(f"f(z) = {act.name}(z)")
+            # The legend copied the label when it was drawn: rename its entry too.
+            legend = self.ax.get_legend()
+            if legend is not None:
+                legend.get_texts()[0].set_text(self.f_line.get_label())
             self._draw_spans()
             self._rescale()
             self.ax.set_title(f"{act.name}: f(z) and f'(z)")

@@ -118,6 +118,8 @@ def test_activation_plot_marks_z_on_f_and_df():
     assert p.df_point.get_xydata()[0] == pytest.approx([-1.0, 0.0])
     assert np.array_equal(p.f_line.get_ydata(), np.maximum(p.f_line.get_xdata(), 0))
     assert "relu" in p.ax.get_title() and "f'(z) = 0" in p.note.get_text()
+    legend = [t.get_text() for t in p.ax.get_legend().get_texts()]
+    assert legend[0] == "f(z) = relu(z)" and not any("sigmoid" in t for t in legend)
 
 
 def test_loss_and_boundary_plots_show_the_numbers_given():
