@@ -75,7 +75,9 @@ class Sigmoid(Activation):
     def f(self, z):
         # e^-|z| never overflows; pick the algebraically equal form per sign.
         e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        a = np.where(z >= 0, 1.0, e)  # numerator: 1 where z >= 0, e^z where z < 0
+        a /= 1.0 + e
+        return a
 
     def df(self, z):
         s = self.f(z)
@@ -145,8 +147,10 @@ class Softmax(Activation):
 
     def f(self, z):
         # Subtracting the row maximum leaves softmax unchanged and keeps e^z <= 1.
-        e = np.exp(z - np.max(z, axis=-1, keepdims=True))
-        return e / np.sum(e, axis=-1, keepdims=True)
+        z = np.asarray(z)
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        e /= e.sum(axis=-1, keepdims=True)  # e is a fresh array: divide in place
+        return e
 
     def df(self, z):
         a = self.f(z)

@@ -39,6 +39,8 @@ __all__ = ["Network", "Forward", "RULES"]
 #: article's numbers and show what is wrong with them; never train with it.
 RULES = ("gradient", "article")
 
+_INF = float("inf")
+
 
 @dataclass
 class Forward:
@@ -198,8 +200,10 @@ class Network:
         a = [X]
         z = []
         for w, act in zip(self.W, self.acts):
-            z.append(a[-1] @ w[1:] + w[0])
-            a.append(act.f(z[-1]))
+            zl = a[-1] @ w[1:]
+            zl += w[0]  # in place: the same sum as `+ w[0]`, one array fewer
+            z.append(zl)
+            a.append(act.f(zl))
         return Forward(z, a)
 
     def predict(self, X) -> np.ndarray:
@@ -231,16 +235,20 @@ class Network:
         X, y = self.check(X, y)
         return self._gradients(X, y, get_loss(loss), rule)[0]
 
-    def _gradients(self, X, y, loss: Loss, rule: str):
-        fwd = self._forward(X)
+    def _gradients(self, X, y, loss: Loss, rule: str, fwd: Forward | None = None):
+        """(grads, fwd, delta) for a checked batch; ``fwd`` may be passed if already computed."""
+        if fwd is None:
+            fwd = self._forward(X)
         delta = self.backward(fwd, y, loss, rule)
         m = X.shape[0]
         grads = []
-        for l, d in enumerate(delta):
-            g = np.empty_like(self.W[l])
-            g[0] = d.sum(axis=0) / m
-            np.matmul(fwd.a[l].T, d, out=g[1:])
-            g[1:] /= m
+        # Row 0 (bias: source activation 1) and rows 1.. are written straight into one
+        # array, then divided by m once: the same numbers as dividing each part.
+        for w, a, d in zip(self.W, fwd.a, delta):
+            g = np.empty_like(w)
+            d.sum(axis=0, out=g[0])
+            np.matmul(a.T, d, out=g[1:])
+            g /= m
             grads.append(g)
         return grads, fwd, delta
 
@@ -255,7 +263,8 @@ class Network:
         loss = get_loss(loss)
         if rule not in RULES:
             raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
-        lr = check_lr(lr) if optimizer is None else lr
+        if optimizer is None and not (type(lr) is float and 0.0 < lr < _INF):
+            lr = check_lr(lr)  # the common case, a positive finite float, needs no conversion
         self.check_weights()
         grads, fwd, _ = self._gradients(X, y, loss, rule)
         self._apply(grads, lr, optimizer)
@@ -293,9 +302,11 @@ class Network:
         rng = np.random.default_rng(seed)
         history = np.empty(epochs)
         for e in range(epochs):
-            history[e] = loss.cost(self._forward(X).a[-1], y)
+            fwd = self._forward(X)
+            history[e] = loss.cost(fwd.a[-1], y)
             if bs >= m:
-                grads = self._gradients(X, y, loss, rule)[0]
+                # Full batch: the forward pass that gave the cost is the one to differentiate.
+                grads = self._gradients(X, y, loss, rule, fwd)[0]
                 self._apply(grads, lr, optimizer)
                 continue
             order = rng.permutation(m)
