@@ -220,15 +220,17 @@ class Network:
         loss = get_loss(loss)
         L = self.n_layers
         delta = [None] * L
-        if rule == "gradient":
-            delta[-1] = output_delta(loss, self.acts[-1], fwd.z[-1], fwd.a[-1], y)
-        elif rule == "article":
-            delta[-1] = y - fwd.a[-1]  # "actual - predicted", as the article does
-        else:
-            raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+        delta[-1] = self._output_delta(fwd.z[-1], fwd.a[-1], y, loss, rule)
         for l in range(L - 2, -1, -1):
             delta[l] = self.acts[l].backward(fwd.z[l], fwd.a[l + 1], delta[l + 1] @ self.W[l + 1][1:].T)
         return delta
+
+    def _output_delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, loss: Loss, rule: str) -> np.ndarray:
+        if rule == "gradient":
+            return output_delta(loss, self.acts[-1], z, a, y)
+        if rule == "article":
+            return y - a  # "actual - predicted", as the article does
+        raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
 
     def gradients(self, X, y, loss="half_squared_error", rule: str = "gradient") -> list[np.ndarray]:
         """grad_W[l] = mean over the batch of (source activation) * (destination delta)."""
@@ -301,6 +303,9 @@ class Network:
             raise ValueError(f"batch_size must be >= 1 or None, got {batch_size!r}")
         rng = np.random.default_rng(seed)
         history = np.empty(epochs)
+        if optimizer is None and bs >= m:
+            self._sgd_full_batch(X, y, lr, loss, rule, history)
+            return history
         for e in range(epochs):
             fwd = self._forward(X)
             history[e] = loss.cost(fwd.a[-1], y)
@@ -315,6 +320,39 @@ class Network:
                 grads = self._gradients(X[idx], y[idx], loss, rule)[0]
                 self._apply(grads, lr, optimizer)
         return history
+
+    def _sgd_full_batch(self, X, y, lr: float, loss: Loss, rule: str, history: np.ndarray) -> None:
+        """train()'s loop for plain gradient descent on the whole batch, one epoch per entry of history.
+
+        The arithmetic of _forward, backward, _gradients and _apply in the same order, so
+        the same numbers; but the weight views and the gradient arrays are made once, not
+        every epoch, which is most of the time an epoch takes on a small network. The
+        views stay valid because the weights only change in place.
+        """
+        m, acts, L = X.shape[0], self.acts, self.n_layers
+        w_in = [w[1:] for w in self.W]  # weights from real units
+        w_bias = [w[0] for w in self.W]  # weights from the bias unit
+        w_back = [w[1:].T for w in self.W]  # carries delta[l] back to layer l
+        grads = [np.empty_like(w) for w in self.W]
+        g_bias, g_in = [g[0] for g in grads], [g[1:] for g in grads]
+        for e in range(len(history)):
+            a, z = [X], []
+            for l in range(L):
+                zl = a[l] @ w_in[l]
+                zl += w_bias[l]
+                z.append(zl)
+                a.append(acts[l].f(zl))
+            history[e] = loss.cost(a[L], y)
+            d = self._output_delta(z[-1], a[L], y, loss, rule)
+            for l in range(L - 1, -1, -1):  # all deltas use the old weights: update afterwards
+                d.sum(axis=0, out=g_bias[l])
+                np.matmul(a[l].T, d, out=g_in[l])
+                if l:
+                    d = acts[l - 1].backward(z[l - 1], a[l], d @ w_back[l])
+            for w, g in zip(self.W, grads):
+                g /= m
+                g *= lr  # lr * grad in place: nothing else reads this gradient
+                w -= g
 
 
 def default_layer_names(n_layers: int) -> list[str]:
