@@ -195,6 +195,9 @@ class TorchEager(_Base):
         import torch
         from torch import nn
 
+        # One thread: for nets this small it is PyTorch's fastest and steadiest setting (with
+        # its default of one thread per core it slowed down by up to 10x on a busy machine).
+        torch.set_num_threads(1)
         s = self.spec
         layers = []
         for l, w in enumerate(s.W):

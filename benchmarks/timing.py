@@ -42,6 +42,12 @@ def median(xs) -> float:
     return statistics.median(xs)
 
 
+def spread(xs) -> float:
+    """Half the interquartile range relative to the median: how noisy the samples were."""
+    q = statistics.quantiles(xs, n=4) if len(xs) >= 2 else [xs[0]] * 3
+    return (q[2] - q[0]) / 2 / statistics.median(xs)
+
+
 def p95(xs) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))]

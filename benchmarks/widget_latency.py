@@ -34,21 +34,19 @@ def _snapshot(w):
     raise TypeError(f"do not know how to read the diagram widget {type(w).__name__}")
 
 
-def make_xor_stepper(StepThrough):
-    """The XOR worked-example stepper, whatever constructor form the widget module offers."""
+def xor_steppers(StepThrough) -> dict:
+    """The two XOR steppers the notebooks show: the article's one-sample update and a full batch."""
     ex = bpnet.xor_example()
-    for make in (lambda: StepThrough(ex.net, ex.X, ex.y, ex.lr),
-                 lambda: StepThrough(ex),
-                 lambda: StepThrough.from_example("xor")):
-        try:
-            return make()
-        except (TypeError, AttributeError):
-            continue
-    raise TypeError("could not build StepThrough for the XOR example")
+    return {
+        "worked example, 1 sample, article's rule (`StepThrough.from_example()`)":
+            lambda: StepThrough.from_example(),
+        "XOR full batch of 4, gradient descent (`StepThrough(net, X, y, lr)`)":
+            lambda: StepThrough(ex.net, ex.X, ex.y, ex.lr),
+    }
 
 
-def measure_clicks(StepThrough, n: int) -> dict:
-    st = make_xor_stepper(StepThrough)
+def measure_clicks(make, n: int) -> dict:
+    st = make()
     root = getattr(st, "widget", None) or getattr(st, "container", None) or st
     diagram = find_by_class(root, "bp-diagram")
     forward = st.forward_button
