@@ -4,8 +4,9 @@
 
 Each notebook runs top to bottom in a fresh kernel with notebooks/ as the working
 directory. Afterwards: execution counts are renumbered 1..n, per-cell execution
-timestamps, widget state and kernel-specific metadata are removed, so re-running an
-unchanged notebook leaves the file byte-for-byte identical.
+timestamps, widget state and kernel-specific metadata are removed, widget view ids are
+pinned and consecutive stream chunks merged, so re-running an unchanged notebook
+leaves the file byte-for-byte identical.
 """
 
 from __future__ import annotations
@@ -18,24 +19,50 @@ import nbformat
 from nbclient import NotebookClient
 
 KEEP_NB_METADATA = {"kernelspec", "language_info"}
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def clean(nb) -> None:
     nb.metadata = {k: v for k, v in nb.metadata.items() if k in KEEP_NB_METADATA}
     nb.metadata.get("language_info", {}).pop("version", None)
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    pin_widget_ids(nb)
     count = 0
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("collapsed", None)
         cell.metadata.pop("scrolled", None)
         if cell.cell_type == "code":
+            cell.outputs = merge_streams(cell.outputs)
             count += 1
             cell.execution_count = count
             for out in cell.get("outputs", []):
                 if "execution_count" in out:
                     out["execution_count"] = count
                 out.get("metadata", {}).pop("execution", None)
+
+
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) chunks: how the kernel split them is timing, not content."""
+    merged = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                and merged[-1]["name"] == out["name"]):
+            merged[-1]["text"] += out["text"]
+        else:
+            merged.append(out)
+    return merged
+
+
+def pin_widget_ids(nb) -> None:
+    """Replace each stored widget view's random model id by a stable one (the state is not stored anyway)."""
+    n = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            view = out.get("data", {}).get(WIDGET_VIEW)
+            if view and "model_id" in view:
+                n += 1
+                view["model_id"] = f"{n:032x}"
 
 
 def run(path: Path, timeout: int = 120) -> float:
