@@ -122,3 +122,16 @@ def test_train_fast_path_equals_repeated_steps(sizes, acts, loss, rule):
     np.testing.assert_array_equal(history, costs)
     for wa, wb in zip(a.W, b.W):
         np.testing.assert_array_equal(wa, wb)
+
+
+def test_browser_latency_file_is_read_into_the_report(tmp_path):
+    path = tmp_path / "browser_latency.json"
+    path.write_text('{"notebook": "notebooks/05.ipynb", "clicks": 4, "browser": "headless chromium",'
+                    ' "click_to_text_ms": [100.0, 200.0, 300.0, null],'
+                    ' "click_to_figure_ms": [150.0, 50.0, 90.0, 70.0]}')
+    rep = run.Report()
+    run.browser_latency(rep, path)
+    md = "\n".join(rep.md)
+    assert "| click → step label updated | 200 ms |" in md and "(1 never updated)" in md
+    assert "| click → diagram image updated | 80 ms |" in md
+    assert rep.targets[-1][1] == "80 ms / 150 ms" and rep.targets[-1][2] == "met"
