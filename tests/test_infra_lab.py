@@ -1,0 +1,97 @@
+"""`make lab`, the README's first command: JupyterLab at notebook 00, on 127.0.0.1 only, with a token."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from infra_support import REPO, START_NOTEBOOK, free_port, stop_process_group
+
+URL = re.compile(r"(http://([\d.]+|localhost):(\d+)/lab/tree/notebooks/(\S+?)\?token=(\w+))")
+
+
+def _get(url: str, headers=None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _status_without_following(url: str) -> int:
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(url, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_make_lab_serves_notebook_00_on_localhost_with_a_token(tmp_path):
+    assert (REPO / "notebooks" / START_NOTEBOOK).is_file(), f"notebooks/{START_NOTEBOOK} is missing"
+    port = free_port()
+    # Run the real `make lab` recipe with this test's Python environment: a fresh stamp file
+    # tells make the environment is already installed (make test installed it).
+    stamp = tmp_path / "installed"
+    stamp.touch()
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"), "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings")}
+    cmd = ["make", "--no-print-directory", "lab", f"VENV={sys.prefix}", f"LAB_STAMP={stamp}", f"PORT={port}",
+           "LAB_ARGS=--no-browser --ServerApp.port_retries=0"]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lines: queue.Queue = queue.Queue()
+    log: list[str] = []
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    try:
+        match = None
+        deadline = time.monotonic() + 180  # a hang guard, not a timing check
+        while match is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            log.append(line)
+            match = URL.search(line)
+        assert match, "make lab printed no http://...?token=... URL:\n" + "".join(log)
+        url, host, printed_port, notebook, token = match.groups()
+        assert host == "127.0.0.1", url
+        assert int(printed_port) == port, url
+        assert notebook == START_NOTEBOOK, url
+        assert len(token) >= 32, "the token must be kept (never disabled)"
+
+        status, body = _get(url)
+        assert status == 200, f"GET {url} -> {status}"
+        assert "JupyterLab" in body, body[:500]
+
+        base = f"http://127.0.0.1:{port}"
+        status, _ = _get(f"{base}/api/contents/notebooks/{START_NOTEBOOK}?content=0",
+                         headers={"Authorization": f"token {token}"})
+        assert status == 200, f"the server does not serve notebooks/{START_NOTEBOOK} from the repo root ({status})"
+        # Without the token nothing is served.
+        assert _get(f"{base}/api/contents/notebooks")[0] == 403
+        assert _status_without_following(f"{base}/lab/tree/notebooks/{START_NOTEBOOK}") in (302, 303, 403)
+
+        psutil = pytest.importorskip("psutil")
+        listening = {c.laddr.ip for c in psutil.net_connections(kind="tcp")
+                     if c.status == psutil.CONN_LISTEN and c.laddr.port == port}
+        assert listening == {"127.0.0.1"}, f"JupyterLab listens on {listening}, expected 127.0.0.1 only"
+    finally:
+        stop_process_group(proc)
+    assert proc.poll() is not None, "make lab did not stop"
