@@ -10,25 +10,34 @@ hand-fused loop on the section 1 and 2 networks. Both must give the hand-fused w
 
 from __future__ import annotations
 
-import importlib
-import subprocess
-import sys
-import tarfile
-import tempfile
-from io import BytesIO
-from pathlib import Path
+import os
 
-import numpy as np
+if __name__ == "__main__":  # the same single BLAS thread as python -m benchmarks (see __main__.py)
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 
-from . import competitors as C
-from .run import ROOT, table
-from .timing import fmt_ratio, fmt_time, interleaved, median
+import importlib  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tarfile  # noqa: E402
+import tempfile  # noqa: E402
+from io import BytesIO  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from . import competitors as C  # noqa: E402
+from .run import ROOT, table  # noqa: E402
+from .timing import fmt_ratio, fmt_time, interleaved, median  # noqa: E402
 
 
 def load_old(rev: str, where: Path):
     tar = subprocess.run(["git", "archive", rev, "bpnet"], cwd=ROOT, capture_output=True, check=True).stdout
     with tarfile.open(fileobj=BytesIO(tar)) as tf:
-        tf.extractall(where, filter="data")
+        try:
+            tf.extractall(where, filter="data")
+        except TypeError:  # Python without extraction filters; the archive is our own repository's
+            tf.extractall(where)
     (where / "bpnet").rename(where / "bpnet_old")
     sys.path.insert(0, str(where))
     return importlib.import_module("bpnet_old")

@@ -523,8 +523,17 @@ def section_import(rep: Report, cfg):
 
 
 # --------------------------------------------------------------------------- plot
+def _short(name: str) -> str:
+    """'XOR 2-8-1 tanh/sigmoid, BCE' -> 'XOR 2-8-1\ntanh/sigmoid' for a tick label."""
+    name = name.replace(" (worked example)", "")
+    if name.startswith("64-32-10"):
+        return "64-32-10\nbatch " + name.rsplit(" ", 1)[1]
+    return name.split(",")[0].replace(" ", "\n", 2).replace("\n", " ", 1)
+
+
 def plot(rep: Report, path: Path):
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -543,11 +552,15 @@ def plot(rep: Report, path: Path):
             ax.bar([x + (k - len(names) / 2 + 0.5) * width for x in xs], ys, width, label=C.COMPETITORS[n].label,
                    color=colors[n])
     ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi * 6)  # room for the legend above the bars
     ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels([g.replace(" (worked example)", "").replace(", ", "\n", 1) for g, _ in groups], fontsize=7)
+    ax.set_xticklabels([_short(g) for g, _ in groups], fontsize=8)
     ax.set_ylabel("µs per update (log scale, lower is better)")
     ax.set_title("One training update")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, ncol=2, loc="upper left")
 
     ax = axes[0, 1]
     vec = rep.plot.get("vector", [])
@@ -559,6 +572,8 @@ def plot(rep: Report, path: Path):
         ax.text(vec[0][0], 300, " 300× (quoted)", fontsize=7, va="bottom")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.set_ylim(0.3, max(1000, max(v[1] for v in vec)) * 3)
+        ax.set_xlim(vec[0][0] / 3, vec[-1][0] * 8)
     ax.set_xlabel("multiply-adds per forward pass")
     ax.set_ylabel("pure-Python time / numpy time")
     ax.set_title("Vectorisation speed-up (forward + backward)")
