@@ -176,11 +176,24 @@ def compare(rep: Report, spec: C.Spec, names: list[str], opt: dict, cfg) -> dict
         mg = {"micrograd": cands.pop("micrograd")}
     else:
         mg = {}
-    samples = interleaved(cands, cfg.repeats, cfg.min_time)
+    # A burst of load from other processes can last a whole measurement: if the samples
+    # were noisy (half-IQR > 10% of the median), measure again, up to twice, and keep the
+    # steadiest attempt. The tables show its spread.
+    best, attempts = None, 0
+    while attempts < (3 if not cfg.quick else 1):
+        attempts += 1
+        samples = interleaved(cands, cfg.repeats, cfg.min_time)
+        noise = max(spread(v) for v in samples.values())
+        if best is None or noise < best[0]:
+            best = (noise, samples)
+        if noise <= 0.10:
+            break
+        log(f"    noisy samples ({100 * noise:.0f}%): measuring {spec.name} again")
+    samples = best[1]
     if mg:
         samples.update(interleaved(mg, max(3, cfg.repeats // 3), cfg.min_time))
     times = {name: median(s) for name, s in samples.items()}
-    return {"times": times, "status": status, "samples": samples}
+    return {"times": times, "status": status, "samples": samples, "attempts": attempts}
 
 
 def step_tables(rep: Report, results: list[tuple[C.Spec, dict]], names: list[str]):
@@ -200,6 +213,9 @@ def step_tables(rep: Report, results: list[tuple[C.Spec, dict]], names: list[str
             f"{fmt_time(r['times'][n])} ±{100 * spread(r['samples'][n]):.0f}% ({1 / r['times'][n]:,.0f}/s)"
             if n in r["times"] else r["status"].get(n, "—") for n in names])
     rep.add(*table(["network, batch"] + [labels[n] for n in names], rows))
+    again = [f"{spec.name} ({r['attempts'] - 1}×)" for spec, r in results if r.get("attempts", 1) > 1]
+    if again:
+        rep.add(f"Measured again because the samples were noisy (steadiest attempt kept): {', '.join(again)}.", "")
     rep.add("Equality check (weights after 10 updates vs the hand-fused loop):", "")
     rows = [[spec.name] + [r["status"].get(n, "—") for n in names] for spec, r in results]
     rep.add(*table(["network, batch"] + [labels[n] for n in names], rows))

@@ -70,7 +70,7 @@ def test_verify_flags_a_wrong_computation_and_does_not_time_it(monkeypatch):
 
     monkeypatch.setitem(C.COMPETITORS, "bad", _WrongBias)
     rep = run.Report()
-    cfg = type("Cfg", (), {"repeats": 2, "min_time": 1e-4})()
+    cfg = type("Cfg", (), {"repeats": 2, "min_time": 1e-4, "quick": True})()
     opt = {name: {"module": None, "status": "skipped"} for name in run.OPTIONAL}
     res = run.compare(rep, spec, ["bpnet", "hand", "bad"], opt, cfg)
     assert "bad" not in res["times"] and "bpnet" in res["times"]
