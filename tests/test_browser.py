@@ -349,8 +349,7 @@ def _step(page) -> tuple[int, int]:
 
 
 def _weight_row(page, weight: str) -> list[str]:
-    rows = page.eval_on_selector_all(
-        f"{STEPPER} .bp-weights tr",
+    rows = page.locator(STEPPER).first.locator(".bp-weights tr").evaluate_all(
         "rows => rows.map(r => [...r.querySelectorAll('th, td')].map(c => c.innerText.trim()))",
     )
     matching = [r for r in rows if r and r[0] == weight]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +28,11 @@ def _get(url: str, headers=None) -> tuple[int, str]:
             return response.status, response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as error:
         return error.code, ""
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -60,38 +66,54 @@ def test_make_lab_serves_notebook_00_on_localhost_with_a_token(tmp_path):
     log: list[str] = []
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
     try:
-        match = None
-        deadline = time.monotonic() + 180  # a hang guard, not a timing check
-        while match is None and time.monotonic() < deadline and proc.poll() is None:
-            try:
-                line = lines.get(timeout=1)
-            except queue.Empty:
-                continue
-            log.append(line)
-            match = URL.search(line)
-        assert match, "make lab printed no http://...?token=... URL:\n" + "".join(log)
-        url, host, printed_port, notebook, token = match.groups()
-        assert host == "127.0.0.1", url
-        assert int(printed_port) == port, url
-        assert notebook == START_NOTEBOOK, url
-        assert len(token) >= 32, "the token must be kept (never disabled)"
-
-        status, body = _get(url)
-        assert status == 200, f"GET {url} -> {status}"
-        assert "JupyterLab" in body, body[:500]
-
-        base = f"http://127.0.0.1:{port}"
-        status, _ = _get(f"{base}/api/contents/notebooks/{START_NOTEBOOK}?content=0",
-                         headers={"Authorization": f"token {token}"})
-        assert status == 200, f"the server does not serve notebooks/{START_NOTEBOOK} from the repo root ({status})"
-        # Without the token nothing is served.
-        assert _get(f"{base}/api/contents/notebooks")[0] == 403
-        assert _status_without_following(f"{base}/lab/tree/notebooks/{START_NOTEBOOK}") in (302, 303, 403)
-
-        psutil = pytest.importorskip("psutil")
-        listening = {c.laddr.ip for c in psutil.net_connections(kind="tcp")
-                     if c.status == psutil.CONN_LISTEN and c.laddr.port == port}
-        assert listening == {"127.0.0.1"}, f"JupyterLab listens on {listening}, expected 127.0.0.1 only"
+        _check_make_lab(proc, port, lines, log)
+    except BaseException:
+        time.sleep(1)
+        while not lines.empty():
+            log.append(lines.get())
+        print("make lab output:\n" + "".join(log))
+        raise
     finally:
         stop_process_group(proc)
     assert proc.poll() is not None, "make lab did not stop"
+
+
+def _check_make_lab(proc, port: int, lines: queue.Queue, log: list[str]) -> None:
+    """Read make lab's output up to the URL, then check what it serves."""
+    match = None
+    deadline = time.monotonic() + 180  # a hang guard, not a timing check
+    while match is None and time.monotonic() < deadline and proc.poll() is None:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            continue
+        log.append(line)
+        match = URL.search(line)
+    assert match, "make lab printed no http://...?token=... URL:\n" + "".join(log)
+    url, host, printed_port, notebook, token = match.groups()
+    assert host == "127.0.0.1", url
+    assert int(printed_port) == port, url
+    assert notebook == START_NOTEBOOK, url
+    assert len(token) >= 32, "the token must be kept (never disabled)"
+
+    # The server logs its URL as it binds the socket: wait until it accepts connections.
+    deadline = time.monotonic() + 60  # a hang guard, not a timing check
+    while not _port_open(port):
+        assert proc.poll() is None and time.monotonic() < deadline, f"nothing listens on port {port}"
+        time.sleep(0.1)
+    status, body = _get(url)
+    assert status == 200, f"GET {url} -> {status}"
+    assert "JupyterLab" in body, body[:500]
+
+    base = f"http://127.0.0.1:{port}"
+    status, _ = _get(f"{base}/api/contents/notebooks/{START_NOTEBOOK}?content=0",
+                     headers={"Authorization": f"token {token}"})
+    assert status == 200, f"the server does not serve notebooks/{START_NOTEBOOK} from the repo root ({status})"
+    # Without the token nothing is served.
+    assert _get(f"{base}/api/contents/notebooks")[0] == 403
+    assert _status_without_following(f"{base}/lab/tree/notebooks/{START_NOTEBOOK}") in (302, 303, 403)
+
+    psutil = pytest.importorskip("psutil")
+    listening = {c.laddr.ip for c in psutil.net_connections(kind="tcp")
+                 if c.status == psutil.CONN_LISTEN and c.laddr.port == port}
+    assert listening == {"127.0.0.1"}, f"JupyterLab listens on {listening}, expected 127.0.0.1 only"
