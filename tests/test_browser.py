@@ -120,6 +120,8 @@ def _write_settings(settings: Path) -> None:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     _chromium()  # decide skip/fail before starting anything
+    for stale in ARTIFACTS.glob("failure-*.png"):  # screenshots of an earlier run's failures
+        stale.unlink()
     tmp = tmp_path_factory.mktemp("lab")
     root = mirror_repo(tmp / "root")
     _strip_outputs(root / "notebooks")
