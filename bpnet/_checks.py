@@ -67,3 +67,15 @@ def as_batch(X, y, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray | None
             f"got {y.shape}"
         )
     return X, y
+
+
+def lookup(spec, registry: dict, base: type, what: str, example: str):
+    """``spec`` itself if it is a ``base``, else a fresh instance of the class it names in ``registry``."""
+    if isinstance(spec, base):
+        return spec
+    if not isinstance(spec, str):
+        raise TypeError(f"{what} must be a name such as {example!r} or a {base.__name__}, got {type(spec).__name__}")
+    key = spec.lower().replace("-", "_")
+    if key not in registry:
+        raise ValueError(f"unknown {what} {spec!r}; expected one of {sorted(registry)}")
+    return registry[key]()

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import lookup
+
 __all__ = [
     "Activation",
     "Identity",
@@ -173,15 +175,4 @@ ACTIVATIONS = {
 
 def get_activation(spec: str | Activation) -> Activation:
     """Return the activation named by ``spec`` (or ``spec`` itself if it is one)."""
-    if isinstance(spec, Activation):
-        return spec
-    if not isinstance(spec, str):
-        raise TypeError(
-            f"activation must be a name such as 'sigmoid' or an Activation, got {type(spec).__name__}"
-        )
-    key = spec.lower().replace("-", "_")
-    if key not in ACTIVATIONS:
-        raise ValueError(
-            f"unknown activation {spec!r}; expected one of {sorted(set(ACTIVATIONS))}"
-        )
-    return ACTIVATIONS[key]()
+    return lookup(spec, ACTIVATIONS, Activation, "activation", "sigmoid")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import lookup
 from .activations import Activation, Identity, Sigmoid, Softmax
 
 __all__ = [
@@ -112,14 +113,7 @@ LOSSES = {
 
 def get_loss(spec: str | Loss) -> Loss:
     """Return the loss named by ``spec`` (or ``spec`` itself if it is one)."""
-    if isinstance(spec, Loss):
-        return spec
-    if not isinstance(spec, str):
-        raise TypeError(f"loss must be a name such as 'bce' or a Loss, got {type(spec).__name__}")
-    key = spec.lower().replace("-", "_")
-    if key not in LOSSES:
-        raise ValueError(f"unknown loss {spec!r}; expected one of {sorted(LOSSES)}")
-    return LOSSES[key]()
+    return lookup(spec, LOSSES, Loss, "loss", "bce")
 
 
 def output_delta(loss: Loss, act: Activation, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
