@@ -62,6 +62,7 @@ CASES = [
     for shape in SHAPES
     for hidden in HIDDEN_ACTS
     for out in OUTPUTS[: 3 if len(shape) > 3 else len(OUTPUTS)]
+    if not (out[0] == "softmax" and shape[-1] < 2)  # softmax needs at least two outputs
 ]
 
 
@@ -70,8 +71,6 @@ def test_gradient_matches_central_differences(shape, hidden, out):
     out_act, loss, kind = out
     seed = zlib.crc32(repr((shape, hidden, out_act, loss)).encode())  # stable across runs
     rng = np.random.default_rng(seed)
-    if out_act == "softmax" and shape[-1] < 2:
-        pytest.skip("softmax needs at least two outputs")
     acts = [hidden] * (len(shape) - 2) + [out_act]
     for attempt in range(5):
         W = [rng.normal(0, 0.8, size=(n + 1, k)) for n, k in zip(shape[:-1], shape[1:])]
