@@ -23,6 +23,8 @@ __all__ = [
     "HalfSquaredError",
     "BinaryCrossEntropy",
     "CategoricalCrossEntropy",
+    "AbsoluteError",
+    "Huber",
     "LOSSES",
     "get_loss",
     "output_delta",
@@ -99,6 +101,47 @@ class CategoricalCrossEntropy(Loss):
         return -y / np.clip(a, EPS, 1.0)
 
 
+class AbsoluteError(Loss):
+    """L = sum_k |a_k - y_k|, dL/da = sign(a - y) (0 at a = y, where |.| has a kink)."""
+
+    name = "absolute_error"
+    formula = "|a - y|"
+
+    def per_sample(self, a, y):
+        return np.abs(a - y).sum(axis=-1)
+
+    def grad(self, a, y):
+        return np.sign(a - y)
+
+
+class Huber(Loss):
+    """Huber (smooth L1): L = 1/2 r^2 for |r| <= d, else d (|r| - d/2), with r = a - y.
+
+    dL/da = r for |r| <= d, else d * sign(r): squared error near the target, absolute
+    error far from it, so an outlier's pull on the weights is capped at d.
+    """
+
+    name = "huber"
+    formula = "huber(a - y)"
+
+    def __init__(self, delta: float = 1.0):
+        delta = float(delta)
+        if not np.isfinite(delta) or delta <= 0:
+            raise ValueError(f"Huber delta must be a finite number > 0, got {delta}")
+        self.delta = delta
+
+    def per_sample(self, a, y):
+        r = np.abs(a - y)
+        d = self.delta
+        return np.where(r <= d, 0.5 * r * r, d * (r - 0.5 * d)).sum(axis=-1)
+
+    def grad(self, a, y):
+        return np.clip(a - y, -self.delta, self.delta)
+
+    def __repr__(self) -> str:
+        return f"Huber(delta={self.delta})"
+
+
 LOSSES = {
     "half_squared_error": HalfSquaredError,
     "mse": HalfSquaredError,
@@ -108,6 +151,10 @@ LOSSES = {
     "categorical_cross_entropy": CategoricalCrossEntropy,
     "cce": CategoricalCrossEntropy,
     "cross_entropy": CategoricalCrossEntropy,
+    "absolute_error": AbsoluteError,
+    "mae": AbsoluteError,
+    "huber": Huber,
+    "smooth_l1": Huber,
 }
 
 

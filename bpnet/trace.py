@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import Identity, Sigmoid, Softmax
-from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, HalfSquaredError, get_loss
+from .losses import AbsoluteError, BinaryCrossEntropy, CategoricalCrossEntropy, HalfSquaredError, get_loss
 from .network import RULES, Network
 from ._checks import check_lr
 
@@ -233,9 +233,18 @@ def _loss_formula(loss, outs, a_row, y_row):
         sym = " + ".join(f"y*log({o}) + (1 - y)*log(1 - {o})" for o in outs)
         num = " + ".join(f"{fmt(y)}*log({fmt(a)}) + {fmt(1 - y)}*log({fmt(1 - a)})" for a, y in zip(a_row, y_row))
         return f"-({sym})", f"-({num})"
-    sym = " + ".join(f"y{k}*log({o})" for k, o in enumerate(outs))
-    num = " + ".join(f"{fmt(y)}*log({fmt(a)})" for a, y in zip(a_row, y_row))
-    return f"-({sym})", f"-({num})"
+    if isinstance(loss, CategoricalCrossEntropy):
+        sym = " + ".join(f"y{k}*log({o})" for k, o in enumerate(outs))
+        num = " + ".join(f"{fmt(y)}*log({fmt(a)})" for a, y in zip(a_row, y_row))
+        return f"-({sym})", f"-({num})"
+    ys = ["y"] if len(outs) == 1 else [f"y{k}" for k in range(len(outs))]
+    if isinstance(loss, AbsoluteError):
+        sym = " + ".join(f"|{o} - {yk}|" for o, yk in zip(outs, ys))
+        return sym, " + ".join(f"|{fmt(a)} - {fmt(y)}|" for a, y in zip(a_row, y_row))
+    # Any other loss (Huber, ...): its name applied to each output.
+    sym = " + ".join(f"{loss.name}({o} - {yk})" for o, yk in zip(outs, ys))
+    num = " + ".join(f"{loss.name}({fmt(a)} - {fmt(y)})" for a, y in zip(a_row, y_row))
+    return sym, num
 
 
 def trace_step(net: Network, X, y, lr: float = 0.1, loss="half_squared_error", rule: str = "gradient") -> Trace:

@@ -17,7 +17,8 @@ OUTPUTS = [
     ("sigmoid", "binary_cross_entropy", "binary"),
     ("softmax", "categorical_cross_entropy", "onehot"),
     ("softmax", "half_squared_error", "onehot"),
-    ("identity", "half_squared_error", "real"),
+    ("identity", "huber", "real"),
+    ("identity", "absolute_error", "real"),
 ]
 SHAPES = [[2, 3, 1], [3, 4, 2], [4, 5, 3, 2], [2, 6, 5, 4, 3]]
 
@@ -137,7 +138,8 @@ def test_sigmoid_and_tanh_saturate():
     assert s.df(np.array(40.0)) < 1e-15
 
 
-@pytest.mark.parametrize("loss", ["binary_cross_entropy", "categorical_cross_entropy", "half_squared_error"])
+@pytest.mark.parametrize("loss", ["binary_cross_entropy", "categorical_cross_entropy", "half_squared_error",
+                                  "absolute_error", "huber"])
 def test_losses_are_safe_at_exact_zero_and_one(loss):
     from bpnet.losses import get_loss
 
@@ -170,3 +172,16 @@ def test_cost_is_the_mean_of_per_sample_losses():
                      for l in range(2)]
     for g, mg in zip(grads, mean_of_grads):
         np.testing.assert_allclose(g, mg, rtol=1e-12, atol=1e-15)
+
+
+def test_huber_is_squared_near_the_target_and_absolute_far_from_it():
+    from bpnet.losses import Huber, get_loss
+
+    h = Huber(delta=0.5)
+    a, y = np.array([[0.2], [3.0], [-3.0]]), np.zeros((3, 1))
+    np.testing.assert_allclose(h.per_sample(a, y), [0.02, 0.5 * (3.0 - 0.25), 0.5 * (3.0 - 0.25)])
+    np.testing.assert_allclose(h.grad(a, y), [[0.2], [0.5], [-0.5]])  # an outlier's pull is capped at delta
+    np.testing.assert_allclose(get_loss("mae").per_sample(a, y), [0.2, 3.0, 3.0])
+    np.testing.assert_allclose(get_loss("mae").grad(a, y), [[1.0], [1.0], [-1.0]])
+    with pytest.raises(ValueError, match="Huber delta"):
+        Huber(delta=0)

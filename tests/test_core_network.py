@@ -187,3 +187,13 @@ def test_import_bpnet_needs_only_numpy():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_trace_writes_each_losss_own_formula():
+    net = Network([np.array([[0.5], [2.0]])], "identity")  # D0 = 0.5 + 2*X1
+    x, y = [[1.0]], [[4.0]]
+    texts = {loss: trace_step(net, x, y, 0.1, loss=loss).find("loss", "L").text
+             for loss in ("half_squared_error", "absolute_error", "huber")}
+    assert texts["half_squared_error"] == "L = 1/2*(D0 - y)^2 = 1/2*(2.5 - 4)^2 = 1.125"
+    assert texts["absolute_error"] == "L = |D0 - y| = |2.5 - 4| = 1.5"
+    assert texts["huber"] == "L = huber(D0 - y) = huber(2.5 - 4) = 1"
