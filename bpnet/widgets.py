@@ -83,7 +83,8 @@ class _View:
 
     def _repr_mimebundle_(self, **kwargs):
         data = self.widget._repr_mimebundle_(**kwargs)
-        data["text/plain"] = repr(self)
+        # Shown where the widget cannot be drawn, e.g. a stored notebook before its cells run.
+        data["text/plain"] = f"{self!r}\n(run this cell to show the interactive widget)"
         return data
 
 

@@ -138,7 +138,8 @@ def test_text_repr_is_short_and_deterministic():
     a, b = StepThrough.from_example(), StepThrough.from_example()
     ra, rb = a._repr_mimebundle_(), b._repr_mimebundle_()
     assert ra["text/plain"] == rb["text/plain"] == (
-        "StepThrough: 35 steps of one update under 'article' rule, at step 1 of 35 — forward")
+        "StepThrough: 35 steps of one update under 'article' rule, at step 1 of 35 — forward\n"
+        "(run this cell to show the interactive widget)")
     assert "application/vnd.jupyter.widget-view+json" in ra
 
 
@@ -185,3 +186,12 @@ def test_training_view_follows_the_stepper():
     assert np.allclose(v.boundary_plot.image.get_array(),
                        v.stepper.net.predict(v.boundary_plot.grid)[:, 0].reshape(v.boundary_plot.shape))
     assert repr(v) == f"TrainingView: epoch 20 — cost {bpnet.fmt(history[20])} (of 60)"
+
+
+def test_text_fallback_says_how_to_get_the_widget():
+    """Where a stored widget cannot be drawn (before its cell runs), its text says what to do."""
+    from bpnet.widgets import ActivationExplorer, StepThrough
+
+    for view in (StepThrough.from_example(rule="article"), ActivationExplorer()):
+        text = view._repr_mimebundle_()["text/plain"]
+        assert text.startswith(repr(view)) and text.endswith("(run this cell to show the interactive widget)")
