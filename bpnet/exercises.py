@@ -720,8 +720,6 @@ def check_update(net: Network, X, y, weight_name: str, answer, lr: float, loss="
     w = float(net.W[l][i, j])
     expected = w - lr * g
     # Slips in the update itself first, then the gradient's mistakes carried into it.
-    # (The tolerance is relative to the new weight: a gradient mistake that moves the
-    # weight by less than that is not told apart from the right answer.)
     cands = [("sign", w + lr * g, _sign_hint(rule) if rule == "article" else
               "You moved the weight the wrong way. Either a delta has the flipped sign of y - a "
               "(where a - y belongs), or the step was added: gradient descent subtracts, "
@@ -735,7 +733,11 @@ def check_update(net: Network, X, y, weight_name: str, answer, lr: float, loss="
     text = t.find("gradient", weight_name).text + "\n" + t.find("update", weight_name).text
     general = f"New weight = old weight - lr * gradient, with the gradient of {weight_name} from this batch."
     question = (f"new w({weight_name})", f"lr = {fmt(lr)}, {X.shape[0]} sample{'s' if X.shape[0] > 1 else ''}")
-    return _judge(question, ans, expected, cands, general, text, rtol, atol, show_solution)
+    # With a small lr the step is tiny next to the weight, and a tolerance relative to the
+    # new weight alone would accept a wrong step (e.g. a batch summed instead of averaged):
+    # the answer must also get the step itself right to within a quarter of it.
+    tol = atol + min(rtol * abs(expected), 0.25 * abs(lr * g))
+    return _judge(question, ans, expected, cands, general, text, 0.0, tol, show_solution)
 
 
 def check_learning_rate(schedule: str, lr0: float, epoch: int, answer, *, drop: float = 0.5, every: int = 10,

@@ -232,6 +232,19 @@ def test_update_right_and_mistakes(seed):
     assert check_update(net, X, y, name, far(w - LR * g), LR).mistake == "general"
 
 
+def test_update_with_a_tiny_step_still_tells_mistakes_apart():
+    """lr*g far below 0.1% of the weight: a wrong step must not pass as right."""
+    net, X, y = random_case(SEEDS[0], "tanh", "identity")
+    M = manual(net, X, y)
+    lr, m = 1e-5, X.shape[0]
+    w, g = net["Z3->D0"], M["g1"][3, 0]
+    assert abs(lr * g) < 1e-3 * abs(w)
+    assert check_update(net, X, y, "Z3->D0", w - lr * g, lr).correct
+    assert check_update(net, X, y, "Z3->D0", w - lr * m * g, lr).mistake == "sum_not_mean"
+    assert check_update(net, X, y, "Z3->D0", w + lr * g, lr).mistake == "sign"
+    assert not check_update(net, X, y, "Z3->D0", w, lr).correct  # forgot to step at all
+
+
 def test_update_worked_example():
     net, X, y, lr = bpnet.xor_example()
     assert check_update(net, X[:1], y[:1], "X0->Z1", 0.6, lr).correct
