@@ -721,8 +721,8 @@ def check_update(net: Network, X, y, weight_name: str, answer, lr: float, loss="
     expected = w - lr * g
     # Slips in the update itself first, then the gradient's mistakes carried into it.
     cands = [("sign", w + lr * g, _sign_hint(rule) if rule == "article" else
-              "You moved the weight the wrong way. Either a delta has the flipped sign of y - a "
-              "(where a - y belongs), or the step was added: gradient descent subtracts, "
+              "You moved the weight the wrong way. Either a delta was computed as y - a where a - y "
+              "belongs, or the step was added: gradient descent subtracts, "
               "w := w - lr*g, because the gradient points uphill."),
              ("missing_lr", w - g, f"You subtracted the whole gradient. The step is lr*g, with lr = {fmt(lr)}."),
              ("change_not_weight", -lr * g, f"That is the change -lr*g. The new weight is the old one, "

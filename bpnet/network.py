@@ -35,8 +35,10 @@ __all__ = ["Network", "Forward", "RULES"]
 
 #: Update rules: ``gradient`` is gradient descent. ``article`` is the worked example's
 #: published convention: output delta = y - a (actual - predicted) used in
-#: W := W - lr * a_src * delta, which moves *up* the loss. It exists to reproduce that
-#: article's numbers and show what is wrong with them; never train with it.
+#: W := W - lr * a_src * delta, which moves *up* the loss. Its output delta is y - a
+#: whatever the output activation, so on a non-identity output it also drops f'(z).
+#: It exists to reproduce that article's numbers and show what is wrong with them;
+#: never train with it.
 RULES = ("gradient", "article")
 
 _INF = float("inf")
