@@ -11,6 +11,7 @@ leaves the file byte-for-byte identical.
 
 from __future__ import annotations
 
+import platform
 import sys
 import time
 from pathlib import Path
@@ -19,13 +20,18 @@ import nbformat
 from nbclient import NotebookClient
 
 KEEP_NB_METADATA = {"kernelspec", "language_info"}
+KERNEL_DISPLAY_NAME = "Python 3 (ipykernel)"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def clean(nb) -> None:
     nb.metadata = {k: v for k, v in nb.metadata.items() if k in KEEP_NB_METADATA}
-    nb.metadata.get("language_info", {}).pop("version", None)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    # Stored exactly as JupyterLab writes them when it connects the notebook to ipykernel's
+    # python3 kernel (display name and the kernel's language_info, Python version included):
+    # anything else makes JupyterLab rewrite the metadata on open, marking an untouched
+    # notebook as modified ("Save changes?") and autosaving it into the repository.
+    nb.metadata["kernelspec"] = {"display_name": KERNEL_DISPLAY_NAME, "language": "python", "name": "python3"}
+    nb.metadata.setdefault("language_info", {})["version"] = platform.python_version()
     pin_widget_ids(nb)
     count = 0
     for cell in nb.cells:
