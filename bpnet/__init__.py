@@ -7,10 +7,11 @@ ipywidgets only when used.
 """
 
 from .activations import ACTIVATIONS, Activation, get_activation
+from .errors import DivergenceError
 from .examples import XOR_X, XOR_Y, WorkedExample, xor_example
 from .losses import LOSSES, Loss, get_loss
 from .network import RULES, Forward, Network
-from .optimizers import SGD, Adam, Momentum, RMSprop, get_optimizer
+from .optimizers import SGD, AdaGrad, Adam, Momentum, RMSprop, get_optimizer
 from .trace import PHASES, MicroStep, State, Trace, fmt, trace_step
 
 __version__ = "0.1.0"
@@ -19,7 +20,8 @@ __all__ = [
     "ACTIVATIONS", "Activation", "get_activation",
     "LOSSES", "Loss", "get_loss",
     "RULES", "Forward", "Network",
-    "SGD", "Momentum", "RMSprop", "Adam", "get_optimizer",
+    "SGD", "Momentum", "RMSprop", "Adam", "AdaGrad", "get_optimizer",
+    "DivergenceError",
     "PHASES", "MicroStep", "State", "Trace", "fmt", "trace_step",
     "XOR_X", "XOR_Y", "WorkedExample", "xor_example",
 ]

@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 
 import bpnet
+from bpnet.errors import DivergenceError
 from bpnet.optimizers import (
     SGD,
+    AdaGrad,
     Adam,
     Momentum,
     RMSprop,
@@ -48,6 +50,23 @@ def ref_rmsprop(w, gs, lr, beta, eps):
     s = 0.0
     for g in gs:
         s = beta * s + (1 - beta) * g * g
+        w = w - lr * g / (math.sqrt(s) + eps)
+    return w
+
+
+def ref_momentum_sum(w, gs, lr, beta):
+    """The form many libraries use: v := beta*v + g (a sum, not an average)."""
+    v = 0.0
+    for g in gs:
+        v = beta * v + g
+        w = w - lr * v
+    return w
+
+
+def ref_adagrad(w, gs, lr, eps):
+    s = 0.0
+    for g in gs:
+        s = s + g * g
         w = w - lr * g / (math.sqrt(s) + eps)
     return w
 
@@ -104,6 +123,9 @@ CASES = [
     ("rmsprop", lambda: RMSprop(lr=0.05, beta=0.7, eps=1e-6), ref_rmsprop, dict(lr=0.05, beta=0.7, eps=1e-6)),
     ("adam", lambda: Adam(lr=0.02, beta1=0.85, beta2=0.95, eps=1e-7), ref_adam,
      dict(lr=0.02, b1=0.85, b2=0.95, eps=1e-7)),
+    ("adagrad", lambda: AdaGrad(lr=0.07, eps=1e-6), ref_adagrad, dict(lr=0.07, eps=1e-6)),
+    ("momentum-sum", lambda: Momentum(lr=0.04, beta=0.8, average=False), ref_momentum_sum,
+     dict(lr=0.04, beta=0.8)),
 ]
 
 
@@ -119,15 +141,17 @@ def test_update_matches_scalar_reference_step_by_step(problem, name, make, ref, 
     assert not np.allclose(got[-1][0], W0[0])
 
 
-@pytest.mark.parametrize("name", ["sgd", "momentum", "rmsprop", "adam"])
+@pytest.mark.parametrize("name", ["sgd", "momentum", "rmsprop", "adam", "adagrad"])
 def test_default_hyperparameters_match_reference(problem, name):
     W0, grad_seq = problem
     opt = get_optimizer(name)
     hyper = {"sgd": dict(lr=opt.lr),
              "momentum": dict(lr=opt.lr, beta=0.9),
              "rmsprop": dict(lr=opt.lr, beta=0.9, eps=1e-8),
-             "adam": dict(lr=opt.lr, b1=0.9, b2=0.999, eps=1e-8)}[name]
-    ref = {"sgd": ref_sgd, "momentum": ref_momentum, "rmsprop": ref_rmsprop, "adam": ref_adam}[name]
+             "adam": dict(lr=opt.lr, b1=0.9, b2=0.999, eps=1e-8),
+             "adagrad": dict(lr=opt.lr, eps=1e-8)}[name]
+    ref = {"sgd": ref_sgd, "momentum": ref_momentum, "rmsprop": ref_rmsprop, "adam": ref_adam,
+           "adagrad": ref_adagrad}[name]
     got = run_vectorised(opt, W0, grad_seq[:3])[-1]
     want = run_scalar(ref, W0, grad_seq[:3], **hyper)[-1]
     for g, w in zip(got, want):
@@ -178,7 +202,8 @@ def xor_problem():
 
 @pytest.mark.parametrize("make", [
     lambda: SGD(lr=0.5), lambda: Momentum(lr=0.5, beta=0.9), lambda: RMSprop(lr=0.02), lambda: Adam(lr=0.02),
-], ids=["sgd", "momentum", "rmsprop", "adam"])
+    lambda: AdaGrad(lr=0.1),
+], ids=["sgd", "momentum", "rmsprop", "adam", "adagrad"])
 def test_each_optimizer_reduces_the_loss(make):
     net, X, y = xor_problem()
     start = net.cost(X, y, "binary_cross_entropy")
@@ -227,7 +252,7 @@ def test_decay_is_monotone_and_starts_at_lr0():
 
 
 # ----- bad hyperparameters: one clear error naming the problem -----------------------------
-@pytest.mark.parametrize("cls", [SGD, Momentum, RMSprop, Adam])
+@pytest.mark.parametrize("cls", [SGD, Momentum, RMSprop, Adam, AdaGrad])
 @pytest.mark.parametrize("lr,exc", [(0, ValueError), (-0.1, ValueError), (float("nan"), ValueError),
                                     (float("inf"), ValueError), ("0.1", TypeError), (None, TypeError)])
 def test_bad_learning_rate(cls, lr, exc):
@@ -277,3 +302,225 @@ def test_unknown_optimizer_name():
 def test_bad_schedule_arguments(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+# ----- AdaGrad: s never forgets, so a constant gradient gets steps lr/sqrt(t) -------------
+def test_adagrad_steps_shrink_as_one_over_sqrt_t():
+    g = np.array([[4.0, -0.5, 1e-3]])
+    opt = AdaGrad(lr=0.1, eps=1e-8)
+    W = [np.zeros((1, 3))]
+    before = W[0].copy()
+    for t in range(1, 10):
+        opt.update(W, [g])
+        step = W[0] - before
+        # s = t g^2, so the step is lr g / (sqrt(t) |g| + eps): about -lr sign(g) / sqrt(t)
+        np.testing.assert_allclose(step, -0.1 * g / (math.sqrt(t) * np.abs(g) + 1e-8), rtol=1e-12)
+        np.testing.assert_allclose(opt.s[0], t * g * g, rtol=1e-12)
+        before = W[0].copy()
+
+
+def test_adagrad_is_listed_and_exported():
+    assert isinstance(get_optimizer("adagrad"), AdaGrad)
+    assert isinstance(get_optimizer("AdaGrad", lr=0.3), AdaGrad)
+    assert "AdaGrad" in bpnet.optimizers.__all__
+
+
+# ----- momentum: the average form and the sum form take the same path ---------------------
+def test_momentum_average_form_equals_sum_form_with_scaled_lr_scalar_reference():
+    """v := b v + (1-b) g with lr  vs  u := b u + g with lr (1-b): u = v / (1-b) at every step."""
+    rng = np.random.default_rng(5)
+    gs = list(rng.normal(size=40))
+    lr, beta = 0.3, 0.85
+    for t in range(1, 41):
+        a = ref_momentum(1.5, gs[:t], lr, beta)
+        b = ref_momentum_sum(1.5, gs[:t], lr * (1 - beta), beta)
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-12), f"step {t}"
+    # ... and the sum form with the *same* lr is a different path (1/(1-b) times larger steps).
+    assert abs(ref_momentum_sum(1.5, gs, lr, beta) - ref_momentum(1.5, gs, lr, beta)) > 0.1
+
+
+@pytest.mark.parametrize("beta", [0.5, 0.9, 0.99])
+def test_momentum_average_form_equals_sum_form_on_a_network(beta):
+    """On a real network, where each gradient depends on the weights so far, the paths still agree."""
+    a, X, y = xor_problem()
+    b = a.copy()
+    lr = 0.5
+    ha = a.train(X, y, epochs=150, loss="binary_cross_entropy", optimizer=Momentum(lr, beta))
+    hb = b.train(X, y, epochs=150, loss="binary_cross_entropy",
+                 optimizer=Momentum(lr * (1 - beta), beta, average=False))
+    np.testing.assert_allclose(ha, hb, rtol=1e-10, atol=1e-12)
+    for wa, wb in zip(a.W, b.W):
+        np.testing.assert_allclose(wa, wb, rtol=1e-10, atol=1e-12)
+    assert ha[-1] < ha[0]  # it trained: the comparison is not between two unmoved networks
+
+
+def test_momentum_average_flag_is_checked():
+    with pytest.raises(TypeError, match="average"):
+        Momentum(0.1, 0.9, average="no")
+    assert "average=False" in repr(Momentum(0.1, 0.9, average=False))
+
+
+# ----- state bound to one network: refuse another, before any change ----------------------
+def _net(sizes, seed=0):
+    return bpnet.Network.random(sizes, ["tanh"] * (len(sizes) - 2) + ["sigmoid"], seed=seed)
+
+
+def _snapshot(net):
+    return [w.copy() for w in net.W]
+
+
+def _unchanged(net, snap):
+    return all(np.array_equal(w, s) for w, s in zip(net.W, snap))
+
+
+@pytest.mark.parametrize("make", [lambda: Adam(0.01), lambda: Momentum(0.1), lambda: RMSprop(0.01),
+                                  lambda: AdaGrad(0.1)],
+                         ids=["adam", "momentum", "rmsprop", "adagrad"])
+@pytest.mark.parametrize("other_sizes", [[2, 4, 1], [2, 3, 3, 1], [2, 3, 1]],
+                         ids=["wider", "deeper", "same-shape"])
+def test_optimizer_refuses_a_second_network(make, other_sizes):
+    X, y = bpnet.XOR_X, bpnet.XOR_Y
+    first, other = _net([2, 3, 1]), _net(other_sizes, seed=1)
+    opt = make()
+    first.train(X, y, epochs=3, optimizer=opt)
+    state = {k: [a.copy() for a in getattr(opt, k)] for k in opt.STATE}
+    t, snap = opt.t, _snapshot(other)
+    with pytest.raises(ValueError, match=r"another network|other weight arrays") as info:
+        other.step(X, y, optimizer=opt)
+    assert "reset()" in str(info.value)
+    assert _unchanged(other, snap), "a refused update changed the other network"
+    assert opt.t == t and all(np.array_equal(a, b) for k in opt.STATE for a, b in zip(getattr(opt, k), state[k]))
+    # The network it belongs to can still use it.
+    first.step(X, y, optimizer=opt)
+    assert opt.t == t + 1
+
+
+def test_sgd_has_no_state_so_any_network_may_use_it():
+    X, y = bpnet.XOR_X, bpnet.XOR_Y
+    opt = SGD(0.3)
+    a, b = _net([2, 3, 1]), _net([2, 3, 3, 1], seed=1)
+    a_ref, b_ref = a.copy(), b.copy()
+    a.step(X, y, optimizer=opt)
+    b.step(X, y, optimizer=opt)
+    a_ref.step(X, y, lr=0.3)
+    b_ref.step(X, y, lr=0.3)
+    for net, ref in ((a, a_ref), (b, b_ref)):
+        for w, r in zip(net.W, ref.W):
+            np.testing.assert_array_equal(w, r)
+
+
+def test_deeper_network_momentum_is_refused_not_silently_partial():
+    """Before: zip() over 2 velocity arrays and 3 weight arrays left the last layer never updated."""
+    X, y = bpnet.XOR_X, bpnet.XOR_Y
+    opt = Momentum(0.1)
+    _net([2, 3, 1]).step(X, y, optimizer=opt)
+    deep = _net([2, 3, 3, 1], seed=4)
+    snap = _snapshot(deep)
+    with pytest.raises(ValueError, match=r"shapes \[\(3, 3\), \(4, 1\)\], not \[\(3, 3\), \(4, 3\), \(4, 1\)\]"):
+        deep.train(X, y, epochs=2, optimizer=opt)
+    assert _unchanged(deep, snap)
+
+
+def test_reset_makes_an_optimizer_reusable_and_fresh():
+    X, y = bpnet.XOR_X, bpnet.XOR_Y
+    a, b = _net([2, 3, 1]), _net([2, 5, 1], seed=2)
+    b_fresh = b.copy()
+    opt = Adam(0.05)
+    a.train(X, y, epochs=5, optimizer=opt)
+    assert opt.reset() is opt and opt.t == 0 and opt.v is None and opt.s is None
+    b.train(X, y, epochs=5, optimizer=opt)
+    b_fresh.train(X, y, epochs=5, optimizer=Adam(0.05))
+    for w, wf in zip(b.W, b_fresh.W):
+        np.testing.assert_array_equal(w, wf)  # reset = a brand-new Adam: the same numbers exactly
+
+
+def test_deepcopy_keeps_state_and_goes_with_a_copy_of_the_network():
+    """copy.deepcopy(opt) + net.copy() continue exactly as the originals would."""
+    import copy
+
+    X, y = bpnet.XOR_X, bpnet.XOR_Y
+    net, opt = _net([2, 3, 1]), Adam(0.05)
+    net.train(X, y, epochs=4, optimizer=opt)
+    net2, opt2 = net.copy(), copy.deepcopy(opt)
+    net.train(X, y, epochs=4, optimizer=opt)
+    net2.train(X, y, epochs=4, optimizer=opt2)
+    for w, w2 in zip(net.W, net2.W):
+        np.testing.assert_array_equal(w, w2)
+    # Each is now bound to its own network.
+    with pytest.raises(ValueError, match="another network|other weight arrays"):
+        net2.step(X, y, optimizer=opt)
+
+
+def test_plain_arrays_are_bound_too():
+    opt = Momentum(0.1)
+    W = [np.ones((3, 2)), np.ones((3, 1))]
+    opt.update(W, [np.ones((3, 2)), np.ones((3, 1))])
+    W2 = [w.copy() for w in W]
+    with pytest.raises(ValueError, match="other weight arrays"):
+        opt.update(W2, [np.ones((3, 2)), np.ones((3, 1))])
+    np.testing.assert_array_equal(W2[0], W[0])
+
+
+@pytest.mark.parametrize("W,grads,exc,match", [
+    ([np.ones((3, 2))], [np.ones((3, 2)), np.ones((3, 1))], ValueError, "2 gradient arrays for 1 weight"),
+    ([np.ones((3, 2)), np.ones((3, 1))], [np.ones((3, 2)), np.ones((2, 1))], ValueError,
+     r"grads\[1\] has shape \(2, 1\) but W\[1\] has shape \(3, 1\)"),
+    ([[[1.0, 2.0]]], [np.ones((1, 2))], TypeError, r"W\[0\] must be a float64 numpy array"),
+    ([np.ones((2, 2), dtype=int)], [np.ones((2, 2))], TypeError, "dtype int"),
+    (np.ones((2, 2)), [np.ones((2, 2))], TypeError, "two lists"),
+])
+def test_update_arguments_are_checked_before_any_change(W, grads, exc, match):
+    opt = Adam(0.1)
+    before = [np.array(w, copy=True) for w in W]
+    with pytest.raises(exc, match=match):
+        opt.update(W, grads)
+    assert opt.t == 0 and opt.v is None
+    for w, b in zip(W, before):
+        np.testing.assert_array_equal(np.asarray(w), b)
+
+
+# ----- all or nothing: a non-finite result changes nothing -----------------------------------
+def test_update_that_would_overflow_changes_nothing():
+    W = [np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0], [-1.0], [0.5]])]
+    grads = [np.array([[1.0, 1e300], [0.0, 0.0]]), np.array([[0.0], [0.0], [0.0]])]
+    opt = Momentum(lr=1e10, beta=0.5, average=False)
+    snap = [w.copy() for w in W]
+    with pytest.raises(DivergenceError, match=r"W\[0\]\[0, 1\] -inf; no weight was changed") as info:
+        opt.update(W, grads)
+    assert isinstance(info.value, ValueError)
+    assert info.value.quantity == "weight" and info.value.layer == 0 and info.value.index == (0, 1)
+    assert all(np.array_equal(w, s) for w, s in zip(W, snap))
+    assert opt.v is None and opt.t == 0
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_gradient_is_refused(bad):
+    W = [np.zeros((2, 2))]
+    g = np.zeros((2, 2))
+    g[1, 0] = bad
+    opt = Adam(0.1)
+    with pytest.raises(DivergenceError, match=r"gradient of W\[0\]\[1, 0\] is (nan|inf)"):
+        opt.update(W, [g])
+    assert not W[0].any() and opt.t == 0
+
+
+# ----- get_optimizer: names, objects, and what to pass otherwise ------------------------------
+@pytest.mark.parametrize("name,cls", [("sgd", SGD), ("Momentum", Momentum), ("RMSPROP", RMSprop),
+                                      (" adam ", Adam), ("adagrad", AdaGrad)])
+def test_get_optimizer_by_name(name, cls):
+    opt = get_optimizer(name, lr=0.03)
+    assert type(opt) is cls and opt.lr == 0.03 and opt.t == 0
+
+
+def test_get_optimizer_passes_an_object_through():
+    opt = Adam(0.1)
+    assert get_optimizer(opt) is opt
+    with pytest.raises(TypeError, match="give the settings when creating it"):
+        get_optimizer(opt, lr=0.2)
+
+
+@pytest.mark.parametrize("bad", [None, 3, Adam, ["adam"]])
+def test_get_optimizer_says_what_to_pass(bad):
+    with pytest.raises(TypeError, match=r"optimizer must be a name, one of \['adagrad', 'adam', 'momentum', "
+                                        r"'rmsprop', 'sgd'\], or an optimizer object"):
+        get_optimizer(bad)

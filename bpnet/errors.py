@@ -1,0 +1,52 @@
+"""Errors bpnet raises for training that went wrong (not for bad input, which is a plain ValueError/TypeError).
+
+``DivergenceError``: an update produced a number that is not finite (NaN, +inf or -inf) — a
+cost, a pre-activation, a gradient or a new weight. Training stops at the first one, and the
+weights are left exactly as they were before that update. It is a ``ValueError``, so code that
+already catches bad input (``except ValueError``) catches it too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["DivergenceError", "first_non_finite"]
+
+
+class DivergenceError(ValueError):
+    """An update produced NaN or inf; the weights are as they were before that update.
+
+    Attributes (None when not known):
+      ``quantity``  what was not finite: "cost", "pre-activation", "activation", "gradient" or "weight";
+      ``where``     the unit or weight it belongs to, e.g. "Z1" or "X0->Z1";
+      ``epoch``     the epoch (0-based, as an index into ``train``'s history) whose update diverged;
+      ``value``     the offending number (nan, inf or -inf);
+      ``history``   for ``Network.train``: the cost before each epoch that completed, a 1-D array
+                    (``len(history)`` epochs ran and were applied);
+      ``layer``, ``index``  position of that number: layer l and its (row, column) in the array.
+    """
+
+    def __init__(self, message: str, *, quantity: str | None = None, where: str | None = None,
+                 epoch: int | None = None, value: float | None = None, history: np.ndarray | None = None,
+                 layer: int | None = None, index: tuple | None = None):
+        super().__init__(message)
+        self.quantity = quantity
+        self.where = where
+        self.epoch = epoch
+        self.value = value
+        self.history = history
+        self.layer = layer
+        self.index = index
+
+
+def first_non_finite(arrays) -> tuple[int, tuple, float] | None:
+    """(l, index, value) of the first NaN/inf in a list of arrays, in order; None if all are finite.
+
+    ``np.isfinite(a).all()`` is one pass over each array, so the common all-finite case is cheap.
+    """
+    for l, a in enumerate(arrays):
+        a = np.asarray(a)
+        if not np.isfinite(a).all():
+            idx = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+            return l, idx, float(a[idx])
+    return None
