@@ -428,7 +428,7 @@ def plot_activation(ax: Axes | None, name: str, z: float | None = None,
     note = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                    bbox=dict(facecolor="white", edgecolor="none", alpha=0.85))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8, frameon=False, handles=[
-        f_line, df_line, Patch(facecolor="#E4E4E4", label="saturates")])
+        f_line, df_line, Patch(facecolor="#E4E4E4", label="f'(z) < 10% of its peak")])
     p = ActivationPlot(ax, act.name, f_line, df_line, z_line, f_point, df_point, note)
     p._draw_spans()
     p._rescale()
@@ -546,3 +546,58 @@ def plot_decision_boundary(ax: Axes | None, net, X, y, lim=(-0.25, 1.25), resolu
     p = BoundaryPlot(ax, image, grid, gx.shape)
     p.update(net)
     return p
+
+
+# ----- notebook figure helpers -----
+# Figures of several panels that the notebooks draw, kept here so that a notebook cell reads as one idea.
+# They draw numbers the notebook computed; none computes a number of its own. Sizes: at most 8 inches
+# wide (800 px at the inline backend's 100 dpi, about a notebook's width) and no text below 9 pt (12.5 px).
+NOTEBOOK_FONT = 10
+NOTEBOOK_SMALL_FONT = 9
+
+
+def _notebook_fonts(fig) -> None:
+    """Titles, labels and ticks of every axes at readable sizes."""
+    for ax in fig.axes:
+        ax.title.set_fontsize(NOTEBOOK_FONT + 1)
+        ax.xaxis.label.set_fontsize(NOTEBOOK_FONT)
+        ax.yaxis.label.set_fontsize(NOTEBOOK_FONT)
+        ax.tick_params(labelsize=NOTEBOOK_SMALL_FONT)
+        legend = ax.get_legend()
+        if legend is not None:
+            for t in legend.get_texts():
+                t.set_fontsize(NOTEBOOK_SMALL_FONT)
+
+
+def _pyplot_figure(nrows: int, ncols: int, figsize, **kwargs):
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(nrows, ncols, figsize=figsize, layout="constrained", **kwargs)
+
+
+def plot_activation_grid(names, zlim=(-6.0, 6.0), ncols: int = 3):
+    """f(z) and f'(z) of each activation in ``names``, one panel each, with one shared legend.
+
+    Grey bands: where f'(z) is below 10 % of its peak (saturated tails, or ReLU's dead side).
+    Returns the figure.
+    """
+    nrows = -(-(len(names) + 1) // ncols)
+    fig, axes = _pyplot_figure(nrows, ncols, figsize=(8, 2.8 * nrows))
+    axes = np.atleast_1d(axes).ravel()
+    for ax, name in zip(axes, names):
+        plot_activation(ax, name, zlim=zlim)
+        ax.get_legend().remove()
+        ax.set_title(get_activation(name).name)
+        ax.set_xlabel("z")
+        ax.set_ylabel("")
+    key = axes[len(names)]
+    key.axis("off")
+    key.legend(handles=[Line2D([], [], color=OKABE_ITO["blue"], lw=2, label="f(z)"),
+                        Line2D([], [], color=OKABE_ITO["vermilion"], lw=2, ls="--", label="f'(z)"),
+                        Patch(facecolor="#E4E4E4", label="f'(z) below 10 %\nof its peak")],
+               loc="center", fontsize=NOTEBOOK_FONT, frameon=False)
+    for ax in axes[len(names) + 1:]:
+        ax.axis("off")
+    fig.suptitle("Activation functions f(z) and their derivatives f'(z)", fontsize=NOTEBOOK_FONT + 2)
+    _notebook_fonts(fig)
+    return fig

@@ -48,9 +48,14 @@ def _text_outputs(cell):
                     yield mime, "".join(text) if isinstance(text, list) else text
 
 
+NBVAL_OFF_TAGS = ("nbval-ignore-output", "nbval-skip")
+
+
 def _ignored(cell) -> bool:
+    """True when nbval does not compare the cell: a marker comment or (preferred: learners do not see it) a tag."""
     src = _src(cell)
-    return "NBVAL_IGNORE_OUTPUT" in src or "NBVAL_SKIP" in src
+    tags = cell.get("metadata", {}).get("tags", [])
+    return "NBVAL_IGNORE_OUTPUT" in src or "NBVAL_SKIP" in src or any(t in NBVAL_OFF_TAGS for t in tags)
 
 
 pytestmark = pytest.mark.skipif(not NOTEBOOKS, reason="no notebooks yet")
