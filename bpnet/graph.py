@@ -1,0 +1,854 @@
+"""A scalar autograd whose backward pass is recorded as a list of micro-steps.
+
+A ``Value`` holds one number. Arithmetic on Values (+, -, *, /, **, exp, log, tanh,
+sigmoid, relu, leaky_relu, max, and the n-ary ``total``, ``mean`` and ``dot``) builds a
+computation graph: every result remembers the Values it came from and how to
+differentiate with respect to each of them. ``L.backward()`` then applies the chain
+rule node by node, from L back to the inputs, in reverse topological order:
+
+  seed     ∂L/∂L = 1
+  local    the local derivative of one edge, ∂n/∂a, as a formula with numbers
+  chain    the upstream gradient times the local one: ∂L/∂n * ∂n/∂a
+  sum      at a fork (a Value used more than once) the contributions of its branches add
+
+and returns a ``GraphTrace`` of those steps, after the forward steps (each node's
+value) that built the graph. The steps read like ``bpnet.trace_step``'s: a name, a
+formula in symbols, the same with numbers, a value. ``GraphStepper`` moves through
+them with ``bpnet.stepper.Stepper``'s moves.
+
+>>> a, b, c = inputs(a=2.0, b=-3.0, c=10.0)
+>>> L = (a * b + c).tanh()
+>>> trace = L.backward()
+>>> a.grad   # ∂L/∂a = (1 - L^2) * b
+-0.0...
+
+``network_graph(net, X, y)`` builds one update of a ``bpnet.Network`` out of Values
+(one node per unit and sample, weights shared by the samples), so the same deltas,
+gradients and new weights can be computed a second, independent way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import numpy as np
+
+from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+from .losses import BinaryCrossEntropy, HalfSquaredError, get_loss
+from .network import RULES, Network
+from .stepper import Stepper
+from .trace import fmt
+
+__all__ = [
+    "Value", "inputs", "total", "mean", "dot", "Graph", "Edge",
+    "GraphStep", "GraphState", "GraphTrace", "GraphStepper", "NodeRow",
+    "NetworkGraph", "network_graph", "numerical_gradient", "GRAPH_PHASES",
+]
+
+GRAPH_PHASES = ("forward", "backward", "update")
+_PHASE_OF = {"forward": "forward", "seed": "backward", "local": "backward", "chain": "backward",
+             "sum": "backward", "update": "update"}
+
+
+def _p(x: float) -> str:
+    """fmt, parenthesised when negative so that products read 2*(-3)."""
+    s = fmt(x)
+    return f"({s})" if s.startswith("-") else s
+
+
+def _number(x, what: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{what} must be a real number, got {x!r}")
+    return float(x)
+
+
+# A local derivative rule: (parent names, parent values, own name, own value) ->
+# one (symbols, numbers, value) per parent.
+_Rule = Callable[[list, list, str, float], list]
+
+
+class Value:
+    """One number in a computation graph, with the gradient the backward pass gives it.
+
+    ``Value(2.0, "a")`` is a named input. ``const=True`` marks a number no gradient
+    flows into (a network's input, a bias unit's 1); ``param=True`` a weight that an
+    update changes. Results of arithmetic are unnamed until you name them:
+    ``e = (a * b).named("e")``; a ``Graph`` names the rest n1, n2, ...
+    """
+
+    def __init__(self, data, name: str | None = None, *, const: bool = False, param: bool = False):
+        self.data = _number(data, "a Value's data")
+        if not math.isfinite(self.data):
+            raise ValueError(f"a Value must be a finite number, got {self.data}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"a Value's name must be a string, got {name!r}")
+        self.name = name
+        self.const = bool(const)
+        self.param = bool(param)
+        self.grad = 0.0
+        self.op = "const" if const else "input"
+        self.parents: tuple[Value, ...] = ()
+        self._f: Callable[[list], float] | None = None  # value from the parents' values
+        self._show: Callable[[list], str] | None = None  # the expression, from parents' names or numbers
+        self._rule: _Rule | None = None
+
+    def named(self, name: str) -> "Value":
+        """Give this node a name (returns self, so ``e = (a * b).named("e")``)."""
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"a name must be a non-empty string, got {name!r}")
+        self.name = name
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.parents
+
+    def __repr__(self) -> str:
+        name = f"{self.name!r}, " if self.name else ""
+        return f"Value({name}data={fmt(self.data)}, grad={fmt(self.grad)})"
+
+    # ----- building nodes -------------------------------------------------------------
+    @staticmethod
+    def _node(op: str, parents, f, show, rule) -> "Value":
+        parents = tuple(parents)
+        for p in parents:
+            if not isinstance(p, Value):
+                raise TypeError(f"{op} needs Values, got {p!r}")
+        value = f([p.data for p in parents])
+        out = Value(value)
+        out.op, out.parents, out._f, out._show, out._rule = op, parents, f, show, rule
+        return out
+
+    def _binary(self, other, op, f, show, d_self, d_other, swap=False):
+        """self op other; a plain number ``other`` becomes part of the operation, not a node."""
+        if isinstance(other, Value):
+            parents = (other, self) if swap else (self, other)
+            return Value._node(op, parents, lambda v: f(v[0], v[1]), lambda s: show(s[0], s[1]),
+                               lambda n, v, o, ov: [d_self(n, v, o, ov), d_other(n, v, o, ov)])
+        c = _number(other, f"the other operand of {op}")
+        cs = _p(c)
+        if swap:  # c op self
+            return Value._node(op, (self,), lambda v: f(c, v[0]), lambda s: show(cs, s[0]),
+                               lambda n, v, o, ov: [d_other([cs, n[0]], [c, v[0]], o, ov)])
+        return Value._node(op, (self,), lambda v: f(v[0], c), lambda s: show(s[0], cs),
+                           lambda n, v, o, ov: [d_self([n[0], cs], [v[0], c], o, ov)])
+
+    # d(rule) entries for binary ops: (names [x, y], values [x, y], out name, out value)
+    def __add__(self, other):
+        one = lambda n, v, o, ov: ("1", "1", 1.0)  # noqa: E731
+        return self._binary(other, "+", lambda x, y: x + y, lambda x, y: f"{x} + {y}", one, one)
+
+    def __radd__(self, other):
+        one = lambda n, v, o, ov: ("1", "1", 1.0)  # noqa: E731
+        return self._binary(other, "+", lambda x, y: x + y, lambda x, y: f"{x} + {y}", one, one, swap=True)
+
+    def __sub__(self, other):
+        return self._binary(other, "-", lambda x, y: x - y, lambda x, y: f"{x} - {y}",
+                            lambda n, v, o, ov: ("1", "1", 1.0), lambda n, v, o, ov: ("-1", "-1", -1.0))
+
+    def __rsub__(self, other):
+        return self._binary(other, "-", lambda x, y: x - y, lambda x, y: f"{x} - {y}",
+                            lambda n, v, o, ov: ("1", "1", 1.0), lambda n, v, o, ov: ("-1", "-1", -1.0),
+                            swap=True)
+
+    def __mul__(self, other):
+        return self._binary(other, "*", lambda x, y: x * y, lambda x, y: f"{x}*{y}",
+                            lambda n, v, o, ov: (n[1], fmt(v[1]), v[1]),
+                            lambda n, v, o, ov: (n[0], fmt(v[0]), v[0]))
+
+    def __rmul__(self, other):
+        return self._binary(other, "*", lambda x, y: x * y, lambda x, y: f"{x}*{y}",
+                            lambda n, v, o, ov: (n[1], fmt(v[1]), v[1]),
+                            lambda n, v, o, ov: (n[0], fmt(v[0]), v[0]), swap=True)
+
+    def __truediv__(self, other):
+        return self._binary(other, "/", _divide, lambda x, y: f"{x}/{y}",
+                            lambda n, v, o, ov: (f"1/{n[1]}", f"1/{_p(v[1])}", 1.0 / v[1]),
+                            lambda n, v, o, ov: (f"-{n[0]}/{n[1]}^2", f"-{_p(v[0])}/{_p(v[1])}^2",
+                                                 -v[0] / v[1] ** 2))
+
+    def __rtruediv__(self, other):
+        return self._binary(other, "/", _divide, lambda x, y: f"{x}/{y}",
+                            lambda n, v, o, ov: (f"1/{n[1]}", f"1/{_p(v[1])}", 1.0 / v[1]),
+                            lambda n, v, o, ov: (f"-{n[0]}/{n[1]}^2", f"-{_p(v[0])}/{_p(v[1])}^2",
+                                                 -v[0] / v[1] ** 2), swap=True)
+
+    def __neg__(self):
+        return Value._node("neg", (self,), lambda v: -v[0], lambda s: f"-{s[0]}",
+                           lambda n, v, o, ov: [("-1", "-1", -1.0)])
+
+    def __pow__(self, k):
+        k = _number(k, "an exponent (a plain number; Value ** Value is not supported)")
+        ks, k1 = fmt(k), fmt(k - 1)
+
+        def rule(n, v, o, ov):
+            if k == 2:
+                return [(f"2*{n[0]}", f"2*{_p(v[0])}", 2.0 * v[0])]
+            return [(f"{ks}*{n[0]}^{k1}", f"{ks}*{_p(v[0])}^{_p(k - 1)}", k * v[0] ** (k - 1))]
+        return Value._node("^", (self,), lambda v: _power(v[0], k), lambda s: f"{s[0]}^{_p(k)}", rule)
+
+    def exp(self):
+        return Value._node("exp", (self,), lambda v: math.exp(v[0]), lambda s: f"exp({s[0]})",
+                           lambda n, v, o, ov: [(f"exp({n[0]}) = {o}", fmt(ov), ov)])
+
+    def log(self):
+        def f(v):
+            if v[0] <= 0:
+                raise ValueError(f"log needs a positive number, got {fmt(v[0])}")
+            return math.log(v[0])
+        return Value._node("log", (self,), f, lambda s: f"log({s[0]})",
+                           lambda n, v, o, ov: [(f"1/{n[0]}", f"1/{_p(v[0])}", 1.0 / v[0])])
+
+    def tanh(self):
+        return Value._node("tanh", (self,), lambda v: math.tanh(v[0]), lambda s: f"tanh({s[0]})",
+                           lambda n, v, o, ov: [(f"1 - {o}^2", f"1 - {_p(ov)}^2", 1.0 - ov * ov)])
+
+    def sigmoid(self):
+        return Value._node("sigmoid", (self,), lambda v: _sigmoid(v[0]), lambda s: f"sigmoid({s[0]})",
+                           lambda n, v, o, ov: [(f"{o}*(1 - {o})", f"{_p(ov)}*(1 - {_p(ov)})",
+                                                 ov * (1.0 - ov))])
+
+    def relu(self):
+        return Value._node("relu", (self,), lambda v: v[0] if v[0] > 0 else 0.0, lambda s: f"relu({s[0]})",
+                           lambda n, v, o, ov: [(f"[{n[0]} > 0]", f"[{_p(v[0])} > 0]", 1.0 if v[0] > 0 else 0.0)])
+
+    def leaky_relu(self, alpha: float = 0.01):
+        alpha = _number(alpha, "alpha")
+        al = fmt(alpha)
+
+        def rule(n, v, o, ov):
+            if v[0] > 0:
+                return [(f"1 if {n[0]} > 0, else {al}", f"1 since {_p(v[0])} > 0", 1.0)]
+            return [(f"1 if {n[0]} > 0, else {al}", f"{al} since {_p(v[0])} <= 0", alpha)]
+        return Value._node("leaky_relu", (self,), lambda v: v[0] if v[0] > 0 else alpha * v[0],
+                           lambda s: f"leaky_relu({s[0]})", rule)
+
+    def max(self, other):
+        """max(self, other). Its gradient goes to the larger input only (to ``other`` at a tie)."""
+        return self._binary(other, "max", lambda x, y: x if x > y else y, lambda x, y: f"max({x}, {y})",
+                            lambda n, v, o, ov: (f"[{n[0]} > {n[1]}]", f"[{_p(v[0])} > {_p(v[1])}]",
+                                                 1.0 if v[0] > v[1] else 0.0),
+                            lambda n, v, o, ov: (f"[{n[1]} >= {n[0]}]", f"[{_p(v[1])} >= {_p(v[0])}]",
+                                                 1.0 if v[1] >= v[0] else 0.0))
+
+    # ----- the backward pass --------------------------------------------------------------
+    def backward(self, lr: float | None = None) -> "GraphTrace":
+        """Set ``.grad`` = ∂self/∂v on every Value this one depends on; return the recorded steps.
+
+        With ``lr``, the trace also records w := w - lr*∂self/∂w for every ``param`` Value
+        (the Values themselves keep their data).
+        """
+        return Graph(self).trace(lr=lr)
+
+
+def _divide(x: float, y: float) -> float:
+    if y == 0:
+        raise ZeroDivisionError(f"division by zero: {fmt(x)}/0 in a computation graph")
+    return x / y
+
+
+def _power(x: float, k: float) -> float:
+    try:
+        out = x ** k
+    except ZeroDivisionError:
+        raise ZeroDivisionError(f"0 to the power {fmt(k)} in a computation graph") from None
+    if isinstance(out, complex):
+        raise ValueError(f"{fmt(x)}^{fmt(k)} is not a real number")
+    return float(out)
+
+
+def _sigmoid(z: float) -> float:
+    # e^-|z| never overflows; the same two algebraically equal forms as bpnet.activations.
+    e = math.exp(-abs(z))
+    return (1.0 if z >= 0 else e) / (1.0 + e)
+
+
+def inputs(**named) -> tuple[Value, ...]:
+    """Named input Values in the order given: ``a, b = inputs(a=2.0, b=-3.0)``."""
+    return tuple(Value(v, k) for k, v in named.items())
+
+
+def total(values: Iterable[Value]) -> Value:
+    """v1 + v2 + ... as one node (local derivative 1 for each term)."""
+    values = list(values)
+    if not values:
+        raise ValueError("total needs at least one Value")
+    return Value._node("sum", values, _sum, lambda s: " + ".join(s),
+                       lambda n, v, o, ov: [("1", "1", 1.0)] * len(v))
+
+
+def mean(values: Iterable[Value]) -> Value:
+    """(v1 + ... + vm)/m as one node (local derivative 1/m for each term): a batch's cost."""
+    values = list(values)
+    if not values:
+        raise ValueError("mean needs at least one Value")
+    m = len(values)
+    return Value._node("mean", values, lambda v: _sum(v) / m, lambda s: f"({' + '.join(s)})/{m}",
+                       lambda n, v, o, ov: [(f"1/{m}", f"1/{m}", 1.0 / m)] * m)
+
+
+def dot(pairs: Iterable[tuple[Value, Value]]) -> Value:
+    """w1*x1 + w2*x2 + ... as one node: a unit's pre-activation z.
+
+    Local derivatives: ∂z/∂w_i = x_i and ∂z/∂x_i = w_i. Parents are stored w1, x1, w2, x2, ...
+    """
+    pairs = [tuple(p) for p in pairs]
+    if not pairs or any(len(p) != 2 for p in pairs):
+        raise ValueError("dot needs a non-empty list of (weight, source) pairs")
+    flat = [v for p in pairs for v in p]
+
+    def f(v):
+        return _sum([v[2 * i] * v[2 * i + 1] for i in range(len(v) // 2)])
+
+    def show(s):
+        return " + ".join(f"{s[2 * i]}*{s[2 * i + 1]}" for i in range(len(s) // 2))
+
+    def rule(n, v, o, ov):
+        out = []
+        for i in range(0, len(v), 2):
+            out.append((n[i + 1], fmt(v[i + 1]), v[i + 1]))
+            out.append((n[i], fmt(v[i]), v[i]))
+        return out
+    return Value._node("dot", flat, f, show, rule)
+
+
+def _sum(values) -> float:
+    s = 0.0
+    for v in values:
+        s += v
+    return s
+
+
+# ----- the graph ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Edge:
+    """Parent ``src`` feeds slot ``slot`` of node ``dst`` (node indices into Graph.nodes)."""
+
+    src: int
+    dst: int
+    slot: int
+
+
+class Graph:
+    """Every Value ``root`` depends on, in topological order (parents first), with names.
+
+    Unnamed leaves that are constants are named by their number; other unnamed nodes
+    n1, n2, ... in order. Two different nodes may not share a name.
+    """
+
+    def __init__(self, root: Value):
+        if not isinstance(root, Value):
+            raise TypeError(f"Graph needs a Value, got {type(root).__name__}")
+        self.root = root
+        self.nodes: list[Value] = _topological(root)
+        self.index = {id(v): i for i, v in enumerate(self.nodes)}
+        self.edges: list[Edge] = [Edge(self.index[id(p)], i, k)
+                                  for i, v in enumerate(self.nodes) for k, p in enumerate(v.parents)]
+        self.out_edges: list[list[int]] = [[] for _ in self.nodes]
+        self.in_edges: list[list[int]] = [[] for _ in self.nodes]
+        for e, edge in enumerate(self.edges):
+            self.out_edges[edge.src].append(e)
+            self.in_edges[edge.dst].append(e)
+        self.names = self._names()
+
+    def _names(self) -> list[str]:
+        names, seen, k = [], {}, 0
+        chosen = {v.name for v in self.nodes if v.name}
+        for i, v in enumerate(self.nodes):
+            if v.name:
+                if v.name in seen and not v.const:
+                    raise ValueError(f"two different nodes are both named {v.name!r}; give each its own name")
+                name = v.name
+            elif v.is_leaf and v.const:
+                name = fmt(v.data)
+            else:
+                k += 1
+                name = f"n{k}"
+                while name in seen or name in chosen:
+                    k += 1
+                    name = f"n{k}"
+            seen[name] = i
+            names.append(name)
+        return names
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __getitem__(self, name: str) -> Value:
+        return self.nodes[self.find(name)]
+
+    def find(self, name: str) -> int:
+        """Index of the node called ``name``."""
+        for i, n in enumerate(self.names):
+            if n == name:
+                return i
+        raise KeyError(f"no node named {name!r}; this graph has {self.names[:8]}")
+
+    def name_of(self, v: Value) -> str:
+        return self.names[self.index[id(v)]]
+
+    def expression(self, i: int, numbers: bool = False) -> str:
+        """How node i is computed from its parents: names (``a*b``) or numbers (``2*(-3)``)."""
+        v = self.nodes[i]
+        if v.is_leaf:
+            return fmt(v.data) if numbers else self.names[i]
+        return v._show([_p(p.data) for p in v.parents] if numbers else [self.name_of(p) for p in v.parents])
+
+    def local(self, e: int) -> tuple[str, str, float]:
+        """(symbols, numbers, value) of edge e's local derivative ∂dst/∂src."""
+        edge = self.edges[e]
+        v = self.nodes[edge.dst]
+        names = [self.name_of(p) for p in v.parents]
+        return v._rule(names, [p.data for p in v.parents], self.names[edge.dst], v.data)[edge.slot]
+
+    def evaluate(self, changes: dict | None = None) -> float:
+        """The root's value with some leaves set to other numbers ({Value or name: number}).
+
+        Nothing in the graph changes: this recomputes every node from the changed leaves
+        (what a numerical gradient needs: many forward passes).
+        """
+        values = [v.data for v in self.nodes]
+        for key, x in (changes or {}).items():
+            i = self.find(key) if isinstance(key, str) else self.index[id(key)]
+            values[i] = float(x)
+        for i, v in enumerate(self.nodes):
+            if v.parents:
+                values[i] = v._f([values[self.index[id(p)]] for p in v.parents])
+        return values[-1]
+
+    def trace(self, seeds: dict | None = None, lr: float | None = None, of: str | None = None) -> "GraphTrace":
+        """Run the backward pass, set every ``.grad``, and return the recorded steps.
+
+        ``seeds``: {node: (gradient, symbols, numbers)} to start from instead of
+        ∂root/∂root = 1 (the article's rule starts at the output units' z). ``of``
+        names what the gradients are of in formulas (default: the root's name; with
+        seeds, gradients are written g(node)).
+        """
+        return _record(self, seeds, lr, of)
+
+
+def _topological(root: Value) -> list[Value]:
+    """Parents before children, by depth-first search (iterative: deep graphs are fine)."""
+    order, done, on_path = [], set(), set()
+    stack = [(root, 0)]
+    while stack:
+        v, k = stack.pop()
+        if k == 0:
+            if id(v) in done:
+                continue
+            on_path.add(id(v))
+        if k < len(v.parents):
+            stack.append((v, k + 1))
+            p = v.parents[k]
+            if id(p) not in done and id(p) not in on_path:
+                stack.append((p, 0))
+        else:
+            on_path.discard(id(v))
+            if id(v) not in done:
+                done.add(id(v))
+                order.append(v)
+    return order
+
+
+# ----- the recorded backward pass -------------------------------------------------------------
+@dataclass(frozen=True)
+class GraphStep:
+    """One number of the forward or backward pass: what it is, its formula, its value.
+
+    ``kind``: forward | seed | local | chain | sum | update. ``where``: (field, index)
+    with field "value"/"grad"/"update" (index of a node) or "local"/"chain" (index of an edge).
+    """
+
+    index: int
+    kind: str
+    name: str
+    formula: str
+    numbers: str
+    value: float
+    where: tuple = field(default=(), repr=False)
+    sample = None  # steps are not per sample (Stepper reads this name)
+
+    @property
+    def phase(self) -> str:
+        return _PHASE_OF[self.kind]
+
+    @property
+    def text(self) -> str:
+        # "∂n/∂a = 1" needs no "= 1" after it
+        if self.formula.endswith(f" = {self.numbers}"):
+            return self.formula
+        return f"{self.formula} = {self.numbers}"
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "kind": self.kind, "phase": self.phase, "name": self.name,
+                "formula": self.formula, "numbers": self.numbers, "value": self.value}
+
+
+@dataclass(frozen=True)
+class GraphState:
+    """What is known after one step. NaN = not computed yet (arrays are read-only copies).
+
+    value[i], grad[i], new[i] per node; local[e], chain[e] per edge (chain = the
+    contribution upstream gradient * local derivative sent along edge e).
+    """
+
+    value: np.ndarray
+    grad: np.ndarray
+    local: np.ndarray
+    chain: np.ndarray
+    new: np.ndarray
+
+
+@dataclass
+class GraphTrace:
+    """The recorded forward and backward pass of a ``Graph`` (and the update, with ``lr``)."""
+
+    graph: Graph
+    steps: list[GraphStep]
+    lr: float | None = None
+    of: str | None = None
+    forks: list[int] = field(default_factory=list)  # nodes whose gradient is a sum of branches
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, k):
+        return self.steps[k]
+
+    def __iter__(self):
+        return iter(self.steps)
+
+    def phase_starts(self) -> dict[str, int]:
+        starts: dict[str, int] = {}
+        for s in self.steps:
+            starts.setdefault(s.phase, s.index)
+        return starts
+
+    def find(self, kind: str, name: str) -> GraphStep:
+        """The first step of ``kind`` about ``name`` (a node, or an edge ``src->dst``)."""
+        for s in self.steps:
+            if s.kind == kind and s.name == name:
+                return s
+        raise KeyError(f"no {kind} step for {name!r} in this trace")
+
+    def grad(self, name: str) -> float:
+        """The gradient the backward pass gave node ``name``."""
+        return self.graph[name].grad
+
+    def state(self, index: int) -> GraphState:
+        """Everything known right after step ``index`` (-1: before the first step)."""
+        g = self.graph
+        nan = np.full(len(g.nodes), np.nan)
+        value = np.array([v.data if v.is_leaf else np.nan for v in g.nodes])
+        grad, new = nan.copy(), nan.copy()
+        local, chain = np.full(len(g.edges), np.nan), np.full(len(g.edges), np.nan)
+        arrays = {"value": value, "grad": grad, "new": new, "local": local, "chain": chain}
+        for s in self.steps[:index + 1]:
+            for fieldname, i in s.where:
+                arrays[fieldname][i] = s.value
+        for arr in arrays.values():
+            arr.flags.writeable = False
+        return GraphState(value, grad, local, chain, new)
+
+    def to_text(self) -> str:
+        heads = {"forward": "Forward pass", "backward": "Backward pass", "update": "Updates"}
+        lines, phase = [], None
+        for s in self.steps:
+            if s.phase != phase:
+                phase = s.phase
+                lines += (["", f"{heads[phase]}:"] if lines else [f"{heads[phase]}:"])
+            lines.append(f"  {s.text}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"nodes": list(self.graph.names), "lr": self.lr, "steps": [s.to_dict() for s in self.steps]}
+
+
+def _record(g: Graph, seeds, lr, of) -> GraphTrace:
+    if lr is not None:
+        lr = _number(lr, "the learning rate lr")
+        if not (lr > 0 and math.isfinite(lr)):
+            raise ValueError(f"the learning rate lr must be a positive finite number, got {lr}")
+    nodes, names, steps = g.nodes, g.names, []
+    if seeds is None:
+        seeds = {g.root: (1.0, "1", "1")}
+        of = names[-1] if of is None else of
+    seed_idx = {}
+    for v, spec in seeds.items():
+        i = g.index.get(id(v)) if isinstance(v, Value) else g.find(v)
+        if i is None:
+            raise ValueError(f"seed {v!r} is not a node of this graph")
+        seed_idx[i] = spec
+
+    def gname(i: int) -> str:
+        return f"∂{of}/∂{names[i]}" if of else f"g({names[i]})"
+
+    def add(kind, name, formula, numbers, value, where):
+        num = fmt(value) if numbers == fmt(value) else f"{numbers} = {fmt(value)}"
+        steps.append(GraphStep(len(steps), kind, name, formula, num, float(value), tuple(where)))
+
+    # Forward: every computed node in order (leaves are given).
+    for i, v in enumerate(nodes):
+        if v.parents:
+            add("forward", names[i], f"{names[i]} = {g.expression(i)}", g.expression(i, numbers=True),
+                v.data, [("value", i)])
+
+    # Which nodes the backward pass reaches: the seeds and every non-constant ancestor.
+    active = set(seed_idx)
+    for i in range(len(nodes) - 1, -1, -1):
+        if i in active:
+            for e in g.in_edges[i]:
+                src = g.edges[e].src
+                if not nodes[src].const:
+                    active.add(src)
+    fan = {i: [e for e in g.out_edges[i] if g.edges[e].dst in active] for i in active}
+    forks = [i for i in sorted(active) if len(fan[i]) >= 2]
+    for v in nodes:
+        v.grad = 0.0
+    grad: dict[int, float] = {}
+    parts: dict[int, list[tuple[int, float]]] = {i: [] for i in active}
+
+    for i in range(len(nodes) - 1, -1, -1):
+        if i not in active:
+            continue
+        if i in seed_idx:
+            value, sym, num = seed_idx[i]
+            grad[i] = float(value)
+            add("seed", names[i], f"{gname(i)} = {sym}", num, grad[i], [("grad", i)])
+        elif len(parts[i]) >= 2:
+            contributions = parts[i]
+            grad[i] = _sum([c for _, c in contributions])
+            sym = " + ".join(f"(via {names[g.edges[e].dst]})" for e, _ in contributions)
+            add("sum", names[i], f"{gname(i)} = {sym}", " + ".join(_p(c) for _, c in contributions),
+                grad[i], [("grad", i)])
+        elif not parts[i]:
+            grad[i] = 0.0  # reached by nothing: cannot happen for an active node, kept for safety
+        nodes[i].grad = grad[i]
+        for e in g.in_edges[i]:
+            src = g.edges[e].src
+            if src not in active:
+                continue
+            edge_name = f"{names[src]}->{names[i]}"
+            sym, num, local = g.local(e)
+            add("local", edge_name, f"∂{names[i]}/∂{names[src]} = {sym}", num, local, [("local", e)])
+            contribution = grad[i] * local
+            parts[src].append((e, contribution))
+            chain_sym = f"{gname(i)}*∂{names[i]}/∂{names[src]}"
+            if len(fan[src]) >= 2:
+                add("chain", edge_name, f"{gname(src)} (via {names[i]}) = {chain_sym}",
+                    f"{_p(grad[i])}*{_p(local)}", contribution, [("chain", e)])
+            else:
+                grad[src] = contribution
+                add("chain", edge_name, f"{gname(src)} = {chain_sym}", f"{_p(grad[i])}*{_p(local)}",
+                    contribution, [("chain", e), ("grad", src)])
+
+    if lr is not None:
+        for i, v in enumerate(nodes):
+            if v.param and i in active:
+                new = v.data - lr * grad[i]
+                add("update", names[i], f"{names[i]} := {names[i]} - lr*{gname(i)}",
+                    f"{_p(v.data)} - {fmt(lr)}*{_p(grad[i])}", new, [("new", i)])
+    return GraphTrace(g, steps, lr, of, forks)
+
+
+def numerical_gradient(graph: Graph, leaf, eps: float = 1e-6) -> float:
+    """∂root/∂leaf by the central difference (f(x + eps) - f(x - eps)) / (2 eps).
+
+    Its error is O(eps^2 * f'''), plus rounding of order (machine epsilon * |f|) / eps.
+    """
+    v = graph[leaf] if isinstance(leaf, str) else leaf
+    return (graph.evaluate({v: v.data + eps}) - graph.evaluate({v: v.data - eps})) / (2 * eps)
+
+
+# ----- a stepper over a graph trace ------------------------------------------------------------
+@dataclass(frozen=True)
+class NodeRow:
+    """One row of the node table: gradient None until the backward pass computes it."""
+
+    name: str
+    op: str
+    expression: str
+    value: float | None
+    grad: float | None
+    new: float | None
+
+
+class GraphStepper(Stepper):
+    """``bpnet.stepper.Stepper``'s moves (forward, back, goto, next phase, ...) over a ``GraphTrace``."""
+
+    def __init__(self, trace, index: int = 0):
+        if isinstance(trace, Value):
+            trace = trace.backward()
+        if not isinstance(trace, GraphTrace):
+            raise TypeError(f"GraphStepper needs a GraphTrace (from Value.backward()) or a Value, "
+                            f"got {type(trace).__name__}")
+        if not len(trace):
+            raise ValueError("the trace has no steps: the graph has no computed node")
+        self._set_trace(trace)
+        self.index = 0
+        self.goto(index)
+
+    @property
+    def graph(self) -> Graph:
+        return self.trace.graph
+
+    @property
+    def state(self) -> GraphState:
+        return self.trace.state(self.index)
+
+    @property
+    def previous_state(self) -> GraphState | None:
+        return self.trace.state(self.index - 1) if self.index else None
+
+    @property
+    def sample(self):
+        return None
+
+    def node_rows(self) -> list[NodeRow]:
+        """Every node: its expression, value, gradient (None until known) and new value."""
+        st, g = self.state, self.graph
+        known = lambda x: None if x != x else float(x)  # noqa: E731  NaN -> None
+        return [NodeRow(g.names[i], v.op, g.expression(i), known(st.value[i]), known(st.grad[i]),
+                        known(st.new[i])) for i, v in enumerate(g.nodes)]
+
+    def fork_parts(self) -> tuple[int, list[tuple[str, float]]] | None:
+        """At a ``sum`` step: (node, [(branch, contribution), ...]) being added; else None."""
+        step = self.current
+        if step.kind != "sum":
+            return None
+        i = step.where[0][1]
+        g, st = self.graph, self.state
+        return i, [(g.names[g.edges[e].dst], float(st.chain[e])) for e in g.out_edges[i] if st.chain[e] == st.chain[e]]
+
+    def change(self):  # the network Stepper's version reads a network State
+        raise NotImplementedError("GraphStepper has no network state: read .state and .current")
+
+    def weight_rows(self):
+        raise NotImplementedError("GraphStepper has no weights table: use node_rows()")
+
+    def unit_activation(self):
+        return None
+
+    def __repr__(self) -> str:
+        return f"GraphStepper({self.label}, {len(self.graph)} nodes)"
+
+
+# ----- a network as a graph ----------------------------------------------------------------------
+@dataclass
+class NetworkGraph:
+    """One update of a ``Network`` on (X, y) built from Values.
+
+    ``weights[name]`` is the weight's Value (shared by every sample); ``z[l][s][j]`` and
+    ``a[l][s][j]`` the pre-activation and activation of unit j of layer l+1 for sample s
+    (the same Value for an identity unit); ``root`` the cost J (the loss L for one sample).
+    """
+
+    net: Network
+    X: np.ndarray
+    y: np.ndarray
+    loss: str
+    rule: str
+    weights: dict[str, Value]
+    z: list
+    a: list
+    root: Value
+    seeds: dict | None
+    graph: Graph = field(init=False)
+
+    def __post_init__(self):
+        self.graph = Graph(self.root)
+
+    def trace(self, lr: float | None = None) -> GraphTrace:
+        return self.graph.trace(self.seeds, lr=lr, of=None if self.seeds else self.graph.names[-1])
+
+    def deltas(self) -> list[np.ndarray]:
+        """delta[l][s, j] = ∂L_s/∂z = m * ∂J/∂z (after ``trace()``): J is the mean over m samples."""
+        m = self.X.shape[0]
+        return [np.array([[m * v.grad for v in row] for row in layer]) for layer in self.z]
+
+    def gradients(self) -> list[np.ndarray]:
+        """∂J/∂W[l] in the network's shapes (after ``trace()``)."""
+        out = []
+        for l, w in enumerate(self.net.W):
+            g = np.empty_like(w)
+            for i in range(w.shape[0]):
+                for j in range(w.shape[1]):
+                    g[i, j] = self.weights[self.net.weight_name(l, i, j)].grad
+            out.append(g)
+        return out
+
+
+def network_graph(net: Network, X, y, loss="half_squared_error", rule: str = "gradient") -> NetworkGraph:
+    """Build ``net``'s forward pass and loss on (X, y) out of Values.
+
+    Units and losses are made of the graph's own operations: z = dot(weights, sources)
+    with the bias unit a constant 1, then sigmoid / tanh / relu / leaky_relu (identity
+    adds no node); half squared error L = 0.5*(a - y)^2 summed over outputs, or binary
+    cross-entropy; J = mean of the samples' L. ``rule="article"`` starts the backward
+    pass at each output unit's z with the article's (y - a)/m instead of ∂J/∂z.
+    """
+    if not isinstance(net, Network):
+        raise TypeError(f"network_graph needs a bpnet.Network, got {type(net).__name__}")
+    if rule not in RULES:
+        raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+    X, y = net.check(X, y)
+    for act in net.acts:
+        if not isinstance(act, (Identity, Sigmoid, Tanh, ReLU, LeakyReLU)):
+            raise ValueError(f"network_graph has no node for the {act.name} activation")
+    loss_fn = get_loss(loss)
+    if not isinstance(loss_fn, (HalfSquaredError, BinaryCrossEntropy)):
+        raise ValueError(f"network_graph builds half_squared_error or binary_cross_entropy, not {loss_fn.name}")
+    m, L = X.shape[0], net.n_layers
+    tag = (lambda s: f"[{s + 1}]") if m > 1 else (lambda s: "")
+    # A frozen weight (if the network has any) still gets its gradient but no update.
+    frozen = set(getattr(net, "frozen", None) or ())
+    weights = {name: Value(net[name], f"w({name})",
+                           param=not (name in frozen or ("biases" in frozen and net.weight_index(name)[1] == 0)))
+               for name in net.weight_names()}
+    zs = [[[] for _ in range(m)] for _ in range(L)]
+    acts = [[[] for _ in range(m)] for _ in range(L)]
+    losses, seeds = [], {}
+    for s in range(m):
+        src = [Value(1.0, f"{net.unit_name(0, 0)}{tag(s)}", const=True)] + [
+            Value(X[s, i], f"{net.unit_name(0, i + 1)}{tag(s)}", const=True) for i in range(net.sizes[0])]
+        for l in range(L):
+            act = net.acts[l]
+            layer = []
+            for j in range(net.sizes[l + 1]):
+                unit = net.dest_name(l, j)
+                z = dot([(weights[net.weight_name(l, i, j)], src[i]) for i in range(len(src))])
+                if isinstance(act, Identity):
+                    a = z.named(f"{unit}{tag(s)}")
+                else:
+                    z.named(f"z({unit}){tag(s)}")
+                    if isinstance(act, LeakyReLU):
+                        a = z.leaky_relu(act.alpha)
+                    else:
+                        a = getattr(z, act.name)()
+                    a.named(f"{unit}{tag(s)}")
+                zs[l][s].append(z)
+                acts[l][s].append(a)
+                layer.append(a)
+            if l < L - 1:
+                src = [Value(1.0, f"{net.unit_name(l + 1, 0)}{tag(s)}", const=True)] + layer
+        out = acts[L - 1][s]
+        terms = []
+        for k, a in enumerate(out):
+            t = float(y[s, k])
+            if isinstance(loss_fn, HalfSquaredError):
+                terms.append(0.5 * (a - t) ** 2)
+            else:
+                terms.append(-(t * a.log() + (1.0 - t) * (1.0 - a).log()) if 0 < t < 1 else
+                             -(a.log()) if t == 1 else -((1.0 - a).log()))
+            if rule == "article":
+                yk = "y" if len(out) == 1 else f"y{k}"
+                z_out = zs[L - 1][s][k]
+                name = net.dest_name(L - 1, k)
+                seeds[z_out] = ((t - a.data) / m, f"({yk} - {name}{tag(s)})/{m}" if m > 1 else f"{yk} - {name}",
+                                f"({fmt(t)} - {_p(a.data)})/{m}" if m > 1 else f"{fmt(t)} - {_p(a.data)}")
+        Ls = (terms[0] if len(terms) == 1 else total(terms)).named(f"L{tag(s)}")
+        losses.append(Ls)
+    root = losses[0] if m == 1 else mean(losses).named("J")
+    return NetworkGraph(net, X, y, loss_fn.name, rule, weights, zs, acts, root, seeds or None)
