@@ -1,10 +1,12 @@
-# bpnet: the two set-up commands.
+# bpnet: the two set-up commands, for those who have make. Each calls dev.py, which does the
+# work (and runs anywhere Python does, Windows included: `python dev.py lab`, `python dev.py test`).
 #
-#   make lab    create .venv, install bpnet with its notebook extras, open JupyterLab at notebook 00
-#   make test   create .venv, install bpnet with its test extras, run every test and validate every notebook
+#   make lab               create .venv, install bpnet with its notebook extras, open JupyterLab at notebook 00
+#   make test              create .venv, install bpnet with its test extras, run every test and validate every notebook
+#   make reset-notebooks   put notebooks/ back as committed (discard outputs, edits and autosaves)
 #
-# Needs only Python 3.10+ (with its venv module) and make. The virtual environment is
-# re-installed only when pyproject.toml changes (stamp files inside .venv).
+# Needs only Python 3.10+ (with its venv module). The virtual environment is re-installed
+# only when pyproject.toml changes (stamp files inside .venv).
 #
 # Overrides:  make lab PORT=9000    make test PYTEST_ARGS="-m 'not slow and not browser'"
 #             PYTHON=python3.12     VENV=path/to/venv    LAB_ARGS="--no-browser"
@@ -14,47 +16,26 @@ VENV ?= .venv
 PORT ?= 8888
 LAB_ARGS ?=
 PYTEST_ARGS ?=
-
-PY := $(VENV)/bin/python
 LAB_STAMP ?= $(VENV)/.bpnet-lab-installed
 TEST_STAMP ?= $(VENV)/.bpnet-test-installed
 
-START_NOTEBOOK := notebooks/00_start_here.ipynb
-NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
-NBVAL_ARGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
+DEV := $(PYTHON) dev.py
 
-# JupyterLab refuses to run as root unless told; only then is --allow-root added.
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
-
-.PHONY: lab test clean-venv help
+.PHONY: lab test reset-notebooks clean-venv help
 
 help:
-	@echo "make lab   - open the notebooks in JupyterLab (creates .venv on first use)"
-	@echo "make test  - run every test and validate every notebook (creates .venv on first use)"
+	@echo "make lab              - open the notebooks in JupyterLab (creates .venv on first use)"
+	@echo "make test             - run every test and validate every notebook (creates .venv on first use)"
+	@echo "make reset-notebooks  - put notebooks/ back as committed"
 
-$(PY):
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "bpnet needs Python 3.10 or newer; this is " + sys.version.split()[0] + " (try: make PYTHON=python3.11 ...)")'
-	$(PYTHON) -m venv $(VENV)
+lab:
+	@$(DEV) lab --venv "$(VENV)" --stamp "$(LAB_STAMP)" --port $(PORT) -- $(LAB_ARGS)
 
-$(LAB_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install -e ".[lab]"
-	@touch $@
+test:
+	@$(DEV) test --venv "$(VENV)" --stamp "$(TEST_STAMP)" -- $(PYTEST_ARGS)
 
-$(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install -e ".[test]"
-	@touch $@ $(LAB_STAMP)
-
-lab: $(LAB_STAMP)
-	@echo
-	@echo "Starting JupyterLab at $(START_NOTEBOOK) on 127.0.0.1:$(PORT)."
-	@echo "Open the http://127.0.0.1:...?token=... URL it prints below. Stop it with Ctrl-C."
-	@echo
-	$(PY) -m jupyterlab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/$(START_NOTEBOOK) \
-		$(ALLOW_ROOT) $(LAB_ARGS)
-
-test: $(TEST_STAMP)
-	$(PY) -m pytest tests $(NOTEBOOKS) $(NBVAL_ARGS) $(PYTEST_ARGS)
+reset-notebooks:
+	@$(DEV) reset-notebooks
 
 clean-venv:
-	rm -rf $(VENV)
+	@$(DEV) clean-venv --venv "$(VENV)"

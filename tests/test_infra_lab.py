@@ -1,4 +1,5 @@
-"""`make lab`, the README's first command: JupyterLab at notebook 00, on 127.0.0.1 only, with a token."""
+"""`make lab` and `python dev.py lab`, the README's first command with and without make:
+JupyterLab at notebook 00, on 127.0.0.1 only, with a token."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from infra_support import REPO, START_NOTEBOOK, free_port, stop_process_group
+from infra_support import REPO, START_NOTEBOOK, copy_repo_files, free_port, stop_process_group
 
 URL = re.compile(r"(http://([\d.]+|localhost):(\d+)/lab/tree/notebooks/(\S+?)\?token=(\w+))")
 
@@ -49,18 +50,27 @@ def _status_without_following(url: str) -> int:
         return error.code
 
 
-def test_make_lab_serves_notebook_00_on_localhost_with_a_token(tmp_path):
+@pytest.mark.parametrize("how", ["make", "dev.py"])
+def test_lab_serves_notebook_00_on_localhost_with_a_token(tmp_path, how):
     assert (REPO / "notebooks" / START_NOTEBOOK).is_file(), f"notebooks/{START_NOTEBOOK} is missing"
     port = free_port()
-    # Run the real `make lab` recipe with this test's Python environment: a fresh stamp file
-    # tells make the environment is already installed (make test installed it).
+    # Run the real recipe with this test's Python environment: a fresh stamp file tells it
+    # the environment is already installed (make test installed it).
     stamp = tmp_path / "installed"
     stamp.touch()
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"), "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings")}
-    cmd = ["make", "--no-print-directory", "lab", f"VENV={sys.prefix}", f"LAB_STAMP={stamp}", f"PORT={port}",
-           "LAB_ARGS=--no-browser --ServerApp.port_retries=0"]
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    lab_args = ["--no-browser", "--ServerApp.port_retries=0"]
+    if how == "make":
+        cwd = REPO
+        cmd = ["make", "--no-print-directory", "lab", f"VENV={sys.prefix}", f"LAB_STAMP={stamp}", f"PORT={port}",
+               "LAB_ARGS=" + " ".join(lab_args)]
+    else:
+        # The path without make (Windows), from a clean copy of the repository's files.
+        cwd = copy_repo_files(tmp_path / "clone")
+        cmd = [sys.executable, "dev.py", "lab", "--venv", sys.prefix, "--stamp", str(stamp), "--port", str(port),
+               "--", *lab_args]
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines: queue.Queue = queue.Queue()
     log: list[str] = []
@@ -71,11 +81,11 @@ def test_make_lab_serves_notebook_00_on_localhost_with_a_token(tmp_path):
         time.sleep(1)
         while not lines.empty():
             log.append(lines.get())
-        print("make lab output:\n" + "".join(log))
+        print(f"{how} lab output:\n" + "".join(log))
         raise
     finally:
         stop_process_group(proc)
-    assert proc.poll() is not None, "make lab did not stop"
+    assert proc.poll() is not None, f"{how} lab did not stop"
 
 
 def _check_make_lab(proc, port: int, lines: queue.Queue, log: list[str]) -> None:
