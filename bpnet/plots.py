@@ -601,3 +601,60 @@ def plot_activation_grid(names, zlim=(-6.0, 6.0), ncols: int = 3):
     fig.suptitle("Activation functions f(z) and their derivatives f'(z)", fontsize=NOTEBOOK_FONT + 2)
     _notebook_fonts(fig)
     return fig
+
+
+_RUN_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["green"], OKABE_ITO["vermilion"], OKABE_ITO["purple"],
+                OKABE_ITO["orange"], OKABE_ITO["sky_blue"]]
+_RUN_STYLES = ["-", "--", "-.", ":", "-", "--"]
+
+
+def plot_descent_paths(costs: dict, paths: dict, landscape, best, title: str = "Gradient descent on one neuron"):
+    """Left: each run's cost per epoch (log scale). Right: its path over the cost's contour lines.
+
+    ``costs[label]``: cost after 0, 1, ... epochs; ``paths[label]``: (epochs + 1, 2) array of (w, b);
+    ``landscape = (ws, bs, J)``: a grid and the cost on it; ``best = (w, b)``, marked with a star.
+    """
+    fig, (ax1, ax2) = _pyplot_figure(1, 2, figsize=(8, 3.6))
+    ws, bs, J = landscape
+    for (label, c), colour, style in zip(costs.items(), _RUN_COLOURS, _RUN_STYLES):
+        ax1.plot(c, style, marker="o", ms=3, color=colour, label=label)
+    ax1.set_yscale("log")
+    ax1.set_title("Cost per epoch")
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("cost J (log scale)")
+    ax1.legend(loc="upper left")
+    ax2.contour(ws, bs, J, levels=np.geomspace(J.min() + 1e-3, J.max(), 12), colors="#999999", linewidths=0.8)
+    for (label, p), colour, style in zip(paths.items(), _RUN_COLOURS, _RUN_STYLES):
+        ax2.plot(p[:, 0], p[:, 1], style, marker="o", ms=3, color=colour)
+    ax2.plot([best[0]], [best[1]], "*", ms=14, color="black", label="best line")
+    ax2.set_xlim(ws.min(), ws.max())
+    ax2.set_ylim(bs.min(), bs.max())
+    ax2.set_title("Paths of (w, b)")
+    ax2.set_xlabel("weight w")
+    ax2.set_ylabel("bias b")
+    ax2.legend(loc="lower right")
+    fig.suptitle(title, fontsize=NOTEBOOK_FONT + 2)
+    _notebook_fonts(fig)
+    return fig
+
+
+def plot_schedules(epochs, rates: dict, costs: dict, best_cost: float):
+    """Left: learning-rate schedules (``rates[label]`` per epoch). Right: each run's cost above ``best_cost``."""
+    fig, (ax1, ax2) = _pyplot_figure(1, 2, figsize=(8, 3.4))
+    # The schedules keep the colours of their runs on the right, where the first run is the constant rate.
+    for (label, r), colour, style in zip(rates.items(), _RUN_COLOURS[1:], _RUN_STYLES[1:]):
+        ax1.step(epochs, r, where="post", ls=style, lw=2, color=colour, label=label)
+    ax1.set_ylim(0, 1.3 * max(float(np.max(r)) for r in rates.values()))
+    ax1.set_title("Learning-rate schedules")
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("learning rate")
+    ax1.legend(loc="upper right")
+    for (label, c), colour, style in zip(costs.items(), _RUN_COLOURS, _RUN_STYLES):
+        ax2.plot(epochs, np.asarray(c) - best_cost, style, lw=2, color=colour, label=label)
+    ax2.set_yscale("log")
+    ax2.set_title("SGD: cost above the best")
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("J − J(best line), log scale")
+    ax2.legend()
+    _notebook_fonts(fig)
+    return fig
