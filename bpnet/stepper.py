@@ -3,8 +3,10 @@
 ``Stepper(trace)`` moves through the micro-steps of one recorded update
 (``bpnet.trace_step``): forward/back one step, jump to any index, to the start or the
 end, or to the next phase (forward -> loss -> deltas -> updates). Nothing is
-recomputed: the state shown at index i is the snapshot the trace recorded after
-step i, so back and forward are exact inverses.
+recomputed: the state shown at index i is the trace's state after step i, so back
+and forward are exact inverses. ``view()`` gives everything a widget shows about the
+current step (label, formula, diagram state, change) computed from the one index, so
+a view drawn from it can never show two different steps at once.
 
 ``RuleStepper(net, X, y, lr)`` is a ``Stepper`` that can switch between the article's
 rule and gradient descent on the same network, keeping its place; each rule's trace is
@@ -15,8 +17,9 @@ one epoch per step, with the cost after every step and a bounded number of weigh
 snapshots; any earlier step is reached by replaying from the nearest snapshot, which
 gives the same numbers because every shuffle is seeded by its epoch.
 
-``activation_reading(name, z)`` gives f(z), f'(z) and a note on saturation for the
-activation explorer.
+``StepComparison`` and ``TrainingComparison`` run the same start twice, the second
+run (the branch) with other settings (learning rate, activation, loss, rule,
+optimizer or initial seed), side by side, and name every number that differs.
 
 Numpy only: no matplotlib, no ipywidgets.
 """
@@ -30,16 +33,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import get_activation
+from .explorer import (  # noqa: F401  (re-exported: the explorer's maths used to live here)
+    EXPLORER_ACTIVATIONS, ActivationReading, activation_reading, saturation_ranges,
+)
 from .losses import get_loss
 from .network import RULES, Network
-from .trace import PHASES, MicroStep, State, Trace, fmt, trace_step
+from .optimizers import get_optimizer
+from .trace import MicroStep, State, Trace, fmt, trace_step
 
 __all__ = [
-    "Stepper", "RuleStepper", "TrainingStepper",
-    "WeightRow", "Change", "RuleDifference",
-    "ActivationReading", "activation_reading", "saturation_ranges",
-    "EXPLORER_ACTIVATIONS",
+    "Stepper", "RuleStepper", "TrainingStepper", "StepComparison", "TrainingComparison",
+    "StepView", "WeightRow", "Change", "RuleDifference", "Difference",
 ]
 
 
@@ -116,6 +120,54 @@ class RuleDifference:
     gradient: float | None
 
 
+@dataclass(frozen=True)
+class StepView:
+    """Everything shown about one step, computed from one index (render all of it, or none).
+
+    ``highlight``: what the diagram marks — a weight name, a unit name, or the output
+    units joined by commas for a loss step (None: nothing). ``sample``: whose values
+    the units show. ``updated``: the weights already updated at this step.
+    """
+
+    index: int
+    n: int
+    label: str
+    phase: str
+    step: MicroStep
+    state: State
+    sample: int
+    highlight: str | None
+    updated: frozenset
+    change: Change
+
+    @property
+    def formula(self) -> str:
+        return self.step.formula
+
+    @property
+    def numbers(self) -> str:
+        return self.step.numbers
+
+    @property
+    def latex(self) -> str:
+        return self.step.latex
+
+    @property
+    def slider(self) -> int:
+        """The slider's value for this step (counted from 1, like the label)."""
+        return self.index + 1
+
+
+def _highlight(net: Network, step: MicroStep) -> str | None:
+    """What a diagram marks for ``step``: its weight, its unit, or the output units."""
+    if step.kind in ("gradient", "update"):
+        return step.name
+    if step.kind == "loss":
+        return ",".join(net.unit_names(net.n_layers))
+    name = step.name
+    return name[2:-1] if name.startswith("z(") else name
+
+
 class Stepper:
     """Position in a recorded ``Trace``: index 0 .. n-1, each showing the state after that step.
 
@@ -134,15 +186,11 @@ class Stepper:
 
     def _set_trace(self, trace: Trace) -> None:
         self.trace = trace
-        self._grad_at: dict[str, int] = {}
-        self._update_at: dict[str, int] = {}
-        for s in trace.steps:
-            if s.kind == "gradient":
-                self._grad_at.setdefault(s.name, s.index)
-            elif s.kind == "update":
-                self._update_at.setdefault(s.name, s.index)
-        starts = trace.phase_starts()
-        self._phase_starts = sorted(starts.values())
+        self._phase_starts = sorted(trace.phase_starts().values())
+        # Weight names in the order of the flattened per-layer arrays (layer, row, column).
+        self._names = trace.before.weight_names()
+        self._grad_at = np.concatenate([w.ravel() for w in trace.when("grad")])
+        self._update_at = np.concatenate([w.ravel() for w in trace.when("weights")])
 
     # ----- moves --------------------------------------------------------------------
     @property
@@ -203,11 +251,11 @@ class Stepper:
     @property
     def state(self) -> State:
         """The whole network right after the current step (NaN where not computed yet)."""
-        return self.current.state
+        return self.trace.state_at(self.index)
 
     @property
     def previous_state(self) -> State | None:
-        return self.trace.steps[self.index - 1].state if self.index else None
+        return self.trace.state_at(self.index - 1) if self.index else None
 
     @property
     def phase(self) -> str:
@@ -226,7 +274,8 @@ class Stepper:
 
     def change(self) -> Change:
         """The one number the current step computed, with its value before (NaN if new)."""
-        where = self.current.where
+        step = self.current
+        where = step.where
         prev = self.previous_state
         if prev is not None:
             old = _read(prev, where)
@@ -234,19 +283,32 @@ class Stepper:
             old = float(self.trace.before.W[where[1]][where[2]])
         else:
             old = math.nan  # the first step computes a number nothing held before
-        return Change(where[0], _name_of_where(self.trace, where), self.current.sample, old,
-                      float(self.current.value))
+        return Change(where[0], _name_of_where(self.trace, where), step.sample, old, float(step.value))
 
-    def weight_rows(self) -> list[WeightRow]:
-        """Every weight: value before the update, gradient and new value once computed."""
-        state, net = self.state, self.trace.before
+    def updated(self) -> frozenset:
+        """Names of the weights updated at or before the current step."""
+        done = np.flatnonzero(self._update_at <= self.index)
+        return frozenset(self._names[k] for k in done)
+
+    def weight_rows(self, names=None) -> list[WeightRow]:
+        """Weights (all, or those in ``names``): value before, gradient and new value once computed."""
+        state, net, i = self.state, self.trace.before, self.index
+        if names is None:
+            before = np.concatenate([w.ravel() for w in net.W])
+            grad = np.concatenate([g.ravel() for g in state.grad])
+            after = np.concatenate([w.ravel() for w in state.weights])
+            g_known, u_known = self._grad_at <= i, self._update_at <= i
+            return [WeightRow(name, b, g if gk else None, a if uk else None)
+                    for name, b, g, a, gk, uk in zip(self._names, before.tolist(), grad.tolist(), after.tolist(),
+                                                     g_known.tolist(), u_known.tolist())]
         rows = []
-        for name in net.weight_names():
-            l, i, j = net.weight_index(name)
-            g_at, u_at = self._grad_at.get(name), self._update_at.get(name)
-            grad = float(state.grad[l][i, j]) if g_at is not None and g_at <= self.index else None
-            after = float(state.weights[l][i, j]) if u_at is not None and u_at <= self.index else None
-            rows.append(WeightRow(name, float(net.W[l][i, j]), grad, after))
+        for name in names:
+            l, r, c = net.weight_index(name)
+            g_at = self.trace.when("grad")[l][r, c]
+            u_at = self.trace.when("weights")[l][r, c]
+            rows.append(WeightRow(name, float(net.W[l][r, c]),
+                                  float(state.grad[l][r, c]) if g_at <= i else None,
+                                  float(state.weights[l][r, c]) if u_at <= i else None))
         return rows
 
     def unit_activation(self) -> tuple[str, float] | None:
@@ -262,6 +324,12 @@ class Stepper:
         z = float(step.state.z[layer][idx])
         return self.trace.before.acts[layer].name, z
 
+    def view(self) -> StepView:
+        """The current step as one consistent record: label, formula, diagram state, change."""
+        step = self.current
+        return StepView(self.index, self.n, self.label, step.phase, step, self.state, self.sample,
+                        _highlight(self.trace.before, step), self.updated(), self.change())
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.label}, rule={self.trace.rule!r})"
 
@@ -271,6 +339,18 @@ def _key(step: MicroStep) -> tuple:
     # rule records L per sample: the same place in the sequence.
     name = "L" if step.kind == "loss" and step.name == "loss" else step.name
     return step.kind, name, step.sample
+
+
+def _matching(trace: Trace, step: MicroStep) -> MicroStep | None:
+    """The step of ``trace`` that computes the same number as ``step`` (None if none does)."""
+    kind, name, sample = _key(step)
+    names = ("L", "loss") if kind == "loss" and name == "L" else (name,)
+    for n in names:
+        try:
+            return trace.find(kind, n, sample)
+        except KeyError:
+            continue
+    return None
 
 
 class RuleStepper(Stepper):
@@ -313,17 +393,16 @@ class RuleStepper(Stepper):
         """Switch rule, staying on the matching step (same kind, name and sample)."""
         if rule == self.rule:
             return False
-        key = _key(self.current)
         new = self.trace_for(rule)
-        index = next((s.index for s in new.steps if _key(s) == key), min(self.index, len(new) - 1))
+        match = _matching(new, self.current)
+        index = match.index if match is not None else min(self.index, len(new) - 1)
         self._set_trace(new)
         self.index = index
         return True
 
     def counterpart(self) -> MicroStep | None:
         """The current step as the other rule records it (None if it has no such step)."""
-        key = _key(self.current)
-        return next((s for s in self.trace_for(self.other_rule).steps if _key(s) == key), None)
+        return _matching(self.trace_for(self.other_rule), self.current)
 
     def differences(self, tol: float = 1e-12) -> list[RuleDifference]:
         """Every micro-step whose value differs between the two rules, in trace order."""
@@ -472,71 +551,3 @@ class TrainingStepper:
         return f"TrainingStepper({self.label})"
 
 
-# ----- the activation explorer --------------------------------------------------------
-EXPLORER_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu")
-
-#: A unit "saturates" where f'(z) is below this fraction of its largest value.
-SATURATION = 0.1
-
-
-@dataclass(frozen=True)
-class ActivationReading:
-    """f(z), f'(z) at one z, and a sentence on how fast a unit there learns."""
-
-    name: str
-    z: float
-    f: float
-    df: float
-    note: str
-
-    @property
-    def text(self) -> str:
-        return f"{self.name}: z = {fmt(self.z)}, f(z) = {fmt(self.f)}, f'(z) = {fmt(self.df)}. {self.note}"
-
-
-def saturation_ranges(name: str, lo: float = -6.0, hi: float = 6.0, n: int = 2401) -> list[tuple[float, float]]:
-    """Intervals of [lo, hi] where f'(z) < SATURATION * max f'(z) (on a grid of n points)."""
-    act = get_activation(name)
-    z = np.linspace(lo, hi, n)
-    d = act.df(z)
-    peak = float(np.max(np.abs(d)))
-    if peak == 0:
-        return [(lo, hi)]
-    flat = np.abs(d) < SATURATION * peak
-    out, startz = [], None
-    for zi, f in zip(z, flat):
-        if f and startz is None:
-            startz = zi
-        elif not f and startz is not None:
-            out.append((float(startz), float(zi)))
-            startz = None
-    if startz is not None:
-        out.append((float(startz), float(hi)))
-    return out
-
-
-def activation_reading(name: str, z: float) -> ActivationReading:
-    """f(z), f'(z) and a note for the explorer; f'(z) is how fast a unit at z learns."""
-    act = get_activation(name)
-    z = float(z)
-    if not math.isfinite(z):
-        raise ValueError(f"z must be a finite number, got {z}")
-    f = float(act.f(np.array([z]))[0])
-    d = float(act.df(np.array([z]))[0])
-    key = act.name
-    if key == "identity":
-        note = "f'(z) = 1 everywhere: it never saturates, but a network of identity units is only linear."
-    elif key == "relu":
-        note = ("z > 0: f'(z) = 1, no saturation on this side." if z > 0 else
-                "z <= 0: f'(z) = 0, so no gradient flows back through this unit (a unit stuck here for every input is 'dead').")
-    elif key == "leaky_relu":
-        note = ("z > 0: f'(z) = 1." if z > 0 else
-                f"z <= 0: f'(z) = {fmt(d)}, small but not zero, so the unit can still recover.")
-    else:
-        peak = 0.25 if key == "sigmoid" else 1.0
-        if d < SATURATION * peak:
-            note = (f"Saturated: f'(z) is below {fmt(SATURATION * 100)}% of its peak {fmt(peak)}, "
-                    "so this unit's delta, and its weights' gradients, are tiny.")
-        else:
-            note = f"f'(z) is {fmt(100 * d / peak)}% of its peak {fmt(peak)} (at z = 0): the unit learns well here."
-    return ActivationReading(key, z, f, d, note)

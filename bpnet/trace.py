@@ -1,32 +1,43 @@
 """A recorded trace of one training step: every number, in order, with its formula.
 
 ``trace_step(net, X, y, lr, rule=...)`` runs one update on a copy of ``net`` and
-returns a ``Trace``: an ordered list of ``MicroStep`` records in four phases,
+returns a ``Trace``: an ordered sequence of ``MicroStep`` records in four phases,
 
   forward  one step per unit and sample:   Z1 = w(X0->Z1)*X0 + ... = 1*1 + ... = 1
   loss     the loss of each sample (and the batch cost J when there are several)
   deltas   output deltas, then hidden deltas layer by layer towards the input
   updates  per weight: its gradient, then its update  w := w - lr*g
 
-The numbers come from the network's own vectorised forward/backward pass
-(``Network._forward``/``backward``); this module only lays them out one by one and
-writes the formulas. Each step carries the ``State`` of the whole network as it
-stands right after it: what is not yet computed is NaN.
+The numbers come from the network's own vectorised forward/backward pass; this
+module only lays them out one by one and writes the formulas, each phase by its own
+pair of functions (one records the phase's steps, one writes a step's formula).
 
-Notation in formulas: a unit's name stands for its activation (the worked example
-writes Z1 for the value of unit Z1), z(Z1) for its pre-activation, d(Z1) spelled
-``δ(Z1)`` for its delta, w(X0->Z1) for a weight and g(X0->Z1) for its gradient.
+Memory: a trace stores the update's arrays once, a small table with one row per
+micro-step (what it computes and where), and for every number the index of the
+step that computes it. The ``State`` of the whole network right after step i is
+rebuilt from these on demand (``trace.state_at(i)``, or ``step.state``): every
+number computed at or before i, NaN for the rest. So a trace costs
+O(steps + weights) and any state is exact, in any order of access. Formulas are
+written when asked for, in plain text (``step.formula``, ``step.numbers``) or LaTeX
+(``step.latex``).
+
+Notation in plain formulas: a unit's name stands for its activation (the worked
+example writes Z1 for the value of unit Z1), z(Z1) for its pre-activation, δ(Z1)
+for its delta, w(X0->Z1) for a weight and g(X0->Z1) for its gradient. LaTeX uses
+Z_1, z_{Z_1}, δ_{Z_1}, w_{X_0→Z_1}, ∂L/∂w and η for the learning rate.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import Identity, Sigmoid, Softmax
-from .losses import AbsoluteError, BinaryCrossEntropy, CategoricalCrossEntropy, HalfSquaredError, get_loss
+from .losses import get_loss
 from .network import RULES, Network
 from ._checks import check_lr
 
@@ -34,6 +45,15 @@ __all__ = ["trace_step", "Trace", "MicroStep", "State", "PHASES", "fmt"]
 
 PHASES = ("forward", "loss", "deltas", "updates")
 _PHASE_OF = {"forward": "forward", "loss": "loss", "delta": "deltas", "gradient": "updates", "update": "updates"}
+
+# What a micro-step computes: one code per kind of formula.
+_FWD, _FWD_Z, _FWD_RATIO, _LOSS, _LOSS_ARTICLE, _COST, _DELTA_OUT, _DELTA_HIDDEN, _GRAD, _UPDATE = range(10)
+_KIND = ("forward", "forward", "forward", "loss", "loss", "loss", "delta", "delta", "gradient", "update")
+_UNIT_CODES = (_FWD, _FWD_Z, _FWD_RATIO, _DELTA_OUT, _DELTA_HIDDEN)  # row = sample, col = unit
+_WEIGHT_CODES = (_GRAD, _UPDATE)  # row = source unit (0 = bias), col = destination unit
+_NEVER = np.iinfo(np.int64).max  # "not computed in this trace"
+#: The colour that marks the number a step computes in its LaTeX form (Okabe-Ito vermillion).
+CHANGED_COLOUR = "#D55E00"
 
 
 def fmt(x: float) -> str:
@@ -48,6 +68,21 @@ def _p(x: float) -> str:
     return f"({s})" if s.startswith("-") else s
 
 
+def _tex_number(x: float) -> str:
+    """fmt in LaTeX: 1e-05 becomes 1 \\times 10^{-5}."""
+    s = fmt(x)
+    if "e" in s:
+        mant, exp = s.split("e")
+        s = f"{mant} \\times 10^{{{int(exp)}}}"
+    return s
+
+
+def _tex_p(x: float) -> str:
+    s = _tex_number(x)
+    return f"({s})" if s.startswith("-") else s
+
+
+# ----- the state at one moment ----------------------------------------------------------
 @dataclass(frozen=True)
 class State:
     """The whole network at one moment. Arrays are read-only; NaN means not computed yet.
@@ -66,102 +101,591 @@ class State:
     cost: float
 
 
-@dataclass(frozen=True)
-class MicroStep:
-    """One number of the update: what it is, how it is computed, and its value."""
+def _read_only(arr: np.ndarray) -> np.ndarray:
+    arr.flags.writeable = False
+    return arr
 
-    index: int
-    kind: str  # forward | loss | delta | gradient | update
-    name: str  # a unit (Z1), a weight (X0->Z1), or L / J / loss
-    sample: int | None  # which sample (0-based) for per-sample steps, None for batch-wide ones
-    formula: str  # in symbols, e.g. "Z1 = w(X0->Z1)*X0 + w(X1->Z1)*X1"
-    numbers: str  # the same with numbers, ending in "= value"
-    value: float
-    state: State = field(repr=False, compare=False)
-    #: where the value lives in the state: (field, layer, index), e.g. ("weights", 0, (0, 0))
-    where: tuple = field(default=(), repr=False, compare=False)
+
+# ----- notation: the same formula in plain text or LaTeX --------------------------------
+class _Plain:
+    """How a formula is spelled in plain text (the CLI, ``to_text``, the widgets' fallback)."""
+
+    mul, assign, lr, loss_name = "*", ":=", "lr", "loss"
+
+    def __init__(self, trace: "Trace"):
+        self.m = trace.X.shape[0]
+
+    def u(self, name):  # a unit's activation
+        return name
+
+    def z(self, name):
+        return f"z({name})"
+
+    def d(self, name):
+        return f"δ({name})"
+
+    def w(self, name):
+        return f"w({name})"
+
+    def g(self, name):
+        return f"g({name})"
+
+    def y(self, k, n_out):
+        return "y" if n_out == 1 else f"y{k}"
+
+    def n(self, x):
+        return fmt(x)
+
+    def p(self, x):
+        return _p(x)
+
+    def f(self, act, arg):
+        return f"{act.symbol}({arg})"
+
+    def fp(self, name):
+        return f"f'(z({name}))"
+
+    def exp(self, x):
+        return f"e^{x}"
+
+    def ratio(self, num, den):
+        return f"{num} / ({den})"
+
+    def mean(self, x):
+        return f"mean({x})"
+
+    def over_m(self, total, m):
+        return f"({total})/{m}"
+
+    def paren(self, x):
+        return f"({x})"
+
+    def half(self, x):
+        return f"1/2*{x}"
+
+    def per_sample(self, name, s):
+        return f"{name}{s + 1}"
+
+    def dl_dz(self, name):
+        return f"dL/dz({name})"
+
+    def dl_da(self, name):
+        return f"dL/d{name}"
+
+    def pre(self, s):
+        return f"sample {s + 1}: " if self.m > 1 else ""
+
+    def held(self, name):
+        return f"w({name}) := w({name}) (held fixed)"
+
+    def changed(self, x):
+        return fmt(x)
+
+
+class _Tex(_Plain):
+    """The same formulas in LaTeX, for MathJax (``HTMLMath`` widgets, Markdown output)."""
+
+    mul, assign, lr, loss_name = r" \cdot ", r"\leftarrow", r"\eta", r"\text{loss}"
+
+    def __init__(self, trace: "Trace"):
+        super().__init__(trace)
+        self.names = trace._tex_names()
+        self.rule = trace.rule
+
+    def u(self, name):
+        return self.names[name]
+
+    def z(self, name):
+        return f"z_{{{self.names[name]}}}"
+
+    def d(self, name):
+        return rf"\delta_{{{self.names[name]}}}"
+
+    def _w(self, name):
+        src, dst = name.split("->")
+        return rf"{self.names[src]} \to {self.names[dst]}"
+
+    def w(self, name):
+        return f"w_{{{self._w(name)}}}"
+
+    def g(self, name):
+        if self.rule == "article":  # not a gradient: the article's a_src * (y - a)
+            return f"g_{{{self._w(name)}}}"
+        of = "J" if self.m > 1 else "L"
+        return rf"\frac{{\partial {of}}}{{\partial w_{{{self._w(name)}}}}}"
+
+    def y(self, k, n_out):
+        return "y" if n_out == 1 else f"y_{{{k}}}"
+
+    def n(self, x):
+        return _tex_number(x)
+
+    def p(self, x):
+        return _tex_p(x)
+
+    def f(self, act, arg):
+        sym = act.symbol.replace("_", r"\_")
+        return rf"\operatorname{{{sym}}}\left({arg}\right)"
+
+    def fp(self, name):
+        return f"f'(z_{{{self.names[name]}}})"
+
+    def exp(self, x):
+        return f"e^{{{x}}}"
+
+    def ratio(self, num, den):
+        return rf"\frac{{{num}}}{{{den}}}"
+
+    def mean(self, x):
+        return rf"\operatorname{{mean}}\left({x}\right)"
+
+    def over_m(self, total, m):
+        return rf"\frac{{{total}}}{{{m}}}"
+
+    def paren(self, x):
+        return rf"\left({x}\right)"
+
+    def half(self, x):
+        return rf"\tfrac{{1}}{{2}}{x}"
+
+    def per_sample(self, name, s):
+        return f"{name}_{{{s + 1}}}"
+
+    def dl_dz(self, name):
+        return rf"\frac{{\partial L}}{{\partial z_{{{self.names[name]}}}}}"
+
+    def dl_da(self, name):
+        return rf"\frac{{\partial L}}{{\partial {self.names[name]}}}"
+
+    def pre(self, s):
+        return rf"\text{{sample {s + 1}: }}\; " if self.m > 1 else ""
+
+    def held(self, name):
+        return rf"{self.w(name)} \text{{ held fixed}}"
+
+    def changed(self, x):
+        return rf"{{\color{{{CHANGED_COLOUR}}}{{{_tex_number(x)}}}}}"
+
+
+def _tex_unit(prefix: str, i: int) -> str:
+    """A unit name in LaTeX: X0 -> X_{0}; a multi-letter layer name is set upright."""
+    prefix = prefix.rstrip("_")
+    head = prefix if len(prefix) == 1 else rf"\mathrm{{{prefix}}}"
+    return f"{head}_{{{i}}}"
+
+
+# ----- what the activations and losses say about themselves ------------------------------
+def _shows_as_sum(act) -> bool:
+    """True for f(z) = z: the forward formula is the weighted sum itself, with no f( ) around it."""
+    return act.name == "identity"
+
+
+def _sub(template: str, a: str, y: str) -> str:
+    """A loss's formula in a and y with the output's name (or number) put in their place."""
+    return re.sub(r"(?<![\\A-Za-z])([ay])(?![A-Za-z])", lambda mo: a if mo.group(1) == "a" else y, template)
+
+
+def _loss_terms(nt, loss, outs, a_row, y_row, tex: bool):
+    """(symbols, numbers) of one sample's loss, from the loss's own formula in a and y."""
+    template = getattr(loss, "formula_latex", None) if tex else None
+    template = template or loss.formula
+    n_out = len(outs)
+    sym = [_sub(template, nt.u(o), nt.y(k, n_out)) for k, o in enumerate(outs)]
+    num = [_sub(template, nt.n(a), nt.n(y)) for a, y in zip(a_row, y_row)]
+    return " + ".join(sym), " + ".join(num)
+
+
+def _short_delta(loss, act) -> bool:
+    """True where the output delta has the short form a - y (sigmoid + BCE, softmax + CCE)."""
+    return (act.name, loss.name) in {("sigmoid", "binary_cross_entropy"), ("softmax", "categorical_cross_entropy")}
+
+
+# ----- recording: one function per phase ------------------------------------------------
+class _Recorder:
+    """The step table (one row per micro-step) and, per number, the step that computes it."""
+
+    def __init__(self, run: "_Run"):
+        m = run.m
+        never = lambda shape: np.full(shape, _NEVER, dtype=np.int64)  # noqa: E731
+        self.when = {
+            "weights": [never(w.shape) for w in run.before.W],
+            "grad": [never(w.shape) for w in run.before.W],
+            "z": [never((m, n)) for n in run.before.sizes[1:]],
+            "a": [np.full((m, run.before.sizes[0]), -1, dtype=np.int64)]
+                 + [never((m, n)) for n in run.before.sizes[1:]],
+            "delta": [never((m, n)) for n in run.before.sizes[1:]],
+        }
+        self.loss_writes: list[tuple[int, int, float]] = []  # (step, sample, value)
+        self.cost_at = _NEVER
+        self.rows: list[tuple] = []  # (code, layer, row, col, values) per block
+        self.n = 0
+
+    def add(self, code: int, layer: int, row, col, values, sets=()) -> np.ndarray:
+        """A block of steps of one code and layer; ``sets`` names the (field, layer) they compute."""
+        row = np.broadcast_to(np.asarray(row, dtype=np.int64), np.shape(values))
+        col = np.broadcast_to(np.asarray(col, dtype=np.int64), np.shape(values))
+        index = np.arange(self.n, self.n + row.size)
+        for field_, fl in sets:
+            self.when[field_][fl][row, col] = index
+        self.rows.append((code, layer, row, col, np.asarray(values, dtype=float)))
+        self.n += row.size
+        return index
+
+    def table(self):
+        code = np.concatenate([np.broadcast_to(np.asarray(r[0], dtype=np.int8), r[2].shape).ravel()
+                               for r in self.rows])
+        layer = np.concatenate([np.full(r[2].size, r[1], dtype=np.int16) for r in self.rows])
+        row = np.concatenate([r[2].ravel() for r in self.rows]).astype(np.int32)
+        col = np.concatenate([r[3].ravel() for r in self.rows]).astype(np.int32)
+        value = np.concatenate([r[4].ravel() for r in self.rows])
+        return code, layer, row, col, value
+
+
+def _record_forward(rec: _Recorder, run: "_Run") -> None:
+    """One step per unit and sample, sample by sample, layer by layer (softmax: all z, then a)."""
+    for s in range(run.m):
+        for l, act in enumerate(run.before.acts):
+            n = run.before.sizes[l + 1]
+            j = np.arange(n)
+            if act.elementwise:
+                rec.add(_FWD, l, s, j, run.a[l + 1][s], [("a", l + 1), ("z", l)])
+            else:  # z first, then the normalised a, for every unit of the layer
+                rec.add(_FWD_Z, l, s, j, run.z[l][s], [("z", l)])
+                rec.add(_FWD_RATIO, l, s, j, run.a[l + 1][s], [("a", l + 1)])
+
+
+def _record_loss(rec: _Recorder, run: "_Run") -> None:
+    """The loss of each sample, then the cost J when the batch has several samples.
+
+    The article's rule records its "loss" y - a per output, which is also its delta.
+    """
+    m, n_out = run.m, run.before.sizes[-1]
+    if run.rule == "article":
+        for s in range(m):
+            values = run.y[s] - run.a[-1][s]
+            index = rec.add(_LOSS_ARTICLE, run.L - 1, s, np.arange(n_out), values)
+            rec.loss_writes += [(int(i), s, float(v)) for i, v in zip(index, values)]
+        return
+    index = rec.add(_LOSS, run.L - 1, np.arange(m), 0, run.per_sample)
+    rec.loss_writes += [(int(i), s, float(v)) for s, (i, v) in enumerate(zip(index, run.per_sample))]
+    if m > 1:
+        rec.cost_at = int(rec.add(_COST, run.L - 1, -1, -1, [run.cost])[0])
+
+
+def _record_deltas(rec: _Recorder, run: "_Run") -> None:
+    """Output deltas sample by sample, then each hidden layer towards the input."""
+    L = run.L
+    for s in range(run.m):
+        rec.add(_DELTA_OUT, L - 1, s, np.arange(run.before.sizes[-1]), run.delta[-1][s], [("delta", L - 1)])
+    for l in range(L - 2, -1, -1):
+        for s in range(run.m):
+            rec.add(_DELTA_HIDDEN, l, s, np.arange(run.before.sizes[l + 1]), run.delta[l][s], [("delta", l)])
+
+
+def _record_updates(rec: _Recorder, run: "_Run") -> None:
+    """Per weight, row by row: its gradient, then its update (the deltas used the old weights)."""
+    for l, (g, w_new) in enumerate(zip(run.grads, run.after.W)):
+        i, j = np.indices(g.shape)
+        # Interleave: gradient of w, update of w, gradient of the next weight, ...
+        rows = np.repeat(i.ravel(), 2)
+        cols = np.repeat(j.ravel(), 2)
+        values = np.empty(2 * g.size)
+        values[0::2], values[1::2] = g.ravel(), w_new.ravel()
+        first = rec.n
+        for offset, field_ in ((0, "grad"), (1, "weights")):
+            rec.when[field_][l][i.ravel(), j.ravel()] = first + offset + 2 * np.arange(g.size)
+        rec.rows.append((np.tile(np.array([_GRAD, _UPDATE], dtype=np.int8), g.size), l, rows, cols, values))
+        rec.n += 2 * g.size
+
+
+# ----- writing: one function per phase --------------------------------------------------
+def _write_forward(run: "_Run", nt, code, l, s, j):
+    net = run.before
+    act = net.acts[l]
+    dst = net.dest_name(l, j)
+    srcs = net.unit_names(l)
+    pre = nt.pre(s)
+    if code == _FWD_RATIO:
+        outs = net.unit_names(l + 1)
+        zs = run.z[l][s]
+        den_sym = " + ".join(nt.exp(nt.z(o)) for o in outs)
+        den_num = " + ".join(nt.exp(nt.p(v)) for v in zs)
+        return (f"{pre}{nt.u(dst)} = {nt.ratio(nt.exp(nt.z(dst)), den_sym)}",
+                nt.ratio(nt.exp(nt.p(zs[j])), den_num))
+    a_src = np.concatenate([[1.0], run.a[l][s]])
+    sym = " + ".join(f"{nt.w(f'{src}->{dst}')}{nt.mul}{nt.u(src)}" for src in srcs)
+    num = " + ".join(f"{nt.p(w)}{nt.mul}{nt.p(a)}" for w, a in zip(net.W[l][:, j], a_src))
+    if code == _FWD_Z:
+        return f"{pre}{nt.z(dst)} = {sym}", num
+    if _shows_as_sum(act):
+        return f"{pre}{nt.u(dst)} = {sym}", num
+    return (f"{pre}{nt.u(dst)} = {nt.f(act, sym)}",
+            f"{nt.f(act, num)} = {nt.f(act, nt.n(run.z[l][s, j]))}")
+
+
+def _write_loss(run: "_Run", nt, code, l, s, k):
+    net = run.before
+    outs = net.unit_names(run.L)
+    if code == _COST:
+        terms = " + ".join(nt.per_sample("L", t) for t in range(run.m))
+        nums = " + ".join(nt.n(v) for v in run.per_sample)
+        return f"J = {nt.over_m(terms, run.m)}", nt.over_m(nums, run.m)
+    pre = nt.pre(s)
+    if code == _LOSS_ARTICLE:
+        return (f"{pre}{nt.loss_name} = {nt.y(k, len(outs))} - {nt.u(outs[k])}",
+                f"{nt.n(run.y[s, k])} - {nt.n(run.a[-1][s, k])}")
+    sym, num = _loss_terms(nt, run.loss, outs, run.a[-1][s], run.y[s], isinstance(nt, _Tex))
+    return f"{pre}L = {sym}", num
+
+
+def _write_delta(run: "_Run", nt, code, l, s, j):
+    net = run.before
+    pre = nt.pre(s)
+    if code == _DELTA_OUT:
+        outs = net.unit_names(run.L)
+        o, n_out = outs[j], len(outs)
+        a_, y_ = run.a[-1][s, j], run.y[s, j]
+        act = net.acts[-1]
+        yk = nt.y(j, n_out)
+        if run.rule == "article":
+            sym, num = f"{yk} - {nt.u(o)}", f"{nt.n(y_)} - {nt.n(a_)}"
+        elif _short_delta(run.loss, act):
+            sym, num = f"{nt.u(o)} - {yk}", f"{nt.n(a_)} - {nt.n(y_)}"
+        elif not act.elementwise:
+            sym, num = nt.dl_dz(o), nt.n(run.delta[-1][s, j])
+        else:
+            fp = act.df(run.z[-1][s, j])
+            if run.loss.name == "half_squared_error":
+                sym = f"{nt.paren(f'{nt.u(o)} - {nt.y(j, 1)}')}{nt.mul}{nt.fp(o)}"
+                num = f"{nt.paren(f'{nt.n(a_)} - {nt.n(y_)}')}{nt.mul}{nt.p(fp)}"
+            else:
+                g = run.loss.grad(run.a[-1][s:s + 1], run.y[s:s + 1])[0, j]
+                sym, num = f"{nt.dl_da(o)}{nt.mul}{nt.fp(o)}", f"{nt.p(g)}{nt.mul}{nt.p(fp)}"
+        return f"{pre}{nt.d(o)} = {sym}", num
+    u = net.dest_name(l, j)
+    nxt = [net.dest_name(l + 1, k) for k in range(net.sizes[l + 2])]
+    fp = net.acts[l].df(run.z[l][s, j])
+    sym = " + ".join(f"{nt.w(f'{u}->{n}')}{nt.mul}{nt.d(n)}" for n in nxt)
+    num = " + ".join(f"{nt.p(w)}{nt.mul}{nt.p(dn)}" for w, dn in zip(net.W[l + 1][j + 1], run.delta[l + 1][s]))
+    return f"{pre}{nt.d(u)} = {nt.fp(u)}{nt.mul}{nt.paren(sym)}", f"{nt.p(fp)}{nt.mul}{nt.paren(num)}"
+
+
+def _write_update(run: "_Run", nt, code, l, i, j):
+    net = run.before
+    src, dst = net.unit_name(l, i), net.dest_name(l, j)
+    name = f"{src}->{dst}"
+    if code == _GRAD:
+        a_src = np.ones(run.m) if i == 0 else run.a[l][:, i - 1]
+        prods = [f"{nt.p(a)}{nt.mul}{nt.p(d)}" for a, d in zip(a_src, run.delta[l][:, j])]
+        if run.m == 1:
+            sym, num = f"{nt.u(src)}{nt.mul}{nt.d(dst)}", prods[0]
+        else:
+            sym, num = nt.mean(f"{nt.u(src)}{nt.mul}{nt.d(dst)}"), nt.over_m(" + ".join(prods), run.m)
+        return f"{nt.g(name)} = {sym}", num
+    if name in run.frozen:
+        return nt.held(name), None
+    g = run.grads[l][i, j]
+    return (f"{nt.w(name)} {nt.assign} {nt.w(name)} - {nt.lr}{nt.mul}{nt.g(name)}",
+            f"{nt.n(net.W[l][i, j])} - {nt.n(run.lr)}{nt.mul}{nt.p(g)}")
+
+
+_WRITERS = {_FWD: _write_forward, _FWD_Z: _write_forward, _FWD_RATIO: _write_forward,
+            _LOSS: _write_loss, _LOSS_ARTICLE: _write_loss, _COST: _write_loss,
+            _DELTA_OUT: _write_delta, _DELTA_HIDDEN: _write_delta, _GRAD: _write_update, _UPDATE: _write_update}
+
+
+# ----- the numbers of one update --------------------------------------------------------
+class _Run:
+    """Every number of one update, computed once by the network's vectorised pass."""
+
+    def __init__(self, net: Network, X, y, lr, loss, rule):
+        self.before = net.copy()
+        self.X, self.y, self.lr, self.loss, self.rule = X, y, lr, loss, rule
+        self.m, self.L = X.shape[0], net.n_layers
+        self.after = net.copy()
+        grads, fwd, delta = self.after._gradients(X, y, loss, rule)
+        self.after._apply(grads, lr, None)
+        self.frozen = frozenset(getattr(net, "frozen", ()) or ())
+        # Private copies, so a trace never changes with the arrays it was computed from.
+        self.z = [np.array(z) for z in fwd.z]
+        self.a = [np.array(a) for a in fwd.a]
+        self.delta = [np.array(d) for d in delta]
+        self.grads = [np.array(g) for g in grads]
+        self.per_sample = np.asarray(loss.per_sample(self.a[-1], y), dtype=float)
+        self.cost = float(np.mean(self.per_sample))
+
+
+# ----- the micro-steps ------------------------------------------------------------------
+class MicroStep:
+    """One number of the update: what it is, how it is computed, and its value.
+
+    ``formula`` (in symbols) and ``numbers`` (the same with numbers, ending in
+    "= value") are plain text; ``latex`` is the whole line in LaTeX with the computed
+    value coloured. ``state`` is the whole network right after this step (rebuilt on
+    demand). ``where`` = (field, layer, index) of the value in a State.
+    """
+
+    __slots__ = ("trace", "index", "_code", "_layer", "_row", "_col", "value")
+
+    def __init__(self, trace: "Trace", index: int):
+        t = trace._table
+        self.trace, self.index = trace, index
+        self._code, self._layer = int(t[0][index]), int(t[1][index])
+        self._row, self._col = int(t[2][index]), int(t[3][index])
+        self.value = float(t[4][index])
+
+    @property
+    def kind(self) -> str:
+        """forward | loss | delta | gradient | update"""
+        return _KIND[self._code]
 
     @property
     def phase(self) -> str:
         return _PHASE_OF[self.kind]
 
     @property
+    def sample(self) -> int | None:
+        """Which sample (0-based) for per-sample steps, None for batch-wide ones."""
+        if self._code in _UNIT_CODES or self._code in (_LOSS, _LOSS_ARTICLE):
+            return self._row
+        return None
+
+    @property
+    def name(self) -> str:
+        """A unit (Z1, or z(D0) for softmax's first step), a weight (X0->Z1), or L / loss / J."""
+        c, net = self._code, self.trace.before
+        if c in _WEIGHT_CODES:
+            return net.weight_name(self._layer, self._row, self._col)
+        if c in _UNIT_CODES:
+            dst = net.dest_name(self._layer, self._col)
+            return f"z({dst})" if c == _FWD_Z else dst
+        return {_LOSS: "L", _LOSS_ARTICLE: "loss", _COST: "J"}[c]
+
+    @property
+    def where(self) -> tuple:
+        """Where the value lives in a State: (field, layer, index), e.g. ("weights", 0, (0, 0))."""
+        c, l, rc = self._code, self._layer, (self._row, self._col)
+        if c in (_FWD, _FWD_RATIO):
+            return ("a", l + 1, rc)
+        return {_FWD_Z: ("z", l, rc), _DELTA_OUT: ("delta", l, rc), _DELTA_HIDDEN: ("delta", l, rc),
+                _GRAD: ("grad", l, rc), _UPDATE: ("weights", l, rc), _LOSS: ("loss", None, self._row),
+                _LOSS_ARTICLE: ("loss", None, self._row), _COST: ("cost", None, None)}[c]
+
+    def _write(self, nt) -> tuple[str, str]:
+        formula, numbers = _WRITERS[self._code](self.trace._run, nt, self._code, self._layer, self._row, self._col)
+        value = nt.changed(self.value)
+        return formula, value if numbers is None else f"{numbers} = {value}"
+
+    @property
+    def formula(self) -> str:
+        """In symbols, e.g. "Z1 = w(X0->Z1)*X0 + w(X1->Z1)*X1"."""
+        return self._write(_Plain(self.trace))[0]
+
+    @property
+    def numbers(self) -> str:
+        """The same with numbers, ending in "= value"."""
+        return self._write(_Plain(self.trace))[1]
+
+    @property
     def text(self) -> str:
-        return f"{self.formula} = {self.numbers}"
+        return " = ".join(self._write(_Plain(self.trace)))
+
+    @property
+    def formula_latex(self) -> str:
+        """The formula in LaTeX symbols: w_{X_0 \\to Z_1}, \\delta_{Z_1}, \\eta, ..."""
+        return self._write(self.trace._tex())[0]
+
+    @property
+    def numbers_latex(self) -> str:
+        """The numbers in LaTeX, the computed value coloured with CHANGED_COLOUR."""
+        return self._write(self.trace._tex())[1]
+
+    @property
+    def latex(self) -> str:
+        """The whole line in LaTeX (no $ delimiters): symbols = numbers = value."""
+        return " = ".join(self._write(self.trace._tex()))
+
+    def _repr_markdown_(self) -> str:
+        return f"$${self.latex}$$"
+
+    @property
+    def state(self) -> State:
+        """The whole network right after this step (NaN where not computed yet)."""
+        return self.trace.state_at(self.index)
 
     def to_dict(self) -> dict:
+        formula, numbers = self._write(_Plain(self.trace))
         return {
             "index": self.index, "kind": self.kind, "phase": self.phase, "name": self.name,
-            "sample": self.sample, "formula": self.formula, "numbers": self.numbers, "value": self.value,
+            "sample": self.sample, "formula": formula, "numbers": numbers, "value": self.value,
         }
 
+    def _key(self):
+        return (self.index, self.kind, self.name, self.sample, self.value)
 
-class _Recorder:
-    """Builds the list of steps, copying only the array a step changes."""
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, MicroStep):
+            return NotImplemented
+        return self._key() == other._key() and self.text == other.text
 
-    def __init__(self, net: Network, X: np.ndarray, m: int):
-        nan = lambda shape: np.full(shape, np.nan)  # noqa: E731
-        self.cur = {
-            "weights": [w.copy() for w in net.W],
-            "z": [nan((m, n)) for n in net.sizes[1:]],
-            "a": [X.copy()] + [nan((m, n)) for n in net.sizes[1:]],
-            "delta": [nan((m, n)) for n in net.sizes[1:]],
-            "grad": [nan(w.shape) for w in net.W],
-            "loss": nan((m,)),
-            "cost": np.nan,
-        }
-        for v in self.cur.values():
-            if isinstance(v, list):
-                for arr in v:
-                    arr.flags.writeable = False
-            elif isinstance(v, np.ndarray):
-                v.flags.writeable = False
-        self.steps: list[MicroStep] = []
+    def __hash__(self) -> int:
+        return hash(self._key())
 
-    def _set(self, fieldname, layer, idx, value):
-        if fieldname == "cost":
-            self.cur["cost"] = float(value)
-            return
-        if fieldname == "loss":
-            arr = self.cur["loss"].copy()
-            arr[idx] = value
-            arr.flags.writeable = False
-            self.cur["loss"] = arr
-            return
-        arrs = list(self.cur[fieldname])
-        arr = arrs[layer].copy()
-        arr[idx] = value
-        arr.flags.writeable = False
-        arrs[layer] = arr
-        self.cur[fieldname] = arrs
-
-    def add(self, kind, name, sample, formula, numbers, value, sets):
-        for fieldname, layer, idx, v in sets:
-            self._set(fieldname, layer, idx, v)
-        c = self.cur
-        state = State(tuple(c["weights"]), tuple(c["z"]), tuple(c["a"]), tuple(c["delta"]),
-                      tuple(c["grad"]), c["loss"], c["cost"])
-        fieldname, layer, idx, _ = sets[0]
-        self.steps.append(MicroStep(len(self.steps), kind, name, sample, formula,
-                                    f"{numbers} = {fmt(value)}", float(value), state,
-                                    (fieldname, layer, idx)))
+    def __repr__(self) -> str:
+        return (f"MicroStep(index={self.index}, kind={self.kind!r}, name={self.name!r}, "
+                f"sample={self.sample!r}, value={self.value!r})")
 
 
-@dataclass
-class Trace:
-    """The recorded micro-steps of one update, with the network before and after."""
+class _Steps(Sequence):
+    """The micro-steps of a trace as a read-only sequence; each is built when read."""
 
-    steps: list[MicroStep]
-    before: Network
-    after: Network
-    X: np.ndarray
-    y: np.ndarray
-    lr: float
-    rule: str
-    loss: str
+    def __init__(self, trace: "Trace"):
+        self._trace = trace
 
     def __len__(self) -> int:
-        return len(self.steps)
+        return self._trace._n
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [MicroStep(self._trace, i) for i in range(*k.indices(len(self)))]
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise TypeError(f"step index must be a whole number, got {k!r}")
+        k = int(k)
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(f"step index {k} is outside 0..{len(self) - 1}")
+        return MicroStep(self._trace, k)
+
+    def __iter__(self):
+        return (MicroStep(self._trace, i) for i in range(len(self)))
+
+
+class Trace:
+    """The recorded micro-steps of one update, with the network before and after.
+
+    ``steps`` (also ``trace[i]``, ``len(trace)``, iteration) are the micro-steps;
+    ``state_at(i)`` the network right after step i. ``before``/``after`` are copies of
+    the network; ``X``, ``y``, ``lr``, ``rule`` and ``loss`` (a name) what it ran on.
+    """
+
+    _CACHE = 8  # states kept, so a widget moving back and forth rebuilds few
+
+    def __init__(self, run: _Run, rec: _Recorder):
+        self._run = run
+        self._table = rec.table()
+        self._n = len(self._table[0])
+        self._when = {k: tuple(_read_only(w) for w in v) for k, v in rec.when.items()}
+        self._loss_writes = rec.loss_writes
+        self._cost_at = rec.cost_at
+        self._states: OrderedDict[int, State] = OrderedDict()
+        self._tex_cache = None
+        self.steps = _Steps(self)
+        self.before, self.after = run.before, run.after
+        self.X, self.y, self.lr, self.rule, self.loss = run.X, run.y, run.lr, run.rule, run.loss.name
+
+    def __len__(self) -> int:
+        return self._n
 
     def __getitem__(self, k):
         return self.steps[k]
@@ -169,20 +693,114 @@ class Trace:
     def __iter__(self):
         return iter(self.steps)
 
+    # ----- states, rebuilt on demand ------------------------------------------------
+    def when(self, field_: str) -> tuple:
+        """Per layer, the index of the step that computes each number of ``field_``.
+
+        ``field_`` is weights, grad, z, a or delta; the arrays have that field's shapes in
+        a State. -1: known before the first step (the inputs); a huge number: never.
+        """
+        return self._when[field_]
+
+    def state_at(self, i: int) -> State:
+        """The whole network right after step ``i``: what is computed by then, NaN for the rest."""
+        i = int(i)
+        if not 0 <= i < self._n:
+            raise IndexError(f"step index {i} is outside 0..{self._n - 1}")
+        cached = self._states.get(i)
+        if cached is not None:
+            self._states.move_to_end(i)
+            return cached
+        run, w = self._run, self._when
+        nan = np.nan
+
+        def known(when, value, otherwise):
+            return tuple(_read_only(np.where(t <= i, v, o)) for t, v, o in zip(when, value, otherwise))
+
+        loss = np.full(run.m, nan)
+        for k, s, v in self._loss_writes:
+            if k <= i:
+                loss[s] = v
+        state = State(
+            weights=known(w["weights"], run.after.W, run.before.W),
+            z=known(w["z"], run.z, [nan] * run.L),
+            a=known(w["a"], run.a, [nan] * (run.L + 1)),
+            delta=known(w["delta"], run.delta, [nan] * run.L),
+            grad=known(w["grad"], run.grads, [nan] * run.L),
+            loss=_read_only(loss),
+            cost=run.cost if self._cost_at <= i else nan,
+        )
+        self._states[i] = state
+        while len(self._states) > self._CACHE:
+            self._states.popitem(last=False)
+        return state
+
+    # ----- finding steps ------------------------------------------------------------
     def phase_starts(self) -> dict[str, int]:
         """Index of the first step of each phase."""
-        starts: dict[str, int] = {}
-        for s in self.steps:
-            starts.setdefault(s.phase, s.index)
+        code = self._table[0]
+        starts = {}
+        for phase in PHASES:
+            codes = [c for c, k in enumerate(_KIND) if _PHASE_OF[k] == phase]
+            hits = np.flatnonzero(np.isin(code, codes))
+            if hits.size:
+                starts[phase] = int(hits[0])
         return starts
 
     def find(self, kind: str, name: str, sample: int | None = None) -> MicroStep:
         """The first step of ``kind`` about ``name`` (and ``sample`` if given)."""
-        for s in self.steps:
-            if s.kind == kind and s.name == name and (sample is None or s.sample == sample):
-                return s
+        code, layer, row, col, _ = self._table
+        net = self.before
+        mask = None
+        if kind in ("gradient", "update"):
+            try:
+                l, i, j = net.weight_index(name)
+            except KeyError:
+                mask = None
+            else:
+                mask = (code == (_GRAD if kind == "gradient" else _UPDATE)) & (layer == l) & (row == i) & (col == j)
+        elif kind in ("forward", "delta"):
+            unit = name[2:-1] if kind == "forward" and name.startswith("z(") else name
+            where = self._unit_where().get(unit)
+            if where is not None:
+                l, j = where
+                if kind == "delta":
+                    codes = [_DELTA_OUT, _DELTA_HIDDEN]
+                else:
+                    codes = [_FWD_Z] if name.startswith("z(") else [_FWD, _FWD_RATIO]
+                mask = np.isin(code, codes) & (layer == l) & (col == j)
+                if sample is not None:
+                    mask &= row == sample
+        elif kind == "loss":
+            codes = {"L": [_LOSS], "loss": [_LOSS_ARTICLE], "J": [_COST]}.get(name)
+            if codes is not None:
+                mask = np.isin(code, codes)
+                if sample is not None:
+                    mask &= row == sample
+        hits = np.flatnonzero(mask) if mask is not None else ()
+        if len(hits):
+            return MicroStep(self, int(hits[0]))
         raise KeyError(f"no {kind} step for {name!r} in this trace")
 
+    def _unit_where(self) -> dict[str, tuple[int, int]]:
+        """Unit name -> (weight layer that computes it, column)."""
+        net = self.before
+        return {net.dest_name(l, j): (l, j) for l in range(net.n_layers) for j in range(net.sizes[l + 1])}
+
+    def _tex_names(self) -> dict[str, str]:
+        net = self.before
+        out = {}
+        for layer in range(len(net.sizes)):
+            for name in net.unit_names(layer):
+                out[name] = _tex_unit(net.names[layer], int(name[len(net.names[layer]):]))
+        return out
+
+    def _tex(self) -> _Tex:
+        if self._tex_cache is None:
+            self._tex_cache = _Tex(self)
+        return self._tex_cache
+
+    # ----- whole-trace forms --------------------------------------------------------
     def to_dict(self) -> dict:
         return {
             "rule": self.rule, "loss": self.loss, "lr": self.lr,
@@ -195,20 +813,24 @@ class Trace:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
-    def to_text(self) -> str:
-        """The whole step as a worked solution: one micro-step a line, phase by phase."""
-        heads = {"forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
-                 "updates": "Gradients and weight updates"}
+    _HEADS = {"forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
+              "updates": "Gradients and weight updates"}
+
+    def _title(self) -> str:
         rule = ("the article's rule: delta(output) = y - a, then w := w - lr*a_src*delta_dst"
                 if self.rule == "article" else f"gradient descent on the {self.loss} loss")
-        lines = [f"One update with {rule}, learning rate {fmt(self.lr)}"]
+        return f"One update with {rule}, learning rate {fmt(self.lr)}"
+
+    def to_text(self) -> str:
+        """The whole step as a worked solution: one micro-step a line, phase by phase."""
+        lines = [self._title()]
         for x, t in zip(self.X, self.y):
             lines.append(f"  sample: x = ({', '.join(fmt(v) for v in x)}), y = ({', '.join(fmt(v) for v in t)})")
         phase = None
         for s in self.steps:
             if s.phase != phase:
                 phase = s.phase
-                lines += ["", f"{heads[phase]}:"]
+                lines += ["", f"{self._HEADS[phase]}:"]
             lines.append(f"  {s.text}")
         lines += ["", "Weights before -> after:"]
         after = self.after.weights_dict()
@@ -216,34 +838,37 @@ class Trace:
             lines.append(f"  {name:<10} {fmt(w):>10} -> {fmt(after[name])}")
         return "\n".join(lines)
 
+    def to_markdown(self, max_steps: int | None = 200) -> str:
+        """The whole step as Markdown with LaTeX formulas (one $$...$$ line per micro-step).
+
+        ``max_steps`` caps the number of steps written (None: all of them).
+        """
+        lines = [f"**{self._title()}**", ""]
+        for x, t in zip(self.X, self.y):
+            lines.append(f"- sample: $x = ({', '.join(_tex_number(v) for v in x)})$, "
+                         f"$y = ({', '.join(_tex_number(v) for v in t)})$")
+        phase = None
+        shown = self._n if max_steps is None else min(self._n, int(max_steps))
+        for s in self.steps[:shown]:
+            if s.phase != phase:
+                phase = s.phase
+                lines += ["", f"**{self._HEADS[phase]}**", ""]
+            lines.append(f"$${s.latex}$$")
+        if shown < self._n:
+            lines += ["", f"… and {self._n - shown} more steps (`to_markdown(max_steps=None)` shows all)."]
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __repr__(self) -> str:
+        return f"Trace({self._n} steps, rule={self.rule!r}, loss={self.loss!r}, lr={fmt(self.lr)})"
+
 
 def _terms(src_names, w_col, a_src, dst):
+    """Symbols and numbers of the weighted sum into ``dst``: w(X0->Z1)*X0 + ... and 1*1 + ..."""
     sym = " + ".join(f"w({s}->{dst})*{s}" for s in src_names)
     num = " + ".join(f"{_p(w)}*{_p(a)}" for w, a in zip(w_col, a_src))
-    return sym, num
-
-
-def _loss_formula(loss, outs, a_row, y_row):
-    """Symbols and numbers of one sample's loss."""
-    if isinstance(loss, HalfSquaredError):
-        sym = " + ".join(f"({o} - y{k if len(outs) > 1 else ''})^2" for k, o in enumerate(outs))
-        num = " + ".join(f"({fmt(a)} - {fmt(y)})^2" for a, y in zip(a_row, y_row))
-        return f"1/2*({sym})" if len(outs) > 1 else f"1/2*{sym}", f"1/2*({num})" if len(outs) > 1 else f"1/2*{num}"
-    if isinstance(loss, BinaryCrossEntropy):
-        sym = " + ".join(f"y*log({o}) + (1 - y)*log(1 - {o})" for o in outs)
-        num = " + ".join(f"{fmt(y)}*log({fmt(a)}) + {fmt(1 - y)}*log({fmt(1 - a)})" for a, y in zip(a_row, y_row))
-        return f"-({sym})", f"-({num})"
-    if isinstance(loss, CategoricalCrossEntropy):
-        sym = " + ".join(f"y{k}*log({o})" for k, o in enumerate(outs))
-        num = " + ".join(f"{fmt(y)}*log({fmt(a)})" for a, y in zip(a_row, y_row))
-        return f"-({sym})", f"-({num})"
-    ys = ["y"] if len(outs) == 1 else [f"y{k}" for k in range(len(outs))]
-    if isinstance(loss, AbsoluteError):
-        sym = " + ".join(f"|{o} - {yk}|" for o, yk in zip(outs, ys))
-        return sym, " + ".join(f"|{fmt(a)} - {fmt(y)}|" for a, y in zip(a_row, y_row))
-    # Any other loss (Huber, ...): its name applied to each output.
-    sym = " + ".join(f"{loss.name}({o} - {yk})" for o, yk in zip(outs, ys))
-    num = " + ".join(f"{loss.name}({fmt(a)} - {fmt(y)})" for a, y in zip(a_row, y_row))
     return sym, num
 
 
@@ -260,114 +885,8 @@ def trace_step(net: Network, X, y, lr: float = 0.1, loss="half_squared_error", r
     if rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
     net.check_weights()
-    after = net.copy()
-    grads, fwd, delta = after._gradients(X, y, loss_fn, rule)
-    after._apply(grads, lr, None)
-    m, L = X.shape[0], net.n_layers
-    pre = (lambda s: f"sample {s + 1}: ") if m > 1 else (lambda s: "")
-    rec = _Recorder(net, X, m)
-
-    # ---- forward: one step per unit and sample (softmax: z first, then the ratio)
-    for s in range(m):
-        for l in range(L):
-            act = net.acts[l]
-            srcs = net.unit_names(l)
-            a_src = np.concatenate([[1.0], fwd.a[l][s]])
-            for j in range(net.sizes[l + 1]):
-                dst = net.dest_name(l, j)
-                zv, av = fwd.z[l][s, j], fwd.a[l + 1][s, j]
-                sym, num = _terms(srcs, net.W[l][:, j], a_src, dst)
-                if isinstance(act, Identity):
-                    rec.add("forward", dst, s, f"{pre(s)}{dst} = {sym}", num, av,
-                            [("a", l + 1, (s, j), av), ("z", l, (s, j), zv)])
-                elif isinstance(act, Softmax):
-                    rec.add("forward", f"z({dst})", s, f"{pre(s)}z({dst}) = {sym}", num, zv,
-                            [("z", l, (s, j), zv)])
-                else:
-                    rec.add("forward", dst, s, f"{pre(s)}{dst} = {act.symbol}({sym})",
-                            f"{act.symbol}({num}) = {act.symbol}({fmt(zv)})", av,
-                            [("a", l + 1, (s, j), av), ("z", l, (s, j), zv)])
-            if isinstance(act, Softmax):
-                outs = net.unit_names(l + 1)
-                zs = fwd.z[l][s]
-                denom = " + ".join(f"e^{_p(v)}" for v in zs)
-                for j, dst in enumerate(outs):
-                    rec.add("forward", dst, s,
-                            f"{pre(s)}{dst} = e^z({dst}) / ({' + '.join(f'e^z({o})' for o in outs)})",
-                            f"e^{_p(zs[j])} / ({denom})", fwd.a[l + 1][s, j],
-                            [("a", l + 1, (s, j), fwd.a[l + 1][s, j])])
-
-    # ---- loss
-    outs = net.unit_names(L)
-    per_sample = loss_fn.per_sample(fwd.a[-1], y)
-    if rule == "article":
-        for s in range(m):
-            for k, o in enumerate(outs):
-                yk = "y" if len(outs) == 1 else f"y{k}"
-                rec.add("loss", "loss", s, f"{pre(s)}loss = {yk} - {o}",
-                        f"{fmt(y[s, k])} - {fmt(fwd.a[-1][s, k])}", y[s, k] - fwd.a[-1][s, k],
-                        [("loss", None, s, y[s, k] - fwd.a[-1][s, k])])
-    else:
-        for s in range(m):
-            sym, num = _loss_formula(loss_fn, outs, fwd.a[-1][s], y[s])
-            rec.add("loss", "L", s, f"{pre(s)}L = {sym}", num, per_sample[s],
-                    [("loss", None, s, per_sample[s])])
-        if m > 1:
-            cost = float(np.mean(per_sample))
-            rec.add("loss", "J", None, f"J = ({' + '.join(f'L{s + 1}' for s in range(m))})/{m}",
-                    f"({' + '.join(fmt(v) for v in per_sample)})/{m}", cost, [("cost", None, None, cost)])
-
-    # ---- deltas: output layer, then hidden layers towards the input
-    out_act = net.acts[-1]
-    for s in range(m):
-        for k, o in enumerate(outs):
-            d = delta[-1][s, k]
-            a_, y_ = fwd.a[-1][s, k], y[s, k]
-            if rule == "article":
-                sym, num = f"y{'' if len(outs) == 1 else k} - {o}", f"{fmt(y_)} - {fmt(a_)}"
-            elif (isinstance(out_act, Sigmoid) and isinstance(loss_fn, BinaryCrossEntropy)) or (
-                    isinstance(out_act, Softmax) and isinstance(loss_fn, CategoricalCrossEntropy)):
-                sym, num = f"{o} - y{'' if len(outs) == 1 else k}", f"{fmt(a_)} - {fmt(y_)}"
-            elif isinstance(out_act, Softmax):
-                sym, num = f"dL/dz({o})", f"{fmt(d)}"
-            else:
-                fp = out_act.df(fwd.z[-1][s, k])
-                g = loss_fn.grad(fwd.a[-1][s:s + 1], y[s:s + 1])[0, k]
-                if isinstance(loss_fn, HalfSquaredError):
-                    sym, num = f"({o} - y)*f'(z({o}))", f"({fmt(a_)} - {fmt(y_)})*{_p(fp)}"
-                else:
-                    sym, num = f"dL/d{o}*f'(z({o}))", f"{_p(g)}*{_p(fp)}"
-            rec.add("delta", o, s, f"{pre(s)}δ({o}) = {sym}", num, d, [("delta", L - 1, (s, k), d)])
-    for l in range(L - 2, -1, -1):
-        nxt = [net.dest_name(l + 1, k) for k in range(net.sizes[l + 2])]
-        for s in range(m):
-            for j in range(net.sizes[l + 1]):
-                u = net.dest_name(l, j)
-                fp = net.acts[l].df(fwd.z[l][s, j])
-                w_out = net.W[l + 1][j + 1]
-                sym = " + ".join(f"w({u}->{n})*δ({n})" for n in nxt)
-                num = " + ".join(f"{_p(w)}*{_p(dn)}" for w, dn in zip(w_out, delta[l + 1][s]))
-                d = delta[l][s, j]
-                rec.add("delta", u, s, f"{pre(s)}δ({u}) = f'(z({u}))*({sym})", f"{_p(fp)}*({num})", d,
-                        [("delta", l, (s, j), d)])
-
-    # ---- per weight: gradient, then update (deltas above used the old weights)
-    for l in range(L):
-        srcs = net.unit_names(l)
-        for i, src in enumerate(srcs):
-            for j in range(net.sizes[l + 1]):
-                dst = net.dest_name(l, j)
-                name = f"{src}->{dst}"
-                a_src = np.ones(m) if i == 0 else fwd.a[l][:, i - 1]
-                prods = [f"{_p(a)}*{_p(d)}" for a, d in zip(a_src, delta[l][:, j])]
-                if m == 1:
-                    sym, num = f"{src}*δ({dst})", prods[0]
-                else:
-                    sym, num = f"mean({src}*δ({dst}))", f"({' + '.join(prods)})/{m}"
-                g = grads[l][i, j]
-                rec.add("gradient", name, None, f"g({name}) = {sym}", num, g, [("grad", l, (i, j), g)])
-                w_old, w_new = net.W[l][i, j], after.W[l][i, j]
-                rec.add("update", name, None, f"w({name}) := w({name}) - lr*g({name})",
-                        f"{fmt(w_old)} - {fmt(lr)}*{_p(g)}", w_new, [("weights", l, (i, j), w_new)])
-
-    return Trace(rec.steps, net.copy(), after, X, y, lr, rule, loss_fn.name)
+    run = _Run(net, X, y, lr, loss_fn, rule)
+    rec = _Recorder(run)
+    for record in (_record_forward, _record_loss, _record_deltas, _record_updates):
+        record(rec, run)
+    return Trace(run, rec)
