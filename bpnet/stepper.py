@@ -187,10 +187,17 @@ class Stepper:
     def _set_trace(self, trace: Trace) -> None:
         self.trace = trace
         self._phase_starts = sorted(trace.phase_starts().values())
-        # Weight names in the order of the flattened per-layer arrays (layer, row, column).
-        self._names = trace.before.weight_names()
-        self._grad_at = np.concatenate([w.ravel() for w in trace.when("grad")])
-        self._update_at = np.concatenate([w.ravel() for w in trace.when("weights")])
+        self._weights_when = None  # made on first use by _when_weights
+
+    def _when_weights(self) -> tuple[list, np.ndarray, np.ndarray]:
+        """Weight names in flattened (layer, row, column) order, and the step computing each
+        one's gradient and its update."""
+        if self._weights_when is None:
+            t = self.trace
+            self._weights_when = (t.before.weight_names(),
+                                  np.concatenate([w.ravel() for w in t.when("grad")]),
+                                  np.concatenate([w.ravel() for w in t.when("weights")]))
+        return self._weights_when
 
     # ----- moves --------------------------------------------------------------------
     @property
@@ -287,8 +294,8 @@ class Stepper:
 
     def updated(self) -> frozenset:
         """Names of the weights updated at or before the current step."""
-        done = np.flatnonzero(self._update_at <= self.index)
-        return frozenset(self._names[k] for k in done)
+        names, _, update_at = self._when_weights()
+        return frozenset(names[k] for k in np.flatnonzero(update_at <= self.index))
 
     def weight_rows(self, names=None) -> list[WeightRow]:
         """Weights (all, or those in ``names``): value before, gradient and new value once computed."""
@@ -297,9 +304,10 @@ class Stepper:
             before = np.concatenate([w.ravel() for w in net.W])
             grad = np.concatenate([g.ravel() for g in state.grad])
             after = np.concatenate([w.ravel() for w in state.weights])
-            g_known, u_known = self._grad_at <= i, self._update_at <= i
+            names, grad_at, update_at = self._when_weights()
+            g_known, u_known = grad_at <= i, update_at <= i
             return [WeightRow(name, b, g if gk else None, a if uk else None)
-                    for name, b, g, a, gk, uk in zip(self._names, before.tolist(), grad.tolist(), after.tolist(),
+                    for name, b, g, a, gk, uk in zip(names, before.tolist(), grad.tolist(), after.tolist(),
                                                      g_known.tolist(), u_known.tolist())]
         rows = []
         for name in names:
