@@ -1,0 +1,176 @@
+"""Opening a notebook in JupyterLab leaves it unmodified: no "Save changes?" for an untouched
+notebook, and nothing but a learner's own work is ever written back into the repository.
+
+Each notebook is opened, as stored (outputs included), from a temporary copy of notebooks/ in
+JupyterLab in headless Chromium; once its kernel is idle the tab must not be marked modified.
+Then one notebook is run (Run All Cells) and saved: its sources and its notebook and cell
+metadata must be exactly the stored ones (JupyterLab adds no kernel, widget or timing metadata).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from infra_support import REPO, START_NOTEBOOK, free_port, in_ci, notebooks, stop_process_group
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DIRTY_TAB = ".lm-TabBar-tab.jp-mod-dirty"
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        message = "Debian's chromium is not on PATH (apt-get install -y chromium)"
+        if in_ci():
+            pytest.fail(message + ": CI must run the real-browser tests")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    chromium = _chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    tmp = tmp_path_factory.mktemp("clean")
+    root = tmp / "root"
+    shutil.copytree(REPO / "notebooks", root / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    settings = tmp / "settings"
+    for name, values in {
+        # Every cell in the DOM; the notebook's own kernel started without the kernel dialog.
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none",
+                                                                       "autoStartDefaultKernel": True},
+        # Saved only when the test says so.
+        "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                            "checkForUpdates": False},
+    }.items():
+        path = settings / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    config = tmp / "config"
+    config.mkdir()
+    (config / "jupyter_server_config.json").write_text(json.dumps(
+        {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}))
+    port, token = free_port(), secrets.token_hex(24)
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+           "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+           "IPYTHONDIR": str(tmp / "ipython"), "BROWSER": "true",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
+    log = (tmp / "jupyterlab.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+         f"--ServerApp.root_dir={root}"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120  # a hang guard, not a timing check
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5):
+                break
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, "JupyterLab did not start"
+            time.sleep(0.3)
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            yield browser, base, token, root
+            browser.close()
+    finally:
+        stop_process_group(proc)
+        log.close()
+
+
+def _kernels_idle(base: str, token: str) -> bool:
+    request = urllib.request.Request(f"{base}/api/kernels", headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        kernels = json.loads(response.read())
+    return bool(kernels) and all(k.get("execution_state") == "idle" for k in kernels)
+
+
+def _open(browser, base: str, token: str, name: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{base}/lab/tree/notebooks/{name}?token={token}&reset")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    deadline = time.monotonic() + 120  # a hang guard, not a timing check
+    while not _kernels_idle(base, token):
+        assert time.monotonic() < deadline, f"the kernel of {name} never became idle"
+        time.sleep(0.5)
+    page.wait_for_timeout(2000)  # the kernel's info reply reaches the notebook model
+    return page
+
+
+def _shutdown_kernels(base: str, token: str) -> None:
+    headers = {"Authorization": f"token {token}"}
+    with urllib.request.urlopen(urllib.request.Request(f"{base}/api/sessions", headers=headers), timeout=10) as r:
+        sessions = json.loads(r.read())
+    for s in sessions:
+        urllib.request.urlopen(urllib.request.Request(f"{base}/api/sessions/{s['id']}", method="DELETE",
+                                                      headers=headers), timeout=10)
+
+
+@pytest.mark.parametrize("name", [p.name for p in notebooks()])
+def test_opening_a_notebook_does_not_modify_it(lab, name):
+    browser, base, token, root = lab
+    page = _open(browser, base, token, name)
+    try:
+        assert page.locator(DIRTY_TAB).count() == 0, (
+            f"{name} is marked modified as soon as it opens: JupyterLab rewrote something in it "
+            "(store it with tools/nbrun.py, which writes the metadata as JupyterLab does)")
+    finally:
+        page.close()
+        _shutdown_kernels(base, token)
+
+
+def _sources_and_metadata(path: Path) -> dict:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return {"metadata": nb["metadata"], "nbformat": (nb["nbformat"], nb["nbformat_minor"]),
+            "cells": [(c["cell_type"], c.get("id"), "".join(c["source"]), c.get("metadata", {})) for c in nb["cells"]]}
+
+
+def test_running_and_saving_changes_nothing_but_outputs(lab):
+    browser, base, token, root = lab
+    path = root / "notebooks" / START_NOTEBOOK
+    before = _sources_and_metadata(path)
+    page = _open(browser, base, token, START_NOTEBOOK)
+    try:
+        import nbformat
+
+        code_cells = sum(c.cell_type == "code" for c in nbformat.read(path, as_version=4).cells)
+        page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
+        page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+        page.wait_for_function(
+            """(n) => {
+                const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')];
+                return prompts.length === n && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
+            }""",
+            arg=code_cells, timeout=180_000,
+        )
+        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
+        page.locator(".lm-MenuBar-itemLabel:text-is('File')").click()
+        page.locator(".lm-Menu-item[data-command='docmanager:save']").click()
+        page.wait_for_timeout(3000)
+        assert page.locator(DIRTY_TAB).count() == 0, "the notebook did not save"
+    finally:
+        page.close()
+        _shutdown_kernels(base, token)
+    after = _sources_and_metadata(path)
+    assert after["metadata"] == before["metadata"], "saving rewrote the notebook's metadata"
+    assert after["nbformat"] == before["nbformat"]
+    assert len(after["cells"]) == len(before["cells"])
+    for b, a in zip(before["cells"], after["cells"]):
+        assert a == b, f"saving changed a cell beyond its outputs:\nbefore {b}\nafter  {a}"
