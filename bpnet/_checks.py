@@ -1,10 +1,49 @@
-"""Input checks: one clear error that names the problem, before any work is done."""
+"""Input checks: one clear error that names the problem, before any work is done.
+
+Each kind of check is written here once: ``check_rule``, ``check_whole`` (a count such as
+epochs or a layer size), ``check_real`` (a finite number such as a learning rate),
+``as_float_array``/``as_batch`` (arrays) and ``lookup`` (a name in a registry).
+"""
 
 from __future__ import annotations
 
 import numbers
 
 import numpy as np
+
+#: Update rules: ``gradient`` is gradient descent. ``article`` is the worked example's
+#: published convention: output delta = y - a (actual - predicted) used in
+#: W := W - lr * a_src * delta, which moves *up* the loss. Its output delta is y - a
+#: whatever the output activation, so on a non-identity output it also drops f'(z).
+#: It exists to reproduce that article's numbers and show what is wrong with them;
+#: never train with it.
+RULES = ("gradient", "article")
+
+
+def check_rule(rule) -> str:
+    """``rule`` if it is one of RULES, else a ValueError listing them."""
+    if not isinstance(rule, str) or rule not in RULES:
+        raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+    return rule
+
+
+def check_whole(x, what: str, minimum: int = 0) -> int:
+    """``x`` as an int: a whole number >= ``minimum`` (3 and 3.0 pass; 2.7, True and "3" do not)."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a whole number >= {minimum}, got {type(x).__name__} {x!r}")
+    if not np.isfinite(x) or x != int(x) or x < minimum:
+        raise ValueError(f"{what} must be a whole number >= {minimum}, got {x!r}")
+    return int(x)
+
+
+def check_real(x, what: str, *, positive: bool = False) -> float:
+    """``x`` as a float: a finite number (and > 0 if ``positive``)."""
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a number, got {type(x).__name__} {x!r}")
+    x = float(x)
+    if not np.isfinite(x) or (positive and x <= 0):
+        raise ValueError(f"{what} must be a finite number{' > 0' if positive else ''}, got {x}")
+    return x
 
 
 def as_float_array(x, what: str) -> np.ndarray:
@@ -32,12 +71,7 @@ def as_float_array(x, what: str) -> np.ndarray:
 
 def check_lr(lr) -> float:
     """A learning rate: a finite number > 0."""
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-        raise TypeError(f"learning rate must be a number, got {type(lr).__name__}")
-    lr = float(lr)
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"learning rate must be a finite number > 0, got {lr}")
-    return lr
+    return check_real(lr, "learning rate", positive=True)
 
 
 def as_batch(X, y, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray | None]:

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_batch, as_float_array, check_lr
+from ._checks import as_batch, as_float_array, check_lr, check_rule
 from .activations import Identity, Sigmoid, Softmax, Tanh, LeakyReLU, ReLU, get_activation
 from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, HalfSquaredError, get_loss
-from .network import RULES, Network
+from .network import Network
 from .trace import _terms, fmt, trace_step
 
 __all__ = [
@@ -234,8 +234,7 @@ def _weight(net: Network, name) -> tuple[int, int, int]:
 
 def _loss_rule(loss, rule):
     loss = get_loss(loss)
-    if rule not in RULES:
-        raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+    check_rule(rule)
     return loss
 
 

@@ -27,21 +27,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_batch, as_float_array, check_lr
+from ._checks import RULES, as_batch, as_float_array, check_lr, check_rule
 from .activations import Activation, get_activation
-from .losses import Loss, get_loss, output_delta
+from .losses import Loss, get_loss
 
-__all__ = ["Network", "Forward", "RULES"]
-
-#: Update rules: ``gradient`` is gradient descent. ``article`` is the worked example's
-#: published convention: output delta = y - a (actual - predicted) used in
-#: W := W - lr * a_src * delta, which moves *up* the loss. Its output delta is y - a
-#: whatever the output activation, so on a non-identity output it also drops f'(z).
-#: It exists to reproduce that article's numbers and show what is wrong with them;
-#: never train with it.
-RULES = ("gradient", "article")
+__all__ = ["Network", "Forward", "Backprop", "RULES"]
 
 _INF = float("inf")
+# ndarray.sum without its Python-level wrapper (the same reduction, so the same numbers):
+# on a small network the wrapper costs more than the sum.
+_sum = np.add.reduce
 
 
 @dataclass
@@ -56,10 +51,175 @@ class Forward:
         return self.a[-1]
 
 
-class Network:
-    """A fully connected network; see the module docstring for shapes and names."""
+class Backprop:
+    """The one place bpnet computes a forward pass, the deltas, the gradients and the update.
 
-    def __init__(self, weights, activations, names: list[str] | None = None):
+    Bound to one network for one call (a step, a training run, a trace): the weight
+    views it needs are made once here, and stay valid because updates change the
+    weights in place. Inputs are taken as already checked (``Network.check``).
+
+    Each per-layer step is a method a subclass may override, e.g. to compute what a
+    learner gets by leaving out f'(z); l counts weight layers, 0 .. L-1:
+
+    ``pre_activation(l, a_src)``          z[l] = a[l] @ W[l][1:] + W[l][0]       (m, n_{l+1})
+    ``activate(l, z)``                    a[l+1] = f(z[l])
+    ``output_delta(z, a, y)``             delta[L-1] = dL/dz at the output (the loss's delta;
+                                          the article's rule: y - a)
+    ``backpropagate(l, delta_next)``      delta[l+1] @ W[l+1][1:].T               (m, n_{l+1})
+    ``hidden_delta(l, z, a, back)``       delta[l] = f'(z[l]) * back
+    ``gradient(l, a_src, delta)``         grad_W[l]: row 0 mean(delta), rows 1.. a_src.T @ delta / m
+    ``update(l, grad, lr)``               W[l] := W[l] - lr * grad_W[l], frozen weights kept
+
+    Whole passes: ``forward(X)``, ``cost(fwd, y)``, ``deltas(fwd, y)``,
+    ``gradients(fwd, deltas)``, ``apply(grads, lr, optimizer)``, ``step(X, y, lr)``
+    and ``train(...)``.
+    """
+
+    def __init__(self, net: "Network", loss: Loss | str = "half_squared_error", rule: str = "gradient"):
+        self.net = net
+        self.loss = get_loss(loss)
+        self.rule = check_rule(rule)
+        self.acts = net.acts
+        self.W = W = net.W
+        self.L = len(W)
+        self.w_in = [w[1:] for w in W]  # weights from real units
+        self.w_bias = [w[0] for w in W]  # weights from the bias unit
+        self.w_back = [w[1:].T for w in W]  # carries delta[l] back to layer l
+        self.frozen = net._frozen_masks  # per layer: None, or True where a weight is frozen
+        self._grads = None  # gradient buffers (and views, lr*gradient scratch), made on first use
+
+    def _buffers(self) -> None:
+        self._grads = [np.empty_like(w) for w in self.W]
+        self._g_bias = [g[0] for g in self._grads]
+        self._g_in = [g[1:] for g in self._grads]
+        self._scaled = [np.empty_like(w) for w in self.W]
+
+    # ----- one layer at a time ------------------------------------------------------
+    def pre_activation(self, l: int, a_src: np.ndarray) -> np.ndarray:
+        """z[l] = a[l] @ W[l][1:] + W[l][0], shape (m, n_{l+1})."""
+        z = a_src @ self.w_in[l]
+        z += self.w_bias[l]  # in place: the same sum as `+ w[0]`, one array fewer
+        return z
+
+    def activate(self, l: int, z: np.ndarray) -> np.ndarray:
+        """a[l+1] = f(z[l])."""
+        return self.acts[l].f(z)
+
+    def output_delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """dL/dz at the output, (m, n_L); under the article's rule its "actual - predicted", y - a."""
+        if self.rule == "article":
+            return y - a
+        return self.loss.delta(self.acts[-1], z, a, y)
+
+    def backpropagate(self, l: int, delta_next: np.ndarray) -> np.ndarray:
+        """delta[l+1] @ W[l+1][1:].T: each unit of layer l+1's share of the deltas downstream."""
+        return delta_next @ self.w_back[l + 1]
+
+    def hidden_delta(self, l: int, z: np.ndarray, a: np.ndarray, back: np.ndarray) -> np.ndarray:
+        """delta[l] = f'(z[l]) * back (a = f(z[l]) from the forward pass)."""
+        return self.acts[l].backward(z, a, back)
+
+    def gradient(self, l: int, a_src: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """grad_W[l], shape of W[l]: row 0 = mean(delta) (bias, source activation 1),
+        rows 1.. = a_src.T @ delta / m."""
+        if self._grads is None:
+            self._buffers()
+        # Both parts are written straight into one array, then divided by m once:
+        # the same numbers as dividing each part.
+        _sum(delta, 0, None, self._g_bias[l])
+        np.matmul(a_src.T, delta, self._g_in[l])
+        g = self._grads[l]
+        g /= a_src.shape[0]
+        return g
+
+    def update(self, l: int, grad: np.ndarray, lr: float) -> np.ndarray:
+        """W[l] := W[l] - lr * grad_W[l] in place, frozen weights left as they are; returns W[l]."""
+        if self._grads is None:
+            self._buffers()
+        step = np.multiply(grad, lr, self._scaled[l])
+        mask = self.frozen[l]
+        if mask is not None:
+            step[mask] = 0.0
+        w = self.W[l]
+        w -= step
+        return w
+
+    # ----- whole passes -------------------------------------------------------------
+    def forward(self, X: np.ndarray) -> Forward:
+        a, z = [X], []
+        for l in range(self.L):
+            z.append(self.pre_activation(l, a[l]))
+            a.append(self.activate(l, z[l]))
+        return Forward(z, a)
+
+    def cost(self, fwd: Forward, y: np.ndarray) -> float:
+        """J = mean over the batch of the loss of each sample."""
+        return self.loss.cost(fwd.a[-1], y)
+
+    def deltas(self, fwd: Forward, y: np.ndarray) -> list[np.ndarray]:
+        """delta[l] = dL/dz[l] for every layer, output first computed, all with the current weights."""
+        L = self.L
+        delta = [None] * L
+        delta[-1] = self.output_delta(fwd.z[-1], fwd.a[-1], y)
+        for l in range(L - 2, -1, -1):
+            delta[l] = self.hidden_delta(l, fwd.z[l], fwd.a[l + 1], self.backpropagate(l, delta[l + 1]))
+        return delta
+
+    def gradients(self, fwd: Forward, deltas: list[np.ndarray]) -> list[np.ndarray]:
+        """grad_W[l] = mean over the batch of (source activation) * (destination delta).
+
+        The arrays are this Backprop's buffers: the next call overwrites them."""
+        return [self.gradient(l, fwd.a[l], deltas[l]) for l in range(self.L)]
+
+    def apply(self, grads: list[np.ndarray], lr: float, optimizer=None) -> None:
+        """Plain gradient descent layer by layer, or ``optimizer.update``; frozen weights stay."""
+        if optimizer is None:
+            for l in range(self.L):
+                self.update(l, grads[l], lr)
+            return
+        keep = [(w, mask, w[mask]) for w, mask in zip(self.W, self.frozen) if mask is not None]
+        optimizer.update(self.W, grads)
+        for w, mask, values in keep:
+            w[mask] = values
+
+    def step(self, X: np.ndarray, y: np.ndarray, lr: float, optimizer=None) -> float:
+        """One update from the batch (X, y); returns the cost before it."""
+        fwd = self.forward(X)
+        self.apply(self.gradients(fwd, self.deltas(fwd, y)), lr, optimizer)
+        return self.cost(fwd, y)
+
+    def train(self, X: np.ndarray, y: np.ndarray, epochs: int, lr: float, optimizer=None,
+              batch_size: int | None = None, seed: int = 0) -> np.ndarray:
+        """``epochs`` passes over (X, y); returns the cost over all of (X, y) before each."""
+        m = X.shape[0]
+        bs = m if batch_size is None else batch_size
+        history = np.empty(epochs)
+        if bs >= m:
+            # Full batch: the forward pass that gives the cost is the one to differentiate.
+            forward, cost, deltas, gradients, apply = self.forward, self.cost, self.deltas, self.gradients, self.apply
+            for e in range(epochs):
+                fwd = forward(X)
+                history[e] = cost(fwd, y)
+                apply(gradients(fwd, deltas(fwd, y)), lr, optimizer)
+            return history
+        rng = np.random.default_rng(seed)
+        for e in range(epochs):
+            history[e] = self.cost(self.forward(X), y)
+            order = rng.permutation(m)
+            for s in range(0, m, bs):
+                idx = order[s:s + bs]
+                self.step(X[idx], y[idx], lr, optimizer)
+        return history
+
+
+class Network:
+    """A fully connected network; see the module docstring for shapes and names.
+
+    ``frozen``: weight names (or ``"biases"``, every bias weight) that updates leave
+    unchanged; their gradients are still computed.
+    """
+
+    def __init__(self, weights, activations, names: list[str] | None = None, frozen=None):
         weights = list(weights)
         if not weights:
             raise ValueError("a network needs at least one weight array (one layer of links)")
@@ -98,18 +258,20 @@ class Network:
             for i in range(w.shape[0])
             for j in range(w.shape[1])
         }
+        self.frozen = frozen
 
     # ----- construction -------------------------------------------------------------
     @classmethod
-    def constant(cls, sizes, activations="identity", value: float = 1.0, names=None) -> "Network":
+    def constant(cls, sizes, activations="identity", value: float = 1.0, names=None, frozen=None) -> "Network":
         """Every weight set to ``value`` (the worked example uses 1)."""
         sizes = _check_sizes(sizes)
         value = float(as_float_array(value, "constant weight value"))
         W = [np.full((n + 1, k), value) for n, k in zip(sizes[:-1], sizes[1:])]
-        return cls(W, activations, names)
+        return cls(W, activations, names, frozen)
 
     @classmethod
-    def random(cls, sizes, activations="sigmoid", init: str = "xavier", seed: int = 0, names=None) -> "Network":
+    def random(cls, sizes, activations="sigmoid", init: str = "xavier", seed: int = 0, names=None,
+               frozen=None) -> "Network":
         """Seeded random weights, biases 0.
 
         ``xavier`` (Glorot, for sigmoid/tanh): uniform in +-sqrt(6 / (n_in + n_out)).
@@ -130,10 +292,40 @@ class Network:
             else:
                 raise ValueError(f"unknown init {init!r}; expected 'xavier', 'he' or 'normal'")
             W.append(np.vstack([np.zeros((1, k)), w]))
-        return cls(W, activations, names)
+        return cls(W, activations, names, frozen)
 
     def copy(self) -> "Network":
-        return Network([w.copy() for w in self.W], self.acts, self.names)
+        return Network([w.copy() for w in self.W], self.acts, self.names, self.frozen)
+
+    # ----- frozen weights -----------------------------------------------------------
+    @property
+    def frozen(self) -> frozenset[str]:
+        """Names of the weights that updates leave unchanged."""
+        return self._frozen
+
+    @frozen.setter
+    def frozen(self, spec) -> None:
+        if spec is None:
+            spec = ()
+        elif isinstance(spec, str):
+            spec = (spec,)
+        names = set()
+        for item in spec:
+            if item == "biases":
+                names.update(self.weight_name(l, 0, j) for l, w in enumerate(self.W) for j in range(w.shape[1]))
+            elif isinstance(item, str) and item in self._weight_index:
+                names.add(item)
+            else:
+                raise ValueError(f"frozen: no weight named {item!r}; give weight names such as "
+                                 f"{self.weight_names()[0]!r}, or 'biases' for every bias weight")
+        masks = [None] * len(self.W)
+        for name in names:
+            l, i, j = self._weight_index[name]
+            if masks[l] is None:
+                masks[l] = np.zeros(self.W[l].shape, dtype=bool)
+            masks[l][i, j] = True
+        self._frozen = frozenset(names)
+        self._frozen_masks = masks
 
     # ----- names --------------------------------------------------------------------
     @property
@@ -181,7 +373,7 @@ class Network:
         acts = ", ".join(a.name for a in self.acts)
         return f"Network(sizes={self.sizes}, activations=[{acts}])"
 
-    # ----- the maths ----------------------------------------------------------------
+    # ----- the maths: every computation goes through Backprop -----------------------
     def check(self, X, y=None):
         """Validate a batch for this network: (X as (m, n0), y as (m, nL) or None)."""
         return as_batch(X, y, self.sizes[0], self.sizes[-1])
@@ -196,17 +388,11 @@ class Network:
     def forward(self, X) -> Forward:
         """Forward pass for one sample (n0,) or a batch (m, n0)."""
         X, _ = self.check(X)
-        return self._forward(X)
+        return Backprop(self).forward(X)
 
     def _forward(self, X: np.ndarray) -> Forward:
-        a = [X]
-        z = []
-        for w, act in zip(self.W, self.acts):
-            zl = a[-1] @ w[1:]
-            zl += w[0]  # in place: the same sum as `+ w[0]`, one array fewer
-            z.append(zl)
-            a.append(act.f(zl))
-        return Forward(z, a)
+        """forward() for an already checked batch."""
+        return Backprop(self).forward(X)
 
     def predict(self, X) -> np.ndarray:
         return self.forward(X).output
@@ -214,47 +400,20 @@ class Network:
     def cost(self, X, y, loss="half_squared_error") -> float:
         """J = mean over the batch of the loss of each sample."""
         X, y = self.check(X, y)
-        return get_loss(loss).cost(self._forward(X).output, y)
+        bp = Backprop(self, loss)
+        return bp.cost(bp.forward(X), y)
 
     def backward(self, fwd: Forward, y: np.ndarray, loss: Loss | str = "half_squared_error",
                  rule: str = "gradient") -> list[np.ndarray]:
         """Deltas dL/dz of every non-input layer, output first computed, with the current weights."""
-        loss = get_loss(loss)
-        L = self.n_layers
-        delta = [None] * L
-        delta[-1] = self._output_delta(fwd.z[-1], fwd.a[-1], y, loss, rule)
-        for l in range(L - 2, -1, -1):
-            delta[l] = self.acts[l].backward(fwd.z[l], fwd.a[l + 1], delta[l + 1] @ self.W[l + 1][1:].T)
-        return delta
-
-    def _output_delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, loss: Loss, rule: str) -> np.ndarray:
-        if rule == "gradient":
-            return output_delta(loss, self.acts[-1], z, a, y)
-        if rule == "article":
-            return y - a  # "actual - predicted", as the article does
-        raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+        return Backprop(self, loss, rule).deltas(fwd, y)
 
     def gradients(self, X, y, loss="half_squared_error", rule: str = "gradient") -> list[np.ndarray]:
         """grad_W[l] = mean over the batch of (source activation) * (destination delta)."""
         X, y = self.check(X, y)
-        return self._gradients(X, y, get_loss(loss), rule)[0]
-
-    def _gradients(self, X, y, loss: Loss, rule: str, fwd: Forward | None = None):
-        """(grads, fwd, delta) for a checked batch; ``fwd`` may be passed if already computed."""
-        if fwd is None:
-            fwd = self._forward(X)
-        delta = self.backward(fwd, y, loss, rule)
-        m = X.shape[0]
-        grads = []
-        # Row 0 (bias: source activation 1) and rows 1.. are written straight into one
-        # array, then divided by m once: the same numbers as dividing each part.
-        for w, a, d in zip(self.W, fwd.a, delta):
-            g = np.empty_like(w)
-            d.sum(axis=0, out=g[0])
-            np.matmul(a.T, d, out=g[1:])
-            g /= m
-            grads.append(g)
-        return grads, fwd, delta
+        bp = Backprop(self, loss, rule)
+        fwd = bp.forward(X)
+        return bp.gradients(fwd, bp.deltas(fwd, y))
 
     def step(self, X, y, lr: float = 0.1, loss="half_squared_error", rule: str = "gradient",
              optimizer=None) -> float:
@@ -264,22 +423,11 @@ class Network:
         ``bpnet.optimizers``) is given. Everything is checked before any weight changes.
         """
         X, y = self.check(X, y)
-        loss = get_loss(loss)
-        if rule not in RULES:
-            raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+        bp = Backprop(self, loss, rule)
         if optimizer is None and not (type(lr) is float and 0.0 < lr < _INF):
             lr = check_lr(lr)  # the common case, a positive finite float, needs no conversion
         self.check_weights()
-        grads, fwd, _ = self._gradients(X, y, loss, rule)
-        self._apply(grads, lr, optimizer)
-        return loss.cost(fwd.a[-1], y)
-
-    def _apply(self, grads, lr, optimizer) -> None:
-        if optimizer is None:
-            for w, g in zip(self.W, grads):
-                w -= lr * g
-        else:
-            optimizer.update(self.W, grads)
+        return bp.step(X, y, lr, optimizer)
 
     def train(self, X, y, epochs: int, lr: float = 0.1, loss="half_squared_error",
               optimizer=None, batch_size: int | None = None, seed: int = 0,
@@ -291,70 +439,17 @@ class Network:
         ``seed`` each epoch when batches are smaller than the data set.
         """
         X, y = self.check(X, y)
-        loss = get_loss(loss)
-        if rule not in RULES:
-            raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+        bp = Backprop(self, loss, rule)
         self.check_weights()
         if optimizer is None:
             lr = check_lr(lr)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
-        m = X.shape[0]
-        bs = m if batch_size is None else int(batch_size)
-        if bs < 1:
-            raise ValueError(f"batch_size must be >= 1 or None, got {batch_size!r}")
-        rng = np.random.default_rng(seed)
-        history = np.empty(epochs)
-        if optimizer is None and bs >= m:
-            self._sgd_full_batch(X, y, lr, loss, rule, history)
-            return history
-        for e in range(epochs):
-            fwd = self._forward(X)
-            history[e] = loss.cost(fwd.a[-1], y)
-            if bs >= m:
-                # Full batch: the forward pass that gave the cost is the one to differentiate.
-                grads = self._gradients(X, y, loss, rule, fwd)[0]
-                self._apply(grads, lr, optimizer)
-                continue
-            order = rng.permutation(m)
-            for s in range(0, m, bs):
-                idx = order[s:s + bs]
-                grads = self._gradients(X[idx], y[idx], loss, rule)[0]
-                self._apply(grads, lr, optimizer)
-        return history
-
-    def _sgd_full_batch(self, X, y, lr: float, loss: Loss, rule: str, history: np.ndarray) -> None:
-        """train()'s loop for plain gradient descent on the whole batch, one epoch per entry of history.
-
-        The arithmetic of _forward, backward, _gradients and _apply in the same order, so
-        the same numbers; but the weight views and the gradient arrays are made once, not
-        every epoch, which is most of the time an epoch takes on a small network. The
-        views stay valid because the weights only change in place.
-        """
-        m, acts, L = X.shape[0], self.acts, self.n_layers
-        w_in = [w[1:] for w in self.W]  # weights from real units
-        w_bias = [w[0] for w in self.W]  # weights from the bias unit
-        w_back = [w[1:].T for w in self.W]  # carries delta[l] back to layer l
-        grads = [np.empty_like(w) for w in self.W]
-        g_bias, g_in = [g[0] for g in grads], [g[1:] for g in grads]
-        for e in range(len(history)):
-            a, z = [X], []
-            for l in range(L):
-                zl = a[l] @ w_in[l]
-                zl += w_bias[l]
-                z.append(zl)
-                a.append(acts[l].f(zl))
-            history[e] = loss.cost(a[L], y)
-            d = self._output_delta(z[-1], a[L], y, loss, rule)
-            for l in range(L - 1, -1, -1):  # all deltas use the old weights: update afterwards
-                d.sum(axis=0, out=g_bias[l])
-                np.matmul(a[l].T, d, out=g_in[l])
-                if l:
-                    d = acts[l - 1].backward(z[l - 1], a[l], d @ w_back[l])
-            for w, g in zip(self.W, grads):
-                g /= m
-                g *= lr  # lr * grad in place: nothing else reads this gradient
-                w -= g
+        if batch_size is not None:
+            batch_size = int(batch_size)
+            if batch_size < 1:
+                raise ValueError(f"batch_size must be >= 1 or None, got {batch_size!r}")
+        return bp.train(X, y, epochs, lr, optimizer, batch_size, seed)
 
 
 def default_layer_names(n_layers: int) -> list[str]:

@@ -37,7 +37,8 @@ from .explorer import (  # noqa: F401  (re-exported: the explorer's maths used t
     EXPLORER_ACTIVATIONS, ActivationReading, activation_reading, saturation_ranges,
 )
 from .losses import get_loss
-from .network import RULES, Network
+from ._checks import check_rule
+from .network import Network
 from .optimizers import get_optimizer
 from .trace import MicroStep, State, Trace, fmt, trace_step
 
@@ -372,8 +373,7 @@ class RuleStepper(Stepper):
                  rule: str = "gradient", index: int = 0):
         if not isinstance(net, Network):
             raise TypeError(f"RuleStepper needs a bpnet.Network, got {type(net).__name__}")
-        if rule not in RULES:
-            raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+        check_rule(rule)
         self.net = net.copy()
         self.X, self.y = X, y
         self.lr = lr
@@ -383,8 +383,7 @@ class RuleStepper(Stepper):
 
     def trace_for(self, rule: str) -> Trace:
         """The recorded update under ``rule``, computed once."""
-        if rule not in RULES:
-            raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+        check_rule(rule)
         if rule not in self._traces:
             self._traces[rule] = trace_step(self.net, self.X, self.y, self.lr, self.loss, rule)
         return self._traces[rule]
@@ -445,8 +444,7 @@ class TrainingStepper:
             raise TypeError(f"TrainingStepper needs a bpnet.Network, got {type(net).__name__}")
         if per not in ("epoch", "update"):
             raise ValueError(f"per must be 'epoch' or 'update', got {per!r}")
-        if rule not in RULES:
-            raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+        check_rule(rule)
         self.X, self.y = net.check(X, y)
         self.loss = get_loss(loss)
         self.lr, self.optimizer, self.rule = lr, optimizer, rule

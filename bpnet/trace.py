@@ -38,8 +38,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .losses import get_loss
-from .network import RULES, Network
-from ._checks import check_lr
+from .network import Backprop, Network
+from ._checks import check_lr, check_rule
+from ._format import fmt, paren
 
 __all__ = ["trace_step", "Trace", "MicroStep", "State", "PHASES", "fmt"]
 
@@ -56,16 +57,7 @@ _NEVER = np.iinfo(np.int64).max  # "not computed in this trace"
 CHANGED_COLOUR = "#D55E00"
 
 
-def fmt(x: float) -> str:
-    """A number as a worked solution prints it: up to 6 significant digits, no -0."""
-    s = format(float(x), ".6g")
-    return "0" if s == "-0" else s
-
-
-def _p(x: float) -> str:
-    """fmt, parenthesised when negative so that products read 0.1*(-4)."""
-    s = fmt(x)
-    return f"({s})" if s.startswith("-") else s
+_p = paren
 
 
 def _tex_number(x: float) -> str:
@@ -503,8 +495,11 @@ class _Run:
         self.X, self.y, self.lr, self.loss, self.rule = X, y, lr, loss, rule
         self.m, self.L = X.shape[0], net.n_layers
         self.after = net.copy()
-        grads, fwd, delta = self.after._gradients(X, y, loss, rule)
-        self.after._apply(grads, lr, None)
+        bp = Backprop(self.after, loss, rule)
+        fwd = bp.forward(X)
+        delta = bp.deltas(fwd, y)
+        grads = bp.gradients(fwd, delta)
+        bp.apply(grads, lr)
         self.frozen = frozenset(getattr(net, "frozen", ()) or ())
         # Private copies, so a trace never changes with the arrays it was computed from.
         self.z = [np.array(z) for z in fwd.z]
@@ -882,8 +877,7 @@ def trace_step(net: Network, X, y, lr: float = 0.1, loss="half_squared_error", r
     X, y = net.check(X, y)
     loss_fn = get_loss(loss)
     lr = check_lr(lr)
-    if rule not in RULES:
-        raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+    check_rule(rule)
     net.check_weights()
     run = _Run(net, X, y, lr, loss_fn, rule)
     rec = _Recorder(run)

@@ -1,0 +1,172 @@
+"""The one backprop routine: whole passes, per-layer steps a subclass can change, frozen weights."""
+
+import numpy as np
+import pytest
+
+import bpnet
+from bpnet import Backprop, Network, trace_step, xor_example
+from bpnet._checks import check_real, check_rule, check_whole
+from bpnet._format import fmt, latex_number, paren, vector
+
+
+def batch(sizes, loss, m=6, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, sizes[0]))
+    if loss == "cce":
+        y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], m)]
+    else:
+        y = rng.uniform(size=(m, sizes[-1]))
+    return X, y
+
+
+CASES = [
+    ([2, 3, 1], "identity", "half_squared_error", "article"),
+    ([2, 3, 1], "identity", "half_squared_error", "gradient"),
+    ([2, 8, 1], ["tanh", "sigmoid"], "bce", "gradient"),
+    ([4, 5, 3, 3], ["relu", "tanh", "softmax"], "cce", "gradient"),
+    ([3, 4, 2], ["sigmoid", "leaky_relu"], "huber", "gradient"),
+]
+
+
+@pytest.mark.parametrize("sizes,acts,loss,rule", CASES)
+def test_train_is_step_repeated_exactly(sizes, acts, loss, rule):
+    """net.train's full-batch loop and net.step are the same routine: identical to the last bit."""
+    X, y = batch(sizes, loss, seed=len(sizes))
+    a = Network.random(sizes, acts, seed=3)
+    b = a.copy()
+    history = a.train(X, y, 12, lr=0.02, loss=loss, rule=rule)  # the article's rule diverges: keep it short
+    costs = [b.step(X, y, 0.02, loss, rule) for _ in range(12)]
+    assert np.isfinite(history).all()
+    np.testing.assert_array_equal(history, costs)
+    for wa, wb in zip(a.W, b.W):
+        np.testing.assert_array_equal(wa, wb)
+
+
+@pytest.mark.parametrize("sizes,acts,loss,rule", CASES)
+def test_whole_passes_equal_the_network_methods(sizes, acts, loss, rule):
+    X, y = batch(sizes, loss)
+    net = Network.random(sizes, acts, seed=1)
+    bp = Backprop(net, loss, rule)
+    fwd = bp.forward(X)
+    for a, b in zip(fwd.a, net.forward(X).a):
+        np.testing.assert_array_equal(a, b)
+    deltas = bp.deltas(fwd, y)
+    for d, e in zip(deltas, net.backward(fwd, y, loss, rule)):
+        np.testing.assert_array_equal(d, e)
+    for g, h in zip(bp.gradients(fwd, deltas), net.gradients(X, y, loss, rule)):
+        np.testing.assert_array_equal(g, h)
+    assert bp.cost(fwd, y) == net.cost(X, y, loss)
+
+
+def test_article_rule_is_only_the_output_delta():
+    """rule='article': output delta y - a (whatever the activation), the rest of the routine unchanged."""
+    net = Network.random([2, 3, 2], ["tanh", "sigmoid"], seed=2)
+    X, y = batch([2, 3, 2], "bce")
+    fwd = net.forward(X)
+    art = net.backward(fwd, y, "bce", rule="article")
+    np.testing.assert_array_equal(art[-1], y - fwd.a[-1])
+    expected_hidden = net.acts[0].backward(fwd.z[0], fwd.a[1], art[-1] @ net.W[1][1:].T)
+    np.testing.assert_array_equal(art[0], expected_hidden)
+    # ... and the gradient rule's output delta for sigmoid + BCE is the short a - y: the opposite sign
+    grad = net.backward(fwd, y, "bce", rule="gradient")
+    np.testing.assert_array_equal(grad[-1], -art[-1])
+
+
+def test_a_subclass_changes_one_step_and_everything_downstream_follows():
+    """Overriding hidden_delta (leave out f'(z)) changes the hidden deltas, gradients and update, not the rest."""
+
+    class NoDerivative(Backprop):
+        def hidden_delta(self, l, z, a, back):
+            return back
+
+    net = Network.random([2, 3, 1], ["tanh", "identity"], seed=4)
+    X, y = batch([2, 3, 1], "mse")
+    right, wrong = Backprop(net.copy()), NoDerivative(net.copy())
+    fwd = right.forward(X)
+    d_right, d_wrong = right.deltas(fwd, y), wrong.deltas(fwd, y)
+    np.testing.assert_array_equal(d_right[1], d_wrong[1])  # output delta: same
+    np.testing.assert_array_equal(d_wrong[0], d_right[1] @ net.W[1][1:].T)  # no f'(z)
+    assert not np.allclose(d_right[0], d_wrong[0])
+    a, b = net.copy(), net.copy()
+    Backprop(a).step(X, y, 0.1)
+    NoDerivative(b).step(X, y, 0.1)
+    np.testing.assert_array_equal(a.W[1], b.W[1])  # the last layer's update does not use f' of the hidden layer
+    assert not np.array_equal(a.W[0], b.W[0])
+
+
+def test_gradient_and_update_formulas():
+    net = Network.random([3, 4, 2], ["sigmoid", "identity"], seed=5)
+    X, y = batch([3, 4, 2], "mse", m=5)
+    bp = Backprop(net)
+    fwd = bp.forward(X)
+    d = bp.deltas(fwd, y)
+    g = bp.gradient(1, fwd.a[1], d[1])
+    np.testing.assert_allclose(g[0], d[1].mean(axis=0), rtol=1e-15)
+    np.testing.assert_allclose(g[1:], fwd.a[1].T @ d[1] / 5, rtol=1e-14)
+    w_old = net.W[1].copy()
+    new = bp.update(1, g, 0.5)
+    assert new is net.W[1]
+    np.testing.assert_array_equal(new, w_old - 0.5 * g)
+
+
+# ----- frozen weights ---------------------------------------------------------------
+def test_frozen_biases_stay_and_their_gradients_are_still_computed():
+    ex = xor_example()
+    net = Network(ex.net.W, ex.net.acts, frozen="biases")
+    assert net.frozen == {"X0->Z1", "X0->Z2", "X0->Z3", "Z0->D0"}
+    before = [w.copy() for w in net.W]
+    grads = net.gradients(ex.X, ex.y)
+    assert grads[0][0].any() and grads[1][0].any()
+    net.step(ex.X, ex.y, 0.1)
+    net.train(ex.X, ex.y, 3, 0.05)
+    net.train(ex.X, ex.y, 2, optimizer=bpnet.Adam(0.01))
+    for w, b in zip(net.W, before):
+        np.testing.assert_array_equal(w[0], b[0])
+        assert not np.array_equal(w[1:], b[1:])
+    assert net.copy().frozen == net.frozen
+
+
+def test_frozen_single_weight_and_trace():
+    ex = xor_example()
+    net = Network(ex.net.W, ex.net.acts, frozen=["X1->Z2"])
+    t = trace_step(net, ex.X, ex.y, 0.1)
+    assert t.after["X1->Z2"] == net["X1->Z2"]
+    assert t.find("gradient", "X1->Z2").value != 0
+    assert t.after["X1->Z1"] != net["X1->Z1"]
+    net.frozen = None
+    assert net.frozen == frozenset()
+
+
+@pytest.mark.parametrize("spec", ["X9->Z1", ["biases", 3], ["weights"]])
+def test_unknown_frozen_names_are_refused(spec):
+    ex = xor_example()
+    with pytest.raises(ValueError, match="frozen: no weight named"):
+        Network(ex.net.W, ex.net.acts, frozen=spec)
+
+
+# ----- shared checks and formats ----------------------------------------------------
+def test_check_rule_whole_real():
+    assert check_rule("article") == "article"
+    for bad in ("backwards", None, 3):
+        with pytest.raises(ValueError, match="unknown rule"):
+            check_rule(bad)
+    assert check_whole(3, "epochs") == 3 and check_whole(3.0, "epochs") == 3
+    for bad in (2.7, -1, float("inf")):
+        with pytest.raises(ValueError, match="epochs must be a whole number >= 0"):
+            check_whole(bad, "epochs")
+    for bad in (True, "3", None):
+        with pytest.raises(TypeError, match="epochs must be a whole number"):
+            check_whole(bad, "epochs")
+    assert check_real(2, "x") == 2.0
+    with pytest.raises(ValueError, match="x must be a finite number > 0"):
+        check_real(0.0, "x", positive=True)
+    with pytest.raises(TypeError, match="x must be a number"):
+        check_real("1", "x")
+
+
+def test_formats():
+    assert fmt(1.4000000000000001) == "1.4" and fmt(-0.0) == "0" and fmt(0.123456789) == "0.123457"
+    assert paren(-4) == "(-4)" and paren(4) == "4"
+    assert latex_number(1.5e-7) == r"1.5 \times 10^{-7}" and latex_number(-2) == "-2"
+    assert vector([1, -2.5]) == "(1, -2.5)"
+    assert bpnet.trace.fmt is fmt
