@@ -1,0 +1,219 @@
+"""Drawing a computation graph (``bpnet.graph``) with matplotlib, left to right.
+
+Each node is a box with its name, how it is computed, its value and its gradient
+(— until the backward pass reaches it); each edge carries its local derivative
+(×∂dst/∂src) and, once the chain rule has used it, the gradient it sends back
+(← contribution). At a fork, where one value feeds several nodes, the box shows the
+branches' contributions adding up. The current micro-step is highlighted: a node in
+yellow for a value or a sum, an edge in vermilion for a local derivative or a product.
+
+Like ``bpnet.plots``, the drawing reads numbers and never computes them: they come
+from a ``GraphTrace``'s ``GraphState``. ``GraphDrawing.update`` changes texts and
+colours in place; nothing is drawn again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+from .graph import Graph, GraphState, GraphStep, GraphTrace, Value
+
+__all__ = ["GraphDrawing", "draw_graph", "graph_layout", "graph_figsize"]
+
+# Okabe & Ito colours (distinct under the common colour blindnesses); nothing relies on colour alone:
+# the current node also gets a thick border, the current edge a thick line and a bold label.
+YELLOW, VERMILION, BLUE, GREY = "#F0E442", "#D55E00", "#0072B2", "#8C8C8C"
+LEAF_FILL, CONST_FILL, PARAM_FILL, NODE_FILL = "#E8E8E8", "#F5F5F5", "#D6EAF8", "#FFFFFF"
+COL_W, ROW_H = 2.15, 1.1  # inches per column and per row of the layout
+BOX_W, BOX_H = 0.78, 0.8  # box size as a fraction of the column / row pitch
+
+
+def _short(x: float, digits: int = 4) -> str:
+    """A number for the picture: ``digits`` significant digits, no -0 (the table has full precision)."""
+    if x != x:
+        return "—"
+    s = format(float(x), f".{digits}g")
+    return "0" if s == "-0" else s
+
+
+def graph_layout(graph: Graph) -> dict[int, tuple[float, float]]:
+    """(column, row) of every node: computed nodes one column right of their latest parent,
+    leaves one column left of their first consumer; rows ordered to keep edges short."""
+    n = len(graph.nodes)
+    col = [0] * n
+    for i, v in enumerate(graph.nodes):
+        if v.parents:
+            col[i] = 1 + max(col[graph.edges[e].src] for e in graph.in_edges[i])
+    for i, v in enumerate(graph.nodes):
+        if not v.parents and graph.out_edges[i]:
+            col[i] = min(col[graph.edges[e].dst] for e in graph.out_edges[i]) - 1
+    # leaves were at 0 when their consumers' columns were set: recompute consumers from the leaves' new columns
+    for i, v in enumerate(graph.nodes):
+        if v.parents:
+            col[i] = 1 + max(col[graph.edges[e].src] for e in graph.in_edges[i])
+    low = min(col)
+    col = [c - low for c in col]
+    columns: dict[int, list[int]] = {}
+    for i in range(n):
+        columns.setdefault(col[i], []).append(i)
+    rank = {i: float(k) for c in columns.values() for k, i in enumerate(c)}
+    # A few sweeps of the barycentre heuristic: each node towards the mean row of its neighbours.
+    for sweep in range(4):
+        order = sorted(columns) if sweep % 2 == 0 else sorted(columns, reverse=True)
+        for c in order:
+            def key(i):
+                nb = [graph.edges[e].src for e in graph.in_edges[i]] + [graph.edges[e].dst for e in graph.out_edges[i]]
+                return (np.mean([rank[j] for j in nb]) if nb else rank[i], rank[i])
+            columns[c].sort(key=key)
+            height = len(columns[c])
+            for k, i in enumerate(columns[c]):
+                rank[i] = k - (height - 1) / 2
+    return {i: (float(col[i]), -rank[i]) for i in range(n)}
+
+
+def graph_figsize(graph: Graph, scale: float = 1.0) -> tuple[float, float]:
+    """A figure size that keeps every box legible (about 2 inches per column, 1 per row)."""
+    pos = graph_layout(graph)
+    cols = max(x for x, _ in pos.values()) + 1
+    rows = max(y for _, y in pos.values()) - min(y for _, y in pos.values()) + 1
+    return (max(4.0, COL_W * cols) * scale, max(2.2, ROW_H * rows + 0.9) * scale)
+
+
+@dataclass
+class GraphDrawing:
+    """The artists of a drawn graph; ``update(state, step)`` shows another moment of the trace."""
+
+    ax: Axes
+    trace: GraphTrace
+    boxes: list = field(default_factory=list)
+    texts: list = field(default_factory=list)
+    arrows: list = field(default_factory=list)
+    labels: list = field(default_factory=list)
+    title: object = None
+
+    def node_text(self, i: int, state: GraphState) -> str:
+        g = self.trace.graph
+        v = g.nodes[i]
+        head = g.names[i] if v.is_leaf else f"{g.names[i]} = {g.expression(i)}"
+        if len(head) > 24:
+            head = g.names[i] if len(g.names[i]) <= 24 else g.names[i][:23] + "…"
+        lines = [head, f"value {_short(state.value[i])}"]
+        if v.const:
+            return "\n".join(lines)
+        parts = [state.chain[e] for e in g.out_edges[i] if state.chain[e] == state.chain[e]]
+        lines.append(f"grad {_short(state.grad[i])}")
+        if i in self.trace.forks and parts:
+            # the branches' gradients, adding up (the sum is complete once every branch has sent its part)
+            complete = state.grad[i] == state.grad[i]
+            if len(g.out_edges[i]) > 2:  # the edges carry each part; the box says how many add up
+                lines.append(f"= sum of {len(parts)} branches" if complete
+                             else f"{len(parts)} of {len(g.out_edges[i])} branches in")
+            else:
+                lines.append(("= " if complete else "") + " + ".join(_short(p, 3) for p in parts)
+                             + ("" if complete else " + …"))
+        if state.new[i] == state.new[i]:
+            lines.append(f"new {_short(state.new[i])}")
+        return "\n".join(lines)
+
+    def edge_text(self, e: int, state: GraphState) -> str:
+        if state.local[e] != state.local[e]:
+            return ""
+        loc = _short(state.local[e])
+        text = f"×{'(' + loc + ')' if loc.startswith('-') else loc}"
+        if state.chain[e] == state.chain[e]:
+            text += f"\n← {_short(state.chain[e])}"
+        return text
+
+    def update(self, state: GraphState, step: GraphStep | None = None, title: str | None = None) -> None:
+        g = self.trace.graph
+        node_now = edge_now = None
+        if step is not None:
+            fieldname, k = step.where[0]
+            if fieldname in ("local", "chain"):
+                edge_now = k
+            else:
+                node_now = k
+        for i, (box, text) in enumerate(zip(self.boxes, self.texts)):
+            text.set_text(self.node_text(i, state))
+            now = i == node_now
+            box.set_facecolor(YELLOW if now else _fill(g.nodes[i]))
+            box.set_linewidth(3.0 if now else 1.0)
+        for e, (arrow, label) in enumerate(zip(self.arrows, self.labels)):
+            now = e == edge_now
+            label.set_text(self.edge_text(e, state))
+            label.set_fontweight("bold" if now else "normal")
+            label.set_color(VERMILION if now else "black")
+            arrow.set_color(VERMILION if now else GREY)
+            arrow.set_linewidth(3.0 if now else 1.0)
+        if title is not None:
+            self.title.set_text(title)
+
+
+def _fill(v: Value) -> str:
+    if v.const:
+        return CONST_FILL
+    if v.param:
+        return PARAM_FILL
+    return LEAF_FILL if v.is_leaf else NODE_FILL
+
+
+def draw_graph(ax: Axes | None, trace, index: int | None = None, title: str | None = None,
+               fontsize: float = 9) -> GraphDrawing:
+    """Draw the graph of ``trace`` (a GraphTrace, or a Value: its backward pass is run).
+
+    ``index``: show the moment after that step (default: the last, everything known),
+    highlighting it. Returns a ``GraphDrawing`` whose ``update`` shows another step.
+    """
+    if isinstance(trace, Value):
+        trace = trace.backward()
+    if not isinstance(trace, GraphTrace):
+        raise TypeError(f"draw_graph needs a GraphTrace or a Value, got {type(trace).__name__}")
+    g = trace.graph
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=graph_figsize(g))
+    pos = graph_layout(g)
+    w, h = BOX_W, BOX_H * ROW_H / ROW_H
+    ax.set_axis_off()
+    xs = [x for x, _ in pos.values()]
+    ys = [y for _, y in pos.values()]
+    ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
+    ax.set_ylim(min(ys) - 0.55, max(ys) + 0.55)
+    drawing = GraphDrawing(ax, trace)
+    for i, v in enumerate(g.nodes):
+        x, y = pos[i]
+        box = FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.0,rounding_size=0.06",
+                             facecolor=_fill(v), edgecolor="black", linewidth=1.0,
+                             linestyle="--" if v.const else "-", zorder=2)
+        ax.add_patch(box)
+        drawing.boxes.append(box)
+        drawing.texts.append(ax.text(x, y, "", ha="center", va="center", fontsize=fontsize,
+                                     family="DejaVu Sans", zorder=3, linespacing=1.15))
+    for e, edge in enumerate(g.edges):
+        (x0, y0), (x1, y1) = pos[edge.src], pos[edge.dst]
+        n_in = len(g.in_edges[edge.dst])
+        k = g.in_edges[edge.dst].index(e)
+        # Spread the arrow heads over the left side of the destination box.
+        y1 = y1 + (0 if n_in == 1 else h * 0.8 * (0.5 - k / (n_in - 1)) * 0.9)
+        arrow = FancyArrowPatch((x0 + w / 2, y0), (x1 - w / 2, y1), arrowstyle="-|>", mutation_scale=10,
+                                color=GREY, linewidth=1.0, zorder=1, shrinkA=0, shrinkB=0)
+        ax.add_patch(arrow)
+        drawing.arrows.append(arrow)
+        t = 0.5
+        drawing.labels.append(ax.text(x0 + w / 2 + t * (x1 - x0 - w), y0 + t * (y1 - y0), "", ha="center",
+                                      va="center", fontsize=fontsize - 1, zorder=4, linespacing=1.1,
+                                      bbox=dict(boxstyle="round,pad=0.15", facecolor="white",
+                                                edgecolor="none", alpha=0.9)))
+    drawing.title = ax.set_title("", fontsize=fontsize + 1, loc="left")
+    if index is None:
+        index = len(trace) - 1
+    if index < 0:
+        index += len(trace)
+    step = trace.steps[index]
+    drawing.update(trace.state(index), step, step.text if title is None else title)
+    return drawing

@@ -1,0 +1,202 @@
+"""Step through the forward and backward pass of a computation graph in a notebook.
+
+``GraphStepThrough(L)`` (L a ``bpnet.graph.Value``, or a ``GraphTrace``) shows the graph
+drawn by ``bpnet.graph_plots``, the current micro-step as a formula with its numbers,
+and a table of every node; the buttons move a ``bpnet.graph.GraphStepper``. Every
+number comes from the recorded trace: this module only shows it.
+
+CSS classes that browser tests rely on: bp-graph (the whole widget), bp-graph-start,
+bp-graph-back, bp-graph-forward, bp-graph-end, bp-graph-next-phase, bp-graph-slider,
+bp-graph-label, bp-graph-formula, bp-graph-nodes, bp-graph-diagram.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+
+import ipywidgets as W
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .graph import GraphStepper, GraphTrace, Value
+from .graph_plots import draw_graph, graph_figsize
+from .trace import fmt
+
+__all__ = ["GraphStepThrough"]
+
+_PHASES = {"forward": "Forward pass", "backward": "Backward pass", "update": "Update"}
+_KINDS = {
+    "forward": "the value of node {}",
+    "seed": "where the backward pass starts: the gradient of {}",
+    "local": "the local derivative of edge {}",
+    "chain": "upstream gradient × local derivative along edge {}",
+    "sum": "a fork: {} feeds several nodes, so its gradient is the sum of its branches'",
+    "update": "the new value of {}",
+}
+
+_CSS = """<style>
+.bp-graph-nodes table { border-collapse: collapse; font-family: var(--jp-code-font-family, monospace); font-size: 12px; }
+.bp-graph-nodes caption { text-align: left; font-weight: bold; padding-bottom: 2px; }
+.bp-graph-nodes th, .bp-graph-nodes td { padding: 1px 8px; text-align: right; border-bottom: 1px solid #ddd; white-space: nowrap; }
+.bp-graph-nodes th { text-align: left; }
+.bp-graph-nodes tr[aria-current="true"] { background: #F0E442; font-weight: bold; }
+.bp-graph-formula code { font-size: 13px; white-space: pre-wrap; word-break: keep-all; overflow-wrap: normal; }
+.bp-graph-buttons { flex-wrap: wrap; }
+</style>"""
+
+
+def _button(text: str, css: str, tooltip: str, icon: str) -> W.Button:
+    b = W.Button(description=text, tooltip=tooltip, icon=icon, layout=W.Layout(width="auto"))
+    b.add_class(css)
+    return b
+
+
+def _png(fig: Figure) -> bytes:
+    # Light compression: encoding is a large part of a click, and the image never leaves this machine.
+    buf = io.BytesIO()
+    fig.canvas.print_png(buf, pil_kwargs={"compress_level": 1})
+    return buf.getvalue()
+
+
+def _num(x) -> str:
+    return "—" if x is None else fmt(x)
+
+
+class GraphStepThrough:
+    """Step forward and back through every number of a graph's forward and backward pass.
+
+    ``source``: a Value (its ``backward(lr=lr)`` is recorded) or a ``GraphTrace``.
+    The slider counts steps from 1, like the label.
+    """
+
+    def __init__(self, source, lr: float | None = None, dpi: float = 80, index: int = 0):
+        if isinstance(source, Value):
+            source = source.backward(lr=lr)
+        if not isinstance(source, GraphTrace):
+            raise TypeError(f"GraphStepThrough needs a Value or a GraphTrace, got {type(source).__name__}")
+        self.stepper = st = GraphStepper(source, index)
+        n = st.n
+        self.start_button = _button("start", "bp-graph-start", "first step", "fast-backward")
+        self.back_button = _button("back", "bp-graph-back", "previous step", "step-backward")
+        self.forward_button = _button("forward", "bp-graph-forward", "next step", "step-forward")
+        self.end_button = _button("end", "bp-graph-end", "last step", "fast-forward")
+        self.next_phase_button = _button("next phase", "bp-graph-next-phase",
+                                         "first step of the next phase (forward → backward → update)", "forward")
+        self.slider = W.IntSlider(value=st.index + 1, min=1, max=n, description="step",
+                                  continuous_update=False, layout=W.Layout(width="auto", flex="1 1 300px"))
+        self.slider.add_class("bp-graph-slider")
+        self.step_label = W.Label(value=st.label)
+        self.step_label.add_class("bp-graph-label")
+        self.formula = W.HTML()
+        self.formula.add_class("bp-graph-formula")
+        self.nodes = W.HTML()
+        self.nodes.add_class("bp-graph-nodes")
+        size = graph_figsize(st.graph)
+        self._fig = Figure(figsize=size, dpi=dpi)
+        FigureCanvasAgg(self._fig)
+        ax = self._fig.add_axes((0.01, 0.01, 0.98, 0.9))
+        self.drawing = draw_graph(ax, st.trace, st.index)
+        # Never wider than drawn (no blur), narrower on a small screen with the height following.
+        self.diagram_image = W.Image(format="png", layout=W.Layout(
+            width="100%", max_width=f"{int(size[0] * dpi)}px", height="auto", object_fit="contain"))
+        self.diagram_image.add_class("bp-graph-diagram")
+        self._syncing = False
+        self._shown = None
+        self._frames: dict[int, bytes] = {}  # step index -> its picture: going back costs nothing
+
+        for button, move in ((self.start_button, st.start), (self.back_button, st.back),
+                             (self.forward_button, st.forward), (self.end_button, st.end),
+                             (self.next_phase_button, st.next_phase)):
+            button.on_click(lambda _b, move=move: self._move(move))
+        self.slider.observe(self._on_slider, names="value")
+        buttons = W.HBox([self.start_button, self.back_button, self.forward_button, self.end_button,
+                          self.next_phase_button], layout=W.Layout(flex_flow="row wrap"))
+        buttons.add_class("bp-graph-buttons")
+        self.widget = W.VBox([W.HTML(_CSS), buttons,
+                              W.HBox([self.slider, self.step_label], layout=W.Layout(flex_flow="row wrap")),
+                              self.formula, self.diagram_image, self.nodes])
+        self.widget.add_class("bp-graph")
+        self._show()
+
+    # ----- handlers: move the stepper, then show ------------------------------------
+    def _move(self, move) -> None:
+        move()
+        self._syncing = True  # the stepper already moved: the slider must not move it again
+        try:
+            self.slider.value = self.stepper.index + 1
+        finally:
+            self._syncing = False
+        self._show()
+
+    def _on_slider(self, change) -> None:
+        if not self._syncing:
+            self.stepper.goto(change["new"] - 1)
+            self._show()
+
+    def goto(self, index: int) -> None:
+        """Show step ``index`` (0-based, as in the trace)."""
+        self._move(lambda: self.stepper.goto(index))
+
+    # ----- the view: everything from the stepper's one index --------------------------
+    def _show(self) -> None:
+        st = self.stepper
+        if st.index == self._shown:
+            return
+        self._shown = st.index
+        state, step = st.state, st.current
+        self.step_label.value = st.label
+        self.formula.value = self.formula_html()
+        self.nodes.value = self.nodes_html()
+        if st.index not in self._frames:
+            if len(self._frames) >= 256:
+                self._frames.pop(next(iter(self._frames)))
+            self.drawing.update(state, step, f"{st.label}:  {step.text}")
+            self._frames[st.index] = _png(self._fig)
+        self.diagram_image.value = self._frames[st.index]
+
+    def formula_html(self) -> str:
+        """The current step: what it computes, in symbols, with numbers (and a fork's branches)."""
+        st = self.stepper
+        step = st.current
+        e = html.escape
+        parts = [f"<div><b>{e(_PHASES[step.phase])}</b> · {e(_KINDS[step.kind].format(step.name))}</div>",
+                 f"<div>in symbols: <code>{e(step.formula)}</code></div>",
+                 f"<div>with numbers: <code>{e(step.numbers)}</code></div>"]
+        fork = st.fork_parts()
+        if fork is not None:
+            node, branches = fork
+            listed = " + ".join(f"{fmt(v)} (from {b})" for b, v in branches)
+            parts.append(f"<div>the branches add: <code>{e(listed)} = {e(fmt(step.value))}</code></div>")
+        return "".join(parts)
+
+    def nodes_html(self) -> str:
+        """Every node as text: name, how it is computed, value, gradient (— until computed)."""
+        st = self.stepper
+        step = st.current
+        current = st.graph.names[step.where[0][1]] if step.where[0][0] in ("value", "grad", "new") else None
+        has_new = st.trace.lr is not None
+        head = "node · computed as · value · gradient" + (" · new value" if has_new else "")
+        out = [f"<table><caption>{head} (— = not computed yet)</caption><tbody>"]
+        for r in st.node_rows():
+            cur = ' aria-current="true"' if r.name == current else ""
+            expr = "input" if r.op == "input" else "constant" if r.op == "const" else r.expression
+            cells = [f'<th scope="row" title="node">{html.escape(r.name)}</th>',
+                     f'<td title="computed as" style="text-align:left">{html.escape(expr)}</td>',
+                     f'<td title="value">{_num(r.value)}</td>',
+                     f'<td title="gradient">{"" if r.op == "const" else _num(r.grad)}</td>']
+            if has_new:
+                cells.append(f'<td title="new value">{_num(r.new) if r.new is not None else ""}</td>')
+            out.append(f'<tr data-node="{html.escape(r.name)}"{cur}>{"".join(cells)}</tr>')
+        out.append("</tbody></table>")
+        return "".join(out)
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = self.widget._repr_mimebundle_(**kwargs)
+        data["text/plain"] = f"{self!r}\n(run this cell to show the interactive widget)"
+        return data
+
+    def __repr__(self) -> str:
+        g = self.stepper.graph
+        return (f"GraphStepThrough: {self.stepper.n} steps through the graph of {g.names[-1]} "
+                f"({len(g)} nodes), at {self.stepper.label}")

@@ -1,0 +1,108 @@
+"""Drawing a computation graph: what each box and edge says at each step, the highlight,
+a fork's branches adding, and boxes big enough for their text."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+import bpnet  # noqa: E402
+from bpnet.graph import GraphStepper, inputs, network_graph  # noqa: E402
+from bpnet.graph_plots import VERMILION, YELLOW, draw_graph, graph_figsize  # noqa: E402
+
+
+def fork_graph():
+    a, b = inputs(a=1.5, b=-0.5)
+    c = (a * b).named("c")
+    d = a.exp().named("d")
+    return (c + d).named("L")
+
+
+def _figure(trace):
+    fig = Figure(figsize=graph_figsize(trace.graph), dpi=80)
+    return fig, fig.add_axes((0.01, 0.01, 0.98, 0.9))
+
+
+def test_boxes_show_values_then_gradients():
+    trace = fork_graph().backward()
+    fig, ax = _figure(trace)
+    d = draw_graph(ax, trace, index=0)
+    names = trace.graph.names
+    assert d.texts[names.index("L")].get_text() == "L = c + d\nvalue —\ngrad —"
+    assert d.texts[names.index("c")].get_text() == "c = a*b\nvalue -0.75\ngrad —"
+    d.update(trace.state(len(trace) - 1))
+    assert d.texts[names.index("b")].get_text() == "b\nvalue -0.5\ngrad 1.5"
+
+
+def test_a_fork_shows_its_branches_adding_and_is_highlighted():
+    trace = fork_graph().backward()
+    st = GraphStepper(trace)
+    i = next(s.index for s in trace if s.kind == "sum")
+    st.goto(i)
+    fig, ax = _figure(trace)
+    d = draw_graph(ax, trace, index=i)
+    a = trace.graph.names.index("a")
+    text = d.texts[a].get_text().splitlines()
+    assert text[2] == "grad 3.982"  # b + e^a = -0.5 + 4.48169
+    assert text[3] in ("= -0.5 + 4.48", "= 4.48 + -0.5")
+    assert to_hex(d.boxes[a].get_facecolor()) == YELLOW.lower() and d.boxes[a].get_linewidth() == 3.0
+    # one step earlier only one branch had arrived
+    d.update(trace.state(i - 1), trace[i - 1])
+    assert d.texts[a].get_text().splitlines()[3].endswith(" + …")
+
+
+def test_the_current_edge_is_highlighted_with_its_local_derivative():
+    trace = fork_graph().backward()
+    step = trace.find("local", "a->c")
+    fig, ax = _figure(trace)
+    d = draw_graph(ax, trace, index=step.index)
+    e = step.where[0][1]
+    assert d.labels[e].get_text() == "×(-0.5)"
+    assert to_hex(d.arrows[e].get_edgecolor()) == VERMILION.lower() and d.labels[e].get_fontweight() == "bold"
+    d.update(trace.state(step.index + 1), trace[step.index + 1])
+    assert d.labels[e].get_text() == "×(-0.5)\n← -0.5"
+
+
+def _thirty_nodes():
+    x, y, z, w = inputs(x=0.3, y=-1.2, z=0.7, w=2.0)
+    v = [x, y, z, w]
+    for k in range(8):
+        v.append((v[-1] * v[-3] + v[-4]).tanh())
+    return v[-1].backward()
+
+
+TRACES = {
+    "fork": lambda: fork_graph().backward(),
+    "thirty": _thirty_nodes,
+    "xor": lambda: network_graph(bpnet.xor_example().net, [[0.0, 1.0]], [[1.0]]).trace(lr=0.1),
+}
+
+
+@pytest.mark.parametrize("name", list(TRACES))
+def test_every_text_fits_its_box_and_boxes_do_not_overlap(name):
+    trace = TRACES[name]()
+    assert len(trace.graph) <= 30
+    fig, ax = _figure(trace)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    for index in (0, len(trace) // 2, len(trace) - 1):
+        d = draw_graph(ax, trace, index=index) if index == 0 else d
+        d.update(trace.state(index), trace[index])
+        boxes = [b.get_window_extent(renderer) for b in d.boxes]
+        for i, (box, text) in enumerate(zip(boxes, d.texts)):
+            t = text.get_window_extent(renderer)
+            assert box.x0 <= t.x0 and t.x1 <= box.x1 and box.y0 <= t.y0 and t.y1 <= box.y1, \
+                (trace.graph.names[i], text.get_text())
+            for other in boxes[i + 1:]:
+                assert not box.overlaps(other)
+
+
+def test_draw_graph_takes_a_value_and_refuses_anything_else():
+    d = draw_graph(_figure(fork_graph().backward())[1], fork_graph())
+    assert len(d.boxes) == 5  # a, b, c, d, L
+    with pytest.raises(TypeError):
+        draw_graph(None, np.zeros(3))

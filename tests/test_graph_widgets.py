@@ -1,0 +1,63 @@
+"""The graph step-through widget: controls, formula panel and node table all show the same step."""
+
+import pytest
+
+from bpnet.graph import inputs
+from bpnet.graph_widgets import GraphStepThrough
+
+
+def fork_graph():
+    a, b = inputs(a=1.5, b=-0.5)
+    return ((a * b).named("c") + a.exp().named("d")).named("L")
+
+
+@pytest.fixture
+def view():
+    return GraphStepThrough(fork_graph())
+
+
+def test_forward_and_back_move_every_part_together(view):
+    st = view.stepper
+    first = (view.step_label.value, view.formula.value, view.nodes.value, view.diagram_image.value)
+    assert view.slider.value == 1 and first[0] == f"step 1 of {st.n} — forward"
+    view.forward_button.click()
+    assert view.slider.value == 2 and view.step_label.value == f"step 2 of {st.n} — forward"
+    assert view.formula.value != first[1] and view.diagram_image.value != first[3]
+    view.back_button.click()
+    assert (view.step_label.value, view.formula.value, view.nodes.value, view.diagram_image.value) == first
+    view.back_button.click()  # harmless at the start
+    assert st.index == 0
+    view.next_phase_button.click()
+    assert "Backward pass" in view.formula.value and st.current.kind == "seed"
+    view.slider.value = 5
+    assert st.index == 4 and view.step_label.value.startswith("step 5 of")
+    view.end_button.click()
+    assert st.at_end and view.slider.value == st.n
+    view.start_button.click()
+    assert st.index == 0
+
+
+def test_a_fork_shows_its_branches_adding(view):
+    i = next(s.index for s in view.stepper.trace if s.kind == "sum")
+    view.goto(i)
+    html = view.formula.value
+    assert "a fork: a feeds several nodes" in html
+    assert "the branches add: <code>" in html and "4.48169 (from d)" in html and "-0.5 (from c)" in html
+    assert "= 3.98169</code>" in html
+    assert '<tr data-node="a" aria-current="true">' in view.nodes.value
+
+
+def test_the_node_table_has_every_node_and_dashes_until_computed(view):
+    html = view.nodes.value
+    assert html.count("<tr data-node=") == 5
+    assert '<tr data-node="L"><th scope="row" title="node">L</th>' in html and "—" in html
+    view.end_button.click()
+    assert "—" not in view.nodes.value.split("</caption>")[1]
+
+
+def test_text_form_is_deterministic():
+    view = GraphStepThrough(fork_graph(), lr=0.1)  # no param node: nothing to update
+    assert repr(view) == "GraphStepThrough: 15 steps through the graph of L (5 nodes), at step 1 of 15 — forward"
+    assert view._repr_mimebundle_()["text/plain"].endswith("(run this cell to show the interactive widget)")
+    with pytest.raises(TypeError):
+        GraphStepThrough(3.0)
