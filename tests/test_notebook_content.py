@@ -276,3 +276,77 @@ def test_prose_speaks_of_the_project_only(path):
     text = "\n".join(_src(c) for c in nb.cells)
     for pattern in (r"\bAI\b", r"\bLLM\b", r"\bagents?\b", r"\bissue #\d", r"\bTODO\b", r"\bFIXME\b"):
         assert not re.search(pattern, text), f"{path.name}: contains {pattern!r}"
+
+
+# ----- exercise format: attempt -> check -> hint -> solution on request ----------------------------
+# The notebooks whose exercises follow this format (04 and 08 have their own owners and formats).
+FORMATTED = [p for p in NOTEBOOKS if p.name[:2] in ("01", "02", "03", "05", "06", "07")]
+
+
+def _hidden(cell) -> bool:
+    jupyter = cell.get("metadata", {}).get("jupyter", {})
+    return bool(jupyter.get("source_hidden")) and bool(jupyter.get("outputs_hidden"))
+
+
+@pytest.mark.parametrize("path", FORMATTED, ids=[p.name for p in FORMATTED])
+def test_exercises_attempt_check_hint_and_solutions_only_on_request(path):
+    """Each exercise cell shows a diagnosed wrong attempt; every correct answer sits in a collapsed solution
+    cell, so Run All shows no answer until a learner opens one on purpose."""
+    nb = _load(path)
+    code = _code(nb)
+    exercises_ = [c for c in code if "# <- fix this line" in _src(c)]
+    solutions = [c for c in code if "solution" in c.get("metadata", {}).get("tags", [])]
+    assert len(exercises_) >= 2, f"{path.name}: at least two exercise cells marked '# <- fix this line'"
+    assert len(solutions) == len(exercises_), f"{path.name}: {len(exercises_)} exercises, {len(solutions)} solutions"
+    problems = []
+    for k, cell in enumerate(exercises_, start=1):
+        text = "\n".join(t for kind, t in _text_outputs(cell) if kind == "text/plain")
+        if not (text.startswith("✗") and "Hint" in text):
+            problems.append(f"exercise {k}: the attempt is not shown as a diagnosed wrong answer: {text[:120]!r}")
+        if not re.search(r"^result$", _src(cell), re.M):
+            problems.append(f"exercise {k}: keep the check in 'result' so result.solution() works")
+    for k, cell in enumerate(solutions, start=1):
+        text = "\n".join(t for kind, t in _text_outputs(cell) if kind == "text/plain")
+        if not _hidden(cell):
+            problems.append(f"solution {k}: not collapsed (metadata jupyter.source_hidden/outputs_hidden)")
+        if not (text.startswith("✓ Correct") and "Solution" in text):
+            problems.append(f"solution {k}: does not show a correct answer with its worked solution")
+    for k, cell in enumerate(code, start=1):
+        if cell in solutions:
+            continue
+        for kind, text in _text_outputs(cell):
+            if "✓ Correct" in text:
+                problems.append(f"code cell {k}: a visible cell shows a correct answer after Run All")
+    first_solution = nb.cells.index(solutions[0])
+    if any(nb.cells.index(c) > first_solution for c in exercises_):
+        problems.append("the solutions come after every exercise")
+    specific = [c for c in exercises_ if "general" not in "".join(t for _, t in _text_outputs(c)).split("\n")[1][:40]]
+    if len(specific) < 2:
+        problems.append("most first attempts should make a catalogued mistake, not a random one")
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", FORMATTED, ids=[p.name for p in FORMATTED])
+def test_exercise_cells_stand_alone(path):
+    """Each exercise and solution cell runs on its own in a fresh namespace after the imports (cells in any order)."""
+    nb = _load(path)
+    code = _code(nb)
+    setup = _src(code[0]).replace("%matplotlib inline", "")
+    cells = [c for c in code if "# <- fix this line" in _src(c)
+             or "solution" in c.get("metadata", {}).get("tags", [])]
+    imports = "\n".join(_src(c) for c in code if re.match(r"^(from \S+ )?import ", _src(c)) and c is not code[0])
+    for k, cell in enumerate(cells, start=1):
+        namespace: dict = {}
+        exec(compile(setup + "\n" + imports, f"{path.name}-setup", "exec"), namespace)
+        allowed_data = {name: namespace[name] for name in list(namespace)}
+        try:
+            exec(compile(_src(cell), f"{path.name}-cell-{k}", "exec"), dict(allowed_data))
+        except NameError as e:
+            pytest.fail(f"{path.name}: exercise/solution cell {k} needs a name from an earlier cell: {e}")
+
+
+@pytest.mark.parametrize("path", FORMATTED, ids=[p.name for p in FORMATTED])
+def test_no_nbval_marker_comments_visible_to_learners(path):
+    nb = _load(path)
+    bad = [i for i, c in enumerate(nb.cells) if re.search(r"#\s*NBVAL_", _src(c))]
+    assert not bad, f"{path.name}: cells {bad} carry '# NBVAL_...' comments; use a tag and a 'nbval-reason' in metadata"
