@@ -1,39 +1,55 @@
 """Plots: the network diagram, activation curves, loss curves and decision boundaries.
 
-Every function takes an ``ax`` (a new figure is made if it is None) and returns an
-object holding the artists it drew, with an ``update(...)`` method that changes them
-in place (``set_text``, ``set_color``, ``set_data``) instead of drawing again. The
-library never calls ``plt.show()``; end a notebook cell with ``plt.show()`` or ``;``.
+Two renderers share one layout and one set of styles:
+
+* matplotlib (``draw_network``, ``plot_activation``, ``plot_loss``, ``plot_decision_boundary``):
+  every function takes an ``ax`` (a new figure is made if it is None) and returns an object
+  holding the artists it drew, with an ``update(...)`` method that changes them in place.
+  The library never calls ``plt.show()``; end a notebook cell with ``plt.show()`` or ``;``.
+* SVG text (``network_svg``, ``activation_svg``): what the widgets show. An SVG scales to
+  any width without blurring and keeps its aspect ratio, and building one is a few
+  milliseconds of string formatting, so a click never waits for a rasteriser.
+
+The diagram's look is a pure function of (state, highlight, updated): ``diagram_styles``
+computes every colour, width and label from those three on every update; nothing is
+remembered between updates, so the order of updates cannot change what is shown.
 
 Colours are the Okabe–Ito palette, which stays distinct under the common forms of
 colour blindness, and nothing is shown by colour alone: an increase is blue *and*
-marked ▲, a decrease vermilion *and* marked ▼.
+marked ▲, a decrease vermilion *and* marked ▼. Weights on the diagram have 3
+significant digits (the widgets' tables keep all six).
 
 The plots read numbers, they never compute them: values come from a ``State`` of a
-``bpnet.trace_step`` trace, a ``Network``, or ``bpnet.stepper``.
+``bpnet.trace_step`` trace, a ``Network``, or ``bpnet.explorer``.
 """
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import matplotlib
 from matplotlib.axes import Axes
+from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyBboxPatch, Patch
 from matplotlib.text import Text
 
 from .activations import get_activation
 from .network import Network
-from .stepper import activation_reading, saturation_ranges
 from .trace import MicroStep, State, fmt
+
+try:  # the explorer's maths (its own module, so that the views never import the steppers)
+    from .explorer import activation_reading, saturation_ranges
+except ImportError:  # pragma: no cover - older layout
+    from .stepper import activation_reading, saturation_ranges
 
 __all__ = [
     "OKABE_ITO", "UP", "DOWN", "HIGHLIGHT",
-    "NetworkDiagram", "draw_network", "diagram_figsize",
-    "ActivationPlot", "plot_activation",
+    "DiagramLayout", "DiagramStyles", "diagram_layout", "diagram_styles", "touched_weights", "short",
+    "NetworkDiagram", "draw_network", "diagram_figsize", "network_svg",
+    "ActivationPlot", "plot_activation", "activation_svg",
     "LossPlot", "plot_loss",
     "BoundaryPlot", "plot_decision_boundary",
     "new_axes",
@@ -49,6 +65,10 @@ DOWN = OKABE_ITO["vermilion"]   # a weight that shrank, with ▼
 HIGHLIGHT = OKABE_ITO["yellow"]  # fill behind the element of the current step
 LINK = "#B0B0B0"
 BIAS_FILL = "#D9D9D9"
+BLACK = OKABE_ITO["black"]
+
+#: Significant digits of the numbers written on a diagram (tables show all six).
+DIAGRAM_DIGITS = 3
 
 
 def new_axes(ax: Axes | None = None, figsize=(6.4, 4.0)) -> Axes:
@@ -61,28 +81,386 @@ def new_axes(ax: Axes | None = None, figsize=(6.4, 4.0)) -> Axes:
     return ax
 
 
-# ----- the network diagram ------------------------------------------------------------
-def _finite(x) -> bool:
-    return x is not None and math.isfinite(x)
-
-
-def _short(x: float, digits: int) -> str:
-    """fmt with fewer significant digits, for crowded diagrams (the tables keep all six)."""
+def short(x: float, digits: int = DIAGRAM_DIGITS) -> str:
+    """``x`` with ``digits`` significant digits, no -0 (the diagram's labels)."""
     if digits >= 6:
         return fmt(x)
     s = format(float(x), f".{digits}g")
     return "0" if s == "-0" else s
 
 
-def _arrow(old: float, new: float, digits: int = 6) -> tuple[str, str]:
-    """Text and colour of a weight that went from old to new."""
-    if new > old:
-        return f"{_short(old, digits)} → {_short(new, digits)} ▲", UP
-    if new < old:
-        return f"{_short(old, digits)} → {_short(new, digits)} ▼", DOWN
-    return f"{_short(new, digits)} (=)", OKABE_ITO["black"]
+def _finite(x) -> bool:
+    return x is not None and math.isfinite(x)
 
 
+# ----- the network diagram: layout ----------------------------------------------------
+# Lengths are in points (1/72 inch): the SVG uses them as pixels, matplotlib as points,
+# so one layout (and one check that labels do not overlap) serves both renderers.
+_DX = 270.0      # between layers
+_R = 19.0        # unit radius (half the side of a bias square)
+_FONT = 12.0     # unit names and weight labels
+_LINE = 13.5     # height of one line of a unit's values
+_MARGIN = 12.0
+
+
+@dataclass(frozen=True)
+class DiagramLayout:
+    """Where everything of a network's diagram goes, in points, y downwards.
+
+    ``units[name] = (x, y, layer, k, bias)`` (k: 0-based index among the layer's non-bias
+    units, -1 for a bias unit); ``links[weight] = (x0, y0, x1, y1)`` from the rim of the
+    source unit to the rim of the destination unit.
+    """
+
+    width: float
+    height: float
+    units: dict
+    links: dict
+    value_lines: int
+    font: float = _FONT
+
+
+def diagram_layout(net: Network) -> DiagramLayout:
+    """Units in columns (one per layer, bias unit on top), links between their rims."""
+    L = net.n_layers
+    lines = 1 if all(a.name == "identity" for a in net.acts) else 3  # a | z, a, δ
+    sy = 2 * _R + lines * _LINE + 14
+    tall = max(n + (0 if l == L else 1) for l, n in enumerate(net.sizes))
+    height = 2 * _MARGIN + (tall - 1) * sy + 2 * _R + lines * _LINE + 4
+    # Up to 30 weights every label is shown and needs room; beyond, only a step's own labels.
+    dx = _DX if sum((n + 1) * m for n, m in zip(net.sizes, net.sizes[1:])) <= 30 else 0.7 * _DX
+    width = 2 * (_MARGIN + _R + 30) + L * dx
+    units = {}
+    for l in range(L + 1):
+        names = net.unit_names(l)
+        top = _MARGIN + _R + (tall - len(names)) * sy / 2
+        for k, name in enumerate(names):
+            bias = l < L and k == 0
+            units[name] = (_MARGIN + _R + 30 + l * dx, top + k * sy, l, -1 if bias else k - (0 if l == L else 1), bias)
+    links = {}
+    for l in range(L):
+        for i, src in enumerate(net.unit_names(l)):
+            for j in range(net.sizes[l + 1]):
+                dst = net.dest_name(l, j)
+                x0, y0 = units[src][:2]
+                x1, y1 = units[dst][:2]
+                d = math.hypot(x1 - x0, y1 - y0)
+                ux, uy = (x1 - x0) / d, (y1 - y0) / d
+                links[f"{src}->{dst}"] = (x0 + _R * ux, y0 + _R * uy, x1 - _R * ux, y1 - _R * uy)
+    return DiagramLayout(width, height, units, links, lines)
+
+
+def diagram_figsize(net: Network, scale: float = 1.0) -> tuple[float, float]:
+    """A figure size (inches) at which the diagram of ``net`` is drawn at its natural size.
+
+    Room for a title above and a legend below is added.
+    """
+    lay = diagram_layout(net)
+    return (round(scale * max(lay.width, 480) / 72, 2), round(scale * (lay.height + 56) / 72, 2))
+
+
+#: Advance widths (em) of DejaVu Sans, matplotlib's and most Linux browsers' sans-serif,
+#: rounded up; anything else counts as a wide letter.
+_EM = {**dict.fromkeys("0123456789", 0.64), ".": 0.32, " ": 0.32, "-": 0.37, "=": 0.84, "(": 0.4, ")": 0.4,
+       "→": 0.84, "▲": 0.77, "▼": 0.77, "δ": 0.62, "a": 0.62, "z": 0.53, "e": 0.62, "+": 0.84}
+
+
+def _text_width(text: str, font: float) -> float:
+    """A label's width in points (its box adds 3 points each side)."""
+    return font * sum(_EM.get(c, 0.72) for c in text) + 6
+
+
+def touched_weights(net: Network, step: MicroStep | None) -> list[str]:
+    """The weights a step reads or writes, in the network's order.
+
+    forward/activation of unit U: the weights into U; delta of a hidden unit U: the weights
+    out of U (its delta is summed back through them); gradient or update of w: w itself.
+    """
+    if step is None:
+        return []
+    names = net.weight_names()
+    if step.kind in ("gradient", "update"):
+        return [step.name] if step.name in names else []
+    unit = step.name[2:-1] if step.name.startswith("z(") else step.name
+    if step.kind == "forward":
+        return [w for w in names if w.endswith("->" + unit)]
+    if step.kind == "delta":
+        out = [w for w in names if w.startswith(unit + "->")]
+        return out
+    return []
+
+
+# ----- the network diagram: styles, a pure function of (state, highlight, updated) ------
+@dataclass(frozen=True)
+class LinkStyle:
+    colour: str
+    width: float
+    label: str
+    label_colour: str
+    label_visible: bool
+    highlighted: bool
+
+
+@dataclass(frozen=True)
+class UnitStyle:
+    fill: str
+    line_width: float
+    values: str  # the unit's numbers, one per line (empty for a bias unit)
+    highlighted: bool
+
+
+@dataclass(frozen=True)
+class DiagramStyles:
+    units: dict
+    links: dict
+    highlighted: str | None
+    #: label centres (x, y) in layout points, chosen so that no two visible labels overlap
+    label_at: dict = field(default_factory=dict)
+
+
+def _highlight_target(net: Network, lay: DiagramLayout, highlight) -> tuple[str | None, int | None]:
+    """(unit or weight names joined by ',', sample) that a highlight refers to."""
+    if not isinstance(highlight, MicroStep):
+        return highlight, None
+    step = highlight
+    if step.kind in ("gradient", "update"):
+        name = step.name
+    elif step.kind == "loss":
+        name = ",".join(net.unit_names(net.n_layers))
+    else:
+        name = step.name[2:-1] if step.name.startswith("z(") else step.name
+        if name not in lay.units:
+            name = None
+    return name, step.sample
+
+
+def _unit_values(net: Network, lay: DiagramLayout, state: State | None, name: str, s: int) -> str:
+    x, y, layer, k, bias = lay.units[name]
+    if bias or state is None:
+        return ""
+    if s >= state.a[0].shape[0]:
+        s = 0
+    if layer == 0:
+        return f"a={short(state.a[0][s, k])}"
+    a = state.a[layer][s, k]
+    z = state.z[layer - 1][s, k]
+    d = state.delta[layer - 1][s, k]
+    parts = []
+    if net.acts[layer - 1].name != "identity" and _finite(z):
+        parts.append(f"z={short(z)}")
+    if _finite(a):
+        parts.append(f"a={short(a)}")
+    if _finite(d):
+        parts.append(f"δ={short(d)}")
+    return "\n".join(parts)
+
+
+def _weights_of(state) -> list | None:
+    if state is None:
+        return None
+    return state.W if isinstance(state, Network) else list(state.weights)
+
+
+def diagram_styles(net: Network, state: State | Network | None = None, highlight=None, updated=(),
+                   sample: int | None = None, show_weights: str = "auto", touched=None,
+                   layout: DiagramLayout | None = None) -> DiagramStyles:
+    """Every colour, width and label of the diagram of ``net`` (weights before = ``net.W``).
+
+    ``state``: a trace State or a Network holding the weights to show (default: ``net``).
+    ``highlight``: a unit name, a weight name, or a MicroStep (its unit or weight; a loss
+    step highlights the output units; its sample picks whose values the units show).
+    ``updated``: weight names already updated (an unchanged one then reads "1 (=)").
+    ``show_weights``: "all", "touched" (only ``touched`` and the highlighted weight) or
+    "auto" (all up to 30 weights, else touched). Nothing is remembered between calls.
+    """
+    lay = layout or diagram_layout(net)
+    target, step_sample = _highlight_target(net, lay, highlight)
+    s = int(sample if sample is not None else (step_sample if step_sample is not None else 0))
+    if show_weights == "auto":
+        show_weights = "all" if len(lay.links) <= 30 else "touched"
+    if show_weights not in ("all", "touched"):
+        raise ValueError(f"show_weights must be 'all', 'touched' or 'auto', got {show_weights!r}")
+    if touched is None and isinstance(highlight, MicroStep):
+        touched = touched_weights(net, highlight)
+    touched = set(touched or ())
+    lit = set(target.split(",")) if target else set()
+    updated = set(updated or ())
+    W = _weights_of(state) or net.W
+    links = {}
+    for name in lay.links:
+        l, i, j = net.weight_index(name)
+        old, new = float(net.W[l][i, j]), float(W[l][i, j])
+        if new > old:
+            label, colour, width = f"{short(old)} → {short(new)} ▲", UP, 2.2
+        elif new < old:
+            label, colour, width = f"{short(old)} → {short(new)} ▼", DOWN, 2.2
+        elif name in updated:
+            label, colour, width = f"{short(new)} (=)", BLACK, 2.2
+        else:
+            label, colour, width = short(new), BLACK, 1.0
+        on = name in lit
+        visible = on or show_weights == "all" or name in touched
+        line_colour = BLACK if on else (LINK if colour == BLACK else colour)
+        links[name] = LinkStyle(line_colour, 4.0 if on else width, label, BLACK if on else colour, visible, on)
+    st = state if isinstance(state, State) else None
+    units = {}
+    for name, (x, y, layer, k, bias) in lay.units.items():
+        on = name in lit
+        units[name] = UnitStyle(HIGHLIGHT if on else (BIAS_FILL if bias else "white"), 3.0 if on else 1.2,
+                                _unit_values(net, lay, st, name, s), on)
+    return DiagramStyles(units, links, target, _place_labels(lay, links, units))
+
+
+def _box(cx: float, cy: float, w: float, h: float) -> tuple:
+    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+_SHIFTS = [0.0] + [sign * 0.03 * k for k in range(1, 30) for sign in (1, -1)]
+
+
+def _place_labels(lay: DiagramLayout, links: dict, units: dict) -> dict:
+    """A point on each visible weight's link for its label, so that no two labels overlap.
+
+    Greedy (the highlighted label first): each label tries points along its own link,
+    starting from a spread that keeps links into one unit apart, and takes the first whose
+    box is clear of the labels placed so far, of every unit and of the unit's values (else
+    the one that overlaps least). If some label found no clear point, the placement is
+    tried again with those labels first, a few times, and the best placement is kept.
+    """
+    h = lay.font + 5
+    obstacles = []
+    for name, (x, y, *_rest) in lay.units.items():
+        obstacles.append(_box(x, y, 2 * _R + 4, 2 * _R + 4))
+        lines = units[name].values.count("\n") + 1 if units[name].values else 0
+        if lines:
+            widest = max(_text_width(t, lay.font - 1) for t in units[name].values.split("\n"))
+            obstacles.append((x - widest / 2, y + _R, x + widest / 2, y + _R + 3 + lines * _LINE))
+    layer_dests: dict[int, list] = {}
+    for name in lay.links:
+        dst = name.split("->")[1]
+        column = layer_dests.setdefault(lay.units[dst][2], [])
+        if dst not in column:
+            column.append(dst)
+    candidates = {}
+    for name, st in links.items():
+        if not st.label_visible:
+            continue
+        x0, y0, x1, y1 = lay.links[name]
+        dst = name.split("->")[1]
+        column = layer_dests[lay.units[dst][2]]
+        t0 = 0.3 + 0.4 * (column.index(dst) + 0.5) / len(column)
+        w = _text_width(st.label, lay.font - 1)
+        boxes = []
+        for dt in _SHIFTS:
+            t = t0 + dt
+            if 0.06 <= t <= 0.94:
+                cx, cy = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+                box = _box(cx, cy, w, h)
+                boxes.append((cx, cy, box, 4 * sum(_overlap(box, o) for o in obstacles)))
+        candidates[name] = boxes
+
+    def greedy(order):
+        placed, at, stuck, total = [], {}, [], 0
+        for name in order:
+            best, best_hits = None, None
+            for cx, cy, box, hits in candidates[name]:
+                hits += 10 * sum(_overlap(box, o) for o in placed)
+                if best_hits is None or hits < best_hits:
+                    best, best_hits = (cx, cy, box), hits
+                if hits == 0:
+                    break
+            placed.append(best[2])
+            at[name] = best[:2]
+            total += best_hits
+            if best_hits:
+                stuck.append(name)
+        return at, stuck, total
+
+    order = sorted(candidates, key=lambda n: not links[n].highlighted)
+    best = None
+    for _ in range(8):
+        at, stuck, total = greedy(order)
+        if best is None or total < best[1]:
+            best = (at, total)
+        if not stuck:
+            break
+        first = [n for n in order if links[n].highlighted and n not in stuck]
+        order = first + stuck + [n for n in order if n not in stuck and n not in first]
+    return best[0]
+
+
+def label_boxes(styles: DiagramStyles, layout: DiagramLayout) -> dict:
+    """The (x0, y0, x1, y1) box, in layout points, of each visible weight label."""
+    h = layout.font + 5
+    return {n: _box(*styles.label_at[n], _text_width(styles.links[n].label, layout.font - 1), h)
+            for n in styles.label_at}
+
+
+# ----- the network diagram as SVG (the widgets) ------------------------------------------
+def _attr(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def network_svg(net: Network, state: State | Network | None = None, highlight=None, updated=(),
+                sample: int | None = None, show_weights: str = "auto", touched=None,
+                description: str = "", layout: DiagramLayout | None = None) -> str:
+    """The diagram of ``net`` as an SVG element (the same look as ``draw_network``).
+
+    Arguments as for ``diagram_styles``. The SVG has a viewBox and ``width`` at its natural
+    size, so it shrinks to fit a narrow page keeping its aspect ratio and never grows
+    blurred. ``description`` becomes its accessible name (``role="img"``, ``aria-label``
+    and a ``<title>``): say in words what the figure shows.
+    """
+    lay = layout or diagram_layout(net)
+    sty = diagram_styles(net, state, highlight, updated, sample, show_weights, touched, lay)
+    e = html.escape
+    f, a = lay.font, _attr
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bp-diagram-svg" role="img" '
+           f'viewBox="0 0 {a(lay.width)} {a(lay.height)}" width="{a(lay.width)}" '
+           f'style="max-width:100%;height:auto" aria-label="{e(description, quote=True)}" '
+           f'font-family="sans-serif" font-size="{a(f)}">',
+           f"<title>{e(description)}</title>"]
+    # links first (under everything), the highlighted one last of them
+    for name in sorted(lay.links, key=lambda n: sty.links[n].highlighted):
+        x0, y0, x1, y1 = lay.links[name]
+        ls = sty.links[name]
+        out.append(f'<line x1="{a(x0)}" y1="{a(y0)}" x2="{a(x1)}" y2="{a(y1)}" stroke="{ls.colour}" '
+                   f'stroke-width="{a(ls.width)}"/>')
+    for name, (x, y, layer, k, bias) in lay.units.items():
+        us = sty.units[name]
+        if bias:
+            out.append(f'<rect x="{a(x - _R)}" y="{a(y - _R)}" width="{a(2 * _R)}" height="{a(2 * _R)}" '
+                       f'fill="{us.fill}" stroke="#000" stroke-width="{a(us.line_width)}"/>')
+            out.append(f'<text x="{a(x)}" y="{a(y - 2)}" text-anchor="middle" font-weight="bold">{e(name)}</text>'
+                       f'<text x="{a(x)}" y="{a(y + f - 1)}" text-anchor="middle">+1</text>')
+        else:
+            out.append(f'<circle cx="{a(x)}" cy="{a(y)}" r="{a(_R)}" fill="{us.fill}" stroke="#000" '
+                       f'stroke-width="{a(us.line_width)}"/>')
+            out.append(f'<text x="{a(x)}" y="{a(y + f / 2 - 1.5)}" text-anchor="middle" font-weight="bold">'
+                       f'{e(name)}</text>')
+        for n, line in enumerate(us.values.split("\n") if us.values else ()):
+            out.append(f'<text x="{a(x)}" y="{a(y + _R + (n + 1) * _LINE - 1)}" text-anchor="middle" '
+                       f'font-size="{a(f - 1)}">{e(line)}</text>')
+    h = f + 5
+    for name in sorted(sty.label_at, key=lambda n: sty.links[n].highlighted):
+        cx, cy = sty.label_at[name]
+        ls = sty.links[name]
+        w = _text_width(ls.label, f - 1)
+        fill, edge = (HIGHLIGHT, ' stroke="#000"') if ls.highlighted else ("#fff", "")
+        bold = ' font-weight="bold"' if ls.highlighted else ""
+        out.append(f'<rect x="{a(cx - w / 2)}" y="{a(cy - h / 2)}" width="{a(w)}" height="{a(h)}" rx="3" '
+                   f'fill="{fill}" fill-opacity="0.92"{edge}/>'
+                   f'<text x="{a(cx)}" y="{a(cy + (f - 1) / 2 - 1.5)}" text-anchor="middle" font-size="{a(f - 1)}" '
+                   f'fill="{ls.label_colour}"{bold}>{e(ls.label)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+# ----- the network diagram with matplotlib (figures in notebooks) ------------------------
 @dataclass
 class NetworkDiagram:
     """The artists of a drawn network, by name, and how to update them in place.
@@ -90,32 +468,26 @@ class NetworkDiagram:
     ``units[name]``: the patch of a unit (a circle; a grey square for a bias unit)
     ``unit_labels[name]``: its name;  ``unit_values[name]``: its numbers (z, a, δ)
     ``links[weight]``: the line of a weight;  ``weight_labels[weight]``: its value text
-    ``title``: the title text;  ``highlighted``: name of the highlighted unit or weight.
+    ``title``: the title text;  ``highlighted``: what the last update highlighted.
+    ``net`` holds the weights before the update (what a change is measured from).
     """
 
     ax: Axes
     net: Network
+    layout: DiagramLayout
     units: dict[str, Patch] = field(default_factory=dict)
     unit_labels: dict[str, Text] = field(default_factory=dict)
     unit_values: dict[str, Text] = field(default_factory=dict)
     links: dict[str, Line2D] = field(default_factory=dict)
     weight_labels: dict[str, Text] = field(default_factory=dict)
     title: Text | None = None
+    show_weights: str = "auto"
+    state: State | Network | None = None
     highlighted: str | None = None
-    before: list = field(default_factory=list)
-    show_weights: str = "all"
-    digits: int = 6
-    _unit_where: dict = field(default_factory=dict, repr=False)
-    _restore: tuple | None = field(default=None, repr=False)
 
     @property
     def figure(self):
         return self.ax.figure
-
-    @property
-    def artists(self) -> list:
-        return [*self.units.values(), *self.unit_labels.values(), *self.unit_values.values(),
-                *self.links.values(), *self.weight_labels.values()]
 
     def weight_texts(self) -> dict[str, str]:
         """The text shown on each weight label (what a screen reader would need)."""
@@ -123,135 +495,41 @@ class NetworkDiagram:
 
     def update(self, state: State | Network | None = None, highlight: str | MicroStep | None = None,
                sample: int | None = None, updated=None, title: str | None = None) -> list:
-        """Show ``state`` (a trace State or a Network) and highlight one element, in place.
+        """Show ``state`` (default: the state shown last) with ``highlight``, in place.
 
-        ``highlight``: a unit name (Z1), a weight name (X0->Z1), or a MicroStep (its unit or
-        weight; a loss step highlights the output units). ``sample``: whose values the
-        units show (default: the highlighted step's sample, else 0). ``updated``: weight
-        names already updated, so an unchanged one reads "1 (=)" rather than plain "1".
-        Returns the artists that were changed.
+        Every style is recomputed by ``diagram_styles`` from (state, highlight, updated):
+        the result does not depend on what was shown before. Returns the changed artists.
         """
-        changed = []
-        if isinstance(highlight, MicroStep):
-            if sample is None and highlight.sample is not None:
-                sample = highlight.sample
-            highlight = self._target(highlight)
-        s = 0 if sample is None else int(sample)
-        updated = set(updated or ())
-        if self.highlighted is not None:  # first, so the new state's colours win
-            changed += self._set_highlight(self.highlighted, False)
         if state is not None:
-            W = state.W if isinstance(state, Network) else state.weights
-            for name, text in self.weight_labels.items():
-                l, i, j = self.net.weight_index(name)
-                old, new = float(self.before[l][i, j]), float(W[l][i, j])
-                if new != old or name in updated:
-                    label, colour = _arrow(old, new, self.digits)
-                    width = 2.2
-                else:
-                    label, colour, width = _short(new, self.digits), OKABE_ITO["black"], 1.0
-                text.set_text(label)
-                text.set_color(colour)
-                line = self.links[name]
-                line.set_color(LINK if colour == OKABE_ITO["black"] else colour)
-                line.set_linewidth(width)
-                visible = self.show_weights == "all" or (self.show_weights == "changed" and name in updated)
-                text.set_visible(visible)
-                changed += [text, line]
-            if isinstance(state, State):
-                for name, text in self.unit_values.items():
-                    text.set_text(self._unit_text(state, name, s))
-                    changed.append(text)
-        self.highlighted = highlight
-        if highlight is not None:
-            changed += self._set_highlight(highlight, True)
+            self.state = state
+        sty = diagram_styles(self.net, self.state, highlight, updated, sample, self.show_weights,
+                             layout=self.layout)
+        self.highlighted = sty.highlighted
+        changed = []
+        for name, ls in sty.links.items():
+            line, text = self.links[name], self.weight_labels[name]
+            line.set_color(ls.colour)
+            line.set_linewidth(ls.width)
+            line.set_zorder(2.5 if ls.highlighted else 1)
+            text.set_text(ls.label)
+            text.set_color(ls.label_colour)
+            text.set_fontweight("bold" if ls.highlighted else "normal")
+            text.set_visible(name in sty.label_at)
+            if name in sty.label_at:
+                text.set_position(sty.label_at[name])
+            box = text.get_bbox_patch()
+            box.set_facecolor(HIGHLIGHT if ls.highlighted else "white")
+            box.set_edgecolor(BLACK if ls.highlighted else "none")
+            changed += [line, text]
+        for name, us in sty.units.items():
+            self.units[name].set_facecolor(us.fill)
+            self.units[name].set_linewidth(us.line_width)
+            self.unit_values[name].set_text(us.values)
+            changed += [self.units[name], self.unit_values[name]]
         if title is not None and self.title is not None:
             self.title.set_text(title)
             changed.append(self.title)
         return changed
-
-    def _target(self, step: MicroStep) -> str | None:
-        if step.kind in ("gradient", "update"):
-            return step.name
-        if step.kind == "loss":
-            return ",".join(self.net.unit_names(self.net.n_layers))
-        name = step.name[2:-1] if step.name.startswith("z(") else step.name
-        return name if name in self.units else None
-
-    def _set_highlight(self, name: str, on: bool) -> list:
-        out = []
-        for part in name.split(","):
-            if part in self.links:
-                line, text = self.links[part], self.weight_labels[part]
-                if on:
-                    # Remember the change colour: the highlight paints the line black and the
-                    # label black on yellow (coloured text on yellow is hard to read).
-                    self._restore = (line.get_color(), line.get_linewidth(), text.get_color())
-                    line.set_linewidth(4.0)
-                    line.set_color(OKABE_ITO["black"])
-                    line.set_zorder(2.5)
-                    text.set_color(OKABE_ITO["black"])
-                    text.set_visible(True)
-                else:
-                    colour, width, text_colour = self._restore or (LINK, 1.0, OKABE_ITO["black"])
-                    line.set_zorder(1)
-                    line.set_color(colour)
-                    line.set_linewidth(width)
-                    text.set_color(text_colour)
-                    text.set_visible(self.show_weights == "all" or "→" in text.get_text())
-                text.get_bbox_patch().set_facecolor(HIGHLIGHT if on else "white")
-                text.get_bbox_patch().set_edgecolor(OKABE_ITO["black"] if on else "none")
-                out += [line, text]
-            elif part in self.units:
-                patch = self.units[part]
-                if on:
-                    patch.set_facecolor(HIGHLIGHT)
-                    patch.set_linewidth(3.0)
-                else:
-                    patch.set_facecolor(BIAS_FILL if self._unit_where[part][2] else "white")
-                    patch.set_linewidth(1.2)
-                out.append(patch)
-        return out
-
-    def _unit_text(self, state: State, name: str, s: int) -> str:
-        layer, k, bias = self._unit_where[name]
-        if bias:
-            return ""
-        if s >= state.a[0].shape[0]:
-            s = 0
-        f = lambda x: _short(x, self.digits)  # noqa: E731
-        if layer == 0:
-            return f"a={f(state.a[0][s, k])}"
-        a = state.a[layer][s, k]
-        z = state.z[layer - 1][s, k]
-        d = state.delta[layer - 1][s, k]
-        parts = []
-        if self.net.acts[layer - 1].name != "identity" and _finite(z):
-            parts.append(f"z={f(z)}")
-        if _finite(a):
-            parts.append(f"a={f(a)}")
-        if _finite(d):
-            parts.append(f"δ={f(d)}")
-        return "\n".join(parts)
-
-
-def _layout(net: Network):
-    """(L, tallest layer, crowded?, layer spacing, unit spacing) for a network's diagram."""
-    L = net.n_layers
-    tall = max(n + (0 if l == L else 1) for l, n in enumerate(net.sizes))
-    small = tall > 4 or L > 2
-    # Units with a non-identity activation show z, a and δ: three lines need more room.
-    sy = 1.0 if all(a.name == "identity" for a in net.acts) else 1.3
-    return L, tall, small, 3.0, sy
-
-
-def diagram_figsize(net: Network, scale: float = 1.0) -> tuple[float, float]:
-    """A figure size (inches) that the diagram of ``net`` fills without empty margins."""
-    L, tall, small, dx, sy = _layout(net)
-    w = L * dx + 1.2
-    h = (tall - 1) * sy + 0.9 * sy + 0.6
-    k = scale * (1.0 if small else 1.15)
-    return (round(w * k, 2), round(h * k + 0.5, 2))
 
 
 def draw_network(ax: Axes | None, net_or_state, net: Network | None = None, highlight=None,
@@ -259,80 +537,63 @@ def draw_network(ax: Axes | None, net_or_state, net: Network | None = None, high
                  fontsize: float | None = None) -> NetworkDiagram:
     """Draw the units in layers (bias units as grey squares marked +1) and every link.
 
-    ``net_or_state``: a Network, or a trace State (then pass ``net`` for the names and
-    activations; the State's weights are drawn). ``show_weights``: "all", "changed" or
-    "auto" (all up to 30 weights, else only changed and highlighted ones).
-    Returns a NetworkDiagram; call its ``update`` to show another state in place.
+    ``net_or_state``: a Network, or a trace State (then pass ``net`` for the names,
+    activations and the weights before the update; the State's weights are drawn).
+    ``show_weights``: "all", "touched" or "auto" (all up to 30 weights, else only the
+    highlighted one). Weights are written with 3 significant digits, each label on its
+    own link and clear of the others. Returns a NetworkDiagram; call its ``update`` to
+    show another state in place.
     """
     if isinstance(net_or_state, Network):
-        net, state = net_or_state, None
-        before = [w.copy() for w in net.W]
+        net, state = net_or_state.copy(), None
     elif isinstance(net_or_state, State):
         if net is None:
             raise TypeError("draw_network(ax, state) needs net= for the unit names and activations")
-        state = net_or_state
-        before = [w.copy() for w in net.W]
+        state, net = net_or_state, net.copy()
     else:
         raise TypeError(f"draw_network needs a Network or a State, got {type(net_or_state).__name__}")
-    if show_weights == "auto":
-        show_weights = "all" if len(net.weight_names()) <= 30 else "changed"
-    if show_weights not in ("all", "changed"):
-        raise ValueError(f"show_weights must be 'all', 'changed' or 'auto', got {show_weights!r}")
-    L, tall, small, dx, sy = _layout(net)
-    ax = new_axes(ax, figsize=diagram_figsize(net))
-    fs = fontsize or (7.5 if small else 10)
-    r = 0.24 if small else 0.28
-    d = NetworkDiagram(ax, net, before=before, show_weights=show_weights, digits=3 if small else 6)
-    pos: dict[str, tuple[float, float]] = {}
-    for l, n in enumerate(net.sizes):
-        names = net.unit_names(l)
-        top = (len(names) - 1) / 2
-        for k, name in enumerate(names):
-            x, y = l * dx, (top - k) * sy
-            pos[name] = (x, y)
-            bias = l < L and k == 0
-            if bias:
-                patch = FancyBboxPatch((x - r, y - r), 2 * r, 2 * r, boxstyle="square,pad=0",
-                                       facecolor=BIAS_FILL, edgecolor="black", linewidth=1.2, zorder=3)
-                inside = f"{name}\n+1"
-            else:
-                patch = Circle((x, y), r, facecolor="white", edgecolor="black", linewidth=1.2, zorder=3)
-                inside = name
-            ax.add_patch(patch)
-            d.units[name] = patch
-            d._unit_where[name] = (l, k - (0 if l == L else 1), bias)
-            d.unit_labels[name] = ax.text(x, y, inside, ha="center", va="center", fontsize=fs,
-                                          fontweight="bold", zorder=4)
-            d.unit_values[name] = ax.text(x, y - r - 0.06, "", ha="center", va="top", fontsize=fs - 0.5,
-                                          zorder=4, linespacing=1.1)
-    for l in range(L):
-        n_dst = net.sizes[l + 1]
-        for i, src in enumerate(net.unit_names(l)):
-            for j in range(n_dst):
-                dst = net.dest_name(l, j)
-                wname = f"{src}->{dst}"
-                (x0, y0), (x1, y1) = pos[src], pos[dst]
-                line = Line2D([x0 + r, x1 - r], [y0, y1], color=LINK, linewidth=1.0, zorder=1)
-                ax.add_line(line)
-                d.links[wname] = line
-                # Labels of links into the same unit share a fraction t, so they sit on a
-                # vertical line and never overlap each other; different units get different t.
-                t = 0.22 + 0.5 * (j + 0.5) / n_dst
-                lx, ly = x0 + r + t * (x1 - x0 - 2 * r), y0 + t * (y1 - y0)
-                d.weight_labels[wname] = ax.text(
-                    lx, ly, fmt(net.W[l][i, j]), ha="center", va="center", fontsize=fs - 1, zorder=5,
-                    bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.9))
-    ax.set_xlim(-0.6, L * dx + 0.6)
-    ax.set_ylim(-(tall - 1) / 2 * sy - 0.9 * sy, (tall - 1) / 2 * sy + 0.6)
+    if show_weights not in ("all", "touched", "auto"):
+        raise ValueError(f"show_weights must be 'all', 'touched' or 'auto', got {show_weights!r}")
+    lay = diagram_layout(net)
+    if ax is None:
+        fw, fh = diagram_figsize(net)
+        ax = new_axes(None, figsize=(fw, fh))
+        # the axes at the layout's natural size (1 data unit = 1 point), room for title and legend
+        ax.set_position((0.5 - lay.width / 72 / fw / 2, 40 / 72 / fh, lay.width / 72 / fw, lay.height / 72 / fh))
+    fs = fontsize or lay.font
+    d = NetworkDiagram(ax, net, lay, show_weights=show_weights, state=state if state is not None else net)
+    for name, (x, y, layer, k, bias) in lay.units.items():
+        if bias:
+            patch = FancyBboxPatch((x - _R, y - _R), 2 * _R, 2 * _R, boxstyle="square,pad=0",
+                                   facecolor=BIAS_FILL, edgecolor="black", linewidth=1.2, zorder=3)
+            inside = f"{name}\n+1"
+        else:
+            patch = Circle((x, y), _R, facecolor="white", edgecolor="black", linewidth=1.2, zorder=3)
+            inside = name
+        ax.add_patch(patch)
+        d.units[name] = patch
+        d.unit_labels[name] = ax.text(x, y, inside, ha="center", va="center", fontsize=fs,
+                                      fontweight="bold", zorder=4, linespacing=1.0)
+        d.unit_values[name] = ax.text(x, y + _R + 2, "", ha="center", va="top", fontsize=fs - 1,
+                                      zorder=4, linespacing=1.05)
+    for wname, (x0, y0, x1, y1) in lay.links.items():
+        line = Line2D([x0, x1], [y0, y1], color=LINK, linewidth=1.0, zorder=1)
+        ax.add_line(line)
+        d.links[wname] = line
+        d.weight_labels[wname] = ax.text(
+            (x0 + x1) / 2, (y0 + y1) / 2, "", ha="center", va="center", fontsize=fs - 1, zorder=5,
+            bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.9))
+    ax.set_xlim(0, lay.width)
+    ax.set_ylim(lay.height, 0)  # y downwards, as in the layout
     ax.set_aspect("equal")
     ax.axis("off")
     ax.legend(handles=[Line2D([], [], color=UP, lw=2.2, label="weight grew ▲"),
                        Line2D([], [], color=DOWN, lw=2.2, label="weight shrank ▼"),
                        Patch(facecolor=BIAS_FILL, edgecolor="black", label="bias unit (+1)"),
                        Patch(facecolor=HIGHLIGHT, edgecolor="black", label="current step")],
-              loc="lower center", bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=fs - 1, frameon=False)
+              loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=4, fontsize=fs - 2, frameon=False)
     d.title = ax.set_title(title or "", fontsize=fs + 1)
-    d.update(state if state is not None else net, highlight=highlight, sample=sample)
+    d.update(highlight=highlight, sample=sample)
     return d
 
 
@@ -436,6 +697,78 @@ def plot_activation(ax: Axes | None, name: str, z: float | None = None,
     return p
 
 
+def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """Round tick values inside [lo, hi] (1, 2 or 5 times a power of ten apart)."""
+    raw = (hi - lo) / max(1, n - 1) or 1.0
+    p = 10 ** math.floor(math.log10(raw))
+    step = next(k * p for k in (1, 2, 5, 10) if k * p >= raw)
+    first = math.ceil(lo / step - 1e-9) * step
+    return [round(first + k * step, 10) for k in range(int((hi - first) / step + 1e-9) + 1)]
+
+
+def activation_svg(name: str, z: float | None = None, zlim: tuple[float, float] = (-6.0, 6.0),
+                   width: float = 380, height: float = 250, description: str | None = None) -> str:
+    """f(z) and f'(z) of one activation as an SVG element, ``z`` (if given) marked on both.
+
+    The same picture as ``plot_activation``: f solid blue, f' dashed vermilion with square
+    markers, grey bands where the unit saturates (f' below 10 % of its peak). Drawn at
+    ``width`` x ``height`` points, shrinking to fit a narrower page, never stretched.
+    """
+    act = get_activation(name)
+    lo, hi = float(zlim[0]), float(zlim[1])
+    zs = np.linspace(lo, hi, 241)
+    f, df = np.asarray(act.f(zs), dtype=float), np.asarray(act.df(zs), dtype=float)
+    ylo, yhi = float(min(f.min(), df.min())), float(max(f.max(), df.max()))
+    pad = 0.08 * (yhi - ylo or 1.0)
+    ylo, yhi = ylo - pad, yhi + pad
+    left, right, top, bottom = 42.0, 10.0, 24.0, 58.0
+    pw, ph = width - left - right, height - top - bottom
+    X = lambda v: left + (v - lo) / (hi - lo) * pw  # noqa: E731
+    Y = lambda v: top + (yhi - v) / (yhi - ylo) * ph  # noqa: E731
+    a, e = _attr, html.escape
+    if description is None:
+        description = f"The curve of {act.name}(z) and of its derivative for z from {fmt(lo)} to {fmt(hi)}"
+        if z is not None:
+            r = activation_reading(act.name, z)
+            description += f", with z = {fmt(r.z)} marked: f(z) = {fmt(r.f)}, f'(z) = {fmt(r.df)}"
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bp-activation-svg" role="img" '
+           f'viewBox="0 0 {a(width)} {a(height)}" width="{a(width)}" style="max-width:100%;height:auto" '
+           f'aria-label="{e(description, quote=True)}" font-family="sans-serif" font-size="11">',
+           f"<title>{e(description)}</title>"]
+    for s0, s1 in saturation_ranges(act.name, lo, hi):
+        out.append(f'<rect x="{a(X(s0))}" y="{a(top)}" width="{a(X(s1) - X(s0))}" height="{a(ph)}" fill="#E4E4E4"/>')
+    if ylo < 0 < yhi:
+        out.append(f'<line x1="{a(left)}" x2="{a(left + pw)}" y1="{a(Y(0))}" y2="{a(Y(0))}" stroke="#888" stroke-width="0.6"/>')
+    for t in _ticks(lo, hi, 7):
+        out.append(f'<line x1="{a(X(t))}" x2="{a(X(t))}" y1="{a(top + ph)}" y2="{a(top + ph + 4)}" stroke="#000"/>'
+                   f'<text x="{a(X(t))}" y="{a(top + ph + 15)}" text-anchor="middle">{e(short(t))}</text>')
+    for t in _ticks(ylo, yhi, 5):
+        out.append(f'<line x1="{a(left - 4)}" x2="{a(left)}" y1="{a(Y(t))}" y2="{a(Y(t))}" stroke="#000"/>'
+                   f'<text x="{a(left - 6)}" y="{a(Y(t) + 4)}" text-anchor="end">{e(short(t))}</text>')
+    out.append(f'<rect x="{a(left)}" y="{a(top)}" width="{a(pw)}" height="{a(ph)}" fill="none" stroke="#000"/>')
+    for ys, colour, dash in ((f, UP, ""), (df, DOWN, ' stroke-dasharray="6 4"')):
+        pts = " ".join(f"{X(zi):.1f},{Y(v):.1f}" for zi, v in zip(zs, ys))
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
+    if z is not None:
+        r = activation_reading(act.name, z)
+        out.append(f'<line x1="{a(X(r.z))}" x2="{a(X(r.z))}" y1="{a(top)}" y2="{a(top + ph)}" stroke="#000" '
+                   f'stroke-dasharray="2 3"/>'
+                   f'<circle cx="{a(X(r.z))}" cy="{a(Y(r.f))}" r="4.5" fill="{UP}" stroke="#000"/>'
+                   f'<rect x="{a(X(r.z) - 4)}" y="{a(Y(r.df) - 4)}" width="8" height="8" fill="{DOWN}" stroke="#000"/>')
+    out.append(f'<text x="{a(left + pw / 2)}" y="15" text-anchor="middle" font-size="12">'
+               f'{e(act.name)}: f(z) and f\'(z)</text>'
+               f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 29)}" text-anchor="middle">z (pre-activation)</text>')
+    ly = height - 10
+    out.append(f'<line x1="{a(left)}" x2="{a(left + 22)}" y1="{a(ly - 4)}" y2="{a(ly - 4)}" stroke="{UP}" stroke-width="2"/>'
+               f'<text x="{a(left + 26)}" y="{a(ly)}">f(z)</text>'
+               f'<line x1="{a(left + 70)}" x2="{a(left + 92)}" y1="{a(ly - 4)}" y2="{a(ly - 4)}" stroke="{DOWN}" '
+               f'stroke-width="2" stroke-dasharray="6 4"/><text x="{a(left + 96)}" y="{a(ly)}">f\'(z)</text>'
+               f'<rect x="{a(left + 144)}" y="{a(ly - 10)}" width="14" height="10" fill="#E4E4E4" stroke="#999"/>'
+               f'<text x="{a(left + 162)}" y="{a(ly)}">saturates (slow learning)</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
 # ----- training curves ----------------------------------------------------------------
 @dataclass
 class LossPlot:
@@ -461,20 +794,17 @@ class LossPlot:
             if finite.size:
                 lo, hi = float(finite.min()), float(finite.max())
                 pad = 0.05 * (hi - lo or abs(hi) or 1.0)
-                bottom = lo - pad if self.ax.get_yscale() == "linear" else lo / 1.2
-                self.ax.set_ylim(bottom, hi + pad if self.ax.get_yscale() == "linear" else hi * 1.2)
+                self.ax.set_ylim(lo - pad, hi + pad)
             self.ax.set_xlim(0, max(1, len(h) - 1))
         return [self.line, self.point, self.text]
 
 
 def plot_loss(ax: Axes | None, history, xlabel: str = "epoch", ylabel: str = "cost J (mean loss)",
-              title: str = "Training cost", log: bool = False) -> LossPlot:
+              title: str = "Training cost") -> LossPlot:
     """The cost after each epoch (or update) of training."""
     ax = new_axes(ax, figsize=(5, 3.2))
     line, = ax.plot([], [], color=OKABE_ITO["blue"], lw=2, label="cost")
     point, = ax.plot([], [], "o", color=OKABE_ITO["vermilion"], ms=6)
-    if log:
-        ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -485,14 +815,17 @@ def plot_loss(ax: Axes | None, history, xlabel: str = "epoch", ylabel: str = "co
     return p
 
 
+#: The output level drawn as the decision boundary.
+BOUNDARY = 0.5
+
+
 @dataclass
 class BoundaryPlot:
     ax: Axes
-    image: matplotlib.image.AxesImage
+    image: AxesImage
     grid: np.ndarray
     shape: tuple
     contour: object = None
-    level: float = 0.5
 
     @property
     def figure(self):
@@ -508,10 +841,10 @@ class BoundaryPlot:
         if self.contour is not None:
             self.contour.remove()
             self.contour = None
-        if np.nanmin(values) < self.level < np.nanmax(values):
+        if np.nanmin(values) < BOUNDARY < np.nanmax(values):
             x = self.grid[:, 0].reshape(self.shape)[0]
             y = self.grid[:, 1].reshape(self.shape)[:, 0]
-            self.contour = self.ax.contour(x, y, values, levels=[self.level], colors="black",
+            self.contour = self.ax.contour(x, y, values, levels=[BOUNDARY], colors="black",
                                            linewidths=1.5, linestyles="--")
         return [self.image] + ([self.contour] if self.contour is not None else [])
 

@@ -1,13 +1,25 @@
 """Interactive views: step through one update, explore activations, watch training.
 
 A thin layer over ``bpnet.stepper``: every number comes from a stepper or a trace,
-and each handler moves the stepper and redraws. Figures are drawn once with
-matplotlib's Agg canvas (no ipympl) and, per click, only their texts, colours and
-data are changed before one re-render into an ``ipywidgets.Image``.
+and each handler moves the stepper and shows the new state. Everything a view shows
+is rendered from the stepper's state in one call (``_show``), so the step label, the
+slider, the formula, the tables and the diagram never disagree.
+
+The step-through diagram and the activation curves are SVG text built by
+``bpnet.plots`` (no rasterising per click: a click costs a few milliseconds in the
+kernel, and the pictures stay sharp at any zoom, keep their aspect ratio and only
+shrink to fit). The training view's matplotlib figure is rendered at twice its
+displayed size, for high-density screens, and shown at its displayed size.
+
+"Play" runs in a background thread that shows the step the clock says should be on
+screen: when drawing is slow it skips steps rather than falling behind, and "pause"
+stays on the step it reached.
 
 ``StepThrough`` keeps a fixed set of CSS classes that browser tests rely on:
 bp-stepper (the whole widget), bp-start, bp-back, bp-forward, bp-end, bp-next-phase,
-bp-play, bp-slider, bp-step-label, bp-formula, bp-weights, bp-rule, bp-diagram.
+bp-play, bp-speed, bp-slider, bp-step-label, bp-live, bp-formula, bp-touched,
+bp-weights (the full table), bp-all-weights (its fold), bp-rule, bp-diagram,
+bp-activation.
 
 Displayed in a notebook, each view's plain-text form is a short deterministic
 sentence, so nbval can compare it.
@@ -15,8 +27,12 @@ sentence, so nbval can compare it.
 
 from __future__ import annotations
 
+import base64
 import html
 import io
+import re
+import threading
+import time
 
 import ipywidgets as W
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -24,11 +40,16 @@ from matplotlib.figure import Figure
 
 from .examples import xor_example
 from .network import Network
-from .plots import diagram_figsize, draw_network, plot_activation, plot_decision_boundary, plot_loss
-from .stepper import EXPLORER_ACTIVATIONS, RuleStepper, TrainingStepper, activation_reading
+from .plots import activation_svg, diagram_layout, network_svg, plot_decision_boundary, plot_loss, touched_weights
+from .stepper import EXPLORER_ACTIVATIONS, RuleStepper, TrainingStepper
 from .trace import fmt
 
-__all__ = ["StepThrough", "ActivationExplorer", "TrainingView", "figure_png"]
+try:  # the explorer's maths (its own module)
+    from .explorer import activation_reading
+except ImportError:  # pragma: no cover - older layout
+    from .stepper import activation_reading
+
+__all__ = ["StepThrough", "ActivationExplorer", "TrainingView", "figure_png", "BUTTONS"]
 
 _PHASE_TITLES = {"forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
                  "updates": "Gradients and weight updates"}
@@ -40,19 +61,55 @@ _SYMBOLS = {"a": "{}", "z": "z({})", "delta": "δ({})", "grad": "g({})", "weight
 _RULE_NAMES = {"article": "the article's rule (δ = y − a, then w := w − lr·a·δ)",
                "gradient": "gradient descent (δ = ∂L/∂z, then w := w − lr·∂L/∂w)"}
 
+#: The step-through's buttons: (attribute, label, CSS class, tooltip, icon). The label is
+#: always shown beside the icon, so the controls read the same in every font.
+BUTTONS = (
+    ("start_button", "start", "bp-start", "Go to step 1 (the start of the update)", "fast-backward"),
+    ("back_button", "back", "bp-back", "One step back", "step-backward"),
+    ("forward_button", "forward", "bp-forward", "One step forward", "step-forward"),
+    ("end_button", "end", "bp-end", "Go to the last step", "fast-forward"),
+    ("next_phase_button", "next phase", "bp-next-phase",
+     "Jump to the first step of the next phase (forward, loss, deltas, updates)", "forward"),
+    ("play_button", "play", "bp-play", "Play the steps one after another; press again to pause", "play"),
+)
+PAUSE = ("pause", "Pause on the step shown (play continues from here)", "pause")
+
 _CSS = """<style>
-.bp-weights table { border-collapse: collapse; font-family: var(--jp-code-font-family, monospace); font-size: 12px; }
-.bp-weights caption { text-align: left; font-weight: bold; padding-bottom: 2px; white-space: nowrap; }
-.bp-weights th, .bp-weights td { padding: 1px 8px; text-align: right; border-bottom: 1px solid #ddd; }
-.bp-weights th { text-align: left; }
-.bp-weights tr[aria-current="true"] { background: #F0E442; font-weight: bold; }
-.bp-weights .bp-up { color: #0072B2; } .bp-weights .bp-down { color: #D55E00; }
-.bp-formula code { font-size: 13px; white-space: pre-wrap; }
+.bp-stepper, .bp-explorer, .bp-training { max-width: 100%; }
+.bp-stepper .bp-row { display: flex; flex-flow: row wrap; align-items: center; gap: 2px 6px; }
+.bp-stepper .widget-button, .bp-training .widget-button { flex: 0 0 auto; width: auto; }
+.bp-main { display: flex; flex-flow: row wrap; align-items: flex-start; gap: 4px 12px; }
+.bp-main > .bp-diagram { flex: 1 1 420px; min-width: 0; max-width: 680px; }
+.bp-main > .bp-side { flex: 1 1 300px; min-width: 260px; max-width: 560px; }
+.bp-diagram svg, .bp-activation svg, .bp-explorer svg { display: block; max-width: 100%; height: auto; }
+.bp-step-label { white-space: nowrap; font-weight: bold; }
+.bp-formula, .bp-live { overflow-wrap: normal; word-break: normal; }
+.bp-formula .bp-tok, .bp-live .bp-tok { white-space: nowrap; }
+.bp-formula .bp-line { margin: 2px 0; overflow-x: auto; }
+.bp-live { color: var(--jp-ui-font-color2, #555); font-size: 12px; }
+.bp-weights table, .bp-touched table { border-collapse: collapse; font-family: var(--jp-code-font-family, monospace); font-size: 12px; }
+.bp-weights caption, .bp-touched caption { text-align: left; font-weight: bold; padding-bottom: 2px; }
+.bp-weights th, .bp-weights td, .bp-touched th, .bp-touched td { padding: 1px 8px; text-align: right; border-bottom: 1px solid #ddd; white-space: nowrap; }
+.bp-weights th, .bp-touched th { text-align: left; }
+.bp-weights tr[aria-current="true"], .bp-touched tr[aria-current="true"] { background: #F0E442; font-weight: bold; }
+.bp-up { color: #0072B2; } .bp-down { color: #D55E00; }
+.bp-legend { font-size: 11px; color: var(--jp-ui-font-color1, #000); }
+.bp-legend span { white-space: nowrap; margin-right: 10px; }
+.bp-explorer .bp-row { display: flex; flex-flow: row wrap; align-items: flex-start; gap: 4px 16px; }
+.bp-explorer .bp-controls { flex: 0 1 330px; min-width: 250px; }
+.bp-training img { display: block; max-width: 100%; height: auto; }
 </style>"""
+
+_LEGEND = ('<div class="bp-legend" aria-hidden="true">'
+           '<span><b style="color:#0072B2">━ ▲</b> weight grew</span>'
+           '<span><b style="color:#D55E00">━ ▼</b> weight shrank</span>'
+           '<span>▩ bias unit (+1)</span>'
+           '<span><b style="background:#F0E442">&nbsp;■&nbsp;</b> current step</span>'
+           '<span>numbers rounded to 3 digits (all 6 in the tables)</span></div>')
 
 
 def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
-    """Render ``fig`` to PNG bytes with the Agg canvas (the one slow call per click)."""
+    """Render ``fig`` to PNG bytes with the Agg canvas."""
     buf = io.BytesIO()
     fig.canvas.print_png(buf) if dpi is None else fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
@@ -66,14 +123,96 @@ def _figure(figsize, dpi: float) -> Figure:
 
 
 def _button(text: str, css: str, tooltip: str, icon: str = "") -> W.Button:
-    # Icons from the widgets' own icon font: media-control glyphs are missing from many system fonts.
-    b = W.Button(description=text, tooltip=tooltip, icon=icon, layout=W.Layout(width="auto"))
+    # Icons from the widgets' own icon font (media-control glyphs are missing from many
+    # system fonts), always with a text label; the tooltip is the accessible description.
+    b = W.Button(description=text, tooltip=tooltip, icon=icon, layout=W.Layout(width="auto", flex="0 0 auto"))
     b.add_class(css)
     return b
 
 
 def _num(x) -> str:
     return "—" if x is None else fmt(x)
+
+
+def _tokens(text: str) -> str:
+    """Plain text as HTML that wraps only between space-separated tokens, never inside
+    one such as ``w(X1->Z1)`` or ``-0.514182`` (browsers may break after a hyphen)."""
+    out = []
+    for t in text.replace(" %", "\u00a0%").split(" "):
+        e = html.escape(t)
+        out.append(f'<span class="bp-tok">{e}</span>' if re.search(r"[^\w.\u00a0]", t) else e)
+    return " ".join(out)
+
+
+def rounded_percentages(text: str) -> str:
+    """Percentages as a learner reads them: "41.9974%" -> "42 %"."""
+    return re.sub(r"(\d+(?:\.\d+)?)\s?%", lambda m: f"{round(float(m.group(1)))} %", text)
+
+
+def _html_widget(css: str, value: str = "", layout=None) -> W.HTML:
+    w = W.HTML(value, layout=layout or W.Layout())
+    w.add_class(css)
+    return w
+
+
+class _Player:
+    """Plays a view's steps in a background thread at ``rate`` steps per second.
+
+    The step on screen is the one the clock says (``frame``): when showing a step takes
+    longer than 1/rate, the steps in between are skipped, never queued. ``show(i)`` is
+    called with the view's lock held.
+    """
+
+    def __init__(self, show, index, last, lock: threading.RLock, done=None):
+        self._show, self._index, self._last, self._lock, self._done = show, index, last, lock, done
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.rate = 1.0
+
+    @staticmethod
+    def frame(i0: int, t0: float, now: float, rate: float, last: int, step: int = 1) -> int:
+        """The step due at time ``now`` when playing from step ``i0`` at ``t0`` (capped at ``last``)."""
+        return min(last, i0 + step * int(max(0.0, now - t0) * rate))
+
+    @property
+    def playing(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+
+    def start(self, rate: float | None = None, step: int = 1) -> None:
+        self.stop()
+        if rate is not None:
+            self.rate = float(rate)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(self._stop, step), daemon=True,
+                                        name="bpnet-play")
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=2.0)
+        self._thread = None
+
+    def _run(self, stop: threading.Event, step: int) -> None:
+        i0, t0 = self._index(), time.monotonic()
+        try:
+            while not stop.is_set():
+                last = self._last()
+                i = self.frame(i0, t0, time.monotonic(), self.rate, last, step)
+                with self._lock:
+                    if stop.is_set():
+                        return
+                    if i != self._index():
+                        self._show(i)
+                if i >= last:
+                    return
+                due = t0 + ((i - i0) // step + 1) / self.rate
+                stop.wait(max(0.0, due - time.monotonic()))
+        finally:
+            if not stop.is_set() and self._done is not None:
+                with self._lock:
+                    self._done()
 
 
 class _View:
@@ -95,66 +234,66 @@ class StepThrough(_View):
     ``rule``: "gradient" (gradient descent) or "article" (the worked example's rule);
     the toggle switches between them on the same network, staying on the same step.
     The slider counts steps from 1, like the label: ``slider.value = k`` shows step k.
+    Buttons: see ``BUTTONS`` (labels, tooltips); "play" turns into "pause" while playing.
     """
 
     def __init__(self, net: Network, X, y, lr: float = 0.1, loss="half_squared_error",
-                 rule: str = "gradient", dpi: float = 80):
+                 rule: str = "gradient"):
         self.stepper = RuleStepper(net, X, y, lr, loss, rule)
         n, st = self.stepper.n, self.stepper
-        self.start_button = _button("start", "bp-start", "first step", "fast-backward")
-        self.back_button = _button("back", "bp-back", "previous step", "step-backward")
-        self.forward_button = _button("forward", "bp-forward", "next step", "step-forward")
-        self.end_button = _button("end", "bp-end", "last step", "fast-forward")
-        self.next_phase_button = _button("next phase", "bp-next-phase", "first step of the next phase", "forward")
-        self.play = W.Play(value=1, min=1, max=n, step=1, interval=800, description="play",
-                           show_repeat=False)
-        self.play.add_class("bp-play")
+        self._lock = threading.RLock()
+        for attr, text, css, tip, icon in BUTTONS:
+            setattr(self, attr, _button(text, css, tip, icon))
         self.speed = W.FloatSlider(value=1.25, min=0.5, max=8.0, step=0.25, description="steps/s",
-                                   readout_format=".2f", continuous_update=False)
+                                   readout_format=".2f", continuous_update=False,
+                                   tooltip="Playing speed in steps per second",
+                                   layout=W.Layout(width="260px", flex="0 1 260px"))
         self.speed.add_class("bp-speed")
         self.slider = W.IntSlider(value=1, min=1, max=n, description="step", continuous_update=True,
-                                  layout=W.Layout(width="60%"))
+                                  tooltip="Drag to any step",
+                                  layout=W.Layout(flex="1 1 300px", min_width="220px", max_width="520px"))
         self.slider.add_class("bp-slider")
-        self.step_label = W.Label(value=st.label)
-        self.step_label.add_class("bp-step-label")
+        self.step_label = _html_widget("bp-step-label")
         self.rule_toggle = W.ToggleButtons(options=[("article's rule", "article"), ("gradient descent", "gradient")],
                                            value=st.rule, description="rule",
-                                           tooltips=[_RULE_NAMES["article"], _RULE_NAMES["gradient"]])
+                                           tooltips=[_RULE_NAMES["article"], _RULE_NAMES["gradient"]],
+                                           style={"button_width": "auto"})
         self.rule_toggle.add_class("bp-rule")
-        self.formula = W.HTML()
+        self.live = _html_widget("bp-live")  # the step in words, for screen readers and for a quick read
+        self.formula = W.HTMLMath()
         self.formula.add_class("bp-formula")
-        self.weights = W.HTML()
-        self.weights.add_class("bp-weights")
-        self.diagram_image = W.Image(format="png")
-        self.diagram_image.add_class("bp-diagram")
-        self.activation_image = W.Image(format="png", layout=W.Layout(width="360px"))
-        self.activation_image.add_class("bp-activation")
-
-        self._fig = _figure(diagram_figsize(st.trace.before), dpi)
-        ax = self._fig.add_axes((0, 0.08, 1, 0.86))
-        self.diagram = draw_network(ax, st.state, net=st.trace.before)
-        self._act_fig = _figure((4.5, 3.0), dpi)
-        self._act_fig.subplots_adjust(left=0.15, right=0.97, top=0.9, bottom=0.32)
-        self.activation_plot = plot_activation(self._act_fig.add_subplot(), "identity")
+        self.touched = _html_widget("bp-touched")
+        self.weights = _html_widget("bp-weights")
+        self.all_weights = W.Accordion(children=[self.weights], selected_index=None)
+        self.all_weights.set_title(0, f"all {len(st.trace.before.weight_names())} weights: before · gradient · after")
+        self.all_weights.add_class("bp-all-weights")
+        self.diagram_view = _html_widget("bp-diagram")
+        self.activation_view = _html_widget("bp-activation")
+        self._layout = diagram_layout(st.trace.before)
         self._shown = None
-        self._syncing = False
-        self._act_png: dict[tuple, bytes] = {}
 
-        for button, move in ((self.start_button, st.start), (self.back_button, st.back),
-                             (self.forward_button, st.forward), (self.end_button, st.end),
-                             (self.next_phase_button, st.next_phase)):
-            button.on_click(lambda _b, move=move: self._move(move))
+        self._player = _Player(self._play_to, lambda: self.stepper.index, lambda: self.stepper.n - 1,
+                               self._lock, done=self._played)
+        moves = {"start_button": st.start, "back_button": st.back, "forward_button": st.forward,
+                 "end_button": st.end, "next_phase_button": st.next_phase}
+        for attr, move in moves.items():
+            getattr(self, attr).on_click(lambda _b, move=move: self._move(move))
+        self.play_button.on_click(lambda _b: self.toggle_play())
         self.slider.observe(self._on_slider, names="value")
         self.rule_toggle.observe(self._on_rule, names="value")
         self.speed.observe(self._on_speed, names="value")
-        W.jslink((self.play, "value"), (self.slider, "value"))
-        self._on_speed({"new": self.speed.value})
+        self.all_weights.observe(lambda _c: self._show_table(), names="selected_index")
 
-        buttons = W.HBox([self.start_button, self.back_button, self.forward_button, self.end_button,
-                          self.next_phase_button, self.play, self.speed])
-        side = W.VBox([self.formula, self.activation_image], layout=W.Layout(width="42%"))
-        self.widget = W.VBox([W.HTML(_CSS), buttons, W.HBox([self.slider, self.step_label]),
-                              self.rule_toggle, W.HBox([self.diagram_image, side]), self.weights])
+        buttons = W.HBox([getattr(self, b[0]) for b in BUTTONS] + [self.speed])
+        buttons.add_class("bp-row")
+        position = W.HBox([self.slider, self.step_label])
+        position.add_class("bp-row")
+        side = W.VBox([self.formula, self.live, self.touched, self.activation_view])
+        side.add_class("bp-side")
+        main = W.Box([self.diagram_view, side])
+        main.add_class("bp-main")
+        self.widget = W.VBox([W.HTML(_CSS), buttons, position, self.rule_toggle, main, W.HTML(_LEGEND),
+                              self.all_weights])
         self.widget.add_class("bp-stepper")
         self._show()
 
@@ -170,104 +309,166 @@ class StepThrough(_View):
 
     # ----- handlers: move the stepper, then show ------------------------------------
     def _move(self, move) -> None:
-        move()
-        self._sync_slider()
-        self._show()
-
-    def _on_slider(self, change) -> None:
-        if not self._syncing:
-            self.stepper.goto(change["new"] - 1)
+        self.pause()  # a step button takes over from play
+        with self._lock:
+            move()
             self._show()
 
+    def _on_slider(self, change) -> None:
+        with self._lock:
+            if change["new"] - 1 != self.stepper.index:  # not our own echo from _show
+                self.stepper.goto(change["new"] - 1)
+                self._show()
+
     def _on_rule(self, change) -> None:
-        self.stepper.set_rule(change["new"])
-        self._sync_slider()
-        self._show()
+        with self._lock:
+            self.stepper.set_rule(change["new"])
+            self._show()
 
     def _on_speed(self, change) -> None:
-        self.play.interval = int(1000 / change["new"])
-
-    def _sync_slider(self) -> None:
-        self._syncing = True  # the stepper already moved: do not move it again from the slider
-        try:
-            self.slider.max = self.play.max = self.stepper.n
-            self.slider.value = self.stepper.index + 1
-        finally:
-            self._syncing = False
+        self._player.rate = float(change["new"])
+        if self._player.playing:  # continue from the step on screen at the new speed
+            self._player.start()
 
     def goto(self, index: int) -> None:
         """Show step ``index`` (0-based, as in the trace)."""
         self._move(lambda: self.stepper.goto(index))
 
+    # ----- play / pause ---------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self._player.playing
+
+    def toggle_play(self) -> None:
+        """Play from the step shown (from step 1 if at the end), or pause where it is."""
+        if self._player.playing:
+            self.pause()
+            return
+        with self._lock:
+            if self.stepper.at_end:
+                self.stepper.start()
+                self._show()
+            self._set_play_button(True)
+        self._player.start(self.speed.value)
+
+    def pause(self) -> None:
+        """Stop playing and stay on the step shown."""
+        if self._player.playing:
+            self._player.stop()
+        with self._lock:
+            self._set_play_button(False)
+
+    def _play_to(self, i: int) -> None:
+        self.stepper.goto(i)
+        self._show()
+
+    def _played(self) -> None:
+        self._set_play_button(False)
+
+    def _set_play_button(self, playing: bool) -> None:
+        b = self.play_button
+        text, tip, icon = PAUSE if playing else (BUTTONS[-1][1], BUTTONS[-1][3], BUTTONS[-1][4])
+        b.description, b.tooltip, b.icon = text, tip, icon
+
     # ----- the view -----------------------------------------------------------------
     def _show(self) -> None:
+        """Everything from the stepper's current state, in one go (call with the lock held)."""
         st = self.stepper
         key = (st.rule, st.index)
         if key == self._shown:
             return
         self._shown = key
-        rows = st.weight_rows()
-        self.step_label.value = st.label
-        self.formula.value = self.formula_html()
-        self.weights.value = self.weights_html(rows)
         step = st.current
-        sample = st.sample
-        x = ", ".join(fmt(v) for v in st.trace.X[sample])
-        t = ", ".join(fmt(v) for v in st.trace.y[sample])
-        m = st.trace.X.shape[0]
-        who = f"sample {sample + 1} of {m}: " if m > 1 else "sample: "
-        self.diagram.update(st.state, highlight=step, sample=sample,
-                            updated=[r.name for r in rows if r.after is not None],
-                            title=f"{st.label}   ·   {who}x = ({x}), y = ({t})")
-        self.diagram_image.value = figure_png(self._fig)
+        rows = st.weight_rows()
+        self.slider.max = st.n
+        self.slider.value = st.index + 1
+        self.step_label.value = html.escape(st.label)
+        self.formula.value = self.formula_html()
+        self.live.value = self.live_html()
+        self.touched.value = self.touched_html(rows)
+        self._show_table(rows)
+        self.diagram_view.value = network_svg(
+            st.trace.before, st.state, step, [r.name for r in rows if r.after is not None], st.sample,
+            description=self.diagram_description(), layout=self._layout)
         # The activation panel belongs to the moment f'(z) is read off: the delta steps.
         reading = st.unit_activation() if step.kind == "delta" else None
         if reading is None:
-            self.activation_image.layout.display = "none"
+            self.activation_view.value = ""
+            self.activation_view.layout.display = "none"
         else:
-            self.activation_plot.update(name=reading[0], z=reading[1])
-            key = (reading[0], reading[1])
-            if key not in self._act_png:  # units often share a z: render each (f, z) once
-                if len(self._act_png) >= 64:
-                    self._act_png.pop(next(iter(self._act_png)))
-                self._act_png[key] = figure_png(self._act_fig)
-            self.activation_image.value = self._act_png[key]
-            self.activation_image.layout.display = None
+            self.activation_view.value = activation_svg(reading[0], reading[1], width=320, height=220)
+            self.activation_view.layout.display = None
+
+    def _show_table(self, rows=None) -> None:
+        # The full table is built only while it is unfolded (hundreds of rows for a big network).
+        if self.all_weights.selected_index is None:
+            return
+        self.weights.value = self.weights_html(rows)
+
+    def _sample_text(self) -> str:
+        st = self.stepper
+        s = st.sample
+        x = ", ".join(fmt(v) for v in st.trace.X[s])
+        t = ", ".join(fmt(v) for v in st.trace.y[s])
+        m = st.trace.X.shape[0]
+        who = f"sample {s + 1} of {m}" if m > 1 else "sample"
+        return f"{who}: x = ({x}), y = ({t})"
+
+    def diagram_description(self) -> str:
+        """The diagram in words (its alt text)."""
+        st = self.stepper
+        net = st.trace.before
+        step = st.current
+        what = {"gradient": "weight", "update": "weight", "loss": "output units"}.get(step.kind, "unit")
+        return (f"Network diagram, layers of {' - '.join(str(n) for n in net.sizes)} units plus bias units; "
+                f"{st.label}; {self._sample_text()}; highlighted {what} {step.name}. "
+                "Blue links grew, vermilion links shrank in this update.")
 
     def formula_html(self) -> str:
-        """The current step: what it computes, the formula in symbols, then with numbers."""
+        """The current step: what it computes, the formula typeset in symbols, then with numbers.
+
+        LaTeX (MathJax in JupyterLab) when the trace provides it, else plain text that
+        wraps only between tokens.
+        """
         st = self.stepper
         step, ch = st.current, st.change()
         e = html.escape
         sample = "" if step.sample is None else f" · sample {step.sample + 1}"
         old = "not yet computed" if ch.old != ch.old else fmt(ch.old)  # NaN != NaN
+        tex = getattr(step, "formula_latex", None)
+        if tex is not None:
+            symbols, numbers = f"${tex}$", f"${step.numbers_latex}$"
+        else:
+            symbols, numbers = _tokens(step.formula), _tokens(step.numbers)
         parts = [
-            f"<div><b>{e(_PHASE_TITLES[step.phase])}</b>{sample} · "
-            f"{e(_FIELD_NAMES[ch.field].format(ch.name))}</div>",
-            f"<div>in symbols: <code>{e(step.formula)}</code></div>",
-            f"<div>with numbers: <code>{e(step.numbers)}</code></div>",
-            f"<div>changed: <code>{e(_SYMBOLS[ch.field].format(ch.name))}</code>: {e(old)} → {e(fmt(ch.new))}</div>",
+            f"<div><b>{e(_PHASE_TITLES[step.phase])}</b>{sample} · {e(_FIELD_NAMES[ch.field].format(ch.name))}</div>",
+            f'<div class="bp-line">in symbols: {symbols}</div>',
+            f'<div class="bp-line">with numbers: {numbers}</div>',
+            f"<div>changed: {_tokens(_SYMBOLS[ch.field].format(ch.name))}: {e(old)} → {e(fmt(ch.new))}</div>",
         ]
         other = st.counterpart()
         if other is None:
             parts.append(f"<div>{e(_RULE_NAMES[st.other_rule])} has no such step.</div>")
         elif abs(other.value - step.value) > 1e-12:
             parts.append(f"<div>⚠ differs under {e(_RULE_NAMES[st.other_rule])}: "
-                         f"<code>{e(other.numbers)}</code></div>")
+                         f"{_tokens(other.numbers)}</div>")
         else:
             parts.append(f"<div>same value under {e(_RULE_NAMES[st.other_rule])}.</div>")
         return "".join(parts)
 
-    def weights_html(self, rows=None) -> str:
-        """Every weight as text: name, before, gradient, after (— until computed), ▲/▼ on change.
+    def live_text(self) -> str:
+        """The current step in plain words (what a screen reader announces)."""
+        st = self.stepper
+        step = st.current
+        return f"{st.label}. {self._sample_text()}. {step.formula} = {step.numbers}"
 
-        One <tr> per weight (the columns are named in the caption and in each cell's title).
-        """
-        rows = self.stepper.weight_rows() if rows is None else rows
+    def live_html(self) -> str:
+        return f'<div role="status" aria-live="polite" aria-atomic="true">{_tokens(self.live_text())}</div>'
+
+    def _rows_html(self, rows, caption: str) -> str:
         step = self.stepper.current
         current = step.name if step.kind in ("gradient", "update") else None
-        out = ["<table><caption>weights: name · before · gradient · after (— = not computed yet; "
-               "▲ grew, ▼ shrank)</caption><tbody>"]
+        out = [f"<table><caption>{caption}</caption><tbody>"]
         for r in rows:
             mark, css = {"up": (" ▲", "bp-up"), "down": (" ▼", "bp-down"), "same": (" (=)", "")}.get(
                 r.direction, ("", ""))
@@ -279,43 +480,76 @@ class StepThrough(_View):
         out.append("</tbody></table>")
         return "".join(out)
 
+    def touched_html(self, rows=None) -> str:
+        """The rows of the weights the current step reads or writes (``plots.touched_weights``)."""
+        rows = self.stepper.weight_rows() if rows is None else rows
+        names = touched_weights(self.stepper.trace.before, self.stepper.current)
+        if not names:
+            return "<div>This step uses no weight.</div>"
+        chosen = [r for r in rows if r.name in set(names)]
+        return self._rows_html(chosen, "weights in this step: name · before · gradient · after")
+
+    def weights_html(self, rows=None) -> str:
+        """Every weight as text: name, before, gradient, after (— until computed), ▲/▼ on change.
+
+        One <tr> per weight (the columns are named in the caption and in each cell's title).
+        """
+        rows = self.stepper.weight_rows() if rows is None else rows
+        return self._rows_html(rows, "weights: name · before · gradient · after (— = not computed yet; "
+                                     "▲ grew, ▼ shrank)")
+
     def __repr__(self) -> str:
         return f"StepThrough: {self.stepper.n} steps of one update under {self.stepper.rule!r} rule, at {self.stepper.label}"
 
 
 # ----- the activation explorer ---------------------------------------------------------
 class ActivationExplorer(_View):
-    """Choose an activation, slide z, read f(z) and f'(z) and whether the unit saturates."""
+    """Choose an activation, slide z, read f(z) and f'(z) and whether the unit saturates.
 
-    def __init__(self, name: str = "sigmoid", z: float = 0.0, zlim=(-6.0, 6.0), dpi: float = 80):
-        self.choice = W.Dropdown(options=list(EXPLORER_ACTIVATIONS), value=name, description="activation")
+    The controls and the reading sit beside the plot (below it on a narrow page).
+    """
+
+    def __init__(self, name: str = "sigmoid", z: float = 0.0, zlim=(-6.0, 6.0)):
+        self.zlim = (float(zlim[0]), float(zlim[1]))
+        self.choice = W.Dropdown(options=list(EXPLORER_ACTIVATIONS), value=name, description="activation",
+                                 tooltip="The activation function f")
         self.choice.add_class("bp-activation-choice")
         self.z_slider = W.FloatSlider(value=z, min=zlim[0], max=zlim[1], step=0.1, description="z",
-                                      readout_format=".1f")
+                                      readout_format=".1f", tooltip="The pre-activation z")
         self.z_slider.add_class("bp-z")
-        self.reading = W.HTML()
-        self.reading.add_class("bp-activation-reading")
-        self.image = W.Image(format="png")
-        self.image.add_class("bp-activation-plot")
-        self._fig = _figure((5.2, 3.4), dpi)
-        self._fig.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.3)
-        self.plot = plot_activation(self._fig.add_subplot(), name, z, zlim=zlim)
+        self.reading = _html_widget("bp-activation-reading")
+        self.image = _html_widget("bp-activation-plot")
         self.choice.observe(lambda c: self._show(), names="value")
         self.z_slider.observe(lambda c: self._show(), names="value")
-        self.widget = W.VBox([W.HBox([self.choice, self.z_slider]), self.reading, self.image])
+        controls = W.VBox([self.choice, self.z_slider, self.reading])
+        controls.add_class("bp-controls")
+        row = W.HBox([controls, self.image])
+        row.add_class("bp-row")
+        self.widget = W.VBox([W.HTML(_CSS), row])
         self.widget.add_class("bp-explorer")
         self._show()
 
+    def readout(self) -> str:
+        """What the reading says, rounded to what matters (3 digits, whole percentages)."""
+        r = activation_reading(self.choice.value, self.z_slider.value)
+        return (f"{r.name}: z = {fmt(round(r.z, 6))}, f(z) = {_short(r.f)}, f'(z) = {_short(r.df)}. "
+                f"{rounded_percentages(r.note)}")
+
     def _show(self) -> None:
         r = activation_reading(self.choice.value, self.z_slider.value)
-        self.reading.value = (f"<div><code>z = {fmt(r.z)}</code>, <code>f(z) = {fmt(r.f)}</code>, "
-                              f"<code>f'(z) = {fmt(r.df)}</code></div><div>{html.escape(r.note)}</div>")
-        self.plot.update(name=r.name, z=r.z)
-        self.image.value = figure_png(self._fig)
+        self.reading.value = (f"<div>{_tokens(f'z = {fmt(round(r.z, 6))}')}<br>{_tokens(f'f(z) = {_short(r.f)}')}"
+                              f"<br>{_tokens(f'f' + chr(39) + f'(z) = {_short(r.df)}')}</div>"
+                              f'<div role="status" aria-live="polite">{_tokens(rounded_percentages(r.note))}</div>')
+        self.image.value = activation_svg(r.name, r.z, zlim=self.zlim)
 
     def __repr__(self) -> str:
-        r = activation_reading(self.choice.value, self.z_slider.value)
-        return f"ActivationExplorer: {r.text}"
+        return f"ActivationExplorer: {self.readout()}"
+
+
+def _short(x: float) -> str:
+    """3 significant digits for a readout (the tables keep six)."""
+    s = format(float(x), ".3g")
+    return "0" if s == "-0" else s
 
 
 # ----- training ------------------------------------------------------------------------
@@ -324,32 +558,35 @@ class TrainingView(_View):
 
     Wraps a ``TrainingStepper`` (same arguments); ``epochs`` is how far the slider goes.
     ``run()`` trains to the end with a progress bar (call it from a cell for long runs).
+    The figure is rendered at twice its displayed size (sharp on high-density screens).
     """
 
     def __init__(self, net: Network, X, y, epochs: int = 200, lr: float = 0.1, loss="half_squared_error",
                  optimizer=None, batch_size: int | None = None, per: str = "epoch", seed: int = 0,
-                 every: int = 1, keep: int = 64, dpi: float = 80):
+                 every: int = 1, keep: int = 64, dpi: float = 72):
         self.stepper = TrainingStepper(net, X, y, lr, loss, optimizer, batch_size, per, seed, keep,
                                        max_steps=epochs)
         self.every = max(1, int(every))
-        unit = "epoch" if per == "epoch" else "update"
-        self.start_button = _button("start", "bp-start", "before training", "fast-backward")
+        self.epochs = int(epochs)
+        self.unit = unit = "epoch" if per == "epoch" else "update"
+        self._lock = threading.RLock()
+        self.start_button = _button("start", "bp-start", "Back to before training", "fast-backward")
         self.back_button = _button("back", "bp-back", f"{self.every} {unit}(s) back", "step-backward")
         self.forward_button = _button("forward", "bp-forward", f"{self.every} {unit}(s) on", "step-forward")
-        self.end_button = _button("train to end", "bp-end", f"train to {unit} {epochs}", "fast-forward")
-        self.play = W.Play(value=0, min=0, max=epochs, step=self.every, interval=200, show_repeat=False)
-        self.play.add_class("bp-play")
+        self.end_button = _button("train to end", "bp-end", f"Train to {unit} {epochs}", "fast-forward")
+        self.play_button = _button("play", "bp-play", f"Play {unit} after {unit}; press again to pause", "play")
         self.slider = W.IntSlider(value=0, min=0, max=epochs, step=self.every, description=unit,
-                                  continuous_update=False, layout=W.Layout(width="60%"))
+                                  continuous_update=False, tooltip=f"Drag to any {unit}",
+                                  layout=W.Layout(flex="1 1 300px", min_width="220px", max_width="520px"))
         self.slider.add_class("bp-slider")
         self.progress = W.IntProgress(value=0, min=0, max=epochs, description="trained")
         self.progress.add_class("bp-progress")
-        self.status = W.Label()
-        self.status.add_class("bp-step-label")
-        self.image = W.Image(format="png")
-        self.image.add_class("bp-diagram")
+        self.status = _html_widget("bp-step-label")
+        self.image = _html_widget("bp-diagram")
         two_inputs = self.stepper.X.shape[1] == 2
-        self._fig = _figure((9.6 if two_inputs else 5.0, 3.6), dpi)
+        self._size = (9.0 if two_inputs else 4.8, 3.4)
+        self._dpi = float(dpi)
+        self._fig = _figure(self._size, 2 * self._dpi)
         ax_loss = self._fig.add_subplot(1, 2 if two_inputs else 1, 1)
         self.loss_plot = plot_loss(ax_loss, self.stepper.costs,
                                    xlabel=unit, title=f"Cost over all samples after each {unit}")
@@ -358,54 +595,107 @@ class TrainingView(_View):
             self.boundary_plot = plot_decision_boundary(self._fig.add_subplot(1, 2, 2), self.stepper.net,
                                                         self.stepper.X, self.stepper.y)
         self._fig.subplots_adjust(left=0.08, right=0.93, bottom=0.25, top=0.9, wspace=0.35)
-        self._syncing = False
+        self._player = _Player(self._play_to, lambda: self.stepper.index, lambda: self.epochs, self._lock,
+                               done=lambda: self._set_play_button(False))
+        self._player.rate = 5.0
 
         for button, target in ((self.start_button, lambda: 0),
                                (self.back_button, lambda: max(0, self.stepper.index - self.every)),
                                (self.forward_button, lambda: min(epochs, self.stepper.index + self.every))):
             button.on_click(lambda _b, target=target: self.goto(target()))
         self.end_button.on_click(lambda _b: self.run())
+        self.play_button.on_click(lambda _b: self.toggle_play())
         self.slider.observe(self._on_slider, names="value")
-        W.jslink((self.play, "value"), (self.slider, "value"))
-        self.widget = W.VBox([W.HBox([self.start_button, self.back_button, self.forward_button,
-                                      self.end_button, self.play]),
-                              W.HBox([self.slider, self.progress]), self.status, self.image])
+        buttons = W.HBox([self.start_button, self.back_button, self.forward_button, self.end_button,
+                          self.play_button])
+        buttons.add_class("bp-row")
+        position = W.HBox([self.slider, self.progress])
+        position.add_class("bp-row")
+        self.widget = W.VBox([W.HTML(_CSS), buttons, position, self.status, self.image])
         self.widget.add_class("bp-training")
         self._show()
 
     def _on_slider(self, change) -> None:
-        if not self._syncing:
-            self.goto(change["new"])
+        with self._lock:
+            if change["new"] != self.stepper.index:
+                self.stepper.goto(change["new"])
+                self._show()
 
     def goto(self, k: int) -> None:
         """Show the network after ``k`` epochs (or updates)."""
-        self.stepper.goto(k)
-        self._show()
+        self.pause()
+        with self._lock:
+            self.stepper.goto(k)
+            self._show()
 
     def run(self, steps: int | None = None, chunks: int = 50) -> None:
         """Train ``steps`` more (to the end by default), updating the progress bar as it goes."""
-        st = self.stepper
-        steps = st.max_steps - st.index if steps is None else int(steps)
-        st.run(steps, callback=self._progress, every=max(1, steps // chunks))
+        self.pause()
+        with self._lock:
+            st = self.stepper
+            steps = st.max_steps - st.index if steps is None else int(steps)
+            st.run(steps, callback=self._progress, every=max(1, steps // chunks))
+            self._show()
+
+    @property
+    def playing(self) -> bool:
+        return self._player.playing
+
+    def toggle_play(self) -> None:
+        """Play (``every`` steps at a time, skipping frames rather than lagging) or pause."""
+        if self._player.playing:
+            self.pause()
+            return
+        with self._lock:
+            if self.stepper.index >= self.epochs:
+                self.stepper.goto(0)
+                self._show()
+            self._set_play_button(True)
+        self._player.start(step=self.every)
+
+    def pause(self) -> None:
+        """Stop playing and stay where training got to."""
+        if self._player.playing:
+            self._player.stop()
+        with self._lock:
+            self._set_play_button(False)
+
+    def _play_to(self, k: int) -> None:
+        self.stepper.goto(k)
         self._show()
+
+    def _set_play_button(self, playing: bool) -> None:
+        b = self.play_button
+        b.description, b.icon = ("pause", "pause") if playing else ("play", "play")
+        b.tooltip = (f"Pause on this {self.unit}" if playing else
+                     f"Play {self.unit} after {self.unit}; press again to pause")
 
     def _progress(self, st) -> None:
         self.progress.value = st.index
-        self.status.value = f"training… {st.label}"
+        self.status.value = html.escape(f"training… {st.label}")
+
+    def description(self) -> str:
+        """The figure in words (its alt text)."""
+        st = self.stepper
+        text = (f"Left: the cost over all samples after each {self.unit}, from {fmt(st.costs[0])} "
+                f"before training to {fmt(st.cost)} after {st.index}.")
+        if self.boundary_plot is not None:
+            text += (" Right: the network's output over the input square, dark near 0 and light near 1, "
+                     "with the 0.5 boundary dashed; circles are samples with target 0, triangles target 1.")
+        return text
 
     def _show(self) -> None:
         st = self.stepper
-        self._syncing = True
-        try:
-            self.slider.value = st.index
-        finally:
-            self._syncing = False
+        self.slider.value = st.index
         self.progress.value = st.index
-        self.status.value = st.label
+        self.status.value = html.escape(st.label)
         self.loss_plot.update(st.costs)
         if self.boundary_plot is not None:
             self.boundary_plot.update(st.net)
-        self.image.value = figure_png(self._fig)
+        png = base64.b64encode(figure_png(self._fig)).decode("ascii")
+        w, h = (round(v * self._dpi) for v in self._size)
+        self.image.value = (f'<img src="data:image/png;base64,{png}" width="{w}" height="{h}" '
+                            f'alt="{html.escape(self.description(), quote=True)}">')
 
     def __repr__(self) -> str:
         return f"TrainingView: {self.stepper.label} (of {self.stepper.max_steps})"

@@ -12,7 +12,8 @@ from matplotlib.patches import Circle, FancyBboxPatch  # noqa: E402
 
 import bpnet  # noqa: E402
 from bpnet.plots import (  # noqa: E402
-    BIAS_FILL, DOWN, HIGHLIGHT, UP, draw_network, plot_activation, plot_decision_boundary, plot_loss,
+    BIAS_FILL, DOWN, HIGHLIGHT, UP, activation_svg, diagram_layout, diagram_styles, draw_network, label_boxes,
+    network_svg, plot_activation, plot_decision_boundary, plot_loss, short, touched_weights,
 )
 from bpnet.stepper import Stepper  # noqa: E402
 
@@ -38,7 +39,8 @@ def test_diagram_names_every_unit_and_weight_and_marks_bias_units():
         assert to_hex(d.units[name].get_facecolor()) == BIAS_FILL.lower()
         assert "+1" in d.unit_labels[name].get_text()
     assert all(isinstance(d.units[n], Circle) for n in ("X1", "Z1", "D0"))
-    assert d.weight_texts() == {n: bpnet.fmt(v) for n, v in net.weights_dict().items()}
+    # 3 significant digits on the diagram (the widgets' tables keep six)
+    assert d.weight_texts() == {n: format(v, ".3g") for n, v in net.weights_dict().items()}
 
 
 def test_diagram_follows_the_worked_example_update():
@@ -74,10 +76,10 @@ def test_diagram_shows_decreases_with_marker_and_colour_on_random_weights():
         old, new = net[name], trace.after[name]
         text = d.weight_labels[name].get_text()
         if new > old:
-            assert text == f"{bpnet.fmt(old)} → {bpnet.fmt(new)} ▲"
+            assert text == f"{format(old, '.3g')} → {format(new, '.3g')} ▲"
             assert to_hex(d.weight_labels[name].get_color()) == UP.lower()
         elif new < old:
-            assert text == f"{bpnet.fmt(old)} → {bpnet.fmt(new)} ▼"
+            assert text == f"{format(old, '.3g')} → {format(new, '.3g')} ▼"
             assert to_hex(d.weight_labels[name].get_color()) == DOWN.lower()
     assert any("▼" in t for t in d.weight_texts().values())
     assert any("▲" in t for t in d.weight_texts().values())
@@ -100,7 +102,12 @@ def test_diagram_of_a_deep_network_and_input_checks():
     net = bpnet.Network.random([3, 6, 6, 6, 2], "tanh", seed=1)
     d = draw_network(None, net)
     assert len(d.links) == len(net.weight_names()) == 4 * 6 + 2 * 7 * 6 + 7 * 2
-    assert d.show_weights == "changed"  # too many to label them all
+    # too many to label them all: only the highlighted weight and those the step touches
+    assert not any(t.get_visible() for t in d.weight_labels.values())
+    trace = bpnet.trace_step(net, [[0.1, 0.2, 0.3]], [[0, 1]])
+    step = trace.find("update", "H1_1->H2_2") if "H1_1->H2_2" in net.weight_names() else trace.steps[-1]
+    d.update(step.state, highlight=step)
+    assert [n for n, t in d.weight_labels.items() if t.get_visible()] == [step.name]
     with pytest.raises(TypeError, match="needs net="):
         draw_network(None, bpnet.trace_step(net, [[0, 0, 0]], [[0, 1]]).steps[0].state)
     with pytest.raises(TypeError, match="Network or a State"):
@@ -155,3 +162,159 @@ def test_highlight_moving_back_and_forth_leaves_the_right_colours():
     st.goto(0)
     d.update(st.state, highlight=st.current, updated=[])
     assert to_hex(d.links["X0->Z1"].get_color()) == "#b0b0b0" and d.weight_labels["X0->Z1"].get_text() == "1"
+
+
+# ----- styles from (state, highlight, updated) only; labels that never overlap ------------
+def _look(d) -> dict:
+    """Everything a reader sees of a matplotlib diagram, by artist name."""
+    out = {}
+    for name, line in d.links.items():
+        t = d.weight_labels[name]
+        out[name] = (to_hex(line.get_color()), line.get_linewidth(), t.get_text(), to_hex(t.get_color()),
+                     t.get_visible(), to_hex(t.get_bbox_patch().get_facecolor()))
+    for name, patch in d.units.items():
+        out[name] = (to_hex(patch.get_facecolor()), patch.get_linewidth(), d.unit_values[name].get_text())
+    return out
+
+
+def test_diagram_look_does_not_depend_on_what_was_shown_before():
+    net = bpnet.Network.random([2, 3, 1], "tanh", seed=5)
+    trace = bpnet.trace_step(net, [[0.4, -0.9], [1.0, 0.3]], [[0.8], [0.1]], 0.5)
+    st = Stepper(trace)
+
+    def updated():
+        return [r.name for r in st.weight_rows() if r.after is not None]
+
+    walked = draw_network(None, trace.steps[0].state, net=net)
+    rng = np.random.default_rng(3)
+    for i in rng.integers(0, len(trace), size=12):
+        st.goto(int(i))
+        walked.update(st.state, highlight=st.current, updated=updated())
+        fresh = draw_network(None, st.state, net=net, highlight=st.current)
+        fresh.update(updated=updated(), highlight=st.current)
+        assert _look(walked) == _look(fresh), f"step {i} looks different after other steps"
+        plt.close(fresh.figure)
+
+
+def _overlaps(boxes: dict, others: dict | None = None) -> list:
+    from bpnet.plots import _overlap
+
+    names = list(boxes)
+    pairs = [(a, b) for k, a in enumerate(names) for b in names[k + 1:] if _overlap(boxes[a], boxes[b])]
+    if others:
+        pairs += [(a, o) for a in names for o, box in others.items() if _overlap(boxes[a], box)]
+    return pairs
+
+
+@pytest.mark.parametrize("sizes,seed", [([2, 3, 1], s) for s in range(6)] + [([2, 2, 2], 1), ([3, 3, 2], 4)])
+def test_weight_labels_never_overlap_each_other_or_a_unit(sizes, seed):
+    from bpnet.plots import _R
+
+    net = bpnet.Network.random(sizes, "tanh", seed=seed)
+    rng = np.random.default_rng(seed)
+    X, y = rng.normal(size=(2, sizes[0])), rng.uniform(size=(2, sizes[-1]))
+    trace = bpnet.trace_step(net, X, y, 0.7)
+    lay = diagram_layout(net)
+    units = {u: (x - _R, y0 - _R, x + _R, y0 + _R) for u, (x, y0, *_rest) in lay.units.items()}
+    st = Stepper(trace)
+    for i in list(range(0, len(trace), 7)) + [len(trace) - 1]:
+        st.goto(i)
+        done = [r.name for r in st.weight_rows() if r.after is not None]
+        sty = diagram_styles(net, st.state, st.current, done, layout=lay)
+        boxes = label_boxes(sty, lay)
+        assert len(boxes) == len(net.weight_names())  # every label shown for a small network
+        assert not _overlaps(boxes, units), f"step {i}: overlapping labels {_overlaps(boxes, units)}"
+
+
+def test_weight_labels_do_not_overlap_as_matplotlib_draws_them():
+    net = bpnet.Network.random([2, 3, 1], "sigmoid", seed=2)
+    trace = bpnet.trace_step(net, [[0.3, -0.8]], [[1.0]], 2.0)
+    d = draw_network(None, trace.steps[-1].state, net=net, title="all weights updated")
+    d.update(updated=net.weight_names())
+    d.figure.canvas.draw()  # the label boxes are laid out when drawn
+    renderer = d.figure.canvas.get_renderer()
+    boxes = {n: tuple(t.get_bbox_patch().get_window_extent(renderer).extents)
+             for n, t in d.weight_labels.items() if t.get_visible()}
+    units = {n: tuple(p.get_window_extent(renderer).extents) for n, p in d.units.items()}
+    # window extents have y upwards; as (x0, y0, x1, y1) boxes the overlap test is the same
+    assert len(boxes) == 13 and not _overlaps(boxes, units)
+
+
+def test_touched_weights_are_what_a_step_reads_or_writes():
+    ex = bpnet.xor_example()
+    trace = bpnet.trace_step(ex.net, ex.X[:1], ex.y[:1], ex.lr)
+    net = ex.net
+    assert touched_weights(net, trace.find("forward", "Z1")) == ["X0->Z1", "X1->Z1", "X2->Z1"]
+    assert touched_weights(net, trace.find("delta", "Z2")) == ["Z2->D0"]
+    assert touched_weights(net, trace.find("update", "X1->Z3")) == ["X1->Z3"]
+    assert touched_weights(net, trace.find("delta", "D0")) == []
+
+
+def test_network_svg_is_valid_scalable_and_says_what_it_shows():
+    import xml.etree.ElementTree as ET
+
+    st = _article_stepper()
+    st.goto(st.trace.find("update", "X0->Z1").index)
+    done = [r.name for r in st.weight_rows() if r.after is not None]
+    svg = network_svg(st.trace.before, st.state, st.current, done, description="XOR network, X0->Z1 updated")
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    _, _, w, h = map(float, root.get("viewBox").split())
+    assert float(root.get("width")) == w and "height:auto" in root.get("style")  # scales keeping its ratio
+    assert root.get("role") == "img" and root.get("aria-label") == "XOR network, X0->Z1 updated"
+    assert root.find(f"{ns}title").text == "XOR network, X0->Z1 updated"
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    assert "1 → 1.4 ▲" in texts and texts.count("1") >= 3 and "δ=-4" in texts
+    # the highlighted label sits on a yellow box, drawn last (on top)
+    boxes = [r for r in root.iter(f"{ns}rect") if r.get("fill") == HIGHLIGHT]
+    assert len(boxes) == 1
+    lay = diagram_layout(st.trace.before)
+    assert (w, h) == (round(lay.width, 1), round(lay.height, 1))
+
+
+def test_network_svg_of_a_4_layer_6_unit_network_labels_the_step_only():
+    import xml.etree.ElementTree as ET
+
+    net = bpnet.Network.random([3, 6, 6, 6, 2], "tanh", seed=1)
+    trace = bpnet.trace_step(net, [[0.1, 0.2, 0.3]], [[0.0, 1.0]], 0.5)
+    step = trace.find("forward", net.dest_name(1, 2))
+    root = ET.fromstring(network_svg(net, step.state, step))
+    ns = "{http://www.w3.org/2000/svg}"
+    arrows = [t.text for t in root.iter(f"{ns}text") if t.text and t.get("font-size") == "11"]
+    # the 7 weights into the unit (bias + 6), plus the unit's values under each unit
+    assert sum(1 for t in arrows if not t.startswith(("a=", "z=", "δ="))) == 7
+
+
+def test_activation_svg_marks_z_on_both_curves():
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.fromstring(activation_svg("sigmoid", 2.0))
+    label = root.get("aria-label")
+    assert "sigmoid" in label and "z = 2" in label and "f(z) = 0.880797" in label
+    assert len(list(root.iter(f"{ns}polyline"))) == 2
+    assert len([c for c in root.iter(f"{ns}circle")]) == 1  # the point on f
+    assert len([r for r in root.iter(f"{ns}rect") if r.get("fill") == "#E4E4E4"]) == 2 + 1  # 2 bands + legend
+
+
+def test_dead_parameters_are_gone_and_plots_do_not_import_the_stepper():
+    import dataclasses
+    import importlib.util
+    import subprocess
+    import sys
+
+    from bpnet.plots import BoundaryPlot, NetworkDiagram
+
+    with pytest.raises(TypeError):
+        plot_loss(None, [1.0, 0.5], log=True)
+    assert "level" not in {f.name for f in dataclasses.fields(BoundaryPlot)}
+    assert not hasattr(NetworkDiagram, "artists")
+    assert short(0.123456) == "0.123" and short(-0.0001) == "-0.0001" and short(-1e-20, 3) == "-1e-20"
+    if importlib.util.find_spec("bpnet.explorer") is None:
+        pytest.skip("bpnet.explorer (the explorer's maths) is not there yet")
+    code = "import sys, bpnet.plots, bpnet.widgets; print('bpnet.stepper' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "True"  # the widgets drive steppers...
+    code = "import sys, bpnet.plots; print('bpnet.stepper' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"  # ...the plots only draw

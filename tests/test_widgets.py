@@ -8,20 +8,38 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
+import ipywidgets  # noqa: E402
 import pytest  # noqa: E402
 
 import bpnet  # noqa: E402
 from bpnet.widgets import ActivationExplorer, StepThrough, TrainingView  # noqa: E402
 
-CONTRACT = ("bp-start", "bp-back", "bp-forward", "bp-end", "bp-next-phase", "bp-play", "bp-slider",
-            "bp-step-label", "bp-formula", "bp-weights", "bp-rule", "bp-diagram")
+CONTRACT = ("bp-start", "bp-back", "bp-forward", "bp-end", "bp-next-phase", "bp-play", "bp-speed", "bp-slider",
+            "bp-step-label", "bp-live", "bp-formula", "bp-touched", "bp-weights", "bp-all-weights", "bp-rule",
+            "bp-diagram", "bp-activation")
 
 
-def _table(w) -> dict[str, list[str]]:
-    """The weight table as {name: [before, gradient, after]}, read back from its HTML."""
-    rows = re.findall(r"<tr [^>]*><th[^>]*>(.*?)</th>(.*?)</tr>", w.weights.value)
+def _table(w, which: str = "weights") -> dict[str, list[str]]:
+    """A weight table as {name: [before, gradient, after]}, read back from its HTML.
+
+    ``which``: "weights" (the full table, unfolded first) or "touched" (this step's rows).
+    """
+    if which == "weights":
+        w.all_weights.selected_index = 0
+    rows = re.findall(r"<tr [^>]*><th[^>]*>(.*?)</th>(.*?)</tr>", getattr(w, which).value)
     return {html.unescape(name): [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", cells)]
             for name, cells in rows}
+
+
+def _plain(value: str) -> str:
+    """What a reader sees of an HTML value: tags dropped, entities and no-break spaces resolved."""
+    return html.unescape(re.sub(r"<[^>]+>", "", value)).replace("\u00a0", " ")
+
+
+def _formula_shows(w, step) -> bool:
+    """The formula panel shows ``step`` with its numbers: typeset (LaTeX) if the trace has it, else as text."""
+    latex = getattr(step, "numbers_latex", None)
+    return (latex in w.formula.value) if latex is not None else (step.numbers in _plain(w.formula.value))
 
 
 def _walk(widget):
@@ -35,8 +53,10 @@ def test_css_class_contract():
     assert "bp-stepper" in w.widget._dom_classes
     classes = {c for child in _walk(w.widget) for c in child._dom_classes}
     assert set(CONTRACT) <= classes
-    assert "bp-forward" in w.forward_button._dom_classes and "bp-diagram" in w.diagram_image._dom_classes
-    assert w.weights.value.count("<tr ") == 13  # one <tr> per weight, nothing else
+    assert "bp-forward" in w.forward_button._dom_classes and "bp-diagram" in w.diagram_view._dom_classes
+    assert w.weights.value == ""  # the full table is folded and not built...
+    w.all_weights.selected_index = 0
+    assert w.weights.value.count("<tr ") == 13  # ...until unfolded: one <tr> per weight, nothing else
 
 
 def test_article_rule_first_update_of_X0_Z1_shows_1_to_1_4_then_gradient_rule_0_6():
@@ -47,15 +67,17 @@ def test_article_rule_first_update_of_X0_Z1_shows_1_to_1_4_then_gradient_rule_0_
     assert w.step_label.value == f"step {target + 1} of 35 — updates"
     row = _table(w)["X0->Z1"]
     assert row == ["1", "-4", "1.4 ▲"]
-    assert "1 - 0.1*(-4) = 1.4" in html.unescape(w.formula.value)
-    assert "w(X0->Z1) := w(X0->Z1) - lr*g(X0->Z1)" in html.unescape(w.formula.value)
+    assert "1 - 0.1*(-4) = 1.4" in _plain(w.live.value)
+    assert "w(X0->Z1) := w(X0->Z1) - lr*g(X0->Z1)" in _plain(w.live.value)
+    assert _formula_shows(w, w.stepper.current)
+    assert _table(w, "touched") == {"X0->Z1": ["1", "-4", "1.4 ▲"]}  # this step's row, always in view
     assert _table(w)["X0->Z2"] == ["1", "—", "—"]  # not reached yet
     w.rule_toggle.value = "gradient"
     assert w.stepper.rule == "gradient"
     assert w.step_label.value == f"step {target + 1} of 35 — updates"
     assert _table(w)["X0->Z1"] == ["1", "4", "0.6 ▼"]
-    assert "1 - 0.1*4 = 0.6" in html.unescape(w.formula.value)
-    assert "1 - 0.1*(-4) = 1.4" in html.unescape(w.formula.value)  # the other rule's number, for contrast
+    assert "1 - 0.1*4 = 0.6" in _plain(w.live.value) and _formula_shows(w, w.stepper.current)
+    assert "1 - 0.1*(-4) = 1.4" in _plain(w.formula.value)  # the other rule's number, for contrast
 
 
 def test_buttons_and_slider_move_through_the_trace():
@@ -65,14 +87,14 @@ def test_buttons_and_slider_move_through_the_trace():
     assert w.step_label.value == f"step 1 of {n} — forward" and w.slider.value == 1
     w.next_phase_button.click()
     assert w.step_label.value == f"step 5 of {n} — loss" and w.slider.value == 5
-    assert "0 - 4 = -4" in w.formula.value
+    assert "0 - 4 = -4" in _plain(w.live.value)
     w.end_button.click()
     w.forward_button.click()  # harmless at the end
     assert w.slider.value == n and w.step_label.value == f"step {n} of {n} — updates"
     assert all(row[2] != "—" for row in _table(w).values())
     w.slider.value = 6
     assert w.step_label.value == f"step 6 of {n} — deltas"
-    assert "δ(D0) = y - D0" in w.formula.value
+    assert "δ(D0) = y - D0" in _plain(w.live.value)
     w.start_button.click()
     assert w.slider.value == 1 and w.stepper.index == 0
 
@@ -88,7 +110,7 @@ def test_every_number_in_the_table_is_the_trace_number_on_a_random_network():
         w.slider.value = int(k)
         step = trace.steps[int(k) - 1]
         assert w.step_label.value == f"step {k} of {len(trace)} — {step.phase}"
-        assert html.escape(step.numbers) in w.formula.value
+        assert step.numbers in _plain(w.live.value) and _formula_shows(w, step)
         table = _table(w)
         for name in net.weight_names():
             l, i, j = net.weight_index(name)
@@ -104,34 +126,72 @@ def test_every_number_in_the_table_is_the_trace_number_on_a_random_network():
                 assert after == "—"
 
 
-def test_diagram_image_is_redrawn_from_the_same_figure():
+def test_diagram_is_redrawn_for_every_step_from_the_stepper_state():
+    from bpnet.plots import network_svg
+
     w = StepThrough.from_example(rule="article")
-    fig, first = w._fig, w.diagram_image.value
-    assert first[:8] == b"\x89PNG\r\n\x1a\n"
+    first = w.diagram_view.value
+    assert first.startswith("<svg") and 'role="img"' in first
     w.forward_button.click()
-    assert w.diagram_image.value != first and w._fig is fig
-    assert w.diagram.highlighted == "Z2"
-    w.slider.value = w.stepper.trace.find("update", "Z1->D0").index + 1
-    assert w.diagram.highlighted == "Z1->D0"
-    assert w.diagram.weight_labels["Z1->D0"].get_text() == "1 → 1.4 ▲"
-    assert w.diagram.weight_labels["Z2->D0"].get_text() == "1"
+    assert w.diagram_view.value != first
+    st = w.stepper
+    assert "highlighted unit Z2" in w.diagram_view.value  # its alt text names the step's unit
+    w.slider.value = st.trace.find("update", "Z1->D0").index + 1
+    done = [r.name for r in st.weight_rows() if r.after is not None]
+    # exactly the picture of (state, highlight, updated): nothing left over from earlier steps
+    assert w.diagram_view.value == network_svg(st.trace.before, st.state, st.current, done, st.sample,
+                                               description=w.diagram_description())
+    assert ">1 → 1.4 ▲</text>" in w.diagram_view.value and html.escape("highlighted weight Z1->D0") in w.diagram_view.value
+
+
+def test_label_slider_formula_and_diagram_always_show_the_same_step():
+    w = StepThrough.from_example(rule="article")
+    rng = np.random.default_rng(1)
+    for _ in range(40):
+        action = rng.integers(0, 5)
+        if action == 0:
+            w.forward_button.click()
+        elif action == 1:
+            w.back_button.click()
+        elif action == 2:
+            w.next_phase_button.click()
+        elif action == 3:
+            w.slider.value = int(rng.integers(1, w.stepper.n + 1))
+        else:
+            w.rule_toggle.value = "gradient" if w.rule_toggle.value == "article" else "article"
+        k = w.stepper.index + 1
+        assert w.slider.value == k and _plain(w.step_label.value).startswith(f"step {k} of ")
+        assert _formula_shows(w, w.stepper.current) and f"step {k} of " in w.diagram_view.value
 
 
 def test_activation_panel_shows_on_delta_steps_with_z_marked():
     net = bpnet.Network.random([2, 2, 1], "sigmoid", seed=2)
     w = StepThrough(net, [[1.0, -0.5]], [[1.0]], lr=0.5)
     z = net.forward([[1.0, -0.5]]).z
-    assert w.activation_image.layout.display == "none"  # forward pass: no delta yet
+    assert w.activation_view.layout.display == "none"  # forward pass: no delta yet
     w.slider.value = w.stepper.trace.find("delta", "D0").index + 1
-    assert w.activation_image.layout.display is None
-    assert w.activation_plot.name == "sigmoid" and w.activation_plot.z == pytest.approx(z[1][0, 0])
-    png_d0 = w.activation_image.value
+    assert w.activation_view.layout.display is None
+    d0 = w.activation_view.value
+    assert "sigmoid" in d0 and f"z = {bpnet.fmt(z[1][0, 0])} marked" in d0
     w.forward_button.click()  # delta of Z1: its own z
-    assert w.activation_plot.z == pytest.approx(z[0][0, 0]) and w.activation_image.value != png_d0
+    assert f"z = {bpnet.fmt(z[0][0, 0])} marked" in w.activation_view.value and w.activation_view.value != d0
     w.back_button.click()
-    assert w.activation_image.value == png_d0
+    assert w.activation_view.value == d0
     w.end_button.click()
-    assert w.activation_image.layout.display == "none"
+    assert w.activation_view.layout.display == "none"
+
+
+def test_every_button_has_a_label_and_a_tooltip():
+    from bpnet.widgets import BUTTONS
+
+    for view in (StepThrough.from_example(), TrainingView(bpnet.Network.random([2, 2, 1], seed=0),
+                                                          [[0, 0], [1, 1]], [[0], [1]], epochs=4)):
+        buttons = [b for b in _walk(view.widget) if isinstance(b, ipywidgets.Button)]
+        assert len(buttons) >= 5
+        for b in buttons:
+            assert b.description.strip() and len(b.tooltip) > len(b.description), (b.description, b.tooltip)
+    w = StepThrough.from_example()
+    assert [(getattr(w, a).description, getattr(w, a).tooltip) for a, *_ in BUTTONS] == [(t, tip) for _, t, _, tip, _ in BUTTONS]
 
 
 def test_text_repr_is_short_and_deterministic():
@@ -143,29 +203,75 @@ def test_text_repr_is_short_and_deterministic():
     assert "application/vnd.jupyter.widget-view+json" in ra
 
 
-def test_play_speed_and_rule_switch_keep_slider_in_range():
+def test_rule_switch_keeps_slider_in_range():
     ex = bpnet.xor_example()
     w = StepThrough(ex.net, ex.X, ex.y, ex.lr, rule="gradient")
-    assert w.slider.max == w.play.max == 63
-    w.speed.value = 4.0
-    assert w.play.interval == 250
+    assert w.slider.max == 63
     w.end_button.click()
     w.rule_toggle.value = "article"  # 62 steps: no batch cost J
-    assert w.slider.max == w.play.max == 62 and w.slider.value == 62
-    assert w.step_label.value == "step 62 of 62 — updates"
+    assert w.slider.max == 62 and w.slider.value == 62
+    assert _plain(w.step_label.value) == "step 62 of 62 — updates"
+
+
+def test_play_skips_frames_rather_than_falling_behind():
+    from bpnet.widgets import _Player
+
+    # the frame due is a function of the clock alone: a slow redraw skips steps, never queues them
+    assert [_Player.frame(3, 10.0, t, 4.0, 30) for t in (10.0, 10.2, 10.26, 11.0, 13.0, 99.0)] == [3, 3, 4, 7, 15, 30]
+    assert _Player.frame(0, 0.0, 1.0, 2.0, 100, step=10) == 20
+
+
+def test_play_then_pause_keeps_the_step_and_everything_agrees():
+    w = StepThrough.from_example(rule="article")
+    w.goto(4)
+    w.speed.value = 8.0
+    w.play_button.click()
+    assert w.playing and w.play_button.description == "pause" and "Pause" in w.play_button.tooltip
+    import time
+
+    deadline = time.monotonic() + 10
+    while w.stepper.index < 8 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    w.play_button.click()  # pause
+    assert not w.playing and w.play_button.description == "play"
+    k = w.stepper.index
+    assert k >= 8
+    time.sleep(0.3)
+    assert w.stepper.index == k and w.slider.value == k + 1  # paused where it was, not back at step 1
+    assert _plain(w.step_label.value).startswith(f"step {k + 1} of ") and _formula_shows(w, w.stepper.current)
+    w.forward_button.click()
+    assert w.stepper.index == k + 1
+    # playing to the end stops there by itself
+    w.goto(w.stepper.n - 3)
+    w.play_button.click()
+    deadline = time.monotonic() + 10
+    while w.playing and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not w.playing and w.stepper.at_end and w.play_button.description == "play"
 
 
 def test_activation_explorer():
     e = ActivationExplorer()
     e.z_slider.value = 4.0
-    assert "f(z) = 0.982014" in e.reading.value and "Saturated" in e.reading.value
-    png = e.image.value
+    assert "f(z) = 0.982" in _plain(e.reading.value) and "Saturated" in e.reading.value
+    svg = e.image.value
+    assert svg.startswith("<svg") and "z = 4 marked" in svg
     e.choice.value = "relu"
-    assert "f'(z) = 1" in e.reading.value and e.image.value != png
+    assert "f'(z) = 1" in _plain(e.reading.value) and e.image.value != svg
     e.z_slider.value = -2.0
-    assert "f(z) = 0</code>" in e.reading.value and "no gradient" in e.reading.value
-    assert e.plot.df_point.get_xydata()[0] == pytest.approx([-2.0, 0.0])
+    assert "f(z) = 0" in _plain(e.reading.value) and "no gradient" in e.reading.value
+    assert "f&#x27;(z) = 0" in e.image.value  # the alt text reads the marked point
     assert repr(e).startswith("ActivationExplorer: relu: z = -2")
+
+
+def test_readouts_are_rounded_to_what_matters():
+    from bpnet.widgets import rounded_percentages
+
+    e = ActivationExplorer("sigmoid", z=2.0)
+    text = _plain(e.reading.value)
+    assert "42 % of its peak" in text and "41.99" not in text
+    assert "f(z) = 0.881" in text and "0.880797" not in text
+    assert rounded_percentages("below 10% and 41.9974%") == "below 10 % and 42 %"
 
 
 def test_training_view_follows_the_stepper():
@@ -175,7 +281,7 @@ def test_training_view_follows_the_stepper():
     history = net.copy().train(ex.X, ex.y, 60, lr=2.0)
     v.forward_button.click()
     assert v.stepper.index == 10 and v.slider.value == 10
-    assert v.status.value == f"epoch 10 — cost {bpnet.fmt(v.stepper.cost)}"
+    assert _plain(v.status.value) == f"epoch 10 — cost {bpnet.fmt(v.stepper.cost)}"
     assert np.allclose(v.loss_plot.line.get_ydata(), history[:11])
     v.end_button.click()
     assert v.progress.value == 60 and v.stepper.index == 60
