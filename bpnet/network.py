@@ -27,11 +27,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import RULES, as_batch, as_float_array, check_lr, check_rule
+from ._checks import RULES, as_batch, as_float_array, check_lr, check_rule, check_whole
 from .activations import Activation, get_activation
 from .losses import Loss, get_loss
 
-__all__ = ["Network", "Forward", "Backprop", "RULES"]
+__all__ = ["Network", "Forward", "Backprop", "RULES", "batches"]
 
 _INF = float("inf")
 # ndarray.sum without its Python-level wrapper (the same reduction, so the same numbers):
@@ -202,14 +202,26 @@ class Backprop:
                 history[e] = cost(fwd, y)
                 apply(gradients(fwd, deltas(fwd, y)), lr, optimizer)
             return history
-        rng = np.random.default_rng(seed)
         for e in range(epochs):
             history[e] = self.cost(self.forward(X), y)
-            order = rng.permutation(m)
-            for s in range(0, m, bs):
-                idx = order[s:s + bs]
+            for idx in batches(m, bs, seed, e):
                 self.step(X[idx], y[idx], lr, optimizer)
         return history
+
+
+def batches(m: int, batch_size: int | None, seed: int, epoch: int) -> list[np.ndarray]:
+    """The (mini-)batches of epoch ``epoch`` as index arrays into the m samples.
+
+    ``batch_size`` None or >= m: one batch, every sample in order. Otherwise the samples
+    are shuffled by a generator seeded with (seed, epoch) and cut into batches of
+    ``batch_size`` (the last may be smaller). Each epoch's batches depend only on
+    (seed, epoch), so training replayed from any epoch (the training stepper does)
+    gives the same numbers as ``Network.train``.
+    """
+    if batch_size is None or batch_size >= m:
+        return [np.arange(m)]
+    order = np.random.default_rng([seed, epoch]).permutation(m)
+    return [order[s:s + batch_size] for s in range(0, m, batch_size)]
 
 
 class Network:
@@ -435,20 +447,18 @@ class Network:
         """Train for ``epochs`` passes over (X, y); returns the cost before each epoch.
 
         ``batch_size=None`` is batch gradient descent (one update per epoch), 1 is
-        stochastic and anything between is mini-batch; samples are shuffled with
-        ``seed`` each epoch when batches are smaller than the data set.
+        stochastic and anything between is mini-batch; samples are shuffled each epoch
+        when batches are smaller than the data set, by ``batches(m, batch_size, seed, epoch)``.
         """
         X, y = self.check(X, y)
         bp = Backprop(self, loss, rule)
         self.check_weights()
         if optimizer is None:
             lr = check_lr(lr)
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
+        epochs = check_whole(epochs, "epochs")
         if batch_size is not None:
-            batch_size = int(batch_size)
-            if batch_size < 1:
-                raise ValueError(f"batch_size must be >= 1 or None, got {batch_size!r}")
+            batch_size = check_whole(batch_size, "batch_size (or None for the whole batch)", 1)
+        seed = check_whole(seed, "seed")
         return bp.train(X, y, epochs, lr, optimizer, batch_size, seed)
 
 

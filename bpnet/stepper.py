@@ -37,8 +37,8 @@ from .explorer import (  # noqa: F401  (re-exported: the explorer's maths used t
     EXPLORER_ACTIVATIONS, ActivationReading, activation_reading, saturation_ranges,
 )
 from .losses import get_loss
-from ._checks import check_rule
-from .network import Network
+from ._checks import check_rule, check_whole
+from .network import Network, batches
 from .optimizers import get_optimizer
 from .trace import MicroStep, State, Trace, fmt, trace_step
 
@@ -431,7 +431,7 @@ class TrainingStepper:
 
     ``per="epoch"``: one pass over (X, y) per step (``batch_size`` None = one batch update).
     ``per="update"``: one (mini-)batch update per step.
-    Epoch e shuffles with ``seed + e``, so any step can be recomputed exactly from an
+    Epoch e shuffles as ``Network.train`` does (``bpnet.network.batches``), so any step can be recomputed exactly from an
     earlier snapshot. Keeps the cost after every step (one float each) and at most
     ``keep`` weight snapshots besides the start; ``max_steps`` bounds everything.
     ``costs[k]`` is the cost over all of (X, y) after k steps (``costs[0]`` = before training).
@@ -448,11 +448,9 @@ class TrainingStepper:
         self.X, self.y = net.check(X, y)
         self.loss = get_loss(loss)
         self.lr, self.optimizer, self.rule = lr, optimizer, rule
-        self.per, self.seed = per, int(seed)
+        self.per, self.seed = per, check_whole(seed, "seed")
         m = self.X.shape[0]
-        self.batch_size = m if batch_size is None else int(batch_size)
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1 or None, got {batch_size!r}")
+        self.batch_size = m if batch_size is None else check_whole(batch_size, "batch_size (or None for the whole batch)", 1)
         self.batches_per_epoch = -(-m // self.batch_size)
         if int(keep) < 1 or int(max_steps) < 1:
             raise ValueError("keep and max_steps must be >= 1")
@@ -466,11 +464,7 @@ class TrainingStepper:
 
     # ----- one step of training, from the current weights ---------------------------
     def _batches(self, epoch: int):
-        m = self.X.shape[0]
-        if self.batch_size >= m:
-            return [np.arange(m)]
-        order = np.random.default_rng(self.seed + epoch).permutation(m)
-        return [order[s:s + self.batch_size] for s in range(0, m, self.batch_size)]
+        return batches(self.X.shape[0], self.batch_size, self.seed, epoch)
 
     def _advance(self) -> None:
         if self.per == "epoch":

@@ -170,3 +170,46 @@ def test_formats():
     assert latex_number(1.5e-7) == r"1.5 \times 10^{-7}" and latex_number(-2) == "-2"
     assert vector([1, -2.5]) == "(1, -2.5)"
     assert bpnet.trace.fmt is fmt
+
+
+# ----- batching: one function for train and the training stepper ----------------------
+def test_batches_cover_every_sample_once_and_depend_only_on_seed_and_epoch():
+    from bpnet.network import batches
+    for bs in (1, 2, 3, 7):
+        b = batches(7, bs, 3, 5)
+        assert sorted(np.concatenate(b).tolist()) == list(range(7))
+        assert all(len(x) == bs for x in b[:-1]) and 1 <= len(b[-1]) <= bs
+        for x, y in zip(b, batches(7, bs, 3, 5)):
+            np.testing.assert_array_equal(x, y)
+    assert [x.tolist() for x in batches(5, None, 0, 0)] == [[0, 1, 2, 3, 4]]
+    assert [x.tolist() for x in batches(5, 9, 0, 0)] == [[0, 1, 2, 3, 4]]
+    orders = {tuple(np.concatenate(batches(12, 4, s, e))) for s in range(3) for e in range(3)}
+    assert len(orders) == 9  # seeds and epochs give different shuffles (no seed + epoch collisions)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, None])
+def test_train_and_training_stepper_give_the_same_weights(batch_size):
+    from bpnet.stepper import TrainingStepper
+    ex = xor_example()
+    net = Network.random([2, 3, 1], ["tanh", "sigmoid"], seed=1)
+    trained = net.copy()
+    history = trained.train(ex.X, ex.y, 20, lr=0.3, batch_size=batch_size, seed=0)
+    st = TrainingStepper(net, ex.X, ex.y, lr=0.3, batch_size=batch_size, seed=0)
+    st.goto(20)
+    for a, b in zip(trained.W, st.net.W):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(history[1:], st.costs[1:20])
+
+
+@pytest.mark.parametrize("kw,words", [
+    ({"batch_size": 2.7}, "batch_size"), ({"batch_size": 0}, "batch_size"), ({"batch_size": "abc"}, "batch_size"),
+    ({"epochs": 1.5}, "epochs"), ({"seed": -1}, "seed"), ({"seed": 0.5}, "seed"),
+])
+def test_train_refuses_non_whole_counts(kw, words):
+    ex = xor_example()
+    before = [w.copy() for w in ex.net.W]
+    args = {"epochs": 2, **kw}
+    with pytest.raises((ValueError, TypeError), match=words):
+        ex.net.train(ex.X, ex.y, **args)
+    for w, b in zip(ex.net.W, before):
+        np.testing.assert_array_equal(w, b)
