@@ -1,16 +1,26 @@
-"""Command line: ``python -m bpnet trace --example xor --rule article``.
+"""Command line: trace one update of the worked example or of a network file, or check a published one.
 
-Prints one recorded training step as a worked solution (``--format text``) or as
-JSON with every micro-step and the weights before and after (``--format json``).
+    python -m bpnet trace --example xor --rule article
+    python -m bpnet trace --network examples/two-outputs-sigmoid.json --sample all --format json
+    python -m bpnet check examples/xor-article-published.json
+
+``trace`` prints one recorded training step as a worked solution (``--format text``) or
+as JSON with every micro-step and the weights before and after (``--format json``).
+``check`` recomputes every number in a file's ``published`` section and names the known
+mistake that reproduces them best; it exits 0 when all agree, 1 when some do not.
+A bad file or option exits 2 with one line saying what is wrong.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from .examples import EXAMPLES
+from .netfile import NetworkFileError, load_network
 from .network import RULES
+from .published import check_published
 from .trace import trace_step
 
 
@@ -18,19 +28,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bpnet", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("trace", help="print every micro-step of one training update")
-    t.add_argument("--example", choices=sorted(EXAMPLES), default="xor", help="worked example (default: xor)")
-    t.add_argument("--rule", choices=RULES, default="gradient",
-                   help="'gradient' (correct descent) or 'article' (the source article's sign-flipped step)")
+    src = t.add_mutually_exclusive_group()
+    src.add_argument("--example", choices=sorted(EXAMPLES), default=None, help="worked example (default: xor)")
+    src.add_argument("--network", metavar="FILE.json", default=None,
+                     help="a network file (format: docs/network-file.md)")
+    t.add_argument("--rule", choices=RULES, default=None,
+                   help="'gradient' (correct descent) or 'article' (the source article's sign-flipped step); "
+                        "default: the file's rule, else gradient")
     t.add_argument("--sample", default="1",
                    help="which training sample to update on, 1-based (default 1), or 'all' for one full-batch step")
-    t.add_argument("--lr", type=float, default=None, help="learning rate (default: the example's, 0.1 for xor)")
+    t.add_argument("--lr", type=float, default=None, help="learning rate (default: the example's or file's)")
     t.add_argument("--format", choices=("text", "json"), default="text")
+    c = sub.add_parser("check", help="check a network file's published numbers against bpnet")
+    c.add_argument("file", metavar="FILE.json", help="a network file with a 'published' section")
+    c.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    ex = EXAMPLES[args.example]()
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _trace(args) -> int:
+    ex = load_network(args.network) if args.network else EXAMPLES[args.example or "xor"]()
     if args.sample == "all":
         X, y = ex.X, ex.y
     else:
@@ -39,18 +60,30 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:
             k = 0
         if not 1 <= k <= len(ex.X):
-            print(f"error: --sample must be 1..{len(ex.X)} or 'all', got {args.sample!r}", file=sys.stderr)
-            return 2
+            return _error(f"--sample must be 1..{len(ex.X)} or 'all', got {args.sample!r}")
         X, y = ex.X[k - 1:k], ex.y[k - 1:k]
     lr = ex.lr if args.lr is None else args.lr
-    try:
-        trace = trace_step(ex.net, X, y, lr=lr, loss=ex.loss, rule=args.rule)
-    except (ValueError, TypeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    out = trace.to_json() if args.format == "json" else trace.to_text()
-    sys.stdout.write(out + "\n")
+    rule = args.rule or getattr(ex, "rule", "gradient")
+    trace = trace_step(ex.net, X, y, lr=lr, loss=ex.loss, rule=rule)
+    sys.stdout.write((trace.to_json() if args.format == "json" else trace.to_text()) + "\n")
     return 0
+
+
+def _check(args) -> int:
+    result = check_published(load_network(args.file))
+    out = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if args.format == "json" else result.to_text()
+    sys.stdout.write(out + "\n")
+    return 0 if result.agrees else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _trace(args) if args.command == "trace" else _check(args)
+    except NetworkFileError as exc:
+        return _error(str(exc))
+    except (ValueError, TypeError) as exc:  # e.g. a learning rate the network rejects
+        return _error(str(exc))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ one output D0; identity activations; all 13 weights 1; learning rate 0.1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,11 +21,26 @@ XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 
 @dataclass
 class WorkedExample:
+    """A network with its training data and settings: what a notebook, the CLI or a file needs.
+
+    ``net``, ``X`` (m, n0), ``y`` (m, nL), ``lr``, ``loss``; from a network file also
+    ``rule``, ``frozen`` (weight names the update holds fixed, also on ``net.frozen``),
+    ``published`` (the numbers the source prints, or None), ``name``, ``description``,
+    ``source`` and ``path``.
+    """
+
     net: Network
     X: np.ndarray
     y: np.ndarray
     lr: float
     loss: str
+    rule: str = "gradient"
+    frozen: frozenset = field(default_factory=frozenset)
+    published: dict | None = None
+    name: str = ""
+    description: str = ""
+    source: str = ""
+    path: str = ""
 
     def __iter__(self):
         # Lets a notebook write ``net, X, y, lr = xor_example()``.
@@ -38,7 +53,8 @@ def xor_example() -> WorkedExample:
     Returns fresh copies each call, so a notebook can train one without touching another.
     """
     net = Network.constant([2, 3, 1], activations="identity", value=1.0)
-    return WorkedExample(net, XOR_X.copy(), XOR_Y.copy(), 0.1, "half_squared_error")
+    return WorkedExample(net, XOR_X.copy(), XOR_Y.copy(), 0.1, "half_squared_error",
+                         name="XOR worked example")
 
 
 EXAMPLES = {"xor": xor_example}
