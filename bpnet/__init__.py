@@ -13,6 +13,8 @@ from .losses import LOSSES, Loss, get_loss, register_loss
 from .network import RULES, Backprop, Forward, Network
 from .optimizers import SGD, AdaGrad, Adam, Momentum, RMSprop, get_optimizer
 from .trace import PHASES, MicroStep, State, Trace, fmt, trace_step
+from .netfile import NetworkFileError, load_network, save_network
+from .published import check_published
 
 __version__ = "0.1.0"
 
@@ -24,4 +26,5 @@ __all__ = [
     "DivergenceError",
     "PHASES", "MicroStep", "State", "Trace", "fmt", "trace_step",
     "XOR_X", "XOR_Y", "WorkedExample", "xor_example",
+    "load_network", "save_network", "NetworkFileError", "check_published",
 ]

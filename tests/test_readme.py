@@ -5,10 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def block(lang: str, containing: str) -> str:
+    """The first ```lang block of the README that contains ``containing``."""
     for body in re.findall(rf"```{lang}\n(.*?)```", README, flags=re.S):
         if containing in body:
             return body
@@ -32,11 +34,32 @@ def test_python_example_runs_and_prints_what_its_comment_says():
 
 def test_every_cli_command_in_the_readme_works():
     commands = re.findall(r"^python -m bpnet (trace[^\n#]*)", block("bash", "python -m bpnet trace"), flags=re.M)
-    assert len(commands) >= 4
+    assert len(commands) >= 6 and any("--network" in c for c in commands)
     for c in commands:
-        r = subprocess.run([sys.executable, "-m", "bpnet", *c.split()], capture_output=True, text=True)
+        r = subprocess.run([sys.executable, "-m", "bpnet", *c.split()], capture_output=True, text=True, cwd=ROOT)
         assert r.returncode == 0, (c, r.stderr)
-        assert "X0->Z1" in r.stdout
+        assert "->" in r.stdout and "Forward pass" in r.stdout or '"weights_before"' in r.stdout, c
+
+
+def test_the_readme_check_command_says_what_the_readme_says():
+    (command,) = re.findall(r"^python -m bpnet (check[^\n#]*)", block("bash", "python -m bpnet check"), flags=re.M)
+    r = subprocess.run([sys.executable, "-m", "bpnet", *command.split()], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 1, r.stderr  # the article's numbers disagree with gradient descent
+    quoted = re.search(r'"(the published\s+numbers match .*?)"', README, flags=re.S).group(1)
+    assert " ".join(quoted.split()).lower() in r.stdout.lower()
+
+
+def test_network_file_example_runs_and_prints_what_its_comment_says():
+    code = block("python", "load_network")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    promised = re.search(r"print\(.*\)\s+# (.*)", code).group(1)
+    assert r.stdout.splitlines()[0] == promised
+
+
+def test_readme_lists_the_network_file_keys():
+    for key in ("layers", "activations", "names", "weights", "frozen", "loss", "lr", "rule", "samples", "published"):
+        assert f"| `{key}`" in README or f"`{key}`," in README, key
 
 
 def test_readme_lists_every_notebook():
