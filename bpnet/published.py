@@ -195,7 +195,7 @@ class PublishedCheck:
 
     def to_text(self) -> str:
         ex = self.example
-        title = ex.name or ex.path or "published example"
+        title = ex.name or ex.path or "the example"
         head = ("quantity", "published", "bpnet", "difference", "")
         body = [(r.label, r.published_text, r.bpnet_text, r.difference_text, r.mark + (f"  <- {note}" if note else ""))
                 for r, note in self._cells()]
