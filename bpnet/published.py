@@ -5,8 +5,8 @@ network file, see ``bpnet.netfile``) with gradient descent, puts each beside the
 published one, rounded to the digits the source printed, and marks the first
 disagreement. Then it asks the mistake catalogue (``bpnet.mistakes``) what each known
 misconception gives for the same questions and reports the one that reproduces the
-published numbers best: "the published numbers match a sign-flipped output delta on 13
-of 13 weights after the update".
+published numbers best: "the published numbers match a known mistake on 13 of 13 weights
+after the update (21 of 21 published numbers in all): the output delta's sign flipped".
 
 A published number p, printed with quantum q (0.01 for "1.40"), agrees with bpnet's b when
 |b - p| <= q/2 (b rounds to p: ✓), or when |b - p| <= q (off by one in the last digit, as a
@@ -57,6 +57,9 @@ class CheckRow:
 
     @property
     def question(self) -> tuple:
+        """The question the mistake catalogue answers for this number, e.g. ("update", "X1->Z1")."""
+        if self.section == "forward" and self.name.startswith("z("):
+            return ("z", self.name[2:-1])
         return (QUESTION_KIND[self.section], self.name)
 
     @property
@@ -97,12 +100,12 @@ class Explanation:
         return self.matched == self.total
 
     def headline(self) -> str:
+        """One sentence: how many numbers the mistake reproduces, headed by the weights after the update."""
         sec = "weights_after" if "weights_after" in self.by_section else max(
             self.by_section, key=lambda s: self.by_section[s][1])
         k, n = self.by_section[sec]
-        tail = f"{self.matched} of {self.total} published numbers in all"
-        return (f"the published numbers match {self.explanation} on {k} of {n} {_SECTION_PLURAL[sec]} "
-                f"({tail})")
+        return (f"the published numbers match a known mistake on {k} of {n} {_SECTION_PLURAL[sec]} "
+                f"({self.matched} of {self.total} published numbers in all): {self.explanation}")
 
     def to_dict(self) -> dict:
         return {"key": self.key, "explanation": self.explanation, "matched": self.matched, "total": self.total,
@@ -171,9 +174,14 @@ class PublishedCheck:
         n = len(self.rows)
         if self.agrees:
             lines = [f"All {n} published numbers agree with bpnet ({self.setting()})."]
-            for e in self.indistinguishable:
-                lines.append(f"Note: on this network {e.explanation} gives the same {n} numbers, "
-                             "so these numbers alone cannot rule it out.")
+            same = self.indistinguishable
+            if len(same) == 1:
+                lines.append(f"Note: on this network a known mistake gives the same {n} numbers, so these numbers "
+                             f"alone cannot rule it out: {same[0].explanation}.")
+            elif same:
+                shown = "; ".join(e.explanation for e in same[:3]) + ("; ..." if len(same) > 3 else "")
+                lines.append(f"Note: on this network {len(same)} known mistakes give the same {n} numbers, so these "
+                             f"numbers alone cannot rule them out: {shown}.")
             return lines
         first = self.rows[self.first_disagreement]
         lines = [f"{self.matched} of {n} published numbers agree with bpnet ({self.setting()}).",
@@ -395,7 +403,7 @@ def _catalogue():
 
 
 # A minimal stand-in for bpnet.mistakes: the article's sign-flipped rule only.
-_LOCAL_CATALOGUE = {"sign_flipped": "a sign-flipped output delta (actual − predicted)"}
+_LOCAL_CATALOGUE = {"sign": "the output delta's sign flipped (y - a where a - y belongs)"}
 
 
 def _local_candidates(net, X, y, question, loss, rule, lr) -> dict:
@@ -403,8 +411,8 @@ def _local_candidates(net, X, y, question, loss, rule, lr) -> dict:
     t = trace_step(net, X, y, lr=lr, loss=loss, rule="article")
     st = t.steps[-1].state
     if kind == "cost":
-        return {"sign_flipped": st.loss if st.loss.shape[0] > 1 else float(st.loss[0])}
+        return {"sign": st.loss if st.loss.shape[0] > 1 else float(st.loss[0])}
     section = {"forward": "forward", "delta": "delta", "gradient": "gradient", "update": "weights_after"}[kind]
     if kind in ("forward", "delta"):
-        return {"sign_flipped": np.array([_read_state(st, net, section, name, s) for s in range(X.shape[0])])}
-    return {"sign_flipped": _read_state(st, net, section, name, 0)}
+        return {"sign": np.array([_read_state(st, net, section, name, s) for s in range(X.shape[0])])}
+    return {"sign": _read_state(st, net, section, name, 0)}

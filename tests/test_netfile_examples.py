@@ -78,7 +78,7 @@ def test_the_articles_published_numbers_match_the_sign_flip_exactly_and_not_grad
     assert len(best) >= 1 and all(e.exact for e in best)
     flip = next(e for e in best if "sign" in e.key)
     assert flip.by_section["weights_after"] == (13, 13)
-    assert "on 13 of 13 weights after the update" in flip.headline()
+    assert "a known mistake on 13 of 13 weights after the update (21 of 21 published numbers in all): " in flip.headline()
     # Gradient descent reproduces only the numbers the sign cannot change (forward values, weights from 0 inputs).
     assert result.matched == 10
 
@@ -134,17 +134,18 @@ def test_the_check_ranks_mistakes_by_how_many_numbers_they_reproduce():
     def stub(net, X, y, question, loss, rule, lr):
         out = _local_candidates(net, X, y, question, loss, rule, lr)
         # forward values right, deltas as published, every weight left at 1: 4 + 4 + 6 of 21
-        out["half_right"] = {"forward": out["sign_flipped"], "delta": -4.0, "update": 1.0}[question[0]]
+        out["half_right"] = {"forward": out["sign"], "delta": -4.0, "update": 1.0}[question[0]]
         out["nothing"] = 123.0
         return out
 
     cat = dict(_LOCAL_CATALOGUE, half_right="Half right.", nothing="Nothing at all.")
     result = check_published(ex, catalogue=(cat, stub))
-    assert [e.key for e in result.explanations] == ["sign_flipped", "half_right"]
+    assert [e.key for e in result.explanations] == ["sign", "half_right"]
     assert result.explanations[1].matched == 4 + 4 + 6
     assert result.explanations[1].headline() == (
-        "the published numbers match half right on 6 of 13 weights after the update (14 of 21 published numbers in all)")
-    assert result.best[0].key == "sign_flipped"
+        "the published numbers match a known mistake on 6 of 13 weights after the update "
+        "(14 of 21 published numbers in all): half right")
+    assert result.best[0].key == "sign"
     assert all(e.key != "nothing" for e in result.explanations)
 
 
@@ -159,7 +160,8 @@ def test_a_mistake_indistinguishable_on_this_network_is_named():
     result = check_published(ex, catalogue=({"forgot_derivative": "a forgotten f'(z)"}, stub))
     assert result.agrees
     assert [e.key for e in result.indistinguishable] == ["forgot_derivative"]
-    assert "Note: on this network a forgotten f'(z) gives the same 22 numbers" in str(result)
+    assert ("Note: on this network a known mistake gives the same 22 numbers, so these numbers alone cannot rule "
+            "it out: a forgotten f'(z).") in str(result)
 
 
 # ----- frozen weights --------------------------------------------------------------------
