@@ -355,13 +355,7 @@ def _build(doc) -> WorkedExample:
     # samples
     X, y = _samples(doc["samples"], sizes)
     loss_fn = get_loss(loss)
-    validate = getattr(loss_fn, "validate", None)
-    if validate is not None:
-        try:
-            validate(get_activation(acts[-1]), y)
-        except (ValueError, TypeError) as exc:
-            raise NetworkFileError(_key("samples", "targets") + " with loss", str(exc),
-                                   "targets and an output activation that suit the loss") from None
+    _check_loss_fits(loss_fn, get_activation(acts[-1]), y, L)
 
     # text fields
     info = {}
@@ -379,16 +373,20 @@ def _build(doc) -> WorkedExample:
                          source=info.get("source", ""))
 
 
+def _check_loss_fits(loss_fn, act, y: np.ndarray, L: int) -> None:
+    """The loss's own check of output activation and targets, blamed on the key that must change."""
+    # With targets every loss accepts (1/k in each column), only the activation can be at fault.
+    for where, targets, expected in (
+            (_idx("activations", L - 1), np.full_like(y, 1.0 / y.shape[1]), f"an output activation that suits {loss_fn.name}"),
+            (_key("samples", "targets"), y, f"targets that suit {loss_fn.name}")):
+        try:
+            loss_fn.validate(act, targets)
+        except ValueError as exc:
+            raise NetworkFileError(where, str(exc), expected) from None
+
+
 def _network(W, acts, names, frozen) -> Network:
-    """The Network, with its frozen weights when this version of Network holds them."""
-    try:
-        return Network(W, acts, names, frozen=frozen)
-    except TypeError as exc:
-        if "frozen" not in str(exc):
-            raise
-        net = Network(W, acts, names)
-        net.frozen = frozenset(frozen)
-        return net
+    return Network(W, acts, names, frozen=frozen)
 
 
 def _weights(spec, net: Network, sizes: list[int]) -> list[np.ndarray]:

@@ -64,6 +64,10 @@ def _del(path):
     return f
 
 
+def both(f, g):
+    return lambda doc: (f(doc), g(doc))
+
+
 # (id, file text or bytes, what the error must name)
 MALFORMED = [
     ("missing-layers", mutate(_del(["layers"])), "layers: missing"),
@@ -98,6 +102,10 @@ MALFORMED = [
     ("loss-unknown", mutate(_set(["loss"], "mean_square")), 'loss: unknown loss "mean_square"'),
     ("lr-negative", mutate(_set(["lr"], -0.1)), "lr: got -0.1"),
     ("lr-string", mutate(_set(["lr"], "0.1")), 'lr: got the string "0.1"'),
+    ("loss-wrong-output", mutate(both(_set(["activations", 1], "identity"), _set(["loss"], "binary_cross_entropy"))),
+     "activations[1]: binary_cross_entropy needs outputs that are probabilities"),
+    ("loss-bad-targets", mutate(both(_set(["loss"], "bce"), _set(["samples", "targets", 0], [2.0]))),
+     'samples["targets"]: binary_cross_entropy needs targets y in [0, 1]'),
     ("rule-unknown", mutate(_set(["rule"], "backprop")), 'rule: unknown rule "backprop"'),
     ("samples-missing-targets", mutate(_del(["samples", "targets"])), 'samples["targets"]: missing'),
     ("samples-extra-key", mutate(_set(["samples", "input"], [])), 'samples["input"]: unknown key'),
