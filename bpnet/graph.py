@@ -632,7 +632,7 @@ def _record(g: Graph, seeds, lr, of) -> GraphTrace:
                 continue
             edge_name = f"{names[src]}->{names[i]}"
             sym, num, local = g.local(e)
-            add("local", edge_name, f"∂{names[i]}/∂{names[src]} = {sym}", num, local, [("local", e)])
+            add("local", edge_name, f"local ∂{names[i]}/∂{names[src]} = {sym}", num, local, [("local", e)])
             contribution = grad[i] * local
             parts[src].append((e, contribution))
             chain_sym = f"{gname(i)}*∂{names[i]}/∂{names[src]}"

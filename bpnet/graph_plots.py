@@ -22,14 +22,14 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from .graph import Graph, GraphState, GraphStep, GraphTrace, Value
 
-__all__ = ["GraphDrawing", "draw_graph", "graph_layout", "graph_figsize"]
+__all__ = ["GraphDrawing", "draw_graph", "graph_layout", "graph_figsize", "plot_cost_ratio"]
 
 # Okabe & Ito colours (distinct under the common colour blindnesses); nothing relies on colour alone:
 # the current node also gets a thick border, the current edge a thick line and a bold label.
 YELLOW, VERMILION, BLUE, GREY = "#F0E442", "#D55E00", "#0072B2", "#8C8C8C"
 LEAF_FILL, CONST_FILL, PARAM_FILL, NODE_FILL = "#E8E8E8", "#F5F5F5", "#D6EAF8", "#FFFFFF"
-COL_W, ROW_H = 2.15, 1.1  # inches per column and per row of the layout
-BOX_W, BOX_H = 0.78, 0.8  # box size as a fraction of the column / row pitch
+COL_W, ROW_H = 2.6, 1.1  # inches per column and per row of the layout
+BOX_W, BOX_H = 0.56, 0.8  # box size as a fraction of the column / row pitch
 
 
 def _short(x: float, digits: int = 4) -> str:
@@ -99,8 +99,10 @@ class GraphDrawing:
         g = self.trace.graph
         v = g.nodes[i]
         head = g.names[i] if v.is_leaf else f"{g.names[i]} = {g.expression(i)}"
-        if len(head) > 24:
-            head = g.names[i] if len(g.names[i]) <= 24 else g.names[i][:23] + "…"
+        if len(head) > 17:  # a long expression: its operation only (the table has the whole expression)
+            head = f"{g.names[i]} = Σ w*x" if v.op == "dot" else f"{g.names[i]} = {v.op}(…)"
+            if len(head) > 17:
+                head = g.names[i] if len(g.names[i]) <= 17 else g.names[i][:16] + "…"
         lines = [head, f"value {_short(state.value[i])}"]
         if v.const:
             return "\n".join(lines)
@@ -204,7 +206,10 @@ def draw_graph(ax: Axes | None, trace, index: int | None = None, title: str | No
                                 color=GREY, linewidth=1.0, zorder=1, shrinkA=0, shrinkB=0)
         ax.add_patch(arrow)
         drawing.arrows.append(arrow)
-        t = 0.5
+        # Where the label goes: near the end where this edge is alone (a single output of its
+        # source, or a single input of its destination), so labels of converging edges stay apart.
+        t = 0.32 if len(g.out_edges[edge.src]) == 1 and n_in > 1 else 0.68 if n_in == 1 and len(
+            g.out_edges[edge.src]) > 1 else 0.5
         drawing.labels.append(ax.text(x0 + w / 2 + t * (x1 - x0 - w), y0 + t * (y1 - y0), "", ha="center",
                                       va="center", fontsize=fontsize - 1, zorder=4, linespacing=1.1,
                                       bbox=dict(boxstyle="round,pad=0.15", facecolor="white",
@@ -217,3 +222,16 @@ def draw_graph(ax: Axes | None, trace, index: int | None = None, title: str | No
     step = trace.steps[index]
     drawing.update(trace.state(index), step, step.text if title is None else title)
     return drawing
+
+
+def plot_cost_ratio(ax: Axes, n_weights, ratios, forward_per_backprop: float = 3.0) -> None:
+    """Measured time(numerical gradient) / time(backprop) against the number of weights, log-log,
+    with the count it is expected to follow: 2n forward passes against about ``forward_per_backprop``."""
+    n = np.asarray(n_weights, dtype=float)
+    ax.loglog(n, ratios, "o-", color=BLUE, label="measured: numerical gradient time / backprop time")
+    ax.loglog(n, 2 * n / forward_per_backprop, "--", color=VERMILION,
+              label=f"2n forward passes / {forward_per_backprop:g} (one forward + one backward)")
+    ax.set_xlabel("number of weights n")
+    ax.set_ylabel("how many times slower")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=9, loc="upper left")

@@ -23,7 +23,7 @@ from .graph import GraphStepper, GraphTrace, Value
 from .graph_plots import draw_graph, graph_figsize
 from .trace import fmt
 
-__all__ = ["GraphStepThrough"]
+__all__ = ["GraphStepThrough", "MeasuredFigure", "cost_ratio_view"]
 
 _PHASES = {"forward": "Forward pass", "backward": "Backward pass", "update": "Update"}
 _KINDS = {
@@ -97,10 +97,13 @@ class GraphStepThrough:
         FigureCanvasAgg(self._fig)
         ax = self._fig.add_axes((0.01, 0.01, 0.98, 0.9))
         self.drawing = draw_graph(ax, st.trace, st.index)
-        # Never wider than drawn (no blur), narrower on a small screen with the height following.
+        # Shown at the size it is drawn (never stretched or squeezed: the text stays legible);
+        # a graph wider than the notebook scrolls sideways inside its box.
+        width, height = int(round(size[0] * dpi)), int(round(size[1] * dpi))
         self.diagram_image = W.Image(format="png", layout=W.Layout(
-            width="100%", max_width=f"{int(size[0] * dpi)}px", height="auto", object_fit="contain"))
+            width=f"{width}px", min_width=f"{width}px", height=f"{height}px"))
         self.diagram_image.add_class("bp-graph-diagram")
+        self.diagram_box = W.Box([self.diagram_image], layout=W.Layout(overflow="auto hidden", width="100%"))
         self._syncing = False
         self._shown = None
         self._frames: dict[int, bytes] = {}  # step index -> its picture: going back costs nothing
@@ -115,7 +118,7 @@ class GraphStepThrough:
         buttons.add_class("bp-graph-buttons")
         self.widget = W.VBox([W.HTML(_CSS), buttons,
                               W.HBox([self.slider, self.step_label], layout=W.Layout(flex_flow="row wrap")),
-                              self.formula, self.diagram_image, self.nodes])
+                              self.formula, self.diagram_box, self.nodes])
         self.widget.add_class("bp-graph")
         self._show()
 
@@ -200,3 +203,39 @@ class GraphStepThrough:
         g = self.stepper.graph
         return (f"GraphStepThrough: {self.stepper.n} steps through the graph of {g.names[-1]} "
                 f"({len(g)} nodes), at {self.stepper.label}")
+
+
+class MeasuredFigure:
+    """A picture of a measurement (timings) shown as a widget image.
+
+    The picture exists only in the running notebook: a stored notebook keeps ``note``,
+    so numbers that differ from run to run never reach the file.
+    """
+
+    def __init__(self, fig: Figure, note: str, dpi: float = 100):
+        FigureCanvasAgg(fig)
+        fig.set_dpi(dpi)
+        self.note = note
+        width = int(fig.get_figwidth() * dpi)
+        self.widget = W.Image(value=_png(fig), format="png",
+                              layout=W.Layout(width="100%", max_width=f"{width}px", height="auto"))
+        self.widget.add_class("bp-measured")
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = self.widget._repr_mimebundle_(**kwargs)
+        data["text/plain"] = f"{self.note}\n(run this cell to measure on your machine)"
+        return data
+
+    def __repr__(self) -> str:
+        return self.note
+
+
+def cost_ratio_view(n_weights, ratios) -> MeasuredFigure:
+    """The measured cost of a numerical gradient relative to backprop, as a ``MeasuredFigure``."""
+    from .graph_plots import plot_cost_ratio
+
+    fig = Figure(figsize=(6.4, 3.8))
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.13, right=0.97, top=0.95, bottom=0.15)
+    plot_cost_ratio(ax, n_weights, ratios)
+    return MeasuredFigure(fig, "Figure: numerical gradient time / backprop time against the number of weights")

@@ -74,9 +74,9 @@ def test_formulas_carry_the_numbers():
     L = (a * b + c).tanh().named("L")
     trace = L.backward()
     assert trace.steps[0].text == "n1 = a*b = 2*(-3) = -6"
-    assert trace.find("local", "n1->n2").text == "∂n2/∂n1 = 1"
-    assert trace.find("local", "a->n1").text == "∂n1/∂a = b = -3"
-    assert trace.find("local", "n2->L").text == "∂L/∂n2 = 1 - L^2 = 1 - 0.999329^2 = 0.00134095"
+    assert trace.find("local", "n1->n2").text == "local ∂n2/∂n1 = 1"
+    assert trace.find("local", "a->n1").text == "local ∂n1/∂a = b = -3"
+    assert trace.find("local", "n2->L").text == "local ∂L/∂n2 = 1 - L^2 = 1 - 0.999329^2 = 0.00134095"
     assert trace.find("chain", "a->n1").text == "∂L/∂a = ∂L/∂n1*∂n1/∂a = 0.00134095*(-3) = -0.00402285"
     assert a.grad == pytest.approx((1 - math.tanh(4.0) ** 2) * -3.0, rel=1e-15)
 
