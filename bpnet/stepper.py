@@ -44,7 +44,8 @@ from .trace import MicroStep, State, Trace, fmt, trace_step
 
 __all__ = [
     "Stepper", "RuleStepper", "TrainingStepper", "StepComparison", "TrainingComparison",
-    "StepView", "WeightRow", "Change", "RuleDifference", "Difference",
+    "StepView", "StepComparisonView", "TrainingComparisonView",
+    "WeightRow", "Change", "RuleDifference", "Difference",
 ]
 
 
@@ -435,11 +436,14 @@ class TrainingStepper:
     earlier snapshot. Keeps the cost after every step (one float each) and at most
     ``keep`` weight snapshots besides the start; ``max_steps`` bounds everything.
     ``costs[k]`` is the cost over all of (X, y) after k steps (``costs[0]`` = before training).
+    ``first``: the number of steps already taken before ``net`` (a run continued from
+    step ``first`` of another): step k here shuffles as step ``first + k`` of that run.
     """
 
     def __init__(self, net: Network, X, y, lr: float = 0.1, loss="half_squared_error",
                  optimizer=None, batch_size: int | None = None, per: str = "epoch",
-                 seed: int = 0, keep: int = 64, max_steps: int = 100_000, rule: str = "gradient"):
+                 seed: int = 0, keep: int = 64, max_steps: int = 100_000, rule: str = "gradient",
+                 first: int = 0):
         if not isinstance(net, Network):
             raise TypeError(f"TrainingStepper needs a bpnet.Network, got {type(net).__name__}")
         if per not in ("epoch", "update"):
@@ -449,6 +453,7 @@ class TrainingStepper:
         self.loss = get_loss(loss)
         self.lr, self.optimizer, self.rule = lr, optimizer, rule
         self.per, self.seed = per, check_whole(seed, "seed")
+        self.first = check_whole(first, "first")
         m = self.X.shape[0]
         self.batch_size = m if batch_size is None else check_whole(batch_size, "batch_size (or None for the whole batch)", 1)
         self.batches_per_epoch = -(-m // self.batch_size)
@@ -468,10 +473,10 @@ class TrainingStepper:
 
     def _advance(self) -> None:
         if self.per == "epoch":
-            for idx in self._batches(self.index):
+            for idx in self._batches(self.first + self.index):
                 self.net.step(self.X[idx], self.y[idx], self.lr, self.loss, self.rule, self._opt)
         else:
-            epoch, b = divmod(self.index, self.batches_per_epoch)
+            epoch, b = divmod(self.first + self.index, self.batches_per_epoch)
             idx = self._batches(epoch)[b]
             self.net.step(self.X[idx], self.y[idx], self.lr, self.loss, self.rule, self._opt)
         self.index += 1
@@ -551,3 +556,303 @@ class TrainingStepper:
         return f"TrainingStepper({self.label})"
 
 
+
+
+# ----- branch and compare -------------------------------------------------------------
+@dataclass(frozen=True)
+class Difference:
+    """One number in both runs of a comparison (None where a run has no such number)."""
+
+    kind: str
+    name: str
+    sample: int | None
+    base: float | None
+    branch: float | None
+
+
+def _differs(a, b, tol: float) -> bool:
+    if a is None or b is None:
+        return a is not b
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) != math.isnan(b)
+    return abs(a - b) > tol
+
+
+def _check_changes(changes: dict, allowed: tuple, what: str) -> dict:
+    if not changes:
+        raise ValueError(f"a {what} needs at least one setting to change for the branch: one of {allowed}")
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise ValueError(f"a {what} can branch on {allowed}; got {unknown}")
+    return dict(changes)
+
+
+def _branch_net(net: Network, changes: dict, init: str) -> Network:
+    """The branch's starting network: ``net``, re-drawn with another ``seed`` and/or other activations."""
+    acts = changes.get("activation", net.acts)
+    if "seed" in changes:
+        return Network.random(net.sizes, acts, init=init, seed=changes["seed"], names=net.names)
+    return Network([w.copy() for w in net.W], acts, net.names)
+
+
+def _marked(net: Network, s1: State, s2: State, sample: int, tol: float) -> frozenset:
+    """Names of the weights and units whose shown numbers differ between two states."""
+    out = set()
+    for l in range(net.n_layers):
+        differ = ~_close(s1.weights[l], s2.weights[l], tol) | ~_close(s1.grad[l], s2.grad[l], tol)
+        out.update(net.weight_name(l, int(i), int(j)) for i, j in zip(*np.nonzero(differ)))
+    for l in range(net.n_layers):
+        for field_, layer in (("z", l), ("a", l + 1), ("delta", l)):
+            v1, v2 = getattr(s1, field_)[layer][sample], getattr(s2, field_)[layer][sample]
+            for j in np.flatnonzero(~_close(v1, v2, tol)):
+                out.add(net.dest_name(l, int(j)))
+    return frozenset(out)
+
+
+def _close(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
+    """Elementwise: equal within ``tol``, or both not computed yet (NaN)."""
+    both_nan = np.isnan(a) & np.isnan(b)
+    with np.errstate(invalid="ignore"):
+        return both_nan | (np.abs(a - b) <= tol)
+
+
+@dataclass(frozen=True)
+class StepComparisonView:
+    """The current step of both runs, and the names of the numbers that differ (to mark)."""
+
+    base: StepView
+    branch: StepView | None
+    differs: bool
+    marked: frozenset
+
+
+class StepComparison:
+    """One update of the same start computed twice: the base settings and a branch.
+
+    The base runs (net, X, y, lr, loss, rule); ``branch`` names what the branch changes,
+    e.g. ``StepComparison(net, X, y, 0.1, branch={"lr": 0.5})``: ``lr``, ``activation``
+    (one name or one per layer), ``loss``, ``rule`` or ``seed`` (new random initial
+    weights, drawn with ``init``, for the same sizes). Moves act on the base; the branch
+    shows the step that computes the same number (same kind, name and sample).
+    ``index`` is the micro-step to start from.
+    """
+
+    BRANCHES = ("lr", "activation", "loss", "rule", "seed")
+
+    def __init__(self, net: Network, X, y, lr: float = 0.1, loss="half_squared_error",
+                 rule: str = "gradient", *, branch: dict, index: int = 0, init: str = "xavier"):
+        if not isinstance(net, Network):
+            raise TypeError(f"StepComparison needs a bpnet.Network, got {type(net).__name__}")
+        branch = dict(branch)
+        if "optimizer" in branch:
+            raise ValueError("one recorded update is plain gradient descent: compare optimizers "
+                             "with TrainingComparison")
+        self.changes = _check_changes(branch, self.BRANCHES, "StepComparison")
+        self.settings = {"lr": lr, "loss": get_loss(loss).name, "rule": rule}
+        b = {**self.settings, **{k: v for k, v in self.changes.items() if k in ("lr", "loss", "rule")}}
+        bnet = _branch_net(net, self.changes, init)
+        self.base = Stepper(trace_step(net, X, y, lr, loss, rule), index)
+        self.branch = Stepper(trace_step(bnet, X, y, b["lr"], b["loss"], b["rule"]))
+        self._follow()
+
+    def _follow(self) -> None:
+        match = _matching(self.branch.trace, self.base.current)
+        self._match = match
+        self.branch.goto(match.index if match is not None else min(self.base.index, self.branch.n - 1))
+
+    def _move(self, moved: bool) -> bool:
+        self._follow()
+        return moved
+
+    # ----- moves (the base's; the branch follows) -----------------------------------
+    @property
+    def index(self) -> int:
+        return self.base.index
+
+    @property
+    def n(self) -> int:
+        return self.base.n
+
+    def goto(self, i: int) -> bool:
+        return self._move(self.base.goto(i))
+
+    def forward(self) -> bool:
+        return self._move(self.base.forward())
+
+    def back(self) -> bool:
+        return self._move(self.base.back())
+
+    def start(self) -> bool:
+        return self._move(self.base.start())
+
+    def end(self) -> bool:
+        return self._move(self.base.end())
+
+    def next_phase(self) -> bool:
+        return self._move(self.base.next_phase())
+
+    def prev_phase(self) -> bool:
+        return self._move(self.base.prev_phase())
+
+    # ----- what differs -------------------------------------------------------------
+    @property
+    def counterpart(self) -> MicroStep | None:
+        """The branch's step for the base's current one (None if the branch has none)."""
+        return self._match
+
+    def marked(self, tol: float = 0.0) -> frozenset:
+        """Weights and units whose numbers differ between the two runs' states right now."""
+        return _marked(self.base.trace.before, self.base.state, self.branch.state, self.base.sample, tol)
+
+    def differences(self, tol: float = 0.0) -> list[Difference]:
+        """Every micro-step whose value differs between the runs (or that only one run has), in order."""
+        bt, ct = self.base.trace, self.branch.trace
+        theirs = {}
+        for s in ct:
+            theirs.setdefault(_key(s), s.value)
+        mine = set()
+        out = []
+        for s in bt:
+            k = _key(s)
+            mine.add(k)
+            other = theirs.get(k)
+            if _differs(s.value, other, tol):
+                out.append(Difference(s.kind, s.name, s.sample, s.value, other))
+        out += [Difference(k[0], k[1], k[2], None, v) for k, v in theirs.items() if k not in mine]
+        return out
+
+    def view(self, tol: float = 0.0) -> StepComparisonView:
+        """Both runs at the current step, from one index."""
+        other = self._match
+        differs = other is None or _differs(self.base.current.value, other.value, tol)
+        return StepComparisonView(self.base.view(), self.branch.view() if other is not None else None,
+                                  differs, self.marked(tol))
+
+    def __repr__(self) -> str:
+        changes = ", ".join(f"{k}={v!r}" for k, v in self.changes.items())
+        return f"StepComparison({self.base.label}; branch: {changes})"
+
+
+@dataclass(frozen=True)
+class TrainingComparisonView:
+    """Both runs at one training step: costs so far (the branch's equal the base's before
+    it splits off), the current costs, and the weights that differ."""
+
+    index: int
+    label: str
+    split: int
+    base_costs: np.ndarray
+    branch_costs: np.ndarray
+    base_cost: float
+    branch_cost: float
+    marked: frozenset
+
+
+class TrainingComparison:
+    """Two training runs from the same initial weights; the branch splits off at step ``at``.
+
+    The base is ``TrainingStepper(net, X, y, ...)``. The branch starts from the base's
+    weights (and optimizer state) after ``at`` steps, with the settings in ``branch``
+    changed: ``lr``, ``activation``, ``loss``, ``rule``, ``optimizer`` (a name or an
+    optimizer; a fresh one), or ``seed`` (new random initial weights, drawn with
+    ``init``; only with ``at=0``). Both see the same batches at every step. Moves act
+    on both: at step i the base has trained i steps and the branch i - at after the
+    split (before it, the branch is the base). ``start()`` rewinds both to the same
+    initial weights.
+    """
+
+    BRANCHES = ("lr", "activation", "loss", "rule", "optimizer", "seed")
+
+    def __init__(self, net: Network, X, y, lr: float = 0.1, loss="half_squared_error", optimizer=None,
+                 batch_size: int | None = None, per: str = "epoch", seed: int = 0, rule: str = "gradient",
+                 *, branch: dict, at: int = 0, keep: int = 64, max_steps: int = 100_000, init: str = "xavier"):
+        self.changes = _check_changes(dict(branch), self.BRANCHES, "TrainingComparison")
+        if isinstance(at, bool) or not isinstance(at, (int, np.integer)) or not 0 <= at <= max_steps:
+            raise ValueError(f"at must be a whole number of steps in 0..{max_steps}, got {at!r}")
+        if "seed" in self.changes and at:
+            raise ValueError("a different initial seed changes the start: branch it at=0")
+        self.base = TrainingStepper(net, X, y, lr, loss, optimizer, batch_size, per, seed, keep, max_steps, rule)
+        self.at = int(at)
+        self.base.goto(self.at)
+        start = _branch_net(self.base.net, self.changes, init)
+        c = self.changes
+        if "optimizer" in c:
+            opt = c["optimizer"]
+            opt = get_optimizer(opt) if isinstance(opt, str) else copy.deepcopy(opt)
+        else:
+            opt = copy.deepcopy(self.base._opt)  # the state the base's optimizer has reached
+        self.branch = TrainingStepper(start, self.base.X, self.base.y, c.get("lr", lr), c.get("loss", loss), opt,
+                                      batch_size, per, seed, keep, max_steps - self.at, c.get("rule", rule),
+                                      first=self.at)
+        self.base.start()
+
+    @property
+    def index(self) -> int:
+        return self.base.index
+
+    @property
+    def max_steps(self) -> int:
+        return self.base.max_steps
+
+    def goto(self, i: int) -> bool:
+        """Both runs to step ``i`` (the branch to ``i - at`` once it has split off)."""
+        moved = self.base.goto(i)
+        self.branch.goto(max(0, self.base.index - self.at))
+        return moved
+
+    def forward(self, k: int = 1) -> bool:
+        return self.goto(min(self.index + int(k), self.max_steps))
+
+    def back(self, k: int = 1) -> bool:
+        return self.goto(max(self.index - int(k), 0))
+
+    def start(self) -> bool:
+        """Rewind both runs to the same initial weights."""
+        return self.goto(0)
+
+    def run(self, steps: int, callback=None, every: int = 1) -> None:
+        """Advance ``steps`` steps, calling ``callback(self)`` every ``every`` steps."""
+        target = min(self.index + int(steps), self.max_steps)
+        while self.index < target:
+            self.goto(min(self.index + max(1, int(every)), target))
+            if callback is not None:
+                callback(self)
+
+    @property
+    def split(self) -> bool:
+        """True once the branch has split off (the two runs may differ)."""
+        return self.index >= self.at and ("seed" in self.changes or "activation" in self.changes
+                                          or self.index > self.at)
+
+    @property
+    def branch_net(self) -> Network:
+        """The branch's weights now (the base's before the split)."""
+        return self.branch.net if self.index >= self.at else self.base.net
+
+    @property
+    def costs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(base, branch) costs after 0..index steps; the branch's are the base's before ``at``."""
+        base = self.base.costs
+        if self.index < self.at:
+            return base, base.copy()
+        return base, np.concatenate([base[:self.at], self.branch.costs])
+
+    def marked(self, tol: float = 0.0) -> frozenset:
+        """Names of the weights that differ between the two runs now."""
+        net, other = self.base.net, self.branch_net
+        out = set()
+        for l, (w1, w2) in enumerate(zip(net.W, other.W)):
+            for i, j in zip(*np.nonzero(~_close(w1, w2, tol))):
+                out.add(net.weight_name(l, int(i), int(j)))
+        return frozenset(out)
+
+    def view(self, tol: float = 0.0) -> TrainingComparisonView:
+        base, branch = self.costs
+        unit = "epoch" if self.base.per == "epoch" else "update"
+        label = f"{unit} {self.index} — cost {fmt(base[-1])} (base), {fmt(branch[-1])} (branch)"
+        return TrainingComparisonView(self.index, label, self.at, base, branch, float(base[-1]), float(branch[-1]),
+                                      self.marked(tol))
+
+    def __repr__(self) -> str:
+        changes = ", ".join(f"{k}={v!r}" for k, v in self.changes.items())
+        return f"TrainingComparison(at step {self.index}, split at {self.at}; branch: {changes})"

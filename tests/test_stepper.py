@@ -346,3 +346,30 @@ def test_activation_notes_say_where_it_saturates():
         activation_reading("tanh", float("nan"))
     with pytest.raises(ValueError, match="unknown activation"):
         activation_reading("swish", 0.0)
+
+
+# ----- one view per step ----------------------------------------------------------------
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_view_is_computed_from_one_index(case):
+    _, net, X, y, lr, loss, rule = case
+    trace = bpnet.trace_step(net, X, y, lr, loss, rule)
+    st = Stepper(trace)
+    rng = np.random.default_rng(8)
+    for _ in range(40):
+        st.goto(int(rng.integers(st.n)))
+        v = st.view()
+        i = v.index
+        assert i == st.index and v.slider == i + 1 and v.n == len(trace)
+        step = trace[i]
+        assert v.step == step and v.formula == step.formula and v.latex == step.latex
+        assert v.label == f"step {i + 1} of {len(trace)} — {step.phase}"
+        assert _states_equal(v.state, trace.state_at(i))
+        assert v.change == st.change() and v.change.new == step.value
+        # Updated weights are exactly those whose update step is at or before i.
+        assert v.updated == {s.name for s in trace.steps[:i + 1] if s.kind == "update"}
+        if step.kind in ("gradient", "update"):
+            assert v.highlight == step.name
+        elif step.kind == "loss":
+            assert v.highlight == ",".join(net.unit_names(net.n_layers))
+        else:
+            assert v.highlight == step.name.removeprefix("z(").removesuffix(")")
