@@ -364,7 +364,7 @@ def test_view_is_computed_from_one_index(case):
         assert v.step == step and v.formula == step.formula and v.latex == step.latex
         assert v.label == f"step {i + 1} of {len(trace)} — {step.phase}"
         assert _states_equal(v.state, trace.state_at(i))
-        assert v.change == st.change() and v.change.new == step.value
+        assert v.change.new == step.value and v.change.name == st.change().name
         # Updated weights are exactly those whose update step is at or before i.
         assert v.updated == {s.name for s in trace.steps[:i + 1] if s.kind == "update"}
         if step.kind in ("gradient", "update"):
