@@ -40,7 +40,7 @@ import numpy as np
 from .losses import get_loss
 from .network import Backprop, Network
 from ._checks import check_lr, check_rule
-from ._format import fmt, paren
+from ._format import fmt, latex_number, latex_paren, paren
 
 __all__ = ["trace_step", "Trace", "MicroStep", "State", "PHASES", "fmt"]
 
@@ -58,20 +58,6 @@ CHANGED_COLOUR = "#D55E00"
 
 
 _p = paren
-
-
-def _tex_number(x: float) -> str:
-    """fmt in LaTeX: 1e-05 becomes 1 \\times 10^{-5}."""
-    s = fmt(x)
-    if "e" in s:
-        mant, exp = s.split("e")
-        s = f"{mant} \\times 10^{{{int(exp)}}}"
-    return s
-
-
-def _tex_p(x: float) -> str:
-    s = _tex_number(x)
-    return f"({s})" if s.startswith("-") else s
 
 
 # ----- the state at one moment ----------------------------------------------------------
@@ -170,6 +156,9 @@ class _Plain:
     def held(self, name):
         return f"w({name}) := w({name}) (held fixed)"
 
+    def loss_grad(self, text):  # the loss's dL/da, written in plain text
+        return text
+
     def changed(self, x):
         return fmt(x)
 
@@ -210,10 +199,10 @@ class _Tex(_Plain):
         return "y" if n_out == 1 else f"y_{{{k}}}"
 
     def n(self, x):
-        return _tex_number(x)
+        return latex_number(x)
 
     def p(self, x):
-        return _tex_p(x)
+        return latex_paren(x)
 
     def f(self, act, arg):
         sym = act.symbol.replace("_", r"\_")
@@ -255,8 +244,11 @@ class _Tex(_Plain):
     def held(self, name):
         return rf"{self.w(name)} \text{{ held fixed}}"
 
+    def loss_grad(self, text):
+        return _plain_to_tex(text, self.names)
+
     def changed(self, x):
-        return rf"{{\color{{{CHANGED_COLOUR}}}{{{_tex_number(x)}}}}}"
+        return rf"{{\color{{{CHANGED_COLOUR}}}{{{latex_number(x)}}}}}"
 
 
 def _tex_unit(prefix: str, i: int) -> str:
@@ -267,29 +259,61 @@ def _tex_unit(prefix: str, i: int) -> str:
 
 
 # ----- what the activations and losses say about themselves ------------------------------
-def _shows_as_sum(act) -> bool:
-    """True for f(z) = z: the forward formula is the weighted sum itself, with no f( ) around it."""
-    return act.name == "identity"
-
-
 def _sub(template: str, a: str, y: str) -> str:
-    """A loss's formula in a and y with the output's name (or number) put in their place."""
+    """A formula in a and y (e.g. a loss's dL/da, "a - y") with names or numbers put in their place."""
     return re.sub(r"(?<![\\A-Za-z])([ay])(?![A-Za-z])", lambda mo: a if mo.group(1) == "a" else y, template)
 
 
-def _loss_terms(nt, loss, outs, a_row, y_row, tex: bool):
-    """(symbols, numbers) of one sample's loss, from the loss's own formula in a and y."""
-    template = getattr(loss, "formula_latex", None) if tex else None
-    template = template or loss.formula
-    n_out = len(outs)
-    sym = [_sub(template, nt.u(o), nt.y(k, n_out)) for k, o in enumerate(outs)]
-    num = [_sub(template, nt.n(a), nt.n(y)) for a, y in zip(a_row, y_row)]
-    return " + ".join(sym), " + ".join(num)
+def _is_sum(text: str) -> bool:
+    """True if ``text`` has a +, - or / outside every parenthesis (so a product needs it in parentheses)."""
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and (ch == "/" or (ch in "+-" and k > 0 and text[k - 1] == " ")):
+            return True
+    return False
 
 
-def _short_delta(loss, act) -> bool:
-    """True where the output delta has the short form a - y (sigmoid + BCE, softmax + CCE)."""
-    return (act.name, loss.name) in {("sigmoid", "binary_cross_entropy"), ("softmax", "categorical_cross_entropy")}
+_TEX_FUNCTIONS = {"log", "exp", "ln", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arctan", "max", "min"}
+_TOKEN = re.compile(r"(?P<half>1/2\*)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<num>\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
+                    r"|(?P<star>\*)|(?P<other>.)")
+
+
+def _plain_to_tex(text: str, names: dict[str, str]) -> str:
+    """A plain formula or number line (as a loss writes it) in LaTeX: unit names set with
+    subscripts, y0 as y_{0}, * as a dot, log as \\log, numbers in LaTeX's notation."""
+    out = []
+    for mo in _TOKEN.finditer(text):
+        kind, tok = mo.lastgroup, mo.group()
+        if kind == "half":
+            out.append(r"\frac{1}{2}")
+        elif kind == "name":
+            if tok in names:
+                out.append(names[tok])
+            elif re.fullmatch(r"y\d+", tok):
+                out.append(f"y_{{{tok[1:]}}}")
+            elif len(tok) == 1:
+                out.append(tok)
+            elif tok in _TEX_FUNCTIONS:
+                out.append(f"\\{tok}")
+            else:
+                word = tok.replace("_", r"\_")
+                out.append(rf"\operatorname{{{word}}}")
+        elif kind == "num":
+            out.append(latex_number(float(tok)))
+        elif kind == "star":
+            out.append(r" \cdot ")
+        else:
+            out.append(tok)
+    return "".join(out)
+
+
+def _loss_terms(nt, loss, outs, a_row, y_row):
+    """(symbols, numbers) of one sample's loss, as the loss writes them."""
+    sym, num = loss.written(outs, a_row, y_row)
+    if isinstance(nt, _Tex):
+        return _plain_to_tex(sym, nt.names), _plain_to_tex(num, nt.names)
+    return sym, num
 
 
 # ----- recording: one function per phase ------------------------------------------------
@@ -409,7 +433,7 @@ def _write_forward(run: "_Run", nt, code, l, s, j):
     num = " + ".join(f"{nt.p(w)}{nt.mul}{nt.p(a)}" for w, a in zip(net.W[l][:, j], a_src))
     if code == _FWD_Z:
         return f"{pre}{nt.z(dst)} = {sym}", num
-    if _shows_as_sum(act):
+    if act.formula == "z":  # f(z) = z: the weighted sum is the activation
         return f"{pre}{nt.u(dst)} = {sym}", num
     return (f"{pre}{nt.u(dst)} = {nt.f(act, sym)}",
             f"{nt.f(act, num)} = {nt.f(act, nt.n(run.z[l][s, j]))}")
@@ -426,7 +450,7 @@ def _write_loss(run: "_Run", nt, code, l, s, k):
     if code == _LOSS_ARTICLE:
         return (f"{pre}{nt.loss_name} = {nt.y(k, len(outs))} - {nt.u(outs[k])}",
                 f"{nt.n(run.y[s, k])} - {nt.n(run.a[-1][s, k])}")
-    sym, num = _loss_terms(nt, run.loss, outs, run.a[-1][s], run.y[s], isinstance(nt, _Tex))
+    sym, num = _loss_terms(nt, run.loss, outs, run.a[-1][s], run.y[s])
     return f"{pre}L = {sym}", num
 
 
@@ -441,18 +465,19 @@ def _write_delta(run: "_Run", nt, code, l, s, j):
         yk = nt.y(j, n_out)
         if run.rule == "article":
             sym, num = f"{yk} - {nt.u(o)}", f"{nt.n(y_)} - {nt.n(a_)}"
-        elif _short_delta(run.loss, act):
+        elif run.loss.short_delta(act) and act.derivative != "1":
+            # The short form a - y is what is computed (the chain rule's factors cancel).
             sym, num = f"{nt.u(o)} - {yk}", f"{nt.n(a_)} - {nt.n(y_)}"
         elif not act.elementwise:
             sym, num = nt.dl_dz(o), nt.n(run.delta[-1][s, j])
-        else:
+        else:  # the chain rule: dL/da (as the loss writes it) times f'(z)
             fp = act.df(run.z[-1][s, j])
-            if run.loss.name == "half_squared_error":
-                sym = f"{nt.paren(f'{nt.u(o)} - {nt.y(j, 1)}')}{nt.mul}{nt.fp(o)}"
-                num = f"{nt.paren(f'{nt.n(a_)} - {nt.n(y_)}')}{nt.mul}{nt.p(fp)}"
-            else:
-                g = run.loss.grad(run.a[-1][s:s + 1], run.y[s:s + 1])[0, j]
-                sym, num = f"{nt.dl_da(o)}{nt.mul}{nt.fp(o)}", f"{nt.p(g)}{nt.mul}{nt.p(fp)}"
+            grad = run.loss.grad_formula
+            y_name = "y" if n_out == 1 else f"y{j}"  # plain: the loss writes its dL/da in plain text
+            sym, num = nt.loss_grad(_sub(grad, o, y_name)), nt.loss_grad(_sub(grad, fmt(a_), paren(y_)))
+            if _is_sum(grad):  # a sum or quotient is a factor of the product only in parentheses
+                sym, num = nt.paren(sym), nt.paren(num)
+            sym, num = f"{sym}{nt.mul}{nt.fp(o)}", f"{num}{nt.mul}{nt.p(fp)}"
         return f"{pre}{nt.d(o)} = {sym}", num
     u = net.dest_name(l, j)
     nxt = [net.dest_name(l + 1, k) for k in range(net.sizes[l + 2])]
@@ -574,16 +599,16 @@ class MicroStep:
     @property
     def formula(self) -> str:
         """In symbols, e.g. "Z1 = w(X0->Z1)*X0 + w(X1->Z1)*X1"."""
-        return self._write(_Plain(self.trace))[0]
+        return self._write(self.trace._plain())[0]
 
     @property
     def numbers(self) -> str:
         """The same with numbers, ending in "= value"."""
-        return self._write(_Plain(self.trace))[1]
+        return self._write(self.trace._plain())[1]
 
     @property
     def text(self) -> str:
-        return " = ".join(self._write(_Plain(self.trace)))
+        return " = ".join(self._write(self.trace._plain()))
 
     @property
     def formula_latex(self) -> str:
@@ -609,7 +634,7 @@ class MicroStep:
         return self.trace.state_at(self.index)
 
     def to_dict(self) -> dict:
-        formula, numbers = self._write(_Plain(self.trace))
+        formula, numbers = self._write(self.trace._plain())
         return {
             "index": self.index, "kind": self.kind, "phase": self.phase, "name": self.name,
             "sample": self.sample, "formula": formula, "numbers": numbers, "value": self.value,
@@ -674,7 +699,7 @@ class Trace:
         self._loss_writes = rec.loss_writes
         self._cost_at = rec.cost_at
         self._states: OrderedDict[int, State] = OrderedDict()
-        self._tex_cache = None
+        self._tex_cache = self._plain_cache = None
         self.steps = _Steps(self)
         self.before, self.after = run.before, run.after
         self.X, self.y, self.lr, self.rule, self.loss = run.X, run.y, run.lr, run.rule, run.loss.name
@@ -790,6 +815,11 @@ class Trace:
                 out[name] = _tex_unit(net.names[layer], int(name[len(net.names[layer]):]))
         return out
 
+    def _plain(self) -> _Plain:
+        if self._plain_cache is None:
+            self._plain_cache = _Plain(self)
+        return self._plain_cache
+
     def _tex(self) -> _Tex:
         if self._tex_cache is None:
             self._tex_cache = _Tex(self)
@@ -838,17 +868,22 @@ class Trace:
 
         ``max_steps`` caps the number of steps written (None: all of them).
         """
-        lines = [f"**{self._title()}**", ""]
+        if self.rule == "article":
+            rule = (r"the article's rule: $\delta_{\text{out}} = y - a$, then "
+                    r"$w \leftarrow w - \eta \, a_{\text{src}} \, \delta_{\text{dst}}$")
+        else:
+            rule = f"gradient descent on the {_md_escape(self.loss)} loss"
+        lines = [f"**One update with {rule}, learning rate $\\eta = {latex_number(self.lr)}$**", ""]
         for x, t in zip(self.X, self.y):
-            lines.append(f"- sample: $x = ({', '.join(_tex_number(v) for v in x)})$, "
-                         f"$y = ({', '.join(_tex_number(v) for v in t)})$")
+            lines.append(f"- sample: $x = ({', '.join(latex_number(v) for v in x)})$, "
+                         f"$y = ({', '.join(latex_number(v) for v in t)})$")
         phase = None
         shown = self._n if max_steps is None else min(self._n, int(max_steps))
         for s in self.steps[:shown]:
             if s.phase != phase:
                 phase = s.phase
                 lines += ["", f"**{self._HEADS[phase]}**", ""]
-            lines.append(f"$${s.latex}$$")
+            lines += [f"$${s.latex}$$", ""]
         if shown < self._n:
             lines += ["", f"… and {self._n - shown} more steps (`to_markdown(max_steps=None)` shows all)."]
         return "\n".join(lines)
@@ -858,6 +893,11 @@ class Trace:
 
     def __repr__(self) -> str:
         return f"Trace({self._n} steps, rule={self.rule!r}, loss={self.loss!r}, lr={fmt(self.lr)})"
+
+
+def _md_escape(text: str) -> str:
+    """Plain text for Markdown: every character Markdown would read as markup escaped."""
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|$~-])", r"\\\1", text)
 
 
 def _terms(src_names, w_col, a_src, dst):
