@@ -373,3 +373,25 @@ def test_view_is_computed_from_one_index(case):
             assert v.highlight == ",".join(net.unit_names(net.n_layers))
         else:
             assert v.highlight == step.name.removeprefix("z(").removesuffix(")")
+
+
+@pytest.mark.parametrize("per", ["epoch", "update"])
+@pytest.mark.parametrize("batch_size,optimizer", [(2, None), (3, "momentum"), (1, "adam")])
+def test_training_stepper_shuffles_as_network_train_does(per, batch_size, optimizer):
+    """The same seed gives the same batches, so the same weights, as Network.train."""
+    ex = bpnet.xor_example()
+    net = bpnet.Network.random([2, 3, 1], "sigmoid", seed=5)
+    make_opt = (lambda: bpnet.get_optimizer(optimizer, lr=0.05)) if optimizer else (lambda: None)
+    ts = TrainingStepper(net, ex.X, ex.y, lr=0.5, optimizer=make_opt(), batch_size=batch_size, per=per,
+                         seed=7, keep=2, max_steps=200)
+    ref = net.copy()
+    history = ref.train(ex.X, ex.y, 12, lr=0.5, optimizer=make_opt(), batch_size=batch_size, seed=7)
+    ts.goto(12 * (1 if per == "epoch" else ts.batches_per_epoch))
+    for w, v in zip(ts.net.W, ref.W):
+        np.testing.assert_array_equal(w, v)
+    per_epoch = ts.costs[::1 if per == "epoch" else ts.batches_per_epoch]
+    np.testing.assert_array_equal(per_epoch[:-1], history)
+    ts.back(5)
+    ts.forward(5)  # replayed from a snapshot: the same numbers again
+    for w, v in zip(ts.net.W, ref.W):
+        np.testing.assert_array_equal(w, v)
