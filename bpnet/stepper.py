@@ -30,6 +30,7 @@ import copy
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -71,9 +72,11 @@ def _read(state: State, where: tuple) -> float:
     return float(getattr(state, field_)[layer][idx])
 
 
-@dataclass(frozen=True)
-class WeightRow:
-    """One row of the weight table: ``gradient``/``after`` are None until computed."""
+class WeightRow(NamedTuple):
+    """One row of the weight table: ``gradient``/``after`` are None until computed.
+
+    (A named tuple: a table of a large network has tens of thousands of rows.)
+    """
 
     name: str
     before: float
