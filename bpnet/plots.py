@@ -991,3 +991,53 @@ def plot_schedules(epochs, rates: dict, costs: dict, best_cost: float):
     ax2.legend()
     _notebook_fonts(fig)
     return fig
+
+
+def plot_cost_curves(curves: dict, title: str, ylabel: str = "cost J (log scale)", xlabel: str = "epoch",
+                     marks: dict | None = None, figsize=(7, 3.4)):
+    """One line per run (``curves[label]``: cost after 0, 1, ... epochs), on a log scale.
+
+    ``marks``: optional {label: y} horizontal reference lines (e.g. a target cost).
+    """
+    fig, ax = _pyplot_figure(1, 1, figsize=figsize)
+    for (label, c), colour, style in zip(curves.items(), _RUN_COLOURS, _RUN_STYLES):
+        ax.semilogy(np.asarray(c, dtype=float), style, color=colour, lw=2, label=label)
+    for label, level in (marks or {}).items():
+        ax.axhline(level, color="grey", lw=0.8, label=label)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    _notebook_fonts(fig)
+    return fig
+
+
+def plot_boundary_grid(nets: dict, X, y, title: str, ncols: int = 2):
+    """The output of each network in ``nets`` ({panel title: network}) over the XOR square, in a grid.
+
+    One legend and one colour bar (output 0..1) for all panels.
+    """
+    nrows = -(-len(nets) // ncols)
+    fig, axes = _pyplot_figure(nrows, ncols, figsize=(8, 3.3 * nrows + 0.5))
+    panels = list(np.atleast_1d(axes).ravel())
+    for ax, (panel_title, net) in zip(panels, nets.items()):
+        plot_decision_boundary(ax, net, X, y, title=panel_title)
+        ax.get_legend().remove()
+    for a in [a for a in fig.axes if a not in panels]:   # one colour bar per panel: keep a single shared one
+        a.remove()
+    for ax in panels[len(nets):]:
+        ax.axis("off")
+    bar = fig.colorbar(panels[0].images[0], ax=panels, shrink=0.7)
+    bar.set_label("network output (clipped to 0..1)", fontsize=NOTEBOOK_FONT)
+    bar.ax.tick_params(labelsize=NOTEBOOK_SMALL_FONT)
+    handles = [*panels[0].get_legend_handles_labels()[0],
+               Line2D([], [], color="black", ls="--", label="output = 0.5")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=NOTEBOOK_FONT, frameon=False)
+    fig.suptitle(title, fontsize=NOTEBOOK_FONT + 2)
+    for ax in panels:
+        ax.title.set_fontsize(NOTEBOOK_FONT + 1)
+        ax.xaxis.label.set_fontsize(NOTEBOOK_FONT)
+        ax.yaxis.label.set_fontsize(NOTEBOOK_FONT)
+        ax.tick_params(labelsize=NOTEBOOK_SMALL_FONT)
+    return fig
