@@ -1,0 +1,164 @@
+"""Property tests of the checkers' promise on 200+ seeded random non-degenerate networks.
+
+For every checker question and every mistake of ``bpnet.mistakes`` that applies and gives
+a number different from the right one (outside the tolerance): that number is never
+accepted, and it is diagnosed as that mistake (or one whose value is identical). The right
+value is accepted as a float, np.float32, a list, a (1,) and a (1, 1) array, and rounded to
+4 significant figures.
+
+Networks: random weights and biases, 1-3 hidden layers of 1-3 sigmoid/tanh/ReLU/leaky ReLU
+units, and every loss bpnet offers with an output activation it accepts; 1-4 samples.
+The right values are checked against central differences of the cost on a few networks,
+so the property is about the right numbers, not bpnet's own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bpnet import Network
+from bpnet import mistakes
+from bpnet.exercises import check_cost, check_delta, check_forward, check_gradient, check_update
+
+N_NETWORKS = 210
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu"]
+# Every loss with the output activations it accepts, and how its targets are drawn.
+LOSSES = [
+    ("half_squared_error", ["identity", "sigmoid", "tanh"], "real"),
+    ("binary_cross_entropy", ["sigmoid"], "probability"),
+    ("categorical_cross_entropy", ["softmax"], "one_hot"),
+    ("absolute_error", ["identity", "tanh"], "real"),
+    ("huber", ["identity"], "real"),
+]
+
+
+def random_network(seed: int):
+    """(net, X, y, loss, lr): random weights and biases, a batch of 1-4 samples."""
+    rng = np.random.default_rng(seed)
+    loss, outs, targets = LOSSES[seed % len(LOSSES)]
+    out = outs[rng.integers(len(outs))]
+    n_hidden = int(rng.integers(1, 4))
+    n_out = int(rng.integers(2, 4)) if out == "softmax" else int(rng.integers(1, 3))
+    sizes = [int(rng.integers(1, 4))] + [int(rng.integers(1, 4)) for _ in range(n_hidden)] + [n_out]
+    acts = [HIDDEN[rng.integers(len(HIDDEN))] for _ in range(n_hidden)] + [out]
+    W = [rng.normal(0.0, 1.0, size=(a + 1, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    net = Network(W, acts)
+    m = int(rng.integers(1, 5))
+    X = rng.normal(0.0, 1.5, size=(m, sizes[0]))
+    if targets == "real":
+        y = rng.normal(0.0, 1.5, size=(m, n_out))
+    elif targets == "probability":
+        y = rng.integers(0, 2, size=(m, n_out)).astype(float)
+    else:
+        y = np.eye(n_out)[rng.integers(n_out, size=m)]
+    lr = float(rng.uniform(0.3, 2.0))
+    return net, X, y, loss, lr, rng
+
+
+def questions(net, X, y, loss, lr, rng):
+    """One question of each kind on this network: (kind, name, sample or batch)."""
+    L = net.n_layers
+    l = int(rng.integers(L))
+    unit = net.dest_name(l, int(rng.integers(net.sizes[l + 1])))
+    # A weight whose gradient is not negligible (a dead ReLU unit's weights have none):
+    # its step must show in 4 significant digits of the new weight.
+    names = net.weight_names()
+    grads = net.gradients(X, y, loss)
+    moving = [n for n in names if _step_shows(net, grads, n, lr)]
+    pool = moving or names
+    weight = pool[int(rng.integers(len(pool)))]
+    return [("forward", unit), ("z", unit), ("delta", unit), ("gradient", weight), ("update", weight), ("cost", None)]
+
+
+def _step_shows(net, grads, name, lr) -> bool:
+    l, i, j = net.weight_index(name)
+    step = lr * grads[l][i, j]
+    return abs(step) >= 0.01 * abs(net.W[l][i, j] - step)
+
+
+def ask(kind, name, net, X, y, loss, lr, answer, rule="gradient"):
+    """The public checker for this question."""
+    if kind in ("forward", "z"):
+        return check_forward(net, X[0], name, answer, value="a" if kind == "forward" else "z")
+    if kind == "delta":
+        return check_delta(net, X[0], y[0], name, answer, loss=loss, rule=rule, lr=lr)
+    if kind == "gradient":
+        return check_gradient(net, X, y, name, answer, loss=loss, rule=rule, lr=lr)
+    if kind == "update":
+        return check_update(net, X, y, name, answer, lr, loss=loss, rule=rule)
+    return check_cost(net, X, y, answer, loss=loss)
+
+
+def assessment(kind, name, net, X, y, loss, lr, rule="gradient"):
+    if kind in ("forward", "z"):
+        return mistakes.assess(net, X[:1], None, (kind, name))
+    if kind == "delta":
+        return mistakes.assess(net, X[:1], y[:1], (kind, name), loss, rule, lr)
+    return mistakes.assess(net, X, y, (kind, name), loss, rule, lr)
+
+
+def sig4(v: float) -> float:
+    return float(f"{v:.4g}")
+
+
+def test_property_mistakes_never_accepted_and_diagnosed():
+    checked = diagnosed_same = rounding_skipped = 0
+    kinds_seen, keys_seen = set(), set()
+    for seed in range(N_NETWORKS):
+        net, X, y, loss, lr, rng = random_network(seed)
+        rule = "article" if seed % 10 == 7 else "gradient"
+        for kind, name in questions(net, X, y, loss, lr, rng):
+            a = assessment(kind, name, net, X, y, loss, lr, rule)
+            expected = float(a.expected)
+            tol = float(mistakes.tolerance(a))
+            # The right value, in every form a learner may give it.
+            for form in (expected, np.float32(expected), [expected], np.array([expected]),
+                         np.array([[expected]])):
+                r = ask(kind, name, net, X, y, loss, lr, form, rule)
+                assert r.correct, (seed, kind, name, type(form).__name__, r)
+            if abs(sig4(expected) - expected) <= tol:
+                r = ask(kind, name, net, X, y, loss, lr, sig4(expected), rule)
+                assert r.correct, (seed, kind, name, "4 significant figures", r)
+            else:
+                # Only an update whose step is below the 4th digit of the weight: 4 digits cannot show it.
+                assert kind == "update", (seed, kind, name)
+                rounding_skipped += 1
+            # Every mistake that gives another number: never accepted, and named.
+            for c in a.candidates:
+                v = float(c.value)
+                if abs(v - expected) <= tol or "+" in c.key:
+                    continue
+                r = ask(kind, name, net, X, y, loss, lr, v, rule)
+                assert not r.correct, (seed, kind, name, c.key, v, expected)
+                if r.mistake != c.key:
+                    twin = {k.key: float(k.value) for k in a.candidates}.get(r.mistake)
+                    assert twin is not None and abs(twin - v) <= 1e-9 * (1 + abs(v)), (
+                        seed, kind, name, c.key, r.mistake, v, twin)
+                    diagnosed_same += 1
+                assert r.hint and "(" + c.key + ")" not in r.hint
+                checked += 1
+                keys_seen.add(c.key)
+            kinds_seen.add(kind)
+    assert kinds_seen == set(mistakes.QUESTION_KINDS)
+    assert checked > 2000, checked
+    assert rounding_skipped < N_NETWORKS // 5, rounding_skipped
+    # Every generic entry of the catalogue was exercised, and the activations' own ones too.
+    missing = set(mistakes.CATALOGUE) - keys_seen
+    assert not missing, missing
+    assert {"derivative:missing_square", "activation:sign", "loss:missing_half"} <= keys_seen
+
+
+def test_property_right_values_are_the_calculus():
+    """The value every checker accepts is dJ/dw by central differences, on the same random networks."""
+    for seed in range(0, N_NETWORKS, 15):
+        net, X, y, loss, lr, rng = random_network(seed)
+        for name in net.weight_names()[::3]:
+            a = mistakes.assess(net, X, y, ("gradient", name), loss)
+            l, i, j = net.weight_index(name)
+            h = 1e-6
+            plus, minus = net.copy(), net.copy()
+            plus.W[l][i, j] += h
+            minus.W[l][i, j] -= h
+            numeric = (plus.cost(X, y, loss) - minus.cost(X, y, loss)) / (2 * h)
+            assert a.expected == pytest.approx(numeric, rel=1e-4, abs=1e-6), (seed, name)
