@@ -313,10 +313,13 @@ class DerivativeOfA(_Derivative):
 
 
 class DerivativeOfWrongUnit(_Derivative):
-    """Each unit's f' taken at the z of the next unit of its layer."""
+    """In the asked unit's layer, each unit's f' taken at the z of the next unit of that layer (a slip
+    of one delta, not a misconception about f')."""
 
     def slope(self, l, act):
-        return (lambda z: act.df(np.roll(z, -1, axis=-1))) if self.net.sizes[l + 1] > 1 else None
+        if l != self.q.layer or self.net.sizes[l + 1] < 2:
+            return None
+        return lambda z: act.df(np.roll(z, -1, axis=-1))
 
 
 class _DeclaredDerivative(_Derivative):
@@ -339,6 +342,8 @@ class UpdatedWeights(Learner):
         return super().deltas(fwd, y)
 
     def backpropagate(self, l, delta_next):
+        if self.lr is None:  # without a learning rate there is no update to get wrong
+            return np.full_like(super().backpropagate(l, delta_next), np.nan)
         # The update is in place, so the weight views backpropagate reads now hold the new weights.
         super().update(l + 1, self.gradient(l + 1, self.fwd.a[l + 1], delta_next), self.lr)
         self._updated.add(l + 1)
@@ -440,6 +445,14 @@ class MissingBias(Learner):
     def pre_activation(self, l, a_src):
         z = super().pre_activation(l, a_src)
         return z - self.W[l][0] if l == self.q.layer else z
+
+
+class MissingHiddenBiases(Learner):
+    """The biases of every hidden layer left out (the output's kept)."""
+
+    def pre_activation(self, l, a_src):
+        z = super().pre_activation(l, a_src)
+        return z - self.W[l][0] if l < self.L - 1 else z
 
 
 class MissingBiases(Learner):
@@ -806,7 +819,7 @@ _GRAD = frozenset({"gradient", "update"})
 
 _ENTRIES = [
     Mistake("sign", "the output delta's sign flipped (y - a where a - y belongs)", _PASS, _h_sign, Sign),
-    Mistake("article", "the article's rule: output delta y - a, which climbs the loss", _PASS, _h_article,
+    Mistake("article", "the article's rule: output delta y - a, its sign flipped (and no f'(z) at the output)", _PASS, _h_article,
             Article, _gradient_rule),
     Mistake("missing_output_derivative", "f'(z) left out at the output", _PASS, _h_missing_output_derivative,
             MissingOutputDerivative, _output_differentiated),
@@ -839,6 +852,8 @@ _ENTRIES = [
             _h_change_not_weight, ChangeNotWeight),
     Mistake("unchanged", "the weight left unchanged", frozenset({"update"}), _h_unchanged, Unchanged),
     Mistake("missing_bias", "the bias left out of the unit's sum", _FWD, _h_missing_bias, MissingBias),
+    Mistake("missing_hidden_biases", "the hidden layers' biases left out", _ALL_KINDS, _h_missing_biases,
+            MissingHiddenBiases, _hidden),
     Mistake("missing_biases", "every bias left out, in every layer", _ALL_KINDS, _h_missing_biases,
             MissingBiases),
     Mistake("missing_activation", "z given where the activation a is asked", frozenset({"forward"}),
@@ -851,8 +866,9 @@ _ENTRIES = [
             MissingActivations),
 ]
 
-#: The mistakes every network can show, by key. Activations and losses add their own
-#: (see ``catalogue``).
+#: The mistakes every network can show, by key, then those bpnet's own activations and
+#: losses declare ("activation:sign", "derivative:missing_square", "loss:missing_half", ...).
+#: An activation or loss registered later adds its own on the networks that use it (``catalogue``).
 CATALOGUE: dict[str, Mistake] = {m.key: m for m in _ENTRIES}
 
 #: Mistakes that combine with another into a compound one ("sign+missing_derivative"),
@@ -956,10 +972,47 @@ def _cost_entries(ctx: Context) -> list[tuple[str, float, str]]:
     return out
 
 
+def _builtin_declared() -> dict[str, Mistake]:
+    """Entries for the mistakes bpnet's registered activations and losses declare, with who declares them."""
+    from .activations import ACTIVATIONS
+    from .losses import LOSSES
+
+    z = np.array([[-1.5, -0.5, 0.0, 0.5, 1.5]])
+    acts = {cls.name: cls() for cls in dict.fromkeys(ACTIVATIONS.values())}
+    found: dict[str, tuple[list, str, Mistake]] = {}
+    for name, act in acts.items():
+        net = Network([np.zeros((2, 1))], [act])
+        for m in _declared_entries(net, get_loss("half_squared_error")):
+            found.setdefault(m.key, ([], m.key.split(":")[1], m))[0].append(name)
+    out = {}
+    for key, (names, k, m) in found.items():
+        where = "in the forward pass" if key.startswith("activation:") else "in the deltas"
+        out[key] = Mistake(key, f"{'/'.join(names)} {where}: {explain(k)}", m.kinds, m.hint, m.learner,
+                           m.applies)
+    a = np.full((2, 1), 0.5)
+    for cls in dict.fromkeys(LOSSES.values()):
+        loss = cls()
+        for k, _, hint in loss.cost_mistakes(a, a * 0.0):
+            key = f"loss:{k}"
+            if key not in out:
+                out[key] = Mistake(key, f"{_loss_name(loss)}: {explain(k)}", frozenset({"cost"}),
+                                   functools.partial(lambda h, c: h, hint), compute=_never)
+        for m in _declared_entries(Network([np.zeros((2, 1))], ["identity"]), loss):
+            out.setdefault(m.key, m)
+    return out
+
+
+def _never(ctx):
+    return None  # computed from the loss's own list (``cost_mistakes``) where it applies
+
+
 def catalogue(net: Network, loss="half_squared_error") -> dict[str, Mistake]:
     """Every mistake that can arise on ``net`` with ``loss``: the CATALOGUE and the declared ones."""
-    return {**CATALOGUE, **{m.key: m for m in _declared_entries(net, get_loss(loss))}}
+    return {**{m.key: m for m in _GENERIC}, **{m.key: m for m in _declared_entries(net, get_loss(loss))}}
 
+
+CATALOGUE.update({k: m for k, m in _builtin_declared().items() if k not in CATALOGUE})
+_GENERIC = tuple(_ENTRIES)
 
 # ----- one question: the right value, the candidates, the scale ------------------------------
 @dataclass(frozen=True)
@@ -970,6 +1023,9 @@ class Candidate:
     value: object
     hint: Callable[[], str] = field(repr=False, compare=False)
     explanation: str = ""
+    #: the mistake bears on this kind of question (a sign flip on a forward value does not:
+    #: it only gives the right value there, which says nothing about the answer)
+    relevant: bool = True
 
 
 @dataclass(frozen=True)
@@ -1125,12 +1181,17 @@ def _assess_cached(key: _Key, combos: bool) -> Assessment:
             v = K(net, loss, rule, lr, q).answer(X, y)
             if not np.allclose(v, expected, rtol=0, atol=0):
                 accepted.append(v)
-    entries = [m for m in list(CATALOGUE.values()) + _declared_entries(net, loss) if m.is_applicable(ctx)]
+    # Every mistake is computed, on any question: one that does not bear on it (a sign flip
+    # on a forward value) gives the right value there, which a caller may want to know.
+    entries = []
     cands = []
-    for m in entries:
+    for m in list(_GENERIC) + _declared_entries(net, loss):
+        relevant = m.is_applicable(ctx)
+        if relevant:
+            entries.append(m)
         v = m.value(ctx)
         if not _is_nan(v):
-            cands.append(Candidate(m.key, v, functools.partial(m.hint, ctx), m.explanation))
+            cands.append(Candidate(m.key, v, functools.partial(m.hint, ctx), m.explanation, relevant))
     if q.kind == "cost":
         for k, v, hint in _cost_entries(ctx):
             cands.append(Candidate(k, v, functools.partial(str, hint), explain(k.split(":")[1].split("#")[0])))
@@ -1180,7 +1241,8 @@ def _rounded(ans: np.ndarray, e: np.ndarray, tol) -> bool:
     e = np.asarray(e, dtype=float)
     with np.errstate(divide="ignore"):
         digit = np.where(e != 0, 10.0 ** (np.floor(np.log10(np.abs(e))) - 1), 0.0)
-    return bool(np.all(np.abs(ans - e) <= np.maximum(ROUNDING * tol, 0.5 * digit)))
+    err = np.abs(ans - e)
+    return bool(np.all((err <= ROUNDING * tol) | (err < 0.5 * digit)))
 
 
 @dataclass(frozen=True)
@@ -1240,7 +1302,7 @@ def judge(answer, a: Assessment, rtol: float = RTOL, atol: float | None = None) 
         other_right |= within(values, r, tol)
     same_mask = within(values, e, tol) & ~other_right
     differing = ~same_mask & ~other_right
-    same = tuple(dict.fromkeys(c.key for c, s in zip(cands, same_mask) if s and "+" not in c.key))
+    same = tuple(dict.fromkeys(c.key for c, s in zip(cands, same_mask) if s and c.relevant and "+" not in c.key))
     d_right = float(np.min(np.max(np.abs(rights - ans) / tol, axis=axes)))
     d_cands = np.max(np.abs(values - ans) / tol, axis=axes) if len(cands) else np.zeros(0)
     d_nearest = float(np.min(d_cands[differing])) if differing.any() else np.inf

@@ -425,3 +425,164 @@ def test_checkers_do_not_change_the_network():
 def test_public_api_is_listed():
     for name in ex.__all__:
         assert hasattr(ex, name)
+
+
+# ----- regressions: answers once accepted or misdiagnosed --------------------------------------
+def biased_case(seed, hidden="sigmoid", out="sigmoid"):
+    """random_case, whose weights (biases included) are all random and non-zero."""
+    return random_case(seed, hidden, out)
+
+
+def test_hidden_biases_left_out_is_not_accepted():
+    # Once: "✓ Correct: D0 = 0.517595" where the right value is 0.517139 (inside a 1e-3 band).
+    for seed in SEEDS:
+        net, X, y = biased_case(seed)
+        W0, W1 = net.W
+        h = sig(X[0] @ W0[1:])  # hidden biases left out
+        wrong = sig(h @ W1[1:, 0] + W1[0, 0])
+        r = check_forward(net, X[0], "D0", wrong)
+        assert not r.correct and r.mistake == "missing_hidden_biases", r
+
+
+def test_classic_slips_on_a_random_net_are_named_not_accepted():
+    net, X, y = random_case(1, "tanh", "sigmoid")
+    M = manual(net, X, y)
+    W0, W1 = net.W
+    x0, y0 = X[0], y[0]
+    # z given instead of a
+    assert check_forward(net, x0, "Z1", M["z0"][0, 0]).mistake == "missing_activation"
+    # f'(a) instead of f'(z), wherever f' is used
+    o, h = M["o"][0], M["h"][0]
+    d1_a = (o - y0) * sig(o) * (1 - sig(o))
+    d_a = (1 - np.tanh(h) ** 2) * (d1_a @ W1[1:].T)
+    assert check_delta(net, x0, y0, "D1", d1_a[1]).mistake == "derivative_of_a"
+    assert check_delta(net, x0, y0, "Z1", d_a[0]).mistake == "derivative_of_a"
+    # tanh' without its square
+    d_sq = (1 - M["h"][0]) * (M["d1"][0] @ W1[1:].T)
+    assert check_delta(net, x0, y0, "Z2", d_sq[1]).mistake == "derivative:missing_square"
+    # the derivative of the wrong unit: Z3's f'(z) in Z2's delta
+    df = 1 - M["h"][0] ** 2
+    assert check_delta(net, x0, y0, "Z2", df[2] * (M["d1"][0] @ W1[1:].T)[1]).mistake == "derivative_of_wrong_unit"
+    # z used as the source activation of a gradient
+    pre = np.mean(M["z0"][:, 0] * M["d1"][:, 1])
+    assert check_gradient(net, X, y, "Z1->D1", pre).mistake == "pre_activation"
+    # the wrong input column: X2 where X1 belongs (once called "rounding")
+    wrong_col = np.mean(X[:, 1] * M["d0"][:, 0])
+    r = check_gradient(net, X, y, "X1->Z1", wrong_col)
+    assert not r.correct and r.mistake == "wrong_source", r
+
+
+def test_weight_left_unchanged_is_named_as_such():
+    net, X, y, lr = bpnet.xor_example()
+    # Once diagnosed as "source and destination swapped".
+    r = check_update(net, X, y, "Z1->D0", net["Z1->D0"], lr)
+    assert r.mistake == "unchanged" and "before the step" in r.hint
+    net, X, y = random_case(2, "tanh", "identity")
+    assert check_update(net, X, y, "Z1->D0", net["Z1->D0"], LR).mistake == "unchanged"
+
+
+def test_worked_example_cost_23_is_not_rounding():
+    net, X, y, lr = bpnet.xor_example()
+    assert check_cost(net, X, y, 23.5).correct
+    r = check_cost(net, X, y, 23)
+    assert not r.correct and r.mistake == "general"
+
+
+def test_hints_speak_of_the_loss_in_play():
+    net, X, y = random_case(3, "sigmoid", "sigmoid")
+    y = (y > 0.5).astype(float)
+    d = check_delta(net, X[0], y[0], "D0", 0.0, loss="bce").solution().value
+    r = check_delta(net, X[0], y[0], "D0", -d, loss="bce")
+    assert r.mistake == "sign" and "a - y" in r.hint and "f'" not in r.hint
+    r = check_delta(net, X[0], y[0], "D0", -check_delta(net, X[0], y[0], "D0", 0.0).solution().value)
+    assert r.mistake == "sign" and "sigmoid" in r.hint  # squared error on a sigmoid: f'(z) is part of it
+    # An extra f'(z) on the short form a - y of sigmoid + BCE.
+    a = manual(net, X, y)["o"][0, 0]
+    r = check_delta(net, X[0], y[0], "D0", d * a * (1 - a), loss="bce")
+    assert r.mistake == "extra_derivative" and "a - y" in r.hint
+
+
+def test_correct_answer_says_which_mistakes_give_the_same_number():
+    net, X, y, lr = bpnet.xor_example()
+    r = check_delta(net, X[0], y[0], "Z1", 4)
+    assert r.correct and r.same_as and "f'(z)" in r.note and r.note in repr(r)
+    net, X, y = random_case(0, "tanh", "sigmoid")
+    M = manual(net, X, y)
+    r = check_delta(net, X[0], y[0], "Z1", M["d0"][0, 0])
+    assert r.correct and not any("f'(z) left out" in s for s in r.same_as)
+
+
+# ----- what a learner sees: Markdown renders to exactly the plain text ---------------------------
+def _all_results():
+    """A result for every mistake of every network checker, plus right answers with solutions shown."""
+    out = []
+    for seed, (hidden, outp, loss) in enumerate([("tanh", "sigmoid", "mse"), ("sigmoid", "sigmoid", "bce"),
+                                                  ("relu", "identity", "mse"), ("leaky_relu", "tanh", "huber")]):
+        net, X, y = random_case(seed, hidden, outp)
+        if loss == "bce":
+            y = (y > 0.5).astype(float)
+        calls = [
+            (lambda v: check_forward(net, X[0], "D1", v), ("forward", "D1"), X[:1], None),
+            (lambda v: check_forward(net, X[0], "Z2", v, value="z"), ("z", "Z2"), X[:1], None),
+            (lambda v: check_delta(net, X[0], y[0], "Z2", v, loss=loss, lr=LR), ("delta", "Z2"), X[:1], y[:1]),
+            (lambda v: check_gradient(net, X, y, "X1->Z2", v, loss=loss, lr=LR), ("gradient", "X1->Z2"), X, y),
+            (lambda v: check_update(net, X, y, "Z1->D0", v, LR, loss=loss), ("update", "Z1->D0"), X, y),
+            (lambda v: check_cost(net, X, y, v, loss=loss), ("cost", None), X, y),
+        ]
+        from bpnet import mistakes
+        for call, q, Xq, yq in calls:
+            a = mistakes.assess(net, Xq, yq, q, loss, "gradient", LR)
+            for c in a.candidates:
+                out.append(call(float(c.value)))
+            out.append(ex.CheckResult(**{**call(float(a.expected)).__dict__, "show_solution": True}))
+    for z in (np.array([-1.0, 0.0, 2.0]),):
+        for name in ("sigmoid", "tanh", "relu", "leaky_relu", "identity"):
+            act = bpnet.get_activation(name)
+            for _, v, _ in act.derivative_mistakes(z):
+                out.append(check_activation_derivative(name, z, v, show_solution=True))
+            for _, v, _ in act.value_mistakes(z):
+                out.append(check_activation(name, z, v, show_solution=True))
+    return out
+
+
+def test_markdown_shows_exactly_the_plain_text():
+    mistune = pytest.importorskip("mistune")
+    render = mistune.create_markdown(renderer="html")
+    results = _all_results()
+    assert len(results) > 200
+    for r in results:
+        md = r._repr_markdown_()
+        seen = visible(md)
+        plain = repr(r).splitlines()
+        # Every line of the plain text is seen as it is (the solution inside a code block).
+        for line in plain:
+            if line.startswith("Hint: ") or line.startswith("Note: "):
+                assert line[6:] in seen, (line, seen)
+                # Nothing in a hint is taken for emphasis, code, a link or maths.
+                html = render(ex.markdown_escape(line[6:]))
+                assert re.fullmatch(r"<p>[^<]*</p>\s*", html), html
+                assert "$" not in html or "\\$" not in line
+            elif line.startswith(("✓", "✗")):
+                assert line.split(" ", 2)[2] in seen
+        if r.show_solution:
+            assert r.solution().text in seen
+
+
+def test_long_solutions_are_laid_out_one_term_per_line():
+    rng = np.random.default_rng(0)
+    Xb, yb = rng.normal(size=(20, 2)), rng.normal(size=(20, 1))
+    net = Network.random([2, 1], "identity")
+    r = check_update(net, Xb, yb, "X1->D0", 0.3, lr=0.1)
+    text = r.solution().text
+    assert max(len(line) for line in text.splitlines()) <= 72
+    terms = [line for line in text.splitlines() if "*" in line and line.strip().startswith(("+", "-", "= ("))]
+    assert len(terms) == 20
+    # No number is split: every number of the one-line trace appears whole.
+    for num in re.findall(r"-?\d+\.\d+", trace_text(net, Xb, yb)):
+        assert num in text
+    assert float(text.splitlines()[-1].split("=")[-1]) == pytest.approx(r.solution().value, rel=1e-5)
+
+
+def trace_text(net, X, y):
+    t = bpnet.trace_step(net, X, y, 0.1)
+    return t.find("gradient", "X1->D0").text
