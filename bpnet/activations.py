@@ -77,6 +77,9 @@ class Activation:
         """dL/dz = dL/da * f'(z) for an elementwise activation (a = f(z) from the forward pass)."""
         return g * self.df(z, a)
 
+    def check_units(self, n: int) -> None:
+        """Raise ValueError if an output layer of ``n`` units cannot use this activation."""
+
     def note(self, z: float) -> str:
         """How fast a unit at pre-activation ``z`` learns: f'(z) against its peak."""
         d = float(self.df(np.array([float(z)]))[0])
@@ -324,6 +327,11 @@ class Softmax(Activation):
 
     def backward(self, z, a, g):
         return a * (g - np.sum(g * a, axis=-1, keepdims=True))
+
+    def check_units(self, n):
+        if n < 2:
+            raise ValueError("softmax on a single output unit always gives 1 (the cost is 0 and nothing is "
+                             "learnt); for one output use sigmoid (with binary cross-entropy)")
 
     def value_mistakes(self, z):
         return [("missing_normalisation", np.exp(z), "Those are the e^z. Softmax divides each "

@@ -80,9 +80,23 @@ class Loss:
     def grad(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def cost(self, a: np.ndarray, y: np.ndarray) -> float:
-        """J = mean over the batch of the per-sample losses."""
-        per_sample = self.per_sample(a, y)
+    #: ``per_sample_from_z(z, y)``: the per-sample loss from the output's pre-activation z, for
+    #: the short-delta activations, where it can be written without a log of a rounded a
+    #: (exact for any z); None where the loss has no such form.
+    per_sample_from_z = None
+
+    def sample_losses(self, a: np.ndarray, y: np.ndarray, z: np.ndarray | None = None,
+                      act: Activation | None = None) -> np.ndarray:
+        """Each sample's loss, shape (m,): from z when the output activation ``act`` allows it."""
+        if z is not None and self.per_sample_from_z is not None and act is not None \
+                and act.name in self.short_delta_activations:
+            return self.per_sample_from_z(z, y)
+        return self.per_sample(a, y)
+
+    def cost(self, a: np.ndarray, y: np.ndarray, z: np.ndarray | None = None,
+             act: Activation | None = None) -> float:
+        """J = mean over the batch of the per-sample losses (from z where ``sample_losses`` can)."""
+        per_sample = self.sample_losses(a, y, z, act)
         # sum / size is exactly np.mean (the same pairwise sum), without its Python wrapper.
         return float(_sum(per_sample, None) / per_sample.size)
 
@@ -192,6 +206,11 @@ class BinaryCrossEntropy(_CrossEntropy):
         a = np.clip(a, EPS, 1.0 - EPS)
         return (a - y) / (a * (1.0 - a))
 
+    def per_sample_from_z(self, z, y):
+        """With a = sigmoid(z): L = softplus(z) - y*z, softplus(z) = max(z, 0) + log(1 + e^-|z|)."""
+        softplus = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+        return _sum(softplus - y * z, -1)
+
     def validate(self, act, y):
         self._check_probability_output(act)
         if y.size and (y.min() < 0 or y.max() > 1):
@@ -218,6 +237,12 @@ class CategoricalCrossEntropy(_CrossEntropy):
 
     def grad(self, a, y):
         return -y / np.clip(a, EPS, 1.0)
+
+    def per_sample_from_z(self, z, y):
+        """With a = softmax(z): L = sum(y)*logsumexp(z) - sum(y*z), the log-sum-exp taken stably."""
+        top = z.max(axis=-1, keepdims=True)
+        lse = top[..., 0] + np.log(_sum(np.exp(z - top), -1))
+        return _sum(y, -1) * lse - _sum(y * z, -1)
 
     def validate(self, act, y):
         self._check_probability_output(act)

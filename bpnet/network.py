@@ -87,6 +87,7 @@ class Backprop:
         self.w_back = [w[1:].T for w in W]  # carries delta[l] back to layer l
         self.frozen = net._frozen_masks  # per layer: None, or True where a weight is frozen
         self._grads = None  # gradient buffers (and views, lr*gradient scratch), made on first use
+        self._targets_checked = False
 
     def _buffers(self) -> None:
         self._grads = [np.empty_like(w) for w in self.W]
@@ -153,11 +154,19 @@ class Backprop:
         return Forward(z, a)
 
     def cost(self, fwd: Forward, y: np.ndarray) -> float:
-        """J = mean over the batch of the loss of each sample."""
-        return self.loss.cost(fwd.a[-1], y)
+        """J = mean over the batch of the loss of each sample (from z where the loss can: exact for any z)."""
+        self.check_targets(y)
+        return self.loss.cost(fwd.a[-1], y, fwd.z[-1], self.acts[-1])
+
+    def check_targets(self, y: np.ndarray) -> None:
+        """Refuse targets (or an output activation) the loss cannot use; once per routine."""
+        if not self._targets_checked:
+            self.loss.validate(self.acts[-1], y)
+            self._targets_checked = True
 
     def deltas(self, fwd: Forward, y: np.ndarray) -> list[np.ndarray]:
         """delta[l] = dL/dz[l] for every layer, output first computed, all with the current weights."""
+        self.check_targets(y)
         L = self.L
         delta = [None] * L
         delta[-1] = self.output_delta(fwd.z[-1], fwd.a[-1], y)
@@ -261,15 +270,11 @@ class Network:
         for act in self.acts[:-1]:
             if not act.elementwise:
                 raise ValueError(f"{act.name} is only allowed on the output layer")
-        self.names = list(names) if names is not None else default_layer_names(len(self.sizes))
-        if len(self.names) != len(self.sizes):
-            raise ValueError(f"need {len(self.sizes)} layer names, got {len(self.names)}")
-        self._weight_index = {
-            self.weight_name(l, i, j): (l, i, j)
-            for l, w in enumerate(W)
-            for i in range(w.shape[0])
-            for j in range(w.shape[1])
-        }
+        self.names = _check_layer_names(names, len(self.sizes))
+        # Unit name -> layer, for reading weight names back; the weight names themselves are
+        # made on demand, so a network of millions of weights is built in numpy time.
+        self._layer_of = {name: l for l, name in enumerate(self.names)}
+        self.acts[-1].check_units(self.sizes[-1])
         self.frozen = frozen
 
     # ----- construction -------------------------------------------------------------
@@ -325,14 +330,14 @@ class Network:
         for item in spec:
             if item == "biases":
                 names.update(self.weight_name(l, 0, j) for l, w in enumerate(self.W) for j in range(w.shape[1]))
-            elif isinstance(item, str) and item in self._weight_index:
+            elif isinstance(item, str) and self._parse_weight(item) is not None:
                 names.add(item)
             else:
                 raise ValueError(f"frozen: no weight named {item!r}; give weight names such as "
-                                 f"{self.weight_names()[0]!r}, or 'biases' for every bias weight")
+                                 f"{self.weight_name(0, 0, 0)!r}, or 'biases' for every bias weight")
         masks = [None] * len(self.W)
         for name in names:
-            l, i, j = self._weight_index[name]
+            l, i, j = self._parse_weight(name)
             if masks[l] is None:
                 masks[l] = np.zeros(self.W[l].shape, dtype=bool)
             masks[l][i, j] = True
@@ -365,21 +370,48 @@ class Network:
 
     def weight_names(self) -> list[str]:
         """All weight names, layer by layer, row by row."""
-        return list(self._weight_index)
+        return [self.weight_name(l, i, j) for l, w in enumerate(self.W)
+                for i in range(w.shape[0]) for j in range(w.shape[1])]
+
+    def _parse_unit(self, unit: str) -> tuple[int, int] | None:
+        """(layer, number) of a unit name such as Z1, or None."""
+        for k in range(len(unit) - 1, 0, -1):  # the layer name is what precedes the digits
+            if not unit[k].isdigit():
+                break
+        else:
+            k = 0
+        layer, digits = unit[:k + 1], unit[k + 1:]
+        if layer not in self._layer_of or not digits or str(int(digits)) != digits:
+            return None
+        return self._layer_of[layer], int(digits)
+
+    def _parse_weight(self, name: str) -> tuple[int, int, int] | None:
+        """(layer, i, j) of a weight name such as X0->Z1, or None if there is no such weight."""
+        src, sep, dst = name.partition("->")
+        a, b = self._parse_unit(src), self._parse_unit(dst) if sep else None
+        if a is None or b is None or b[0] != a[0] + 1:
+            return None
+        (l, i), (_, k) = a, b
+        j = k if l + 1 == self.n_layers else k - 1  # output units count from 0, others from 1
+        if not (0 <= i < self.W[l].shape[0] and 0 <= j < self.W[l].shape[1]):
+            return None
+        return l, i, j
 
     def weight_index(self, name: str) -> tuple[int, int, int]:
         """(layer, i, j) of the weight called ``name``."""
-        try:
-            return self._weight_index[name]
-        except KeyError:
-            raise KeyError(f"no weight named {name!r}; this network has e.g. {self.weight_names()[:3]}") from None
+        where = self._parse_weight(name) if isinstance(name, str) else None
+        if where is None:
+            raise KeyError(f"no weight named {name!r}; this network has e.g. "
+                           f"{[self.weight_name(0, i, 0) for i in range(min(3, self.W[0].shape[0]))]}")
+        return where
 
     def __getitem__(self, name: str) -> float:
         l, i, j = self.weight_index(name)
         return float(self.W[l][i, j])
 
     def weights_dict(self) -> dict[str, float]:
-        return {name: float(self.W[l][i, j]) for name, (l, i, j) in self._weight_index.items()}
+        return {self.weight_name(l, i, j): float(w[i, j]) for l, w in enumerate(self.W)
+                for i in range(w.shape[0]) for j in range(w.shape[1])}
 
     def __repr__(self) -> str:
         acts = ", ".join(a.name for a in self.acts)
@@ -427,21 +459,21 @@ class Network:
         fwd = bp.forward(X)
         return bp.gradients(fwd, bp.deltas(fwd, y))
 
-    def step(self, X, y, lr: float = 0.1, loss="half_squared_error", rule: str = "gradient",
+    def step(self, X, y, lr: float | None = None, loss="half_squared_error", rule: str = "gradient",
              optimizer=None) -> float:
         """One update from the batch (X, y); returns the cost before the update.
 
-        Plain gradient descent W := W - lr * grad_W unless an ``optimizer`` (see
-        ``bpnet.optimizers``) is given. Everything is checked before any weight changes.
+        Plain gradient descent W := W - lr * grad_W (lr 0.1 unless given) unless an
+        ``optimizer`` (see ``bpnet.optimizers``) is given, which has its own learning rate.
+        Everything is checked before any weight changes.
         """
         X, y = self.check(X, y)
         bp = Backprop(self, loss, rule)
-        if optimizer is None and not (type(lr) is float and 0.0 < lr < _INF):
-            lr = check_lr(lr)  # the common case, a positive finite float, needs no conversion
+        lr = _learning_rate(lr, optimizer)
         self.check_weights()
         return bp.step(X, y, lr, optimizer)
 
-    def train(self, X, y, epochs: int, lr: float = 0.1, loss="half_squared_error",
+    def train(self, X, y, epochs: int, lr: float | None = None, loss="half_squared_error",
               optimizer=None, batch_size: int | None = None, seed: int = 0,
               rule: str = "gradient") -> np.ndarray:
         """Train for ``epochs`` passes over (X, y); returns the cost before each epoch.
@@ -452,9 +484,8 @@ class Network:
         """
         X, y = self.check(X, y)
         bp = Backprop(self, loss, rule)
+        lr = _learning_rate(lr, optimizer)
         self.check_weights()
-        if optimizer is None:
-            lr = check_lr(lr)
         epochs = check_whole(epochs, "epochs")
         if batch_size is not None:
             batch_size = check_whole(batch_size, "batch_size (or None for the whole batch)", 1)
@@ -472,11 +503,57 @@ def default_layer_names(n_layers: int) -> list[str]:
     return ["X"] + mid + ["D"]
 
 
+DEFAULT_LR = 0.1
+
+
+def _learning_rate(lr, optimizer) -> float | None:
+    """The learning rate of plain gradient descent (0.1 if not given); None with an optimizer,
+    which has its own: one given to both is refused rather than one of them ignored."""
+    if optimizer is None:
+        if lr is None:
+            return DEFAULT_LR
+        if type(lr) is float and 0.0 < lr < _INF:
+            return lr  # the common case, a positive finite float, needs no conversion
+        return check_lr(lr)
+    if lr is not None:
+        raise ValueError(
+            f"learning rate given twice: lr={lr!r} here and lr={getattr(optimizer, 'lr', '?')} in the "
+            f"{type(optimizer).__name__}; give it to the optimizer only (e.g. SGD(lr)), or drop the optimizer")
+    return None
+
+
+def _check_layer_names(names, n: int) -> list[str]:
+    """One distinct name per layer; no name may be another followed by digits (A and A1 would
+    both call a unit A11), and none may end in a digit or contain '->'."""
+    if names is None:
+        return default_layer_names(n)
+    if isinstance(names, str):
+        raise TypeError(f"names must be a list of {n} layer names such as {default_layer_names(n)}, got {names!r}")
+    names = list(names)
+    if len(names) != n:
+        raise ValueError(f"need {n} layer names, got {len(names)}")
+    for name in names:
+        if not isinstance(name, str) or not name or name[-1].isdigit() or "->" in name:
+            raise ValueError(f"layer name {name!r} is not usable: give a non-empty text that does not end "
+                             f"in a digit or contain '->', such as {default_layer_names(n)}")
+    for p, q in ((p, q) for p in range(n) for q in range(n) if p != q):
+        if names[q] == names[p]:
+            raise ValueError(f"layers {p} and {q} are both named {names[p]!r}: every layer needs its own name, "
+                             f"or units and weights of different layers would share names")
+    return names
+
+
 def _check_sizes(sizes) -> list[int]:
+    """Unit counts per layer: whole numbers >= 1 (2.7 is refused, not truncated), at least two layers."""
+    example = "such as [2, 3, 1]"
     try:
-        sizes = [int(n) for n in sizes]
-    except (TypeError, ValueError):
-        raise TypeError(f"sizes must be a list of whole numbers such as [2, 3, 1], got {sizes!r}") from None
-    if len(sizes) < 2 or min(sizes) < 1:
+        sizes = list(sizes)
+    except TypeError:
+        raise TypeError(f"sizes must be a list of whole numbers {example}, got {sizes!r}") from None
+    if len(sizes) < 2:
         raise ValueError(f"sizes needs at least an input and an output layer, each >= 1 unit; got {sizes}")
-    return sizes
+    try:
+        return [check_whole(n, f"sizes[{k}]", 1) for k, n in enumerate(sizes)]
+    except (TypeError, ValueError) as exc:
+        kind = TypeError if isinstance(exc, TypeError) else ValueError
+        raise kind(f"sizes must be a list of whole numbers {example}, each >= 1 unit: {exc}") from None

@@ -455,6 +455,7 @@ class TrainingStepper:
         self.X, self.y = net.check(X, y)
         self.loss = get_loss(loss)
         self.lr, self.optimizer, self.rule = lr, optimizer, rule
+        self._step_lr = None if optimizer is not None else lr  # an optimizer has its own learning rate
         self.per, self.seed = per, check_whole(seed, "seed")
         self.first = check_whole(first, "first")
         m = self.X.shape[0]
@@ -477,11 +478,11 @@ class TrainingStepper:
     def _advance(self) -> None:
         if self.per == "epoch":
             for idx in self._batches(self.first + self.index):
-                self.net.step(self.X[idx], self.y[idx], self.lr, self.loss, self.rule, self._opt)
+                self.net.step(self.X[idx], self.y[idx], self._step_lr, self.loss, self.rule, self._opt)
         else:
             epoch, b = divmod(self.first + self.index, self.batches_per_epoch)
             idx = self._batches(epoch)[b]
-            self.net.step(self.X[idx], self.y[idx], self.lr, self.loss, self.rule, self._opt)
+            self.net.step(self.X[idx], self.y[idx], self._step_lr, self.loss, self.rule, self._opt)
         self.index += 1
         if self.index == len(self._costs):
             self._costs.append(self.net.cost(self.X, self.y, self.loss))

@@ -322,6 +322,7 @@ def test_cost(seed):
     assert check_cost(net, X, y, 2 * per.mean()).mistake == "loss:missing_half"
     assert check_cost(net, X, y, np.mean(np.sum(y - o, axis=1))).mistake == "loss:error_not_loss"
     assert check_cost(net, X, y, far(per.mean())).mistake == "general"
+    y = np.clip(y, 0, 1)  # binary cross-entropy needs targets in [0, 1]
     bce = -np.mean(np.sum(y * np.log(o) + (1 - y) * np.log(1 - o), axis=1))
     assert check_cost(net, X, y, bce, loss="bce").correct
     assert check_cost(net, X, y, -bce, loss="bce").mistake == "loss:sign"
