@@ -1,0 +1,144 @@
+"""The contract for adding an activation or a loss: one class, registered, and the rest of bpnet follows.
+
+A softplus activation and a log-cosh loss are defined here, in the test, and registered by
+name; nothing else in bpnet knows them. The network, the gradient check, the trace and (below,
+by their own sections) the checkers and the explorer must handle them correctly.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from bpnet import Network, trace_step
+from bpnet.activations import ACTIVATIONS, Activation, get_activation, register_activation
+from bpnet.losses import LOSSES, Loss, get_loss, register_loss
+
+
+class Softplus(Activation):
+    """f(z) = log(1 + e^z), f'(z) = 1/(1 + e^-z)."""
+
+    name = symbol = "softplus"
+    formula, formula_latex = "log(1 + e^z)", r"\log(1 + e^{z})"
+    derivative, derivative_latex = "1/(1 + e^-z)", r"\frac{1}{1 + e^{-z}}"
+    derivative_in_terms_of_a = "1 - e^-a"
+    value_range = (0.0, math.inf)
+    peak = 1.0
+    peak_at = "as z grows"
+    saturation_note = "For z below about -2.2, f'(z) < 0.1: the unit learns slowly there."
+    hint = "softplus(z) = log(1 + e^z); np.logaddexp(0, z) computes it without overflow."
+    derivative_hint = "softplus'(z) = 1/(1 + e^(-z)), the sigmoid."
+
+    def f(self, z):
+        z = np.asarray(z, dtype=float)
+        return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+    def df(self, z, a=None):
+        z = np.asarray(z, dtype=float)
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+class LogCosh(Loss):
+    """L = sum_k log(cosh(a_k - y_k)), dL/da = tanh(a - y)."""
+
+    name = "log_cosh"
+    formula = "log(cosh(a - y))"
+    formula_latex = r"\log\cosh(a - y)"
+    grad_formula = "tanh(a - y)"
+    hint = "L = log(cosh(a - y)) for each output, summed; then the mean over the batch."
+    term = "log(cosh({a} - {y}))"
+
+    def per_sample(self, a, y):
+        r = np.abs(a - y)
+        return (r + np.log1p(np.exp(-2.0 * r)) - math.log(2.0)).sum(axis=-1)
+
+    def grad(self, a, y):
+        return np.tanh(a - y)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def registered():
+    register_activation(Softplus)
+    register_loss(LogCosh)
+    yield
+    ACTIVATIONS.pop("softplus", None)
+    LOSSES.pop("log_cosh", None)
+
+
+def case(seed=0, m=3):
+    net = Network.random([2, 3, 2], ["softplus", "identity"], seed=seed)
+    net.W[0][0] = [0.1, -0.2, 0.3]  # non-zero biases too
+    rng = np.random.default_rng(seed)
+    return net, rng.normal(size=(m, 2)), rng.normal(size=(m, 2))
+
+
+# ----- core: the network computes with them ---------------------------------------------------
+def test_found_by_name():
+    assert isinstance(get_activation("softplus"), Softplus)
+    assert isinstance(get_loss("log_cosh"), LogCosh)
+    assert get_activation("softplus").describe()["formula"] == "log(1 + e^z)"
+
+
+def test_forward_is_softplus_of_the_weighted_sum():
+    net, X, _ = case()
+    fwd = net.forward(X)
+    z = X @ net.W[0][1:] + net.W[0][0]
+    np.testing.assert_allclose(fwd.a[1], np.log1p(np.exp(z)), rtol=1e-14)
+    np.testing.assert_allclose(fwd.a[2], fwd.a[1] @ net.W[1][1:] + net.W[1][0], rtol=1e-14)
+
+
+def test_backward_uses_softplus_derivative():
+    net, X, y = case(1)
+    fwd = net.forward(X)
+    d = net.backward(fwd, y, "log_cosh")
+    np.testing.assert_allclose(d[1], np.tanh(fwd.a[2] - y), rtol=1e-14)
+    sig = 1 / (1 + np.exp(-fwd.z[0]))
+    np.testing.assert_allclose(d[0], sig * (d[1] @ net.W[1][1:].T), rtol=1e-13)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gradients_match_central_differences(seed):
+    net, X, y = case(seed)
+    grads = net.gradients(X, y, "log_cosh")
+    h = 1e-6
+    for l, w in enumerate(net.W):
+        for i in range(w.shape[0]):
+            for j in range(w.shape[1]):
+                up, down = net.copy(), net.copy()
+                up.W[l][i, j] += h
+                down.W[l][i, j] -= h
+                numeric = (up.cost(X, y, "log_cosh") - down.cost(X, y, "log_cosh")) / (2 * h)
+                assert grads[l][i, j] == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+
+
+def test_training_lowers_the_cost():
+    net, X, y = case(3, m=8)
+    history = net.train(X, y, 200, 0.1, "log_cosh")
+    assert history[-1] < 0.5 * history[0]
+
+
+def test_derivative_text_is_true():
+    act = get_activation("softplus")
+    z = np.linspace(-6, 6, 101)
+    a = act.f(z)
+    np.testing.assert_allclose(1 - np.exp(-a), act.df(z), rtol=1e-12)
+    assert act.note(-5.0).startswith("Saturated") and "learns well" in act.note(2.0)
+    assert float(np.max(act.df(np.linspace(-50, 50, 101)))) == pytest.approx(act.peak)
+
+
+def test_trace_text():
+    net, X, y = case(4, m=1)
+    t = trace_step(net, X, y, 0.1, loss="log_cosh")
+    text = t.to_text()
+    fwd = net.forward(X)
+    z1 = t.find("forward", "Z1")
+    assert "softplus(" in z1.text and z1.value == fwd.a[1][0, 0]
+    loss_step = next(s for s in t if s.kind == "loss")
+    assert "log(cosh(" in loss_step.text
+    assert loss_step.value == pytest.approx(get_loss("log_cosh").cost(fwd.a[2], y), rel=1e-14)
+    grads = net.gradients(X, y, "log_cosh")
+    for name in net.weight_names():
+        l, i, j = net.weight_index(name)
+        assert t.find("gradient", name).value == grads[l][i, j]
+    assert "log_cosh" in text
