@@ -395,7 +395,7 @@ def _weights(spec, net: Network, sizes: list[int]) -> list[np.ndarray]:
         W = [np.zeros(w.shape) for w in net.W]
         for k, v in spec.items():
             where = _key("weights", k)
-            if k not in net._weight_index:
+            if not net.has_weight(k):
                 missing = [n for n in all_names if n not in spec]
                 also = f"; the file also lacks {_names_list(missing)}" if missing else ""
                 raise NetworkFileError(where, f"no weight of that name in a {sizes} network{also}",
@@ -446,7 +446,7 @@ def _frozen(spec, net: Network) -> frozenset[str]:
         if k == "biases":
             out.update(_bias_names(net))
             continue
-        if k not in net._weight_index:
+        if not net.has_weight(k):
             raise NetworkFileError(where, f"{json.dumps(k)} is not a weight of this network",
                                    f"one of {_names_list(net.weight_names())}, or \"biases\"")
         if k in items[:i]:

@@ -397,6 +397,10 @@ class Network:
             return None
         return l, i, j
 
+    def has_weight(self, name) -> bool:
+        """True if this network has a weight called ``name``."""
+        return isinstance(name, str) and self._parse_weight(name) is not None
+
     def weight_index(self, name: str) -> tuple[int, int, int]:
         """(layer, i, j) of the weight called ``name``."""
         where = self._parse_weight(name) if isinstance(name, str) else None
