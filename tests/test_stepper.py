@@ -385,7 +385,8 @@ def test_training_stepper_shuffles_as_network_train_does(per, batch_size, optimi
     ts = TrainingStepper(net, ex.X, ex.y, lr=0.5, optimizer=make_opt(), batch_size=batch_size, per=per,
                          seed=7, keep=2, max_steps=200)
     ref = net.copy()
-    history = ref.train(ex.X, ex.y, 12, lr=0.5, optimizer=make_opt(), batch_size=batch_size, seed=7)
+    history = ref.train(ex.X, ex.y, 12, lr=None if optimizer else 0.5, optimizer=make_opt(),
+                        batch_size=batch_size, seed=7)  # an optimizer brings its own lr
     ts.goto(12 * (1 if per == "epoch" else ts.batches_per_epoch))
     for w, v in zip(ts.net.W, ref.W):
         np.testing.assert_array_equal(w, v)
