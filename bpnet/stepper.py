@@ -144,6 +144,9 @@ class StepView:
     highlight: str | None
     updated: frozenset
     change: Change
+    #: a RuleStepper's view: the same step under the other rule (None: it has no such step)
+    other: MicroStep | None = None
+    other_rule: str | None = None
 
     @property
     def formula(self) -> str:
@@ -414,6 +417,12 @@ class RuleStepper(Stepper):
     def counterpart(self) -> MicroStep | None:
         """The current step as the other rule records it (None if it has no such step)."""
         return _matching(self.trace_for(self.other_rule), self.current)
+
+    def view(self) -> StepView:
+        """``Stepper.view()`` plus the same step under the other rule (``other``, ``other_rule``)."""
+        v = super().view()
+        return StepView(*(getattr(v, f) for f in StepView.__dataclass_fields__ if f not in ("other", "other_rule")),
+                        other=self.counterpart(), other_rule=self.other_rule)
 
     def differences(self, tol: float = 1e-12) -> list[RuleDifference]:
         """Every micro-step whose value differs between the two rules, in trace order."""

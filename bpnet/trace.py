@@ -156,7 +156,7 @@ class _Plain:
     def held(self, name):
         return f"w({name}) := w({name}) (held fixed)"
 
-    def loss_grad(self, text):  # the loss's dL/da, written in plain text
+    def from_plain(self, text):  # a loss's own text (written in plain text)
         return text
 
     def changed(self, x):
@@ -244,7 +244,7 @@ class _Tex(_Plain):
     def held(self, name):
         return rf"{self.w(name)} \text{{ held fixed}}"
 
-    def loss_grad(self, text):
+    def from_plain(self, text):
         return _plain_to_tex(text, self.names)
 
     def changed(self, x):
@@ -311,9 +311,7 @@ def _plain_to_tex(text: str, names: dict[str, str]) -> str:
 def _loss_terms(nt, loss, outs, a_row, y_row):
     """(symbols, numbers) of one sample's loss, as the loss writes them."""
     sym, num = loss.written(outs, a_row, y_row)
-    if isinstance(nt, _Tex):
-        return _plain_to_tex(sym, nt.names), _plain_to_tex(num, nt.names)
-    return sym, num
+    return nt.from_plain(sym), nt.from_plain(num)
 
 
 # ----- recording: one function per phase ------------------------------------------------
@@ -474,7 +472,7 @@ def _write_delta(run: "_Run", nt, code, l, s, j):
             fp = act.df(run.z[-1][s, j])
             grad = run.loss.grad_formula
             y_name = "y" if n_out == 1 else f"y{j}"  # plain: the loss writes its dL/da in plain text
-            sym, num = nt.loss_grad(_sub(grad, o, y_name)), nt.loss_grad(_sub(grad, fmt(a_), paren(y_)))
+            sym, num = nt.from_plain(_sub(grad, o, y_name)), nt.from_plain(_sub(grad, fmt(a_), paren(y_)))
             if _is_sum(grad):  # a sum or quotient is a factor of the product only in parentheses
                 sym, num = nt.paren(sym), nt.paren(num)
             sym, num = f"{sym}{nt.mul}{nt.fp(o)}", f"{num}{nt.mul}{nt.p(fp)}"

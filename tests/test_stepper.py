@@ -396,3 +396,12 @@ def test_training_stepper_shuffles_as_network_train_does(per, batch_size, optimi
     ts.forward(5)  # replayed from a snapshot: the same numbers again
     for w, v in zip(ts.net.W, ref.W):
         np.testing.assert_array_equal(w, v)
+
+
+def test_rule_stepper_view_carries_the_other_rules_step():
+    ex = bpnet.xor_example()
+    st = RuleStepper(ex.net, ex.X[:1], ex.y[:1], ex.lr, rule="article")
+    st.goto(st.trace.find("update", "X0->Z1").index)
+    v = st.view()
+    assert v.other_rule == "gradient" and v.other.value == pytest.approx(0.6) and v.step.value == pytest.approx(1.4)
+    assert v.label == st.label and v.highlight == "X0->Z1"

@@ -40,10 +40,14 @@ def _parses(tex: str) -> bool:
 def test_every_step_has_well_formed_latex_ending_in_its_marked_value(case):
     _, net, X, y, lr, loss, rule = case
     trace = bpnet.trace_step(net, X, y, lr, loss, rule)
+    parsed = set()
     for step in trace:
         tex = step.latex
         assert tex == f"{step.formula_latex} = {step.numbers_latex}"
-        assert _parses(tex), tex
+        kind = (step.kind, step.where[0], step.where[1])
+        if kind not in parsed:  # mathtext is slow: one step of each kind per layer
+            parsed.add(kind)
+            assert _parses(tex), tex
         assert tex.count("{") == tex.count("}") and len(re.findall(r"\\left(?![a-z])", tex)) == len(re.findall(r"\\right(?![a-z])", tex))
         # The number the step computes is the coloured term, written as the plain text writes it.
         value = fmt(step.value)
