@@ -981,7 +981,7 @@ def _builtin_declared() -> dict[str, Mistake]:
     acts = {cls.name: cls() for cls in dict.fromkeys(ACTIVATIONS.values())}
     found: dict[str, tuple[list, str, Mistake]] = {}
     for name, act in acts.items():
-        net = Network([np.zeros((2, 1))], [act])
+        net = Network([np.zeros((2, 2))], [act])  # two outputs: softmax refuses one
         for m in _declared_entries(net, get_loss("half_squared_error")):
             found.setdefault(m.key, ([], m.key.split(":")[1], m))[0].append(name)
     out = {}
