@@ -124,6 +124,11 @@ class Loss:
         """(key, wrong cost, hint) for costs of the batch (a, y) that this loss invites."""
         return []
 
+    def grad_mistakes(self, a: np.ndarray, y: np.ndarray) -> list[tuple[str, np.ndarray, str]]:
+        """(key, wrong dL/da, hint) for slips in dL/da that this loss invites (bpnet.mistakes carries
+        each into the deltas, gradients and updates)."""
+        return []
+
     def describe(self) -> dict:
         return {"name": self.name, "formula": self.formula, "formula_latex": self.formula_latex,
                 "grad_formula": self.grad_formula, "hint": self.hint,
@@ -156,6 +161,10 @@ class HalfSquaredError(Loss):
         if len(outs) > 1:
             return f"1/2*({sym})", f"1/2*({num})"
         return f"1/2*{sym}", f"1/2*{num}"
+
+    def grad_mistakes(self, a, y):
+        return [("missing_half", 2.0 * (a - y), "You left out the 1/2 of the loss: dL/da came out as "
+                 "2*(a - y). With L = 1/2*(a - y)^2 the 1/2 cancels the 2 of the square, so dL/da = a - y.")]
 
     def cost_mistakes(self, a, y):
         per = self.per_sample(a, y)

@@ -983,6 +983,8 @@ def _builtin_declared() -> dict[str, Mistake]:
     for name, act in acts.items():
         net = Network([np.zeros((2, 2))], [act])  # two outputs: softmax refuses one
         for m in _declared_entries(net, get_loss("half_squared_error")):
+            if m.key.startswith("loss:"):
+                continue
             found.setdefault(m.key, ([], m.key.split(":")[1], m))[0].append(name)
     out = {}
     for key, (names, k, m) in found.items():
@@ -992,13 +994,15 @@ def _builtin_declared() -> dict[str, Mistake]:
     a = np.full((2, 1), 0.5)
     for cls in dict.fromkeys(LOSSES.values()):
         loss = cls()
+        for m in _declared_entries(Network([np.zeros((2, 1))], ["identity"]), loss):
+            if m.key.startswith("loss:") and m.key not in out:
+                out[m.key] = Mistake(m.key, f"{_loss_name(loss)}: {explain(m.key[5:])}", m.kinds | {"cost"},
+                                     m.hint, m.learner, m.applies)
         for k, _, hint in loss.cost_mistakes(a, a * 0.0):
             key = f"loss:{k}"
             if key not in out:
                 out[key] = Mistake(key, f"{_loss_name(loss)}: {explain(k)}", frozenset({"cost"}),
                                    functools.partial(lambda h, c: h, hint), compute=_never)
-        for m in _declared_entries(Network([np.zeros((2, 1))], ["identity"]), loss):
-            out.setdefault(m.key, m)
     return out
 
 

@@ -587,3 +587,26 @@ def test_long_solutions_are_laid_out_one_term_per_line():
 def trace_text(net, X, y):
     t = bpnet.trace_step(net, X, y, 0.1)
     return t.find("gradient", "X1->D0").text
+
+
+def test_checkers_ask_the_objects_never_their_types():
+    """exercises and mistakes learn what an activation or loss is from the object, never from its class or name."""
+    import ast
+    import inspect
+
+    from bpnet import activations, losses, mistakes
+
+    concrete = {n for mod in (activations, losses) for n, v in vars(mod).items()
+                if isinstance(v, type) and n not in ("Activation", "Loss")}
+    for mod in (ex, mistakes):
+        tree = ast.parse(inspect.getsource(mod))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module in ("activations", "losses"):
+                assert not {a.name for a in node.names} & concrete, (mod.__name__, ast.unparse(node))
+            if isinstance(node, ast.Name):
+                assert node.id not in concrete, (mod.__name__, node.id)
+            if isinstance(node, ast.Compare):
+                sides = [node.left, *node.comparators]
+                names = [s for s in sides if isinstance(s, ast.Attribute) and s.attr == "name"]
+                texts = [s for s in sides if isinstance(s, ast.Constant) and isinstance(s.value, str)]
+                assert not (names and texts), (mod.__name__, ast.unparse(node))
