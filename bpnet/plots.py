@@ -25,6 +25,7 @@ The plots read numbers, they never compute them: values come from a ``State`` of
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from dataclasses import dataclass, field
@@ -103,7 +104,7 @@ _LINE = 13.5     # height of one line of a unit's values
 _MARGIN = 12.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: label placements are cached per layout
 class DiagramLayout:
     """Where everything of a network's diagram goes, in points, y downwards.
 
@@ -308,7 +309,15 @@ def diagram_styles(net: Network, state: State | Network | None = None, highlight
         on = name in lit
         units[name] = UnitStyle(HIGHLIGHT if on else (BIAS_FILL if bias else "white"), 3.0 if on else 1.2,
                                 _unit_values(net, lay, st, name, s), on)
-    return DiagramStyles(units, links, target, _place_labels(lay, links, units))
+    labels = tuple((n, ls.label, ls.highlighted) for n, ls in links.items() if ls.label_visible)
+    return DiagramStyles(units, links, target, _placement(lay, labels, tuple(u.values for u in units.values())))
+
+
+@functools.lru_cache(maxsize=1024)
+def _placement(lay: DiagramLayout, labels: tuple, values: tuple) -> dict:
+    """``_place_labels`` for hashable inputs; the same labels on the same layout land in the same places,
+    so stepping back and forth reuses them (a pure function, cached)."""
+    return _place_labels(lay, labels, dict(zip(lay.units, values)))
 
 
 def _box(cx: float, cy: float, w: float, h: float) -> tuple:
@@ -322,7 +331,7 @@ def _overlap(a: tuple, b: tuple) -> bool:
 _SHIFTS = [0.0] + [sign * 0.03 * k for k in range(1, 30) for sign in (1, -1)]
 
 
-def _place_labels(lay: DiagramLayout, links: dict, units: dict) -> dict:
+def _place_labels(lay: DiagramLayout, labels: tuple, values: dict) -> dict:
     """A point on each visible weight's link for its label, so that no two labels overlap.
 
     Greedy (the highlighted label first): each label tries points along its own link,
@@ -335,9 +344,9 @@ def _place_labels(lay: DiagramLayout, links: dict, units: dict) -> dict:
     obstacles = []
     for name, (x, y, *_rest) in lay.units.items():
         obstacles.append(_box(x, y, 2 * _R + 4, 2 * _R + 4))
-        lines = units[name].values.count("\n") + 1 if units[name].values else 0
+        lines = values[name].count("\n") + 1 if values[name] else 0
         if lines:
-            widest = max(_text_width(t, lay.font - 1) for t in units[name].values.split("\n"))
+            widest = max(_text_width(t, lay.font - 1) for t in values[name].split("\n"))
             obstacles.append((x - widest / 2, y + _R, x + widest / 2, y + _R + 3 + lines * _LINE))
     layer_dests: dict[int, list] = {}
     for name in lay.links:
@@ -345,15 +354,15 @@ def _place_labels(lay: DiagramLayout, links: dict, units: dict) -> dict:
         column = layer_dests.setdefault(lay.units[dst][2], [])
         if dst not in column:
             column.append(dst)
-    candidates = {}
-    for name, st in links.items():
-        if not st.label_visible:
-            continue
+    candidates, highlighted = {}, set()
+    for name, text, lit in labels:
+        if lit:
+            highlighted.add(name)
         x0, y0, x1, y1 = lay.links[name]
         dst = name.split("->")[1]
         column = layer_dests[lay.units[dst][2]]
         t0 = 0.3 + 0.4 * (column.index(dst) + 0.5) / len(column)
-        w = _text_width(st.label, lay.font - 1)
+        w = _text_width(text, lay.font - 1)
         boxes = []
         for dt in _SHIFTS:
             t = t0 + dt
@@ -380,7 +389,7 @@ def _place_labels(lay: DiagramLayout, links: dict, units: dict) -> dict:
                 stuck.append(name)
         return at, stuck, total
 
-    order = sorted(candidates, key=lambda n: not links[n].highlighted)
+    order = sorted(candidates, key=lambda n: n not in highlighted)
     best = None
     for _ in range(8):
         at, stuck, total = greedy(order)
@@ -388,7 +397,7 @@ def _place_labels(lay: DiagramLayout, links: dict, units: dict) -> dict:
             best = (at, total)
         if not stuck:
             break
-        first = [n for n in order if links[n].highlighted and n not in stuck]
+        first = [n for n in order if n in highlighted and n not in stuck]
         order = first + stuck + [n for n in order if n not in stuck and n not in first]
     return best[0]
 

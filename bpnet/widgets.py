@@ -76,6 +76,8 @@ PAUSE = ("pause", "Pause on the step shown (play continues from here)", "pause")
 
 _CSS = """<style>
 .bp-stepper, .bp-explorer, .bp-training { max-width: 100%; }
+.bp-stepper .widget-html-content, .bp-explorer .widget-html-content, .bp-training .widget-html-content { line-height: 1.4; }
+.bp-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .bp-stepper .bp-row { display: flex; flex-flow: row wrap; align-items: center; gap: 2px 6px; }
 .bp-stepper .widget-button, .bp-training .widget-button { flex: 0 0 auto; width: auto; }
 .bp-main { display: flex; flex-flow: row wrap; align-items: flex-start; gap: 4px 12px; }
@@ -86,9 +88,9 @@ _CSS = """<style>
 .bp-formula, .bp-live { overflow-wrap: normal; word-break: normal; }
 .bp-formula .bp-tok, .bp-live .bp-tok { white-space: nowrap; }
 .bp-formula .bp-line { margin: 2px 0; overflow-x: auto; }
-.bp-live { color: var(--jp-ui-font-color2, #555); font-size: 12px; }
 .bp-weights table, .bp-touched table { border-collapse: collapse; font-family: var(--jp-code-font-family, monospace); font-size: 12px; }
-.bp-weights caption, .bp-touched caption { text-align: left; font-weight: bold; padding-bottom: 2px; }
+.bp-weights caption, .bp-touched caption { text-align: left; font-weight: bold; padding-bottom: 2px; white-space: nowrap; }
+.bp-weights thead th, .bp-touched thead th { font-weight: normal; font-style: italic; text-align: right; }
 .bp-weights th, .bp-weights td, .bp-touched th, .bp-touched td { padding: 1px 8px; text-align: right; border-bottom: 1px solid #ddd; white-space: nowrap; }
 .bp-weights th, .bp-touched th { text-align: left; }
 .bp-weights tr[aria-current="true"], .bp-touched tr[aria-current="true"] { background: #F0E442; font-weight: bold; }
@@ -286,13 +288,13 @@ class StepThrough(_View):
 
         buttons = W.HBox([getattr(self, b[0]) for b in BUTTONS] + [self.speed])
         buttons.add_class("bp-row")
-        position = W.HBox([self.slider, self.step_label])
+        position = W.HBox([self.slider, self.step_label, self.rule_toggle])
         position.add_class("bp-row")
         side = W.VBox([self.formula, self.live, self.touched, self.activation_view])
         side.add_class("bp-side")
         main = W.Box([self.diagram_view, side])
         main.add_class("bp-main")
-        self.widget = W.VBox([W.HTML(_CSS), buttons, position, self.rule_toggle, main, W.HTML(_LEGEND),
+        self.widget = W.VBox([W.HTML(_CSS), buttons, position, main, W.HTML(_LEGEND),
                               self.all_weights])
         self.widget.add_class("bp-stepper")
         self._show()
@@ -368,7 +370,8 @@ class StepThrough(_View):
     def _set_play_button(self, playing: bool) -> None:
         b = self.play_button
         text, tip, icon = PAUSE if playing else (BUTTONS[-1][1], BUTTONS[-1][3], BUTTONS[-1][4])
-        b.description, b.tooltip, b.icon = text, tip, icon
+        if b.description != text:
+            b.description, b.tooltip, b.icon = text, tip, icon
 
     # ----- the view -----------------------------------------------------------------
     def _show(self) -> None:
@@ -380,16 +383,17 @@ class StepThrough(_View):
         self._shown = key
         step = st.current
         rows = st.weight_rows()
+        # Label and diagram first, the typeset formula (MathJax's work in the browser) last.
         self.slider.max = st.n
         self.slider.value = st.index + 1
         self.step_label.value = html.escape(st.label)
-        self.formula.value = self.formula_html()
-        self.live.value = self.live_html()
-        self.touched.value = self.touched_html(rows)
-        self._show_table(rows)
         self.diagram_view.value = network_svg(
             st.trace.before, st.state, step, [r.name for r in rows if r.after is not None], st.sample,
             description=self.diagram_description(), layout=self._layout)
+        self.touched.value = self.touched_html(rows)
+        self.live.value = self.live_html()
+        self.formula.value = self.formula_html()
+        self._show_table(rows)
         # The activation panel belongs to the moment f'(z) is read off: the delta steps.
         reading = st.unit_activation() if step.kind == "delta" else None
         if reading is None:
@@ -463,12 +467,15 @@ class StepThrough(_View):
         return f"{st.label}. {self._sample_text()}. {step.formula} = {step.numbers}"
 
     def live_html(self) -> str:
-        return f'<div role="status" aria-live="polite" aria-atomic="true">{_tokens(self.live_text())}</div>'
+        # Read out by screen readers; not shown, since the formula panel shows the same typeset.
+        return (f'<div class="bp-sr-only" role="status" aria-live="polite" aria-atomic="true">'
+                f'{_tokens(self.live_text())}</div>')
 
     def _rows_html(self, rows, caption: str) -> str:
         step = self.stepper.current
         current = step.name if step.kind in ("gradient", "update") else None
-        out = [f"<table><caption>{caption}</caption><tbody>"]
+        out = [f"<table><caption>{caption}</caption><thead><tr><th scope=\"col\">weight</th>"
+               "<th scope=\"col\">before</th><th scope=\"col\">gradient</th><th scope=\"col\">after</th></tr></thead><tbody>"]
         for r in rows:
             mark, css = {"up": (" ▲", "bp-up"), "down": (" ▼", "bp-down"), "same": (" (=)", "")}.get(
                 r.direction, ("", ""))
@@ -487,7 +494,7 @@ class StepThrough(_View):
         if not names:
             return "<div>This step uses no weight.</div>"
         chosen = [r for r in rows if r.name in set(names)]
-        return self._rows_html(chosen, "weights in this step: name · before · gradient · after")
+        return self._rows_html(chosen, "weights in this step")
 
     def weights_html(self, rows=None) -> str:
         """Every weight as text: name, before, gradient, after (— until computed), ▲/▼ on change.
@@ -495,8 +502,7 @@ class StepThrough(_View):
         One <tr> per weight (the columns are named in the caption and in each cell's title).
         """
         rows = self.stepper.weight_rows() if rows is None else rows
-        return self._rows_html(rows, "weights: name · before · gradient · after (— = not computed yet; "
-                                     "▲ grew, ▼ shrank)")
+        return self._rows_html(rows, "every weight (— = not computed yet; ▲ grew, ▼ shrank)")
 
     def __repr__(self) -> str:
         return f"StepThrough: {self.stepper.n} steps of one update under {self.stepper.rule!r} rule, at {self.stepper.label}"
