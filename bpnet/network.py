@@ -438,10 +438,6 @@ class Network:
         X, _ = self.check(X)
         return Backprop(self).forward(X)
 
-    def _forward(self, X: np.ndarray) -> Forward:
-        """forward() for an already checked batch."""
-        return Backprop(self).forward(X)
-
     def predict(self, X) -> np.ndarray:
         return self.forward(X).output
 

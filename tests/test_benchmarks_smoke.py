@@ -104,26 +104,6 @@ def test_hand_fused_matches_bpnet_on_every_spec():
         assert max(diffs.values()) <= run.TOL, (spec.name, diffs)
 
 
-@pytest.mark.parametrize("sizes,acts,loss,rule", [
-    ([2, 3, 1], "identity", "half_squared_error", "article"),
-    ([2, 8, 1], ["tanh", "sigmoid"], "bce", "gradient"),
-    ([4, 5, 3, 3], ["relu", "tanh", "softmax"], "cce", "gradient"),
-])
-def test_train_fast_path_equals_repeated_steps(sizes, acts, loss, rule):
-    """net.train's full-batch gradient-descent loop (the one the benchmarks time) is step() repeated, exactly."""
-    rng = np.random.default_rng(len(sizes))
-    X = rng.normal(size=(6, sizes[0]))
-    y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], 6)] if loss == "cce" else rng.uniform(size=(6, sizes[-1]))
-    a = bpnet.Network.random(sizes, acts, seed=3)
-    b = a.copy()
-    history = a.train(X, y, 12, lr=0.02, loss=loss, rule=rule)  # the article's rule diverges: keep it short
-    costs = [b.step(X, y, 0.02, loss, rule) for _ in range(12)]
-    assert np.isfinite(history).all()
-    np.testing.assert_array_equal(history, costs)
-    for wa, wb in zip(a.W, b.W):
-        np.testing.assert_array_equal(wa, wb)
-
-
 def test_browser_latency_file_is_read_into_the_report(tmp_path):
     path = tmp_path / "browser_latency.json"
     path.write_text('{"notebook": "notebooks/05.ipynb", "clicks": 4, "browser": "headless chromium",'

@@ -110,11 +110,16 @@ def test_trace_state_grows_one_number_at_a_time():
     final = t[-1].state
     for w, w_after in zip(final.weights, t.after.W):
         np.testing.assert_array_equal(w, w_after)
-    # the first update changes exactly one weight
-    first = next(s for s in t if s.kind == "update")
-    prev = t[first.index - 1].state
-    changed = sum((a != b).sum() for a, b in zip(first.state.weights, prev.weights))
-    assert changed <= 1
+    # each update step changes exactly its own weight, and nothing else
+    updates = [s for s in t if s.kind == "update"]
+    assert len(updates) == sum(w.size for w in net.W)
+    for step in updates:
+        prev = t[step.index - 1].state
+        changed = [(l, tuple(idx)) for l, (a, b) in enumerate(zip(step.state.weights, prev.weights))
+                   for idx in np.argwhere(a != b)]
+        l, i, j = net.weight_index(step.name)
+        assert t.find("gradient", step.name).value != 0  # a real change, so exactly one is expected
+        assert changed == [(l, (i, j))]
 
 
 def test_trace_states_are_read_only():
