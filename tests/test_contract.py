@@ -142,3 +142,26 @@ def test_trace_text():
         l, i, j = net.weight_index(name)
         assert t.find("gradient", name).value == grads[l][i, j]
     assert "log_cosh" in text
+
+
+# ----- trace (LaTeX), stepper and explorer ----------------------------------------------------
+def test_trace_latex_and_explorer():
+    from bpnet.explorer import activation_reading, explorer_activations, saturation_ranges
+    from bpnet.stepper import StepComparison
+
+    net, X, y = case(5, m=1)
+    t = trace_step(net, X, y, 0.1, loss="log_cosh")
+    assert r"\operatorname{softplus}\left(" in t.find("forward", "Z1").latex
+    assert r"\log(\cosh(" in t.find("loss", "L").latex
+    d0 = t.find("delta", "D0")  # identity output: the chain rule with the loss's own dL/da
+    assert d0.formula == "δ(D0) = tanh(D0 - y0)*f'(z(D0))" and r"\tanh(D_{0} - y_{0})" in d0.latex
+    # The explorer offers the new activation and reads it from its own description.
+    assert "softplus" in explorer_activations()
+    r = activation_reading("softplus", -5.0)
+    assert r.df == pytest.approx(1 / (1 + math.exp(5.0))) and r.note == get_activation("softplus").note(-5.0)
+    (lo, hi), = saturation_ranges("softplus")
+    assert lo == -6.0 and hi == pytest.approx(-math.log(9), abs=0.01)  # f'(z) = 0.1 at z = -ln 9
+    # A comparison can branch onto it.
+    cmp = StepComparison(net, X, y, 0.1, loss="log_cosh", branch={"activation": ["sigmoid", "identity"]})
+    cmp.end()
+    assert cmp.marked() and cmp.differences()
