@@ -529,7 +529,8 @@ class _Run:
         self.a = [np.array(a) for a in fwd.a]
         self.delta = [np.array(d) for d in delta]
         self.grads = [np.array(g) for g in grads]
-        self.per_sample = np.asarray(loss.per_sample(self.a[-1], y), dtype=float)
+        # from z where the loss can (cross-entropy): the true loss at any z, as Network.step reports it
+        self.per_sample = np.asarray(loss.sample_losses(self.a[-1], y, self.z[-1], net.acts[-1]), dtype=float)
         self.cost = float(np.mean(self.per_sample))
 
 

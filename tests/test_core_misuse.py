@@ -193,3 +193,11 @@ def test_building_a_large_network_makes_no_per_weight_objects():
     assert peak < 3 * array_bytes  # one name per weight alone would take ~30x the arrays
     assert net.weight_index("X2000->Z500") == (0, 2000, 499)
     assert net["Z500->D0"] == 1.0
+
+
+def test_trace_reports_the_cost_step_returns():
+    net = Network([np.array([[2000.0], [0.0]])], "sigmoid")
+    t = trace_step(net, [[1.0]], [[0.0]], 0.1, "bce")
+    loss_step = next(s for s in t if s.kind == "loss")
+    assert loss_step.value == pytest.approx(2000.0, rel=1e-12)
+    assert loss_step.value == net.copy().step([[1.0]], [[0.0]], 0.1, "bce")
