@@ -316,9 +316,10 @@ class Softmax(Activation):
 
     def f(self, z):
         # Subtracting the row maximum leaves softmax unchanged and keeps e^z <= 1.
+        # (np.maximum.reduce and np.add.reduce are z.max and e.sum without their Python wrappers.)
         z = np.asarray(z)
-        e = np.exp(z - z.max(axis=-1, keepdims=True))
-        e /= e.sum(axis=-1, keepdims=True)  # e is a fresh array: divide in place
+        e = np.exp(z - np.maximum.reduce(z, -1, keepdims=True))
+        e /= np.add.reduce(e, -1, keepdims=True)  # e is a fresh array: divide in place
         return e
 
     def df(self, z, a=None):

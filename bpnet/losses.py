@@ -248,10 +248,10 @@ class CategoricalCrossEntropy(_CrossEntropy):
         return -y / np.clip(a, EPS, 1.0)
 
     def per_sample_from_z(self, z, y):
-        """With a = softmax(z): L = sum(y)*logsumexp(z) - sum(y*z), the log-sum-exp taken stably."""
-        top = z.max(axis=-1, keepdims=True)
-        lse = top[..., 0] + np.log(_sum(np.exp(z - top), -1))
-        return _sum(y, -1) * lse - _sum(y * z, -1)
+        """With a = softmax(z): L = sum(y)*logsumexp(z) - sum(y*z), written with d = z - max(z)
+        (the same value) so that no e^z overflows: sum(y)*log(sum(e^d)) - sum(y*d)."""
+        d = z - np.maximum.reduce(z, -1, keepdims=True)
+        return _sum(y, -1) * np.log(_sum(np.exp(d), -1)) - _sum(y * d, -1)
 
     def validate(self, act, y):
         self._check_probability_output(act)
