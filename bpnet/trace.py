@@ -57,9 +57,6 @@ _NEVER = np.iinfo(np.int64).max  # "not computed in this trace"
 CHANGED_COLOUR = "#D55E00"
 
 
-_p = paren
-
-
 # ----- the state at one moment ----------------------------------------------------------
 @dataclass(frozen=True)
 class State:
@@ -115,7 +112,7 @@ class _Plain:
         return fmt(x)
 
     def p(self, x):
-        return _p(x)
+        return paren(x)
 
     def f(self, act, arg):
         return f"{act.symbol}({arg})"
@@ -902,7 +899,7 @@ def _md_escape(text: str) -> str:
 def _terms(src_names, w_col, a_src, dst):
     """Symbols and numbers of the weighted sum into ``dst``: w(X0->Z1)*X0 + ... and 1*1 + ..."""
     sym = " + ".join(f"w({s}->{dst})*{s}" for s in src_names)
-    num = " + ".join(f"{_p(w)}*{_p(a)}" for w, a in zip(w_col, a_src))
+    num = " + ".join(f"{paren(w)}*{paren(a)}" for w, a in zip(w_col, a_src))
     return sym, num
 
 
