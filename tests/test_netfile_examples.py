@@ -105,8 +105,9 @@ def test_rounding_to_the_sources_digits():
     q = Decimal("0.01")
     assert _mark(1.4049, 1.40, q) == "✓"
     assert _mark(1.3951, 1.40, q) == "✓"
-    assert _mark(1.406, 1.40, q) == "≈"  # off by one in the last digit: counted as agreeing, flagged
-    assert _mark(1.412, 1.40, q) == "✗"
+    assert _mark(1.406, 1.40, q) == "✗"  # one unit of 0.01 is 0.7% of 1.40: too coarse to excuse
+    assert _mark(0.55979, 0.5597, Decimal("0.0001")) == "≈"  # off by one in the 4th digit: agreeing, flagged
+    assert _mark(0.55986, 0.5597, Decimal("0.0001")) == "✗"
     assert _mark(0.35, 0.35, Decimal("0.01")) == "✓"
     assert _mark(0.6, 1.4, Decimal("0.1")) == "✗"
     assert _mark(4.0, -4.0, Decimal(1)) == "✗"
@@ -204,3 +205,20 @@ def test_random_frozen_subsets_never_move(seed):
     after = ex.net.weights_dict()
     assert all(after[n] == before[n] for n in frozen)
     assert all(after[n] != before[n] for n in names if n not in frozen)
+
+
+def test_frozen_weights_never_move_with_an_optimizer():
+    ex = _frozen_example()
+    before = ex.net.weights_dict()
+    ex.net.train(ex.X, ex.y, epochs=30, lr=0.1, loss=ex.loss, optimizer=bpnet.Adam(lr=0.1))
+    after = ex.net.weights_dict()
+    for name in before:
+        assert (after[name] == before[name]) == (name in ex.frozen), name
+
+
+def test_published_pre_activations_are_checked():
+    doc = json.loads((EXAMPLES / "two-outputs-sigmoid.json").read_text())
+    doc["published"] = {"forward": {"z(Z1)": 0.24, "z(D0)": 0.5}}  # z(D0) is 0.587...  # z(Z1) = 0.25 + 0.3*0.2 - 0.1*0.7 = 0.24
+    result = check_published(doc)
+    assert [(r.label, r.mark) for r in result.rows] == [("forward z(Z1)", "✓"), ("forward z(D0)", "✗")]
+    assert result.rows[0].question == ("z", "Z1")
