@@ -225,6 +225,8 @@ def _whole(v, where: str, lo: int, hi: int, what: str) -> int:
 
 
 def _list(v, where: str, expected: str, length: int | None = None) -> list:
+    if isinstance(v, np.ndarray):  # a dict built in Python may hold arrays
+        v = list(v)
     if not isinstance(v, (list, tuple)):
         raise NetworkFileError(where, f"got {_describe(v)}", expected)
     if length is not None and len(v) != length:
@@ -607,7 +609,11 @@ def save_network(example: WorkedExample, path) -> Path:
     if path.is_dir():
         raise NetworkFileError(str(path), "is a directory", "a file path to write the network to")
     text = _dumps(doc) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=".bpnet-", suffix=".json")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".bpnet-", suffix=".json")
+    except OSError as exc:
+        raise NetworkFileError(str(path), f"cannot be written ({exc.strerror or exc})",
+                               "a path in an existing folder you can write to") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -326,3 +326,18 @@ def test_network_to_dict_uses_the_file_keys():
                          "samples", "published"]
     assert doc["frozen"] == "biases"
     assert math.isclose(doc["lr"], 0.5)
+
+
+def test_a_dict_may_hold_numpy_arrays():
+    doc = base()
+    doc["samples"] = {"inputs": np.array([[0.0, 1.0], [1.0, 0.0]]), "targets": np.array([[1.0], [0.0]])}
+    doc["weights"] = [w for w in load_network(base()).net.W]
+    ex = load_network(doc)
+    assert ex.net.weights_dict() == load_network(base()).net.weights_dict()
+    np.testing.assert_array_equal(ex.X, [[0.0, 1.0], [1.0, 0.0]])
+
+
+def test_save_into_a_missing_folder_is_one_clear_error(tmp_path):
+    with pytest.raises(NetworkFileError, match="cannot be written .*; expected a path in an existing folder"):
+        save_network(bpnet.xor_example(), tmp_path / "no" / "such" / "x.json")
+    assert list(tmp_path.iterdir()) == []
