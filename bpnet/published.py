@@ -100,13 +100,18 @@ class Explanation:
     def exact(self) -> bool:
         return self.matched == self.total
 
-    def headline(self) -> str:
-        """One sentence: how many numbers the mistake reproduces, headed by the weights after the update."""
+    def headline(self, also: tuple = ()) -> str:
+        """One sentence: how many numbers the mistake reproduces, headed by the weights after the update.
+
+        ``also``: other Explanations with the same counts, named in the same sentence.
+        """
         sec = "weights_after" if "weights_after" in self.by_section else max(
             self.by_section, key=lambda s: self.by_section[s][1])
         k, n = self.by_section[sec]
-        return (f"the published numbers match a known mistake on {k} of {n} {_SECTION_PLURAL[sec]} "
-                f"({self.matched} of {self.total} published numbers in all): {self.explanation}")
+        who = "a known mistake" if not also else f"{len(also) + 1} known mistakes (equal on this network)"
+        what = "; ".join(e.explanation for e in (self, *also))
+        return (f"the published numbers match {who} on {k} of {n} {_SECTION_PLURAL[sec]} "
+                f"({self.matched} of {self.total} published numbers in all): {what}")
 
     def to_dict(self) -> dict:
         return {"key": self.key, "explanation": self.explanation, "matched": self.matched, "total": self.total,
@@ -187,11 +192,13 @@ class PublishedCheck:
         first = self.rows[self.first_disagreement]
         lines = [f"{self.matched} of {n} published numbers agree with bpnet ({self.setting()}).",
                  f"First disagreement: {first.label}: published {first.published_text}, bpnet {first.bpnet_text}."]
-        best = self.best
-        if best:
-            for e in best:
-                lines.append(e.headline()[0].upper() + e.headline()[1:] + ".")
-        else:
+        groups: dict[tuple, list[Explanation]] = {}
+        for e in self.best:  # mistakes that reproduce the same numbers share one sentence
+            groups.setdefault(tuple(sorted(e.by_section.items())), []).append(e)
+        for first_, *rest in groups.values():
+            sentence = first_.headline(tuple(rest))
+            lines.append(sentence[0].upper() + sentence[1:] + ".")
+        if not self.best:
             lines.append("No mistake in the catalogue reproduces more of the published numbers than bpnet does.")
         return lines
 
@@ -330,20 +337,25 @@ def check_published(example, catalogue=None) -> PublishedCheck:
                      decimals_of(v))
             for sec, name, s, v in _published_items(ex.published)]
 
-    CATALOGUE, candidates = catalogue if catalogue is not None else _catalogue()
+    CATALOGUE, candidates = catalogue if catalogue is not None else _catalogue(net, ex.loss)
     source = getattr(candidates, "__module__", "")
-    # value of every mistake for every row
-    per_mistake: dict[str, list[bool | None]] = {}
-    for k, r in enumerate(rows):
+    # Does each mistake reproduce each published number? A mistake the catalogue leaves out for
+    # a question does not change that number: a learner holding it gets the right value there.
+    answers = []
+    for r in rows:
         try:
-            cands = candidates(net, X, y, r.question, ex.loss, "gradient", ex.lr)
+            cands = candidates(net, X, y, r.question, ex.loss, "gradient", ex.lr) or {}
         except (KeyError, ValueError, TypeError, NotImplementedError):
             cands = {}
-        for key, value in (cands or {}).items():
-            v = _sample_value(value, r.sample)
-            if v is None:
-                continue
-            per_mistake.setdefault(key, [None] * len(rows))[k] = _mark(v, r.published, r.quantum) != "✗"
+        answers.append(cands)
+    keys = list(dict.fromkeys(k for cands in answers for k in cands))
+    per_mistake: dict[str, list[bool]] = {}
+    for key in keys:
+        hits = []
+        for r, cands in zip(rows, answers):
+            v = _sample_value(cands[key], r.sample) if key in cands else r.bpnet
+            hits.append(v is not None and _mark(v, r.published, r.quantum) != "✗")
+        per_mistake[key] = hits
     explanations = []
     indistinguishable = []
     n_correct = sum(r.agrees for r in rows)
@@ -394,13 +406,15 @@ def _explain(catalogue, key: str) -> str:
     return text
 
 
-def _catalogue():
-    """``(CATALOGUE, candidates)`` from ``bpnet.mistakes``, or the built-in minimal one."""
+def _catalogue(net, loss):
+    """``(entries, candidates)`` from ``bpnet.mistakes`` (with the mistakes this network's activations
+    and loss declare), or the built-in minimal one."""
     try:
         from . import mistakes
-        return mistakes.CATALOGUE, mistakes.candidates
     except ImportError:
         return _LOCAL_CATALOGUE, _local_candidates
+    entries = mistakes.catalogue(net, loss) if hasattr(mistakes, "catalogue") else mistakes.CATALOGUE
+    return entries, mistakes.candidates
 
 
 # A minimal stand-in for bpnet.mistakes: the article's sign-flipped rule only.

@@ -45,8 +45,10 @@ def test_the_readme_check_command_says_what_the_readme_says():
     (command,) = re.findall(r"^python -m bpnet (check[^\n#]*)", block("bash", "python -m bpnet check"), flags=re.M)
     r = subprocess.run([sys.executable, "-m", "bpnet", *command.split()], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 1, r.stderr  # the article's numbers disagree with gradient descent
-    quoted = re.search(r'"(the published\s+numbers match .*?)"', README, flags=re.S).group(1)
-    assert " ".join(quoted.split()).lower() in r.stdout.lower()
+    quoted = re.search(r'"(on 13 of 13 .*?)"', README, flags=re.S).group(1)
+    verdict = next(line for line in r.stdout.splitlines() if line.startswith("The published numbers match"))
+    assert " ".join(quoted.split()) in verdict and "sign" in verdict
+    assert "10 of 21 published numbers agree with bpnet" in r.stdout
 
 
 def test_network_file_example_runs_and_prints_what_its_comment_says():
