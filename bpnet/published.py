@@ -17,6 +17,7 @@ counted as agreeing). Anything else is ✗.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -235,10 +236,11 @@ class PublishedCheck:
         for r, note in self._cells():
             cells = [r.label, r.published_text, r.bpnet_text, r.difference_text,
                      r.mark + (f" {note}" if note else "")]
+            cells = [_md(c) for c in cells]
             if note == "first disagreement":
                 cells = [f"**{c}**" for c in cells]
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-        return "\n".join(lines) + "\n\n" + "\n\n".join(self.verdict())
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines) + "\n\n" + "\n\n".join(_md(v) for v in self.verdict())
 
     def _repr_html_(self) -> str:
         e = html.escape
@@ -266,6 +268,11 @@ class PublishedCheck:
             "indistinguishable": [x.key for x in self.indistinguishable],
             "verdict": self.verdict(),
         }
+
+
+def _md(text: str) -> str:
+    """``text`` with Markdown's special characters escaped (half_squared_error stays as typed)."""
+    return re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", text)
 
 
 # ----- computing ----------------------------------------------------------------------
@@ -368,12 +375,18 @@ def check_published(example, catalogue=None) -> PublishedCheck:
         e = Explanation(key, _explain(CATALOGUE, key), matched, len(rows), by_section)
         if matched > n_correct:
             explanations.append(e)
-        elif n_correct == len(rows) and matched == len(rows):
+        elif n_correct == len(rows) and matched == len(rows) and _could_change(CATALOGUE, key, rows):
             indistinguishable.append(e)
     explanations.sort(key=lambda e: (-e.matched, e.key))
     result = PublishedCheck(ex, rows, explanations, source)
     result.indistinguishable = sorted(indistinguishable, key=lambda e: e.key)
     return result
+
+
+def _could_change(catalogue, key: str, rows: list[CheckRow]) -> bool:
+    """Whether mistake ``key`` changes some kind of number that was published (its ``kinds``, if declared)."""
+    kinds = getattr(catalogue.get(key) if hasattr(catalogue, "get") else None, "kinds", None)
+    return kinds is None or any(r.question[0] in kinds for r in rows)
 
 
 def _sample_value(value, sample: int | None):
