@@ -210,7 +210,7 @@ def test_random_frozen_subsets_never_move(seed):
 def test_frozen_weights_never_move_with_an_optimizer():
     ex = _frozen_example()
     before = ex.net.weights_dict()
-    ex.net.train(ex.X, ex.y, epochs=30, lr=0.1, loss=ex.loss, optimizer=bpnet.Adam(lr=0.1))
+    ex.net.train(ex.X, ex.y, epochs=30, loss=ex.loss, optimizer=bpnet.Adam(lr=0.1))
     after = ex.net.weights_dict()
     for name in before:
         assert (after[name] == before[name]) == (name in ex.frozen), name
