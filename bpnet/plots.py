@@ -38,13 +38,9 @@ from matplotlib.patches import Circle, FancyBboxPatch, Patch
 from matplotlib.text import Text
 
 from .activations import get_activation
+from .explorer import activation_reading, saturation_ranges
 from .network import Network
 from .trace import MicroStep, State, fmt
-
-try:  # the explorer's maths (its own module, so that the views never import the steppers)
-    from .explorer import activation_reading, saturation_ranges
-except ImportError:  # pragma: no cover - older layout
-    from .stepper import activation_reading, saturation_ranges
 
 __all__ = [
     "OKABE_ITO", "UP", "DOWN", "HIGHLIGHT",
@@ -64,6 +60,7 @@ OKABE_ITO = {
 UP = OKABE_ITO["blue"]          # a weight that grew, with ▲
 DOWN = OKABE_ITO["vermilion"]   # a weight that shrank, with ▼
 HIGHLIGHT = OKABE_ITO["yellow"]  # fill behind the element of the current step
+MARK = OKABE_ITO["purple"]  # ring around a unit whose numbers differ from the other run's
 LINK = "#B0B0B0"
 BIAS_FILL = "#D9D9D9"
 BLACK = OKABE_ITO["black"]
@@ -208,6 +205,7 @@ class UnitStyle:
     line_width: float
     values: str  # the unit's numbers, one per line (empty for a bias unit)
     highlighted: bool
+    marked: bool = False  # differs from the other run of a comparison
 
 
 @dataclass(frozen=True)
@@ -264,7 +262,7 @@ def _weights_of(state) -> list | None:
 
 def diagram_styles(net: Network, state: State | Network | None = None, highlight=None, updated=(),
                    sample: int | None = None, show_weights: str = "auto", touched=None,
-                   layout: DiagramLayout | None = None) -> DiagramStyles:
+                   layout: DiagramLayout | None = None, marked=()) -> DiagramStyles:
     """Every colour, width and label of the diagram of ``net`` (weights before = ``net.W``).
 
     ``state``: a trace State or a Network holding the weights to show (default: ``net``).
@@ -272,7 +270,9 @@ def diagram_styles(net: Network, state: State | Network | None = None, highlight
     step highlights the output units; its sample picks whose values the units show).
     ``updated``: weight names already updated (an unchanged one then reads "1 (=)").
     ``show_weights``: "all", "touched" (only ``touched`` and the highlighted weight) or
-    "auto" (all up to 30 weights, else touched). Nothing is remembered between calls.
+    "auto" (all up to 30 weights, else touched). ``marked``: weights and units whose
+    numbers differ from another run's (a comparison): their labels start with ⚠ and
+    marked units get a purple ring. Nothing is remembered between calls.
     """
     lay = layout or diagram_layout(net)
     target, step_sample = _highlight_target(net, lay, highlight)
@@ -286,6 +286,7 @@ def diagram_styles(net: Network, state: State | Network | None = None, highlight
     touched = set(touched or ())
     lit = set(target.split(",")) if target else set()
     updated = set(updated or ())
+    marked = set(marked or ())
     W = _weights_of(state) or net.W
     links = {}
     for name in lay.links:
@@ -299,16 +300,21 @@ def diagram_styles(net: Network, state: State | Network | None = None, highlight
             label, colour, width = f"{short(new)} (=)", BLACK, 2.2
         else:
             label, colour, width = short(new), BLACK, 1.0
+        if name in marked:
+            label = "⚠ " + label
         on = name in lit
-        visible = on or show_weights == "all" or name in touched
+        visible = on or show_weights == "all" or name in touched or name in marked
         line_colour = BLACK if on else (LINK if colour == BLACK else colour)
         links[name] = LinkStyle(line_colour, 4.0 if on else width, label, BLACK if on else colour, visible, on)
     st = state if isinstance(state, State) else None
     units = {}
     for name, (x, y, layer, k, bias) in lay.units.items():
         on = name in lit
+        values = _unit_values(net, lay, st, name, s)
+        if name in marked and values:
+            values = "⚠ " + values
         units[name] = UnitStyle(HIGHLIGHT if on else (BIAS_FILL if bias else "white"), 3.0 if on else 1.2,
-                                _unit_values(net, lay, st, name, s), on)
+                                values, on, name in marked)
     labels = tuple((n, ls.label, ls.highlighted) for n, ls in links.items() if ls.label_visible)
     return DiagramStyles(units, links, target, _placement(lay, labels, tuple(u.values for u in units.values())))
 
@@ -416,7 +422,7 @@ def _attr(x: float) -> str:
 
 def network_svg(net: Network, state: State | Network | None = None, highlight=None, updated=(),
                 sample: int | None = None, show_weights: str = "auto", touched=None,
-                description: str = "", layout: DiagramLayout | None = None) -> str:
+                description: str = "", layout: DiagramLayout | None = None, marked=()) -> str:
     """The diagram of ``net`` as an SVG element (the same look as ``draw_network``).
 
     Arguments as for ``diagram_styles``. The SVG has a viewBox and ``width`` at its natural
@@ -425,7 +431,7 @@ def network_svg(net: Network, state: State | Network | None = None, highlight=No
     and a ``<title>``): say in words what the figure shows.
     """
     lay = layout or diagram_layout(net)
-    sty = diagram_styles(net, state, highlight, updated, sample, show_weights, touched, lay)
+    sty = diagram_styles(net, state, highlight, updated, sample, show_weights, touched, lay, marked)
     e = html.escape
     f, a = lay.font, _attr
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bp-diagram-svg" role="img" '
@@ -441,6 +447,9 @@ def network_svg(net: Network, state: State | Network | None = None, highlight=No
                    f'stroke-width="{a(ls.width)}"/>')
     for name, (x, y, layer, k, bias) in lay.units.items():
         us = sty.units[name]
+        if us.marked:
+            out.append(f'<circle cx="{a(x)}" cy="{a(y)}" r="{a(_R + 4)}" fill="none" stroke="{MARK}" '
+                       f'stroke-width="2.5" stroke-dasharray="4 2"/>')
         if bias:
             out.append(f'<rect x="{a(x - _R)}" y="{a(y - _R)}" width="{a(2 * _R)}" height="{a(2 * _R)}" '
                        f'fill="{us.fill}" stroke="#000" stroke-width="{a(us.line_width)}"/>')
@@ -781,38 +790,57 @@ def activation_svg(name: str, z: float | None = None, zlim: tuple[float, float] 
 # ----- training curves ----------------------------------------------------------------
 @dataclass
 class LossPlot:
+    """A cost curve (and any number of further runs' curves, e.g. a comparison's branch)."""
+
     ax: Axes
     line: Line2D
     point: Line2D
     text: Text
     unit: str = "step"
+    others: list = field(default_factory=list)
 
     @property
     def figure(self):
         return self.ax.figure
 
-    def update(self, history) -> list:
-        """Show ``history`` (cost after 0, 1, 2, ... steps), rescaling the axes."""
+    def add_run(self, label: str, colour: str = DOWN, linestyle: str = "--") -> Line2D:
+        """Another run's curve on the same axes (give its costs as the extra ``update`` arguments)."""
+        line, = self.ax.plot([], [], color=colour, lw=2, ls=linestyle, label=label)
+        self.others.append(line)
+        self.ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1 + len(self.others), fontsize=8,
+                       frameon=False)
+        return line
+
+    def update(self, history, *others) -> list:
+        """Show ``history`` (cost after 0, 1, 2, ... steps) and the added runs' ``others``, rescaling."""
         h = np.asarray(history, dtype=float)
         x = np.arange(len(h))
         self.line.set_data(x, h)
+        curves = [h]
+        for line, o in zip(self.others, others):
+            o = np.asarray(o, dtype=float)
+            line.set_data(np.arange(len(o)), o)
+            curves.append(o)
         if len(h):
             self.point.set_data([x[-1]], [h[-1]])
-            self.text.set_text(f"{self.unit} {len(h) - 1}: cost {fmt(h[-1])}")
-            finite = h[np.isfinite(h)]
+            text = f"{self.unit} {len(h) - 1}: cost {fmt(h[-1])}"
+            if len(curves) > 1 and len(curves[1]):
+                text += f" (branch {fmt(curves[1][-1])})"
+            self.text.set_text(text)
+            finite = np.concatenate([c[np.isfinite(c)] for c in curves])
             if finite.size:
                 lo, hi = float(finite.min()), float(finite.max())
                 pad = 0.05 * (hi - lo or abs(hi) or 1.0)
                 self.ax.set_ylim(lo - pad, hi + pad)
-            self.ax.set_xlim(0, max(1, len(h) - 1))
-        return [self.line, self.point, self.text]
+            self.ax.set_xlim(0, max(1, max(len(c) for c in curves) - 1))
+        return [self.line, self.point, self.text, *self.others]
 
 
 def plot_loss(ax: Axes | None, history, xlabel: str = "epoch", ylabel: str = "cost J (mean loss)",
-              title: str = "Training cost") -> LossPlot:
+              title: str = "Training cost", label: str = "cost") -> LossPlot:
     """The cost after each epoch (or update) of training."""
     ax = new_axes(ax, figsize=(5, 3.2))
-    line, = ax.plot([], [], color=OKABE_ITO["blue"], lw=2, label="cost")
+    line, = ax.plot([], [], color=OKABE_ITO["blue"], lw=2, label=label)
     point, = ax.plot([], [], "o", color=OKABE_ITO["vermilion"], ms=6)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

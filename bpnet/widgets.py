@@ -28,6 +28,7 @@ sentence, so nbval can compare it.
 from __future__ import annotations
 
 import base64
+import copy
 import html
 import io
 import re
@@ -39,17 +40,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .examples import xor_example
+from .explorer import EXPLORER_ACTIVATIONS, activation_reading
 from .network import Network
-from .plots import activation_svg, diagram_layout, network_svg, plot_decision_boundary, plot_loss, touched_weights
-from .stepper import EXPLORER_ACTIVATIONS, RuleStepper, TrainingStepper
+from .plots import (OKABE_ITO, activation_svg, diagram_layout, network_svg, plot_decision_boundary, plot_loss,
+                    touched_weights)
+from .stepper import RuleStepper, StepComparison, TrainingComparison, TrainingStepper
 from .trace import fmt
 
-try:  # the explorer's maths (its own module)
-    from .explorer import activation_reading
-except ImportError:  # pragma: no cover - older layout
-    from .stepper import activation_reading
-
-__all__ = ["StepThrough", "ActivationExplorer", "TrainingView", "figure_png", "BUTTONS"]
+__all__ = ["StepThrough", "CompareSteps", "ActivationExplorer", "TrainingView", "CompareTraining", "figure_png",
+           "BUTTONS"]
 
 _PHASE_TITLES = {"forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
                  "updates": "Gradients and weight updates"}
@@ -230,6 +229,43 @@ class _View:
 
 
 # ----- step through one update ---------------------------------------------------------
+def _sample_text(trace, s: int) -> str:
+    x = ", ".join(fmt(v) for v in trace.X[s])
+    t = ", ".join(fmt(v) for v in trace.y[s])
+    m = trace.X.shape[0]
+    who = f"sample {s + 1} of {m}" if m > 1 else "sample"
+    return f"{who}: x = ({x}), y = ({t})"
+
+
+def _diagram_description(trace, v, marked=()) -> str:
+    """A step's diagram in words (its alt text)."""
+    net = trace.before
+    what = {"gradient": "weight", "update": "weight", "loss": "output units"}.get(v.step.kind, "unit")
+    text = (f"Network diagram, layers of {' - '.join(str(n) for n in net.sizes)} units plus bias units; "
+            f"{v.label}; {_sample_text(trace, v.sample)}; highlighted {what} {v.step.name}. "
+            "Blue links grew, vermilion links shrank in this update.")
+    if marked:
+        text += f" Numbers that differ from the other run (marked ⚠): {', '.join(sorted(marked))}."
+    return text
+
+
+def _formula_lines(v) -> str:
+    """What a step computes, its formula typeset (LaTeX when the trace has it), and the change."""
+    e = html.escape
+    step, ch = v.step, v.change
+    sample = "" if step.sample is None else f" · sample {step.sample + 1}"
+    old = "not yet computed" if ch.old != ch.old else fmt(ch.old)  # NaN != NaN
+    tex = getattr(step, "formula_latex", None)
+    if tex is not None:
+        symbols, numbers = f"${tex}$", f"${step.numbers_latex}$"
+    else:
+        symbols, numbers = _tokens(step.formula), _tokens(step.numbers)
+    return (f"<div><b>{e(_PHASE_TITLES[step.phase])}</b>{sample} · {e(_FIELD_NAMES[ch.field].format(ch.name))}</div>"
+            f'<div class="bp-line">in symbols: {symbols}</div>'
+            f'<div class="bp-line">with numbers: {numbers}</div>'
+            f"<div>changed: {_tokens(_SYMBOLS[ch.field].format(ch.name))}: {e(old)} → {e(fmt(ch.new))}</div>")
+
+
 class StepThrough(_View):
     """Step forward and back through every number of one update of ``net`` on (X, y).
 
@@ -375,27 +411,26 @@ class StepThrough(_View):
 
     # ----- the view -----------------------------------------------------------------
     def _show(self) -> None:
-        """Everything from the stepper's current state, in one go (call with the lock held)."""
+        """Everything from one ``view()`` of the stepper, in one go (call with the lock held)."""
         st = self.stepper
         key = (st.rule, st.index)
         if key == self._shown:
             return
         self._shown = key
-        step = st.current
+        v = st.view()
         rows = st.weight_rows()
         # Label and diagram first, the typeset formula (MathJax's work in the browser) last.
-        self.slider.max = st.n
-        self.slider.value = st.index + 1
-        self.step_label.value = html.escape(st.label)
-        self.diagram_view.value = network_svg(
-            st.trace.before, st.state, step, [r.name for r in rows if r.after is not None], st.sample,
-            description=self.diagram_description(), layout=self._layout)
-        self.touched.value = self.touched_html(rows)
-        self.live.value = self.live_html()
-        self.formula.value = self.formula_html()
-        self._show_table(rows)
+        self.slider.max = v.n
+        self.slider.value = v.slider
+        self.step_label.value = html.escape(v.label)
+        self.diagram_view.value = network_svg(st.trace.before, v.state, v.step, v.updated, v.sample,
+                                              description=self.diagram_description(v), layout=self._layout)
+        self.touched.value = self.touched_html(rows, v)
+        self.live.value = self.live_html(v)
+        self.formula.value = self.formula_html(v)
+        self._show_table(rows, v)
         # The activation panel belongs to the moment f'(z) is read off: the delta steps.
-        reading = st.unit_activation() if step.kind == "delta" else None
+        reading = st.unit_activation() if v.step.kind == "delta" else None
         if reading is None:
             self.activation_view.value = ""
             self.activation_view.layout.display = "none"
@@ -403,76 +438,49 @@ class StepThrough(_View):
             self.activation_view.value = activation_svg(reading[0], reading[1], width=320, height=220)
             self.activation_view.layout.display = None
 
-    def _show_table(self, rows=None) -> None:
+    def _show_table(self, rows=None, v=None) -> None:
         # The full table is built only while it is unfolded (hundreds of rows for a big network).
         if self.all_weights.selected_index is None:
             return
-        self.weights.value = self.weights_html(rows)
+        self.weights.value = self.weights_html(rows, v)
 
-    def _sample_text(self) -> str:
-        st = self.stepper
-        s = st.sample
-        x = ", ".join(fmt(v) for v in st.trace.X[s])
-        t = ", ".join(fmt(v) for v in st.trace.y[s])
-        m = st.trace.X.shape[0]
-        who = f"sample {s + 1} of {m}" if m > 1 else "sample"
-        return f"{who}: x = ({x}), y = ({t})"
+    def _sample_text(self, v=None) -> str:
+        return _sample_text(self.stepper.trace, (v or self.stepper.view()).sample)
 
-    def diagram_description(self) -> str:
+    def diagram_description(self, v=None) -> str:
         """The diagram in words (its alt text)."""
-        st = self.stepper
-        net = st.trace.before
-        step = st.current
-        what = {"gradient": "weight", "update": "weight", "loss": "output units"}.get(step.kind, "unit")
-        return (f"Network diagram, layers of {' - '.join(str(n) for n in net.sizes)} units plus bias units; "
-                f"{st.label}; {self._sample_text()}; highlighted {what} {step.name}. "
-                "Blue links grew, vermilion links shrank in this update.")
+        return _diagram_description(self.stepper.trace, v or self.stepper.view())
 
-    def formula_html(self) -> str:
+    def formula_html(self, v=None) -> str:
         """The current step: what it computes, the formula typeset in symbols, then with numbers.
 
         LaTeX (MathJax in JupyterLab) when the trace provides it, else plain text that
-        wraps only between tokens.
+        wraps only between tokens; then how the other rule computes the same number.
         """
-        st = self.stepper
-        step, ch = st.current, st.change()
+        v = v or self.stepper.view()
         e = html.escape
-        sample = "" if step.sample is None else f" · sample {step.sample + 1}"
-        old = "not yet computed" if ch.old != ch.old else fmt(ch.old)  # NaN != NaN
-        tex = getattr(step, "formula_latex", None)
-        if tex is not None:
-            symbols, numbers = f"${tex}$", f"${step.numbers_latex}$"
-        else:
-            symbols, numbers = _tokens(step.formula), _tokens(step.numbers)
-        parts = [
-            f"<div><b>{e(_PHASE_TITLES[step.phase])}</b>{sample} · {e(_FIELD_NAMES[ch.field].format(ch.name))}</div>",
-            f'<div class="bp-line">in symbols: {symbols}</div>',
-            f'<div class="bp-line">with numbers: {numbers}</div>',
-            f"<div>changed: {_tokens(_SYMBOLS[ch.field].format(ch.name))}: {e(old)} → {e(fmt(ch.new))}</div>",
-        ]
-        other = st.counterpart()
+        parts = [_formula_lines(v)]
+        other, rule = v.other, v.other_rule
         if other is None:
-            parts.append(f"<div>{e(_RULE_NAMES[st.other_rule])} has no such step.</div>")
-        elif abs(other.value - step.value) > 1e-12:
-            parts.append(f"<div>⚠ differs under {e(_RULE_NAMES[st.other_rule])}: "
-                         f"{_tokens(other.numbers)}</div>")
+            parts.append(f"<div>{e(_RULE_NAMES[rule])} has no such step.</div>")
+        elif abs(other.value - v.step.value) > 1e-12:
+            parts.append(f"<div>⚠ differs under {e(_RULE_NAMES[rule])}: {_tokens(other.numbers)}</div>")
         else:
-            parts.append(f"<div>same value under {e(_RULE_NAMES[st.other_rule])}.</div>")
+            parts.append(f"<div>same value under {e(_RULE_NAMES[rule])}.</div>")
         return "".join(parts)
 
-    def live_text(self) -> str:
+    def live_text(self, v=None) -> str:
         """The current step in plain words (what a screen reader announces)."""
-        st = self.stepper
-        step = st.current
-        return f"{st.label}. {self._sample_text()}. {step.formula} = {step.numbers}"
+        v = v or self.stepper.view()
+        return f"{v.label}. {self._sample_text(v)}. {v.formula} = {v.numbers}"
 
-    def live_html(self) -> str:
+    def live_html(self, v=None) -> str:
         # Read out by screen readers; not shown, since the formula panel shows the same typeset.
         return (f'<div class="bp-sr-only" role="status" aria-live="polite" aria-atomic="true">'
-                f'{_tokens(self.live_text())}</div>')
+                f'{_tokens(self.live_text(v))}</div>')
 
-    def _rows_html(self, rows, caption: str) -> str:
-        step = self.stepper.current
+    def _rows_html(self, rows, caption: str, v=None) -> str:
+        step = (v or self.stepper.view()).step
         current = step.name if step.kind in ("gradient", "update") else None
         out = [f"<table><caption>{caption}</caption><thead><tr><th scope=\"col\">weight</th>"
                "<th scope=\"col\">before</th><th scope=\"col\">gradient</th><th scope=\"col\">after</th></tr></thead><tbody>"]
@@ -487,25 +495,144 @@ class StepThrough(_View):
         out.append("</tbody></table>")
         return "".join(out)
 
-    def touched_html(self, rows=None) -> str:
+    def touched_html(self, rows=None, v=None) -> str:
         """The rows of the weights the current step reads or writes (``plots.touched_weights``)."""
+        v = v or self.stepper.view()
         rows = self.stepper.weight_rows() if rows is None else rows
-        names = touched_weights(self.stepper.trace.before, self.stepper.current)
+        names = set(touched_weights(self.stepper.trace.before, v.step))
         if not names:
             return "<div>This step uses no weight.</div>"
-        chosen = [r for r in rows if r.name in set(names)]
-        return self._rows_html(chosen, "weights in this step")
+        return self._rows_html([r for r in rows if r.name in names], "weights in this step", v)
 
-    def weights_html(self, rows=None) -> str:
+    def weights_html(self, rows=None, v=None) -> str:
         """Every weight as text: name, before, gradient, after (— until computed), ▲/▼ on change.
 
         One <tr> per weight (the columns are named in the caption and in each cell's title).
         """
         rows = self.stepper.weight_rows() if rows is None else rows
-        return self._rows_html(rows, "every weight (— = not computed yet; ▲ grew, ▼ shrank)")
+        return self._rows_html(rows, "every weight (— = not computed yet; ▲ grew, ▼ shrank)", v)
+
+    def compare(self, **branch) -> "CompareSteps":
+        """This update side by side with a branch that changes ``lr``, ``activation``, ``loss``,
+        ``rule`` or ``seed`` (new initial weights), from the step shown now."""
+        st = self.stepper
+        return CompareSteps(st.net, st.X, st.y, st.lr, st.loss, st.rule, branch=branch, index=st.index)
 
     def __repr__(self) -> str:
         return f"StepThrough: {self.stepper.n} steps of one update under {self.stepper.rule!r} rule, at {self.stepper.label}"
+
+
+# ----- branch and compare: one update --------------------------------------------------
+def _settings_text(settings: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in settings.items())
+
+
+class CompareSteps(_View):
+    """One update computed twice from the same start, side by side: the base and a branch.
+
+    A thin view over ``bpnet.stepper.StepComparison`` (same arguments): ``branch`` changes
+    ``lr``, ``activation``, ``loss``, ``rule`` or ``seed``. The buttons move the base; the
+    branch shows the step that computes the same number. Every weight and unit whose
+    numbers differ between the runs is marked ⚠ (and ringed) on both diagrams.
+    """
+
+    def __init__(self, net: Network, X, y, lr: float = 0.1, loss="half_squared_error", rule: str = "gradient",
+                 *, branch: dict, index: int = 0):
+        self.comparison = StepComparison(net, X, y, lr, loss, rule, branch=branch, index=index)
+        c = self.comparison
+        self._lock = threading.RLock()
+        for attr, text, css, tip, icon in BUTTONS[:-1]:
+            setattr(self, attr, _button(text, css, tip, icon))
+        self.slider = W.IntSlider(value=c.index + 1, min=1, max=c.n, description="step", continuous_update=True,
+                                  tooltip="Drag to any step",
+                                  layout=W.Layout(flex="1 1 300px", min_width="220px", max_width="520px"))
+        self.slider.add_class("bp-slider")
+        self.step_label = _html_widget("bp-step-label")
+        self.summary = _html_widget("bp-compare-summary")
+        self.base_title, self.branch_title = _html_widget("bp-compare-title"), _html_widget("bp-compare-title")
+        self.base_diagram, self.branch_diagram = _html_widget("bp-diagram"), _html_widget("bp-diagram")
+        self.base_formula, self.branch_formula = W.HTMLMath(), W.HTMLMath()
+        for f in (self.base_formula, self.branch_formula):
+            f.add_class("bp-formula")
+        self.live = _html_widget("bp-live")
+        base = {**c.settings}
+        branched = {**c.settings, **c.changes}
+        self.base_title.value = f"<b>base</b>: {html.escape(_settings_text(base))}"
+        self.branch_title.value = (f"<b>branch</b>: {html.escape(_settings_text(branched))} "
+                                   f"(changed: {html.escape(', '.join(c.changes))})")
+        self._layouts = (diagram_layout(c.base.trace.before), diagram_layout(c.branch.trace.before))
+        moves = {"start_button": c.start, "back_button": c.back, "forward_button": c.forward,
+                 "end_button": c.end, "next_phase_button": c.next_phase}
+        for attr, move in moves.items():
+            getattr(self, attr).on_click(lambda _b, move=move: self._move(move))
+        self.slider.observe(self._on_slider, names="value")
+        buttons = W.HBox([getattr(self, b[0]) for b in BUTTONS[:-1]])
+        buttons.add_class("bp-row")
+        position = W.HBox([self.slider, self.step_label])
+        position.add_class("bp-row")
+        columns = []
+        for title, diagram, formula in ((self.base_title, self.base_diagram, self.base_formula),
+                                        (self.branch_title, self.branch_diagram, self.branch_formula)):
+            col = W.VBox([title, diagram, formula])
+            col.add_class("bp-compare-column")
+            columns.append(col)
+        main = W.Box(columns)
+        main.add_class("bp-main")
+        self.widget = W.VBox([W.HTML(_CSS), buttons, position, self.summary, main, self.live, W.HTML(_LEGEND)])
+        self.widget.add_class("bp-stepper")
+        self.widget.add_class("bp-compare")
+        self._show()
+
+    def _move(self, move) -> None:
+        with self._lock:
+            move()
+            self._show()
+
+    def _on_slider(self, change) -> None:
+        with self._lock:
+            if change["new"] - 1 != self.comparison.index:
+                self.comparison.goto(change["new"] - 1)
+                self._show()
+
+    def _show(self) -> None:
+        """Both runs from one ``view()`` of the comparison."""
+        c = self.comparison
+        v = c.view()
+        b, r = v.base, v.branch
+        self.slider.max = b.n
+        self.slider.value = b.slider
+        self.step_label.value = html.escape(b.label)
+        self.base_diagram.value = network_svg(c.base.trace.before, b.state, b.step, b.updated, b.sample,
+                                              description=_diagram_description(c.base.trace, b, v.marked),
+                                              layout=self._layouts[0], marked=v.marked)
+        self.base_formula.value = _formula_lines(b)
+        if r is None:
+            self.branch_diagram.value = ""
+            self.branch_formula.value = "<div>The branch has no such step.</div>"
+        else:
+            self.branch_diagram.value = network_svg(c.branch.trace.before, r.state, r.step, r.updated, r.sample,
+                                                    description=_diagram_description(c.branch.trace, r, v.marked),
+                                                    layout=self._layouts[1], marked=v.marked)
+            self.branch_formula.value = _formula_lines(r)
+        self.summary.value = self.summary_html(v)
+        other = "the branch has no such step" if r is None else f"branch: {r.formula} = {r.numbers}"
+        self.live.value = (f'<div class="bp-sr-only" role="status" aria-live="polite" aria-atomic="true">'
+                           f'{_tokens(f"{b.label}. base: {b.formula} = {b.numbers}. {other}.")}</div>')
+
+    def summary_html(self, v=None) -> str:
+        """Whether this step's number differs, and how many numbers differ so far."""
+        v = v or self.comparison.view()
+        e = html.escape
+        now = "⚠ this step's number differs" if v.differs else "this step's number is the same in both runs"
+        marked = sorted(v.marked)
+        shown = ", ".join(marked[:12]) + (f" and {len(marked) - 12} more" if len(marked) > 12 else "")
+        differ = f"⚠ marked on both diagrams: {e(shown)}" if marked else "no number on the diagrams differs yet"
+        return f"<div><b>{e(now)}</b> · {differ}</div>"
+
+    def __repr__(self) -> str:
+        c = self.comparison
+        return (f"CompareSteps: {c.n} steps, base ({_settings_text(c.settings)}) against a branch "
+                f"({_settings_text(c.changes)}), at {c.base.label}")
 
 
 # ----- the activation explorer ---------------------------------------------------------
@@ -703,5 +830,115 @@ class TrainingView(_View):
         self.image.value = (f'<img src="data:image/png;base64,{png}" width="{w}" height="{h}" '
                             f'alt="{html.escape(self.description(), quote=True)}">')
 
+    def compare(self, **branch) -> "CompareTraining":
+        """This training side by side with a branch that splits off at the step shown now and
+        changes ``lr``, ``activation``, ``loss``, ``rule``, ``optimizer`` (or, from step 0, ``seed``)."""
+        st = self.stepper
+        return CompareTraining(st._start[0], st.X, st.y, self.epochs, st.lr, st.loss, copy.deepcopy(st._start[1]),
+                               st.batch_size, st.per, st.seed, st.rule, branch=branch, at=st.index,
+                               every=self.every, dpi=self._dpi)
+
     def __repr__(self) -> str:
         return f"TrainingView: {self.stepper.label} (of {self.stepper.max_steps})"
+
+
+# ----- branch and compare: training ----------------------------------------------------
+class CompareTraining(_View):
+    """Two training runs from the same initial weights, the branch splitting off at ``at``.
+
+    A thin view over ``bpnet.stepper.TrainingComparison`` (same arguments; ``branch``
+    changes ``lr``, ``activation``, ``loss``, ``rule``, ``optimizer`` or ``seed``): both
+    loss curves on one plot, and for two inputs both decision boundaries side by side.
+    "start" rewinds both runs to the same initial weights.
+    """
+
+    def __init__(self, net: Network, X, y, epochs: int = 200, lr: float = 0.1, loss="half_squared_error",
+                 optimizer=None, batch_size: int | None = None, per: str = "epoch", seed: int = 0,
+                 rule: str = "gradient", *, branch: dict, at: int = 0, every: int = 1, dpi: float = 72):
+        self.comparison = TrainingComparison(net, X, y, lr, loss, optimizer, batch_size, per, seed, rule,
+                                             branch=branch, at=at, max_steps=epochs)
+        c = self.comparison
+        c.goto(int(at))  # where the branch splits off
+        self.every, self.epochs = max(1, int(every)), int(epochs)
+        self.unit = unit = "epoch" if per == "epoch" else "update"
+        self._lock = threading.RLock()
+        self.start_button = _button("start", "bp-start", "Back to the same initial weights, before training",
+                                    "fast-backward")
+        self.back_button = _button("back", "bp-back", f"{self.every} {unit}(s) back", "step-backward")
+        self.forward_button = _button("forward", "bp-forward", f"{self.every} {unit}(s) on", "step-forward")
+        self.end_button = _button("train to end", "bp-end", f"Train both runs to {unit} {epochs}", "fast-forward")
+        self.slider = W.IntSlider(value=0, min=0, max=epochs, step=self.every, description=unit,
+                                  continuous_update=False, tooltip=f"Drag to any {unit}",
+                                  layout=W.Layout(flex="1 1 300px", min_width="220px", max_width="520px"))
+        self.slider.add_class("bp-slider")
+        self.status = _html_widget("bp-step-label")
+        self.image = _html_widget("bp-diagram")
+        two_inputs = c.base.X.shape[1] == 2
+        self._size = (12.0 if two_inputs else 5.0, 3.4)
+        self._dpi = float(dpi)
+        self._fig = _figure(self._size, 2 * self._dpi)
+        n = 3 if two_inputs else 1
+        changed = _settings_text(c.changes)
+        self.loss_plot = plot_loss(self._fig.add_subplot(1, n, 1), c.base.costs, xlabel=unit,
+                                   title=f"Cost after each {unit}", label="base")
+        self.loss_plot.add_run(f"branch ({changed})", OKABE_ITO["vermilion"])
+        self.boundaries = []
+        if two_inputs:
+            for k, name in ((2, "base"), (3, f"branch ({changed})")):
+                self.boundaries.append(plot_decision_boundary(self._fig.add_subplot(1, n, k), c.base.net,
+                                                              c.base.X, c.base.y, title=name))
+        self._fig.subplots_adjust(left=0.06, right=0.95, bottom=0.25, top=0.88, wspace=0.4)
+        for button, target in ((self.start_button, lambda: 0),
+                               (self.back_button, lambda: max(0, self.comparison.index - self.every)),
+                               (self.forward_button, lambda: min(epochs, self.comparison.index + self.every)),
+                               (self.end_button, lambda: epochs)):
+            button.on_click(lambda _b, target=target: self.goto(target()))
+        self.slider.observe(self._on_slider, names="value")
+        buttons = W.HBox([self.start_button, self.back_button, self.forward_button, self.end_button])
+        buttons.add_class("bp-row")
+        position = W.HBox([self.slider, self.status])
+        position.add_class("bp-row")
+        self.widget = W.VBox([W.HTML(_CSS), buttons, position, self.image])
+        self.widget.add_class("bp-training")
+        self.widget.add_class("bp-compare")
+        self._show()
+
+    def _on_slider(self, change) -> None:
+        with self._lock:
+            if change["new"] != self.comparison.index:
+                self.comparison.goto(change["new"])
+                self._show()
+
+    def goto(self, k: int) -> None:
+        """Both runs after ``k`` epochs (or updates)."""
+        with self._lock:
+            self.comparison.goto(k)
+            self._show()
+
+    def description(self, v=None) -> str:
+        """The figure in words (its alt text)."""
+        v = v or self.comparison.view()
+        text = (f"Left: the cost after each {self.unit} of both runs, base solid blue and branch dashed "
+                f"vermilion, splitting at {self.unit} {v.split}; now {fmt(v.base_cost)} (base) and "
+                f"{fmt(v.branch_cost)} (branch).")
+        if self.boundaries:
+            text += " Middle and right: each run's output over the input square, with its 0.5 boundary dashed."
+        return text
+
+    def _show(self) -> None:
+        c = self.comparison
+        v = c.view()
+        self.slider.value = v.index
+        self.status.value = html.escape(v.label)
+        self.loss_plot.update(v.base_costs, v.branch_costs)
+        if self.boundaries:
+            self.boundaries[0].update(c.base.net)
+            self.boundaries[1].update(c.branch_net)
+        png = base64.b64encode(figure_png(self._fig)).decode("ascii")
+        w, h = (round(x * self._dpi) for x in self._size)
+        self.image.value = (f'<img src="data:image/png;base64,{png}" width="{w}" height="{h}" '
+                            f'alt="{html.escape(self.description(v), quote=True)}">')
+
+    def __repr__(self) -> str:
+        c = self.comparison
+        return f"CompareTraining: {c.view().label}; branch ({_settings_text(c.changes)}) from {self.unit} {c.at}"

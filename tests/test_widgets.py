@@ -301,3 +301,64 @@ def test_text_fallback_says_how_to_get_the_widget():
     for view in (StepThrough.from_example(rule="article"), ActivationExplorer()):
         text = view._repr_mimebundle_()["text/plain"]
         assert text.startswith(repr(view)) and text.endswith("(run this cell to show the interactive widget)")
+
+
+# ----- branch and compare ------------------------------------------------------------------
+def test_compare_steps_shows_both_runs_and_marks_what_differs():
+    from bpnet.stepper import StepComparison
+    from bpnet.widgets import CompareSteps
+
+    w = StepThrough.from_example(rule="article")
+    w.goto(w.stepper.trace.find("update", "X0->Z1").index)
+    c = w.compare(lr=0.5)
+    assert isinstance(c, CompareSteps) and c.comparison.index == w.stepper.index  # branched from the step shown
+    assert repr(c).startswith("CompareSteps: 35 steps, base (lr 0.1, loss half_squared_error, rule article) "
+                              "against a branch (lr 0.5), at step")
+    pure = StepComparison(*(lambda ex: (ex.net, ex.X[:1], ex.y[:1], ex.lr))(bpnet.xor_example()), rule="article",
+                          branch={"lr": 0.5}, index=w.stepper.index)
+    v = pure.view()
+    assert v.differs and "X0->Z1" in v.marked
+    # the update of X0->Z1: 1 - 0.1*(-4) = 1.4 against 1 - 0.5*(-4) = 3, both shown, the weight marked ⚠
+    assert v.base.step.numbers_latex in c.base_formula.value and v.branch.step.numbers_latex in c.branch_formula.value
+    assert "1 - 0.5*(-4) = 3" in _plain(c.live.value) and "1 - 0.1*(-4) = 1.4" in _plain(c.live.value)
+    assert ">⚠ 1 → 1.4 ▲</text>" in c.base_diagram.value and ">⚠ 1 → 3 ▲</text>" in c.branch_diagram.value
+    assert "⚠ this step" in _plain(c.summary.value) and "X0->Z1" in _plain(c.summary.value)
+    c.start_button.click()  # rewinding: the forward pass is the same in both runs
+    assert c.slider.value == 1 and "⚠" not in c.base_diagram.value and "⚠" not in c.branch_diagram.value
+    assert "the same in both runs" in _plain(c.summary.value)
+    c.slider.value = 20
+    assert _plain(c.step_label.value).startswith("step 20 of 35")
+
+
+def test_compare_steps_branch_with_another_rule_has_fewer_or_different_steps():
+    from bpnet.widgets import CompareSteps
+
+    ex = bpnet.xor_example()
+    c = CompareSteps(ex.net, ex.X, ex.y, ex.lr, rule="gradient", branch={"rule": "article"})
+    c.slider.value = c.comparison.n  # the batch cost J: the article's rule has no such step
+    assert c.comparison.counterpart is None or c.branch_formula.value
+    if c.comparison.counterpart is None:
+        assert "no such step" in _plain(c.branch_formula.value) and c.branch_diagram.value == ""
+
+
+def test_compare_training_overlays_the_costs_and_rewinds_to_the_same_start():
+    ex = bpnet.xor_example()
+    net = bpnet.Network.random([2, 3, 1], ["tanh", "sigmoid"], seed=0)
+    v = TrainingView(net, ex.X, ex.y, epochs=40, lr=2.0, every=10)
+    v.forward_button.click()
+    c = v.compare(lr=0.5)
+    assert c.comparison.at == 10 and c.comparison.index == 10
+    c.end_button.click()
+    base, branch = c.comparison.costs
+    assert np.array_equal(c.loss_plot.line.get_ydata(), base)
+    assert np.array_equal(c.loss_plot.others[0].get_ydata(), branch)
+    assert np.array_equal(base[:11], branch[:11]) and base[-1] != branch[-1]  # same until the split
+    alone = bpnet.stepper.TrainingStepper(net, ex.X, ex.y, 2.0)
+    alone.goto(40)
+    assert base[-1] == alone.cost  # the base is the training the view showed
+    assert np.allclose(c.boundaries[1].image.get_array(),
+                       c.comparison.branch_net.predict(c.boundaries[1].grid)[:, 0].reshape(c.boundaries[1].shape))
+    assert 'alt="Left: the cost after each epoch of both runs' in c.image.value
+    c.start_button.click()
+    assert c.comparison.index == 0 and np.array_equal(*c.comparison.costs)
+    assert repr(c).startswith("CompareTraining: epoch 0 — cost ")
