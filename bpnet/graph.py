@@ -533,6 +533,13 @@ class GraphTrace:
                 return s
         raise KeyError(f"no {kind} step for {name!r} in this trace")
 
+    def branches(self, i: int) -> list[int]:
+        """The out-edges of node i along which a gradient comes back, in the order the backward
+        pass sends it (the order a fork's sum adds them)."""
+        if not hasattr(self, "_chain_at"):
+            self._chain_at = {s.where[0][1]: s.index for s in self.steps if s.kind == "chain"}
+        return sorted((e for e in self.graph.out_edges[i] if e in self._chain_at), key=self._chain_at.get)
+
     def grad(self, name: str) -> float:
         """The gradient the backward pass gave node ``name``."""
         return self.graph[name].grad
@@ -720,7 +727,7 @@ class GraphStepper(Stepper):
             return None
         i = step.where[0][1]
         g, st = self.graph, self.state
-        return i, [(g.names[g.edges[e].dst], float(st.chain[e])) for e in g.out_edges[i] if st.chain[e] == st.chain[e]]
+        return i, [(g.names[g.edges[e].dst], float(st.chain[e])) for e in self.trace.branches(i)]
 
     def change(self):  # the network Stepper's version reads a network State
         raise NotImplementedError("GraphStepper has no network state: read .state and .current")

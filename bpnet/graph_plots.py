@@ -106,14 +106,14 @@ class GraphDrawing:
         lines = [head, f"value {_short(state.value[i])}"]
         if v.const:
             return "\n".join(lines)
-        parts = [state.chain[e] for e in g.out_edges[i] if state.chain[e] == state.chain[e]]
+        parts = [state.chain[e] for e in self.trace.branches(i) if state.chain[e] == state.chain[e]]
         lines.append(f"grad {_short(state.grad[i])}")
         if i in self.trace.forks and parts:
             # the branches' gradients, adding up (the sum is complete once every branch has sent its part)
             complete = state.grad[i] == state.grad[i]
-            if len(g.out_edges[i]) > 2:  # the edges carry each part; the box says how many add up
+            if len(self.trace.branches(i)) > 2:  # the edges carry each part; the box says how many add up
                 lines.append(f"= sum of {len(parts)} branches" if complete
-                             else f"{len(parts)} of {len(g.out_edges[i])} branches in")
+                             else f"{len(parts)} of {len(self.trace.branches(i))} branches in")
             else:
                 lines.append(("= " if complete else "") + " + ".join(_short(p, 3) for p in parts)
                              + ("" if complete else " + …"))

@@ -37,7 +37,7 @@ _KINDS = {
 
 _CSS = """<style>
 .bp-graph-nodes table { border-collapse: collapse; font-family: var(--jp-code-font-family, monospace); font-size: 12px; }
-.bp-graph-nodes caption { text-align: left; font-weight: bold; padding-bottom: 2px; }
+.bp-graph-nodes caption { text-align: left; font-weight: bold; padding-bottom: 2px; white-space: nowrap; }
 .bp-graph-nodes th, .bp-graph-nodes td { padding: 1px 8px; text-align: right; border-bottom: 1px solid #ddd; white-space: nowrap; }
 .bp-graph-nodes th { text-align: left; }
 .bp-graph-nodes tr[aria-current="true"] { background: #F0E442; font-weight: bold; }

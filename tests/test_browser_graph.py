@@ -1,0 +1,208 @@
+"""Notebook 04's graph step-through in a real browser: JupyterLab in headless Chromium, via Playwright.
+
+The notebook is opened from a temporary copy of the repository with its outputs stripped, run
+with Run -> Run All Cells, and the first graph widget (the fork L = a*b + e^a) is stepped:
+forward, back (which must restore exactly what was shown), next phase, then forward until the
+step where the two branches of a are added, whose sum must be visible in the formula panel, in
+the node table and in a new picture. Artefact: test-artifacts/graph_stepper.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from infra_support import REPO, free_port, in_ci, mirror_repo, stop_process_group
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = "04_backpropagation.ipynb"
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+GRAPH = ".bp-graph"
+LABEL = f"{GRAPH} .bp-graph-label"
+FORMULA = f"{GRAPH} .bp-graph-formula"
+NODES = f"{GRAPH} .bp-graph-nodes"
+IMAGE = f"{GRAPH} img.bp-graph-diagram, {GRAPH} .bp-graph-diagram img"
+STEP = re.compile(r"step (\d+) of (\d+)")
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        if in_ci():
+            pytest.fail("Debian's chromium is not on PATH: CI must run the real-browser tests")
+        pytest.skip("Debian's chromium is not on PATH (apt-get install -y chromium)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on a free port over a copy of the repository whose notebooks have no outputs."""
+    _chromium()
+    import nbformat
+
+    tmp = tmp_path_factory.mktemp("lab-graph")
+    root = mirror_repo(tmp / "root")
+    path = root / "notebooks" / NOTEBOOK
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(nb, path)
+    settings = tmp / "settings"
+    for name, values in {
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none",
+                                                                       "autoStartDefaultKernel": True},
+        "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                            "checkForUpdates": False},
+    }.items():
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(json.dumps(values))
+    config = tmp / "config"
+    config.mkdir()
+    (config / "jupyter_server_config.json").write_text(json.dumps(
+        {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}))
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+           "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+           "IPYTHONDIR": str(tmp / "ipython"), "BROWSER": "true",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
+    port, token = free_port(), secrets.token_hex(24)
+    log = tmp / "jupyterlab.log"
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={root}"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180  # a hang guard, not a timing check
+        while True:
+            assert proc.poll() is None, "JupyterLab exited:\n" + log.read_text()[-5000:]
+            try:
+                request = urllib.request.Request(f"{base}/api/status", headers={"Authorization": f"token {token}"})
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "JupyterLab did not start:\n" + log.read_text()[-5000:]
+            time.sleep(0.5)
+        yield f"{base}/lab/tree/notebooks/{NOTEBOOK}?token={token}&reset"
+    finally:
+        stop_process_group(proc)
+
+
+@pytest.fixture
+def page(lab, request):
+    from playwright.sync_api import sync_playwright
+
+    failed_before = request.session.testsfailed
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            page.set_default_timeout(120_000)  # hang guard for every wait
+            page.errors = []
+            page.on("pageerror", lambda error: page.errors.append(str(error)))
+            page.sockets = []
+            page.on("websocket", lambda ws: page.sockets.append(ws.url))
+            yield page
+            if request.session.testsfailed > failed_before:  # keep what the browser showed
+                ARTIFACTS.mkdir(exist_ok=True)
+                shot = ARTIFACTS / "failure-graph-stepper.png"
+                page.screenshot(path=str(shot), full_page=True)
+                print(f"screenshot of the failure: {shot}")
+        finally:
+            browser.close()
+
+
+def _run_all(page, url: str) -> None:
+    import nbformat
+
+    # A cell whose source is collapsed (a solution) shows no input prompt.
+    code_cells = sum(c.cell_type == "code" and not c.metadata.get("jupyter", {}).get("source_hidden")
+                     for c in nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4).cells)
+    page.goto(url)
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook")
+    deadline = time.monotonic() + 120  # the indicator reads 'idle' before the kernel is connected
+    while not any("/api/kernels/" in u for u in page.sockets):
+        assert time.monotonic() < deadline, f"no kernel connection; websockets: {page.sockets}"
+        page.wait_for_timeout(50)
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
+    page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
+    page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+    page.wait_for_function(
+        """(n) => {
+            const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')];
+            return prompts.length === n && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
+        }""",
+        arg=code_cells,
+    )
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
+
+
+def _shown(page) -> tuple[str, str, str, str]:
+    first = lambda sel: page.locator(sel).first  # noqa: E731
+    return (first(LABEL).inner_text().strip(), first(FORMULA).inner_text().strip(),
+            first(NODES).inner_text().strip(), first(IMAGE).get_attribute("src") or "")
+
+
+def _click(page, button: str, until) -> tuple[str, str, str, str]:
+    """Click a button of the first graph widget, wait until ``until(label, formula)`` holds and the kernel is idle."""
+    page.locator(f"{GRAPH} .{button}").first.click()
+    page.wait_for_function(
+        """([l, f, js]) => {
+            const label = document.querySelector(l), formula = document.querySelector(f);
+            return label && formula && (new Function('label', 'formula', js))(label.innerText.trim(), formula.innerText.trim());
+        }""",
+        arg=[LABEL, FORMULA, until],
+    )
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
+    page.wait_for_timeout(200)  # the picture arrives in its own message after the text
+    return _shown(page)
+
+
+def test_graph_stepper_steps_forward_and_back_and_shows_a_fork_adding(page, lab):
+    _run_all(page, lab)
+    page.wait_for_selector(f"{GRAPH} .bp-graph-forward")
+    page.locator(GRAPH).first.scroll_into_view_if_needed()
+    label0, formula0, nodes0, image0 = start = _shown(page)
+    k, n = map(int, STEP.search(label0).groups())
+    assert k == 1 and "Forward pass" in formula0, start[:2]
+
+    after = _click(page, "bp-graph-forward", f"return label.startsWith('step 2 of {n}')")
+    assert after[1] != formula0 and after[3] != image0, "forward changed the label but not the formula or picture"
+    back = _click(page, "bp-graph-back", f"return label.startsWith('step 1 of {n}')")
+    assert back[:3] == start[:3], "back did not restore exactly what step 1 showed"
+
+    shown = _click(page, "bp-graph-next-phase", "return formula.includes('Backward pass')")
+    for _ in range(n):
+        if "the branches add" in shown[1]:
+            break
+        k = int(STEP.search(shown[0]).group(1))
+        shown = _click(page, "bp-graph-forward", f"return label.startsWith('step {k + 1} of {n}')")
+    else:
+        pytest.fail(f"no step of the fork's sum in {n} steps")
+    label, formula, nodes, image = shown
+    assert "a fork: a feeds several nodes" in formula, formula
+    assert "the branches add: 4.48169 (from d) + -0.5 (from c) = 3.98169" in formula, formula
+    row = page.locator(f"{GRAPH} .bp-graph-nodes tr[aria-current='true']").first.inner_text()
+    assert row.split()[0] == "a" and "3.98169" in row, row
+    assert image not in (image0, after[3])
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(GRAPH).first.screenshot(path=str(ARTIFACTS / "graph_stepper.png"))
+    assert not page.errors, f"JavaScript errors: {page.errors}"
