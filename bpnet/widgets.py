@@ -336,11 +336,14 @@ class StepThrough(_View):
         self._show()
 
     @classmethod
-    def from_example(cls, example=None, rule: str = "article", sample: int | None = 0, **kwargs) -> "StepThrough":
-        """The worked example (``bpnet.xor_example()`` by default) on one sample, or all if None.
+    def from_example(cls, example=None, rule: str | None = None, sample: int | None = 0, **kwargs) -> "StepThrough":
+        """The worked example (``bpnet.xor_example()`` by default) or a loaded network file, on one sample, or all if None.
 
-        The article makes its one update from the first sample, (0, 0) -> 0.
+        The article makes its one update from the first sample, (0, 0) -> 0. ``rule``: by default
+        the article's for the built-in example, the example's own (a file's ``rule``) otherwise.
         """
+        if rule is None:
+            rule = "article" if example is None else getattr(example, "rule", "gradient")
         ex = example if example is not None else xor_example()
         X, y = (ex.X, ex.y) if sample is None else (ex.X[sample:sample + 1], ex.y[sample:sample + 1])
         return cls(ex.net, X, y, ex.lr, getattr(ex, "loss", "half_squared_error"), rule=rule, **kwargs)

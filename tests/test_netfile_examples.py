@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import bpnet
-from bpnet.netfile import load_network
+from bpnet.netfile import load_network, network_to_dict
 from bpnet.published import _LOCAL_CATALOGUE, _local_candidates, _mark, check_published
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -222,3 +222,18 @@ def test_published_pre_activations_are_checked():
     result = check_published(doc)
     assert [(r.label, r.mark) for r in result.rows] == [("forward z(Z1)", "✓"), ("forward z(D0)", "✗")]
     assert result.rows[0].question == ("z", "Z1")
+
+
+def test_step_through_takes_a_loaded_file_with_its_rule_and_frozen_weights():
+    pytest.importorskip("ipywidgets")
+    from bpnet.widgets import StepThrough
+
+    ex = _frozen_example()
+    view = StepThrough.from_example(ex)
+    assert view.stepper.rule == "gradient"
+    view.stepper.goto(view.stepper.n - 1)
+    assert view.stepper.trace.after["X0->Z1"] == ex.net["X0->Z1"]  # held fixed
+    assert view.stepper.trace.after["X1->Z1"] != ex.net["X1->Z1"]
+    doc = network_to_dict(ex)
+    doc["rule"] = "article"
+    assert StepThrough.from_example(load_network(doc)).stepper.rule == "article"
