@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import math
 from collections import OrderedDict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -45,7 +46,7 @@ from .trace import MicroStep, State, Trace, fmt, trace_step
 
 __all__ = [
     "Stepper", "RuleStepper", "TrainingStepper", "StepComparison", "TrainingComparison",
-    "StepView", "StepComparisonView", "TrainingComparisonView",
+    "StepView", "UpdatedWeights", "StepComparisonView", "TrainingComparisonView",
     "WeightRow", "Change", "RuleDifference", "Difference",
 ]
 
@@ -142,7 +143,7 @@ class StepView:
     state: State
     sample: int
     highlight: str | None
-    updated: frozenset
+    updated: UpdatedWeights
     change: Change
     #: a RuleStepper's view: the same step under the other rule (None: it has no such step)
     other: MicroStep | None = None
@@ -174,6 +175,37 @@ def _highlight(net: Network, step: MicroStep) -> str | None:
         return ",".join(net.unit_names(net.n_layers))
     name = step.name
     return name[2:-1] if name.startswith("z(") else name
+
+
+class UpdatedWeights(AbstractSet):
+    """The names of the weights a trace has updated by step ``index``: a read-only set.
+
+    Membership is a lookup (no set of names is built), so a view of a large network
+    stays cheap; iterating lists the names in weight order.
+    """
+
+    def __init__(self, trace: Trace, index: int):
+        self._trace, self._index = trace, index
+        self._when = trace.when("weights")
+
+    def __contains__(self, name) -> bool:
+        try:
+            l, i, j = self._trace.before.weight_index(name)
+        except (KeyError, TypeError):
+            return False
+        return bool(self._when[l][i, j] <= self._index)
+
+    def __iter__(self):
+        net = self._trace.before
+        for l, when in enumerate(self._when):
+            for i, j in zip(*np.nonzero(when <= self._index)):
+                yield net.weight_name(l, int(i), int(j))
+
+    def __len__(self) -> int:
+        return int(sum(np.count_nonzero(w <= self._index) for w in self._when))
+
+    def __repr__(self) -> str:
+        return f"UpdatedWeights({len(self)} of {sum(w.size for w in self._when)} weights)"
 
 
 class Stepper:
@@ -300,10 +332,9 @@ class Stepper:
             old = math.nan  # the first step computes a number nothing held before
         return Change(where[0], _name_of_where(self.trace, where), step.sample, old, float(step.value))
 
-    def updated(self) -> frozenset:
-        """Names of the weights updated at or before the current step."""
-        names, _, update_at = self._when_weights()
-        return frozenset(names[k] for k in np.flatnonzero(update_at <= self.index))
+    def updated(self) -> "UpdatedWeights":
+        """Names of the weights updated at or before the current step (a set, read lazily)."""
+        return UpdatedWeights(self.trace, self.index)
 
     def weight_rows(self, names=None) -> list[WeightRow]:
         """Weights (all, or those in ``names``): value before, gradient and new value once computed."""
