@@ -42,7 +42,7 @@ from .stepper import Stepper
 from .trace import fmt
 
 __all__ = [
-    "Value", "inputs", "total", "mean", "dot", "Graph", "Edge",
+    "Value", "inputs", "trace_function", "total", "mean", "dot", "Graph", "Edge",
     "GraphStep", "GraphState", "GraphTrace", "GraphStepper", "NodeRow",
     "NetworkGraph", "network_graph", "numerical_gradient", "GRAPH_PHASES",
 ]
@@ -268,6 +268,25 @@ def _sigmoid(z: float) -> float:
 def inputs(**named) -> tuple[Value, ...]:
     """Named input Values in the order given: ``a, b = inputs(a=2.0, b=-3.0)``."""
     return tuple(Value(v, k) for k, v in named.items())
+
+
+def trace_function(f: Callable[..., Value], lr: float | None = None, name: str = "L", **values) -> "GraphTrace":
+    """The recorded forward and backward pass of ``f`` at named inputs.
+
+    ``trace_function(lambda x, y: (x * y + 1.0).tanh(), x=0.5, y=-2.0)``: each keyword
+    becomes an input Value of that name, passed to ``f`` by name; the result is named
+    ``name`` (unless ``f`` named it already) and its backward pass is recorded.
+    """
+    if not callable(f):
+        raise TypeError(f"trace_function needs a function of Values, got {type(f).__name__}")
+    if not values:
+        raise ValueError("trace_function needs at least one named input, e.g. x=0.5")
+    out = f(**dict(zip(values, inputs(**values))))
+    if not isinstance(out, Value):
+        raise TypeError(f"the function must return a Value (built from its inputs), got {type(out).__name__}")
+    if out.name is None:
+        out.named(name)
+    return out.backward(lr=lr)
 
 
 def total(values: Iterable[Value]) -> Value:

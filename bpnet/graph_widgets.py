@@ -19,7 +19,7 @@ import ipywidgets as W
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .graph import GraphStepper, GraphTrace, Value
+from .graph import GraphStepper, GraphTrace, Value, trace_function
 from .graph_plots import draw_graph, graph_figsize
 from .trace import fmt
 
@@ -66,15 +66,19 @@ def _num(x) -> str:
 class GraphStepThrough:
     """Step forward and back through every number of a graph's forward and backward pass.
 
-    ``source``: a Value (its ``backward(lr=lr)`` is recorded) or a ``GraphTrace``.
+    ``source``: a Value (its ``backward(lr=lr)`` is recorded), a ``GraphTrace``, or a function
+    of named inputs given as keywords: ``GraphStepThrough(lambda x, y: (x * y).tanh(), x=0.5, y=2.0)``.
     The slider counts steps from 1, like the label.
     """
 
-    def __init__(self, source, lr: float | None = None, dpi: float = 80, index: int = 0):
+    def __init__(self, source, lr: float | None = None, dpi: float = 80, index: int = 0, **values):
         if isinstance(source, Value):
             source = source.backward(lr=lr)
+        elif callable(source) and not isinstance(source, GraphTrace):
+            source = trace_function(source, lr=lr, **values)
         if not isinstance(source, GraphTrace):
-            raise TypeError(f"GraphStepThrough needs a Value or a GraphTrace, got {type(source).__name__}")
+            raise TypeError(f"GraphStepThrough needs a Value, a GraphTrace or a function of Values, "
+                            f"got {type(source).__name__}")
         self.stepper = st = GraphStepper(source, index)
         n = st.n
         self.start_button = _button("start", "bp-graph-start", "first step", "fast-backward")

@@ -9,7 +9,7 @@ import pytest
 
 import bpnet
 from bpnet.graph import (Graph, GraphStepper, GraphTrace, Value, dot, inputs, mean, network_graph,
-                         numerical_gradient, total)
+                         numerical_gradient, total, trace_function)
 
 
 def close_enough(analytic, numeric):
@@ -232,3 +232,13 @@ def test_network_graph_refuses_what_it_cannot_build():
         network_graph(net, [[0.0, 1.0]], [[0.0, 1.0]], "categorical_cross_entropy")
     with pytest.raises(ValueError, match="rule"):
         network_graph(bpnet.xor_example().net, [[0.0, 1.0]], [[1.0]], rule="backwards")
+
+
+def test_a_function_of_named_inputs_is_traced():
+    trace = trace_function(lambda x, y: (x * y + 1.0).tanh(), x=0.5, y=-2.0)
+    assert trace.graph.names[-1] == "L" and trace.steps[0].text == "n1 = x*y = 0.5*(-2) = -1"
+    assert trace.grad("x") == pytest.approx(-2.0 * (1 - math.tanh(0.0) ** 2))
+    with pytest.raises(TypeError, match="must return a Value"):
+        trace_function(lambda x: 3.0, x=1.0)
+    with pytest.raises(ValueError, match="named input"):
+        trace_function(lambda: Value(1.0))

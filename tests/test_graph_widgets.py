@@ -3,7 +3,7 @@
 import pytest
 
 from bpnet.graph import inputs
-from bpnet.graph_widgets import GraphStepThrough
+from bpnet.graph_widgets import GraphStepThrough, cost_ratio_view
 
 
 def fork_graph():
@@ -60,3 +60,13 @@ def test_text_form_is_deterministic():
     assert view._repr_mimebundle_()["text/plain"].endswith("(run this cell to show the interactive widget)")
     with pytest.raises(TypeError):
         GraphStepThrough(3.0)
+    f = GraphStepThrough(lambda x, y: (x * y).tanh(), x=0.5, y=2.0)
+    assert repr(f).startswith("GraphStepThrough: 9 steps through the graph of L (4 nodes)")
+
+
+def test_a_measured_figure_keeps_no_numbers_in_its_text_form():
+    view = cost_ratio_view([15, 37, 105], [20.0, 31.5, 80.2])
+    data = view._repr_mimebundle_()
+    assert data["text/plain"] == ("Figure: numerical gradient time / backprop time against the number of weights\n"
+                                  "(run this cell to measure on your machine)")
+    assert view.widget.value[:8] == b"\x89PNG\r\n\x1a\n"
