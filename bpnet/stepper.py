@@ -35,9 +35,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .explorer import (  # noqa: F401  (re-exported: the explorer's maths used to live here)
-    EXPLORER_ACTIVATIONS, ActivationReading, activation_reading, saturation_ranges,
-)
 from .losses import get_loss
 from ._checks import check_rule, check_whole
 from .network import Network, batches

@@ -7,9 +7,8 @@ import pytest
 
 import bpnet
 from bpnet.activations import get_activation
-from bpnet.stepper import (
-    EXPLORER_ACTIVATIONS, RuleStepper, Stepper, TrainingStepper, activation_reading, saturation_ranges,
-)
+from bpnet.explorer import EXPLORER_ACTIVATIONS, activation_reading, saturation_ranges
+from bpnet.stepper import RuleStepper, Stepper, TrainingStepper
 
 MOVES = ("forward", "back", "goto", "start", "end", "next_phase", "prev_phase")
 
