@@ -80,9 +80,9 @@ class Loss:
     def grad(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    #: ``per_sample_from_z(z, y)``: the per-sample loss from the output's pre-activation z, for
-    #: the short-delta activations, where it can be written without a log of a rounded a
-    #: (exact for any z); None where the loss has no such form.
+    #: ``per_sample_from_z(z, y, a)``: the per-sample loss from the output's pre-activation z
+    #: (and a = f(z)), for the short-delta activations, where it can be written without a log
+    #: of a rounded a (exact for any z); None where the loss has no such form.
     per_sample_from_z = None
 
     def sample_losses(self, a: np.ndarray, y: np.ndarray, z: np.ndarray | None = None,
@@ -90,7 +90,7 @@ class Loss:
         """Each sample's loss, shape (m,): from z when the output activation ``act`` allows it."""
         if z is not None and self.per_sample_from_z is not None and act is not None \
                 and act.name in self.short_delta_activations:
-            return self.per_sample_from_z(z, y)
+            return self.per_sample_from_z(z, y, a)
         return self.per_sample(a, y)
 
     def cost(self, a: np.ndarray, y: np.ndarray, z: np.ndarray | None = None,
@@ -215,14 +215,14 @@ class BinaryCrossEntropy(_CrossEntropy):
         a = np.clip(a, EPS, 1.0 - EPS)
         return (a - y) / (a * (1.0 - a))
 
-    def per_sample_from_z(self, z, y):
+    def per_sample_from_z(self, z, y, a):
         """With a = sigmoid(z): L = softplus(z) - y*z, softplus(z) = max(z, 0) + log(1 + e^-|z|)."""
         softplus = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
         return _sum(softplus - y * z, -1)
 
     def validate(self, act, y):
         self._check_probability_output(act)
-        if y.size and (y.min() < 0 or y.max() > 1):
+        if np.minimum.reduce(y, None) < 0 or np.maximum.reduce(y, None) > 1:
             bad = y[(y < 0) | (y > 1)].flat[0]
             raise ValueError(f"binary_cross_entropy needs targets y in [0, 1] (a probability), got {fmt(bad)}")
 
@@ -247,19 +247,24 @@ class CategoricalCrossEntropy(_CrossEntropy):
     def grad(self, a, y):
         return -y / np.clip(a, EPS, 1.0)
 
-    def per_sample_from_z(self, z, y):
-        """With a = softmax(z): L = sum(y)*logsumexp(z) - sum(y*z), written with d = z - max(z)
-        (the same value) so that no e^z overflows: sum(y)*log(sum(e^d)) - sum(y*d)."""
+    def per_sample_from_z(self, z, y, a):
+        """With a = softmax(z): L = sum(y)*logsumexp(z) - sum(y*z). Written with d = z - max(z),
+        logsumexp(z) - max(z) = log(sum(e^d)) = -log(max(a)) (the largest output is
+        1/sum(e^d)), so L = -sum(y)*log(max(a)) - sum(y*d): no e^z, and no log of a tiny a.
+        Where no output is below the clipping bound the formula from a is just as exact (and
+        cheaper along a short last axis), so it is used then."""
+        if np.minimum.reduce(a, None) >= EPS:
+            return self.per_sample(a, y)
         d = z - np.maximum.reduce(z, -1, keepdims=True)
-        return _sum(y, -1) * np.log(_sum(np.exp(d), -1)) - _sum(y * d, -1)
+        return -_sum(y, -1) * np.log(np.maximum.reduce(a, -1)) - _sum(y * d, -1)
 
     def validate(self, act, y):
         self._check_probability_output(act)
-        if y.size and y.min() < 0:
+        if np.minimum.reduce(y, None) < 0:
             raise ValueError(f"categorical_cross_entropy needs targets y >= 0, got {fmt(y.min())}")
-        sums = y.sum(axis=-1)
-        bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-9)
-        if bad.size:
+        sums = y @ np.ones(y.shape[-1])  # row sums; a matrix-vector product is the fast way here
+        if np.maximum.reduce(np.abs(sums - 1.0), None) > 1e-9:
+            bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-9)
             raise ValueError(
                 f"categorical_cross_entropy needs each target row to sum to 1 (one-hot, or a probability "
                 f"distribution); row {bad[0]} sums to {fmt(sums[bad[0]])}")

@@ -155,18 +155,20 @@ class Backprop:
 
     def cost(self, fwd: Forward, y: np.ndarray) -> float:
         """J = mean over the batch of the loss of each sample (from z where the loss can: exact for any z)."""
-        self.check_targets(y)
+        if not self._targets_checked:
+            self.check_targets(y)
         return self.loss.cost(fwd.a[-1], y, fwd.z[-1], self.acts[-1])
 
     def check_targets(self, y: np.ndarray) -> None:
-        """Refuse targets (or an output activation) the loss cannot use; once per routine."""
-        if not self._targets_checked:
-            self.loss.validate(self.acts[-1], y)
-            self._targets_checked = True
+        """Refuse targets (or an output activation) the loss cannot use; done once per routine,
+        before its first cost or deltas (so before any weight changes)."""
+        self.loss.validate(self.acts[-1], y)
+        self._targets_checked = True
 
     def deltas(self, fwd: Forward, y: np.ndarray) -> list[np.ndarray]:
         """delta[l] = dL/dz[l] for every layer, output first computed, all with the current weights."""
-        self.check_targets(y)
+        if not self._targets_checked:
+            self.check_targets(y)
         L = self.L
         delta = [None] * L
         delta[-1] = self.output_delta(fwd.z[-1], fwd.a[-1], y)
