@@ -314,10 +314,14 @@ def _one_sample(net: Network, x, y=None):
 
 
 # ----- the verdict -----------------------------------------------------------------------
-def _result(quantity: str, context: str, ans: np.ndarray, a: Assessment, rtol, atol, general: str,
+def _result(quantity: str, context: str, given, a: Assessment, rtol, atol, general: str,
             solution: Callable[[], str], show_solution: bool, hints: dict | None = None) -> CheckResult:
-    """The CheckResult of ``judge``: the diagnosed mistake's hint, or rounding, or the general hint."""
-    v: Verdict = judge(ans, a, rtol, atol)
+    """The CheckResult of ``judge``: the diagnosed mistake's hint, or rounding, or the general hint.
+
+    ``given``: the answer as the learner gave it (its digits tell its precision).
+    """
+    ans = _answer(given, np.shape(a.expected))
+    v: Verdict = judge(ans, a, rtol, atol, given=given)
     expected = a.expected
     value = float(expected) if np.ndim(expected) == 0 else np.array(expected)
     sol_cache = {}
@@ -399,7 +403,7 @@ def check_neuron(w, b, x, answer, activation="sigmoid", value: str = "a", *, rto
     general = "Multiply each input by its weight, add the products, add the bias" + (
         f", then apply {act.symbol}." if value == "a" else ".")
     quantity = f"a = {act.symbol}(w.x + b)" if value == "a" else "z = w.x + b"
-    return _result(quantity, f"x = {_vec(x)}", ans, a, rtol, atol, general, solution, show_solution, hints)
+    return _result(quantity, f"x = {_vec(x)}", answer, a, rtol, atol, general, solution, show_solution, hints)
 
 
 def _kink_values(act, z: np.ndarray, fn) -> list:
@@ -428,7 +432,7 @@ def check_activation(name, z, answer, *, rtol=RTOL, atol=None, show_solution: bo
         arg = _vec(z) if z.ndim else "(" + fmt(z) + ")"
         return f"{act.symbol}{arg} = {_fmt_value(expected)}"
 
-    return _result(f"{act.symbol}(z)", f"z = {_fmt_value(z)}", ans, a, rtol, atol, act.hint, solution,
+    return _result(f"{act.symbol}(z)", f"z = {_fmt_value(z)}", answer, a, rtol, atol, act.hint, solution,
                    show_solution)
 
 
@@ -462,7 +466,7 @@ def check_activation_derivative(name, z, answer, *, rtol=RTOL, atol=None,
             lines.append("(at a kink either one-sided slope is accepted)")
         return "\n".join(lines)
 
-    return _result(f"{act.symbol}'(z)", f"z = {_fmt_value(z)}", ans, a, rtol, atol, act.derivative_hint,
+    return _result(f"{act.symbol}'(z)", f"z = {_fmt_value(z)}", answer, a, rtol, atol, act.derivative_hint,
                    solution, show_solution)
 
 
@@ -494,7 +498,7 @@ def check_forward(net: Network, x, unit: str, answer, value: str = "a", *, rtol=
                f"bias unit {srcs[0]} = 1 included; compute the layers in order, input first"
                + ("." if value == "z" else f", and apply {act.symbol} to z."))
     quantity = unit if value == "a" else f"z({unit})"
-    return _result(quantity, f"x = {_vec(X)}", ans, a, rtol, atol, general, solution, show_solution)
+    return _result(quantity, f"x = {_vec(X)}", answer, a, rtol, atol, general, solution, show_solution)
 
 
 def check_cost(net: Network, X, y, answer, loss="half_squared_error", *, rtol=RTOL, atol=None,
@@ -514,7 +518,7 @@ def check_cost(net: Network, X, y, answer, loss="half_squared_error", *, rtol=RT
         return _trace_text(snapshot, X, Y, 0.1, loss, "gradient", lambda s: s.kind == "loss")
 
     general = f"Compute each sample's loss L = {loss.formula}, then average them over the batch."
-    return _result("J" if m > 1 else "L", f"{loss.name}, {m} sample{'s' if m > 1 else ''}", ans, a, rtol, atol,
+    return _result("J" if m > 1 else "L", f"{loss.name}, {m} sample{'s' if m > 1 else ''}", answer, a, rtol, atol,
                    general, solution, show_solution)
 
 
@@ -551,7 +555,7 @@ def check_delta(net: Network, x, y, unit: str, answer, loss="half_squared_error"
         form = "a - y" if loss.short_delta(out) else f"dL/da*f'(z) = ({loss.grad_formula})*{out.derivative}"
         general = (f"At the output, delta = {form} for {loss.name.replace('_', ' ')} with a {out.name} output. "
                    f"Start from the forward pass value of {unit}.")
-    return _result(f"δ({unit})", f"x = {_vec(X)}, y = {_vec(Y)}", ans, a, rtol, atol, general, solution,
+    return _result(f"δ({unit})", f"x = {_vec(X)}, y = {_vec(Y)}", answer, a, rtol, atol, general, solution,
                    show_solution)
 
 
@@ -582,7 +586,7 @@ def check_gradient(net: Network, X, y, weight_name: str, answer, loss="half_squa
     general = (f"The gradient of {weight_name} is the mean over the batch of (activation of {src})*"
                f"(delta of {dst}). Find the delta of {dst} first.")
     m = X.shape[0]
-    return _result(f"g({weight_name})", f"{m} sample{'s' if m > 1 else ''}", ans, a, rtol, atol, general,
+    return _result(f"g({weight_name})", f"{m} sample{'s' if m > 1 else ''}", answer, a, rtol, atol, general,
                    solution, show_solution)
 
 
@@ -610,7 +614,7 @@ def check_update(net: Network, X, y, weight_name: str, answer, lr: float, loss="
 
     general = f"New weight = old weight - lr*gradient, with the gradient of {weight_name} from this batch."
     m = X.shape[0]
-    return _result(f"new w({weight_name})", f"lr = {fmt(lr)}, {m} sample{'s' if m > 1 else ''}", ans, a, rtol,
+    return _result(f"new w({weight_name})", f"lr = {fmt(lr)}, {m} sample{'s' if m > 1 else ''}", answer, a, rtol,
                    atol, general, solution, show_solution)
 
 
@@ -650,5 +654,5 @@ def check_learning_rate(schedule: str, lr0: float, epoch: int, answer, *, drop: 
     else:
         raise ValueError(f"unknown schedule {schedule!r}; expected 'step' or 'exponential'")
     a = _plain(Question("learning_rate", schedule), float(expected), cands, abs(float(expected)))
-    return _result(f"lr at epoch {epoch}", f"{schedule} decay from {fmt(lr0)}", ans, a, rtol, atol, general,
+    return _result(f"lr at epoch {epoch}", f"{schedule} decay from {fmt(lr0)}", answer, a, rtol, atol, general,
                    lambda: text, show_solution)

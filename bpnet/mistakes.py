@@ -63,6 +63,7 @@ __all__ = [
     "judge",
     "explain",
     "tolerance",
+    "precision",
     "RTOL",
     "FLOOR",
 ]
@@ -612,14 +613,10 @@ def _h_missing_output_derivative(c: Context) -> str:
     out = c.out_act
     here = ""
     if c.q.kind == "delta" and c.q.layer == c.L - 1 and c.df_here():
-        here = f", {fmt_eq(c.df_here())} here"
+        here = f"; here f'(z({c.unit})) = {c.df_here()}"
     return (f"You left out f'(z) at the output. The output delta is dL/da*f'(z), with dL/da = "
             f"{c.loss.grad_formula} for {_loss_name(c.loss)}, and for the {out.name} output f'(z) = "
             f"{out.derivative}{here}.")
-
-
-def fmt_eq(v: str) -> str:
-    return f"f'(z) = {v}"
 
 
 def _h_missing_hidden_derivative(c: Context) -> str:
@@ -1277,19 +1274,46 @@ def tolerance(a: Assessment, rtol: float = RTOL, atol: float | None = None):
     return rel + floor
 
 
-def judge(answer, a: Assessment, rtol: float = RTOL, atol: float | None = None) -> Verdict:
+def precision(answer) -> np.ndarray:
+    """Half a unit in the last significant digit the answer was given with, per element.
+
+    Every answer is read as given to at least 4 significant digits (trailing zeros do not
+    survive a float: 4.780 arrives as 4.78): 0.5176 -> 0.00005, 4.78 -> 0.0005, 0.517139 ->
+    0.0000005; a float computed to full precision -> 1e-12 of it; an np.float32 -> its own
+    rounding. Mistakes closer to the right value than twice this cannot be told from it by
+    this answer (unless the answer is exactly the mistake's number).
+    """
+    arr = np.asarray(answer)
+    if arr.dtype.kind == "f" and arr.dtype.itemsize < 8:
+        return np.abs(arr.astype(float)) * float(np.finfo(arr.dtype).eps)
+    flat = arr.astype(float).ravel()
+    out = np.zeros(flat.shape)
+    for k, v in enumerate(flat):
+        if v == 0 or not np.isfinite(v):
+            continue
+        lead = int(np.floor(np.log10(abs(v))))  # the place of the leading digit
+        digits = repr(abs(float(v))).partition("e")[0].replace(".", "").strip("0")
+        out[k] = 0.5 * 10.0 ** (lead - (max(len(digits), 4) - 1))
+    return np.maximum(out, 1e-12 * np.abs(flat)).reshape(arr.shape)
+
+
+def judge(answer, a: Assessment, rtol: float = RTOL, atol: float | None = None, given=None) -> Verdict:
     """Correct, a mistake, rounding or general: the decision every checker makes.
 
-    1. Mistakes whose value is within the tolerance of the right value cannot be told apart
-       from it on this question: they are reported in ``same_as`` and set aside (and so are
-       values equal to another right value, such as the other slope at a kink).
+    1. Mistakes whose value equals the right one (up to floating-point noise), or is within
+       twice the answer's own precision of it (``precision``: 0.5176 is given to 0.00005),
+       cannot be told apart from it by this answer: they are reported in ``same_as`` and
+       set aside. So is a value equal to another right value (the other slope at a kink).
     2. Correct: within the tolerance of a right value AND strictly nearer to it than to
-       every remaining mistake's value.
+       every remaining mistake's value. A mistake's exact number is therefore never correct
+       unless it is the right number, and the right value rounded to 4 significant digits is.
     3. Else the nearest mistake whose value the answer is within the tolerance of.
     4. Else "rounding" if the answer agrees with the right value to two significant digits
        (or is within ROUNDING tolerances of it) and is nearer to it than to any mistake;
        else "general".
     Distances are measured in units of the tolerance, elementwise, the largest counting.
+    ``given``: the answer as the learner gave it (an np.float32 keeps its precision), if
+    ``answer`` is a converted copy.
     """
     e = np.asarray(a.expected, dtype=float)
     ans = np.broadcast_to(np.asarray(answer, dtype=float), e.shape)
@@ -1297,23 +1321,34 @@ def judge(answer, a: Assessment, rtol: float = RTOL, atol: float | None = None) 
     axes = tuple(range(1, 1 + e.ndim))
     rights = np.array([e] + [np.asarray(v, dtype=float) for v in a.accepted]).reshape((-1,) + e.shape)
     cands, values = a._usable, a._values
+    # Floating-point noise: different orders of the same arithmetic.
+    noise = 1e-9 * (np.abs(e) + np.asarray(a.scale, dtype=float)) + 1e-300
+    p = precision(answer if given is None else given).reshape(-1)
+    p = p.reshape(e.shape) if p.size == e.size else np.broadcast_to(p.max(initial=0.0), e.shape)
+    blur = np.maximum(noise, 2.0 * p)
 
     def within(A, b, t) -> np.ndarray:
         return np.all(np.abs(A - b) <= t, axis=axes)
 
     other_right = np.zeros(len(cands), dtype=bool)
     for r in rights[1:]:
-        other_right |= within(values, r, tol)
-    same_mask = within(values, e, tol) & ~other_right
-    differing = ~same_mask & ~other_right
-    same = tuple(dict.fromkeys(c.key for c, s in zip(cands, same_mask) if s and c.relevant and "+" not in c.key))
+        other_right |= within(values, r, noise)
+    exact = within(values, ans, noise)  # the answer is this mistake's very number
+    blurred = within(values, e, blur) & ~other_right & ~exact  # not told apart by this answer
+    differing = ~within(values, e, noise) & ~other_right  # a different number
     d_right = float(np.min(np.max(np.abs(rights - ans) / tol, axis=axes)))
     d_cands = np.max(np.abs(values - ans) / tol, axis=axes) if len(cands) else np.zeros(0)
-    d_nearest = float(np.min(d_cands[differing])) if differing.any() else np.inf
-    if d_right <= 1.0 and d_right < d_nearest:
+    rivals = differing & ~blurred
+    if d_right <= 1.0 and d_right < (float(np.min(d_cands[rivals])) if rivals.any() else np.inf):
+        told_apart = differing & ~blurred
+        same = tuple(dict.fromkeys(c.key for c, t, o in zip(cands, told_apart, other_right)
+                                   if not t and not o and c.relevant and "+" not in c.key))
         return Verdict(True, None, same)
+    same = tuple(dict.fromkeys(c.key for c, d, o in zip(cands, differing, other_right)
+                               if not d and not o and c.relevant and "+" not in c.key))
+    d_nearest = float(np.min(d_cands[differing])) if differing.any() else np.inf
     # Each mistake's own tolerance: relative to its value, with the question's floor.
-    floor = tol - rtol * np.abs(e) if a.step is None else tol
+    floor = tol - rtol * np.abs(e)
     own = rtol * np.abs(values) + floor if a.step is None else np.broadcast_to(tol, values.shape)
     close = differing & np.all(np.abs(values - ans) <= own, axis=axes)
     if close.any():

@@ -610,3 +610,26 @@ def test_checkers_ask_the_objects_never_their_types():
                 names = [s for s in sides if isinstance(s, ast.Attribute) and s.attr == "name"]
                 texts = [s for s in sides if isinstance(s, ast.Constant) and isinstance(s.value, str)]
                 assert not (names and texts), (mod.__name__, ast.unparse(node))
+
+
+def test_a_mistake_inside_the_tolerance_band_is_still_not_accepted():
+    """The right value 0.517139 and the hidden-biases-left-out value 0.517595 differ by 0.09%: a
+    1e-3 band alone accepts both. The nearer candidate decides, at the digits the answer gives."""
+    net, X, y = random_case(5, "sigmoid", "sigmoid")
+    net.W[0][0] = [0.004, -0.003, 0.002]  # small hidden biases: the mistake barely moves D0
+    x = X[0]
+    right = float(net.forward(x).output[0, 0])
+    nets = net.copy()
+    nets.W[0][0] = 0.0
+    wrong = float(nets.forward(x).output[0, 0])
+    assert 1e-5 < abs(wrong - right) < 1e-3 * abs(right)  # inside the band
+    r = check_forward(net, x, "D0", wrong)
+    assert not r.correct and r.mistake == "missing_hidden_biases", r
+    assert check_forward(net, x, "D0", float(f"{wrong:.6g}")).mistake == "missing_hidden_biases"
+    assert check_forward(net, x, "D0", right).correct
+    r = check_forward(net, x, "D0", float(f"{right:.6g}"))
+    assert r.correct and not r.same_as
+    # Four digits cannot tell them apart when they agree to four digits: then a correct answer says so.
+    if float(f"{right:.4g}") == float(f"{wrong:.4g}"):
+        r = check_forward(net, x, "D0", float(f"{right:.4g}"))
+        assert r.correct and "missing_hidden_biases" in r.same_as or any("hidden" in s for s in r.same_as)
