@@ -293,9 +293,9 @@ class StepThrough(_View):
         self.slider.add_class("bp-slider")
         self.step_label = _html_widget("bp-step-label")
         self.rule_toggle = W.ToggleButtons(options=[("article's rule", "article"), ("gradient descent", "gradient")],
-                                           value=st.rule, description="rule",
+                                           value=st.rule, tooltip="The update rule",
                                            tooltips=[_RULE_NAMES["article"], _RULE_NAMES["gradient"]],
-                                           style={"button_width": "auto"})
+                                           style={"button_width": "auto"}, layout=W.Layout(width="auto"))
         self.rule_toggle.add_class("bp-rule")
         self.live = _html_widget("bp-live")  # the step in words, for screen readers and for a quick read
         self.formula = W.HTMLMath()
@@ -720,7 +720,7 @@ class TrainingView(_View):
         self.status = _html_widget("bp-step-label")
         self.image = _html_widget("bp-diagram")
         two_inputs = self.stepper.X.shape[1] == 2
-        self._size = (9.0 if two_inputs else 4.8, 3.4)
+        self._size = (7.6 if two_inputs else 4.4, 3.3)  # points = CSS pixels: fonts shown at their size
         self._dpi = float(dpi)
         self._fig = _figure(self._size, 2 * self._dpi)
         ax_loss = self._fig.add_subplot(1, 2 if two_inputs else 1, 1)
@@ -729,8 +729,9 @@ class TrainingView(_View):
         self.boundary_plot = None
         if two_inputs:
             self.boundary_plot = plot_decision_boundary(self._fig.add_subplot(1, 2, 2), self.stepper.net,
-                                                        self.stepper.X, self.stepper.y)
-        self._fig.subplots_adjust(left=0.08, right=0.93, bottom=0.25, top=0.9, wspace=0.35)
+                                                        self.stepper.X, self.stepper.y,
+                                                        title="Output over the input square")
+        self._fig.subplots_adjust(left=0.1, right=0.92, bottom=0.27, top=0.88, wspace=0.5)
         self._player = _Player(self._play_to, lambda: self.stepper.index, lambda: self.epochs, self._lock,
                                done=lambda: self._set_play_button(False))
         self._player.rate = 5.0
