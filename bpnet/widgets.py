@@ -467,7 +467,9 @@ class StepThrough(_View):
         if other is None:
             parts.append(f"<div>{e(_RULE_NAMES[rule])} has no such step.</div>")
         elif abs(other.value - v.step.value) > 1e-12:
-            parts.append(f"<div>⚠ differs under {e(_RULE_NAMES[rule])}: {_tokens(other.numbers)}</div>")
+            numbers = (f'<span class="bp-tok">{e(other.numbers)}</span>' if len(other.numbers) <= 40
+                       else _tokens(other.numbers))  # short: kept on one line
+            parts.append(f"<div>⚠ differs under {e(_RULE_NAMES[rule])}: {numbers}</div>")
         else:
             parts.append(f"<div>same value under {e(_RULE_NAMES[rule])}.</div>")
         return "".join(parts)
