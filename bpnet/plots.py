@@ -1078,3 +1078,58 @@ def plot_boundary_grid(nets: dict, X, y, title: str, ncols: int = 2):
         ax.yaxis.label.set_fontsize(NOTEBOOK_FONT)
         ax.tick_params(labelsize=NOTEBOOK_SMALL_FONT)
     return fig
+
+
+def plot_optimizer_paths(paths: dict, f_values: dict, landscape, minimum=(0.0, 0.0)):
+    """Left: each optimizer's path (``paths[label]``: (steps + 1, 2)) over the contour lines of
+    ``landscape = (g1, g2, F)``. Right: f along each path (``f_values[label]``), log scale."""
+    fig, (ax, ax2) = _pyplot_figure(1, 2, figsize=(8, 3.6))
+    g1, g2, F = landscape
+    ax.contour(g1, g2, F, levels=np.geomspace(max(float(F.min()), 1e-3) + 0.05, float(F.max()), 12),
+               colors="grey", linewidths=0.6)
+    for (label, p), colour, style in zip(paths.items(), _RUN_COLOURS, _RUN_STYLES):
+        ax.plot(p[:, 0], p[:, 1], style, color=colour, marker="o", markersize=2.5, label=label)
+    for (label, f), colour, style in zip(f_values.items(), _RUN_COLOURS, _RUN_STYLES):
+        ax2.semilogy(f, style, color=colour, lw=2, label=label)
+    ax.plot(*minimum, "k*", markersize=12)
+    ax.set_title("Paths to the minimum (star)")
+    ax.set_xlabel("w1 (gentle direction)")
+    ax.set_ylabel("w2 (steep direction)")
+    ax2.set_title("f(w) along the way")
+    ax2.set_xlabel("step")
+    ax2.set_ylabel("f(w) (log scale)")
+    for a in (ax, ax2):
+        a.grid(True, alpha=0.3)
+    fig.legend(handles=ax.get_legend_handles_labels()[0], loc="outside lower center", ncol=3,
+               fontsize=NOTEBOOK_SMALL_FONT, frameon=False)
+    _notebook_fonts(fig)
+    return fig
+
+
+def plot_per_layer(panels: dict, xlabel: str, ylabel: str, title: str, xticks=None, sharey: bool = True):
+    """One panel per key of ``panels``; in each, one line per ``panels[key][label]`` (a value per layer,
+    layer 1 first), log scale. ``xticks``: optional labels for the layers."""
+    from matplotlib.ticker import MaxNLocator
+
+    n = len(panels)
+    fig, axes = _pyplot_figure(1, n, figsize=(8, 3.4), sharey=sharey)
+    axes = np.atleast_1d(axes)
+    for ax, (panel, lines) in zip(axes, panels.items()):
+        for (label, values), colour, style in zip(lines.items(), _RUN_COLOURS, _RUN_STYLES):
+            layers = np.arange(1, len(values) + 1)
+            ax.semilogy(layers, values, style, color=colour, marker="o", markersize=3, label=label)
+        if xticks is not None:
+            ax.set_xticks(np.arange(1, len(xticks) + 1), xticks)
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(panel)
+        ax.set_xlabel(xlabel)
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    axes[0].set_ylabel(ylabel)
+    if not sharey:
+        for ax in axes[1:]:
+            ax.set_ylabel(ylabel)
+    fig.suptitle(title, fontsize=NOTEBOOK_FONT + 2)
+    _notebook_fonts(fig)
+    return fig
