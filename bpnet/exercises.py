@@ -59,6 +59,7 @@ __all__ = [
     "check_update",
     "check_learning_rate",
     "markdown_escape",
+    "layout",
 ]
 
 #: Every generic mistake key a checker can report, with what it means in one line.

@@ -61,6 +61,7 @@ __all__ = [
     "candidates",
     "assess",
     "judge",
+    "indistinguishable",
     "explain",
     "tolerance",
     "precision",
@@ -919,8 +920,12 @@ def _declared_entries(net: Network, loss: Loss) -> list[Mistake]:
                     key, f"{act.name} in the forward pass: {explain(k)}", _ALL_KINDS,
                     _declared_value_hint(k), _learner_for(_DeclaredValue, k))
         if act.elementwise:
-            for k, _, hint in act.derivative_mistakes(probe):
+            for k, v, hint in act.derivative_mistakes(probe):
                 key = f"derivative:{k}"
+                # A slope of the wrong sign is a slip when f'(z) alone is asked; in a network it
+                # cancels between two such layers, and it is not how deltas go wrong.
+                if np.allclose(v, -act.df(probe)):
+                    continue
                 if key not in entries:
                     entries[key] = Mistake(
                         key, f"f'(z) of {act.name} in the deltas: {explain(k)}", _PASS,
@@ -933,22 +938,27 @@ def _declared_entries(net: Network, loss: Loss) -> list[Mistake]:
     return list(entries.values())
 
 
+def _declaring(c: Context, method: str, key: str) -> Activation:
+    """The first activation of the network that declares the mistake ``key``."""
+    for act in dict.fromkeys(c.net.acts):
+        if act.elementwise or method == "value_mistakes":
+            if any(k == key for k, _, _ in getattr(act, method)(np.array([[0.5, -0.5]]))):
+                return act
+    return c.act
+
+
 def _declared_value_hint(key):
     def hint(c: Context) -> str:
-        acts = [a for a in dict.fromkeys(c.net.acts) if any(k == key for k, _, _ in a.value_mistakes(np.array([[0.5]])))]
-        act = acts[0] if acts else c.act
-        return (f"{_declared_hint(act, 'value_mistakes', key, np.array([[0.5]]))} Check the {act.name} units "
-                "of your forward pass.")
+        act = _declaring(c, "value_mistakes", key)
+        return f"Check the {act.name} units of your forward pass: your number fits {explain(key)}. {act.hint}"
     return hint
 
 
 def _declared_derivative_hint(key):
     def hint(c: Context) -> str:
-        acts = [a for a in dict.fromkeys(c.net.acts)
-                if a.elementwise and any(k == key for k, _, _ in a.derivative_mistakes(np.array([[0.5]])))]
-        act = acts[0] if acts else c.act
-        return (f"{_declared_hint(act, 'derivative_mistakes', key, np.array([[0.5]]))} That factor f'(z) "
-                f"is in the delta of every {act.name} unit.")
+        act = _declaring(c, "derivative_mistakes", key)
+        return (f"Check f'(z) of the {act.name} units in your deltas: your number fits {explain(key)}. "
+                f"{act.derivative_hint}")
     return hint
 
 
@@ -962,11 +972,7 @@ def _declared_loss_hint(key):
 def _cost_entries(ctx: Context) -> list[tuple[str, float, str]]:
     """(key, value, hint) for the wrong costs the loss declares (``loss.cost_mistakes``)."""
     a = ctx.fwd.a[-1]
-    out, seen = [], {}
-    for k, v, hint in ctx.loss.cost_mistakes(a, ctx.y):
-        n = seen[k] = seen.get(k, 0) + 1
-        out.append((f"loss:{k}" + (f"#{n}" if n > 1 else ""), float(v), hint))
-    return out
+    return [(f"loss:{k}", float(v), hint) for k, v, hint in ctx.loss.cost_mistakes(a, ctx.y)]
 
 
 def _builtin_declared() -> dict[str, Mistake]:
@@ -1195,7 +1201,7 @@ def _assess_cached(key: _Key, combos: bool) -> Assessment:
             cands.append(Candidate(m.key, v, functools.partial(m.hint, ctx), m.explanation, relevant))
     if q.kind == "cost":
         for k, v, hint in _cost_entries(ctx):
-            cands.append(Candidate(k, v, functools.partial(str, hint), explain(k.split(":")[1].split("#")[0])))
+            cands.append(Candidate(k, v, functools.partial(str, hint), explain(k.split(":")[1])))
     if combos:
         for first_key, kinds in _COMBINABLE.items():
             first = CATALOGUE[first_key]
@@ -1357,3 +1363,17 @@ def judge(answer, a: Assessment, rtol: float = RTOL, atol: float | None = None, 
     if d_right < d_nearest and _rounded(ans, e, tol):
         return Verdict(False, "rounding", same)
     return Verdict(False, "general", same)
+
+
+def indistinguishable(net: Network, X, y, question, loss="half_squared_error", rule: str = "gradient",
+                      lr: float | None = None) -> tuple:
+    """Keys of the mistakes that bear on ``question`` but give its right value, to 4 significant digits.
+
+    An exercise whose question returns () tells every catalogued mistake apart from the right
+    answer: use it to check that an exercise's network is not degenerate (identity activations
+    and weights of 1 make a forgotten f'(z) give the right number).
+    """
+    a = assess(net, X, y, question, loss, rule, lr)
+    e = np.asarray(a.expected, dtype=float)
+    four = np.vectorize(lambda v: float(f"{v:.4g}"))(e) if e.ndim else float(f"{float(e):.4g}")
+    return judge(a.expected, a, given=four).same_as

@@ -1,0 +1,142 @@
+"""The mistake catalogue (bpnet.mistakes): each entry a variation of the one backprop routine.
+
+Values are checked against hand-written numpy on a 2-3-1 tanh/sigmoid network, and the
+article's rule in the catalogue is the network's own rule="article" (one definition).
+"""
+
+import numpy as np
+import pytest
+
+import bpnet
+from bpnet import Network, mistakes
+from bpnet.mistakes import CATALOGUE, assess, candidates, indistinguishable
+from bpnet.network import Backprop
+
+
+def sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def case(seed=0, m=3):
+    rng = np.random.default_rng(seed)
+    net = Network([rng.normal(size=(3, 3)), rng.normal(size=(4, 1))], ["tanh", "sigmoid"])
+    return net, rng.normal(size=(m, 2)), rng.uniform(size=(m, 1))
+
+
+def by_hand(net, X, y):
+    W0, W1 = net.W
+    z0 = X @ W0[1:] + W0[0]
+    h = np.tanh(z0)
+    z1 = h @ W1[1:] + W1[0]
+    o = sig(z1)
+    d1 = (o - y) * o * (1 - o)
+    d0 = (1 - h ** 2) * (d1 @ W1[1:].T)
+    return z0, h, z1, o, d1, d0
+
+
+def test_every_entry_is_a_key_a_line_a_hint_and_a_backprop_variation():
+    generic = [m for m in mistakes._GENERIC]
+    assert len(generic) >= 25
+    for key, m in CATALOGUE.items():
+        assert m.key == key and m.explanation and "\n" not in m.explanation and len(m.explanation) < 100
+        assert callable(m.hint) and m.kinds <= set(mistakes.QUESTION_KINDS)
+    for m in generic:
+        assert issubclass(m.learner, Backprop), m.key
+        # A variation overrides one or two of the routine's steps; it never re-writes the whole pass.
+        own = {name for name in vars(m.learner) if not name.startswith("__") or name == "__init__"}
+        assert own and len(own) <= 3, (m.key, own)
+        assert not own & {"forward", "step", "train", "apply"}, (m.key, own)
+    # The entries the trustworthy checkers need, the activation- and loss-specific ones included.
+    for key in ["sign", "article", "missing_output_derivative", "missing_hidden_derivative", "derivative_of_a",
+                "derivative_of_wrong_unit", "updated_weights", "sum_not_mean", "loss:missing_half", "missing_lr",
+                "gradient_not_weight", "unchanged", "swapped", "missing_activation", "activation_applied",
+                "missing_bias", "missing_biases", "transposed", "activation:sign", "extra_derivative",
+                "derivative:missing_square", "change_not_weight", "pre_activation"]:
+        assert key in CATALOGUE, key
+
+
+def test_values_match_hand_computations():
+    net, X, y = case(1)
+    z0, h, z1, o, d1, d0 = by_hand(net, X, y)
+    W0, W1 = net.W
+    x, t = X[:1], y[:1]
+    c = candidates(net, x, t, ("delta", "Z2"), lr=0.5)
+    assert c["sign"] == pytest.approx(-d0[0, 1])
+    assert c["missing_hidden_derivative"] == pytest.approx((d1[:1] @ W1[1:].T)[0, 1])
+    assert c["missing_derivative"] == pytest.approx(((o - y)[:1] @ W1[1:].T)[0, 1])
+    assert c["derivative:missing_square"] == pytest.approx(((1 - h[:1]) * ((o[:1] - t) * o[:1] * (1 - o[:1]) @ W1[1:].T))[0, 1])
+    assert c["loss:missing_half"] == pytest.approx(2 * d0[0, 1])
+    W1_new = W1 - 0.5 * np.vstack([d1[:1].mean(axis=0), h[:1].T @ d1[:1]])
+    assert c["updated_weights"] == pytest.approx(((1 - h[:1] ** 2) * (d1[:1] @ W1_new[1:].T))[0, 1])
+    g = candidates(net, X, y, ("gradient", "Z1->D0"))
+    assert g["sum_not_mean"] == pytest.approx(np.sum(h[:, 0] * d1[:, 0]))
+    assert g["destination_activation"] == pytest.approx(np.mean(o[:, 0] * d1[:, 0]))
+    assert g["pre_activation"] == pytest.approx(np.mean(z0[:, 0] * d1[:, 0]))
+    assert g["swapped"] == pytest.approx(np.mean(o[:, 0] * d0[:, 0]))
+    u = candidates(net, X, y, ("update", "Z1->D0"), lr=0.5)
+    gr = np.mean(h[:, 0] * d1[:, 0])
+    w = net["Z1->D0"]
+    assert (u["missing_lr"], u["gradient_not_weight"], u["change_not_weight"], u["unchanged"]) == pytest.approx(
+        (w - gr, gr, -0.5 * gr, w))
+    f = candidates(net, x, None, ("forward", "D0"))
+    assert f["missing_activation"] == pytest.approx(z1[0, 0])
+    assert f["missing_bias"] == pytest.approx(sig(z1[0, 0] - W1[0, 0]))
+    assert f["hidden_activation_skipped"] == pytest.approx(sig(z0[0] @ W1[1:, 0] + W1[0, 0]))
+    assert f["activation:sign"] == pytest.approx(sig(-z1[0, 0]))  # e^(+z) in the sigmoid output
+    # A mistake that does not bear on a question gives its right value there.
+    assert f["sign"] == pytest.approx(o[0, 0]) and f["unchanged"] == pytest.approx(o[0, 0])
+
+
+def test_the_articles_rule_is_one_definition():
+    """The catalogue's "article" entry is Network's rule="article", not a second copy of it."""
+    net, X, y = case(2)
+    grads = net.gradients(X, y, rule="article")
+    for name in ["X1->Z2", "Z3->D0", "X0->Z1"]:
+        l, i, j = net.weight_index(name)
+        assert candidates(net, X, y, ("gradient", name))["article"] == grads[l][i, j]
+    fwd = net.forward(X[:1])
+    assert candidates(net, X[:1], y[:1], ("delta", "D0"))["article"] == float(net.backward(fwd, y[:1], rule="article")[-1][0, 0])
+    # Under the article's rule, the gradient rule's answer is the sign mistake.
+    wx, Xx, yx, lr = bpnet.xor_example()
+    assert candidates(wx, Xx[:1], yx[:1], ("delta", "D0"), rule="article")["sign"] == 4.0
+
+
+def test_candidates_on_a_batch_give_one_value_per_sample():
+    net, X, y = case(3, m=4)
+    c = candidates(net, X, y, ("delta", "Z1"))
+    assert c["sign"].shape == (4,)
+    z0, h, z1, o, d1, d0 = by_hand(net, X, y)
+    np.testing.assert_allclose(c["sign"], -d0[:, 0])
+    assert candidates(net, X, None, ("z", "Z3"))["activation_applied"].shape == (4,)
+
+
+def test_degenerate_questions_are_named():
+    net, X, y, lr = bpnet.xor_example()
+    same = indistinguishable(net, X[:1], y[:1], ("delta", "Z1"), lr=lr)
+    assert "missing_hidden_derivative" in same and "missing_derivative" in same
+    rnet, _, _ = case(4)
+    assert indistinguishable(rnet, X[:1], y[:1], ("delta", "Z1"), lr=lr) == ()
+
+
+@pytest.mark.parametrize("question, words", [
+    (("nope", "Z1"), "unknown question kind"),
+    (("delta", "Q1"), "unknown unit"),
+    (("delta", "Z0"), "bias unit"),
+    (("gradient", "Z9->D0"), "unknown weight"),
+    (("update", "Z1->D0"), "learning rate"),
+    ("delta", "a pair"),
+])
+def test_bad_questions_name_the_problem(question, words):
+    net, X, y = case(0)
+    with pytest.raises((ValueError, TypeError), match=words):
+        assess(net, X, y, question)
+
+
+def test_assessments_do_not_change_the_network_and_see_its_changes():
+    net, X, y = case(5)
+    before = [w.copy() for w in net.W]
+    a = assess(net, X, y, ("update", "X1->Z1"), lr=0.5)
+    for w, b in zip(net.W, before):
+        np.testing.assert_array_equal(w, b)
+    net.W[1][1, 0] += 0.25  # a later change is a new question, not a cached answer
+    assert assess(net, X, y, ("update", "X1->Z1"), lr=0.5).expected != a.expected
