@@ -165,3 +165,23 @@ def test_trace_latex_and_explorer():
     cmp = StepComparison(net, X, y, 0.1, loss="log_cosh", branch={"activation": ["sigmoid", "identity"]})
     cmp.end()
     assert cmp.marked() and cmp.differences()
+
+
+# ----- network files ---------------------------------------------------------------------------
+def test_network_file_with_the_new_activation_and_loss(tmp_path):
+    """A network file names them like any other; load, trace, save, load again and check all work."""
+    from bpnet.netfile import load_network, save_network
+    from bpnet.published import check_published
+
+    net = Network.random([2, 3, 1], ["softplus", "softplus"], seed=3)
+    doc = {"layers": [2, 3, 1], "activations": ["softplus", "softplus"], "weights": net.weights_dict(),
+           "loss": "log_cosh", "lr": 0.3, "samples": {"inputs": [[0.5, -1.0]], "targets": [[2.0]]}}
+    ex = load_network(doc)
+    t = trace_step(ex.net, ex.X, ex.y, ex.lr, ex.loss)
+    again = load_network(save_network(ex, tmp_path / "softplus.json"))
+    assert trace_step(again.net, again.X, again.y, again.lr, again.loss).to_json() == t.to_json()
+    right = round(t.after["Z1->D0"], 6)
+    doc["published"] = {"weights_after": {"Z1->D0": right}, "delta": {"D0": round(t.find("delta", "D0").value, 6)}}
+    assert check_published(doc).agrees
+    doc["published"]["weights_after"]["Z1->D0"] = right + 0.01
+    assert not check_published(doc).agrees
