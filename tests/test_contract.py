@@ -185,3 +185,89 @@ def test_network_file_with_the_new_activation_and_loss(tmp_path):
     assert check_published(doc).agrees
     doc["published"]["weights_after"]["Z1->D0"] = right + 0.01
     assert not check_published(doc).agrees
+
+# ----- the checkers (bpnet.exercises, bpnet.mistakes) judge them like any other -----------------
+def _by_hand(net, X, y):
+    """Forward, deltas and gradients of softplus -> identity with log-cosh, in plain numpy."""
+    W0, W1 = net.W
+    z0 = X @ W0[1:] + W0[0]
+    h = np.log1p(np.exp(z0))
+    o = h @ W1[1:] + W1[0]
+    d1 = np.tanh(o - y)  # dL/da * f'(z) with f' = 1
+    d0 = 1 / (1 + np.exp(-z0)) * (d1 @ W1[1:].T)
+    m = X.shape[0]
+    g0 = np.vstack([d0.mean(axis=0), X.T @ d0 / m])
+    g1 = np.vstack([d1.mean(axis=0), h.T @ d1 / m])
+    cost = float(np.mean(np.sum(np.log(np.cosh(o - y)), axis=1)))
+    return z0, h, o, d0, d1, g0, g1, cost
+
+
+def test_checkers_accept_the_right_answer_with_a_true_solution():
+    from bpnet._format import fmt
+    from bpnet.exercises import (check_activation, check_activation_derivative, check_cost, check_delta,
+                                 check_forward, check_gradient, check_update)
+
+    z = np.array([-1.3, 0.4, 2.1])
+    r = check_activation("softplus", z, np.log1p(np.exp(z)), show_solution=True)
+    assert r.correct and r.solution().text.startswith("softplus(") and fmt(np.log1p(np.exp(2.1))) in r.solution().text
+    r = check_activation_derivative("softplus", z, 1 / (1 + np.exp(-z)), show_solution=True)
+    assert r.correct and "1/(1 + e^-z)" in r.solution().text and "1 - e^-a" in r.solution().text
+    net, X, y = case(1)
+    z0, h, o, d0, d1, g0, g1, cost = _by_hand(net, X, y)
+    lr = 0.5
+    results = [
+        (check_forward(net, X[0], "Z2", h[0, 1], show_solution=True), h[0, 1], "softplus("),
+        (check_forward(net, X[0], "Z2", z0[0, 1], value="z", show_solution=True), z0[0, 1], "softplus("),
+        (check_delta(net, X[0], y[0], "D1", d1[0, 1], loss="log_cosh", show_solution=True), d1[0, 1], "δ(D1)"),
+        (check_delta(net, X[0], y[0], "Z3", d0[0, 2], loss="log_cosh", lr=lr, show_solution=True), d0[0, 2], "δ(Z3)"),
+        (check_gradient(net, X, y, "X2->Z1", g0[2, 0], loss="log_cosh", show_solution=True), g0[2, 0], "g(X2->Z1)"),
+        (check_update(net, X, y, "Z1->D0", net["Z1->D0"] - lr * g1[1, 0], lr, loss="log_cosh", show_solution=True),
+         net["Z1->D0"] - lr * g1[1, 0], "w(Z1->D0)"),
+        (check_cost(net, X, y, cost, loss="log_cosh", show_solution=True), cost, "log(cosh("),
+    ]
+    for r, value, words in results:
+        assert r.correct, r
+        assert r.solution().value == pytest.approx(value, rel=1e-12)
+        text = r.solution().text
+        assert words in text and fmt(value) in text.replace("\n", " "), text
+
+
+def test_checkers_diagnose_their_mistakes():
+    from bpnet import mistakes
+    from bpnet.exercises import check_cost, check_delta, check_forward, check_gradient
+
+    net, X, y = case(2)
+    z0, h, o, d0, d1, g0, g1, cost = _by_hand(net, X, y)
+    W1 = net.W[1]
+    x0, y0 = X[0], y[0]
+    # Mistakes written out by hand, with the hint that names the new activation or loss.
+    r = check_delta(net, x0, y0, "D0", -d1[0, 0], loss="log_cosh")
+    assert r.mistake == "sign" and "tanh(a - y)" in r.hint
+    r = check_delta(net, x0, y0, "Z1", (d1[:1] @ W1[1:].T)[0, 0], loss="log_cosh")
+    assert r.mistake == "missing_hidden_derivative" and "1/(1 + e^-z)" in r.hint
+    f_of_a = 1 / (1 + np.exp(-h[:1]))  # softplus' taken at a instead of z
+    r = check_delta(net, x0, y0, "Z1", (f_of_a * (d1[:1] @ W1[1:].T))[0, 0], loss="log_cosh")
+    assert r.mistake == "derivative_of_a" and "1 - e^-a" in r.hint
+    r = check_forward(net, x0, "Z1", z0[0, 0])
+    assert r.mistake == "missing_activation" and "log(1 + e^z)" in r.hint
+    r = check_gradient(net, X, y, "Z2->D1", X.shape[0] * g1[2, 1], loss="log_cosh")
+    assert r.mistake == "sum_not_mean"
+    assert check_cost(net, X, y, cost * X.shape[0], loss="log_cosh").mistake == "sum_not_mean"
+    # And every mistake the catalogue computes for them, on every kind of question.
+    for q, Xq, yq, ask in [
+        (("forward", "D1"), X[:1], None, lambda v: check_forward(net, x0, "D1", v)),
+        (("delta", "Z2"), X[:1], y[:1], lambda v: check_delta(net, x0, y0, "Z2", v, loss="log_cosh", lr=0.5)),
+        (("gradient", "X1->Z3"), X, y, lambda v: check_gradient(net, X, y, "X1->Z3", v, loss="log_cosh", lr=0.5)),
+        (("cost", None), X, y, lambda v: check_cost(net, X, y, v, loss="log_cosh")),
+    ]:
+        a = mistakes.assess(net, Xq, yq, q, "log_cosh", "gradient", 0.5)
+        tol = float(mistakes.tolerance(a))
+        assert ask(float(a.expected)).correct
+        differing = [c for c in a.candidates if abs(float(c.value) - float(a.expected)) > tol]
+        assert len(differing) >= 5, q
+        for c in differing:
+            r = ask(float(c.value))
+            values = {k.key: float(k.value) for k in a.candidates}
+            assert not r.correct, (q, c.key)
+            assert r.mistake == c.key or abs(values.get(r.mistake, np.inf) - float(c.value)) < 1e-12, (
+                q, c.key, r.mistake)
