@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import to_hex
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from .graph import Graph, GraphState, GraphStep, GraphTrace, Value
@@ -130,7 +131,8 @@ class GraphDrawing:
             text += f"\n← {_short(state.chain[e])}"
         return text
 
-    def update(self, state: GraphState, step: GraphStep | None = None, title: str | None = None) -> None:
+    def update(self, state: GraphState, step: GraphStep | None = None, title: str | None = None) -> list:
+        """Show ``state`` with ``step`` highlighted; returns the artists whose look changed."""
         g = self.trace.graph
         node_now = edge_now = None
         if step is not None:
@@ -139,20 +141,35 @@ class GraphDrawing:
                 edge_now = k
             else:
                 node_now = k
+        changed = []
+
+        def put(artist, **props):
+            # Only what differs is set, so the caller can redraw just those artists.
+            differs = False
+            for key, value in props.items():
+                getter = getattr(artist, f"get_{key}")
+                old = getter()
+                same = (old == value) if key in ("text", "linewidth", "fontweight") else (
+                    to_hex(old) == to_hex(value))
+                if not same:
+                    getattr(artist, f"set_{key}")(value)
+                    differs = True
+            if differs:
+                changed.append(artist)
+
         for i, (box, text) in enumerate(zip(self.boxes, self.texts)):
-            text.set_text(self.node_text(i, state))
             now = i == node_now
-            box.set_facecolor(YELLOW if now else _fill(g.nodes[i]))
-            box.set_linewidth(3.0 if now else 1.0)
+            put(text, text=self.node_text(i, state))
+            put(box, facecolor=YELLOW if now else _fill(g.nodes[i]), linewidth=3.0 if now else 1.0)
         for e, (arrow, label) in enumerate(zip(self.arrows, self.labels)):
             now = e == edge_now
-            label.set_text(self.edge_text(e, state))
-            label.set_fontweight("bold" if now else "normal")
-            label.set_color(VERMILION if now else "black")
-            arrow.set_color(VERMILION if now else GREY)
-            arrow.set_linewidth(3.0 if now else 1.0)
+            put(label, text=self.edge_text(e, state), fontweight="bold" if now else "normal",
+                color=VERMILION if now else "black")
+            put(arrow, edgecolor=VERMILION if now else GREY, facecolor=VERMILION if now else GREY,
+                linewidth=3.0 if now else 1.0)
         if title is not None:
-            self.title.set_text(title)
+            put(self.title, text=title)
+        return changed
 
 
 def _fill(v: Value) -> str:

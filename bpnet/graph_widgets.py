@@ -16,6 +16,7 @@ import html
 import io
 
 import ipywidgets as W
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -57,6 +58,85 @@ def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.canvas.print_png(buf, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
+
+
+class _Frames:
+    """Renders a ``GraphDrawing``'s figure after each step, redrawing only what changed.
+
+    A step changes a few boxes, labels and the title; redrawing only the rectangles they
+    cover (painted white, then every artist that touches them drawn again, clipped to them,
+    in the figure's drawing order) gives the same pixels as drawing everything, at a
+    fraction of the cost. The PNG is encoded straight from the canvas buffer.
+    """
+
+    PAD = 3  # pixels around a changed artist: antialiasing and the thick highlight border
+    REACH = 12  # how far past its extent an artist may paint (arrow heads, line joins)
+
+    def __init__(self, fig: Figure, drawing):
+        self.fig, self.drawing = fig, drawing
+        d = drawing
+        # The axes draws its children by zorder, keeping the order they were added within one zorder.
+        order = {id(a): k for k, a in enumerate(d.ax.get_children())}
+        self.artists = sorted(d.arrows + d.boxes + d.texts + d.labels,
+                              key=lambda a: (a.get_zorder(), order.get(id(a), 0))) + [d.title]
+        self.extents: dict[int, object] | None = None
+
+    def full(self) -> bytes:
+        self.fig.canvas.draw()
+        self._measure(self.artists)
+        return self._encode()
+
+    def _measure(self, artists) -> None:
+        renderer = self.fig.canvas.get_renderer()
+        if self.extents is None:
+            self.extents = {}
+        for a in artists:
+            self.extents[id(a)] = a.get_window_extent(renderer)
+
+    def update(self, changed) -> bytes:
+        if self.extents is None or len(changed) > len(self.artists) // 3:
+            return self.full()
+        from matplotlib.patches import Rectangle
+        from matplotlib.transforms import Bbox
+
+        canvas = self.fig.canvas
+        renderer = canvas.get_renderer()
+        width, height = canvas.get_width_height()
+        rects = []
+        for a in changed:
+            new = a.get_window_extent(renderer)
+            box = Bbox.union([self.extents[id(a)], new])
+            x0, y0 = max(0, int(box.x0) - self.PAD), max(0, int(box.y0) - self.PAD)
+            x1, y1 = min(width, int(box.x1) + self.PAD + 1), min(height, int(box.y1) + self.PAD + 1)
+            if x1 > x0 and y1 > y0:
+                rects.append(Bbox([[x0, y0], [x1, y1]]))
+        for rect in rects:
+            white = Rectangle((rect.x0, rect.y0), rect.width, rect.height, facecolor="white",
+                              edgecolor="none", antialiased=False, transform=None)
+            white.set_figure(self.fig)
+            white.draw(renderer)
+            for a in self.artists:
+                if not a.get_visible():
+                    continue
+                ext = self.extents[id(a)] if a not in changed else a.get_window_extent(renderer)
+                if not ext.padded(self.REACH).overlaps(rect):
+                    continue
+                clip_box, clip_on = a.get_clip_box(), a.get_clip_on()
+                a.set_clip_box(rect)
+                a.set_clip_on(True)
+                a.draw(renderer)
+                a.set_clip_box(clip_box)
+                a.set_clip_on(clip_on)
+        self._measure(changed)
+        return self._encode()
+
+    def _encode(self) -> bytes:
+        from PIL import Image
+
+        buf = io.BytesIO()
+        # Light compression: encoding is a large part of a click, and the image never leaves this machine.
+        Image.fromarray(np.asarray(self.fig.canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
+        return buf.getvalue()
 
 
 def _num(x) -> str:
@@ -101,6 +181,7 @@ class GraphStepThrough:
         FigureCanvasAgg(self._fig)
         ax = self._fig.add_axes((0.01, 0.01, 0.98, 0.9))
         self.drawing = draw_graph(ax, st.trace, st.index)
+        self._renderer = _Frames(self._fig, self.drawing)
         # Shown at the size it is drawn (never stretched or squeezed: the text stays legible);
         # a graph wider than the notebook scrolls sideways inside its box.
         width, height = int(round(size[0] * dpi)), int(round(size[1] * dpi))
@@ -158,8 +239,8 @@ class GraphStepThrough:
         if st.index not in self._frames:
             if len(self._frames) >= 256:
                 self._frames.pop(next(iter(self._frames)))
-            self.drawing.update(state, step, f"{st.label}:  {step.text}")
-            self._frames[st.index] = _png(self._fig)
+            changed = self.drawing.update(state, step, f"{st.label}:  {step.text}")
+            self._frames[st.index] = self._renderer.update(changed)
         self.diagram_image.value = self._frames[st.index]
 
     def formula_html(self) -> str:
