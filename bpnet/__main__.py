@@ -3,11 +3,14 @@
     python -m bpnet trace --example xor --rule article
     python -m bpnet trace --network examples/two-outputs-sigmoid.json --sample all --format json
     python -m bpnet check examples/xor-article-published.json
+    python -m bpnet worksheet --template leaky-2-2-1 --variants 30 --seed 7 --out my-class
 
 ``trace`` prints one recorded training step as a worked solution (``--format text``) or
 as JSON with every micro-step and the weights before and after (``--format json``).
 ``check`` recomputes every number in a file's ``published`` section and names the known
 mistake that reproduces them best; it exits 0 when all agree, 1 when some do not.
+``worksheet`` writes seeded worksheet variants with nice numbers and separate answer keys
+(see ``bpnet.worksheet``).
 A bad file or option exits 2 with one line saying what is wrong.
 """
 
@@ -22,6 +25,7 @@ from .netfile import NetworkFileError, load_network
 from .network import RULES
 from .published import check_published
 from .trace import trace_step
+from . import worksheet
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check a network file's published numbers against bpnet")
     c.add_argument("file", metavar="FILE.json", help="a network file with a 'published' section")
     c.add_argument("--format", choices=("text", "json"), default="text")
+    w = sub.add_parser("worksheet", help="write worksheet variants with nice numbers and separate answer keys")
+    worksheet.add_arguments(w)
     return parser
 
 
@@ -79,6 +85,8 @@ def _check(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "worksheet":
+            return worksheet.run_cli(args)
         return _trace(args) if args.command == "trace" else _check(args)
     except NetworkFileError as exc:
         return _error(str(exc))
