@@ -806,13 +806,33 @@ class NetworkGraph:
         return out
 
 
+def _activation_node(z: Value, act) -> Value:
+    """a = f(z) for any elementwise activation, with the activation's own f and f' (a new
+    activation registered with bpnet works here with nothing else to write)."""
+    one = lambda v: np.array([v], dtype=float)  # noqa: E731
+    return Value._node(act.name, (z,), lambda v: float(act.f(one(v[0]))[0]), lambda s: f"{act.symbol}({s[0]})",
+                       lambda n, v, o, ov: [(f"{act.symbol}'({n[0]})", f"{act.symbol}'({_p(v[0])})",
+                                             float(act.df(one(v[0]))[0]))])
+
+
+def _loss_node(outs: list, y_row, loss_fn) -> Value:
+    """One sample's loss of the outputs ``outs`` for any loss: its own per_sample and grad."""
+    y_row = np.asarray(y_row, dtype=float)[None, :]
+    row = lambda v: np.array([v], dtype=float)  # noqa: E731
+    return Value._node(loss_fn.name, outs, lambda v: float(loss_fn.per_sample(row(v), y_row)[0]),
+                       lambda s: f"{loss_fn.name}({', '.join(s)})",
+                       lambda n, v, o, ov: [(f"dL/d{n[k]}", fmt(g), float(g))
+                                            for k, g in enumerate(loss_fn.grad(row(v), y_row)[0])])
+
+
 def network_graph(net: Network, X, y, loss="half_squared_error", rule: str = "gradient") -> NetworkGraph:
     """Build ``net``'s forward pass and loss on (X, y) out of Values.
 
     Units and losses are made of the graph's own operations: z = dot(weights, sources)
     with the bias unit a constant 1, then sigmoid / tanh / relu / leaky_relu (identity
     adds no node); half squared error L = 0.5*(a - y)^2 summed over outputs, or binary
-    cross-entropy; J = mean of the samples' L. ``rule="article"`` starts the backward
+    cross-entropy; J = mean of the samples' L. Any other elementwise activation or loss
+    becomes one node computed by its own f and f' (per_sample and grad). Softmax is refused. ``rule="article"`` starts the backward
     pass at each output unit's z with the article's (y - a)/m instead of ∂J/∂z.
     """
     if not isinstance(net, Network):
@@ -821,11 +841,10 @@ def network_graph(net: Network, X, y, loss="half_squared_error", rule: str = "gr
         raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
     X, y = net.check(X, y)
     for act in net.acts:
-        if not isinstance(act, (Identity, Sigmoid, Tanh, ReLU, LeakyReLU)):
-            raise ValueError(f"network_graph has no node for the {act.name} activation")
+        if not act.elementwise:
+            raise ValueError(f"network_graph builds one node per unit and cannot build {act.name}, "
+                             "whose units depend on each other; use an elementwise output activation")
     loss_fn = get_loss(loss)
-    if not isinstance(loss_fn, (HalfSquaredError, BinaryCrossEntropy)):
-        raise ValueError(f"network_graph builds half_squared_error or binary_cross_entropy, not {loss_fn.name}")
     m, L = X.shape[0], net.n_layers
     tag = (lambda s: f"[{s + 1}]") if m > 1 else (lambda s: "")
     # A frozen weight (if the network has any) still gets its gradient but no update.
@@ -851,8 +870,10 @@ def network_graph(net: Network, X, y, loss="half_squared_error", rule: str = "gr
                     z.named(f"z({unit}){tag(s)}")
                     if isinstance(act, LeakyReLU):
                         a = z.leaky_relu(act.alpha)
-                    else:
+                    elif isinstance(act, (Sigmoid, Tanh, ReLU)):
                         a = getattr(z, act.name)()
+                    else:  # any other registered activation: its own f and f'
+                        a = _activation_node(z, act)
                     a.named(f"{unit}{tag(s)}")
                 zs[l][s].append(z)
                 acts[l][s].append(a)
@@ -861,11 +882,13 @@ def network_graph(net: Network, X, y, loss="half_squared_error", rule: str = "gr
                 src = [Value(1.0, f"{net.unit_name(l + 1, 0)}{tag(s)}", const=True)] + layer
         out = acts[L - 1][s]
         terms = []
+        if not isinstance(loss_fn, (HalfSquaredError, BinaryCrossEntropy)):
+            terms.append(_loss_node(out, y[s], loss_fn))  # any other loss: its own value and dL/da
         for k, a in enumerate(out):
             t = float(y[s, k])
             if isinstance(loss_fn, HalfSquaredError):
                 terms.append(0.5 * (a - t) ** 2)
-            else:
+            elif isinstance(loss_fn, BinaryCrossEntropy):
                 terms.append(-(t * a.log() + (1.0 - t) * (1.0 - a).log()) if 0 < t < 1 else
                              -(a.log()) if t == 1 else -((1.0 - a).log()))
             if rule == "article":

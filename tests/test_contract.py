@@ -271,3 +271,20 @@ def test_checkers_diagnose_their_mistakes():
             assert not r.correct, (q, c.key)
             assert r.mistake == c.key or abs(values.get(r.mistake, np.inf) - float(c.value)) < 1e-12, (
                 q, c.key, r.mistake)
+
+
+# ----- graph: the scalar autograd builds the same update from its own nodes -----------------------
+
+@pytest.mark.parametrize("rule", ["gradient", "article"])
+def test_graph_of_the_network_gives_the_same_update(rule):
+    from bpnet.graph import network_graph
+
+    net, X, y = case(seed=5)
+    ng = network_graph(net, X, y, "log_cosh", rule)
+    trace = ng.trace(lr=0.2)
+    for g_graph, g_net in zip(ng.gradients(), net.gradients(X, y, "log_cosh", rule)):
+        np.testing.assert_allclose(g_graph, g_net, rtol=1e-12, atol=1e-15)
+    after = trace_step(net, X, y, 0.2, "log_cosh", rule).after.weights_dict()
+    for name, v in ng.weights.items():
+        assert trace.find("update", v.name).value == pytest.approx(after[name], rel=1e-12, abs=1e-15)
+    assert trace.find("local", "z(Z1)[1]->Z1[1]").formula == "local ∂Z1[1]/∂z(Z1)[1] = softplus'(z(Z1)[1])"

@@ -242,3 +242,11 @@ def test_a_function_of_named_inputs_is_traced():
         trace_function(lambda x: 3.0, x=1.0)
     with pytest.raises(ValueError, match="named input"):
         trace_function(lambda: Value(1.0))
+
+
+@pytest.mark.parametrize("loss", ["huber", "absolute_error"])
+def test_other_losses_become_one_node_with_their_own_gradient(loss):
+    rng = np.random.default_rng(7)
+    net = bpnet.Network([rng.normal(size=(3, 3)), rng.normal(size=(4, 2))], ["tanh", "identity"])
+    X, y = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+    _compare(net, X, y, 0.3, loss, "gradient")
