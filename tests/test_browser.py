@@ -418,10 +418,19 @@ def _select_article_rule(page) -> None:
     pytest.fail("the rule toggle (.bp-rule) has no 'article' option")
 
 
-def test_worked_example_stepper_steps_forward_back_and_updates_x0_z1(page, lab):
+def test_worked_example_stepper(page, lab):
+    """One Run All of the worked example, then: forward/back and the X0->Z1 update; the layout
+    in laptop windows; pause; click latency."""
     assert (REPO / "notebooks" / WORKED_EXAMPLE).is_file(), f"notebooks/{WORKED_EXAMPLE} is missing"
+    page.set_viewport_size({"width": 1400, "height": 900})
     _open_and_run_all(page, lab, WORKED_EXAMPLE)
     page.wait_for_selector(f"{STEPPER} .bp-forward")
+    _steps_forward_back_and_updates_x0_z1(page)
+    _fits_a_laptop_window_pauses_in_place_and_keeps_up_under_load(page)
+
+
+def _steps_forward_back_and_updates_x0_z1(page) -> None:
+    page.set_viewport_size({"width": 1500, "height": 1600})
     page.locator(STEPPER).first.scroll_into_view_if_needed()
 
     # forward -> the next micro-step; back -> exactly the previous one
@@ -456,6 +465,7 @@ def test_worked_example_stepper_steps_forward_back_and_updates_x0_z1(page, lab):
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator(STEPPER).first.screenshot(path=str(ARTIFACTS / "stepper.png"))
+    page.locator(f"{STEPPER} .bp-all-weights .lm-AccordionPanel-title, {STEPPER} .bp-all-weights .jupyter-widget-Collapse-header").first.click()  # fold it again
     assert not page.page_errors, f"JavaScript errors: {page.page_errors}"
 
 
@@ -542,15 +552,12 @@ def _summary(samples: list[dict], key: str) -> dict:
             "missing": len(samples) - len(values)}
 
 
-def test_stepper_fits_a_laptop_window_pauses_in_place_and_keeps_up_under_load(page, lab):
+def _fits_a_laptop_window_pauses_in_place_and_keeps_up_under_load(page) -> None:
     """At 1400 x 900 and 1000 x 800 with the file browser open: buttons whole, diagram unstretched,
     formula visible and typeset, this step's weight row in view after a click; pause keeps the
     step; click latency measured with a busy CPU beside it (reported, not asserted)."""
     import bpnet.trace
 
-    page.set_viewport_size({"width": 1400, "height": 900})
-    _open_and_run_all(page, lab, WORKED_EXAMPLE)
-    page.wait_for_selector(f"{STEPPER} .bp-forward")
     _open_file_browser(page)
     root = page.locator(STEPPER).first
     ARTIFACTS.mkdir(exist_ok=True)
