@@ -248,15 +248,14 @@ class CategoricalCrossEntropy(_CrossEntropy):
         return -y / np.clip(a, EPS, 1.0)
 
     def per_sample_from_z(self, z, y, a):
-        """With a = softmax(z): L = sum(y)*logsumexp(z) - sum(y*z). Written with d = z - max(z),
-        logsumexp(z) - max(z) = log(sum(e^d)) = -log(max(a)) (the largest output is
-        1/sum(e^d)), so L = -sum(y)*log(max(a)) - sum(y*d): no e^z, and no log of a tiny a.
+        """With a = softmax(z): L = sum(y)*logsumexp(z) - sum(y*z), written with d = z - max(z)
+        so that no e^z overflows: L = sum(y)*log(sum(e^d)) - sum(y*d); exact for any z.
         Where no output is below the clipping bound the formula from a is just as exact (and
-        cheaper along a short last axis), so it is used then."""
+        cheaper), so it is used then."""
         if np.minimum.reduce(a, None) >= EPS:
             return self.per_sample(a, y)
         d = z - np.maximum.reduce(z, -1, keepdims=True)
-        return -_sum(y, -1) * np.log(np.maximum.reduce(a, -1)) - _sum(y * d, -1)
+        return _sum(y, -1) * np.log(_sum(np.exp(d), -1)) - _sum(y * d, -1)
 
     def validate(self, act, y):
         self._check_probability_output(act)

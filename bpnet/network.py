@@ -19,6 +19,12 @@ The maths, layer l -> l+1, with a[0] = X:
   delta[l] = f'(z[l]) * (delta[l+1] @ W[l+1][1:].T)    (backward, old weights)
   grad_W[l] = [mean(delta[l]); a[l].T @ delta[l] / m]   (source activation * destination delta)
   W[l]    := W[l] - lr * grad_W[l]
+
+All of it is computed in one place, ``Backprop``: ``Network.forward/backward/gradients/
+step/train`` and ``trace_step`` use it, and a subclass that changes one per-layer step (the
+mistake catalogue's) changes everything downstream of it. Weights named in ``frozen`` keep
+their values through every update. Unit and weight names (X0, Z1, X0->Z1) are made from
+the layer names and indices on demand.
 """
 
 from __future__ import annotations
