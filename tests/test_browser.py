@@ -316,12 +316,18 @@ def test_notebook_runs_in_jupyterlab_without_errors_and_widgets_render(page, lab
 
 
 def _visible_solutions(page) -> list[str]:
-    """Text of every output on screen that shows a worked solution (a "Solution" heading)."""
+    """Text of every output on screen that shows a worked solution (a "Solution" heading).
+
+    A solution folded in a closed ``<details>`` element (its ``<summary>`` may say "Solution")
+    is not shown. Note: a cell's collapsed-output metadata does not keep a solution hidden,
+    since JupyterLab shows a cell's outputs again when the cell runs.
+    """
     return page.eval_on_selector_all(
         ".jp-NotebookPanel .jp-OutputArea-output",
         """els => els.filter(o => o.checkVisibility() && o.getClientRects().length)
                     .filter(o => [...o.querySelectorAll('strong, b, h1, h2, h3, h4')]
-                                     .some(s => /^Solutions?$/.test(s.textContent.trim()))
+                                     .some(s => /^Solutions?$/.test(s.textContent.trim())
+                                                && !s.closest('summary') && s.checkVisibility())
                                  || /^\\s*Solution:/m.test(o.innerText))
                     .map(o => o.innerText.slice(0, 300))""",
     )
