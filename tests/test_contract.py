@@ -186,6 +186,7 @@ def test_network_file_with_the_new_activation_and_loss(tmp_path):
     doc["published"]["weights_after"]["Z1->D0"] = right + 0.01
     assert not check_published(doc).agrees
 
+
 # ----- the checkers (bpnet.exercises, bpnet.mistakes) judge them like any other -----------------
 def _by_hand(net, X, y):
     """Forward, deltas and gradients of softplus -> identity with log-cosh, in plain numpy."""
