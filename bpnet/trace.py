@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -395,7 +396,7 @@ def _record_deltas(rec: _Recorder, run: "_Run") -> None:
 
 def _record_updates(rec: _Recorder, run: "_Run") -> None:
     """Per weight, row by row: its gradient, then its update (the deltas used the old weights)."""
-    for l, (g, w_new) in enumerate(zip(run.grads, run.after.W)):
+    for l, (g, w_new) in enumerate(zip(run.grads, run.w_after)):
         i, j = np.indices(g.shape)
         # Interleave: gradient of w, update of w, gradient of the next weight, ...
         rows = np.repeat(i.ravel(), 2)
@@ -425,7 +426,7 @@ def _write_forward(run: "_Run", nt, code, l, s, j):
                 nt.ratio(nt.exp(nt.p(zs[j])), den_num))
     a_src = np.concatenate([[1.0], run.a[l][s]])
     sym = " + ".join(f"{nt.w(f'{src}->{dst}')}{nt.mul}{nt.u(src)}" for src in srcs)
-    num = " + ".join(f"{nt.p(w)}{nt.mul}{nt.p(a)}" for w, a in zip(net.W[l][:, j], a_src))
+    num = " + ".join(f"{nt.p(w)}{nt.mul}{nt.p(a)}" for w, a in zip(run.w_before[l][:, j], a_src))
     if code == _FWD_Z:
         return f"{pre}{nt.z(dst)} = {sym}", num
     if act.formula == "z":  # f(z) = z: the weighted sum is the activation
@@ -478,7 +479,7 @@ def _write_delta(run: "_Run", nt, code, l, s, j):
     nxt = [net.dest_name(l + 1, k) for k in range(net.sizes[l + 2])]
     fp = net.acts[l].df(run.z[l][s, j])
     sym = " + ".join(f"{nt.w(f'{u}->{n}')}{nt.mul}{nt.d(n)}" for n in nxt)
-    num = " + ".join(f"{nt.p(w)}{nt.mul}{nt.p(dn)}" for w, dn in zip(net.W[l + 1][j + 1], run.delta[l + 1][s]))
+    num = " + ".join(f"{nt.p(w)}{nt.mul}{nt.p(dn)}" for w, dn in zip(run.w_before[l + 1][j + 1], run.delta[l + 1][s]))
     return f"{pre}{nt.d(u)} = {nt.fp(u)}{nt.mul}{nt.paren(sym)}", f"{nt.p(fp)}{nt.mul}{nt.paren(num)}"
 
 
@@ -498,7 +499,7 @@ def _write_update(run: "_Run", nt, code, l, i, j):
         return nt.held(name), None
     g = run.grads[l][i, j]
     return (f"{nt.w(name)} {nt.assign} {nt.w(name)} - {nt.lr}{nt.mul}{nt.g(name)}",
-            f"{nt.n(net.W[l][i, j])} - {nt.n(run.lr)}{nt.mul}{nt.p(g)}")
+            f"{nt.n(run.w_before[l][i, j])} - {nt.n(run.lr)}{nt.mul}{nt.p(g)}")
 
 
 _WRITERS = {_FWD: _write_forward, _FWD_Z: _write_forward, _FWD_RATIO: _write_forward,
@@ -521,7 +522,10 @@ class _Run:
         grads = bp.gradients(fwd, delta)
         bp.apply(grads, lr)
         self.frozen = frozenset(getattr(net, "frozen", ()) or ())
-        # Private copies, so a trace never changes with the arrays it was computed from.
+        # Private read-only copies, so a trace never changes with the arrays it was computed
+        # from, nor when its networks ``before``/``after`` are changed or trained further.
+        self.w_before = [_read_only(w.copy()) for w in net.W]
+        self.w_after = [_read_only(w.copy()) for w in self.after.W]
         self.z = [np.array(z) for z in fwd.z]
         self.a = [np.array(a) for a in fwd.a]
         self.delta = [np.array(d) for d in delta]
@@ -695,6 +699,8 @@ class Trace:
         self._loss_writes = rec.loss_writes
         self._cost_at = rec.cost_at
         self._states: OrderedDict[int, State] = OrderedDict()
+        self._lock = threading.Lock()
+        self._units = None  # unit name -> (layer, column), made by the first find()
         self._tex_cache = self._plain_cache = None
         self.steps = _Steps(self)
         self.before, self.after = run.before, run.after
@@ -723,10 +729,11 @@ class Trace:
         i = int(i)
         if not 0 <= i < self._n:
             raise IndexError(f"step index {i} is outside 0..{self._n - 1}")
-        cached = self._states.get(i)
-        if cached is not None:
-            self._states.move_to_end(i)
-            return cached
+        with self._lock:  # a widget may play in a background thread while the learner clicks
+            cached = self._states.get(i)
+            if cached is not None:
+                self._states.move_to_end(i)
+                return cached
         run, w = self._run, self._when
         nan = np.nan
 
@@ -738,7 +745,7 @@ class Trace:
             if k <= i:
                 loss[s] = v
         state = State(
-            weights=known(w["weights"], run.after.W, run.before.W),
+            weights=known(w["weights"], run.w_after, run.w_before),
             z=known(w["z"], run.z, [nan] * run.L),
             a=known(w["a"], run.a, [nan] * (run.L + 1)),
             delta=known(w["delta"], run.delta, [nan] * run.L),
@@ -746,9 +753,10 @@ class Trace:
             loss=_read_only(loss),
             cost=run.cost if self._cost_at <= i else nan,
         )
-        self._states[i] = state
-        while len(self._states) > self._CACHE:
-            self._states.popitem(last=False)
+        with self._lock:
+            self._states[i] = state
+            while len(self._states) > self._CACHE:
+                self._states.popitem(last=False)
         return state
 
     # ----- finding steps ------------------------------------------------------------
@@ -800,8 +808,10 @@ class Trace:
 
     def _unit_where(self) -> dict[str, tuple[int, int]]:
         """Unit name -> (weight layer that computes it, column)."""
-        net = self.before
-        return {net.dest_name(l, j): (l, j) for l in range(net.n_layers) for j in range(net.sizes[l + 1])}
+        if self._units is None:
+            net = self.before
+            self._units = {net.dest_name(l, j): (l, j) for l in range(net.n_layers) for j in range(net.sizes[l + 1])}
+        return self._units
 
     def _tex_names(self) -> dict[str, str]:
         net = self.before

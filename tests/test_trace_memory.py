@@ -141,3 +141,18 @@ def test_stepping_a_larger_trace_builds_only_the_states_it_shows():
     assert len(trace._states) <= trace._CACHE
     st.end()
     np.testing.assert_array_equal(st.state.weights[1], trace.after.W[1])
+
+
+def test_states_do_not_change_with_the_networks_the_trace_hands_out():
+    ex = bpnet.xor_example()
+    trace = bpnet.trace_step(ex.net, ex.X, ex.y, 0.1)
+    last = len(trace) - 1
+    want = [w.copy() for w in trace.state_at(last).weights]
+    first_text = trace.find("update", "X0->Z1").text
+    trace.after.train(ex.X, ex.y, 5, lr=0.1)  # a learner goes on training the network after the step
+    trace.before.W[0][0, 0] = 99.0
+    trace._states.clear()
+    for got, w in zip(trace.state_at(last).weights, want):
+        np.testing.assert_array_equal(got, w)
+    assert trace.state_at(0).weights[0][0, 0] == 1.0
+    assert trace.find("update", "X0->Z1").text == first_text
