@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import io
+import threading
 
 import ipywidgets as W
 import numpy as np
@@ -23,6 +24,7 @@ from matplotlib.figure import Figure
 from .graph import GraphStepper, GraphTrace, Value, trace_function
 from .graph_plots import draw_graph, graph_figsize
 from .trace import fmt
+from .widgets import _Player  # the step-through's clock: plays by skipping steps, never by queueing them
 
 __all__ = ["GraphStepThrough", "MeasuredFigure", "cost_ratio_view"]
 
@@ -35,6 +37,9 @@ _KINDS = {
     "sum": "a fork: {} feeds several nodes, so its gradient is the sum of its branches'",
     "update": "the new value of {}",
 }
+
+_PLAY_TIP = "Play the steps one after another; press again to pause"
+_PAUSE_TIP = "Pause on the step shown (play continues from here)"
 
 _CSS = """<style>
 .bp-graph-nodes table { border-collapse: collapse; font-family: var(--jp-code-font-family, monospace); font-size: 12px; }
@@ -167,6 +172,11 @@ class GraphStepThrough:
         self.end_button = _button("end", "bp-graph-end", "last step", "fast-forward")
         self.next_phase_button = _button("next phase", "bp-graph-next-phase",
                                          "first step of the next phase (forward → backward → update)", "forward")
+        self.play_button = _button("play", "bp-graph-play", _PLAY_TIP, "play")
+        self.speed = W.FloatSlider(value=1.5, min=0.5, max=8.0, step=0.5, description="steps/s",
+                                   readout_format=".1f", continuous_update=False,
+                                   layout=W.Layout(width="auto", flex="0 1 260px"))
+        self.speed.add_class("bp-graph-speed")
         self.slider = W.IntSlider(value=st.index + 1, min=1, max=n, description="step",
                                   continuous_update=False, layout=W.Layout(width="auto", flex="1 1 300px"))
         self.slider.add_class("bp-graph-slider")
@@ -192,6 +202,12 @@ class GraphStepThrough:
         self._syncing = False
         self._shown = None
         self._frames: dict[int, bytes] = {}  # step index -> its picture: going back costs nothing
+        # Play runs in a thread that shows the step the clock is on: slow drawing skips steps, never queues them.
+        self._lock = threading.RLock()
+        self._player = _Player(self._play_to, lambda: self.stepper.index, lambda: self.stepper.n - 1,
+                               self._lock, done=self._played)
+        self.play_button.on_click(lambda _b: self.toggle_play())
+        self.speed.observe(self._on_speed, names="value")
 
         for button, move in ((self.start_button, st.start), (self.back_button, st.back),
                              (self.forward_button, st.forward), (self.end_button, st.end),
@@ -199,7 +215,7 @@ class GraphStepThrough:
             button.on_click(lambda _b, move=move: self._move(move))
         self.slider.observe(self._on_slider, names="value")
         buttons = W.HBox([self.start_button, self.back_button, self.forward_button, self.end_button,
-                          self.next_phase_button], layout=W.Layout(flex_flow="row wrap"))
+                          self.next_phase_button, self.play_button, self.speed], layout=W.Layout(flex_flow="row wrap"))
         buttons.add_class("bp-graph-buttons")
         self.widget = W.VBox([W.HTML(_CSS), buttons,
                               W.HBox([self.slider, self.step_label], layout=W.Layout(flex_flow="row wrap")),
@@ -209,22 +225,64 @@ class GraphStepThrough:
 
     # ----- handlers: move the stepper, then show ------------------------------------
     def _move(self, move) -> None:
-        move()
-        self._syncing = True  # the stepper already moved: the slider must not move it again
-        try:
-            self.slider.value = self.stepper.index + 1
-        finally:
-            self._syncing = False
-        self._show()
+        self.pause()  # a step button takes over from play
+        with self._lock:
+            move()
+            self._show()
 
     def _on_slider(self, change) -> None:
-        if not self._syncing:
-            self.stepper.goto(change["new"] - 1)
-            self._show()
+        if self._syncing:
+            return
+        with self._lock:
+            if change["new"] - 1 != self.stepper.index:
+                self.stepper.goto(change["new"] - 1)
+                self._show()
 
     def goto(self, index: int) -> None:
         """Show step ``index`` (0-based, as in the trace)."""
         self._move(lambda: self.stepper.goto(index))
+
+    # ----- play / pause -------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self._player.playing
+
+    def toggle_play(self) -> None:
+        """Play from the step shown (from step 1 if at the end), or pause where it is."""
+        if self._player.playing:
+            self.pause()
+            return
+        with self._lock:
+            if self.stepper.at_end:
+                self.stepper.start()
+                self._show()
+            self._set_play_button(True)
+        self._player.start(self.speed.value)
+
+    def pause(self) -> None:
+        """Stop playing and stay on the step shown."""
+        if self._player.playing:
+            self._player.stop()
+        with self._lock:
+            self._set_play_button(False)
+
+    def _on_speed(self, change) -> None:
+        self._player.rate = float(change["new"])
+        if self._player.playing:  # go on from the step shown at the new speed
+            self._player.start()
+
+    def _play_to(self, i: int) -> None:
+        self.stepper.goto(i)
+        self._show()
+
+    def _played(self) -> None:
+        self._set_play_button(False)
+
+    def _set_play_button(self, playing: bool) -> None:
+        text, tip, icon = ("pause", _PAUSE_TIP, "pause") if playing else ("play", _PLAY_TIP, "play")
+        b = self.play_button
+        if b.description != text:
+            b.description, b.tooltip, b.icon = text, tip, icon
 
     # ----- the view: everything from the stepper's one index --------------------------
     def _show(self) -> None:
@@ -233,6 +291,11 @@ class GraphStepThrough:
             return
         self._shown = st.index
         state, step = st.state, st.current
+        self._syncing = True  # the slider follows the stepper, it does not move it
+        try:
+            self.slider.value = st.index + 1
+        finally:
+            self._syncing = False
         self.step_label.value = st.label
         self.formula.value = self.formula_html()
         self.nodes.value = self.nodes_html()

@@ -89,3 +89,22 @@ def test_redrawing_only_what_changed_gives_the_same_picture_as_drawing_everythin
         # Agg's clipping may round the coverage of an antialiased edge pixel by a level or two.
         differ = np.abs(incremental.astype(int) - full.astype(int)).max(axis=2) > 3
         assert differ.sum() == 0, (st.index, int(differ.sum()), np.argwhere(differ)[:5])
+
+
+def test_play_moves_on_by_itself_and_pause_keeps_the_step(view):
+    import time
+
+    view.speed.value = 8.0
+    view.toggle_play()
+    assert view.playing and view.play_button.description == "pause"
+    deadline = time.monotonic() + 60  # a hang guard, not a timing check
+    while view.stepper.index < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    view.pause()
+    kept = view.stepper.index
+    assert kept >= 2 and not view.playing and view.play_button.description == "play"
+    time.sleep(0.5)
+    assert view.stepper.index == kept  # pause is not stop: the step stays
+    assert view.slider.value == kept + 1 and view.step_label.value.startswith(f"step {kept + 1} of")
+    view.forward_button.click()
+    assert view.stepper.index == kept + 1
