@@ -5,7 +5,8 @@
     python -m benchmarks --skip torch,micrograd,notebooks
 
 Sections: 1 XOR training step, 2 a 64-32-10 classifier, 3 tracing overhead,
-4 vectorisation, 5 widget latency, 6 notebook run times, 7 import times.
+4 vectorisation, 5 widget latency, 6 notebook run times, 7 import times,
+8 scale (trace build time and memory, network construction; each in a fresh process).
 Timings are medians of repeated samples, competitors interleaved round by round.
 Every competitor must reproduce the hand-fused loop's weights after 10 updates to
 1e-9 before it is timed; a mismatch is reported and that competitor is not timed.
@@ -35,9 +36,10 @@ if str(ROOT) not in sys.path:  # the clone's bpnet, not whatever else is install
 import bpnet  # noqa: E402
 
 from . import competitors as C  # noqa: E402
+from . import scale as S  # noqa: E402
 from .timing import fmt_ratio, fmt_time, interleaved, median, p95, spread  # noqa: E402
 
-SECTIONS = ("step", "classifier", "trace", "vector", "widgets", "notebooks", "import")
+SECTIONS = ("step", "classifier", "trace", "vector", "widgets", "notebooks", "import", "scale")
 OPTIONAL = ("torch", "micrograd")
 TOL = 1e-9
 
@@ -538,6 +540,60 @@ def section_import(rep: Report, cfg):
     rep.add(*table(["", "median", "min"], rows))
 
 
+# --------------------------------------------------------------------------- section 8
+def _mb(x: float) -> str:
+    return f"{x:,.0f} MB" if x >= 10 else f"{x:.1f} MB"
+
+
+def section_scale(rep: Report, cfg):
+    log("[8] scale")
+    # --quick keeps it short: no 6×100 trace, construction at 300×300 instead of 3000×3000.
+    trace_ns = [2, 50] if cfg.quick else [2, 50, 100]
+    construct_n = 300 if cfg.quick else 3000
+    rows = []
+    for n in trace_ns:
+        r = S.measure("trace", n, budget_mb=cfg.scale_budget_mb, timeout=cfg.scale_timeout)
+        label = "2-3-1 (worked example's shape)" if n == 2 else f"6 × {n} ({'-'.join(map(str, S.trace_sizes(n)))})"
+        if "error" in r:
+            rows.append([label, "—", "—", r["error"], r["error"], "—"])
+            if n == 100:
+                rep.target("6 × 100 trace ≤ 200 MB and ≤ 5 s", r["error"], False)
+            continue
+        rows.append([label, f"{r['weights']:,}", f"{r['steps']:,}", fmt_time(r["build_s"]), _mb(r["peak_mb"]),
+                     f"{fmt_time(r['jump_median_s'])} / {fmt_time(r['jump_max_s'])}"])
+        if n == 100:
+            rep.target("6 × 100 trace ≤ 200 MB and ≤ 5 s", f"{_mb(r['peak_mb'])}, {fmt_time(r['build_s'])}",
+                       r["peak_mb"] <= 200 and r["build_s"] <= 5)
+        if n == max(trace_ns):
+            rep.target(f"trace 6 × {n}: a jump to any micro-step ≤ 100 ms (max of 20)", fmt_time(r["jump_max_s"]),
+                       r["jump_max_s"] <= 0.1)
+    rep.add("## 8. Scale", "",
+            "Each row runs in a fresh interpreter; memory is the growth of its peak resident set size during "
+            "the job. A job may grow by at most "
+            f"{cfg.scale_budget_mb:g} MB and run {cfg.scale_timeout:g} s; one that would need more is stopped "
+            "and shown as \"over\".", "",
+            "**Trace** — `bpnet.trace_step` of one sample (tanh units; 6 × N is 6 weight layers, N units in every "
+            "layer but the single output), then a `Stepper` jumping to 20 seeded random micro-steps and reading "
+            "the state there.", "")
+    rep.add(*table(["network", "weights", "micro-steps", "build time", "peak memory",
+                    "jump to a micro-step (median / max)"], rows))
+    r = S.measure("construct", construct_n, budget_mb=cfg.scale_budget_mb, timeout=cfg.scale_timeout)
+    label = f"{construct_n} × {construct_n} ([{construct_n}, {construct_n}, 1])"
+    rep.add(f"**Network construction** — `Network.constant` and `Network.random` at {label}, every weight "
+            "named, then one weight looked up by name.", "")
+    if "error" in r:
+        rows = [[label, "—", r["error"], r["error"], "—"]]
+        ok, measured = False, r["error"]
+    else:
+        rows = [[label, f"{r['weights']:,}", fmt_time(r["constant_s"]), fmt_time(r["random_s"]), _mb(r["peak_mb"])]]
+        ok = max(r["constant_s"], r["random_s"]) <= 1.0 and r["peak_mb"] <= 300
+        measured = f"{fmt_time(max(r['constant_s'], r['random_s']))}, {_mb(r['peak_mb'])}"
+    rep.add(*table(["network", "weights", "Network.constant", "Network.random", "peak memory (both)"], rows))
+    if not cfg.quick:
+        rep.target(f"build a {construct_n} × {construct_n} network ≤ 1 s and ≤ 300 MB "
+                   "(its weights alone are 72 MB)", measured, ok)
+
+
 # --------------------------------------------------------------------------- plot
 def _short(name: str) -> str:
     """'XOR 2-8-1 tanh/sigmoid, BCE' -> 'XOR 2-8-1\ntanh/sigmoid' for a tick label."""
@@ -663,6 +719,7 @@ def main(argv=None) -> int:
     if unknown:
         ap.error(f"unknown --skip item(s) {sorted(unknown)}; choose from {SECTIONS + OPTIONAL}")
     cfg.repeats = cfg.repeats or (3 if cfg.quick else 31)
+    cfg.scale_budget_mb, cfg.scale_timeout = 3000, (60 if cfg.quick else 180)
     # Short samples, many rounds: on a busy machine a long sample is rarely undisturbed.
     cfg.min_time = 0.002 if cfg.quick else 0.01
     cfg.out.mkdir(parents=True, exist_ok=True)
@@ -679,6 +736,7 @@ def main(argv=None) -> int:
         "widgets": lambda: section_widgets(rep, cfg),
         "notebooks": lambda: section_notebooks(rep, cfg),
         "import": lambda: section_import(rep, cfg),
+        "scale": lambda: section_scale(rep, cfg),
     }
     for name in SECTIONS:
         if name in skip:

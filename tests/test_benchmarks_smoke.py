@@ -31,8 +31,14 @@ def test_quick_run_writes_table_and_plot(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     md = (tmp_path / "results.md").read_text()
     for heading in ("## Machine", "## Targets", "## 1. XOR training step", "## 2. A larger net",
-                    "## 3. Tracing overhead", "## 4. Vectorisation", "## 5. Widget latency"):
+                    "## 3. Tracing overhead", "## 4. Vectorisation", "## 5. Widget latency", "## 8. Scale"):
         assert heading in md
+    # The scale rows ran (each in its own process) and gave numbers, not an error.
+    scale = md.split("## 8. Scale")[1]
+    for row in ("| 2-3-1 (worked example's shape) | 13 | 35 |", "| 6 × 50 (50-50-50-50-50-50-1) | 12,801 |",
+                "| 300 × 300 ([300, 300, 1]) | 90,601 |"):
+        assert row in scale
+    assert "over " not in scale and "failed" not in scale
     assert "MISMATCH" not in md
     # Skipped optional competitors are reported as such, never given numbers.
     assert md.count("skipped (--skip)") >= 2
@@ -102,6 +108,15 @@ def test_hand_fused_matches_bpnet_on_every_spec():
     for spec in (C.xor_identity_spec(), C.xor_tanh_spec(), C.classifier_spec(32)):
         diffs = run.verify(spec, {"bpnet": C.BpnetStep(spec), "train": C.BpnetTrain(spec)})
         assert max(diffs.values()) <= run.TOL, (spec.name, diffs)
+
+
+def test_scale_job_reports_a_job_that_runs_out_of_memory():
+    """A job too big for its memory budget is stopped and reported as "over", not measured."""
+    from benchmarks import scale
+
+    # A 3000 x 3000 network's weights alone are 72 MB.
+    r = scale.measure("construct", 3000, budget_mb=20, timeout=120)
+    assert r == {"error": "over 20 MB (stopped)"}
 
 
 def test_browser_latency_file_is_read_into_the_report(tmp_path):
