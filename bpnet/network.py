@@ -29,17 +29,25 @@ the layer names and indices on demand.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._checks import RULES, as_batch, as_float_array, check_lr, check_rule, check_whole
 from .activations import Activation, get_activation
+from .errors import DivergenceError
 from .losses import Loss, get_loss
+from .optimizers import get_optimizer
 
-__all__ = ["Network", "Forward", "Backprop", "RULES", "batches"]
+__all__ = ["Network", "Forward", "Backprop", "RULES", "batches", "MAX_WEIGHTS", "MAX_EPOCHS"]
 
 _INF = float("inf")
+#: Most weights Network.constant/random will build (8 bytes each: 0.8 GB); more is refused
+#: before anything is allocated.
+MAX_WEIGHTS = 100_000_000
+#: Most epochs one Network.train call runs (its history alone is 8 bytes per epoch).
+MAX_EPOCHS = 10_000_000
 # ndarray.sum without its Python-level wrapper (the same reduction, so the same numbers):
 # on a small network the wrapper costs more than the sum.
 _sum = np.add.reduce
@@ -82,6 +90,7 @@ class Backprop:
     """
 
     def __init__(self, net: "Network", loss: Loss | str = "half_squared_error", rule: str = "gradient"):
+        net.check_weights()  # a weight array replaced by hand is caught here, before any arithmetic
         self.net = net
         self.loss = get_loss(loss)
         self.rule = check_rule(rule)
@@ -100,6 +109,7 @@ class Backprop:
         self._g_bias = [g[0] for g in self._grads]
         self._g_in = [g[1:] for g in self._grads]
         self._scaled = [np.empty_like(w) for w in self.W]
+        self._saved = [np.empty_like(w) for w in self.W]
 
     # ----- one layer at a time ------------------------------------------------------
     def pre_activation(self, l: int, a_src: np.ndarray) -> np.ndarray:
@@ -157,7 +167,8 @@ class Backprop:
         for l in range(self.L):
             z.append(self.pre_activation(l, a[l]))
             a.append(self.activate(l, z[l]))
-        return Forward(z, a)
+        self._fwd = fwd = Forward(z, a)  # kept to say where a divergence started
+        return fwd
 
     def cost(self, fwd: Forward, y: np.ndarray) -> float:
         """J = mean over the batch of the loss of each sample (from z where the loss can: exact for any z)."""
@@ -189,41 +200,145 @@ class Backprop:
         return [self.gradient(l, fwd.a[l], deltas[l]) for l in range(self.L)]
 
     def apply(self, grads: list[np.ndarray], lr: float, optimizer=None) -> None:
-        """Plain gradient descent layer by layer, or ``optimizer.update``; frozen weights stay."""
+        """Plain gradient descent layer by layer, or ``optimizer.update``; frozen weights stay.
+
+        All or nothing: if a gradient or a new weight is NaN or inf, DivergenceError names
+        it and no weight changes.
+        """
         if optimizer is None:
+            if self._grads is None:
+                self._buffers()
+            W, saved, total = self.W, self._saved, 0.0
             for l in range(self.L):
+                saved[l][...] = W[l]  # to put back if this update makes a NaN/inf
                 self.update(l, grads[l], lr)
+                total += _sum(W[l], None)
+            # The sum of every new weight is NaN/inf if any weight is (or, rarely, if finite
+            # weights overflow it): the exact check runs only then.
+            if total - total != 0.0 and not all(np.isfinite(w).all() for w in W):
+                new = [w.copy() for w in W]
+                for w, old in zip(W, saved):
+                    w[...] = old
+                raise self.divergence(grads, new)
             return
         keep = [(w, mask, w[mask]) for w, mask in zip(self.W, self.frozen) if mask is not None]
-        optimizer.update(self.W, grads)
+        try:
+            optimizer.update(self.W, grads)
+        except DivergenceError as exc:  # the optimizer changed nothing; say where, with names
+            raise self.divergence(grads, None, exc) from None
         for w, mask, values in keep:
             w[mask] = values
 
     def step(self, X: np.ndarray, y: np.ndarray, lr: float, optimizer=None) -> float:
-        """One update from the batch (X, y); returns the cost before it."""
+        """One update from the batch (X, y); returns the cost before it.
+
+        A NaN/inf cost, gradient or new weight raises DivergenceError; the weights are then unchanged.
+        """
         fwd = self.forward(X)
+        cost = self.cost(fwd, y)
+        if not math.isfinite(cost):
+            raise self.divergence(None, None, cost=cost, y=y)
         self.apply(self.gradients(fwd, self.deltas(fwd, y)), lr, optimizer)
-        return self.cost(fwd, y)
+        return cost
+
+    # ----- divergence: where the first NaN/inf came from -------------------------------
+    def divergence(self, grads=None, new=None, exc: DivergenceError | None = None, cost: float | None = None,
+                   y: np.ndarray | None = None) -> DivergenceError:
+        """A DivergenceError naming the first number that is not finite, looked for in the order
+        they are computed: pre-activations z (layer by layer), activations a, the cost, the
+        gradients, then the new weights (or what the optimizer reported)."""
+        net, fwd = self.net, getattr(self, "_fwd", None)
+        found = None
+        if fwd is not None:
+            for quantity, arrays, shift in (("pre-activation", fwd.z, 0), ("activation", fwd.a[1:], 0)):
+                bad = _first_non_finite(arrays)
+                if bad is not None:
+                    l, (s, j), value = bad
+                    found = (quantity, net.dest_name(l + shift, j), value, l, (s, j),
+                             f"the {quantity} of {net.dest_name(l + shift, j)} is {value} (sample {s + 1})")
+                    break
+        if found is None and cost is not None:
+            a = fwd.a[-1] if fwd is not None else None
+            j = s = 0
+            if a is not None and y is not None:
+                s, j = np.unravel_index(int(np.argmax(np.nan_to_num(np.abs(a - y), nan=np.inf))), a.shape)
+            unit = net.unit_name(net.n_layers, int(j))
+            detail = f"the cost is {cost}" + (
+                f" (output {unit} = {a[s, j]:.6g} for sample {s + 1}, target {y[s, j]:.6g})" if a is not None else "")
+            found = ("cost", unit, cost, net.n_layers - 1, (int(s), int(j)), detail)
+        if found is None and grads is not None:
+            bad = _first_non_finite(grads)
+            if bad is not None:
+                l, (i, j), value = bad
+                name = net.weight_name(l, i, j)
+                found = ("gradient", name, value, l, (i, j), f"the gradient of {name} is {value}")
+        if found is None and new is not None:
+            bad = _first_non_finite(new)
+            if bad is not None:
+                l, (i, j), value = bad
+                name = net.weight_name(l, i, j)
+                found = ("weight", name, value, l, (i, j),
+                         f"{name} would become {value} (it is {self.W[l][i, j]:.6g}, the gradient {grads[l][i, j]:.6g})")
+        if found is None and exc is not None:
+            l, (i, j) = exc.layer, exc.index
+            name = net.weight_name(l, i, j)
+            what = "would become" if exc.quantity == "weight" else "has gradient"
+            found = (exc.quantity, name, exc.value, l, (i, j), f"{name} {what} {exc.value}")
+        if found is None:  # not reached: something was not finite
+            found = (None, None, None, None, None, "a number is not finite")
+        quantity, where, value, l, idx, detail = found
+        err = DivergenceError(f"the update diverged: {detail}; no weight was changed by it",
+                              quantity=quantity, where=where, value=value, layer=l, index=idx)
+        err.detail = detail
+        return err
 
     def train(self, X: np.ndarray, y: np.ndarray, epochs: int, lr: float, optimizer=None,
               batch_size: int | None = None, seed: int = 0) -> np.ndarray:
-        """``epochs`` passes over (X, y); returns the cost over all of (X, y) before each."""
+        """``epochs`` passes over (X, y); returns the cost over all of (X, y) before each.
+
+        Stops at the first NaN/inf with a DivergenceError carrying ``epoch`` and ``history``
+        (see ``Network.train``); the weights are as before the update that failed.
+        """
+        history = np.empty(epochs)
+        self.epoch = 0
+        # Overflow on the way is reported once, as a DivergenceError, not as numpy warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            try:
+                self._epochs(X, y, history, lr, optimizer, batch_size, seed)
+            except DivergenceError as exc:
+                e = self.epoch
+                done = history[:e + 1] if math.isfinite(history[e]) else history[:e]
+                raise DivergenceError(
+                    f"training diverged at epoch {e}: {getattr(exc, 'detail', exc)}; the weights are as they were "
+                    f"before that update (the error's history: the cost before each of the {len(done)} epoch(s) "
+                    f"that started)",
+                    quantity=exc.quantity, where=exc.where, value=exc.value, layer=exc.layer, index=exc.index,
+                    epoch=e, history=done.copy()) from None
+        return history
+
+    def _epochs(self, X, y, history, lr, optimizer, batch_size, seed) -> None:
+        """train()'s loop: fills ``history``; ``self.epoch`` is the epoch running."""
         m = X.shape[0]
         bs = m if batch_size is None else batch_size
-        history = np.empty(epochs)
         if bs >= m:
             # Full batch: the forward pass that gives the cost is the one to differentiate.
             forward, cost, deltas, gradients, apply = self.forward, self.cost, self.deltas, self.gradients, self.apply
-            for e in range(epochs):
+            isfinite = math.isfinite
+            for e in range(len(history)):
+                self.epoch = e
                 fwd = forward(X)
-                history[e] = cost(fwd, y)
+                history[e] = c = cost(fwd, y)
+                if not isfinite(c):
+                    raise self.divergence(None, None, cost=c, y=y)
                 apply(gradients(fwd, deltas(fwd, y)), lr, optimizer)
-            return history
-        for e in range(epochs):
-            history[e] = self.cost(self.forward(X), y)
+            return
+        for e in range(len(history)):
+            self.epoch = e
+            history[e] = c = self.cost(self.forward(X), y)
+            if not math.isfinite(c):
+                raise self.divergence(None, None, cost=c, y=y)
             for idx in batches(m, bs, seed, e):
                 self.step(X[idx], y[idx], lr, optimizer)
-        return history
 
 
 def batches(m: int, batch_size: int | None, seed: int, epoch: int) -> list[np.ndarray]:
@@ -249,6 +364,13 @@ class Network:
     """
 
     def __init__(self, weights, activations, names: list[str] | None = None, frozen=None):
+        if weights is None or isinstance(weights, (str, bytes, dict)) or not hasattr(weights, "__iter__"):
+            raise TypeError("weights must be a list of 2-D arrays, one per layer, W[l] of shape "
+                            f"(n_l + 1, n_(l+1)) with row 0 for the bias unit; got {type(weights).__name__} "
+                            f"{weights!r:.60}")
+        if activations is None:
+            raise TypeError("activations must be a name such as 'sigmoid' (the same for every layer) or a list "
+                            "with one per layer such as ['tanh', 'sigmoid']; got None")
         weights = list(weights)
         if not weights:
             raise ValueError("a network needs at least one weight array (one layer of links)")
@@ -289,7 +411,7 @@ class Network:
     @classmethod
     def constant(cls, sizes, activations="identity", value: float = 1.0, names=None, frozen=None) -> "Network":
         """Every weight set to ``value`` (the worked example uses 1)."""
-        sizes = _check_sizes(sizes)
+        sizes = _check_size_limit(_check_sizes(sizes), "constant")
         value = float(as_float_array(value, "constant weight value"))
         W = [np.full((n + 1, k), value) for n, k in zip(sizes[:-1], sizes[1:])]
         return cls(W, activations, names, frozen)
@@ -303,7 +425,7 @@ class Network:
         ``he`` (for ReLU): normal with standard deviation sqrt(2 / n_in).
         ``normal``: standard normal, a deliberately poor scale for comparisons.
         """
-        sizes = _check_sizes(sizes)
+        sizes = _check_size_limit(_check_sizes(sizes), "random")
         rng = np.random.default_rng(seed)
         W = []
         for n, k in zip(sizes[:-1], sizes[1:]):
@@ -434,9 +556,36 @@ class Network:
         """Validate a batch for this network: (X as (m, n0), y as (m, nL) or None)."""
         return as_batch(X, y, self.sizes[0], self.sizes[-1])
 
+    def check_batch(self, X, y):
+        """``check`` where the targets are needed (cost, gradients, training): y None is an error."""
+        if y is None:
+            raise TypeError(f"targets y are needed here: an array of shape (m, {self.sizes[-1]}), one row per "
+                            f"sample of X; got None")
+        return as_batch(X, y, self.sizes[0], self.sizes[-1])
+
     def check_weights(self) -> None:
-        """Raise ValueError if a weight was set to NaN or inf since construction."""
-        for l, w in enumerate(self.W):
+        """Raise TypeError/ValueError if a weight array was replaced by one of another kind or
+        shape (naming the layer and the shape it must have), or a weight set to NaN or inf."""
+        sizes, W = self.sizes, self.W
+        if not isinstance(W, list) or len(W) != len(sizes) - 1:
+            raise ValueError(f"net.W must be a list of {len(sizes) - 1} weight arrays (one per layer of "
+                             f"{sizes}), got {type(W).__name__} of length {len(W) if hasattr(W, '__len__') else '?'}")
+        total = 0.0
+        for l, w in enumerate(W):
+            shape = (sizes[l] + 1, sizes[l + 1])
+            if type(w) is not np.ndarray:
+                raise TypeError(f"W[{l}] is a {type(w).__name__}; it must be a numpy array of shape {shape} "
+                                f"(float64). Was net.W[{l}] replaced? np.array(...) makes one")
+            if w.shape != shape:
+                raise ValueError(f"W[{l}] has shape {w.shape}; it must be {shape} for this network "
+                                 f"({sizes[l]} unit(s) + 1 bias unit in, {sizes[l + 1]} out). Was net.W[{l}] replaced?")
+            if w.dtype != np.float64:
+                raise TypeError(f"W[{l}] is an array of {w.dtype}; it must be float64 (shape {shape}): "
+                                f"use net.W[{l}] = net.W[{l}].astype(float)")
+            total += _sum(w, None)
+        if total - total == 0.0:  # the sum is finite, so is every weight (NaN/inf would make it NaN/inf)
+            return
+        for l, w in enumerate(W):
             if not np.isfinite(w).all():
                 name = self.weight_name(l, *np.argwhere(~np.isfinite(w))[0])
                 raise ValueError(f"weight {name} is {w[self.weight_index(name)[1:]]}; every weight must be finite")
@@ -451,7 +600,7 @@ class Network:
 
     def cost(self, X, y, loss="half_squared_error") -> float:
         """J = mean over the batch of the loss of each sample."""
-        X, y = self.check(X, y)
+        X, y = self.check_batch(X, y)
         bp = Backprop(self, loss)
         return bp.cost(bp.forward(X), y)
 
@@ -462,7 +611,7 @@ class Network:
 
     def gradients(self, X, y, loss="half_squared_error", rule: str = "gradient") -> list[np.ndarray]:
         """grad_W[l] = mean over the batch of (source activation) * (destination delta)."""
-        X, y = self.check(X, y)
+        X, y = self.check_batch(X, y)
         bp = Backprop(self, loss, rule)
         fwd = bp.forward(X)
         return bp.gradients(fwd, bp.deltas(fwd, y))
@@ -475,10 +624,15 @@ class Network:
         ``optimizer`` (see ``bpnet.optimizers``) is given, which has its own learning rate.
         Everything is checked before any weight changes.
         """
-        X, y = self.check(X, y)
+        X, y = self.check_batch(X, y)
         bp = Backprop(self, loss, rule)
+        if isinstance(optimizer, str):
+            raise TypeError(
+                f"step() keeps nothing between calls, so optimizer={optimizer!r} would be a fresh one every call "
+                f"(its running averages lost each time). Make it once and pass the same object every call: "
+                f"opt = bpnet.get_optimizer({optimizer!r}); net.step(X, y, optimizer=opt)")
         lr = _learning_rate(lr, optimizer)
-        self.check_weights()
+        _bind(optimizer, self)
         return bp.step(X, y, lr, optimizer)
 
     def train(self, X, y, epochs: int, lr: float | None = None, loss="half_squared_error",
@@ -489,15 +643,29 @@ class Network:
         ``batch_size=None`` is batch gradient descent (one update per epoch), 1 is
         stochastic and anything between is mini-batch; samples are shuffled each epoch
         when batches are smaller than the data set, by ``batches(m, batch_size, seed, epoch)``.
+        ``optimizer``: an object from ``bpnet.optimizers``, or a name ('adam', ...) for a
+        fresh one with learning rate ``lr``. ``epochs``: at most 10,000,000 (``MAX_EPOCHS``).
+
+        Divergence: at the first cost, gradient or new weight that is NaN or inf, training
+        stops and raises ``bpnet.DivergenceError`` (a ValueError) naming the epoch and the
+        unit or weight; the weights are left as they were before that update, and the
+        error's ``history`` holds the cost before each epoch that started (``epoch`` of them,
+        or one more if the failing epoch's cost was finite).
         """
-        X, y = self.check(X, y)
+        X, y = self.check_batch(X, y)
         bp = Backprop(self, loss, rule)
+        if isinstance(optimizer, str) or (optimizer is not None and not hasattr(optimizer, "update")):
+            # a name: one fresh optimizer for this call, with the learning rate given here
+            optimizer, lr = get_optimizer(optimizer, **({} if lr is None else {"lr": lr})), None
         lr = _learning_rate(lr, optimizer)
-        self.check_weights()
         epochs = check_whole(epochs, "epochs")
+        if epochs > MAX_EPOCHS:
+            raise ValueError(f"epochs must be at most {MAX_EPOCHS:,} in one call, got {epochs:,} "
+                             "(train in several calls to go further)")
         if batch_size is not None:
             batch_size = check_whole(batch_size, "batch_size (or None for the whole batch)", 1)
         seed = check_whole(seed, "seed")
+        _bind(optimizer, self)
         return bp.train(X, y, epochs, lr, optimizer, batch_size, seed)
 
 
@@ -549,6 +717,32 @@ def _check_layer_names(names, n: int) -> list[str]:
             raise ValueError(f"layers {p} and {q} are both named {names[p]!r}: every layer needs its own name, "
                              f"or units and weights of different layers would share names")
     return names
+
+
+def _bind(optimizer, net: "Network") -> None:
+    """Tie an optimizer's running averages to ``net`` (refused, before any change, if they belong to another)."""
+    if optimizer is not None and hasattr(optimizer, "bind"):
+        optimizer.bind(net)
+
+
+def _first_non_finite(arrays):
+    """(l, (row, column), value) of the first NaN/inf in a list of 2-D arrays, else None."""
+    for l, a in enumerate(arrays):
+        if not np.isfinite(a).all():
+            i, j = (int(k) for k in np.argwhere(~np.isfinite(a))[0])
+            return l, (i, j), float(a[i, j])
+    return None
+
+
+def _check_size_limit(sizes: list[int], how: str) -> list[int]:
+    """``sizes`` if the network has at most MAX_WEIGHTS weights; else a ValueError before allocating."""
+    n = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    if n > MAX_WEIGHTS:
+        gb = 8 * n / 1e9
+        need = f"{gb:,.0f} GB" if gb >= 10 else f"{gb:.1f} GB"
+        raise ValueError(f"Network.{how}({sizes}) is too large: {n:,} weights would need {need} "
+                         f"at 8 bytes each; bpnet builds at most {MAX_WEIGHTS:,} weights")
+    return sizes
 
 
 def _check_sizes(sizes) -> list[int]:

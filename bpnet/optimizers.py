@@ -103,10 +103,12 @@ class Optimizer:
         W = list(net.W)
         owner = None if self._owner is None else self._owner()
         if self._owner is not None and owner is not net:
-            gone = " (a network that no longer exists)" if owner is None else ""
+            gone = ", a network that no longer exists" if owner is None else ""
+            shapes = list(self._shapes) if self._shapes is not None else "?"
+            differ = "" if _shapes(W) == self._shapes else f", not {list(_shapes(W))}"
             raise ValueError(
-                f"this {type(self).__name__} keeps running averages for another network{gone}; "
-                f"it will not update this one. {self._advice()}"
+                f"this {type(self).__name__} keeps running averages for another network (weights of shapes "
+                f"{shapes}{differ}{gone}); it will not update this one. {self._advice()}"
             )
         if self._owner is None and self._arrays is not None:
             self._check_binding(W)  # it updated plain arrays before: they must be this network's

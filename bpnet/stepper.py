@@ -35,6 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .errors import DivergenceError
 from .losses import get_loss
 from ._checks import check_rule, check_whole
 from .network import Network, batches
@@ -478,6 +479,10 @@ class TrainingStepper:
     ``costs[k]`` is the cost over all of (X, y) after k steps (``costs[0]`` = before training).
     ``first``: the number of steps already taken before ``net`` (a run continued from
     step ``first`` of another): step k here shuffles as step ``first + k`` of that run.
+
+    Divergence: if the update from step k would make a NaN/inf (``bpnet.DivergenceError``),
+    training stops at k: ``diverged_at`` = k, ``divergence`` says what, the label reads
+    "diverged at epoch k" and no step beyond k is reached (nothing NaN is ever shown).
     """
 
     def __init__(self, net: Network, X, y, lr: float = 0.1, loss="half_squared_error",
@@ -491,6 +496,8 @@ class TrainingStepper:
         check_rule(rule)
         self.X, self.y = net.check(X, y)
         self.loss = get_loss(loss)
+        if isinstance(optimizer, str):  # a name: one fresh optimizer for the whole run, as Network.train does
+            optimizer = get_optimizer(optimizer, **({} if lr is None else {"lr": lr}))
         self.lr, self.optimizer, self.rule = lr, optimizer, rule
         self._step_lr = None if optimizer is not None else lr  # an optimizer has its own learning rate
         self.per, self.seed = per, check_whole(seed, "seed")
@@ -507,23 +514,37 @@ class TrainingStepper:
         self._opt = copy.deepcopy(optimizer)
         self.index = 0
         self._costs = [self.net.cost(self.X, self.y, self.loss)]
+        self.diverged_at: int | None = None  # the step whose next update made a NaN/inf
+        self.divergence: DivergenceError | None = None
 
     # ----- one step of training, from the current weights ---------------------------
     def _batches(self, epoch: int):
         return batches(self.X.shape[0], self.batch_size, self.seed, epoch)
 
-    def _advance(self) -> None:
-        if self.per == "epoch":
-            for idx in self._batches(self.first + self.index):
-                self.net.step(self.X[idx], self.y[idx], self._step_lr, self.loss, self.rule, self._opt)
-        else:
-            epoch, b = divmod(self.first + self.index, self.batches_per_epoch)
-            idx = self._batches(epoch)[b]
-            self.net.step(self.X[idx], self.y[idx], self._step_lr, self.loss, self.rule, self._opt)
+    def _advance(self) -> bool:
+        """One more step; False if it diverged (then the weights stay at this step and it is recorded)."""
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # reported as a divergence, not as warnings
+                if self.per == "epoch":
+                    for idx in self._batches(self.first + self.index):
+                        self.net.step(self.X[idx], self.y[idx], self._step_lr, self.loss, self.rule, self._opt)
+                else:
+                    epoch, b = divmod(self.first + self.index, self.batches_per_epoch)
+                    idx = self._batches(epoch)[b]
+                    self.net.step(self.X[idx], self.y[idx], self._step_lr, self.loss, self.rule, self._opt)
+                cost = self._costs[self.index + 1] if self.index + 1 < len(self._costs) else \
+                    self.net.cost(self.X, self.y, self.loss)
+            if not math.isfinite(cost):
+                raise DivergenceError(f"the cost over all samples would be {cost}", quantity="cost", value=cost)
+        except DivergenceError as exc:
+            self._restore(self.index)  # undo the batches of this epoch that did go through
+            self.diverged_at, self.divergence = self.index, exc
+            return False
         self.index += 1
         if self.index == len(self._costs):
-            self._costs.append(self.net.cost(self.X, self.y, self.loss))
+            self._costs.append(cost)
         self._snapshot()
+        return True
 
     def _snapshot(self) -> None:
         self._snaps[self.index] = (self.net.copy(), copy.deepcopy(self._opt))
@@ -543,13 +564,15 @@ class TrainingStepper:
         i = int(i)
         if not 0 <= i <= self.max_steps:
             raise IndexError(f"step {i} is outside 0..{self.max_steps}")
+        if self.diverged_at is not None:
+            i = min(i, self.diverged_at)  # no step beyond a divergence
         if i == self.index:
             return False
         base = max((k for k in self._snaps if k <= i), default=0)
         if i < self.index or self.index < base:
             self._restore(base)  # nearer than the current weights, or behind us
-        while self.index < i:
-            self._advance()
+        while self.index < i and self._advance():
+            pass
         return True
 
     def forward(self, k: int = 1) -> bool:
@@ -565,7 +588,7 @@ class TrainingStepper:
     def run(self, steps: int, callback=None, every: int = 1) -> None:
         """Advance ``steps`` steps, calling ``callback(self)`` every ``every`` steps (for progress)."""
         target = min(self.index + int(steps), self.max_steps)
-        while self.index < target:
+        while self.index < target and (self.diverged_at is None or self.index < self.diverged_at):
             self.goto(min(self.index + max(1, int(every)), target))
             if callback is not None:
                 callback(self)
@@ -588,7 +611,11 @@ class TrainingStepper:
     @property
     def label(self) -> str:
         unit = "epoch" if self.per == "epoch" else "update"
-        return f"{unit} {self.index} — cost {fmt(self.cost)}"
+        label = f"{unit} {self.index} — cost {fmt(self.cost)}"
+        if self.diverged_at is not None:
+            what = str(self.divergence).removeprefix("the update diverged: ").split("; no weight")[0]
+            label += f" — diverged at {unit} {self.diverged_at}, training stopped (the next update: {what})"
+        return label
 
     def predict(self, X) -> np.ndarray:
         return self.net.predict(X)

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import DivergenceError
 from .losses import get_loss
 from .network import Backprop, Network
 from ._checks import check_lr, check_rule
@@ -919,13 +920,22 @@ def trace_step(net: Network, X, y, lr: float = 0.1, loss="half_squared_error", r
     ``rule="gradient"``: plain gradient descent on the mean ``loss`` of the batch.
     ``rule="article"``: the worked example's published (sign-flipped) convention;
     the loss step then records the article's "loss" y - a, which is also its delta.
+    A NaN/inf cost, gradient or new weight raises ``bpnet.DivergenceError``.
     """
-    X, y = net.check(X, y)
+    if not isinstance(net, Network):
+        parts = hasattr(net, "net") and hasattr(net, "X")
+        raise TypeError(f"trace_step needs a bpnet.Network as its first argument, got {type(net).__name__}"
+                        + ("; for a worked example ex pass its parts: trace_step(ex.net, ex.X, ex.y, ex.lr)"
+                           if parts else ""))
+    X, y = net.check_batch(X, y)
     loss_fn = get_loss(loss)
     lr = check_lr(lr)
     check_rule(rule)
     net.check_weights()
-    run = _Run(net, X, y, lr, loss_fn, rule)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by DivergenceError
+        run = _Run(net, X, y, lr, loss_fn, rule)  # raises DivergenceError for a NaN/inf gradient or weight
+    if not np.isfinite(run.cost):
+        raise DivergenceError(f"the update diverged: the cost is {run.cost}", quantity="cost", value=run.cost)
     rec = _Recorder(run)
     for record in (_record_forward, _record_loss, _record_deltas, _record_updates):
         record(rec, run)

@@ -108,10 +108,12 @@ def test_training_from_all_ones_reaches_the_least_squares_limit():
 
 def test_summed_loss_diverges():
     ex = xor_example()
-    # Summing the batch loss multiplies the gradient by m = 4: lr 0.1 then overshoots.
-    with np.errstate(over="ignore", invalid="ignore"):
-        history = ex.net.train(ex.X, ex.y, epochs=10, lr=ex.lr * len(ex.X))
-    assert history[-1] > 1e3 * history[0] or not np.isfinite(history[-1])
+    # Summing the batch loss multiplies the gradient by m = 4: lr 0.1 then overshoots,
+    # until the cost overflows and training stops with a DivergenceError.
+    with pytest.raises(bpnet.DivergenceError) as info:
+        ex.net.train(ex.X, ex.y, epochs=10, lr=ex.lr * len(ex.X))
+    history = info.value.history
+    assert history[-1] > 1e3 * history[0] and np.isfinite(history).all()
 
 
 def test_all_equal_weights_keep_hidden_units_identical():
