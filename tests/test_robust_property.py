@@ -122,7 +122,7 @@ def spoilers(c):
     ]
     training = [
         ("lr 0", dict(lr=0)), ("lr negative", dict(lr=-0.1)), ("lr nan", dict(lr=float("nan"))),
-        ("lr inf", dict(lr=float("inf"))), ("lr string", dict(lr="0.1")), ("lr None", dict(lr=None)),
+        ("lr inf", dict(lr=float("inf"))), ("lr string", dict(lr="0.1")), ("lr list", dict(lr=[0.1])),
     ]
     train_only = [
         ("epochs negative", dict(epochs=-1)), ("epochs fraction", dict(epochs=2.5)),
