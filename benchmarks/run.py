@@ -573,8 +573,9 @@ def section_scale(rep: Report, cfg):
             f"{cfg.scale_budget_mb:g} MB and run {cfg.scale_timeout:g} s; one that would need more is stopped "
             "and shown as \"over\".", "",
             "**Trace** — `bpnet.trace_step` of one sample (tanh units; 6 × N is 6 weight layers, N units in every "
-            "layer but the single output), then a `Stepper` jumping to 20 seeded random micro-steps and reading "
-            "the state there.", "")
+            "layer), then a `Stepper` jumping to 20 seeded random micro-steps and reading the state there. "
+            "`python -m benchmarks.trace_scale` measures the same traces in one process (memory the trace holds, "
+            "by tracemalloc, and the time to build a step's view).", "")
     rep.add(*table(["network", "weights", "micro-steps", "build time", "peak memory",
                     "jump to a micro-step (median / max)"], rows))
     r = S.measure("construct", construct_n, budget_mb=cfg.scale_budget_mb, timeout=cfg.scale_timeout)

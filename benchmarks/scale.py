@@ -8,7 +8,7 @@ more stops with MemoryError instead of exhausting the machine, and is reported a
 
 Kinds:
   trace N         ``bpnet.trace_step`` of one sample through a network of 6 weight layers,
-                  N units in every layer but the single output (sizes [N]*6 + [1]), tanh;
+                  N units in every layer (sizes [N]*7, as ``benchmarks/trace_scale.py``), tanh;
                   N = 2 means the worked example's 2-3-1 shape instead. Also timed: reaching
                   seeded random micro-steps with a ``Stepper`` and reading the state there.
   construct N     ``Network.constant([N, N, 1])`` and ``Network.random([N, N, 1])`` (every
@@ -48,7 +48,7 @@ def _cap_address_space(budget_mb: float) -> None:
 
 
 def trace_sizes(n: int) -> list[int]:
-    return [2, 3, 1] if n == 2 else [n] * 6 + [1]
+    return [2, 3, 1] if n == 2 else [n] * 7
 
 
 def job_trace(n: int, budget_mb: float) -> dict:
