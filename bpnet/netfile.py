@@ -329,7 +329,6 @@ def _build(doc) -> WorkedExample:
                 raise NetworkFileError(_idx("names", i), f"{json.dumps(n)} names two layers", "a different name per layer")
         names = [str(n) for n in names]
     shape_net = Network([np.zeros((a + 1, b)) for a, b in zip(sizes[:-1], sizes[1:])], "identity", names)
-    all_names = shape_net.weight_names()
 
     # weights
     W = _weights(doc["weights"], shape_net, sizes)
@@ -577,7 +576,7 @@ def network_to_dict(example: WorkedExample) -> dict:
     if net.names != default_layer_names(len(net.sizes)):
         doc["names"] = list(net.names)
     doc["weights"] = net.weights_dict()
-    frozen = frozenset(getattr(net, "frozen", None) or getattr(example, "frozen", None) or ())
+    frozen = frozenset(net.frozen)  # the network is the one source of truth
     if frozen:
         biases = frozenset(_bias_names(net))
         doc["frozen"] = "biases" if frozen == biases else [n for n in net.weight_names() if n in frozen]
