@@ -24,6 +24,7 @@ A new activation is one subclass and ``register_activation(cls)``.
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -347,6 +348,11 @@ def register_activation(cls: type[Activation], *aliases: str) -> type[Activation
     """Make ``cls`` available by its ``name`` (and any ``aliases``) everywhere a name is accepted."""
     if not (isinstance(cls, type) and issubclass(cls, Activation)) or cls.name == Activation.name:
         raise TypeError(f"register_activation needs an Activation subclass with its own name, got {cls!r}")
+    try:  # backward calls df(z, a): a df written as df(self, z) would fail deep inside a training step
+        inspect.signature(cls.df).bind(None, None, None)
+    except TypeError:
+        raise TypeError(f"{cls.__name__}.df must take (z, a=None), a = f(z) when it is known; "
+                        f"got df{inspect.signature(cls.df)}") from None
     for key in (cls.name, *aliases):
         ACTIVATIONS[key.lower().replace("-", "_")] = cls
     return cls

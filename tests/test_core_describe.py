@@ -141,3 +141,18 @@ def test_leaky_relu_text_follows_alpha():
     act = LeakyReLU(0.2)
     assert "0.2" in act.formula and "0.2" in act.derivative and act.value_range == (-math.inf, math.inf)
     assert "0.2" in act.note(-1.0)
+
+
+def test_registering_a_df_without_a_is_refused():
+    class OneArg(Activation):
+        name = "one_arg_for_test"
+
+        def f(self, z):
+            return z
+
+        def df(self, z):
+            return np.ones_like(z)
+
+    with pytest.raises(TypeError, match=r"OneArg.df must take \(z, a=None\)"):
+        register_activation(OneArg)
+    assert "one_arg_for_test" not in ACTIVATIONS
