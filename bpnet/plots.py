@@ -47,8 +47,8 @@ __all__ = [
     "DiagramLayout", "DiagramStyles", "diagram_layout", "diagram_styles", "touched_weights", "short",
     "NetworkDiagram", "draw_network", "diagram_figsize", "network_svg",
     "ActivationPlot", "plot_activation", "activation_svg",
-    "LossPlot", "plot_loss",
-    "BoundaryPlot", "plot_decision_boundary",
+    "LossPlot", "plot_loss", "loss_svg",
+    "BoundaryPlot", "plot_decision_boundary", "boundary_svg", "boundary_grid",
     "new_axes",
 ]
 
@@ -916,6 +916,150 @@ def plot_decision_boundary(ax: Axes | None, net, X, y, lim=(-0.25, 1.25), resolu
     p = BoundaryPlot(ax, image, grid, gx.shape)
     p.update(net)
     return p
+
+# ----- training curves and decision boundaries as SVG (the training widgets) ---------------
+def _axes_svg(out: list, left, top, pw, ph, xt, yt, X, Y, xlabel: str, ylabel: str, title: str) -> None:
+    """Frame, ticks, tick labels and axis labels of one SVG plot (appended to ``out``)."""
+    a, e = _attr, html.escape
+    for t in xt:
+        out.append(f'<line x1="{a(X(t))}" x2="{a(X(t))}" y1="{a(top + ph)}" y2="{a(top + ph + 4)}" stroke="#000"/>'
+                   f'<text x="{a(X(t))}" y="{a(top + ph + 15)}" text-anchor="middle">{e(short(t))}</text>')
+    for t in yt:
+        out.append(f'<line x1="{a(left - 4)}" x2="{a(left)}" y1="{a(Y(t))}" y2="{a(Y(t))}" stroke="#000"/>'
+                   f'<text x="{a(left - 6)}" y="{a(Y(t) + 4)}" text-anchor="end">{e(short(t))}</text>')
+    out.append(f'<rect x="{a(left)}" y="{a(top)}" width="{a(pw)}" height="{a(ph)}" fill="none" stroke="#000"/>'
+               f'<text x="{a(left + pw / 2)}" y="{a(top - 8)}" text-anchor="middle" font-size="12">{e(title)}</text>'
+               f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 30)}" text-anchor="middle">{e(xlabel)}</text>'
+               f'<text transform="translate({a(left - 38)} {a(top + ph / 2)}) rotate(-90)" text-anchor="middle">'
+               f'{e(ylabel)}</text>')
+
+
+def _svg_open(css: str, width: float, height: float, description: str) -> str:
+    a, e = _attr, html.escape
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{css}" role="img" viewBox="0 0 {a(width)} {a(height)}" '
+            f'width="{a(width)}" style="max-width:100%;height:auto" aria-label="{e(description, quote=True)}" '
+            f'font-family="sans-serif" font-size="11"><title>{e(description)}</title>')
+
+
+def loss_svg(runs, unit: str = "epoch", title: str = "Cost after each epoch", width: float = 330,
+             height: float = 250, description: str | None = None, max_points: int = 400) -> str:
+    """Cost curves as an SVG element: ``runs`` = [(label, costs), ...] (costs[k] after k steps).
+
+    The first run is solid blue with its last point marked, a second dashed vermilion. Long
+    curves are drawn through at most ``max_points`` of their points (always the last one).
+    """
+    runs = [(label, np.asarray(c, dtype=float)) for label, c in runs]
+    n = max(len(c) for _, c in runs)
+    finite = np.concatenate([c[np.isfinite(c)] for _, c in runs]) if n else np.array([])
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    pad = 0.05 * (hi - lo or abs(hi) or 1.0)
+    lo, hi = lo - pad, hi + pad
+    left, right, top, bottom = 56.0, 10.0, 24.0, 58.0 if len(runs) > 1 else 44.0
+    pw, ph = width - left - right, height - top - bottom
+    xmax = max(1, n - 1)
+    X = lambda v: left + v / xmax * pw  # noqa: E731
+    Y = lambda v: top + (hi - v) / (hi - lo) * ph  # noqa: E731
+    if description is None:
+        description = (f"Cost after each {unit}: " + "; ".join(
+            f"{label} from {fmt(c[0])} to {fmt(c[-1])} after {len(c) - 1}" for label, c in runs if len(c)))
+    out = [_svg_open("bp-loss-svg", width, height, description)]
+    _axes_svg(out, left, top, pw, ph, _ticks(0, xmax, 5), _ticks(lo, hi, 5), X, Y, unit, "cost J", title)
+    a = _attr
+    for k, ((label, c), colour, dash) in enumerate(zip(runs, (UP, DOWN), ("", ' stroke-dasharray="6 4"'))):
+        idx = np.unique(np.r_[np.linspace(0, len(c) - 1, min(len(c), max_points)).astype(int), len(c) - 1]) \
+            if len(c) else np.array([], dtype=int)
+        pts = " ".join(f"{X(i):.1f},{Y(c[i]):.1f}" for i in idx if math.isfinite(c[i]))
+        if pts:
+            out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
+        if k == 0 and len(c) and math.isfinite(c[-1]):
+            out.append(f'<circle cx="{a(X(len(c) - 1))}" cy="{a(Y(c[-1]))}" r="4" fill="{DOWN}"/>'
+                       f'<text x="{a(left + pw - 4)}" y="{a(top + 14)}" text-anchor="end">'
+                       f'{html.escape(f"{unit} {len(c) - 1}: cost {fmt(c[-1])}")}</text>')
+    if len(runs) > 1:
+        ly = height - 8
+        for k, ((label, _c), colour, dash) in enumerate(zip(runs, (UP, DOWN), ("", ' stroke-dasharray="6 4"'))):
+            x0 = left + k * pw / 2
+            out.append(f'<line x1="{a(x0)}" x2="{a(x0 + 20)}" y1="{a(ly - 4)}" y2="{a(ly - 4)}" stroke="{colour}" '
+                       f'stroke-width="2"{dash}/><text x="{a(x0 + 24)}" y="{a(ly)}">{html.escape(label)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def boundary_svg(values: np.ndarray, X, y, lim=(-0.25, 1.25), title: str = "Output over the input square",
+                 width: float = 300, height: float = 270, description: str | None = None) -> str:
+    """A 2-input network's output over a square as an SVG element (like ``plot_decision_boundary``).
+
+    ``values[i, j]``: the output at x1 = grid[j], x2 = grid[i] on an evenly spaced grid over
+    ``lim`` (row 0 at the bottom). Colour cividis over 0..1, the 0.5 contour dashed, samples
+    with target 1 as triangles and target 0 as circles.
+    """
+    import base64
+    import io
+
+    import contourpy
+    from matplotlib import colormaps
+    from PIL import Image
+
+    values = np.asarray(values, dtype=float)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float).reshape(len(X), -1)[:, 0]
+    lo, hi = float(lim[0]), float(lim[1])
+    left, top, side = 44.0, 24.0, min(width - 44.0 - 70.0, height - 24.0 - 58.0)
+    Xs = lambda v: left + (v - lo) / (hi - lo) * side  # noqa: E731
+    Ys = lambda v: top + (hi - v) / (hi - lo) * side  # noqa: E731
+    cmap = colormaps["cividis"]
+    rgba = cmap(np.clip(np.nan_to_num(values, nan=0.5), 0, 1), bytes=True)[::-1]  # row 0 at the top
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, format="PNG")
+    png = base64.b64encode(buf.getvalue()).decode("ascii")
+    if description is None:
+        description = (f"{title}: the network's output over the input square, dark near 0 and light near 1, "
+                       "with the 0.5 boundary dashed; circles are samples with target 0, triangles target 1.")
+    a, e = _attr, html.escape
+    out = [_svg_open("bp-boundary-svg", width, height, description),
+           f'<image x="{a(left)}" y="{a(top)}" width="{a(side)}" height="{a(side)}" preserveAspectRatio="none" '
+           f'href="data:image/png;base64,{png}"/>']
+    g = np.linspace(lo, hi, values.shape[1])
+    gy = np.linspace(lo, hi, values.shape[0])
+    if np.nanmin(values) < BOUNDARY < np.nanmax(values):
+        for line in contourpy.contour_generator(g, gy, values).lines(BOUNDARY):
+            pts = " ".join(f"{Xs(px):.1f},{Ys(py):.1f}" for px, py in line)
+            out.append(f'<polyline points="{pts}" fill="none" stroke="#000" stroke-width="1.5" stroke-dasharray="5 3"/>')
+    for (x1, x2), target in zip(X[:, :2], y):
+        cx, cy = Xs(x1), Ys(x2)
+        if target == 1:
+            out.append(f'<polygon points="{cx:.1f},{cy - 7:.1f} {cx - 7:.1f},{cy + 5:.1f} {cx + 7:.1f},{cy + 5:.1f}" '
+                       f'fill="{OKABE_ITO["orange"]}" stroke="#000"/>')
+        else:
+            out.append(f'<circle cx="{a(cx)}" cy="{a(cy)}" r="6" fill="#fff" stroke="#000"/>')
+    ticks = _ticks(lo, hi, 4)
+    _axes_svg(out, left, top, side, side, ticks, ticks, Xs, Ys, "X1", "X2", title)
+    # colour bar
+    cb = left + side + 14
+    stops = "".join(f'<stop offset="{k / 10:.1f}" stop-color="#{"".join(f"{v:02x}" for v in cmap(1 - k / 10, bytes=True)[:3])}"/>'
+                    for k in range(11))
+    out.append(f'<defs><linearGradient id="bp-cividis" x1="0" y1="0" x2="0" y2="1">{stops}</linearGradient></defs>'
+               f'<rect x="{a(cb)}" y="{a(top)}" width="12" height="{a(side)}" fill="url(#bp-cividis)" stroke="#000"/>')
+    for t in (0.0, 0.5, 1.0):
+        yy = top + (1 - t) * side
+        out.append(f'<text x="{a(cb + 16)}" y="{a(yy + 4)}">{e(short(t))}</text>')
+    ly = height - 8
+    out.append(f'<circle cx="{a(left + 6)}" cy="{a(ly - 4)}" r="5" fill="#fff" stroke="#000"/>'
+               f'<text x="{a(left + 14)}" y="{a(ly)}">target 0</text>'
+               f'<polygon points="{left + 76:.1f},{ly - 10:.1f} {left + 70:.1f},{ly:.1f} {left + 82:.1f},{ly:.1f}" '
+               f'fill="{OKABE_ITO["orange"]}" stroke="#000"/><text x="{a(left + 88)}" y="{a(ly)}">target 1</text>'
+               f'<line x1="{a(left + 140)}" x2="{a(left + 160)}" y1="{a(ly - 4)}" y2="{a(ly - 4)}" stroke="#000" '
+               f'stroke-dasharray="5 3"/><text x="{a(left + 164)}" y="{a(ly)}">output 0.5</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def boundary_grid(lim=(-0.25, 1.25), resolution: int = 81) -> np.ndarray:
+    """The (resolution², 2) points over the square at which ``boundary_svg`` wants the output."""
+    g = np.linspace(lim[0], lim[1], resolution)
+    gx, gy = np.meshgrid(g, g)
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
 
 
 # ----- notebook figure helpers -----

@@ -5,11 +5,10 @@ and each handler moves the stepper and shows the new state. Everything a view sh
 is rendered from the stepper's state in one call (``_show``), so the step label, the
 slider, the formula, the tables and the diagram never disagree.
 
-The step-through diagram and the activation curves are SVG text built by
-``bpnet.plots`` (no rasterising per click: a click costs a few milliseconds in the
-kernel, and the pictures stay sharp at any zoom, keep their aspect ratio and only
-shrink to fit). The training view's matplotlib figure is rendered at twice its
-displayed size, for high-density screens, and shown at its displayed size.
+Every picture is SVG text built by ``bpnet.plots`` (the diagram, the activation
+curves, the cost curves, the output over the input square): no rasterising per click,
+so a click costs milliseconds in the kernel, and the pictures stay sharp at any zoom
+and screen density, keep their aspect ratio and only shrink to fit.
 
 "Play" runs in a background thread that shows the step the clock says should be on
 screen: when drawing is slow it skips steps rather than falling behind, and "pause"
@@ -27,28 +26,23 @@ sentence, so nbval can compare it.
 
 from __future__ import annotations
 
-import base64
 import copy
 import html
-import io
 import re
 import threading
 import time
 
 import ipywidgets as W
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from .examples import xor_example
 from .explorer import EXPLORER_ACTIVATIONS, activation_reading
 from .network import Network
-from .plots import (OKABE_ITO, activation_svg, diagram_layout, network_svg, plot_decision_boundary, plot_loss,
+from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, loss_svg, network_svg,
                     touched_weights)
 from .stepper import RuleStepper, StepComparison, TrainingComparison, TrainingStepper
 from .trace import fmt
 
-__all__ = ["StepThrough", "CompareSteps", "ActivationExplorer", "TrainingView", "CompareTraining", "figure_png",
-           "BUTTONS"]
+__all__ = ["StepThrough", "CompareSteps", "ActivationExplorer", "TrainingView", "CompareTraining", "BUTTONS"]
 
 _PHASE_TITLES = {"forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
                  "updates": "Gradients and weight updates"}
@@ -98,7 +92,8 @@ _CSS = """<style>
 .bp-legend span { white-space: nowrap; margin-right: 10px; }
 .bp-explorer .bp-row { display: flex; flex-flow: row wrap; align-items: flex-start; gap: 4px 16px; }
 .bp-explorer .bp-controls { flex: 0 1 330px; min-width: 250px; }
-.bp-training img { display: block; max-width: 100%; height: auto; }
+.bp-figures { display: flex; flex-flow: row wrap; gap: 4px 16px; align-items: flex-start; }
+.bp-figures svg { display: block; max-width: 100%; height: auto; }
 </style>"""
 
 _LEGEND = ('<div class="bp-legend" aria-hidden="true">'
@@ -107,20 +102,6 @@ _LEGEND = ('<div class="bp-legend" aria-hidden="true">'
            '<span>▩ bias unit (+1)</span>'
            '<span><b style="background:#F0E442">&nbsp;■&nbsp;</b> current step</span>'
            '<span>numbers rounded to 3 digits (all 6 in the tables)</span></div>')
-
-
-def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
-    """Render ``fig`` to PNG bytes with the Agg canvas."""
-    buf = io.BytesIO()
-    fig.canvas.print_png(buf) if dpi is None else fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
-
-
-def _figure(figsize, dpi: float) -> Figure:
-    # A bare Figure, not pyplot: the inline backend never shows it by itself.
-    fig = Figure(figsize=figsize, dpi=dpi)
-    FigureCanvasAgg(fig)
-    return fig
 
 
 def _button(text: str, css: str, tooltip: str, icon: str = "") -> W.Button:
@@ -691,17 +672,24 @@ def _short(x: float) -> str:
 
 
 # ----- training ------------------------------------------------------------------------
+def _outputs(net: Network, grid):
+    """The network's first output at each grid point, as the square grid ``boundary_svg`` draws."""
+    out = net.predict(grid)
+    n = int(round(len(grid) ** 0.5))
+    return out[:, 0].reshape(n, n)
+
+
 class TrainingView(_View):
     """Loss curve and decision boundary, updated as training advances epoch by epoch.
 
     Wraps a ``TrainingStepper`` (same arguments); ``epochs`` is how far the slider goes.
     ``run()`` trains to the end with a progress bar (call it from a cell for long runs).
-    The figure is rendered at twice its displayed size (sharp on high-density screens).
+    The cost curve and (for two inputs) the output over the input square are SVG.
     """
 
     def __init__(self, net: Network, X, y, epochs: int = 200, lr: float = 0.1, loss="half_squared_error",
                  optimizer=None, batch_size: int | None = None, per: str = "epoch", seed: int = 0,
-                 every: int = 1, keep: int = 64, dpi: float = 72):
+                 every: int = 1, keep: int = 64):
         self.stepper = TrainingStepper(net, X, y, lr, loss, optimizer, batch_size, per, seed, keep,
                                        max_steps=epochs)
         self.every = max(1, int(every))
@@ -721,19 +709,9 @@ class TrainingView(_View):
         self.progress.add_class("bp-progress")
         self.status = _html_widget("bp-step-label")
         self.image = _html_widget("bp-diagram")
-        two_inputs = self.stepper.X.shape[1] == 2
-        self._size = (7.6 if two_inputs else 4.4, 3.3)  # points = CSS pixels: fonts shown at their size
-        self._dpi = float(dpi)
-        self._fig = _figure(self._size, 2 * self._dpi)
-        ax_loss = self._fig.add_subplot(1, 2 if two_inputs else 1, 1)
-        self.loss_plot = plot_loss(ax_loss, self.stepper.costs,
-                                   xlabel=unit, title=f"Cost over all samples after each {unit}")
-        self.boundary_plot = None
-        if two_inputs:
-            self.boundary_plot = plot_decision_boundary(self._fig.add_subplot(1, 2, 2), self.stepper.net,
-                                                        self.stepper.X, self.stepper.y,
-                                                        title="Output over the input square")
-        self._fig.subplots_adjust(left=0.1, right=0.92, bottom=0.27, top=0.88, wspace=0.5)
+        # Drawn as SVG (no rasteriser per click): the output over the input square for 2 inputs.
+        self._grid = boundary_grid() if self.stepper.X.shape[1] == 2 else None
+        self.boundary_values = None  # the network's output over the grid last shown
         self._player = _Player(self._play_to, lambda: self.stepper.index, lambda: self.epochs, self._lock,
                                done=lambda: self._set_play_button(False))
         self._player.rate = 5.0
@@ -813,28 +791,16 @@ class TrainingView(_View):
         self.progress.value = st.index
         self.status.value = html.escape(f"training… {st.label}")
 
-    def description(self) -> str:
-        """The figure in words (its alt text)."""
-        st = self.stepper
-        text = (f"Left: the cost over all samples after each {self.unit}, from {fmt(st.costs[0])} "
-                f"before training to {fmt(st.cost)} after {st.index}.")
-        if self.boundary_plot is not None:
-            text += (" Right: the network's output over the input square, dark near 0 and light near 1, "
-                     "with the 0.5 boundary dashed; circles are samples with target 0, triangles target 1.")
-        return text
-
     def _show(self) -> None:
         st = self.stepper
         self.slider.value = st.index
         self.progress.value = st.index
         self.status.value = html.escape(st.label)
-        self.loss_plot.update(st.costs)
-        if self.boundary_plot is not None:
-            self.boundary_plot.update(st.net)
-        png = base64.b64encode(figure_png(self._fig)).decode("ascii")
-        w, h = (round(v * self._dpi) for v in self._size)
-        self.image.value = (f'<img src="data:image/png;base64,{png}" width="{w}" height="{h}" '
-                            f'alt="{html.escape(self.description(), quote=True)}">')
+        parts = [loss_svg([("cost", st.costs)], self.unit, f"Cost over all samples after each {self.unit}")]
+        if self._grid is not None:
+            self.boundary_values = _outputs(st.net, self._grid)
+            parts.append(boundary_svg(self.boundary_values, st.X, st.y))
+        self.image.value = f'<div class="bp-figures">{"".join(parts)}</div>'
 
     def compare(self, **branch) -> "CompareTraining":
         """This training side by side with a branch that splits off at the step shown now and
@@ -842,7 +808,7 @@ class TrainingView(_View):
         st = self.stepper
         return CompareTraining(st._start[0], st.X, st.y, self.epochs, st.lr, st.loss, copy.deepcopy(st._start[1]),
                                st.batch_size, st.per, st.seed, st.rule, branch=branch, at=st.index,
-                               every=self.every, dpi=self._dpi)
+                               every=self.every)
 
     def __repr__(self) -> str:
         return f"TrainingView: {self.stepper.label} (of {self.stepper.max_steps})"
@@ -860,7 +826,7 @@ class CompareTraining(_View):
 
     def __init__(self, net: Network, X, y, epochs: int = 200, lr: float = 0.1, loss="half_squared_error",
                  optimizer=None, batch_size: int | None = None, per: str = "epoch", seed: int = 0,
-                 rule: str = "gradient", *, branch: dict, at: int = 0, every: int = 1, dpi: float = 72):
+                 rule: str = "gradient", *, branch: dict, at: int = 0, every: int = 1):
         self.comparison = TrainingComparison(net, X, y, lr, loss, optimizer, batch_size, per, seed, rule,
                                              branch=branch, at=at, max_steps=epochs)
         c = self.comparison
@@ -879,21 +845,8 @@ class CompareTraining(_View):
         self.slider.add_class("bp-slider")
         self.status = _html_widget("bp-step-label")
         self.image = _html_widget("bp-diagram")
-        two_inputs = c.base.X.shape[1] == 2
-        self._size = (12.0 if two_inputs else 5.0, 3.4)
-        self._dpi = float(dpi)
-        self._fig = _figure(self._size, 2 * self._dpi)
-        n = 3 if two_inputs else 1
-        changed = _settings_text(c.changes)
-        self.loss_plot = plot_loss(self._fig.add_subplot(1, n, 1), c.base.costs, xlabel=unit,
-                                   title=f"Cost after each {unit}", label="base")
-        self.loss_plot.add_run(f"branch ({changed})", OKABE_ITO["vermilion"])
-        self.boundaries = []
-        if two_inputs:
-            for k, name in ((2, "base"), (3, f"branch ({changed})")):
-                self.boundaries.append(plot_decision_boundary(self._fig.add_subplot(1, n, k), c.base.net,
-                                                              c.base.X, c.base.y, title=name))
-        self._fig.subplots_adjust(left=0.06, right=0.95, bottom=0.25, top=0.88, wspace=0.4)
+        self._grid = boundary_grid() if c.base.X.shape[1] == 2 else None
+        self.boundary_values = None  # (base, branch) outputs over the grid last shown
         for button, target in ((self.start_button, lambda: 0),
                                (self.back_button, lambda: max(0, self.comparison.index - self.every)),
                                (self.forward_button, lambda: min(epochs, self.comparison.index + self.every)),
@@ -921,29 +874,19 @@ class CompareTraining(_View):
             self.comparison.goto(k)
             self._show()
 
-    def description(self, v=None) -> str:
-        """The figure in words (its alt text)."""
-        v = v or self.comparison.view()
-        text = (f"Left: the cost after each {self.unit} of both runs, base solid blue and branch dashed "
-                f"vermilion, splitting at {self.unit} {v.split}; now {fmt(v.base_cost)} (base) and "
-                f"{fmt(v.branch_cost)} (branch).")
-        if self.boundaries:
-            text += " Middle and right: each run's output over the input square, with its 0.5 boundary dashed."
-        return text
-
     def _show(self) -> None:
         c = self.comparison
         v = c.view()
         self.slider.value = v.index
         self.status.value = html.escape(v.label)
-        self.loss_plot.update(v.base_costs, v.branch_costs)
-        if self.boundaries:
-            self.boundaries[0].update(c.base.net)
-            self.boundaries[1].update(c.branch_net)
-        png = base64.b64encode(figure_png(self._fig)).decode("ascii")
-        w, h = (round(x * self._dpi) for x in self._size)
-        self.image.value = (f'<img src="data:image/png;base64,{png}" width="{w}" height="{h}" '
-                            f'alt="{html.escape(self.description(v), quote=True)}">')
+        changed = _settings_text(c.changes)
+        parts = [loss_svg([("base", v.base_costs), (f"branch ({changed})", v.branch_costs)], self.unit,
+                          f"Cost after each {self.unit}")]
+        if self._grid is not None:
+            self.boundary_values = (_outputs(c.base.net, self._grid), _outputs(c.branch_net, self._grid))
+            parts += [boundary_svg(self.boundary_values[0], c.base.X, c.base.y, title="base"),
+                      boundary_svg(self.boundary_values[1], c.base.X, c.base.y, title=f"branch ({changed})")]
+        self.image.value = f'<div class="bp-figures">{"".join(parts)}</div>'
 
     def __repr__(self) -> str:
         c = self.comparison

@@ -318,3 +318,30 @@ def test_dead_parameters_are_gone_and_plots_do_not_import_the_stepper():
     code = "import sys, bpnet.plots; print('bpnet.stepper' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"  # ...the plots only draw
+
+
+def test_loss_and_boundary_svgs_show_the_numbers_given():
+    import xml.etree.ElementTree as ET
+
+    from bpnet.plots import boundary_grid, boundary_svg, loss_svg
+
+    ns = "{http://www.w3.org/2000/svg}"
+    ex = bpnet.xor_example()
+    net = bpnet.Network.random([2, 3, 1], ["tanh", "sigmoid"], seed=0)
+    history = net.train(ex.X, ex.y, 300, lr=2.0)
+    root = ET.fromstring(loss_svg([("cost", history)], "epoch", "Cost"))
+    line = next(root.iter(f"{ns}polyline"))
+    pts = [tuple(map(float, p.split(","))) for p in line.get("points").split()]
+    assert len(pts) <= 401 and pts[0][0] < pts[-1][0]
+    # the curve goes down as the cost does (y grows downwards in SVG)
+    assert (pts[-1][1] > pts[0][1]) == (history[-1] < history[0])
+    assert f"epoch {len(history) - 1}: cost {bpnet.fmt(history[-1])}" in [t.text for t in root.iter(f"{ns}text")]
+    values = net.predict(boundary_grid())[:, 0].reshape(81, 81)
+    root = ET.fromstring(boundary_svg(values, ex.X, ex.y))
+    assert root.get("role") == "img" and "0.5 boundary" in root.get("aria-label")
+    assert next(root.iter(f"{ns}image")).get("href").startswith("data:image/png;base64,")
+    assert len(list(root.iter(f"{ns}polygon"))) == 2 + 1  # two target-1 samples, one in the legend
+    assert any(p.get("stroke-dasharray") == "5 3" for p in root.iter(f"{ns}polyline"))  # the 0.5 contour
+    flat = np.full((81, 81), 0.9)
+    assert not any(p.get("stroke-dasharray") == "5 3"
+                   for p in ET.fromstring(boundary_svg(flat, ex.X, ex.y)).iter(f"{ns}polyline"))
