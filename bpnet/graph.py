@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 GRAPH_PHASES = ("forward", "backward", "update")
+_OPERATORS = {"+", "-", "*", "/", "neg", "^", "dot", "sum", "mean"}  # written between or before their operands
 _PHASE_OF = {"forward": "forward", "seed": "backward", "local": "backward", "chain": "backward",
              "sum": "backward", "update": "update"}
 
@@ -413,7 +414,11 @@ class Graph:
         v = self.nodes[i]
         if v.is_leaf:
             return fmt(v.data) if numbers else self.names[i]
-        return v._show([_p(p.data) for p in v.parents] if numbers else [self.name_of(p) for p in v.parents])
+        if not numbers:
+            return v._show([self.name_of(p) for p in v.parents])
+        # A negative number needs parentheses next to an operator (2*(-3)), not as a function's argument.
+        wrap = fmt if v.op not in _OPERATORS else _p
+        return v._show([wrap(p.data) for p in v.parents])
 
     def local(self, e: int) -> tuple[str, str, float]:
         """(symbols, numbers, value) of edge e's local derivative ∂dst/∂src."""

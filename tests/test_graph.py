@@ -250,3 +250,13 @@ def test_other_losses_become_one_node_with_their_own_gradient(loss):
     net = bpnet.Network([rng.normal(size=(3, 3)), rng.normal(size=(4, 2))], ["tanh", "identity"])
     X, y = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
     _compare(net, X, y, 0.3, loss, "gradient")
+
+
+def test_negative_numbers_are_parenthesised_next_to_operators_only():
+    a, b = inputs(a=-0.5, b=-1.0)
+    trace = (a.tanh() * b + a.max(b) - (a ** 2)).named("L").backward()
+    texts = [s.text for s in trace if s.kind == "forward"]
+    assert "n1 = tanh(a) = tanh(-0.5) = -0.462117" in texts
+    assert "n2 = n1*b = (-0.462117)*(-1) = 0.462117" in texts
+    assert "n3 = max(a, b) = max(-0.5, -1) = -0.5" in texts
+    assert "n5 = a^2 = (-0.5)^2 = 0.25" in texts
