@@ -631,6 +631,8 @@ class Network:
                 f"step() keeps nothing between calls, so optimizer={optimizer!r} would be a fresh one every call "
                 f"(its running averages lost each time). Make it once and pass the same object every call: "
                 f"opt = bpnet.get_optimizer({optimizer!r}); net.step(X, y, optimizer=opt)")
+        if optimizer is not None and not hasattr(optimizer, "update"):
+            get_optimizer(optimizer)  # raises a TypeError saying what an optimizer is
         lr = _learning_rate(lr, optimizer)
         _bind(optimizer, self)
         return bp.step(X, y, lr, optimizer)

@@ -61,6 +61,15 @@ def test_train_with_a_bad_optimizer(bad, exc):
     assert_unchanged(n, snap)
 
 
+@pytest.mark.parametrize("bad", [3, None.__class__, [Adam()]])
+def test_step_with_something_that_is_not_an_optimizer(bad):
+    n = net()
+    snap = snapshot(n)
+    with pytest.raises(TypeError, match="optimizer must be a name"):
+        n.step(X, Y, optimizer=bad)
+    assert_unchanged(n, snap)
+
+
 def test_get_optimizer_none():
     with pytest.raises(TypeError, match=r"optimizer must be a name, one of .*got NoneType None"):
         get_optimizer(None)
