@@ -106,3 +106,34 @@ def test_draw_graph_takes_a_value_and_refuses_anything_else():
     assert len(d.boxes) == 5  # a, b, c, d, L
     with pytest.raises(TypeError):
         draw_graph(None, np.zeros(3))
+
+
+def _gates():
+    x, y, z, w = inputs(x=3.0, y=-4.0, z=2.0, w=-1.0)
+    return (((x * y).named("q") + z.max(w).named("m")).named("s") * 2.0).backward()
+
+
+def _chain():
+    from bpnet.graph import Value
+
+    x = Value(1.5, "x", const=True)
+    w1, b1, w2, b2 = (Value(v, n, param=True) for v, n in [(0.8, "w1"), (-0.5, "b1"), (-1.2, "w2"), (0.3, "b2")])
+    y_hat = (w2 * (w1 * x + b1).sigmoid() + b2).sigmoid()
+    return (0.5 * (y_hat - 1.0) ** 2).named("L").backward(lr=0.5)
+
+
+@pytest.mark.parametrize("make", [_gates, lambda: fork_graph().backward(), _chain, TRACES["xor"]],
+                         ids=["gates", "fork", "chain", "xor"])
+def test_edge_labels_clear_the_boxes_and_each_other(make):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    trace = make()
+    fig, ax = _figure(trace)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    d = draw_graph(ax, trace)  # the last step: every label is shown
+    boxes = [b.get_window_extent(renderer) for b in d.boxes]
+    labels = [(lab.get_text(), lab.get_window_extent(renderer)) for lab in d.labels if lab.get_text()]
+    assert len(labels) >= len(trace.graph.edges) // 2
+    for k, (text, extent) in enumerate(labels):
+        assert not any(extent.overlaps(b) for b in boxes), text
+        assert not any(extent.overlaps(other) for _, other in labels[k + 1:]), text
