@@ -92,7 +92,7 @@ _CSS = """<style>
 .bp-legend span { white-space: nowrap; margin-right: 10px; }
 .bp-explorer .bp-row { display: flex; flex-flow: row wrap; align-items: flex-start; gap: 4px 16px; }
 .bp-explorer .bp-controls { flex: 0 1 330px; min-width: 250px; }
-.bp-figures { display: flex; flex-flow: row wrap; gap: 4px 16px; align-items: flex-start; }
+.bp-figures { display: flex; flex-flow: row wrap; gap: 4px 12px; align-items: flex-start; }
 .bp-figures svg { display: block; max-width: 100%; height: auto; }
 </style>"""
 
@@ -796,10 +796,11 @@ class TrainingView(_View):
         self.slider.value = st.index
         self.progress.value = st.index
         self.status.value = html.escape(st.label)
-        parts = [loss_svg([("cost", st.costs)], self.unit, f"Cost over all samples after each {self.unit}")]
+        # Sized so that both fit side by side in a notebook beside JupyterLab's file browser.
+        parts = [loss_svg([("cost", st.costs)], self.unit, f"Cost after each {self.unit}", width=270, height=250)]
         if self._grid is not None:
             self.boundary_values = _outputs(st.net, self._grid)
-            parts.append(boundary_svg(self.boundary_values, st.X, st.y))
+            parts.append(boundary_svg(self.boundary_values, st.X, st.y, width=270, height=250))
         self.image.value = f'<div class="bp-figures">{"".join(parts)}</div>'
 
     def compare(self, **branch) -> "CompareTraining":
