@@ -843,7 +843,8 @@ class Trace:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
+        # Strict JSON: a NaN/inf would be written as NaN/-Infinity, which strict parsers refuse.
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
     _HEADS = {"forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
               "updates": "Gradients and weight updates"}
