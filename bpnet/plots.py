@@ -6,9 +6,10 @@ Two renderers share one layout and one set of styles:
   every function takes an ``ax`` (a new figure is made if it is None) and returns an object
   holding the artists it drew, with an ``update(...)`` method that changes them in place.
   The library never calls ``plt.show()``; end a notebook cell with ``plt.show()`` or ``;``.
-* SVG text (``network_svg``, ``activation_svg``): what the widgets show. An SVG scales to
-  any width without blurring and keeps its aspect ratio, and building one is a few
-  milliseconds of string formatting, so a click never waits for a rasteriser.
+* SVG text (``network_svg``, ``activation_svg``, ``loss_svg``, ``boundary_svg``): what the
+  widgets show. An SVG scales to any width without blurring and keeps its aspect ratio,
+  and building one is a few milliseconds of string formatting, so a click never waits
+  for a rasteriser.
 
 The diagram's look is a pure function of (state, highlight, updated): ``diagram_styles``
 computes every colour, width and label from those three on every update; nothing is

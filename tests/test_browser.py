@@ -549,6 +549,35 @@ def _measure_clicks(page, n: int) -> list[dict]:
     )
 
 
+def _bare_button_round_trips(page, n: int) -> dict:
+    """Add a cell with a button that counts its clicks in a label; click it n times (idle machine)."""
+    page.keyboard.press("Escape")
+    page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").last.click(position={"x": 5, "y": 5})
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")  # a new code cell below, in command mode
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text("import ipywidgets as _w; _b = _w.Button(description='ping'); _l = _w.Label('0'); "
+                              "_b.add_class('bp-ping'); _l.add_class('bp-pong'); "
+                              "_b.on_click(lambda b: setattr(_l, 'value', str(int(_l.value) + 1))); _w.HBox([_b, _l])")
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_selector(".bp-ping", timeout=60_000)
+    ms = page.evaluate(
+        """async (n) => {
+            const button = document.querySelector('.bp-ping'), label = document.querySelector('.bp-pong');
+            const out = [];
+            for (let i = 0; i < n; i++) {
+                const before = label.textContent, t0 = performance.now();
+                button.click();
+                await new Promise(resolve => { const tick = () => label.textContent !== before || performance.now() - t0 > 30000
+                    ? resolve() : requestAnimationFrame(tick); tick(); });
+                out.push(performance.now() - t0);
+                await new Promise(r => setTimeout(r, 50));
+            }
+            return out;
+        }""", n)
+    return _summary([{"ms": v} for v in ms], "ms")
+
+
 def _summary(samples: list[dict], key: str) -> dict:
     values = sorted(s[key] for s in samples if s[key] is not None)
     if not values:
@@ -636,6 +665,12 @@ def _fits_a_laptop_window_pauses_in_place_and_keeps_up_under_load(page) -> None:
                 busy.kill()
                 busy.wait(timeout=30)
         _settle(page)
+    # For scale: the same measurement on a bare ipywidgets button that only counts its clicks
+    # (the round trip through the kernel that every widget pays, whatever it draws).
+    try:
+        baseline = _bare_button_round_trips(page, 20)
+    except Exception as error:  # a measurement aid, not what this test checks
+        baseline = {"error": f"{type(error).__name__}: {error}"[:300]}
     loaded = samples["one core busy"]
     report.update({
         "clicks": len(loaded), "load": "one other process spinning on a CPU core",
@@ -644,6 +679,7 @@ def _fits_a_laptop_window_pauses_in_place_and_keeps_up_under_load(page) -> None:
         "click_to_typeset_formula_ms": [s["formula_ms"] and round(s["formula_ms"], 1) for s in loaded],
         "summary": {load: {key: _summary(runs, key) for key in ("text_ms", "figure_ms", "formula_ms")}
                     for load, runs in samples.items()},
+        "bare_button_round_trip_ms": baseline,
         "cpus": os.cpu_count(), "browser": "headless chromium", "chromium": _chromium_version(),
     })
     (ARTIFACTS / "browser_latency.json").write_text(json.dumps(report, indent=2) + "\n")
