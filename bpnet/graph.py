@@ -16,11 +16,13 @@ value) that built the graph. The steps read like ``bpnet.trace_step``'s: a name,
 formula in symbols, the same with numbers, a value. ``GraphStepper`` moves through
 them with ``bpnet.stepper.Stepper``'s moves.
 
->>> a, b, c = inputs(a=2.0, b=-3.0, c=10.0)
->>> L = (a * b + c).tanh()
+>>> a, b, c = inputs(a=2.0, b=-1.0, c=1.5)
+>>> L = (a * b + c).tanh().named("L")
 >>> trace = L.backward()
->>> a.grad   # ∂L/∂a = (1 - L^2) * b
--0.0...
+>>> round(a.grad, 6)   # ∂L/∂a = (1 - L^2) * b
+-0.786448
+>>> print(trace.find("chain", "a->n1").text)
+∂L/∂a = ∂L/∂n1*∂n1/∂a = 0.786448*(-1) = -0.786448
 
 ``network_graph(net, X, y)`` builds one update of a ``bpnet.Network`` out of Values
 (one node per unit and sample, weights shared by the samples), so the same deltas,
@@ -122,19 +124,22 @@ class Value:
         out.op, out.parents, out._f, out._show, out._rule = op, parents, f, show, rule
         return out
 
-    def _binary(self, other, op, f, show, d_self, d_other, swap=False):
-        """self op other; a plain number ``other`` becomes part of the operation, not a node."""
+    def _binary(self, other, op, f, show, d_x, d_y, swap=False):
+        """x op y with x = self (y = self if ``swap``); d_x, d_y give ∂(x op y)/∂x and /∂y.
+
+        A plain number as the other operand becomes part of the operation, not a node.
+        """
         if isinstance(other, Value):
             parents = (other, self) if swap else (self, other)
             return Value._node(op, parents, lambda v: f(v[0], v[1]), lambda s: show(s[0], s[1]),
-                               lambda n, v, o, ov: [d_self(n, v, o, ov), d_other(n, v, o, ov)])
+                               lambda n, v, o, ov: [d_x(n, v, o, ov), d_y(n, v, o, ov)])
         c = _number(other, f"the other operand of {op}")
-        cs = _p(c)
-        if swap:  # c op self
+        cs = fmt(c) if op == "max" else _p(c)  # max(b, -1), but 2*(-1)
+        if swap:  # c op self: self is y
             return Value._node(op, (self,), lambda v: f(c, v[0]), lambda s: show(cs, s[0]),
-                               lambda n, v, o, ov: [d_other([cs, n[0]], [c, v[0]], o, ov)])
+                               lambda n, v, o, ov: [d_y([cs, n[0]], [c, v[0]], o, ov)])
         return Value._node(op, (self,), lambda v: f(v[0], c), lambda s: show(s[0], cs),
-                           lambda n, v, o, ov: [d_self([n[0], cs], [v[0], c], o, ov)])
+                           lambda n, v, o, ov: [d_x([n[0], cs], [v[0], c], o, ov)])
 
     # d(rule) entries for binary ops: (names [x, y], values [x, y], out name, out value)
     def __add__(self, other):

@@ -260,3 +260,11 @@ def test_negative_numbers_are_parenthesised_next_to_operators_only():
     assert "n2 = n1*b = (-0.462117)*(-1) = 0.462117" in texts
     assert "n3 = max(a, b) = max(-0.5, -1) = -0.5" in texts
     assert "n5 = a^2 = (-0.5)^2 = 0.25" in texts
+
+
+def test_the_module_docstring_example_runs_as_printed():
+    import doctest
+
+    import bpnet.graph
+
+    assert doctest.testmod(bpnet.graph).failed == 0
