@@ -251,7 +251,9 @@ def test_exercises_with_automatic_feedback(path):
     assert re.search(r"from bpnet import .*\bexercises\b|import bpnet\.exercises|from bpnet\.exercises import", src_all), \
         f"{path.name}: exercises must use bpnet.exercises"
     shown = [text for c in checks for kind, text in _text_outputs(c) if kind == "text/plain"]
-    assert any(t.startswith("✓ Correct") for t in shown), f"{path.name}: no exercise output shows a correct answer"
+    asserted = [c for c in checks if re.search(r"^assert right\b", _src(c), re.M)]
+    assert any(t.startswith("✓ Correct") for t in shown) or asserted, \
+        f"{path.name}: no exercise output shows a correct answer, and no solution cell asserts one"
     assert any(t.startswith("✗ Not yet") and "Hint" in t for t in shown), \
         f"{path.name}: no exercise output shows the feedback on a wrong answer"
 
@@ -306,11 +308,14 @@ def test_exercises_attempt_check_hint_and_solutions_only_on_request(path):
         if not re.search(r"^result$", _src(cell), re.M):
             problems.append(f"exercise {k}: keep the check in 'result' so result.solution() works")
     for k, cell in enumerate(solutions, start=1):
-        text = "\n".join(t for kind, t in _text_outputs(cell) if kind == "text/plain")
         if not _hidden(cell):
             problems.append(f"solution {k}: not collapsed (metadata jupyter.source_hidden/outputs_hidden)")
-        if not (text.startswith("✓ Correct") and "Solution" in text):
-            problems.append(f"solution {k}: does not show a correct answer with its worked solution")
+        # JupyterLab shows a cell's outputs again when it runs: a solution cell must print nothing, and
+        # fail (an error nbval reports) if the checker stops accepting its right answer.
+        if any(text.strip() for _, text in _text_outputs(cell)):
+            problems.append(f"solution {k}: prints something; Run All would show it")
+        if not (re.search(r"\bcheck_\w+\(", _src(cell)) and re.search(r"^assert right\b", _src(cell), re.M)):
+            problems.append(f"solution {k}: must check its answer with a checker and assert it is right")
     for k, cell in enumerate(code, start=1):
         if cell in solutions:
             continue
@@ -352,3 +357,23 @@ def test_no_nbval_marker_comments_visible_to_learners(path):
     nb = _load(path)
     bad = [i for i, c in enumerate(nb.cells) if re.search(r"#\s*NBVAL_", _src(c))]
     assert not bad, f"{path.name}: cells {bad} carry '# NBVAL_...' comments; use a tag and a 'nbval-reason' in metadata"
+
+
+# ----- 00's controls table is the step-through's controls ------------------------------------------
+def test_start_here_controls_table_names_every_control_of_the_step_through():
+    """Every button label, the pause label and both rule choices appear in bold in 00's table, and the
+    table names no control the widget does not have."""
+    widgets = pytest.importorskip("bpnet.widgets")
+    nb = _load(NOTEBOOKS_DIR / "00_start_here.ipynb")
+    cell = next(_src(c) for c in _markdown(nb) if "| control | what it does |" in _src(c))
+    table = "\n".join(line for line in cell.splitlines() if line.startswith("|"))
+    view = widgets.StepThrough.from_example(rule="gradient")
+    labels = [b.description for b in (view.start_button, view.back_button, view.forward_button, view.end_button,
+                                      view.next_phase_button, view.play_button)]
+    labels += [widgets.PAUSE[0], view.speed.description, view.slider.description]
+    labels += [label for label, _ in view.rule_toggle.options]
+    missing = [label for label in labels if f"**{label}**" not in table]
+    assert not missing, f"00's controls table does not name {missing}"
+    named = set(re.findall(r"\*\*([^*]+)\*\*", table))
+    unknown = named - set(labels)
+    assert not unknown, f"00's controls table names controls the step-through does not have: {sorted(unknown)}"
