@@ -633,3 +633,17 @@ def test_a_mistake_inside_the_tolerance_band_is_still_not_accepted():
     if float(f"{right:.4g}") == float(f"{wrong:.4g}"):
         r = check_forward(net, x, "D0", float(f"{right:.4g}"))
         assert r.correct and "missing_hidden_biases" in r.same_as or any("hidden" in s for s in r.same_as)
+
+
+def test_either_slope_at_a_relu_kink_is_right_in_a_network_too():
+    # Zero biases and the input (0, 0): every hidden z is exactly 0, where ReLU has a kink.
+    net = Network.random([2, 3, 1], ["relu", "identity"], init="he", seed=4)
+    x, t = np.zeros(2), np.array([1.0])
+    W1 = net.W[1]
+    d_out = float(net.forward(x).output[0, 0] - t[0])
+    for slope in (0.0, 1.0):  # left and right derivative at z = 0
+        assert check_delta(net, x, t, "Z2", slope * W1[2, 0] * d_out).correct
+    assert not check_delta(net, x, t, "Z2", 0.5 * W1[2, 0] * d_out).correct
+    leaky = Network([w.copy() for w in net.W], ["leaky_relu", "identity"])
+    for slope in (0.01, 1.0):
+        assert check_delta(leaky, x, t, "Z2", slope * W1[2, 0] * d_out).correct
