@@ -377,3 +377,67 @@ def test_start_here_controls_table_names_every_control_of_the_step_through():
     named = set(re.findall(r"\*\*([^*]+)\*\*", table))
     unknown = named - set(labels)
     assert not unknown, f"00's controls table names controls the step-through does not have: {sorted(unknown)}"
+
+
+# ----- the notebooks' figure helpers: readable at a notebook's width -------------------------------
+def _helper_figures():
+    """Each multi-panel figure helper of bpnet.plots, drawn with small real data."""
+    import numpy as np
+    import bpnet
+    from bpnet import plots
+
+    X, y = bpnet.XOR_X, bpnet.XOR_Y
+    net = bpnet.Network.random([2, 3, 1], activations=["tanh", "sigmoid"], seed=0)
+    nets = {}
+    for e in (0, 50, 100, 150):
+        nets[f"after {e} epochs"] = net.copy()
+        net.train(X, y, epochs=50, lr=0.5)
+    costs = {"slow (lr 0.02)": np.geomspace(1, 0.5, 26), "fast (lr 0.9)": np.geomspace(1, 0.02, 26)}
+    paths = {k: np.column_stack([np.linspace(0, 2, 26), np.linspace(0, 1, 26)]) for k in costs}
+    ws, bs = np.meshgrid(np.linspace(-1, 5, 30), np.linspace(-2, 4, 30))
+    J = (ws - 2) ** 2 + (bs - 1) ** 2 + 0.02
+    g1, g2 = np.meshgrid(np.linspace(-4.5, 1.5, 30), np.linspace(-1.3, 1.3, 30))
+    layers = {"tanh layers": {"init normal": np.geomspace(1, 60, 20), "init xavier": np.geomspace(1, 0.02, 20)},
+              "relu layers": {"init normal": np.geomspace(1, 1e30, 20), "init he": np.ones(20)}}
+    return {
+        "plot_activation_grid": lambda: plots.plot_activation_grid(["identity", "sigmoid", "tanh", "relu", "leaky_relu"]),
+        "plot_descent_paths": lambda: plots.plot_descent_paths(costs, paths, (ws, bs, J), best=(2, 1)),
+        "plot_schedules": lambda: plots.plot_schedules(np.arange(26), {"step": np.full(26, 0.5)}, costs, 0.01),
+        "plot_cost_curves": lambda: plots.plot_cost_curves(costs, title="Two runs", marks={"target": 0.05}),
+        "plot_boundary_grid": lambda: plots.plot_boundary_grid(nets, X, y, title="While it learns"),
+        "plot_optimizer_paths": lambda: plots.plot_optimizer_paths(paths, costs, (g1, g2, g1 ** 2 + 50 * g2 ** 2)),
+        "plot_per_layer": lambda: plots.plot_per_layer(layers, "layer", "variance", "Across depth", sharey=False),
+    }
+
+
+@pytest.mark.parametrize("name", list(_helper_figures()))
+def test_notebook_figure_helpers_fit_the_page_with_readable_non_overlapping_text(name):
+    """At most 8 inches (800 px) wide, so the notebook never shrinks it; no text below 9 pt (12.5 px); no two
+    texts (titles, labels, tick labels, legends) drawn over each other."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = _helper_figures()[name]()
+    try:
+        assert fig.get_figwidth() <= 8.0, f"{name}: {fig.get_figwidth()} in wide"
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        # Tick labels exist for ticks outside the axes' limits too; only those _update_ticks returns are drawn.
+        tick_labels, drawn = set(), []
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                    tick_labels |= {tick.label1, tick.label2}
+                drawn += [lab for tick in axis._update_ticks() for lab in (tick.label1, tick.label2) if lab.get_visible()]
+        texts = [t for t in fig.findobj(matplotlib.text.Text) if t not in tick_labels] + drawn
+        texts = [t for t in texts if t.get_visible() and t.get_text().strip()]
+        small = sorted({(t.get_text(), t.get_fontsize()) for t in texts if t.get_fontsize() < 9})
+        assert not small, f"{name}: text below 9 pt: {small[:5]}"
+        boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+        clashes = [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:]
+                   if ba.width > 0 and bb.width > 0 and ba.overlaps(bb)
+                   and ba.intersection(ba, bb).width > 1 and ba.intersection(ba, bb).height > 1]
+        assert not clashes, f"{name}: overlapping texts: {clashes[:5]}"
+    finally:
+        plt.close(fig)
