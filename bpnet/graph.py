@@ -39,7 +39,8 @@ import numpy as np
 
 from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import BinaryCrossEntropy, HalfSquaredError, get_loss
-from .network import RULES, Network
+from ._checks import check_rule
+from .network import Network
 from .stepper import Stepper
 from .trace import fmt
 
@@ -847,8 +848,7 @@ def network_graph(net: Network, X, y, loss="half_squared_error", rule: str = "gr
     """
     if not isinstance(net, Network):
         raise TypeError(f"network_graph needs a bpnet.Network, got {type(net).__name__}")
-    if rule not in RULES:
-        raise ValueError(f"unknown rule {rule!r}; expected one of {RULES}")
+    check_rule(rule)
     X, y = net.check(X, y)
     for act in net.acts:
         if not act.elementwise:
