@@ -21,7 +21,7 @@ from bpnet import Network
 from bpnet import mistakes
 from bpnet.exercises import check_cost, check_delta, check_forward, check_gradient, check_update
 
-N_NETWORKS = 210
+N_NETWORKS = 200
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu"]
 # Every loss with the output activations it accepts, and how its targets are drawn.
 LOSSES = [
@@ -172,3 +172,45 @@ def test_property_right_values_are_the_calculus():
             minus.W[l][i, j] -= h
             numeric = (plus.cost(X, y, loss) - minus.cost(X, y, loss)) / (2 * h)
             assert a.expected == pytest.approx(numeric, rel=1e-4, abs=1e-6), (seed, name)
+
+
+def test_property_single_unit_checkers():
+    """check_neuron, check_activation and check_activation_derivative on 200 random cases: every
+    mistake's number is named and never accepted; the right value is accepted in every form."""
+    import bpnet
+    from bpnet.exercises import check_activation, check_activation_derivative, check_neuron
+
+    checked = 0
+    for seed in range(200):
+        rng = np.random.default_rng(10_000 + seed)
+        name = ["sigmoid", "tanh", "relu", "leaky_relu", "identity", "softmax"][seed % 6]
+        act = bpnet.get_activation(name)
+        z = rng.normal(0.0, 2.0, size=int(rng.integers(2, 5)))
+        asks = [(check_activation, act.f(z), act.value_mistakes(z))]
+        if act.elementwise:
+            asks.append((check_activation_derivative, act.df(z), act.derivative_mistakes(z)))
+            w, x, b = rng.normal(size=3), rng.normal(size=3), float(rng.normal())
+            zz = float(w @ x + b)
+            a_right = float(act.f(np.array(zz)))
+            r = check_neuron(w, b, x, a_right, activation=name)
+            assert r.correct, (seed, r)
+            assert check_neuron(w, b, x, float(f"{a_right:.4g}"), activation=name).correct
+            for wrong in (zz - b, float(act.f(np.array(zz - b)))):
+                if abs(wrong - a_right) > 1e-9 * (1 + abs(a_right)):
+                    r = check_neuron(w, b, x, wrong, activation=name)
+                    assert not r.correct and r.mistake and r.mistake != "general", (seed, r)
+                    checked += 1
+        for check, right, wrongs in asks:
+            for form in (right, right.astype(np.float32), list(right), right.reshape(1, -1)):
+                assert check(name, z, form).correct, (seed, name, check.__name__)
+            assert check(name, z, np.array([float(f"{v:.4g}") for v in right])).correct
+            for key, value, _ in wrongs:
+                value = np.asarray(value, dtype=float)
+                if np.all(np.abs(value - right) <= 1e-9 * (1 + np.abs(right))):
+                    continue
+                r = check(name, z, value)
+                assert not r.correct, (seed, name, key)
+                twins = [k for k, v, _ in wrongs if np.allclose(v, value, rtol=1e-12, atol=1e-12)]
+                assert r.mistake in twins + ["derivative_of_a"], (seed, name, key, r.mistake)
+                checked += 1
+    assert checked > 400, checked
