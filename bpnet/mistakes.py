@@ -16,9 +16,9 @@ activation, with the number that learner would get:
 
     >>> from bpnet import xor_example
     >>> net, X, y, lr = xor_example()
-    >>> values = candidates(net, X[:1], y[:1], ("delta", "Z1"))
-    >>> float(values["sign"]), float(values["updated_weights"]) if "updated_weights" in values else None
-    (-4.0, None)
+    >>> values = candidates(net, X[:1], y[:1], ("delta", "Z1"), lr=lr)
+    >>> values["sign"], round(values["updated_weights"], 6)   # -(a - y); 0.6 * 4 with Z1->D0 updated
+    (-4.0, 2.4)
 
 Mistakes that belong to one activation or one loss (tanh' without its square, the sign
 in sigmoid's exponent, the 1/2 of the half squared error, ...) are declared by that
@@ -26,9 +26,15 @@ activation or loss (``value_mistakes``, ``derivative_mistakes``, ``cost_mistakes
 ``grad_mistakes``); this module turns each into an entry keyed "activation:<key>",
 "derivative:<key>" or "loss:<key>", applied wherever that activation or loss is used.
 
+Every mistake is computed on every question; one that does not bear on it (a sign flip on
+a forward value) simply gives the right value there.
+
 ``assess`` gathers, for one question, the right value, the other values that are right
-too (either slope at a ReLU kink), every applicable mistake's value and the size of the
-numbers involved; ``judge`` decides an answer by the nearest candidate (see its docstring).
+too (either slope at a ReLU kink), every mistake's value and the size of the numbers
+involved; ``judge`` decides an answer by the nearest candidate: correct only when within
+the tolerance of the right value and nearer to it than to every mistake's number that
+the answer's own digits can tell apart from it (see its docstring). ``indistinguishable``
+names the mistakes a question cannot tell from its right answer (a degenerate exercise).
 """
 
 from __future__ import annotations
