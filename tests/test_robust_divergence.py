@@ -22,6 +22,9 @@ from bpnet.optimizers import SGD, Adam, Momentum
 
 X, Y = bpnet.XOR_X, bpnet.XOR_Y
 
+# These tests overflow on purpose; numpy's RuntimeWarnings on the way are expected.
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
 
 def identity_net(seed=0):
     return bpnet.Network.random([2, 3, 1], "identity", seed=seed)
@@ -209,3 +212,13 @@ def test_training_view_shows_the_divergence_instead_of_nans():
     assert st.diverged_at is not None
     assert f"diverged at epoch {st.diverged_at}" in view.status.value
     assert np.isfinite(st.costs).all()
+
+
+def test_training_stepper_takes_an_optimizer_name_as_train_does():
+    from bpnet.stepper import TrainingStepper
+
+    st = TrainingStepper(identity_net(), X, Y, lr=0.01, optimizer="adam", max_steps=15)
+    st.run(15)
+    ref = identity_net()
+    ref.train(X, Y, epochs=15, lr=0.01, optimizer="adam")
+    assert st.index == 15 and same_weights(st.net, ref)
