@@ -36,7 +36,7 @@ import numpy as np
 
 from ._checks import RULES, as_batch, as_float_array, check_lr, check_rule, check_whole
 from .activations import Activation, get_activation
-from .errors import DivergenceError
+from .errors import DivergenceError, first_non_finite
 from .losses import Loss, get_loss
 from .optimizers import get_optimizer
 
@@ -250,12 +250,13 @@ class Backprop:
         net, fwd = self.net, getattr(self, "_fwd", None)
         found = None
         if fwd is not None:
-            for quantity, arrays, shift in (("pre-activation", fwd.z, 0), ("activation", fwd.a[1:], 0)):
-                bad = _first_non_finite(arrays)
+            # z[l] and a[l + 1] both belong to the units that column j of W[l] feeds.
+            for quantity, arrays in (("pre-activation", fwd.z), ("activation", fwd.a[1:])):
+                bad = first_non_finite(arrays)
                 if bad is not None:
                     l, (s, j), value = bad
-                    found = (quantity, net.dest_name(l + shift, j), value, l, (s, j),
-                             f"the {quantity} of {net.dest_name(l + shift, j)} is {value} (sample {s + 1})")
+                    unit = net.dest_name(l, j)
+                    found = (quantity, unit, value, l, (s, j), f"the {quantity} of {unit} is {value} (sample {s + 1})")
                     break
         if found is None and cost is not None:
             a = fwd.a[-1] if fwd is not None else None
@@ -267,13 +268,13 @@ class Backprop:
                 f" (output {unit} = {a[s, j]:.6g} for sample {s + 1}, target {y[s, j]:.6g})" if a is not None else "")
             found = ("cost", unit, cost, net.n_layers - 1, (int(s), int(j)), detail)
         if found is None and grads is not None:
-            bad = _first_non_finite(grads)
+            bad = first_non_finite(grads)
             if bad is not None:
                 l, (i, j), value = bad
                 name = net.weight_name(l, i, j)
                 found = ("gradient", name, value, l, (i, j), f"the gradient of {name} is {value}")
         if found is None and new is not None:
-            bad = _first_non_finite(new)
+            bad = first_non_finite(new)
             if bad is not None:
                 l, (i, j), value = bad
                 name = net.weight_name(l, i, j)
@@ -725,15 +726,6 @@ def _bind(optimizer, net: "Network") -> None:
     """Tie an optimizer's running averages to ``net`` (refused, before any change, if they belong to another)."""
     if optimizer is not None and hasattr(optimizer, "bind"):
         optimizer.bind(net)
-
-
-def _first_non_finite(arrays):
-    """(l, (row, column), value) of the first NaN/inf in a list of 2-D arrays, else None."""
-    for l, a in enumerate(arrays):
-        if not np.isfinite(a).all():
-            i, j = (int(k) for k in np.argwhere(~np.isfinite(a))[0])
-            return l, (i, j), float(a[i, j])
-    return None
 
 
 def _check_size_limit(sizes: list[int], how: str) -> list[int]:
