@@ -524,3 +524,14 @@ def test_get_optimizer_says_what_to_pass(bad):
     with pytest.raises(TypeError, match=r"optimizer must be a name, one of \['adagrad', 'adam', 'momentum', "
                                         r"'rmsprop', 'sgd'\], or an optimizer object"):
         get_optimizer(bad)
+
+
+def test_binding_follows_a_weight_array_replaced_on_the_same_network():
+    """net.W[l] = new array of the same shape: still this network, so its optimizer goes on (with it)."""
+    X, y = bpnet.XOR_X, bpnet.XOR_Y
+    net, opt = _net([2, 3, 1]), Adam(0.05)
+    net.train(X, y, epochs=3, optimizer=opt)
+    net.W[1] = np.full((4, 1), 0.5)
+    replaced = net.W[1]
+    net.step(X, y, optimizer=opt)
+    assert net.W[1] is replaced and not np.array_equal(replaced, np.full((4, 1), 0.5)) and opt.t == 4
