@@ -441,3 +441,34 @@ def test_notebook_figure_helpers_fit_the_page_with_readable_non_overlapping_text
         assert not clashes, f"{name}: overlapping texts: {clashes[:5]}"
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("path", FORMATTED, ids=[p.name for p in FORMATTED])
+def test_delta_gradient_and_update_exercises_include_a_non_degenerate_network(path):
+    """Identity units and equal weights let a forgotten f'(z) or a swapped link give the right number: wherever a
+    notebook asks for a delta, a gradient or an update, one such exercise uses a non-linear network whose weights
+    differ, where those mistakes show."""
+    import numpy as np
+    import bpnet
+
+    nb = _load(path)
+    code = _code(nb)
+    setup = _src(code[0]).replace("%matplotlib inline", "")
+    only_imports = re.compile(r"^(\s*((from \S+ )?import .*)?\s*\n?)+$")
+    imports = "\n".join(_src(c) for c in code if only_imports.match(_src(c)) and c is not code[0])
+    asking = [c for c in code if "# <- fix this line" in _src(c)
+              and re.search(r"\bcheck_(delta|gradient|update)\(", _src(c))]
+    if not asking:
+        pytest.skip(f"{path.name} asks for no delta, gradient or update")
+    good = 0
+    for cell in asking:
+        namespace: dict = {}
+        exec(compile(setup + "\n" + imports + "\n" + _src(cell), path.name, "exec"), namespace)
+        nets = [v for v in namespace.values() if isinstance(v, bpnet.Network)]
+        for net in nets:
+            non_linear = any(getattr(a, "name", "") != "identity" for a in net.acts)
+            weights = np.concatenate([W.ravel() for W in net.W])
+            if non_linear and len(np.unique(weights)) >= 2:
+                good += 1
+                break
+    assert good, f"{path.name}: every delta/gradient/update exercise runs on an identity or equal-weight network"
