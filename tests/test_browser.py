@@ -308,11 +308,34 @@ def test_notebook_runs_in_jupyterlab_without_errors_and_widgets_render(page, lab
     if expected_widgets:
         assert views, f"{name}: has widgets but none rendered"
     assert not page.page_errors, f"{name}: JavaScript errors: {page.page_errors}"
+    stretched = _stretched_pictures(page)
+    assert not stretched, f"{name}: widget pictures stretched or enlarged beyond their natural size: {stretched}"
     # Solutions appear only on request: after Run All no worked solution may be on screen. This
     # depends on the notebooks keeping their solution cells' outputs collapsed (or calling
     # .solution() only where a learner asks for it); a failure here names the notebook and cell.
     shown = _visible_solutions(page)
     assert not shown, f"{name}: worked solutions visible after Run All:\n" + "\n---\n".join(shown)
+
+
+def _stretched_pictures(page) -> list[str]:
+    """Every picture in a bpnet widget whose shown aspect ratio is off its own by more than 5 %,
+    or that is shown larger than its natural size (which blurs a raster image)."""
+    return page.eval_on_selector_all(
+        ".jp-NotebookPanel .jupyter-widgets svg[viewBox], .jp-NotebookPanel .jupyter-widgets img",
+        """els => els.filter(e => e.checkVisibility() && e.closest('[class*="bp-"]')).flatMap(e => {
+            const r = e.getBoundingClientRect();
+            if (!r.width || !r.height) return [];
+            let w, h;
+            if (e.tagName.toLowerCase() === 'img') { w = e.naturalWidth; h = e.naturalHeight;
+                if (!w || !h) return [];
+                if (e.getAttribute('width')) { w = +e.getAttribute('width'); h = w * e.naturalHeight / e.naturalWidth; } }
+            else { [, , w, h] = e.getAttribute('viewBox').split(/\\s+/).map(Number);
+                   if (e.getAttribute('width')) { const k = +e.getAttribute('width') / w; w *= k; h *= k; } }
+            const ratio = (r.width / r.height) / (w / h);
+            const bad = Math.abs(ratio - 1) > 0.05 || r.width > w + 1;
+            return bad ? [`${e.className.baseVal || e.className || e.tagName}: shown ${Math.round(r.width)}x${Math.round(r.height)}, natural ${Math.round(w)}x${Math.round(h)}`] : [];
+        })""",
+    )
 
 
 def _visible_solutions(page) -> list[str]:

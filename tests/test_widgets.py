@@ -367,3 +367,14 @@ def test_compare_training_overlays_the_costs_and_rewinds_to_the_same_start():
     c.start_button.click()
     assert c.comparison.index == 0 and np.array_equal(*c.comparison.costs)
     assert repr(c).startswith("CompareTraining: epoch 0 — cost ")
+
+
+def test_formula_text_never_breaks_inside_a_name_or_a_number():
+    from bpnet.widgets import _tokens
+
+    out = _tokens("z(Z1) = w(X1->Z1)*X1 + -0.514182 = 42 %")
+    # a token with a hyphen, arrow or bracket is one unbreakable span; spaces are the only breaks
+    assert '<span class="bp-tok">w(X1-&gt;Z1)*X1</span>' in out and '<span class="bp-tok">-0.514182</span>' in out
+    assert '<span class="bp-tok">42\u00a0%</span>' in out
+    w = StepThrough.from_example(rule="gradient")
+    assert ".bp-formula .bp-tok, .bp-live .bp-tok { white-space: nowrap; }" in w.widget.children[0].value
