@@ -238,7 +238,9 @@ class _Tex(_Plain):
         return rf"\frac{{\partial L}}{{\partial {self.names[name]}}}"
 
     def pre(self, s):
-        return rf"\text{{sample {s + 1}: }}\; " if self.m > 1 else ""
+        # No sample label inside the formula: a view shows the sample beside it (the widget's
+        # heading), and MicroStep.latex puts it in front of the whole line.
+        return ""
 
     def held(self, name):
         return rf"{self.w(name)} \text{{ held fixed}}"
@@ -623,8 +625,12 @@ class MicroStep:
 
     @property
     def latex(self) -> str:
-        """The whole line in LaTeX (no $ delimiters): symbols = numbers = value."""
-        return " = ".join(self._write(self.trace._tex()))
+        """The whole line in LaTeX (no $ delimiters): symbols = numbers = value, led by
+        "sample k:" when the batch has several samples and the step belongs to one."""
+        line = " = ".join(self._write(self.trace._tex()))
+        if self.sample is not None and len(self.trace.X) > 1:
+            line = rf"\text{{sample {self.sample + 1}: }}\; " + line
+        return line
 
     def _repr_markdown_(self) -> str:
         return f"$${self.latex}$$"

@@ -43,7 +43,12 @@ def test_every_step_has_well_formed_latex_ending_in_its_marked_value(case):
     parsed = set()
     for step in trace:
         tex = step.latex
-        assert tex == f"{step.formula_latex} = {step.numbers_latex}"
+        # "sample k:" leads the whole line only; the formula itself never carries it (a view
+        # such as the step-through shows the sample in its own heading).
+        lead = (rf"\text{{sample {step.sample + 1}: }}\; "
+                if step.sample is not None and len(trace.X) > 1 else "")
+        assert tex == f"{lead}{step.formula_latex} = {step.numbers_latex}"
+        assert "sample" not in step.formula_latex and "sample" not in step.numbers_latex
         kind = (step.kind, step.where[0], step.where[1])
         if kind not in parsed:  # mathtext is slow: one step of each kind per layer
             parsed.add(kind)
