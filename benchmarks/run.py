@@ -373,15 +373,15 @@ def section_widgets(rep: Report, cfg):
         rep.target("widget step ≤ 100 ms (in-process)", "widgets not available", None)
         browser_latency(rep)
         return
-    from .widget_latency import measure_clicks, xor_steppers
+    from .widget_latency import large_stepper, measure_clicks, xor_steppers
 
     n = 10 if cfg.quick else 200
     rows, worst = [], None
     rep.add(f"Time from `forward_button.click()` to the diagram widget (class `bp-diagram`) holding its new "
-            f"PNG, {n} forward clicks in-process per stepper, rewinding (untimed) at the last step; "
-            "matplotlib Agg. This is the kernel-side part of a click; the browser adds the round trip "
+            f"picture (SVG), {n} forward clicks in-process per stepper, rewinding (untimed) at the last step. "
+            "This is the kernel-side part of a click; the browser adds the round trip "
             "and drawing.", "")
-    for label, make in xor_steppers(StepThrough).items():
+    for label, make in {**xor_steppers(StepThrough), **large_stepper(StepThrough)}.items():
         try:
             res = measure_clicks(make, n)
         except Exception as exc:  # noqa: BLE001 - reported, the rest still runs
@@ -578,6 +578,11 @@ def section_scale(rep: Report, cfg):
             "by tracemalloc, and the time to build a step's view).", "")
     rep.add(*table(["network", "weights", "micro-steps", "build time", "peak memory",
                     "jump to a micro-step (median / max)"], rows))
+    from .trace_scale import branch_rows
+
+    rep.add("Branching a comparison (`StepComparison`, `TrainingComparison`, the pure layer under the "
+            "comparison widgets), as a ratio of the run it branches:", "")
+    rep.add(*table(["what", "time", "ratio"], branch_rows()))
     r = S.measure("construct", construct_n, budget_mb=cfg.scale_budget_mb, timeout=cfg.scale_timeout)
     label = f"{construct_n} × {construct_n} ([{construct_n}, {construct_n}, 1])"
     rep.add(f"**Network construction** — `Network.constant` and `Network.random` at {label}, every weight "

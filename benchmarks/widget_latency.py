@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 import bpnet
 
 
@@ -43,6 +45,14 @@ def xor_steppers(StepThrough) -> dict:
         "XOR full batch of 4, gradient descent (`StepThrough(net, X, y, lr)`)":
             lambda: StepThrough(ex.net, ex.X, ex.y, ex.lr),
     }
+
+
+def large_stepper(StepThrough) -> dict:
+    """A 4-layer x 6-unit network (the largest the step-through labels every weight of)."""
+    net = bpnet.Network.random([6, 6, 6, 6, 6], ["tanh", "tanh", "tanh", "sigmoid"], seed=0)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(1, 6)), rng.random((1, 6))
+    return {"4 layers x 6 units, 1 sample, gradient descent": lambda: StepThrough(net, X, y, 0.1, rule="gradient")}
 
 
 def measure_clicks(make, n: int) -> dict:
