@@ -88,8 +88,10 @@ _CSS = """<style>
 .bp-weights th, .bp-touched th { text-align: left; }
 .bp-weights tr[aria-current="true"], .bp-touched tr[aria-current="true"] { background: #F0E442; font-weight: bold; }
 .bp-up { color: #0072B2; } .bp-down { color: #D55E00; }
-.bp-legend { font-size: 11px; color: var(--jp-ui-font-color1, #000); }
-.bp-legend span { white-space: nowrap; margin-right: 10px; }
+.bp-legend { font-size: 11px; color: var(--jp-ui-font-color1, #000); display: flex; flex-flow: row wrap;
+              gap: 0 10px; max-width: 100%; white-space: normal; }
+.bp-legend span { white-space: nowrap; }
+.bp-legend-box, .bp-legend-box .widget-html-content { max-width: 100%; white-space: normal; }
 .bp-explorer .bp-row { display: flex; flex-flow: row wrap; align-items: flex-start; gap: 4px 16px; }
 .bp-explorer .bp-controls { flex: 0 1 330px; min-width: 250px; }
 .bp-figures { display: flex; flex-flow: row wrap; gap: 4px 12px; align-items: flex-start; }
@@ -102,6 +104,13 @@ _LEGEND = ('<div class="bp-legend" aria-hidden="true">'
            '<span>▩ bias unit (+1)</span>'
            '<span><b style="background:#F0E442">&nbsp;■&nbsp;</b> current step</span>'
            '<span>numbers rounded to 3 digits (all 6 in the tables)</span></div>')
+
+
+def _legend() -> W.HTML:
+    """The diagram's legend: its entries wrap onto more lines in a narrow notebook column."""
+    legend = W.HTML(_LEGEND, layout=W.Layout(width="100%", max_width="100%"))
+    legend.add_class("bp-legend-box")
+    return legend
 
 
 def _button(text: str, css: str, tooltip: str, icon: str = "") -> W.Button:
@@ -311,7 +320,7 @@ class StepThrough(_View):
         side.add_class("bp-side")
         main = W.Box([self.diagram_view, side])
         main.add_class("bp-main")
-        self.widget = W.VBox([W.HTML(_CSS), buttons, position, main, W.HTML(_LEGEND),
+        self.widget = W.VBox([W.HTML(_CSS), buttons, position, main, _legend(),
                               self.all_weights])
         self.widget.add_class("bp-stepper")
         self._show()
@@ -564,7 +573,7 @@ class CompareSteps(_View):
             columns.append(col)
         main = W.Box(columns)
         main.add_class("bp-main")
-        self.widget = W.VBox([W.HTML(_CSS), buttons, position, self.summary, main, self.live, W.HTML(_LEGEND)])
+        self.widget = W.VBox([W.HTML(_CSS), buttons, position, self.summary, main, self.live, _legend()])
         self.widget.add_class("bp-stepper")
         self.widget.add_class("bp-compare")
         self._show()

@@ -812,14 +812,32 @@ class Quiz:
         return f"{q.formula} = {q.numbers}"
 
 
+# The narrowest notebook column a learner has: JupyterLab at 1000 px with its file browser open.
+_NOTEBOOK_WIDTH_PX = 520
+
+
+def _fit_width(svg: str, max_px: float) -> str:
+    """The SVG scaled down as a whole (fonts too, aspect kept) to at most ``max_px`` wide."""
+    m = re.search(r'<svg[^>]*?\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"', svg)
+    if not m:
+        return svg
+    w, h = float(m.group(1)) * 4 / 3, float(m.group(2)) * 4 / 3  # pt -> px
+    if w <= max_px:
+        return svg
+    k = max_px / w
+    head = m.group(0).replace(f'width="{m.group(1)}pt"', f'width="{w * k:.1f}px"').replace(
+        f'height="{m.group(2)}pt"', f'height="{h * k:.1f}px"')
+    return svg.replace(m.group(0), head, 1)
+
+
 class _SVG:
-    """An SVG picture that a notebook displays as itself."""
+    """An SVG picture that a notebook displays as itself, no wider than a notebook column."""
 
     def __init__(self, svg: str):
         self.svg = svg
 
     def _repr_svg_(self) -> str:
-        return self.svg
+        return _fit_width(self.svg, _NOTEBOOK_WIDTH_PX)
 
     def __repr__(self) -> str:
         return "<the network with its weights (SVG)>"

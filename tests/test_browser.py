@@ -515,7 +515,7 @@ _LAYOUT_JS = """(root) => {
         mathjax: root.querySelectorAll('.bp-formula mjx-container').length,
         diagram: box(svg), viewbox: [vw, vh],
         current_row: current ? box(current) : null,
-        cut: [...root.querySelectorAll('button, .bp-step-label')]
+        cut: [...root.querySelectorAll('button, .bp-step-label, .bp-legend, .bp-legend-box')]
             .filter(b => b.checkVisibility() && b.scrollWidth > b.clientWidth + 1)
             .map(b => `${b.innerText.trim() || b.className}: ${b.scrollWidth} > ${b.clientWidth}`),
         buttons: [...root.querySelectorAll('button')].map(b => [b.innerText.trim(), b.title]),

@@ -343,3 +343,12 @@ def test_html_prints_one_variant_a_page_without_overflow(tmp_path):
                 page.set_viewport_size({"width": 900, "height": 1200})
                 page.screenshot(path=str(artifacts / "worksheet.png"))
         browser.close()
+
+
+def test_quiz_diagram_fits_the_narrowest_notebook_column():
+    import re
+
+    svg = ws.Quiz("leaky-2-2-1", seed=7, variant=1).diagram()._repr_svg_()
+    width = float(re.search(r'<svg[^>]*?\swidth="([\d.]+)px"', svg).group(1))
+    assert width <= 520
+    assert 'viewBox="0 0 ' in svg  # scaled as a whole: the drawing keeps its proportions
