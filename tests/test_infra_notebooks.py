@@ -4,6 +4,7 @@ every nbval marker says why, and `make test` validates every notebook."""
 from __future__ import annotations
 
 import copy
+import os
 import re
 import subprocess
 import sys
@@ -42,7 +43,11 @@ def test_every_curriculum_notebook_exists():
 
 
 def test_make_test_runs_dev_py_test():
-    out = subprocess.run(["make", "-n", "test"], cwd=REPO, capture_output=True, text=True)
+    # Run as from a shell, also when this test itself runs under `make test` (a nested make
+    # would print "Entering directory" lines).
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
+    out = subprocess.run(["make", "--no-print-directory", "-n", "test"], cwd=REPO, capture_output=True, text=True,
+                         env=env)
     assert out.returncode == 0, out.stderr
     lines = [line for line in out.stdout.splitlines() if line.strip()]
     assert len(lines) == 1 and "dev.py test" in lines[0], out.stdout
