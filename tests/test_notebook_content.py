@@ -472,3 +472,69 @@ def test_delta_gradient_and_update_exercises_include_a_non_degenerate_network(pa
                 good += 1
                 break
     assert good, f"{path.name}: every delta/gradient/update exercise runs on an identity or equal-weight network"
+
+
+_ASKED_NOTEBOOKS = [p for p in NOTEBOOKS if p.name[:2] in ("03", "06")]
+
+
+@pytest.mark.parametrize("path", _ASKED_NOTEBOOKS, ids=[p.name for p in _ASKED_NOTEBOOKS])
+def test_cost_delta_gradient_and_update_exercises_tell_every_mistake_apart(path):
+    """Every cost, delta, gradient and update exercise runs on a network where each catalogued mistake gives a
+    number of its own (bpnet.mistakes.indistinguishable is empty), so "✓ correct" never hides a mistake. The one
+    exception is an exercise on an all-identity network that the next exercise repeats, for the same kind of
+    question, on a network that tells the mistakes apart (an a/b pair showing what the identity hides). On a single
+    neuron (one weight and its bias) there is no other unit to take the derivative of and no other weight to swap in,
+    so those two mistakes cannot be made there and are not counted."""
+    import inspect
+
+    import bpnet
+    from bpnet import exercises, mistakes
+
+    nb = _load(path)
+    code = _code(nb)
+    setup = _src(code[0]).replace("%matplotlib inline", "")
+    only_imports = re.compile(r"^(\s*((from \S+ )?import .*)?\s*\n?)+$")
+    imports = "\n".join(_src(c) for c in code if only_imports.match(_src(c)) and c is not code[0])
+    kinds = {"check_cost": "cost", "check_delta": "delta", "check_gradient": "gradient", "check_update": "update"}
+    asked = []  # (cell number, kind, identity-only network?, indistinguishable keys)
+    originals = {name: getattr(exercises, name) for name in kinds}
+
+    def recorder(name):
+        signature = inspect.signature(originals[name])
+
+        def record(*args, **kwargs):
+            b = signature.bind(*args, **kwargs)
+            b.apply_defaults()
+            p = b.arguments
+            net, X, y = p["net"], p.get("X", p.get("x")), p["y"]
+            where = {"cost": None, "delta": p.get("unit"), "gradient": p.get("weight_name"), "update": p.get("weight_name")}
+            question = (kinds[name], where[kinds[name]])
+            rule, lr = p.get("rule", "gradient"), p.get("lr")
+            same = mistakes.indistinguishable(net, X, y, question, p["loss"], rule, lr)
+            if [W.shape for W in net.W] == [(2, 1)]:
+                same = tuple(key for key in same if key not in ("derivative_of_wrong_unit", "transposed"))
+            identity = all(getattr(a, "name", "") == "identity" for a in net.acts)
+            asked.append((kinds[name], identity, same))
+            return originals[name](*args, **kwargs)
+
+        return record
+
+    cells = [c for c in code if "# <- fix this line" in _src(c)]
+    try:
+        for name in kinds:
+            setattr(exercises, name, recorder(name))
+        for k, cell in enumerate(cells, start=1):
+            namespace: dict = {}
+            exec(compile(setup + "\n" + imports + "\n" + _src(cell), f"{path.name}-exercise-{k}", "exec"), namespace)
+    finally:
+        for name, fn in originals.items():
+            setattr(exercises, name, fn)
+    assert any(kind == "cost" for kind, _, _ in asked), f"{path.name}: no cost exercise found"
+    problems = []
+    for i, (kind, identity, same) in enumerate(asked):
+        if not same:
+            continue
+        paired = identity and i + 1 < len(asked) and asked[i + 1][0] == kind and not asked[i + 1][2]
+        if not paired:
+            problems.append(f"{kind} exercise {i + 1}: these mistakes give the right number: {same}")
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
