@@ -33,6 +33,14 @@ COL_W, ROW_H = 2.6, 1.1  # inches per column and per row of the layout
 BOX_W, BOX_H = 0.56, 0.8  # box size as a fraction of the column / row pitch
 
 
+_LINE_CHARS = 21  # the widest line a box holds (in characters of its font)
+
+
+def _paren(s: str) -> str:
+    """A term of a sum, parenthesised when negative: 4.48 + (-0.5), never 4.48 + -0.5."""
+    return f"({s})" if s.startswith("-") else s
+
+
 def _short(x: float, digits: int = 4) -> str:
     """A number for the picture: ``digits`` significant digits, no -0 (the table has full precision)."""
     if x != x:
@@ -116,8 +124,13 @@ class GraphDrawing:
                 lines.append(f"= sum of {len(parts)} branches" if complete
                              else f"{len(parts)} of {len(self.trace.branches(i))} branches in")
             else:
-                lines.append(("= " if complete else "") + " + ".join(_short(p, 3) for p in parts)
-                             + ("" if complete else " + …"))
+                # 3 significant digits, fewer if the brackets around negative terms make it too wide for the box
+                for digits in (3, 2, 1):
+                    line = (("= " if complete else "") + " + ".join(_paren(_short(p, digits)) for p in parts)
+                            + ("" if complete else " + …"))
+                    if len(line) <= _LINE_CHARS:
+                        break
+                lines.append(line)
         if state.new[i] == state.new[i]:
             lines.append(f"new {_short(state.new[i])}")
         return "\n".join(lines)

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from .graph import GraphStepper, GraphTrace, Value, trace_function
 from .graph_plots import draw_graph, graph_figsize
+from ._format import paren
 from .trace import fmt
 from .widgets import _Player  # the step-through's clock: plays by skipping steps, never by queueing them
 
@@ -38,6 +39,10 @@ _KINDS = {
     "update": "the new value of {}",
 }
 
+# The picture shrinks to the notebook's width, but not below this fraction of its drawn size:
+# smaller, its 9-point text would be too small to read, so a wider graph scrolls instead.
+_MIN_SCALE = 0.85
+
 _PLAY_TIP = "Play the steps one after another; press again to pause"
 _PAUSE_TIP = "Pause on the step shown (play continues from here)"
 
@@ -49,6 +54,9 @@ _CSS = """<style>
 .bp-graph-nodes tr[aria-current="true"] { background: #F0E442; font-weight: bold; }
 .bp-graph-formula code { font-size: 13px; white-space: pre-wrap; word-break: keep-all; overflow-wrap: normal; }
 .bp-graph-buttons { flex-wrap: wrap; }
+.bp-graph { max-width: 100%; min-width: 0; }
+.bp-graph-diagram-box { min-width: 0; }
+.bp-graph-diagram-box img { object-fit: contain; }
 </style>"""
 
 
@@ -192,13 +200,17 @@ class GraphStepThrough:
         ax = self._fig.add_axes((0.01, 0.01, 0.98, 0.9))
         self.drawing = draw_graph(ax, st.trace, st.index)
         self._renderer = _Frames(self._fig, self.drawing)
-        # Shown at the size it is drawn (never stretched or squeezed: the text stays legible);
-        # a graph wider than the notebook scrolls sideways inside its box.
-        width, height = int(round(size[0] * dpi)), int(round(size[1] * dpi))
+        # Shown at most at the size it is drawn, shrunk (aspect ratio kept) to the width there is,
+        # but never below MIN_SCALE of it: a long chain stays legible and scrolls sideways in its box.
+        width = int(round(size[0] * dpi))
         self.diagram_image = W.Image(format="png", layout=W.Layout(
-            width=f"{width}px", min_width=f"{width}px", height=f"{height}px"))
+            width=f"{width}px", max_width="100%", min_width=f"{int(width * _MIN_SCALE)}px",
+            height="auto"))
         self.diagram_image.add_class("bp-graph-diagram")
-        self.diagram_box = W.Box([self.diagram_image], layout=W.Layout(overflow="auto hidden", width="100%"))
+        # min-width 0: a flex item otherwise grows to its content and the notebook cuts it off
+        self.diagram_box = W.Box([self.diagram_image], layout=W.Layout(
+            overflow="auto hidden", width="100%", max_width="100%", min_width="0"))
+        self.diagram_box.add_class("bp-graph-diagram-box")
         self._syncing = False
         self._shown = None
         self._frames: dict[int, bytes] = {}  # step index -> its picture: going back costs nothing
@@ -317,7 +329,7 @@ class GraphStepThrough:
         fork = st.fork_parts()
         if fork is not None:
             node, branches = fork
-            listed = " + ".join(f"{fmt(v)} (from {b})" for b, v in branches)
+            listed = " + ".join(f"{paren(v)} (from {b})" for b, v in branches)  # + (-0.5), never + -0.5
             parts.append(f"<div>the branches add: <code>{e(listed)} = {e(fmt(step.value))}</code></div>")
         return "".join(parts)
 

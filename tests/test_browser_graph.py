@@ -4,7 +4,9 @@ The notebook is opened from a temporary copy of the repository with its outputs 
 with Run -> Run All Cells, and the first graph widget (the fork L = a*b + e^a) is stepped:
 forward, back (which must restore exactly what was shown), next phase, then forward until the
 step where the two branches of a are added, whose sum must be visible in the formula panel, in
-the node table and in a new picture. Artefact: test-artifacts/graph_stepper.png.
+the node table and in a new picture. At 1000 x 800 with the file browser open every graph picture
+must fit its box or scroll sideways inside it, never be cut off by the notebook.
+Artefacts: test-artifacts/graph_stepper.png, graph_stepper-1000x800.png.
 """
 
 from __future__ import annotations
@@ -199,10 +201,53 @@ def test_graph_stepper_steps_forward_and_back_and_shows_a_fork_adding(page, lab)
         pytest.fail(f"no step of the fork's sum in {n} steps")
     label, formula, nodes, image = shown
     assert "a fork: a feeds several nodes" in formula, formula
-    assert "the branches add: 4.48169 (from d) + -0.5 (from c) = 3.98169" in formula, formula
+    assert "the branches add: 4.48169 (from d) + (-0.5) (from c) = 3.98169" in formula, formula
     row = page.locator(f"{GRAPH} .bp-graph-nodes tr[aria-current='true']").first.inner_text()
     assert row.split()[0] == "a" and "3.98169" in row, row
     assert image not in (image0, after[3])
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator(GRAPH).first.screenshot(path=str(ARTIFACTS / "graph_stepper.png"))
+    assert not page.errors, f"JavaScript errors: {page.errors}"
+
+
+def _open_file_browser(page) -> None:
+    """JupyterLab's default layout: the file browser open in the left sidebar."""
+    if not page.locator(".jp-FileBrowser").first.is_visible():
+        page.locator(".jp-SideBar.jp-mod-left [data-id='filebrowser']").first.click()
+    page.wait_for_selector(".jp-FileBrowser", state="visible")
+
+
+def test_every_graph_picture_fits_or_scrolls_at_1000x800_with_the_file_browser_open(page, lab):
+    page.set_viewport_size({"width": 1000, "height": 800})
+    _run_all(page, lab)
+    page.wait_for_selector(f"{GRAPH} .bp-graph-forward")
+    _open_file_browser(page)
+    page.wait_for_timeout(300)  # the notebook panel takes the width that is left
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('.bp-graph')].map(graph => {
+            const box = graph.querySelector('.bp-graph-diagram-box');
+            const img = box.querySelector('img');
+            const area = graph.closest('.jp-OutputArea-output') || graph.closest('.jp-Cell');
+            const r = box.getBoundingClientRect(), a = area.getBoundingClientRect();
+            const overflowX = getComputedStyle(box).overflowX;
+            box.scrollLeft = box.scrollWidth;  // the far (loss) end, scrolled into view if it scrolls
+            const end = img.getBoundingClientRect().right, boxEnd = box.getBoundingClientRect().right;
+            box.scrollLeft = 0;
+            return {boxRight: r.right, areaRight: a.right, areaScroll: area.scrollWidth - area.clientWidth,
+                    scrollWidth: box.scrollWidth, clientWidth: box.clientWidth, overflowX,
+                    imgWidth: img.getBoundingClientRect().width, naturalWidth: img.naturalWidth,
+                    imgEnd: end, boxEnd};
+        })""")
+    assert len(boxes) == 2, boxes  # the fork L = a*b + e^a and the two-layer chain
+    for k, b in enumerate(boxes):
+        assert b["boxRight"] <= b["areaRight"] + 1 and b["areaScroll"] <= 1, (k, b)  # the box itself is whole
+        fits = b["scrollWidth"] <= b["clientWidth"] + 1
+        assert fits or b["overflowX"] in ("auto", "scroll"), (k, b)  # else it scrolls sideways ...
+        assert b["imgEnd"] <= b["boxEnd"] + 1, (k, b)  # ... far enough to show the picture's right end
+        assert 0.8 * b["naturalWidth"] <= b["imgWidth"] <= b["naturalWidth"] + 1, (k, b)  # legible, never stretched
+    fork, chain = boxes
+    assert fork["scrollWidth"] <= fork["clientWidth"] + 1, fork  # shrunk a little to fit: no scrolling needed
+    assert chain["scrollWidth"] > chain["clientWidth"] + 1, chain  # too long to shrink legibly: it scrolls
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "graph_stepper-1000x800.png"))
     assert not page.errors, f"JavaScript errors: {page.errors}"

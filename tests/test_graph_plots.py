@@ -48,7 +48,7 @@ def test_a_fork_shows_its_branches_adding_and_is_highlighted():
     a = trace.graph.names.index("a")
     text = d.texts[a].get_text().splitlines()
     assert text[2] == "grad 3.982"  # b + e^a = -0.5 + 4.48169
-    assert text[3] == "= 4.48 + -0.5"  # in the order the branches sent them, as the sum step adds them
+    assert text[3] == "= 4.48 + (-0.5)"  # in the order the branches sent them, as the sum step adds them
     assert to_hex(d.boxes[a].get_facecolor()) == YELLOW.lower() and d.boxes[a].get_linewidth() == 3.0
     # one step earlier only one branch had arrived
     d.update(trace.state(i - 1), trace[i - 1])

@@ -42,7 +42,7 @@ def test_a_fork_shows_its_branches_adding(view):
     view.goto(i)
     html = view.formula.value
     assert "a fork: a feeds several nodes" in html
-    assert "the branches add: <code>4.48169 (from d) + -0.5 (from c) = 3.98169</code>" in html
+    assert "the branches add: <code>4.48169 (from d) + (-0.5) (from c) = 3.98169</code>" in html
     assert '<tr data-node="a" aria-current="true">' in view.nodes.value
 
 
