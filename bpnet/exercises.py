@@ -147,6 +147,12 @@ def layout(text: str, width: int = _WIDTH) -> str:
             out.append(line)
             continue
         stages = _split_top(line, " = ", 0)
+        if line.startswith("where "):
+            # A definition, not a step of the chain above: its own stages are indented under its '='.
+            pad = " " * (len(stages[0]) + 1)
+            out.append(stages[0] + " = " + stages[1])
+            out += [pad + "= " + st for st in stages[2:]]
+            continue
         out.append(stages[0])
         for stage in stages[1:]:
             if len(stage) + 4 <= width:
@@ -407,12 +413,24 @@ def check_neuron(w, b, x, answer, activation="sigmoid", value: str = "a", *, rto
     return _result(quantity, f"x = {_vec(x)}", answer, a, rtol, atol, general, solution, show_solution, hints)
 
 
-def _kink_values(act, z: np.ndarray, fn) -> list:
-    """The other right values where z sits on a kink of f: f' just right, and just left, of z."""
+def _at_kink(z: np.ndarray, fn) -> np.ndarray:
+    """Where z sits on a kink: the slopes just left and just right of z differ (ReLU at 0), beyond the
+    rounding by which a smooth f' moves in one step of z (sigmoid, tanh)."""
+    left, right = fn(np.nextafter(z, -np.inf)), fn(np.nextafter(z, np.inf))
+    return ~np.isclose(left, right, rtol=1e-9, atol=1e-12)
+
+
+def _kink_values(z: np.ndarray, fn) -> list:
+    """The other right values where some z sits on a kink of f: f' just right, and just left, of it
+    (the other z keep their own f'(z))."""
+    kink = _at_kink(z, fn)
+    if not kink.any():
+        return []
+    at = fn(z)
     out = []
     for side in (np.inf, -np.inf):
-        v = fn(np.nextafter(z, side))
-        if not np.array_equal(v, fn(z)):
+        v = np.where(kink, fn(np.nextafter(z, side)), at)
+        if not np.array_equal(v, at):
             out.append(v)
     return out
 
@@ -456,14 +474,18 @@ def check_activation_derivative(name, z, answer, *, rtol=RTOL, atol=None,
     cands.append(("derivative_of_a", act.df(f), f"You evaluated the derivative at a = {act.symbol}(z) "
                   f"instead of at z: f'(z) = {act.derivative} takes z itself."))
     scale = np.abs(f) + np.abs(expected)
-    a = _plain(Question("derivative", act.name), expected, cands, scale, _kink_values(act, z, act.df))
+    kinks = _kink_values(z, act.df)
+    a = _plain(Question("derivative", act.name), expected, cands, scale, kinks)
 
     def solution() -> str:
-        lines = [f"{act.symbol}'(z) = {act.derivative}"]
+        # The chain of '=' ends in f'(z)'s values; a = f(z) is defined on a line of its own, so
+        # that laid out one stage per line its values never read as a step of the chain.
         if act.derivative_in_terms_of_a:
-            lines[0] += f" = {act.derivative_in_terms_of_a} with a = {act.symbol}(z) = {_fmt_value(f)}"
-        lines.append(f"= {_fmt_value(expected)}")
-        if _kink_values(act, z, act.df):
+            lines = [f"{act.symbol}'(z) = {act.derivative} = {act.derivative_in_terms_of_a} = {_fmt_value(expected)}",
+                     f"where a = {act.symbol}(z) = {_fmt_value(f)}"]
+        else:
+            lines = [f"{act.symbol}'(z) = {act.derivative}", f"  = {_fmt_value(expected)}"]
+        if kinks:
             lines.append("(at a kink either one-sided slope is accepted)")
         return "\n".join(lines)
 

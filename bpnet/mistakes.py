@@ -770,7 +770,10 @@ class Mistake:
     ``learner``: the ``Learner`` subclass that computes what someone holding it gets;
     ``kinds``: the questions it changes; ``applies(ctx)``: whether it can arise at all
     on this question (e.g. a batch to sum needs two samples); ``hint(ctx)``: what to tell
-    the learner, in terms of the network, loss and activation in play.
+    the learner, in terms of the network, loss and activation in play. ``possible(ctx)``:
+    whether the slip exists at all on this network and question; where it does not (another
+    unit of a layer of one unit, the transpose of a diagonal entry) its "value" would be the
+    right one by construction, so it is neither computed nor named as giving the same number.
     """
 
     key: str
@@ -780,6 +783,7 @@ class Mistake:
     learner: type | None = None
     applies: Callable[[Context], bool] = _always
     compute: Callable[[Context], object] | None = None  # a value not computed by a learner
+    possible: Callable[[Context], bool] = _always
 
     def is_applicable(self, ctx: Context) -> bool:
         return ctx.q.kind in self.kinds and self.applies(ctx)
@@ -817,6 +821,30 @@ def _has_lr(c: Context) -> bool:
     return c.lr is not None and _below_output(c)
 
 
+def _other_unit(c: Context) -> bool:
+    """The asked unit's layer (the weight's destination layer) has another unit."""
+    return c.q.layer is not None and c.net.sizes[c.q.layer + 1] >= 2
+
+
+def _other_source(c: Context) -> bool:
+    """The weight's source is a unit (not the bias) of a layer with another unit."""
+    return c.q.i is not None and c.q.i >= 1 and c.net.sizes[c.q.layer] >= 2
+
+
+def _off_diagonal(c: Context) -> bool:
+    """Transposing moves the asked weight: source unit k and destination unit k are crossed onto themselves."""
+    return c.q.i is not None and c.q.i >= 1 and c.q.i - 1 != c.q.j
+
+
+def _through_activation(c: Context) -> bool:
+    """The question's value passes through an activation: not z of the first layer, which sees only inputs."""
+    return not (c.q.kind == "z" and c.q.layer == 0)
+
+
+def _hidden_through_activation(c: Context) -> bool:
+    return _hidden(c) and _through_activation(c)
+
+
 _PASS = _PASS_KINDS
 _FWD = frozenset({"forward", "z"})
 _GRAD = frozenset({"gradient", "update"})
@@ -833,7 +861,7 @@ _ENTRIES = [
             MissingDerivative),
     Mistake("derivative_of_a", "f'(a) used where f'(z) belongs", _PASS, _h_derivative_of_a, DerivativeOfA),
     Mistake("derivative_of_wrong_unit", "f'(z) of another unit of the same layer", _PASS,
-            _h_derivative_of_wrong_unit, DerivativeOfWrongUnit),
+            _h_derivative_of_wrong_unit, DerivativeOfWrongUnit, possible=_other_unit),
     Mistake("extra_derivative", "f'(z) multiplied twice into the output delta", _PASS, _h_extra_derivative,
             ExtraDerivative, _gradient_rule),
     Mistake("updated_weights", "hidden deltas sent back through weights already updated in this step", _PASS,
@@ -846,8 +874,9 @@ _ENTRIES = [
     Mistake("pre_activation", "z of the source used where its activation a belongs", _GRAD, _h_pre_activation,
             PreActivationSource),
     Mistake("wrong_source", "the activation of another unit of the source's layer", _GRAD, _h_wrong_source,
-            WrongSource),
-    Mistake("transposed", "the outer product a_src.T @ delta transposed", _GRAD, _h_transposed, Transposed),
+            WrongSource, possible=_other_source),
+    Mistake("transposed", "the outer product a_src.T @ delta transposed", _GRAD, _h_transposed, Transposed,
+            possible=_off_diagonal),
     Mistake("missing_lr", "the learning rate left out of the update", frozenset({"update"}), _h_missing_lr,
             MissingLR),
     Mistake("gradient_not_weight", "the gradient given instead of the new weight", frozenset({"update"}),
@@ -865,9 +894,9 @@ _ENTRIES = [
     Mistake("activation_applied", "the activation a given where z is asked", frozenset({"z"}),
             _h_activation_applied, ActivationApplied),
     Mistake("hidden_activation_skipped", "z passed on by the hidden units where a = f(z) belongs", _ALL_KINDS,
-            _h_hidden_activation_skipped, HiddenActivationSkipped, _hidden),
+            _h_hidden_activation_skipped, HiddenActivationSkipped, _hidden, possible=_hidden_through_activation),
     Mistake("missing_activations", "no activation applied anywhere", _FWD, _h_missing_activations,
-            MissingActivations),
+            MissingActivations, possible=_through_activation),
 ]
 
 #: The mistakes every network can show, by key, then those bpnet's own activations and
@@ -924,7 +953,8 @@ def _declared_entries(net: Network, loss: Loss) -> list[Mistake]:
             if key not in entries:
                 entries[key] = Mistake(
                     key, f"{act.name} in the forward pass: {explain(k)}", _ALL_KINDS,
-                    _declared_value_hint(k), _learner_for(_DeclaredValue, k))
+                    _declared_value_hint(k), _learner_for(_DeclaredValue, k),
+                    possible=functools.partial(_reaches_declaring_value, k))
         if act.elementwise:
             for k, v, hint in act.derivative_mistakes(probe):
                 key = f"derivative:{k}"
@@ -935,13 +965,38 @@ def _declared_entries(net: Network, loss: Loss) -> list[Mistake]:
                 if key not in entries:
                     entries[key] = Mistake(
                         key, f"f'(z) of {act.name} in the deltas: {explain(k)}", _PASS,
-                        _declared_derivative_hint(k), _learner_for(_DeclaredDerivative, k))
+                        _declared_derivative_hint(k), _learner_for(_DeclaredDerivative, k),
+                        possible=functools.partial(_reaches_declaring, k))
     a = np.full((1, net.sizes[-1]), 0.5)
     for k, _, hint in getattr(loss, "grad_mistakes", lambda a, y: [])(a, a * 0.0):
         key = f"loss:{k}"
         entries.setdefault(key, Mistake(key, f"dL/da of {_loss_name(loss)}: {explain(k)}",
                                         _PASS, _declared_loss_hint(k), _learner_for(_LossGrad, k), _gradient_rule))
     return list(entries.values())
+
+
+def _forward_layers(c: Context) -> list:
+    """The activations the question's value passes through: up to the asked unit for a z or a, all for the rest."""
+    if c.q.kind == "z":
+        return c.net.acts[:c.q.layer]
+    if c.q.kind == "forward":
+        return c.net.acts[:c.q.layer + 1]
+    return c.net.acts
+
+
+def _reaches_declaring_value(key: str, c: Context) -> bool:
+    """An activation declaring the value mistake ``key`` sits in a layer the question's value passes through."""
+    probe = np.zeros((1, 1))
+    return any(any(k == key for k, _, _ in act.value_mistakes(probe if act.elementwise else np.zeros((1, 2))))
+               for act in _forward_layers(c))
+
+
+def _reaches_declaring(key: str, c: Context) -> bool:
+    """An activation declaring the derivative mistake ``key`` sits in a layer whose f'(z) the question uses
+    (the asked layer and those above it)."""
+    layer = c.q.layer if c.q.layer is not None else c.L - 1
+    return any(act.elementwise and any(k == key for k, _, _ in act.derivative_mistakes(np.zeros((1, 1))))
+               for act in c.net.acts[layer:])
 
 
 def _declaring(c: Context, method: str, key: str) -> Activation:
@@ -999,7 +1054,7 @@ def _builtin_declared() -> dict[str, Mistake]:
     for key, (names, k, m) in found.items():
         where = "in the forward pass" if key.startswith("activation:") else "in the deltas"
         out[key] = Mistake(key, f"{'/'.join(names)} {where}: {explain(k)}", m.kinds, m.hint, m.learner,
-                           m.applies)
+                           m.applies, possible=m.possible)
     a = np.full((2, 1), 0.5)
     for cls in dict.fromkeys(LOSSES.values()):
         loss = cls()
@@ -1199,6 +1254,8 @@ def _assess_cached(key: _Key, combos: bool) -> Assessment:
     entries = []
     cands = []
     for m in list(_GENERIC) + _declared_entries(net, loss):
+        if not m.possible(ctx):
+            continue
         relevant = m.is_applicable(ctx)
         if relevant:
             entries.append(m)

@@ -647,3 +647,39 @@ def test_either_slope_at_a_relu_kink_is_right_in_a_network_too():
     leaky = Network([w.copy() for w in net.W], ["leaky_relu", "identity"])
     for slope in (0.01, 1.0):
         assert check_delta(leaky, x, t, "Z2", slope * W1[2, 0] * d_out).correct
+
+
+def test_activation_derivative_solution_defines_a_apart_from_the_chain():
+    # The chain of '=' ends in f'(z); a = f(z) is its own "where" line, never a step of the chain.
+    for name, z in [("sigmoid", [-1.0, 0.5, 2.0]), ("sigmoid", [-1.0, 0.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]),
+                    ("sigmoid", 0.3), ("tanh", [0.1, -2.0])]:
+        act = bpnet.activations.get_activation(name)
+        zz = np.asarray(z, dtype=float)
+        text = check_activation_derivative(name, z, act.df(zz)).solution().text
+        chain, _, where = text.partition("\nwhere a = ")
+        assert where, text
+        assert where.startswith(f"{name}(z)")
+        a_text = bpnet._format.fmt(float(act.f(zz).ravel()[0]))
+        d_text = bpnet._format.fmt(float(act.df(zz).ravel()[0]))
+        assert a_text not in chain and d_text in chain.splitlines()[-1], text
+        assert chain.rstrip().endswith(ex._fmt_value(act.df(zz))), text
+        assert d_text not in where, text
+        assert " with a" not in text
+        assert "kink" not in text  # smooth: no kink anywhere
+
+
+def test_kink_sentence_only_where_some_z_is_at_a_kink():
+    def sol(name, z):
+        act = bpnet.activations.get_activation(name)
+        return check_activation_derivative(name, z, act.df(np.asarray(z, dtype=float))).solution().text
+
+    z_many = list(np.random.default_rng(3).normal(size=20))
+    for name in ("sigmoid", "tanh", "identity"):
+        assert "kink" not in sol(name, z_many) and "kink" not in sol(name, [0.0, 1e-300])
+        assert not ex._at_kink(np.asarray(z_many), bpnet.activations.get_activation(name).df).any()
+    for name in ("relu", "leaky_relu"):
+        assert "kink" in sol(name, [0.0, 1.5]) and "kink" in sol(name, 0.0)
+        assert "kink" not in sol(name, [2.0, -1.0])
+    # Only the z at the kink take the other slope: elsewhere f'(z) stays.
+    assert check_activation_derivative("relu", [0.0, 1.0], [1.0, 1.0]).correct
+    assert not check_activation_derivative("relu", [0.0, -1.0], [1.0, 1.0]).correct

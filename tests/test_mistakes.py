@@ -140,3 +140,61 @@ def test_assessments_do_not_change_the_network_and_see_its_changes():
         np.testing.assert_array_equal(w, b)
     net.W[1][1, 0] += 0.25  # a later change is a new question, not a cached answer
     assert assess(net, X, y, ("update", "X1->Z1"), lr=0.5).expected != a.expected
+
+
+def one_unit_case(seed=5):
+    """A 1-1-1 tanh/sigmoid network: every layer has one unit, every weight block is 1x1."""
+    rng = np.random.default_rng(seed)
+    net = Network([rng.normal(size=(2, 1)), rng.normal(size=(2, 1))], ["tanh", "sigmoid"])
+    return net, rng.normal(size=(2, 1)), rng.uniform(0.1, 0.9, size=(2, 1))
+
+
+def _same(net, X, y, question, lr=None):
+    a = assess(net, X, y, question, lr=lr)
+    return mistakes.judge(a.expected, a).same_as
+
+
+def test_no_other_unit_in_a_one_unit_layer():
+    # "f'(z) of another unit of the same layer" cannot happen where the layer has one unit.
+    net, X, y = one_unit_case()
+    for q in [("delta", "D0"), ("delta", "Z1"), ("gradient", "Z1->D0"), ("gradient", "X1->Z1")]:
+        assert "derivative_of_wrong_unit" not in candidates(net, X, y, q)
+        assert "derivative_of_wrong_unit" not in _same(net, X, y, q)
+    from bpnet.exercises import check_delta
+    r = check_delta(net, X[0], y[0], "D0", assess(net, X[:1], y[:1], ("delta", "D0")).expected)
+    assert r.correct and "another unit" not in repr(r)
+    # A layer of two units has another unit: the mistake is there and tells a different number.
+    net2, X2, y2 = case()
+    c = candidates(net2, X2, y2, ("delta", "Z1"))
+    assert not np.allclose(c["derivative_of_wrong_unit"], assess(net2, X2, y2, ("delta", "Z1")).expected)
+
+
+def test_no_other_source_unit_nor_transpose_on_a_diagonal():
+    net, X, y = one_unit_case()
+    for kind, lr in (("gradient", None), ("update", 0.5)):
+        for w in ("X1->Z1", "Z1->D0"):
+            c = candidates(net, X, y, (kind, w), lr=lr)
+            assert "wrong_source" not in c and "transposed" not in c
+            assert not {"wrong_source", "transposed"} & set(_same(net, X, y, (kind, w), lr))
+    # 2-3-1: X1->Z1 is on the diagonal (source 1, destination 1) so transposing leaves it;
+    # X2->Z1 is not, and X1 has another unit beside it in its layer.
+    net2, X2, y2 = case()
+    assert "transposed" not in candidates(net2, X2, y2, ("gradient", "X1->Z1"))
+    c = candidates(net2, X2, y2, ("gradient", "X2->Z1"))
+    right = assess(net2, X2, y2, ("gradient", "X2->Z1")).expected
+    assert not np.isclose(c["transposed"], right) and not np.isclose(c["wrong_source"], right)
+
+
+def test_no_activation_mistake_where_the_value_passes_through_none():
+    net, X, y = one_unit_case()
+    # z of the first layer sees only the inputs; a of the tanh layer never meets sigmoid.
+    assert not {"hidden_activation_skipped", "missing_activations", "activation:sign",
+                "activation:derivative_not_value"} & set(candidates(net, X, y, ("z", "Z1")))
+    assert "activation:sign" not in candidates(net, X, y, ("forward", "Z1"))
+    assert "activation:sign" in candidates(net, X, y, ("forward", "D0"))
+    assert "hidden_activation_skipped" in candidates(net, X, y, ("z", "D0"))
+    # tanh's missing square cannot reach the output delta; it does reach the hidden one.
+    assert "derivative:missing_square" not in candidates(net, X, y, ("delta", "D0"))
+    assert "derivative:missing_square" in candidates(net, X, y, ("delta", "Z1"))
+    for q in [("z", "Z1"), ("forward", "Z1"), ("delta", "D0"), ("gradient", "Z1->D0"), ("gradient", "X1->Z1")]:
+        assert _same(net, X, y, q) == (), q
