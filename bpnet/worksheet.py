@@ -375,8 +375,24 @@ def _detectable(template: Template, steps: tuple[str, ...], pilot: int = 24) -> 
         if n >= pilot / 2 and same.get((step, name, key), 0) < 0.9 * n:
             by_step.setdefault(step, {}).setdefault(key, set()).add(name)
     exposed = {key for per in by_step.values() for key in per}
-    never = tuple(sorted({key for _, _, key in seen} - exposed))
+    never = tuple(sorted(key for key in {key for _, _, key in seen} - exposed if _concerns(key, steps)))
     return _Detectable(by_step, never)
+
+
+_KIND_OF_STEP = {"forward": "forward", "loss": "cost", "delta": "delta", "gradient": "gradient", "update": "update"}
+
+
+def _concerns(key: str, steps) -> bool:
+    """Whether a mistake changes a kind of number the sheet asks for (per the catalogue entry)."""
+    from .mistakes import CATALOGUE
+
+    kinds = set()
+    for part in key.split("+"):
+        entry = CATALOGUE.get(part)
+        if entry is None:
+            return True  # not described: count it
+        kinds |= set(entry.kinds)
+    return bool(kinds & {_KIND_OF_STEP[s] for s in steps})
 
 
 def _exposes_every_mistake(coincide: dict, detectable: _Detectable, step: str) -> bool:
