@@ -25,7 +25,7 @@ from .graph import GraphStepper, GraphTrace, Value, trace_function
 from .graph_plots import draw_graph, graph_figsize
 from ._format import paren
 from .trace import fmt
-from .widgets import _Player  # the step-through's clock: plays by skipping steps, never by queueing them
+from .widgets import _Player, _Playing  # the step-through's clock and its play/pause: skip steps, never queue
 
 __all__ = ["GraphStepThrough", "MeasuredFigure", "cost_ratio_view"]
 
@@ -156,7 +156,7 @@ def _num(x) -> str:
     return "—" if x is None else fmt(x)
 
 
-class GraphStepThrough:
+class GraphStepThrough(_Playing):
     """Step forward and back through every number of a graph's forward and backward pass.
 
     ``source``: a Value (its ``backward(lr=lr)`` is recorded), a ``GraphTrace``, or a function
@@ -250,33 +250,6 @@ class GraphStepThrough:
                 self.stepper.goto(change["new"] - 1)
                 self._show()
 
-    def goto(self, index: int) -> None:
-        """Show step ``index`` (0-based, as in the trace)."""
-        self._move(lambda: self.stepper.goto(index))
-
-    # ----- play / pause -------------------------------------------------------------
-    @property
-    def playing(self) -> bool:
-        return self._player.playing
-
-    def toggle_play(self) -> None:
-        """Play from the step shown (from step 1 if at the end), or pause where it is."""
-        if self._player.playing:
-            self.pause()
-            return
-        with self._lock:
-            if self.stepper.at_end:
-                self.stepper.start()
-                self._show()
-            self._set_play_button(True)
-        self._player.start(self.speed.value)
-
-    def pause(self) -> None:
-        """Stop playing and stay on the step shown."""
-        if self._player.playing:
-            self._player.stop()
-        with self._lock:
-            self._set_play_button(False)
 
     def _on_speed(self, change) -> None:
         self._player.rate = float(change["new"])

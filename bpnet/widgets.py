@@ -206,6 +206,39 @@ class _Player:
                     self._done()
 
 
+class _Playing:
+    """goto, play and pause, written once for every step-through view (the network's, the
+    graph's, the training's): the view has a ``stepper``, a ``_player`` (the clock), a ``_lock``,
+    a ``speed`` slider, and ``_move``, ``_show`` and ``_set_play_button``."""
+
+    def goto(self, index: int) -> None:
+        """Show step ``index`` (0-based, as in the trace)."""
+        self._move(lambda: self.stepper.goto(index))
+
+    @property
+    def playing(self) -> bool:
+        return self._player.playing
+
+    def toggle_play(self) -> None:
+        """Play from the step shown (from step 1 if at the end), or pause where it is."""
+        if self._player.playing:
+            self.pause()
+            return
+        with self._lock:
+            if self.stepper.at_end:
+                self.stepper.start()
+                self._show()
+            self._set_play_button(True)
+        self._player.start(self.speed.value)
+
+    def pause(self) -> None:
+        """Stop playing and stay on the step shown."""
+        if self._player.playing:
+            self._player.stop()
+        with self._lock:
+            self._set_play_button(False)
+
+
 class _View:
     """Shared bits: the top widget, a deterministic text form, display in a notebook."""
 
@@ -256,7 +289,7 @@ def _formula_lines(v) -> str:
             f"<div>changed: {_tokens(_SYMBOLS[ch.field].format(ch.name))}: {e(old)} → {e(fmt(ch.new))}</div>")
 
 
-class StepThrough(_View):
+class StepThrough(_Playing, _View):
     """Step forward and back through every number of one update of ``net`` on (X, y).
 
     ``rule``: "gradient" (gradient descent) or "article" (the worked example's rule);
@@ -360,34 +393,6 @@ class StepThrough(_View):
         self._player.rate = float(change["new"])
         if self._player.playing:  # continue from the step on screen at the new speed
             self._player.start()
-
-    def goto(self, index: int) -> None:
-        """Show step ``index`` (0-based, as in the trace)."""
-        self._move(lambda: self.stepper.goto(index))
-
-    # ----- play / pause ---------------------------------------------------------------
-    @property
-    def playing(self) -> bool:
-        return self._player.playing
-
-    def toggle_play(self) -> None:
-        """Play from the step shown (from step 1 if at the end), or pause where it is."""
-        if self._player.playing:
-            self.pause()
-            return
-        with self._lock:
-            if self.stepper.at_end:
-                self.stepper.start()
-                self._show()
-            self._set_play_button(True)
-        self._player.start(self.speed.value)
-
-    def pause(self) -> None:
-        """Stop playing and stay on the step shown."""
-        if self._player.playing:
-            self._player.stop()
-        with self._lock:
-            self._set_play_button(False)
 
     def _play_to(self, i: int) -> None:
         self.stepper.goto(i)
@@ -688,7 +693,7 @@ def _outputs(net: Network, grid):
     return out[:, 0].reshape(n, n)
 
 
-class TrainingView(_View):
+class TrainingView(_Playing, _View):
     """Loss curve and decision boundary, updated as training advances epoch by epoch.
 
     Wraps a ``TrainingStepper`` (same arguments); ``epochs`` is how far the slider goes.
@@ -763,10 +768,6 @@ class TrainingView(_View):
             st.run(steps, callback=self._progress, every=max(1, steps // chunks))
             self._show()
 
-    @property
-    def playing(self) -> bool:
-        return self._player.playing
-
     def toggle_play(self) -> None:
         """Play (``every`` steps at a time, skipping frames rather than lagging) or pause."""
         if self._player.playing:
@@ -778,13 +779,6 @@ class TrainingView(_View):
                 self._show()
             self._set_play_button(True)
         self._player.start(step=self.every)
-
-    def pause(self) -> None:
-        """Stop playing and stay where training got to."""
-        if self._player.playing:
-            self._player.stop()
-        with self._lock:
-            self._set_play_button(False)
 
     def _play_to(self, k: int) -> None:
         self.stepper.goto(k)

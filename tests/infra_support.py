@@ -166,3 +166,23 @@ def stop_process_group(proc: subprocess.Popen, timeout: float = 20) -> None:
 
 def venv_python(venv: Path) -> Path:
     return venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+
+
+# --- the real browser ------------------------------------------------------------------------
+
+#: Chromium as the browser tests start it: headless, as root, with no connection of its own.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str:
+    """Debian's chromium; skips the test without it, except in CI, where that fails it."""
+    import pytest
+
+    path = shutil.which("chromium")
+    if path is None:
+        message = "Debian's chromium is not on PATH (apt-get install -y chromium)"
+        if in_ci():
+            pytest.fail(message + ": CI must run the real-browser tests")
+        pytest.skip(message)
+    return path

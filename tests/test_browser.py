@@ -16,7 +16,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,13 +27,13 @@ from pathlib import Path
 
 import pytest
 
-from infra_support import REPO, WORKED_EXAMPLE, free_port, in_ci, mirror_repo, notebooks, stop_process_group
+from infra_support import (
+    CHROMIUM_ARGS, REPO, WORKED_EXAMPLE, chromium_path, free_port, mirror_repo, notebooks, stop_process_group,
+)
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # What a widget looks like when the front end cannot render it: its Python repr as text.
 WIDGET_TEXT_FALLBACK = re.compile(
@@ -48,14 +47,6 @@ UPDATE_X0_Z1 = re.compile(r"w\(X0->Z1\)\s*:=")  # the update itself, not its gra
 NUMBER = re.compile(r"^[-+−]?\d+(?:\.\d+)?")
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        message = "Debian's chromium is not on PATH (apt-get install -y chromium)"
-        if in_ci():
-            pytest.fail(message + ": CI must run the real-browser tests")
-        pytest.skip(message)
-    return path
 
 
 def _notebook_ids():
@@ -122,7 +113,7 @@ def _write_settings(settings: Path) -> None:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    _chromium()  # decide skip/fail before starting anything
+    chromium_path()  # decide skip/fail before starting anything
     for stale in ARTIFACTS.glob("failure-*.png"):  # screenshots of an earlier run's failures
         stale.unlink()
     tmp = tmp_path_factory.mktemp("lab")
@@ -172,7 +163,7 @@ def browser(lab):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:
@@ -716,6 +707,6 @@ def _fits_a_laptop_window_pauses_in_place_and_keeps_up_under_load(page) -> None:
 
 def _chromium_version() -> str:
     try:
-        return subprocess.run([_chromium(), "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+        return subprocess.run([chromium_path(), "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "?"

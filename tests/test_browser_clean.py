@@ -21,28 +21,18 @@ from pathlib import Path
 
 import pytest
 
-from infra_support import REPO, START_NOTEBOOK, free_port, in_ci, notebooks, stop_process_group
+from infra_support import CHROMIUM_ARGS, REPO, START_NOTEBOOK, chromium_path, free_port, notebooks, stop_process_group
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DIRTY_TAB = ".lm-TabBar-tab.jp-mod-dirty"
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        message = "Debian's chromium is not on PATH (apt-get install -y chromium)"
-        if in_ci():
-            pytest.fail(message + ": CI must run the real-browser tests")
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    chromium = _chromium()
+    chromium = chromium_path()
     sync_api = pytest.importorskip("playwright.sync_api")
     tmp = tmp_path_factory.mktemp("clean")
     root = tmp / "root"

@@ -15,23 +15,19 @@ import json
 import os
 import re
 import secrets
-import shutil
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from infra_support import REPO, free_port, in_ci, mirror_repo, stop_process_group
+from infra_support import CHROMIUM_ARGS, REPO, chromium_path, free_port, mirror_repo, stop_process_group
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "04_backpropagation.ipynb"
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 GRAPH = ".bp-graph"
 LABEL = f"{GRAPH} .bp-graph-label"
 FORMULA = f"{GRAPH} .bp-graph-formula"
@@ -40,19 +36,10 @@ IMAGE = f"{GRAPH} img.bp-graph-diagram, {GRAPH} .bp-graph-diagram img"
 STEP = re.compile(r"step (\d+) of (\d+)")
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        if in_ci():
-            pytest.fail("Debian's chromium is not on PATH: CI must run the real-browser tests")
-        pytest.skip("Debian's chromium is not on PATH (apt-get install -y chromium)")
-    return path
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab on a free port over a copy of the repository whose notebooks have no outputs."""
-    _chromium()
+    chromium_path()
     import nbformat
 
     tmp = tmp_path_factory.mktemp("lab-graph")
@@ -114,7 +101,7 @@ def page(lab, request):
 
     failed_before = request.session.testsfailed
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             page.set_default_timeout(120_000)  # hang guard for every wait
