@@ -594,6 +594,87 @@ class Context:
         return fmt(float(self.net.acts[l].df(z)[0, j]))
 
 
+# One builder for the hints that are a single text: the names in braces are filled in from
+# the question's context, each computed only when the text uses it.
+_HINT_FIELDS: dict[str, Callable[[Context], object]] = {
+    "unit": lambda c: c.unit,  # the asked unit, or the asked weight's destination
+    "src": lambda c: c.src,  # the asked weight's source unit
+    "src_act": lambda c: c.net.acts[c.q.layer - 1].name,  # the activation of that source's layer
+    "name": lambda c: c.q.name,  # the asked weight
+    "w": lambda c: fmt(c.net.W[c.q.layer][c.q.i, c.q.j]),  # its value before the step
+    "bias": lambda c: c.net.unit_name(c.q.layer, 0),  # the bias unit feeding the asked unit
+    "bias_w": lambda c: fmt(c.net.W[c.q.layer][0, c.q.j]),  # the weight from it
+    "lr": lambda c: fmt(c.lr),
+    "act": lambda c: c.act,  # the asked unit's activation ({act.symbol}, {act.formula})
+}
+
+
+class _HintFields(dict):
+    def __init__(self, c: Context):
+        super().__init__()
+        self.c = c
+
+    def __missing__(self, key: str):
+        return _HINT_FIELDS[key](self.c)
+
+
+def _hint(text: str) -> Callable[[Context], str]:
+    """The hint that reads ``text`` with {unit}, {src}, {name}, {lr}, ... (``_HINT_FIELDS``) filled in."""
+    def hint(c: Context) -> str:
+        return text.format_map(_HintFields(c))
+    return hint
+
+
+_h_missing_derivative = _hint(
+    "Your deltas are missing the activation's derivative f'(z): it belongs in every delta, at the "
+    "output and at each hidden layer on the way back.")
+_h_derivative_of_wrong_unit = _hint(
+    "You used f'(z) of another unit of the same layer. Each unit's delta has its own factor "
+    "f'(z), at its own z: for {unit} it is f'(z({unit})).")
+_h_updated_weights = _hint(
+    "You sent the delta back through weights already updated in this step. Every delta of a step "
+    "is computed with the old weights, the ones used in the forward pass; update the weights only "
+    "once all deltas are known.")
+_h_swapped = _hint(
+    "Source and destination are swapped: use the activation of the source {src} and the delta "
+    "of the destination {unit}, not the other way round.")
+_h_destination_activation = _hint(
+    "You used the activation of {unit}, the link's destination. The gradient of a weight is "
+    "(activation at its source, {src}) * (delta at its destination, {unit}).")
+_h_pre_activation = _hint(
+    "You used z({src}), the value before the activation. The link carries the activation of "
+    "{src}, {src_act}(z), so that is the factor.")
+_h_wrong_source = _hint(
+    "You used the activation of another unit of {src}'s layer. The gradient of {name} "
+    "multiplies the activation of its own source, {src}, by the delta of {unit}.")
+_h_transposed = _hint(
+    "Your outer product is transposed. The gradient of a weight layer is a_src.T @ delta / m: rows "
+    "are source units, columns destination units, so the gradient of {name} pairs {src}'s "
+    "activation with {unit}'s delta.")
+_h_missing_lr = _hint("You subtracted the whole gradient. The step is lr*g, with lr = {lr}.")
+_h_gradient_not_weight = _hint(
+    "That is the gradient g. The question asks for the new weight, w - lr*g, with lr = {lr}.")
+_h_change_not_weight = _hint(
+    "That is the change -lr*g. The new weight is the old one, {w}, plus that change.")
+_h_unchanged = _hint(
+    "That is the weight before the step. One step of gradient descent moves it by -lr*g, "
+    "with lr = {lr} and g the gradient of {name}.")
+_h_missing_bias = _hint(
+    "You left out the bias: the weight from {bias} (always 1) into {unit}, w({bias}->{unit}) = "
+    "{bias_w}, belongs in the sum.")
+_h_missing_biases = _hint(
+    "You left out the biases: every layer's sum includes the weight from its bias unit, whose "
+    "activation is always 1.")
+_h_missing_activation = _hint(
+    "That is z({unit}), the weighted sum. Apply the activation to it to get the unit's output: "
+    "{act.symbol}(z) = {act.formula}.")
+_h_activation_applied = _hint(
+    "That is the activation {act.symbol}(z). The question asks for z itself, before the activation.")
+_h_missing_activations = _hint("You applied no activation: each unit passes on a = f(z), not its weighted sum z.")
+
+# The hints that depend on more than names: which rule, loss or activation is in play.
+
+
 def _h_sign(c: Context) -> str:
     if c.rule == "article":
         return ("Your answer has the opposite sign. This exercise uses the article's rule, "
@@ -635,21 +716,11 @@ def _h_missing_hidden_derivative(c: Context) -> str:
             f"its outgoing links of weight*delta downstream; with {act.name}, f'(z) = {act.derivative}{here}.")
 
 
-def _h_missing_derivative(c: Context) -> str:
-    return ("Your deltas are missing the activation's derivative f'(z): it belongs in every delta, at the "
-            "output and at each hidden layer on the way back.")
-
-
 def _h_derivative_of_a(c: Context) -> str:
     act = c.hidden_act if c.q.layer is None or c.q.layer < c.L - 1 else c.out_act
     in_a = f" Written with a = f(z), it is {act.derivative_in_terms_of_a}." if act.derivative_in_terms_of_a else ""
     return (f"You evaluated f' at the activation a instead of at z: f'(z) = {act.derivative} takes the "
             f"pre-activation z.{in_a}")
-
-
-def _h_derivative_of_wrong_unit(c: Context) -> str:
-    return (f"You used f'(z) of another unit of the same layer. Each unit's delta has its own factor "
-            f"f'(z), at its own z: for {c.unit} it is f'(z({c.unit})).")
 
 
 def _h_extra_derivative(c: Context) -> str:
@@ -661,12 +732,6 @@ def _h_extra_derivative(c: Context) -> str:
     return "You multiplied by f'(z) twice at the output: the output delta is dL/da*f'(z), with f'(z) once."
 
 
-def _h_updated_weights(c: Context) -> str:
-    return ("You sent the delta back through weights already updated in this step. Every delta of a step "
-            "is computed with the old weights, the ones used in the forward pass; update the weights only "
-            "once all deltas are known.")
-
-
 def _h_sum_not_mean(c: Context) -> str:
     if c.q.kind == "cost":
         return (f"You added the {c.m} losses. The cost of a batch is their mean: divide by the number of "
@@ -675,83 +740,9 @@ def _h_sum_not_mean(c: Context) -> str:
             f"per-sample gradients: divide by {c.m}.")
 
 
-def _h_swapped(c: Context) -> str:
-    return (f"Source and destination are swapped: use the activation of the source {c.src} and the delta "
-            f"of the destination {c.unit}, not the other way round.")
-
-
-def _h_destination_activation(c: Context) -> str:
-    return (f"You used the activation of {c.unit}, the link's destination. The gradient of a weight is "
-            f"(activation at its source, {c.src}) * (delta at its destination, {c.unit}).")
-
-
-def _h_pre_activation(c: Context) -> str:
-    act = c.net.acts[c.q.layer - 1]
-    return (f"You used z({c.src}), the value before the activation. The link carries the activation of "
-            f"{c.src}, {act.name}(z), so that is the factor.")
-
-
-def _h_wrong_source(c: Context) -> str:
-    return (f"You used the activation of another unit of {c.src}'s layer. The gradient of {c.q.name} "
-            f"multiplies the activation of its own source, {c.src}, by the delta of {c.unit}.")
-
-
-def _h_transposed(c: Context) -> str:
-    return ("Your outer product is transposed. The gradient of a weight layer is a_src.T @ delta / m: rows "
-            f"are source units, columns destination units, so the gradient of {c.q.name} pairs {c.src}'s "
-            f"activation with {c.unit}'s delta.")
-
-
-def _h_missing_lr(c: Context) -> str:
-    return f"You subtracted the whole gradient. The step is lr*g, with lr = {fmt(c.lr)}."
-
-
-def _h_gradient_not_weight(c: Context) -> str:
-    return f"That is the gradient g. The question asks for the new weight, w - lr*g, with lr = {fmt(c.lr)}."
-
-
-def _h_change_not_weight(c: Context) -> str:
-    w = c.net.W[c.q.layer][c.q.i, c.q.j]
-    return f"That is the change -lr*g. The new weight is the old one, {fmt(w)}, plus that change."
-
-
-def _h_unchanged(c: Context) -> str:
-    return ("That is the weight before the step. One step of gradient descent moves it by -lr*g, "
-            f"with lr = {fmt(c.lr)} and g the gradient of {c.q.name}.")
-
-
-def _bias_name(c: Context) -> str:
-    return c.net.unit_name(c.q.layer, 0)
-
-
-def _h_missing_bias(c: Context) -> str:
-    b = _bias_name(c)
-    w = c.net.W[c.q.layer][0, c.q.j]
-    return (f"You left out the bias: the weight from {b} (always 1) into {c.unit}, w({b}->{c.unit}) = "
-            f"{fmt(w)}, belongs in the sum.")
-
-
-def _h_missing_biases(c: Context) -> str:
-    return ("You left out the biases: every layer's sum includes the weight from its bias unit, whose "
-            "activation is always 1.")
-
-
-def _h_missing_activation(c: Context) -> str:
-    return (f"That is z({c.unit}), the weighted sum. Apply the activation to it to get the unit's output: "
-            f"{c.act.symbol}(z) = {c.act.formula}.")
-
-
-def _h_activation_applied(c: Context) -> str:
-    return f"That is the activation {c.act.symbol}(z). The question asks for z itself, before the activation."
-
-
 def _h_hidden_activation_skipped(c: Context) -> str:
     return ("A hidden unit passes on its activation a = f(z), not z: apply the activation at every "
             f"hidden layer ({', '.join(sorted({a.name for a in c.net.acts[:-1]}))}) before the next sum.")
-
-
-def _h_missing_activations(c: Context) -> str:
-    return "You applied no activation: each unit passes on a = f(z), not its weighted sum z."
 
 
 def _loss_name(loss: Loss) -> str:

@@ -468,7 +468,42 @@ class RuleStepper(Stepper):
 
 
 # ----- training, coarse ---------------------------------------------------------------
-class TrainingStepper:
+class _TrainingMoves:
+    """The moves over steps 0..``max_steps`` of training, all made by one ``goto``.
+
+    A subclass has ``index``, ``max_steps`` and ``goto(i) -> bool``: True if it moved,
+    False if it stayed (already at ``i``, or held at a divergence).
+    """
+
+    index: int
+    max_steps: int
+
+    def goto(self, i: int) -> bool:
+        raise NotImplementedError
+
+    def forward(self, k: int = 1) -> bool:
+        """Train ``k`` more steps (capped at ``max_steps``)."""
+        return self.goto(min(self.index + int(k), self.max_steps))
+
+    def back(self, k: int = 1) -> bool:
+        return self.goto(max(self.index - int(k), 0))
+
+    def start(self) -> bool:
+        """Back to step 0: the initial weights."""
+        return self.goto(0)
+
+    def run(self, steps: int, callback=None, every: int = 1) -> None:
+        """Advance ``steps`` steps, calling ``callback(self)`` every ``every`` steps (for progress).
+
+        Stops early where training stopped (a divergence): no call repeats the same step.
+        """
+        target = min(self.index + int(steps), self.max_steps)
+        while self.index < target and self.goto(min(self.index + max(1, int(every)), target)):
+            if callback is not None:
+                callback(self)
+
+
+class TrainingStepper(_TrainingMoves):
     """Training one update or one epoch per step, able to go back within bounded memory.
 
     ``per="epoch"``: one pass over (X, y) per step (``batch_size`` None = one batch update).
@@ -575,24 +610,6 @@ class TrainingStepper:
             pass
         return True
 
-    def forward(self, k: int = 1) -> bool:
-        """Train ``k`` more steps (capped at ``max_steps``)."""
-        return self.goto(min(self.index + int(k), self.max_steps))
-
-    def back(self, k: int = 1) -> bool:
-        return self.goto(max(self.index - int(k), 0))
-
-    def start(self) -> bool:
-        return self.goto(0)
-
-    def run(self, steps: int, callback=None, every: int = 1) -> None:
-        """Advance ``steps`` steps, calling ``callback(self)`` every ``every`` steps (for progress)."""
-        target = min(self.index + int(steps), self.max_steps)
-        while self.index < target and (self.diverged_at is None or self.index < self.diverged_at):
-            self.goto(min(self.index + max(1, int(every)), target))
-            if callback is not None:
-                callback(self)
-
     # ----- what is shown ------------------------------------------------------------
     @property
     def costs(self) -> np.ndarray:
@@ -609,8 +626,18 @@ class TrainingStepper:
         return self.index if self.per == "epoch" else self.index / self.batches_per_epoch
 
     @property
+    def unit(self) -> str:
+        """What one step is: "epoch" or "update"."""
+        return "epoch" if self.per == "epoch" else "update"
+
+    @property
+    def snapshots(self) -> tuple[int, ...]:
+        """The steps whose weights are kept to replay from (besides step 0), at most ``keep``."""
+        return tuple(sorted(self._snaps))
+
+    @property
     def label(self) -> str:
-        unit = "epoch" if self.per == "epoch" else "update"
+        unit = self.unit
         label = f"{unit} {self.index} — cost {fmt(self.cost)}"
         if self.diverged_at is not None:
             what = str(self.divergence).removeprefix("the update diverged: ").split("; no weight")[0]
@@ -816,7 +843,7 @@ class TrainingComparisonView:
     marked: frozenset
 
 
-class TrainingComparison:
+class TrainingComparison(_TrainingMoves):
     """Two training runs from the same initial weights; the branch splits off at step ``at``.
 
     The base is ``TrainingStepper(net, X, y, ...)``. The branch starts from the base's
@@ -868,24 +895,6 @@ class TrainingComparison:
         self.branch.goto(max(0, self.base.index - self.at))
         return moved
 
-    def forward(self, k: int = 1) -> bool:
-        return self.goto(min(self.index + int(k), self.max_steps))
-
-    def back(self, k: int = 1) -> bool:
-        return self.goto(max(self.index - int(k), 0))
-
-    def start(self) -> bool:
-        """Rewind both runs to the same initial weights."""
-        return self.goto(0)
-
-    def run(self, steps: int, callback=None, every: int = 1) -> None:
-        """Advance ``steps`` steps, calling ``callback(self)`` every ``every`` steps."""
-        target = min(self.index + int(steps), self.max_steps)
-        while self.index < target:
-            self.goto(min(self.index + max(1, int(every)), target))
-            if callback is not None:
-                callback(self)
-
     @property
     def split(self) -> bool:
         """True once the branch has split off (the two runs may differ)."""
@@ -916,8 +925,7 @@ class TrainingComparison:
 
     def view(self, tol: float = 0.0) -> TrainingComparisonView:
         base, branch = self.costs
-        unit = "epoch" if self.base.per == "epoch" else "update"
-        label = f"{unit} {self.index} — cost {fmt(base[-1])} (base), {fmt(branch[-1])} (branch)"
+        label = f"{self.base.unit} {self.index} — cost {fmt(base[-1])} (base), {fmt(branch[-1])} (branch)"
         return TrainingComparisonView(self.index, label, self.at, base, branch, float(base[-1]), float(branch[-1]),
                                       self.marked(tol))
 

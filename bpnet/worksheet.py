@@ -504,6 +504,23 @@ _STEP_TITLES = {"forward": "Forward pass", "loss": "Loss", "delta": "Deltas (bac
 _HOW = {"forward": "", "loss": "", "delta": "", "gradient": "", "update": ""}
 
 
+def _numbered(v: Variant):
+    """(step, [(k, question), ...]) for each step the sheet asks, in order, numbered 1, 2, ... across
+    the whole sheet: the sheet and the key (Markdown and HTML) number their questions alike."""
+    k = 0
+    for step in v.steps:
+        qs = [q for q in v.questions if q.step == step]
+        if qs:
+            yield step, list(enumerate(qs, k + 1))
+            k += len(qs)
+
+
+def _notes(v: Variant) -> list[str]:
+    """"k. question: mistakes" for each question where some mistakes also give the right number."""
+    return [f"{k}. {q.label}: {', '.join(_explain(m) for m in q.also)}"
+            for _, qs in _numbered(v) for k, q in qs if q.also]
+
+
 def _md_escape(s: str) -> str:
     """Markdown-safe text: characters Markdown would interpret are escaped."""
     out = []
@@ -524,15 +541,9 @@ def sheet_markdown(v: Variant) -> str:
     lines += ["", "**Weights** (row 0 of each layer is the bias unit, whose activation is 1):", "",
               "| weight | value |", "|---|---|"]
     lines += [f"| {_md_escape(k)} | {val} |" for k, val in _weights_rows(v.net)]
-    k = 0
-    for step in v.steps:
-        qs = [q for q in v.questions if q.step == step]
-        if not qs:
-            continue
+    for step, qs in _numbered(v):
         lines += ["", f"## {_STEP_TITLES[step]}", "", "| # | compute | your answer |", "|---|---|---|"]
-        for q in qs:
-            k += 1
-            lines.append(f"| {k} | {_md_escape(q.label)} | ________ |")
+        lines += [f"| {k} | {_md_escape(q.label)} | ________ |" for k, q in qs]
     lines += ["", f"*{_md_escape(_footer(v))}*", ""]
     return "\n".join(lines)
 
@@ -541,18 +552,12 @@ def key_markdown(v: Variant) -> str:
     """The answer key as Markdown: every asked number with its formula and the numbers substituted."""
     lines = [f"# Answer key — {_md_escape(v.title)}", "", "| | |", "|---|---|"]
     lines += [f"| {_md_escape(k)} | {_md_escape(val)} |" for k, val in _setting(v)]
-    k = 0
-    for step in v.steps:
-        qs = [q for q in v.questions if q.step == step]
-        if not qs:
-            continue
+    for step, qs in _numbered(v):
         lines += ["", f"## {_STEP_TITLES[step]}", "", "| # | quantity | formula | with the numbers | answer |",
                   "|---|---|---|---|---|"]
-        for q in qs:
-            k += 1
-            lines.append(f"| {k} | {_md_escape(q.label)} | `{q.formula}` | `{_numbers_only(q)}` | **{fmt(q.value)}** |")
-    notes = [f"{k}. {q.label}: {', '.join(_explain(m) for m in q.also)}"
-             for k, q in enumerate(v.questions, 1) if q.also]
+        lines += [f"| {k} | {_md_escape(q.label)} | `{q.formula}` | `{_numbers_only(q)}` | **{fmt(q.value)}** |"
+                  for k, q in qs]
+    notes = _notes(v)
     if notes:
         lines += ["", _md_escape("On this variant these mistakes also give the right number at these questions "
                                  "(each gives a wrong number at another question of the same step):"), ""]
@@ -671,16 +676,9 @@ def _sheet_section(v: Variant) -> str:
              "<p>One gradient-descent update of this network on one sample. Give every answer to 4 "
              "significant digits. Row 0 of each layer is the bias unit; its activation is 1.</p>",
              f"<div class=\"figure\">{diagram_svg(v)}</div>"]
-    k = 0
     blocks = []
-    for step in v.steps:
-        qs = [q for q in v.questions if q.step == step]
-        if not qs:
-            continue
-        rows = []
-        for q in qs:
-            k += 1
-            rows.append((str(k), _nobreak(e(q.label)), ""))
+    for step, qs in _numbered(v):
+        rows = [(str(k), _nobreak(e(q.label)), "") for k, q in qs]
         blocks.append(f"<h2>{e(_STEP_TITLES[step])}</h2>"
                       + _table(rows, head=("#", "compute", "your answer")).replace("<td></td>", '<td class="blank"></td>'))
     parts.append(f"<div class=\"cols\"><div>{''.join(blocks)}</div>"
@@ -693,20 +691,12 @@ def _key_section(v: Variant) -> str:
     e = html.escape
     parts = [f"<section class=\"variant key\">\n<h1>Answer key — {e(v.title)}</h1>",
              _table([(e(k), e(val)) for k, val in _setting(v)])]
-    k = 0
-    for step in v.steps:
-        qs = [q for q in v.questions if q.step == step]
-        if not qs:
-            continue
-        rows = []
-        for q in qs:
-            k += 1
-            rows.append((str(k), _nobreak(e(q.label)), f"<code>{_nobreak(e(q.formula))}</code>",
-                         f"<code>{_nobreak(e(q.numbers))}</code>", f"<b>{e(fmt(q.value))}</b>"))
+    for step, qs in _numbered(v):
+        rows = [(str(k), _nobreak(e(q.label)), f"<code>{_nobreak(e(q.formula))}</code>",
+                 f"<code>{_nobreak(e(q.numbers))}</code>", f"<b>{e(fmt(q.value))}</b>") for k, q in qs]
         parts.append(f"<h2>{e(_STEP_TITLES[step])}</h2>"
                      + _table(rows, head=("#", "quantity", "formula", "with the numbers", "answer")))
-    notes = [f"{k}. {q.label}: {', '.join(_explain(m) for m in q.also)}"
-             for k, q in enumerate(v.questions, 1) if q.also]
+    notes = _notes(v)
     if notes:
         parts.append("<p class=\"footer\">On this variant these mistakes also give the right number at these "
                      "questions (each gives a wrong number at another question of the same step): "

@@ -166,3 +166,20 @@ def test_a_branch_after_the_start_sees_the_batches_the_base_would_have_seen():
             ref.step(X[idx], Y[idx], 0.5, "half_squared_error" if epoch < 3 else "bce")
     for w, v in zip(cmp.branch_net.W, ref.W):
         np.testing.assert_array_equal(w, v)
+
+
+def test_training_comparison_run_stops_where_the_base_diverges():
+    # lr=50 on an identity network: the base's cost overflows within a few epochs; the
+    # branch (a small lr) would go on. run() stops there once, as the stepper's own run does.
+    net = bpnet.Network.random([2, 3, 1], "identity", seed=2)
+    cmp = TrainingComparison(net, X, Y, lr=50.0, branch={"lr": 0.01}, max_steps=500)
+    calls = []
+
+    def progress(c):
+        calls.append(c.index)
+        assert len(calls) < 100, "run() kept calling back at the same step"
+
+    cmp.run(200, callback=progress, every=7)
+    stop = cmp.base.diverged_at
+    assert stop is not None and cmp.index == stop < 200
+    assert calls == list(range(7, stop, 7)) + [stop]

@@ -213,9 +213,11 @@ def test_rule_switch_with_a_batch_maps_loss_steps_and_keeps_position():
     ex = bpnet.xor_example()
     st = RuleStepper(ex.net, ex.X, ex.y, ex.lr, rule="gradient")
     assert len(st.trace_for("gradient")) == len(st.trace_for("article")) + 1  # the batch cost J
-    st.goto(st.trace.find("loss", "J").index)
-    st.set_rule("article")  # no J under the article's rule: stays at the same index
-    assert st.phase == "deltas" or st.phase == "loss"
+    j = st.trace.find("loss", "J").index
+    st.goto(j)
+    st.set_rule("article")  # no J under the article's rule: stays at the same index, the first delta there
+    assert st.index == j == st.trace.phase_starts()["deltas"]
+    assert (st.phase, st.current.kind, st.current.name, st.current.sample) == ("deltas", "delta", "D0", 0)
     st.goto(st.trace.find("delta", "Z3", sample=2).index)
     st.set_rule("gradient")
     assert (st.current.kind, st.current.name, st.current.sample) == ("delta", "Z3", 2)
@@ -264,7 +266,7 @@ def test_training_stepper_per_epoch_equals_network_train():
     assert ts.cost == pytest.approx(ref.cost(ex.X, ex.y), abs=1e-14)
     for w, v in zip(ts.net.W, ref.W):
         assert np.array_equal(w, v)
-    assert len(ts._snaps) <= 4
+    assert len(ts.snapshots) <= 4 and ts.snapshots[-1] == 120  # bounded memory, the newest kept
 
 
 @pytest.mark.parametrize("per,batch_size,optimizer", [
@@ -298,7 +300,7 @@ def test_training_stepper_random_moves_replay_exactly(per, batch_size, optimizer
         k = ts.index
         assert all(np.array_equal(a, b) for a, b in zip(ts.net.W, weights[k]))
         assert np.array_equal(ts.costs, straight.costs[:k + 1])
-        assert len(ts._snaps) <= 3
+        assert len(ts.snapshots) <= 3
 
 
 def test_training_stepper_bounds_and_errors():

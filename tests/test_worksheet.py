@@ -4,6 +4,7 @@ print-ready HTML; a self-checking quiz that stores no answer."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -148,6 +149,20 @@ def test_the_key_names_mistakes_that_happen_to_give_a_number():
         value = candidates(w.net, w.x, w.y, q.key, loss=w.template.loss, rule=w.template.rule, lr=w.template.lr)[key]
         assert np.isclose(float(np.ravel(value)[0]), q.value)
         assert ws._md_escape(ws._explain(key)) in ws.key_markdown(w)
+
+
+def test_the_key_notes_number_questions_as_the_tables_do():
+    # With gradients and updates both asked, the questions of the two steps interleave in the
+    # variant; the note "k. question: ..." must name the question numbered k in the tables.
+    noted = 0
+    for v in ws.generate("sigmoid-2-2-1", 2, seed=3, steps="forward,loss,delta,gradient,update"):
+        key = ws.key_markdown(v)
+        rows = dict(re.findall(r"^\| (\d+) \| ([^|]+?) \|", key, re.M))
+        notes = re.findall(r"^- (\d+)\. (.+?): ", key, re.M)
+        for k, label in notes:
+            assert rows[k] == label, (k, label, rows[k])
+        noted += len(notes)
+    assert noted, "expected some question where a mistake happens to give the right number"
 
 
 def test_sigmoid_template_checks_digits_only_before_the_first_sigmoid():
