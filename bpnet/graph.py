@@ -32,6 +32,7 @@ gradients and new weights can be computed a second, independent way.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -41,8 +42,9 @@ from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .losses import BinaryCrossEntropy, HalfSquaredError, get_loss
 from ._checks import check_rule
 from .network import Network
+from ._format import latex_number
 from .stepper import Stepper
-from .trace import fmt
+from .trace import CHANGED_COLOUR, Excerpt, _capped, _phase_blocks, _select, _tex_unit, fmt
 
 __all__ = [
     "Value", "inputs", "trace_function", "total", "mean", "dot", "Graph", "Edge",
@@ -515,6 +517,9 @@ class GraphStep:
         return {"index": self.index, "kind": self.kind, "phase": self.phase, "name": self.name,
                 "formula": self.formula, "numbers": self.numbers, "value": self.value}
 
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython's text/plain: the step's plain line
+        p.text(self.text)
+
 
 @dataclass(frozen=True)
 class GraphState:
@@ -589,18 +594,179 @@ class GraphTrace:
             arr.flags.writeable = False
         return GraphState(value, grad, local, chain, new)
 
-    def to_text(self) -> str:
-        heads = {"forward": "Forward pass", "backward": "Backward pass", "update": "Updates"}
-        lines, phase = [], None
-        for s in self.steps:
-            if s.phase != phase:
-                phase = s.phase
-                lines += (["", f"{heads[phase]}:"] if lines else [f"{heads[phase]}:"])
-            lines.append(f"  {s.text}")
-        return "\n".join(lines)
+    _HEADS = {"forward": "Forward pass", "backward": "Backward pass", "update": "Updates"}
+
+    def to_text(self, steps=None, max_steps: int | None = None) -> str:
+        """Every step (or those chosen, see ``excerpt``) one a line, phase by phase."""
+        indices = range(len(self.steps)) if steps is None else _select(self, steps)
+        shown = _capped(indices, max_steps)
+        lines = _phase_blocks([self.steps[i] for i in shown], self._HEADS, markdown=False)
+        if len(shown) < len(indices):
+            lines += ["", f"... and {len(indices) - len(shown)} more steps"]
+        return "\n".join(lines).lstrip("\n")
+
+    def latex(self, step) -> str:
+        """One step's line in LaTeX (no $ delimiters): ∂f/∂q as a fraction, w(X0->Z1) as
+        w_{X_0 \\to Z_1}, lr as η, and the number the step computes coloured (CHANGED_COLOUR)."""
+        step = self.steps[getattr(step, "index", step)]
+        if not hasattr(self, "_tex_writer"):
+            self._tex_writer = _GraphTex(self.graph.names)
+        tex = self._tex_writer
+        value = fmt(step.value)
+        head, _, last = step.numbers.rpartition(" = ")
+        if last != value:  # (cannot happen: numbers end in the value) keep the text as it is
+            head, last = step.numbers, ""
+        coloured = rf"{{\color{{{CHANGED_COLOUR}}}{{{latex_number(step.value)}}}}}"
+        numbers = coloured if not head else f"{tex(head)} = {coloured}" if last else tex(head)
+        formula = step.formula
+        if formula.endswith(f" = {step.numbers}"):  # "∂f/∂f = 1": the formula already ends in its number
+            formula = formula[: -len(f" = {step.numbers}")]
+        return f"{tex(formula)} = {numbers}"
+
+    def to_markdown(self, max_steps: int | None = 200, steps=None) -> str:
+        """Every step (or those chosen, see ``excerpt``) as Markdown: one $$LaTeX$$ line each,
+        phase by phase. ``max_steps`` caps the number of steps written (None: all)."""
+        indices = range(len(self.steps)) if steps is None else _select(self, steps)
+        shown = _capped(indices, max_steps)
+        lines = _phase_blocks([_TexStep(s, self.latex(s)) for s in (self.steps[i] for i in shown)],
+                              self._HEADS, markdown=True)
+        if len(shown) < len(indices):
+            lines += ["", f"… and {len(indices) - len(shown)} more steps (`to_text()` lists them)."]
+        return "\n".join(lines).strip("\n")
+
+    def excerpt(self, steps=None, kind: str | None = None) -> Excerpt:
+        """Some of the steps, shown typeset in a notebook and as plain text elsewhere.
+
+        ``steps``: a phase name ("backward"), a slice of step indices, or steps or their
+        indices (``[trace.find("sum", "a")]``); ``kind`` keeps only the steps of one kind
+        (forward, seed, local, chain, sum, update).
+        """
+        return Excerpt(self, _select(self, steps, kind))
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython's text/plain: the plain steps
+        p.text(self.to_text(max_steps=200))
 
     def to_dict(self) -> dict:
         return {"nodes": list(self.graph.names), "lr": self.lr, "steps": [s.to_dict() for s in self.steps]}
+
+
+@dataclass(frozen=True)
+class _TexStep:
+    """A step with its LaTeX line, for the layout trace.py's Markdown shares."""
+
+    step: GraphStep
+    latex: str
+
+    @property
+    def phase(self) -> str:
+        return self.step.phase
+
+
+def _tex_name(name: str) -> str:
+    r"""A node's name in LaTeX: x, n_{1}, w_{X_{0} \to Z_{1}}, z_{Z_{1}}, \hat{y}; a sample's tag
+    [2] as a superscript (2)."""
+    tagged = re.fullmatch(r"(.+)\[(\d+)\]", name)
+    if tagged:
+        return f"{_tex_name(tagged.group(1))}^{{({tagged.group(2)})}}"
+    weight = re.fullmatch(r"w\((.+)->(.+)\)", name)
+    if weight:
+        return rf"w_{{{_tex_name(weight.group(1))} \to {_tex_name(weight.group(2))}}}"
+    pre = re.fullmatch(r"z\((.+)\)", name)
+    if pre:
+        return f"z_{{{_tex_name(pre.group(1))}}}"
+    hat = re.fullmatch(r"([A-Za-z])_?hat", name)
+    if hat:
+        return rf"\hat{{{hat.group(1)}}}"
+    unit = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*?)(\d+)", name)
+    if unit:
+        return _tex_unit(unit.group(1), int(unit.group(2)))
+    if len(name) == 1:
+        return name
+    return r"\mathrm{" + re.sub(r"([_#$%&{}])", r"\\\1", name) + "}"
+
+
+_TEX_WORDS = {"lr": r"\eta", "exp": r"\exp", "log": r"\log", "tanh": r"\tanh", "max": r"\max", "min": r"\min"}
+
+
+class _GraphTex:
+    """Plain graph formulas ("∂f/∂q = ∂f/∂s*∂s/∂q", "w(X0->Z1) := ...") in LaTeX, for one graph's names."""
+
+    def __init__(self, names):
+        words = sorted({n for n in names if not re.fullmatch(r"-?[\d.e+-]+", n)}, key=len, reverse=True)
+        name = "|".join(re.escape(n) for n in words) or r"(?!)"
+        bound = r"(?![A-Za-z0-9_\[(])"
+        self.token = re.compile(
+            rf"∂(?P<of>{name})/∂(?P<by>{name}){bound}"
+            rf"|dL/d(?P<dl>{name}){bound}"
+            rf"|g\((?P<g>{name})\)"
+            rf"|(?<![A-Za-z0-9_])(?P<name>{name}){bound}"
+            r"|(?P<num>\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
+            r"|(?P<op>:=|>=|<=|\*|\^)"
+            r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
+            r"|(?P<space> )"
+            r"|(?P<other>.)")
+
+    def __call__(self, text: str) -> str:
+        out = []  # (kind, tex)
+        pos = 0
+        while pos < len(text):
+            mo = self.token.match(text, pos)
+            kind, tok = mo.lastgroup, mo.group()
+            pos = mo.end()
+            if kind in ("of", "by"):
+                out.append(("tex", rf"\frac{{\partial {_tex_name(mo.group('of'))}}}"
+                                   rf"{{\partial {_tex_name(mo.group('by'))}}}"))
+            elif kind == "dl":
+                out.append(("tex", rf"\frac{{\partial L}}{{\partial {_tex_name(mo.group('dl'))}}}"))
+            elif kind == "g":
+                out.append(("tex", f"g_{{{_tex_name(mo.group('g'))}}}"))
+            elif kind == "name":
+                out.append(("tex", _tex_name(tok)))
+            elif kind == "num":
+                out.append(("tex", latex_number(float(tok))))
+            elif kind == "op" and tok == "^":  # the exponent: one number, name or parenthesised group
+                atom = self._atom(text, pos)
+                out.append(("tex", f"^{{{self(atom)}}}"))
+                pos += len(atom)
+            elif kind == "op":
+                out.append(("tex", {":=": r"\leftarrow", ">=": r"\geq", "<=": r"\leq", "*": r" \cdot "}[tok]))
+            elif kind == "word":
+                if tok in _TEX_WORDS:
+                    out.append(("tex", _TEX_WORDS[tok]))
+                elif text[pos:pos + 1] in ("(", "'"):
+                    out.append(("tex", r"\operatorname{" + tok.replace("_", r"\_") + "}"))
+                else:
+                    out.append(("text", r"\text{" + tok.replace("_", r"\_") + "}"))
+            elif kind == "space":
+                out.append(("space", " "))
+            else:
+                out.append(("tex", {"∂": r"\partial ", "δ": r"\delta ", "{": r"\{", "}": r"\}", "#": r"\#",
+                                    "%": r"\%", "&": r"\&", "$": r"\$", "~": r"\sim ", "\\": r"\backslash "}
+                            .get(tok, tok)))
+        # A space beside a word set as text is kept (math mode drops plain spaces).
+        parts = []
+        for k, (kind, tex) in enumerate(out):
+            if kind == "space":
+                near_text = (k and out[k - 1][0] == "text") or (k + 1 < len(out) and out[k + 1][0] == "text")
+                parts.append(r"\ " if near_text else " ")
+            else:
+                parts.append(tex)
+        return "".join(parts)
+
+    @staticmethod
+    def _atom(text: str, pos: int) -> str:
+        if text[pos:pos + 1] == "(":
+            depth = 0
+            for k in range(pos, len(text)):
+                depth += (text[k] == "(") - (text[k] == ")")
+                if depth == 0:
+                    return text[pos:k + 1]
+            return text[pos:]
+        mo = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|[A-Za-z_][A-Za-z0-9_]*").match(text, pos)
+        return mo.group() if mo else text[pos:pos + 1]
 
 
 def _record(g: Graph, seeds, lr, of) -> GraphTrace:

@@ -44,7 +44,7 @@ from .network import Backprop, Network
 from ._checks import check_lr, check_rule
 from ._format import fmt, latex_number, latex_paren, paren
 
-__all__ = ["trace_step", "Trace", "MicroStep", "State", "PHASES", "fmt"]
+__all__ = ["trace_step", "Trace", "MicroStep", "State", "Excerpt", "PHASES", "fmt"]
 
 PHASES = ("forward", "loss", "deltas", "updates")
 _PHASE_OF = {"forward": "forward", "loss": "loss", "delta": "deltas", "gradient": "updates", "update": "updates"}
@@ -635,6 +635,9 @@ class MicroStep:
     def _repr_markdown_(self) -> str:
         return f"$${self.latex}$$"
 
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython's text/plain: the step's plain line
+        p.text(self.text)
+
     @property
     def state(self) -> State:
         """The whole network right after this step (NaN where not computed yet)."""
@@ -860,50 +863,78 @@ class Trace:
                 if self.rule == "article" else f"gradient descent on the {self.loss} loss")
         return f"One update with {rule}, learning rate {fmt(self.lr)}"
 
-    def to_text(self) -> str:
-        """The whole step as a worked solution: one micro-step a line, phase by phase."""
-        lines = [self._title()]
-        for x, t in zip(self.X, self.y):
-            lines.append(f"  sample: x = ({', '.join(fmt(v) for v in x)}), y = ({', '.join(fmt(v) for v in t)})")
-        phase = None
-        for s in self.steps:
-            if s.phase != phase:
-                phase = s.phase
-                lines += ["", f"{self._HEADS[phase]}:"]
-            lines.append(f"  {s.text}")
-        lines += ["", "Weights before -> after:"]
-        after = self.after.weights_dict()
-        for name, w in self.before.weights_dict().items():
-            lines.append(f"  {name:<10} {fmt(w):>10} -> {fmt(after[name])}")
-        return "\n".join(lines)
+    def to_text(self, steps=None, max_steps: int | None = None) -> str:
+        """The whole step as a worked solution: one micro-step a line, phase by phase.
 
-    def to_markdown(self, max_steps: int | None = 200) -> str:
-        """The whole step as Markdown with LaTeX formulas (one $$...$$ line per micro-step).
-
+        ``steps`` writes only some steps (see ``excerpt``), under their phases' headings,
+        without the title; the weights table closes any text that reaches the last step.
         ``max_steps`` caps the number of steps written (None: all of them).
         """
-        if self.rule == "article":
-            rule = (r"the article's rule: $\delta_{\text{out}} = y - a$, then "
-                    r"$w \leftarrow w - \eta \, a_{\text{src}} \, \delta_{\text{dst}}$")
-        else:
-            rule = f"gradient descent on the {_md_escape(self.loss)} loss"
-        lines = [f"**One update with {rule}, learning rate $\\eta = {latex_number(self.lr)}$**", ""]
-        for x, t in zip(self.X, self.y):
-            lines.append(f"- sample: $x = ({', '.join(latex_number(v) for v in x)})$, "
-                         f"$y = ({', '.join(latex_number(v) for v in t)})$")
-        phase = None
-        shown = self._n if max_steps is None else min(self._n, int(max_steps))
-        for s in self.steps[:shown]:
-            if s.phase != phase:
-                phase = s.phase
-                lines += ["", f"**{self._HEADS[phase]}**", ""]
-            lines += [f"$${s.latex}$$", ""]
-        if shown < self._n:
-            lines += ["", f"… and {self._n - shown} more steps (`to_markdown(max_steps=None)` shows all)."]
-        return "\n".join(lines)
+        chosen = None if steps is None else _select(self, steps)
+        lines = []
+        if chosen is None:
+            lines.append(self._title())
+            for x, t in zip(self.X, self.y):
+                lines.append(f"  sample: x = ({', '.join(fmt(v) for v in x)}), y = ({', '.join(fmt(v) for v in t)})")
+        indices = range(self._n) if chosen is None else chosen
+        shown = _capped(indices, max_steps)
+        lines += _phase_blocks([self.steps[i] for i in shown], self._HEADS, markdown=False)
+        if len(shown) < len(indices):
+            lines += ["", f"... and {len(indices) - len(shown)} more steps"]
+        elif indices and indices[-1] == self._n - 1:
+            lines += ["", "Weights before -> after:"]
+            after = self.after.weights_dict()
+            for name, w in self.before.weights_dict().items():
+                lines.append(f"  {name:<10} {fmt(w):>10} -> {fmt(after[name])}")
+        return "\n".join(lines).lstrip("\n")
+
+    def to_markdown(self, max_steps: int | None = 200, steps=None) -> str:
+        """The whole step as Markdown with LaTeX formulas (one $$...$$ line per micro-step).
+
+        ``max_steps`` caps the number of steps written (None: all of them); ``steps`` writes
+        only some steps (see ``excerpt``), under their phases' headings, without the title.
+        A text that reaches the last step ends with the weights before and after the update.
+        """
+        chosen = None if steps is None else _select(self, steps)
+        lines = []
+        if chosen is None:
+            if self.rule == "article":
+                rule = (r"the article's rule: $\delta_{\text{out}} = y - a$, then "
+                        r"$w \leftarrow w - \eta \, a_{\text{src}} \, \delta_{\text{dst}}$")
+            else:
+                rule = f"gradient descent on the {_md_escape(self.loss)} loss"
+            lines += [f"**One update with {rule}, learning rate $\\eta = {latex_number(self.lr)}$**", ""]
+            for x, t in zip(self.X, self.y):
+                lines.append(f"- sample: $x = ({', '.join(latex_number(v) for v in x)})$, "
+                             f"$y = ({', '.join(latex_number(v) for v in t)})$")
+        indices = range(self._n) if chosen is None else chosen
+        shown = _capped(indices, max_steps)
+        lines += _phase_blocks([self.steps[i] for i in shown], self._HEADS, markdown=True)
+        if len(shown) < len(indices):
+            more = "`to_markdown(max_steps=None)` shows all" if chosen is None else "`to_text()` lists them"
+            lines += ["", f"… and {len(indices) - len(shown)} more steps ({more})."]
+        elif indices and indices[-1] == self._n - 1:
+            tex, after = self._tex(), self.after.weights_dict()
+            lines += ["", "**Weights before → after**", "", "| weight | before | after |", "|---|---:|---:|"]
+            for name, w in self.before.weights_dict().items():
+                lines.append(f"| ${tex.w(name)}$ | ${latex_number(w)}$ | ${latex_number(after[name])}$ |")
+        return "\n".join(lines).strip("\n")
+
+    def excerpt(self, steps=None, kind: str | None = None) -> "Excerpt":
+        """Some of the steps, shown as the trace shows itself: typeset in a notebook, plain text elsewhere.
+
+        ``steps``: a phase name ("updates"), a slice of step indices (``slice(0, 10)``), or
+        steps or their indices (``[trace.find("delta", "D0")]``); ``kind`` keeps only the
+        steps of one kind ("forward", "loss", "delta", "gradient", "update").
+        ``trace.excerpt("deltas")`` as a cell's last line shows the deltas typeset.
+        """
+        return Excerpt(self, _select(self, steps, kind))
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython's text/plain: the plain worked solution
+        p.text(self.to_text(max_steps=200))
 
     def __repr__(self) -> str:
         return f"Trace({self._n} steps, rule={self.rule!r}, loss={self.loss!r}, lr={fmt(self.lr)})"
@@ -912,6 +943,104 @@ class Trace:
 def _md_escape(text: str) -> str:
     """Plain text for Markdown: every character Markdown would read as markup escaped."""
     return re.sub(r"([\\`*_{}\[\]<>()#+!|$~-])", r"\\\1", text)
+
+
+# ----- what a trace and a graph trace share: choosing steps, laying them out -------------------
+def _select(trace, steps=None, kind: str | None = None) -> list[int]:
+    """Indices of the chosen steps, in order: all, a phase's, a slice's, or the given steps';
+    then only those of ``kind``. Works on any trace whose steps have index, phase and kind."""
+    n = len(trace)
+    all_steps = trace.steps
+    if steps is None:
+        chosen = list(range(n))
+    elif isinstance(steps, str):
+        phases = list(dict.fromkeys(s.phase for s in all_steps))
+        if steps not in phases:
+            raise ValueError(f"no phase {steps!r} in this trace; its phases are {phases}")
+        chosen = [s.index for s in all_steps if s.phase == steps]
+    elif isinstance(steps, slice):
+        chosen = list(range(*steps.indices(n)))
+    else:
+        try:
+            items = list(steps)
+        except TypeError:
+            raise TypeError(f"steps must be a phase name, a slice, or steps or their indices, got {steps!r}") from None
+        chosen = []
+        for item in items:
+            k = getattr(item, "index", item)
+            if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+                raise TypeError(f"a step must be a micro-step or its index (a whole number), got {item!r}")
+            if not 0 <= int(k) < n:
+                raise IndexError(f"step index {int(k)} is outside 0..{n - 1}")
+            chosen.append(int(k))
+        chosen = sorted(set(chosen))
+    if kind is not None:
+        kinds = sorted({s.kind for s in all_steps})
+        if kind not in kinds:
+            raise ValueError(f"no steps of kind {kind!r} in this trace; its kinds are {kinds}")
+        chosen = [i for i in chosen if all_steps[i].kind == kind]
+    return chosen
+
+
+def _capped(indices, max_steps):
+    """The first ``max_steps`` of ``indices`` (all when None)."""
+    if max_steps is None:
+        return list(indices)
+    max_steps = int(max_steps)
+    if max_steps < 0:
+        raise ValueError(f"max_steps must be 0 or more (or None for all), got {max_steps}")
+    return list(indices)[:max_steps]
+
+
+def _phase_blocks(steps, heads: dict, markdown: bool) -> list[str]:
+    """Steps one a line under a heading at each new phase: "Head:" and indented plain lines,
+    or "**Head**" and one $$LaTeX$$ display line per step."""
+    lines, phase = [], None
+    for s in steps:
+        if s.phase != phase:
+            phase = s.phase
+            lines += ["", f"**{heads[phase]}**", ""] if markdown else ["", f"{heads[phase]}:"]
+        lines += [f"$${s.latex}$$", ""] if markdown else [f"  {s.text}"]
+    return lines
+
+
+class Excerpt(Sequence):
+    """Some steps of a trace, shown as the trace shows itself.
+
+    In a notebook it is Markdown with every formula typeset (``_repr_markdown_``); its text
+    fallback, ``str()`` and ``print`` give the plain text. Made by ``trace.excerpt(...)``
+    (a ``Trace`` or a ``bpnet.graph.GraphTrace``); it is a sequence of those steps.
+    """
+
+    def __init__(self, trace, indices: list[int]):
+        self.trace = trace
+        self.indices = list(indices)
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self.trace.steps[i] for i in self.indices[k]]
+        return self.trace.steps[self.indices[k]]
+
+    def to_text(self) -> str:
+        return self.trace.to_text(steps=self.indices)
+
+    def to_markdown(self) -> str:
+        return self.trace.to_markdown(steps=self.indices, max_steps=None)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(self.to_text())
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        return f"Excerpt({len(self)} of the {len(self.trace)} steps of a {type(self.trace).__name__})"
 
 
 def _terms(src_names, w_col, a_src, dst):
