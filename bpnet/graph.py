@@ -664,6 +664,10 @@ class _TexStep:
     def phase(self) -> str:
         return self.step.phase
 
+    @property
+    def text(self) -> str:
+        return self.step.text
+
 
 def _tex_name(name: str) -> str:
     r"""A node's name in LaTeX: x, n_{1}, w_{X_{0} \to Z_{1}}, z_{Z_{1}}, \hat{y}; a sample's tag

@@ -1000,8 +1000,33 @@ def _phase_blocks(steps, heads: dict, markdown: bool) -> list[str]:
         if s.phase != phase:
             phase = s.phase
             lines += ["", f"**{heads[phase]}**", ""] if markdown else ["", f"{heads[phase]}:"]
-        lines += [f"$${s.latex}$$", ""] if markdown else [f"  {s.text}"]
+        lines += [f"$${_display(s.latex, s.text)}$$", ""] if markdown else [f"  {s.text}"]
     return lines
+
+
+#: A step whose plain line is longer than this is typeset one "= ..." a line, so it fits a notebook.
+_ONE_LINE = 90
+
+
+def _display(latex: str, plain: str) -> str:
+    """A step's LaTeX for a display line: as it is, or, when its plain text is long, aligned at
+    its top-level "=" signs (symbols, then each stage of the numbers, one a line)."""
+    if len(plain) <= _ONE_LINE:
+        return latex
+    parts, depth, start, k = [], 0, 0, 0
+    while k < len(latex):
+        if latex.startswith(r"\left", k) or latex[k] == "{":
+            depth += 1
+        elif latex.startswith(r"\right", k) or latex[k] == "}":
+            depth -= 1
+        elif depth == 0 and latex.startswith(" = ", k):
+            parts.append(latex[start:k])
+            start = k + 3
+        k += 1
+    parts.append(latex[start:])
+    if len(parts) < 3:
+        return latex
+    return r"\begin{aligned}" + f"{parts[0]} &= " + r" \\ &= ".join(parts[1:]) + r"\end{aligned}"
 
 
 class Excerpt(Sequence):

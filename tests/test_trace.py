@@ -16,7 +16,7 @@ import pytest
 import bpnet
 from bpnet import fmt
 from bpnet.graph import Value, inputs, network_graph
-from bpnet.trace import CHANGED_COLOUR, Excerpt
+from bpnet.trace import CHANGED_COLOUR, Excerpt, _display
 
 pretty = pytest.importorskip("IPython.lib.pretty").pretty
 
@@ -90,7 +90,7 @@ def test_whole_trace_markdown_ends_with_the_weights_unless_cut_short(full):
     mistune = pytest.importorskip("mistune")
     rendered = mistune.create_markdown(plugins=["math", "table"])(md)
     for step in full:
-        assert html.escape(step.latex, quote=False) in rendered
+        assert html.escape(_display(step.latex, step.text), quote=False) in rendered
     assert "<em>" not in rendered and rendered.count("<tr>") == len(full.before.weight_names()) + 1
 
 
@@ -188,3 +188,21 @@ def test_graph_excerpt_and_text_fallback(gates):
     assert len(gates.excerpt(kind="chain")) == 7
     with pytest.raises(ValueError, match="no phase 'update'"):
         gates.excerpt("update")
+
+
+def test_a_long_step_is_typeset_one_equals_sign_a_line():
+    rnet = bpnet.Network.random([2, 3, 1], "sigmoid", seed=7)
+    trace = bpnet.trace_step(rnet, [[1.0, 0.5]], [[1.0]], 0.1)
+    md = trace.excerpt("forward").to_markdown()
+    displays = re.findall(r"\$\$(.*?)\$\$", md)
+    assert len(displays) == 4
+    for step, shown in zip(trace.excerpt("forward"), displays):
+        assert len(step.text) > 90, "the sigmoid forward steps are the long ones"
+        assert shown.startswith(r"\begin{aligned}") and shown.endswith(r"\end{aligned}")
+        # Symbols, the sum with numbers, the sum, the value: one line each, the same terms in order.
+        assert shown.count(r" \\ &= ") == 3 and shown.count("&=") == 4
+        flat = shown.removeprefix(r"\begin{aligned}").removesuffix(r"\end{aligned}")
+        assert flat.replace(" &= ", " = ").replace(r" \\ &= ", " = ").replace(r" \\ = ", " = ") == step.latex
+    # A short step stays on one line.
+    short = trace.find("gradient", "X0->Z1")
+    assert len(short.text) <= 90 and f"$${short.latex}$$" in trace.excerpt([short]).to_markdown()
