@@ -1032,7 +1032,6 @@ def _builtin_declared() -> dict[str, Mistake]:
     from .activations import ACTIVATIONS
     from .losses import LOSSES
 
-    z = np.array([[-1.5, -0.5, 0.0, 0.5, 1.5]])
     acts = {cls.name: cls() for cls in dict.fromkeys(ACTIVATIONS.values())}
     found: dict[str, tuple[list, str, Mistake]] = {}
     for name, act in acts.items():

@@ -535,8 +535,8 @@ def _md_escape(s: str) -> str:
 def sheet_markdown(v: Variant) -> str:
     """The student's sheet as Markdown: the setting, every weight, and the questions with blanks."""
     lines = [f"# Backpropagation worksheet — {_md_escape(v.title)}", "",
-             f"One gradient-descent update of the network below on one sample. Give every answer "
-             f"to 4 significant digits.", "", "| | |", "|---|---|"]
+             "One gradient-descent update of the network below on one sample. Give every answer "
+             "to 4 significant digits.", "", "| | |", "|---|---|"]
     lines += [f"| {_md_escape(k)} | {_md_escape(val)} |" for k, val in _setting(v)]
     lines += ["", "**Weights** (row 0 of each layer is the bias unit, whose activation is 1):", "",
               "| weight | value |", "|---|---|"]

@@ -4,16 +4,15 @@ nbval checks that a fresh run reproduces the stored outputs; these tests check t
 stored outputs say what the notebook claims, recomputing every number with bpnet here:
 the article's step (output 4, deltas -4, weights 1.4 / 1), the corrected step (deltas +4,
 weights 0.6 / 1, output 4 -> 1.68, loss 8 -> 1.41 vs 26.5) and the full-batch step.
-Also: the article's published numbers are shown beside bpnet's, the first stepper is the
-article's rule (the browser test clicks it), and no computed number is typed into the markdown.
+Also: the article's published numbers are shown beside bpnet's, and the first stepper is the
+article's rule (the browser test clicks it). That no computed number is typed into the markdown,
+and the rules every notebook keeps, are in notebook_rules (applied by test_notebook_content).
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import numpy as np
 import pytest
 
 import bpnet
@@ -21,41 +20,14 @@ from bpnet import fmt
 
 nbformat = pytest.importorskip("nbformat")
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-PATH = NOTEBOOKS / "05_xor_worked_example.ipynb"
-OWN = ["00_start_here.ipynb", "05_xor_worked_example.ipynb", "06_training_xor.ipynb",
-       "07_beyond_gradient_descent.ipynb"]
+from notebook_rules import NOTEBOOKS_DIR, cell_with, code_cells, load, stored_text as text_of  # noqa: E402
 
-
-def load(path=PATH):
-    return nbformat.read(path, as_version=4)
-
-
-def text_of(cell) -> str:
-    """All stored text of a code cell: stdout plus text/plain of results."""
-    parts = []
-    for out in cell.get("outputs", []):
-        if out.output_type == "stream":
-            parts.append(out.text)
-        elif "text/plain" in out.get("data", {}):
-            parts.append(out.data["text/plain"])
-    return "\n".join(parts)
-
-
-def code_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code"]
-
-
-def cell_with(nb, needle: str):
-    for c in code_cells(nb):
-        if needle in c.source:
-            return c
-    raise AssertionError(f"no code cell contains {needle!r}")
+PATH = NOTEBOOKS_DIR / "05_xor_worked_example.ipynb"
 
 
 @pytest.fixture(scope="module")
 def nb():
-    return load()
+    return load(PATH)
 
 
 @pytest.fixture(scope="module")
@@ -174,36 +146,3 @@ def test_stored_full_batch_step(nb, traces):
     assert {fmt(after[f"Z{k}->D0"]) for k in (1, 2, 3)} == {"-0.45"}
     costs = text_of(cell_with(nb, "cost J (mean"))
     assert f"{fmt(full.before.cost(full.X, full.y))} before, {fmt(full.after.cost(full.X, full.y))} after" in costs
-
-
-# Numbers the worked example computes: they may appear in outputs, never typed into markdown.
-COMPUTED = ["1.4", "0.6", "7.28", "1.68", "26.5", "26.4992", "1.41", "1.4112", "-4", "−4", "0.35", "-0.45",
-            "−0.45", "23.5", "0.125", "0.25", "14.5"]
-
-
-@pytest.mark.parametrize("name", OWN)
-def test_markdown_types_no_computed_number(name):
-    nb = load(NOTEBOOKS / name)
-    for k, cell in enumerate(nb.cells):
-        if cell.cell_type != "markdown":
-            continue
-        for number in COMPUTED:
-            hit = re.search(rf"(?<![\w.]){re.escape(number)}(?![\w.]|\d)", cell.source)
-            assert not hit, f"{name} markdown cell {k} types the computed number {number}: {cell.source[:200]!r}"
-
-
-@pytest.mark.parametrize("name", OWN)
-def test_a_markdown_cell_before_each_code_cell(name):
-    nb = load(NOTEBOOKS / name)
-    for k, cell in enumerate(nb.cells):
-        if cell.cell_type == "code":
-            assert k > 0 and nb.cells[k - 1].cell_type == "markdown", f"{name} cell {k} follows a code cell"
-
-
-@pytest.mark.parametrize("name", OWN)
-def test_plot_cells_end_with_show(name):
-    nb = load(NOTEBOOKS / name)
-    for cell in code_cells(nb):
-        if any("image/png" in o.get("data", {}) for o in cell.outputs):
-            lines = [l for l in cell.source.splitlines() if l.strip()]
-            assert any(l.strip() == "plt.show()" for l in lines), cell.source[:200]

@@ -57,7 +57,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     assert [p.relative_to(tmp_path / "a") for p in a] == [p.relative_to(tmp_path / "b") for p in b]
     for pa, pb in zip(a, b):
         assert pa.read_bytes() == pb.read_bytes(), pa.name
-    other = ws.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=8), tmp_path / "c")
+    ws.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=8), tmp_path / "c")
     assert (tmp_path / "c" / "keys.html").read_bytes() != (tmp_path / "a" / "keys.html").read_bytes()
 
 

@@ -1,0 +1,502 @@
+"""The notebooks' content rules, each written once (not a test module).
+
+Each rule is a function ``rule(nb) -> list[str]``: the problems it finds in a notebook
+(an ``nbformat`` node), empty when the notebook keeps it. ``tests/test_notebook_content.py``
+applies every rule to every notebook it concerns, and breaks a copy of a notebook for each
+rule to show that the rule catches it. Reading notebooks (cells, their source, their stored
+text, the exercise and solution cells) is here too, for every test that reads one.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from infra_support import NOTEBOOKS_DIR, cell_compared_by_nbval, cell_source
+
+__all__ = [
+    "NOTEBOOKS_DIR", "NOTEBOOKS", "load", "source", "code_cells", "markdown_cells", "text_outputs", "stored_text",
+    "cell_with", "exercise_cells", "solution_cells", "setup_code", "RULES",
+]
+
+#: The learner's sequence, 00, 01, ... (teachers' and quiz notebooks carry no number).
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+source = cell_source
+
+
+@functools.lru_cache(maxsize=None)
+def _read(path: Path, mtime: float):
+    import nbformat
+
+    return nbformat.read(path, as_version=4)
+
+
+def load(path):
+    """The notebook at ``path`` (read once while the file is unchanged; do not modify it)."""
+    path = Path(path)
+    return _read(path, path.stat().st_mtime)
+
+
+def code_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def markdown_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "markdown"]
+
+
+def text_outputs(cell):
+    """(kind, text) for every stored text of a code cell: the stream's name, or the mime type."""
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            yield out.get("name"), "".join(out.get("text", ""))
+        elif "data" in out:
+            for mime in ("text/plain", "text/markdown", "text/html"):
+                if mime in out["data"]:
+                    text = out["data"][mime]
+                    yield mime, "".join(text) if isinstance(text, list) else text
+
+
+def stored_text(cell) -> str:
+    """What a code cell shows as text: its printed streams and the text/plain of its results."""
+    return "\n".join(text for kind, text in text_outputs(cell) if kind in ("stdout", "stderr", "text/plain"))
+
+
+def cell_with(nb, needle: str):
+    """The first code cell whose source contains ``needle``."""
+    for c in code_cells(nb):
+        if needle in source(c):
+            return c
+    raise AssertionError(f"no code cell contains {needle!r}")
+
+
+def exercise_cells(nb) -> list:
+    """The exercise cells: a first attempt with the line to fix marked '# <- fix this line'."""
+    return [c for c in code_cells(nb) if "# <- fix this line" in source(c)]
+
+
+def solution_cells(nb) -> list:
+    """The solution cells (tagged 'solution')."""
+    return [c for c in code_cells(nb) if "solution" in c.get("metadata", {}).get("tags", [])]
+
+
+_ONLY_IMPORTS = re.compile(r"^(\s*((from \S+ )?import .*)?\s*\n?)+$")
+
+
+def setup_code(nb) -> str:
+    """What an exercise cell may rely on: the first code cell (seeds, imports) and every cell of imports only."""
+    code = code_cells(nb)
+    setup = source(code[0]).replace("%matplotlib inline", "")
+    imports = [source(c) for c in code[1:] if _ONLY_IMPORTS.match(source(c))]
+    return "\n".join([setup] + imports)
+
+
+def _hidden(cell) -> bool:
+    jupyter = cell.get("metadata", {}).get("jupyter", {})
+    return bool(jupyter.get("source_hidden")) and bool(jupyter.get("outputs_hidden"))
+
+
+# ----- structure -------------------------------------------------------------------------------
+def title_and_headings(nb) -> list[str]:
+    """One '# ' title in the first cell, and '## ' sections a table of contents can use."""
+    problems = []
+    first = nb.cells[0]
+    if not (first.cell_type == "markdown" and source(first).lstrip().startswith("# ")):
+        problems.append("the first cell must be a markdown title ('# ...')")
+    lines = [line for c in markdown_cells(nb) for line in source(c).splitlines()]
+    titles = [line for line in lines if re.match(r"# \S", line)]
+    if len(titles) != 1:
+        problems.append(f"exactly one '# ' title, found {titles}")
+    sections = [line for line in lines if line.startswith("## ")]
+    if len(sections) < 3:
+        problems.append(f"needs '## ' section headings for a table of contents, found {sections}")
+    return problems
+
+
+def markdown_before_code(nb) -> list[str]:
+    """Every code cell follows a markdown cell that says what it does."""
+    return [f"cell {i}: a code cell not preceded by a markdown cell" for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and (i == 0 or nb.cells[i - 1].cell_type != "markdown")]
+
+
+def no_empty_cells(nb) -> list[str]:
+    return [f"cell {i}: empty" for i, c in enumerate(nb.cells) if not source(c).strip()]
+
+
+def no_marker_comments(nb) -> list[str]:
+    """nbval is switched off by a tag learners do not see, never by a '# NBVAL_...' comment."""
+    return [f"cell {i}: a '# NBVAL_...' comment; use a tag and a 'nbval-reason' in metadata"
+            for i, c in enumerate(nb.cells) if re.search(r"#\s*NBVAL_", source(c))]
+
+
+def speaks_of_the_project_only(nb) -> list[str]:
+    text = "\n".join(source(c) for c in nb.cells)
+    return [f"contains {pattern!r}" for pattern in
+            (r"\bAI\b", r"\bLLM\b", r"\bagents?\b", r"\bissue #\d", r"\bTODO\b", r"\bFIXME\b")
+            if re.search(pattern, text)]
+
+
+# ----- stored outputs --------------------------------------------------------------------------
+def outputs_stored_and_clean(nb) -> list[str]:
+    """Run in order (execution counts 1, 2, ...), no error, traceback, stderr or numpy scalar repr."""
+    problems = []
+    for k, cell in enumerate(code_cells(nb), start=1):
+        if cell.get("execution_count") != k:
+            problems.append(f"code cell {k}: execution_count {cell.get('execution_count')} (run tools/nbrun.py)")
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                problems.append(f"code cell {k}: stored error {out.get('ename')}: {out.get('evalue')}")
+        for kind, text in text_outputs(cell):
+            if kind == "stderr" and text.strip():
+                problems.append(f"code cell {k}: writes to stderr: {text.strip()[:120]!r}")
+            if "np.float64(" in text or "np.int64(" in text:
+                problems.append(f"code cell {k}: numpy scalar repr in output (print formatted values)")
+            if "Traceback" in text:
+                problems.append(f"code cell {k}: a traceback in the output")
+    return problems
+
+
+def _has_figure(cell) -> bool:
+    return any("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
+
+
+def figures_shown_titled_and_told(nb) -> list[str]:
+    """A cell that draws a figure calls plt.show() (or ends with ';'), so no '<Figure ...>' repr is stored;
+    each figure has a title and a printed text equivalent in its cell or a neighbouring one."""
+    cells = code_cells(nb)
+    problems = []
+    for k, cell in enumerate(cells):
+        src = source(cell)
+        has_png = _has_figure(cell)
+        if has_png or ("plt." in src and ("plt.subplots" in src or "plt.figure" in src)):
+            lines = [l.strip() for l in src.strip().splitlines() if l.strip() and not l.strip().startswith("#")]
+            if not lines or not ("plt.show()" in lines or lines[-1].endswith(";")):
+                problems.append(f"code cell {k + 1}: a plotting cell must call plt.show() (or end with ';')")
+        for kind, text in text_outputs(cell):
+            if kind == "text/plain" and text.startswith("<Figure") and not has_png:
+                problems.append(f"code cell {k + 1}: a '<Figure ...>' repr without the figure")
+        if has_png:
+            near = [cells[j] for j in (k - 1, k, k + 1) if 0 <= j < len(cells)]
+            if not any(kind == "stdout" and text.strip() for c in near for kind, text in text_outputs(c)):
+                problems.append(f"code cell {k + 1}: a figure without a printed text equivalent next to it")
+            if "plt." in src and not re.search(r"title|suptitle|plot_|draw_network", src):
+                problems.append(f"code cell {k + 1}: a figure without a title")
+    return problems
+
+
+def matplotlib_inline(nb) -> list[str]:
+    src = "\n".join(source(c) for c in code_cells(nb))
+    return ["plots need '%matplotlib inline'"] if "matplotlib" in src and "%matplotlib inline" not in src else []
+
+
+def no_clear_output_loops(nb) -> list[str]:
+    problems = []
+    for k, cell in enumerate(code_cells(nb), start=1):
+        src = source(cell)
+        if "clear_output(wait=True)" in src:
+            problems.append(f"code cell {k}: clear_output(wait=True)")
+        if re.search(r"with \w+:\s*\n\s+print\(", src):
+            problems.append(f"code cell {k}: 'with out: print(...)' (use out.append_stdout)")
+    return problems
+
+
+def timings_not_compared(nb) -> list[str]:
+    """Wall-clock timings differ from run to run: a cell that prints one is not compared by nbval."""
+    return [f"code cell {k}: prints timings but is compared by nbval"
+            for k, cell in enumerate(code_cells(nb), start=1)
+            if re.search(r"perf_counter\(\)|time\.time\(\)|%timeit|%%time|timeit\.", source(cell))
+            and re.search(r"print\(", source(cell)) and cell_compared_by_nbval(cell)]
+
+
+# ----- numbers in prose -------------------------------------------------------------------------
+_NUMBER = re.compile(r"(?<![\w.^{])-?\d+\.\d+(?![\w.])")
+
+#: Numbers the worked example computes (the article's update and the corrected one): results
+#: wherever they appear, even those, like -4, that the decimal rule below cannot tell from data.
+WORKED_EXAMPLE_NUMBERS = ["1.4", "0.6", "7.28", "1.68", "26.5", "26.4992", "1.41", "1.4112", "-4", "−4", "0.35",
+                          "-0.45", "−0.45", "23.5", "0.125", "0.25", "14.5"]
+#: The notebooks that run the worked example's update and so may be tempted to type its numbers.
+WORKED_EXAMPLE_READERS = ("00_start_here.ipynb", "05_xor_worked_example.ipynb", "06_training_xor.ipynb",
+                          "07_beyond_gradient_descent.ipynb")
+
+
+def _numbers(text: str) -> set[str]:
+    return {m.group().lstrip("-") for m in _NUMBER.finditer(text)}
+
+
+def computed_numbers_not_typed(nb, known=()) -> list[str]:
+    """A number only a computation produces is printed by a code cell, never typed into the markdown:
+    a decimal that a stored (compared) output shows but no code cell types, and any of ``known``."""
+    code_numbers = set().union(*(_numbers(source(c)) for c in code_cells(nb)))
+    output_numbers = set()
+    for c in code_cells(nb):
+        if cell_compared_by_nbval(c):
+            for _, text in text_outputs(c):
+                output_numbers |= _numbers(text)
+    problems = []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "markdown":
+            continue
+        for number in sorted(_numbers(source(c))):
+            if number in output_numbers and number not in code_numbers:
+                problems.append(f"cell {i}: {number} (print it from a code cell)")
+        for number in known:
+            if re.search(rf"(?<![\w.]){re.escape(number)}(?![\w.]|\d)", source(c)):
+                problems.append(f"cell {i}: the computed number {number}")
+    return problems
+
+
+def worked_example_numbers_not_typed(nb) -> list[str]:
+    return computed_numbers_not_typed(nb, WORKED_EXAMPLE_NUMBERS)
+
+
+# ----- randomness -------------------------------------------------------------------------------
+def every_random_choice_seeded(nb) -> list[str]:
+    problems = []
+    seeded_global = False
+    for k, cell in enumerate(code_cells(nb), start=1):
+        src = source(cell)
+        if re.search(r"np\.random\.seed\(\s*\d", src):
+            seeded_global = True
+        if re.search(r"default_rng\(\s*\)", src):
+            problems.append(f"code cell {k}: default_rng() without a seed")
+        for call in re.findall(r"Network\.random\([^)]*\)", src):
+            if "seed=" not in call:
+                problems.append(f"code cell {k}: {call} without seed=")
+        if re.search(r"np\.random\.(rand|randn|randint|normal|uniform|choice|shuffle|permutation)\(", src) \
+                and not seeded_global:
+            problems.append(f"code cell {k}: numpy's global random functions without np.random.seed first")
+        if re.search(r"^\s*import random\b|random\.random\(", src, re.M):
+            problems.append(f"code cell {k}: Python's random module (use a seeded np.random.default_rng)")
+    return problems
+
+
+def seeds_fixed_at_the_top(nb) -> list[str]:
+    """Every seed is a literal number or a constant (e.g. SEED = 0) set in the first two code cells."""
+    code = [source(c) for c in code_cells(nb)]
+    top = "\n".join(code[:2])
+    constants = set(re.findall(r"^([A-Z_][A-Z0-9_]*)\s*=\s*\d+\s*(?:#.*)?$", top, re.M))
+    problems = []
+    for k, src in enumerate(code, start=1):
+        for arg in re.findall(r"default_rng\(([^)]*)\)", src) + re.findall(r"\bseed=([^,)]+)", src):
+            arg = arg.strip()
+            names = set(re.findall(r"[A-Za-z_]\w*", arg))
+            if re.fullmatch(r"[\d\s+*]+", arg) or (names and names <= constants | {"int", "e", "k", "s", "l", "i", "j"}):
+                continue
+            problems.append(f"code cell {k}: seed {arg!r} is neither a number nor a constant set at the top")
+    return problems
+
+
+# ----- exercises --------------------------------------------------------------------------------
+def exercises_with_feedback(nb) -> list[str]:
+    """An exercises section whose cells call bpnet.exercises checkers, showing a right answer (or a
+    solution asserting one) and the feedback on a wrong one."""
+    cells = nb.cells
+    heads = [i for i, c in enumerate(cells) if c.cell_type == "markdown"
+             and re.search(r"^#+ .*Exercise", source(c), re.M | re.I)]
+    if not heads:
+        return ["no exercises section (a heading containing 'Exercise')"]
+    problems = []
+    checks = [c for c in cells[heads[0]:] if c.cell_type == "code" and re.search(r"\bcheck_\w+\(", source(c))]
+    if len(checks) < 2:
+        problems.append("needs at least 2 exercise cells calling a bpnet.exercises checker")
+    src_all = "\n".join(source(c) for c in code_cells(nb))
+    if not re.search(r"from bpnet import .*\bexercises\b|import bpnet\.exercises|from bpnet\.exercises import", src_all):
+        problems.append("exercises must use bpnet.exercises")
+    shown = [text for c in checks for kind, text in text_outputs(c) if kind == "text/plain"]
+    asserted = [c for c in checks if re.search(r"^assert right\b", source(c), re.M)]
+    if not (any(t.startswith("✓ Correct") for t in shown) or asserted):
+        problems.append("no exercise output shows a correct answer, and no solution cell asserts one")
+    if not any(t.startswith("✗ Not yet") and "Hint" in t for t in shown):
+        problems.append("no exercise output shows the feedback on a wrong answer")
+    return problems
+
+
+def answers_computed_not_typed(nb) -> list[str]:
+    """A checker is passed a computed answer, not a number copied from a solution."""
+    problems = []
+    for k, cell in enumerate(code_cells(nb), start=1):
+        for call in re.findall(r"check_\w+\((.*)\)", source(cell)):
+            literal = [a.strip() for a in call.split(",") if re.fullmatch(r"-?\d+\.\d{3,}", a.strip())]
+            if literal:
+                problems.append(f"code cell {k}: answer typed as a literal {literal}")
+    return problems
+
+
+def attempt_check_hint_and_solution_on_request(nb) -> list[str]:
+    """Each exercise cell shows a diagnosed wrong attempt; every correct answer sits in a collapsed solution
+    cell, so Run All shows no answer until a learner opens one on purpose."""
+    exercises, solutions = exercise_cells(nb), solution_cells(nb)
+    if len(exercises) < 2:
+        return ["at least two exercise cells marked '# <- fix this line'"]
+    if len(solutions) != len(exercises):
+        return [f"{len(exercises)} exercises, {len(solutions)} solutions"]
+    problems = []
+    for k, cell in enumerate(exercises, start=1):
+        text = "\n".join(t for kind, t in text_outputs(cell) if kind == "text/plain")
+        if not (text.startswith("✗") and "Hint" in text):
+            problems.append(f"exercise {k}: the attempt is not shown as a diagnosed wrong answer: {text[:120]!r}")
+        if not re.search(r"^result$", source(cell), re.M):
+            problems.append(f"exercise {k}: keep the check in 'result' so result.solution() works")
+    for k, cell in enumerate(solutions, start=1):
+        if not _hidden(cell):
+            problems.append(f"solution {k}: not collapsed (metadata jupyter.source_hidden/outputs_hidden)")
+        # JupyterLab shows a cell's outputs again when it runs: a solution cell must print nothing, and
+        # fail (an error nbval reports) if the checker stops accepting its right answer.
+        if any(text.strip() for _, text in text_outputs(cell)):
+            problems.append(f"solution {k}: prints something; Run All would show it")
+        if not (re.search(r"\bcheck_\w+\(", source(cell)) and re.search(r"^assert right\b", source(cell), re.M)):
+            problems.append(f"solution {k}: must check its answer with a checker and assert it is right")
+    for k, cell in enumerate(code_cells(nb), start=1):
+        if cell not in solutions and any("✓ Correct" in text for _, text in text_outputs(cell)):
+            problems.append(f"code cell {k}: a visible cell shows a correct answer after Run All")
+    first_solution = nb.cells.index(solutions[0])
+    if any(nb.cells.index(c) > first_solution for c in exercises):
+        problems.append("the solutions come after every exercise")
+    specific = [c for c in exercises if not re.search(r"general|matches none of the mistakes",
+                                                      "".join(t for _, t in text_outputs(c)).split("\n")[1][:80])]
+    if len(specific) < 2:
+        problems.append("most first attempts should make a catalogued mistake, not a random one")
+    return problems
+
+
+def exercise_cells_stand_alone(nb) -> list[str]:
+    """Each exercise and solution cell runs on its own after the setup cell and the imports (in any order)."""
+    setup = compile(setup_code(nb), "setup", "exec")
+    problems = []
+    for k, cell in enumerate(exercise_cells(nb) + solution_cells(nb), start=1):
+        namespace: dict = {}
+        exec(setup, namespace)
+        try:
+            exec(compile(source(cell), f"exercise/solution cell {k}", "exec"), namespace)
+        except NameError as e:
+            problems.append(f"exercise/solution cell {k} needs a name from an earlier cell: {e}")
+    return problems
+
+
+def _run_exercises(nb, which=lambda src: True) -> list[dict]:
+    """The namespace each exercise cell (whose source ``which`` selects) leaves, run after the setup."""
+    setup = compile(setup_code(nb), "setup", "exec")
+    spaces = []
+    for k, cell in enumerate(exercise_cells(nb), start=1):
+        if which(source(cell)):
+            namespace: dict = {}
+            exec(setup, namespace)
+            exec(compile(source(cell), f"exercise cell {k}", "exec"), namespace)
+            spaces.append(namespace)
+    return spaces
+
+
+def a_non_degenerate_network_where_it_matters(nb) -> list[str]:
+    """Identity units and equal weights let a forgotten f'(z) or a swapped link give the right number: wherever a
+    notebook asks for a delta, a gradient or an update, one such exercise uses a non-linear network whose weights
+    differ, where those mistakes show."""
+    import numpy as np
+
+    import bpnet
+
+    spaces = _run_exercises(nb, lambda src: re.search(r"\bcheck_(delta|gradient|update)\(", src))
+    if not spaces:
+        return []
+    for namespace in spaces:
+        for net in (v for v in namespace.values() if isinstance(v, bpnet.Network)):
+            non_linear = any(getattr(a, "name", "") != "identity" for a in net.acts)
+            if non_linear and len(np.unique(np.concatenate([W.ravel() for W in net.W]))) >= 2:
+                return []
+    return ["every delta/gradient/update exercise runs on an identity or equal-weight network"]
+
+
+def every_mistake_told_apart(nb) -> list[str]:
+    """Every cost, delta, gradient and update exercise runs on a network where each catalogued mistake gives a
+    number of its own (bpnet.mistakes.indistinguishable is empty), so "✓ correct" never hides a mistake. The one
+    exception is an exercise on an all-identity network that the next exercise repeats, for the same kind of
+    question, on a network that tells the mistakes apart (an a/b pair showing what the identity hides). On a single
+    neuron (one weight and its bias) there is no other unit to take the derivative of and no other weight to swap in,
+    so those two mistakes cannot be made there and are not counted."""
+    import inspect
+
+    from bpnet import exercises, mistakes
+
+    kinds = {"check_cost": "cost", "check_delta": "delta", "check_gradient": "gradient", "check_update": "update"}
+    asked = []  # (kind, identity-only network?, indistinguishable keys)
+    originals = {name: getattr(exercises, name) for name in kinds}
+
+    def recorder(name):
+        signature = inspect.signature(originals[name])
+
+        def record(*args, **kwargs):
+            b = signature.bind(*args, **kwargs)
+            b.apply_defaults()
+            p = b.arguments
+            net, X, y = p["net"], p.get("X", p.get("x")), p["y"]
+            where = {"cost": None, "delta": p.get("unit"), "gradient": p.get("weight_name"),
+                     "update": p.get("weight_name")}
+            question = (kinds[name], where[kinds[name]])
+            same = mistakes.indistinguishable(net, X, y, question, p["loss"], p.get("rule", "gradient"), p.get("lr"))
+            if [W.shape for W in net.W] == [(2, 1)]:
+                same = tuple(key for key in same if key not in ("derivative_of_wrong_unit", "transposed"))
+            identity = all(getattr(a, "name", "") == "identity" for a in net.acts)
+            asked.append((kinds[name], identity, same))
+            return originals[name](*args, **kwargs)
+
+        return record
+
+    try:
+        for name in kinds:
+            setattr(exercises, name, recorder(name))
+        _run_exercises(nb)
+    finally:
+        for name, fn in originals.items():
+            setattr(exercises, name, fn)
+    problems = [] if any(kind == "cost" for kind, _, _ in asked) else ["no cost exercise found"]
+    for i, (kind, identity, same) in enumerate(asked):
+        if not same:
+            continue
+        paired = identity and i + 1 < len(asked) and asked[i + 1][0] == kind and not asked[i + 1][2]
+        if not paired:
+            problems.append(f"{kind} exercise {i + 1}: these mistakes give the right number: {same}")
+    return problems
+
+
+# ----- which rule holds where --------------------------------------------------------------------
+def _numbered(*numbers: str):
+    return lambda path: path.name[:2] in numbers
+
+
+def _everywhere(path) -> bool:
+    return True
+
+
+def _past_the_start(path) -> bool:
+    return path.name[:2] != "00"
+
+
+#: The notebooks whose exercises follow the attempt -> check -> hint -> solution format
+#: (04 and 08 have formats of their own).
+FORMATTED = _numbered("01", "02", "03", "05", "06", "07")
+
+#: rule -> which notebooks it concerns (a predicate on the path).
+RULES = {
+    title_and_headings: _everywhere,
+    markdown_before_code: _everywhere,
+    no_empty_cells: _everywhere,
+    speaks_of_the_project_only: _everywhere,
+    outputs_stored_and_clean: _everywhere,
+    figures_shown_titled_and_told: _everywhere,
+    matplotlib_inline: _everywhere,
+    no_clear_output_loops: _everywhere,
+    timings_not_compared: _everywhere,
+    computed_numbers_not_typed: _everywhere,
+    worked_example_numbers_not_typed: lambda path: path.name in WORKED_EXAMPLE_READERS,
+    every_random_choice_seeded: _everywhere,
+    seeds_fixed_at_the_top: _everywhere,
+    exercises_with_feedback: _past_the_start,
+    answers_computed_not_typed: _past_the_start,
+    attempt_check_hint_and_solution_on_request: FORMATTED,
+    exercise_cells_stand_alone: FORMATTED,
+    no_marker_comments: FORMATTED,
+    a_non_degenerate_network_where_it_matters: FORMATTED,
+    every_mistake_told_apart: _numbered("03", "06"),
+}
