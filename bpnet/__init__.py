@@ -8,7 +8,7 @@ ipywidgets only when used.
 
 from .activations import ACTIVATIONS, Activation, get_activation, register_activation
 from .errors import DivergenceError
-from .examples import XOR_X, XOR_Y, WorkedExample, xor_example
+from .examples import XOR_X, XOR_Y, WorkedExample, example_file, xor_example
 from .losses import LOSSES, Loss, get_loss, register_loss
 from .network import RULES, Backprop, Forward, Network
 from .optimizers import SGD, AdaGrad, Adam, Momentum, RMSprop, get_optimizer
@@ -25,6 +25,6 @@ __all__ = [
     "SGD", "Momentum", "RMSprop", "Adam", "AdaGrad", "get_optimizer",
     "DivergenceError",
     "PHASES", "MicroStep", "State", "Trace", "fmt", "trace_step",
-    "XOR_X", "XOR_Y", "WorkedExample", "xor_example",
+    "XOR_X", "XOR_Y", "WorkedExample", "xor_example", "example_file",
     "load_network", "save_network", "NetworkFileError", "check_published",
 ]

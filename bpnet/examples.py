@@ -7,12 +7,13 @@ one output D0; identity activations; all 13 weights 1; learning rate 0.1.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from .network import Network
 
-__all__ = ["WorkedExample", "xor_example", "XOR_X", "XOR_Y", "EXAMPLES"]
+__all__ = ["WorkedExample", "xor_example", "XOR_X", "XOR_Y", "EXAMPLES", "example_file"]
 
 #: XOR: (X1, X2) -> y, in the article's order.
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -58,3 +59,26 @@ def xor_example() -> WorkedExample:
 
 
 EXAMPLES = {"xor": xor_example}
+
+#: The repository's example network files sit beside the package, in examples/.
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+
+
+def example_file(name: str | None = None) -> Path:
+    """The path of one of the repository's example network files ("xor.json"), or of their folder.
+
+    The same from any working directory (a notebook, a script, a terminal). The files ship with
+    the repository, beside ``bpnet/``: where they are missing the error says so.
+    """
+    folder = EXAMPLES_DIR
+    if not folder.is_dir():
+        raise FileNotFoundError(f"bpnet's example network files are not at {folder}: they come with the bpnet "
+                                "repository (its examples/ folder, beside bpnet/); use a clone of the repository, "
+                                "or give the path of a network file of your own")
+    if name is None:
+        return folder
+    path = folder / name
+    if not path.is_file():
+        names = sorted(p.name for p in folder.glob("*.json"))
+        raise FileNotFoundError(f"no example network file {name!r} in {folder}; the examples are {names}")
+    return path
