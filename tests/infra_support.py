@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -186,3 +187,132 @@ def chromium_path() -> str:
             pytest.fail(message + ": CI must run the real-browser tests")
         pytest.skip(message)
     return path
+
+
+# --- JupyterLab for the browser tests ----------------------------------------------------------
+
+#: JupyterLab's user settings in every browser test: every cell in the DOM (so every output can be
+#: inspected), the notebook's own kernel started without the kernel dialog a person would confirm,
+#: nothing saved unless a test says so, and no news or update checks from the network.
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none",
+                                                                   "autoStartDefaultKernel": True},
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                        "checkForUpdates": False},
+}
+
+
+def strip_outputs(path: Path) -> None:
+    """Remove every stored output (and execution count) of the notebook at ``path``, in place."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(nb, path)
+
+
+class LabServer:
+    """A running JupyterLab: its address, token, root folder and log, and its REST API."""
+
+    def __init__(self, base: str, token: str, root: Path | None = None, log: Path | None = None):
+        self.base, self.token, self.root, self.log = base, token, root, log
+
+    def api(self, method: str, path: str) -> tuple[int, object]:
+        import json
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.base}{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                body = response.read()
+                return response.status, (json.loads(body) if body else None)
+        except urllib.error.HTTPError as error:
+            return error.code, None
+        except OSError:
+            return 0, None  # not listening (yet)
+
+    def kernels_idle(self) -> bool:
+        status, kernels = self.api("GET", "/api/kernels")
+        return status == 200 and bool(kernels) and all(k.get("execution_state") == "idle" for k in kernels)
+
+    def delete_sessions(self) -> None:
+        """Shut down every notebook's kernel (kernels outlive the page that started them)."""
+        status, sessions = self.api("GET", "/api/sessions")
+        for session in sessions or []:
+            self.api("DELETE", f"/api/sessions/{session['id']}")
+
+    def url(self, notebook: str) -> str:
+        return f"{self.base}/lab/tree/notebooks/{notebook}?token={self.token}&reset"
+
+
+@contextlib.contextmanager
+def jupyter_lab(tmp: Path, root: Path, start_timeout: float = 180):
+    """JupyterLab serving ``root`` on a free 127.0.0.1 port with a token (``LabServer``), its config,
+    settings and runtime files under ``tmp``, kernels importing this checkout's bpnet; stopped with
+    its kernels when the block ends."""
+    import json
+    import secrets
+    import time
+
+    config = tmp / "config"
+    config.mkdir(parents=True)
+    (config / "jupyter_server_config.json").write_text(json.dumps(
+        {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}))
+    settings = tmp / "settings"
+    for name, values in LAB_SETTINGS.items():
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(json.dumps(values))
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+           "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+           "IPYTHONDIR": str(tmp / "ipython"), "BROWSER": "true",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
+    port, token = free_port(), secrets.token_hex(24)
+    log = tmp / "jupyterlab.log"
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={root}"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    server = LabServer(f"http://127.0.0.1:{port}", token, root, log)
+    try:
+        deadline = time.monotonic() + start_timeout  # a hang guard, not a timing check
+        while server.api("GET", "/api/status")[0] != 200:
+            assert proc.poll() is None, "JupyterLab exited:\n" + log.read_text()[-5000:]
+            assert time.monotonic() < deadline, "JupyterLab did not start:\n" + log.read_text()[-5000:]
+            time.sleep(0.5)
+        yield server
+    finally:
+        try:
+            if proc.poll() is None:
+                server.delete_sessions()
+        finally:
+            stop_process_group(proc)
+
+
+@contextlib.contextmanager
+def watched_page(context, request, shot: str):
+    """A new page of the Playwright ``context`` that keeps its JavaScript errors (``page.errors``) and the
+    URLs of its websockets (``page.sockets``), every wait guarded against a hang, and leaves a screenshot
+    test-artifacts/failure-SHOT.png if the test fails while it is open."""
+    page = context.new_page()
+    page.set_default_timeout(120_000)  # hang guard for every wait
+    page.errors, page.sockets = [], []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("websocket", lambda ws: page.sockets.append(ws.url))
+    failed_before = request.session.testsfailed
+    try:
+        yield page
+        if request.session.testsfailed > failed_before:  # keep what the browser showed
+            artifacts = REPO / "test-artifacts"
+            artifacts.mkdir(exist_ok=True)
+            path = artifacts / ("failure-" + re.sub(r"[^\w.-]+", "_", shot) + ".png")
+            page.screenshot(path=str(path), full_page=True)
+            print(f"screenshot of the failure: {path}")
+    finally:
+        page.close()

@@ -10,94 +10,40 @@ metadata must be exactly the stored ones (JupyterLab adds no kernel, widget or t
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from infra_support import CHROMIUM_ARGS, REPO, START_NOTEBOOK, chromium_path, free_port, notebooks, stop_process_group
+from infra_support import CHROMIUM_ARGS, REPO, START_NOTEBOOK, LabServer, chromium_path, jupyter_lab, notebooks
 
 pytestmark = pytest.mark.browser
 
 DIRTY_TAB = ".lm-TabBar-tab.jp-mod-dirty"
 
 
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
+    """(browser, base URL, token, root): JupyterLab over a temporary copy of notebooks/ and a Chromium."""
     chromium = chromium_path()
     sync_api = pytest.importorskip("playwright.sync_api")
     tmp = tmp_path_factory.mktemp("clean")
     root = tmp / "root"
     shutil.copytree(REPO / "notebooks", root / "notebooks",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    settings = tmp / "settings"
-    for name, values in {
-        # Every cell in the DOM; the notebook's own kernel started without the kernel dialog.
-        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none",
-                                                                       "autoStartDefaultKernel": True},
-        # Saved only when the test says so.
-        "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                            "checkForUpdates": False},
-    }.items():
-        path = settings / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-    config = tmp / "config"
-    config.mkdir()
-    (config / "jupyter_server_config.json").write_text(json.dumps(
-        {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}))
-    port, token = free_port(), secrets.token_hex(24)
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-           "IPYTHONDIR": str(tmp / "ipython"), "BROWSER": "true",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
-    log = (tmp / "jupyterlab.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={root}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # a hang guard, not a timing check
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5):
-                break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline, "JupyterLab did not start"
-            time.sleep(0.3)
-    try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            yield browser, base, token, root
-            browser.close()
-    finally:
-        stop_process_group(proc)
-        log.close()
-
-
-def _kernels_idle(base: str, token: str) -> bool:
-    request = urllib.request.Request(f"{base}/api/kernels", headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        kernels = json.loads(response.read())
-    return bool(kernels) and all(k.get("execution_state") == "idle" for k in kernels)
+    with jupyter_lab(tmp, root) as server, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser, server.base, server.token, root
+        browser.close()
 
 
 def _open(browser, base: str, token: str, name: str):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.goto(f"{base}/lab/tree/notebooks/{name}?token={token}&reset")
+    page.goto(LabServer(base, token).url(name))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
     deadline = time.monotonic() + 120  # a hang guard, not a timing check
-    while not _kernels_idle(base, token):
+    while not LabServer(base, token).kernels_idle():
         assert time.monotonic() < deadline, f"the kernel of {name} never became idle"
         time.sleep(0.5)
     page.wait_for_timeout(2000)  # the kernel's info reply reaches the notebook model
@@ -105,12 +51,7 @@ def _open(browser, base: str, token: str, name: str):
 
 
 def _shutdown_kernels(base: str, token: str) -> None:
-    headers = {"Authorization": f"token {token}"}
-    with urllib.request.urlopen(urllib.request.Request(f"{base}/api/sessions", headers=headers), timeout=10) as r:
-        sessions = json.loads(r.read())
-    for s in sessions:
-        urllib.request.urlopen(urllib.request.Request(f"{base}/api/sessions/{s['id']}", method="DELETE",
-                                                      headers=headers), timeout=10)
+    LabServer(base, token).delete_sessions()
 
 
 @pytest.mark.parametrize("name", [p.name for p in notebooks()])

@@ -11,18 +11,12 @@ Artefacts: test-artifacts/graph_stepper.png, graph_stepper-1000x800.png.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 
-from infra_support import CHROMIUM_ARGS, REPO, chromium_path, free_port, mirror_repo, stop_process_group
+from infra_support import CHROMIUM_ARGS, REPO, chromium_path, jupyter_lab, mirror_repo, strip_outputs, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -38,83 +32,25 @@ STEP = re.compile(r"step (\d+) of (\d+)")
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """JupyterLab on a free port over a copy of the repository whose notebooks have no outputs."""
+    """JupyterLab on a free port over a copy of the repository whose notebook 04 has no outputs."""
     chromium_path()
-    import nbformat
-
     tmp = tmp_path_factory.mktemp("lab-graph")
     root = mirror_repo(tmp / "root")
-    path = root / "notebooks" / NOTEBOOK
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    nbformat.write(nb, path)
-    settings = tmp / "settings"
-    for name, values in {
-        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none",
-                                                                       "autoStartDefaultKernel": True},
-        "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                            "checkForUpdates": False},
-    }.items():
-        (settings / name).parent.mkdir(parents=True, exist_ok=True)
-        (settings / name).write_text(json.dumps(values))
-    config = tmp / "config"
-    config.mkdir()
-    (config / "jupyter_server_config.json").write_text(json.dumps(
-        {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}))
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-           "IPYTHONDIR": str(tmp / "ipython"), "BROWSER": "true",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
-    port, token = free_port(), secrets.token_hex(24)
-    log = tmp / "jupyterlab.log"
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={root}"]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180  # a hang guard, not a timing check
-        while True:
-            assert proc.poll() is None, "JupyterLab exited:\n" + log.read_text()[-5000:]
-            try:
-                request = urllib.request.Request(f"{base}/api/status", headers={"Authorization": f"token {token}"})
-                with urllib.request.urlopen(request, timeout=10) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "JupyterLab did not start:\n" + log.read_text()[-5000:]
-            time.sleep(0.5)
-        yield f"{base}/lab/tree/notebooks/{NOTEBOOK}?token={token}&reset"
-    finally:
-        stop_process_group(proc)
+    strip_outputs(root / "notebooks" / NOTEBOOK)
+    with jupyter_lab(tmp, root) as server:
+        yield server.url(NOTEBOOK)
 
 
 @pytest.fixture
 def page(lab, request):
     from playwright.sync_api import sync_playwright
 
-    failed_before = request.session.testsfailed
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-            page.set_default_timeout(120_000)  # hang guard for every wait
-            page.errors = []
-            page.on("pageerror", lambda error: page.errors.append(str(error)))
-            page.sockets = []
-            page.on("websocket", lambda ws: page.sockets.append(ws.url))
-            yield page
-            if request.session.testsfailed > failed_before:  # keep what the browser showed
-                ARTIFACTS.mkdir(exist_ok=True)
-                shot = ARTIFACTS / "failure-graph-stepper.png"
-                page.screenshot(path=str(shot), full_page=True)
-                print(f"screenshot of the failure: {shot}")
+            with watched_page(browser.new_context(viewport={"width": 1400, "height": 1000}), request,
+                              "graph-stepper") as page:
+                yield page
         finally:
             browser.close()
 

@@ -29,15 +29,22 @@ def assert_unchanged(n, snap):
         np.testing.assert_array_equal(np.asarray(w), s)
 
 
+def refused(call, exc, match, n=None):
+    """``call(n)`` raises ``exc`` with a message matching ``match`` and leaves ``n`` (a fresh net by
+    default) as it was; returns the error."""
+    n = net() if n is None else n
+    snap = snapshot(n)
+    with pytest.raises(exc, match=match) as info:
+        call(n)
+    assert_unchanged(n, snap)
+    return info.value
+
+
 # ----- optimizer given by name ----------------------------------------------------------------
 def test_step_with_an_optimizer_name_says_what_to_pass():
     """A name in step() would make a fresh Adam every call (its averages lost each time): refuse, and say how."""
-    n = net()
-    snap = snapshot(n)
-    with pytest.raises(TypeError, match=r"get_optimizer\('adam'") as info:
-        n.step(X, Y, optimizer="adam")
-    assert "every call" in str(info.value)
-    assert_unchanged(n, snap)
+    error = refused(lambda n: n.step(X, Y, optimizer="adam"), TypeError, r"get_optimizer\('adam'")
+    assert "every call" in str(error)
 
 
 @pytest.mark.parametrize("lr", [0.1, 0.02])
@@ -54,20 +61,12 @@ def test_train_accepts_an_optimizer_name(lr):
 
 @pytest.mark.parametrize("bad,exc", [("nesterov", ValueError), (3, TypeError), ([Adam()], TypeError)])
 def test_train_with_a_bad_optimizer(bad, exc):
-    n = net()
-    snap = snapshot(n)
-    with pytest.raises(exc, match="optimizer"):
-        n.train(X, Y, epochs=3, optimizer=bad)
-    assert_unchanged(n, snap)
+    refused(lambda n: n.train(X, Y, epochs=3, optimizer=bad), exc, "optimizer")
 
 
 @pytest.mark.parametrize("bad", [3, None.__class__, [Adam()]])
 def test_step_with_something_that_is_not_an_optimizer(bad):
-    n = net()
-    snap = snapshot(n)
-    with pytest.raises(TypeError, match="optimizer must be a name"):
-        n.step(X, Y, optimizer=bad)
-    assert_unchanged(n, snap)
+    refused(lambda n: n.step(X, Y, optimizer=bad), TypeError, "optimizer must be a name")
 
 
 def test_get_optimizer_none():
@@ -105,20 +104,12 @@ def test_network_with_no_weights(bad):
 @pytest.mark.parametrize("bad,exc", [("abc", TypeError), (2.7, ValueError), (0, ValueError), (-1, ValueError),
                                      (True, TypeError)])
 def test_train_bad_batch_size(bad, exc):
-    n = net()
-    snap = snapshot(n)
-    with pytest.raises(exc, match="batch_size"):
-        n.train(X, Y, epochs=2, batch_size=bad)
-    assert_unchanged(n, snap)
+    refused(lambda n: n.train(X, Y, epochs=2, batch_size=bad), exc, "batch_size")
 
 
 @pytest.mark.parametrize("bad,exc", [(10**12, ValueError), (-1, ValueError), (2.5, ValueError), ("10", TypeError)])
 def test_train_bad_epochs(bad, exc):
-    n = net()
-    snap = snapshot(n)
-    with pytest.raises(exc, match="epochs"):
-        n.train(X, Y, epochs=bad)
-    assert_unchanged(n, snap)
+    refused(lambda n: n.train(X, Y, epochs=bad), exc, "epochs")
 
 
 def test_train_epochs_limit_is_documented_and_allowed_at_the_limit():
@@ -140,18 +131,15 @@ def test_train_epochs_limit_is_documented_and_allowed_at_the_limit():
 def test_replaced_weight_array_is_checked_at_next_use(layer, bad, match, use):
     n = net()
     n.W[layer] = bad(n)
-    snap = snapshot(n)
     calls = {
-        "forward": lambda: n.forward(X),
-        "cost": lambda: n.cost(X, Y),
-        "gradients": lambda: n.gradients(X, Y),
-        "step": lambda: n.step(X, Y),
-        "train": lambda: n.train(X, Y, epochs=3),
-        "trace_step": lambda: bpnet.trace_step(n, X, Y),
+        "forward": lambda n: n.forward(X),
+        "cost": lambda n: n.cost(X, Y),
+        "gradients": lambda n: n.gradients(X, Y),
+        "step": lambda n: n.step(X, Y),
+        "train": lambda n: n.train(X, Y, epochs=3),
+        "trace_step": lambda n: bpnet.trace_step(n, X, Y),
     }
-    with pytest.raises((ValueError, TypeError), match=match):
-        calls[use]()
-    assert_unchanged(n, snap)
+    refused(calls[use], (ValueError, TypeError), match, n)
 
 
 def test_replaced_weight_array_of_the_right_shape_is_used():

@@ -10,22 +10,9 @@ from bpnet.activations import get_activation
 from bpnet.explorer import EXPLORER_ACTIVATIONS, activation_reading, saturation_ranges
 from bpnet.stepper import RuleStepper, Stepper, TrainingStepper
 
+from trace_cases import CASE_IDS, CASES
+
 MOVES = ("forward", "back", "goto", "start", "end", "next_phase", "prev_phase")
-
-
-def _cases():
-    """Traces of different shapes: the worked example and seeded random networks."""
-    ex = bpnet.xor_example()
-    yield "xor-article-1", ex.net, ex.X[:1], ex.y[:1], 0.1, "half_squared_error", "article"
-    yield "xor-gradient-4", ex.net, ex.X, ex.y, 0.1, "half_squared_error", "gradient"
-    net = bpnet.Network.random([2, 3, 1], "sigmoid", seed=7)
-    yield "sigmoid-bce", net, ex.X, ex.y, 0.5, "binary_cross_entropy", "gradient"
-    net = bpnet.Network.random([3, 4, 3, 2], ["tanh", "relu", "identity"], init="normal", seed=11)
-    rng = np.random.default_rng(3)
-    yield "deep-random", net, rng.normal(size=(2, 3)), rng.normal(size=(2, 2)), 0.05, "half_squared_error", "article"
-
-
-CASES = list(_cases())
 
 
 def _states_equal(s1, s2) -> bool:
@@ -60,7 +47,7 @@ def _model_move(move, i, n, phases, arg):
     return earlier[-1] if earlier else 0
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_random_move_sequences_show_the_recomputed_state(case):
     _, net, X, y, lr, loss, rule = case
     trace = bpnet.trace_step(net, X, y, lr, loss, rule)
@@ -84,7 +71,7 @@ def test_random_move_sequences_show_the_recomputed_state(case):
             assert st.label == f"step {i + 1} of {n} — {phases[i]}"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_goto_equals_stepping_and_back_undoes_forward(case):
     _, net, X, y, lr, loss, rule = case
     trace = bpnet.trace_step(net, X, y, lr, loss, rule)
@@ -133,7 +120,7 @@ def test_worked_example_phases_and_labels():
     assert st.label == "step 6 of 35 — deltas"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_weight_rows_match_the_network_computed_independently(case):
     _, net, X, y, lr, loss, rule = case
     st = Stepper(bpnet.trace_step(net, X, y, lr, loss, rule))
@@ -165,7 +152,7 @@ def test_weight_rows_fill_in_exactly_when_their_step_comes():
             assert (r.after is not None) == (u_at <= step.index)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_change_names_the_number_the_step_computed(case):
     _, net, X, y, lr, loss, rule = case
     st = Stepper(bpnet.trace_step(net, X, y, lr, loss, rule))
@@ -350,7 +337,7 @@ def test_activation_notes_say_where_it_saturates():
 
 
 # ----- one view per step ----------------------------------------------------------------
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_view_is_computed_from_one_index(case):
     _, net, X, y, lr, loss, rule = case
     trace = bpnet.trace_step(net, X, y, lr, loss, rule)

@@ -3,30 +3,16 @@
 import html
 import re
 
-import numpy as np
 import pytest
 
 import bpnet
 from bpnet.trace import CHANGED_COLOUR, fmt
 
+from trace_cases import CASE_IDS, CASES
+
 mathtext = pytest.importorskip("matplotlib.mathtext")
 
 
-def _cases():
-    ex = bpnet.xor_example()
-    yield "xor-article", ex.net, ex.X[:1], ex.y[:1], 0.1, "half_squared_error", "article"
-    yield "xor-batch", ex.net, ex.X, ex.y, 0.1, "half_squared_error", "gradient"
-    rng = np.random.default_rng(2)
-    net = bpnet.Network.random([2, 3, 2], ["tanh", "softmax"], seed=1)
-    yield "softmax-cce", net, rng.normal(size=(2, 2)), np.eye(2)[[0, 1]], 0.1, "cce", "gradient"
-    net = bpnet.Network.random([3, 4, 3, 1], ["relu", "leaky_relu", "sigmoid"], init="he", seed=4)
-    yield "deep-bce", net, rng.normal(size=(1, 3)), [[1.0]], 1e-5, "bce", "gradient"
-    for loss in ("absolute_error", "huber"):
-        net = bpnet.Network.random([2, 2, 1], ["sigmoid", "identity"], seed=6)
-        yield f"identity-{loss}", net, rng.normal(size=(2, 2)), rng.normal(size=(2, 1)), 0.5, loss, "gradient"
-
-
-CASES = list(_cases())
 _PARSER = mathtext.MathTextParser("path")
 
 
@@ -36,7 +22,7 @@ def _parses(tex: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_every_step_has_well_formed_latex_ending_in_its_marked_value(case):
     _, net, X, y, lr, loss, rule = case
     trace = bpnet.trace_step(net, X, y, lr, loss, rule)

@@ -8,19 +8,9 @@ import pytest
 import bpnet
 from bpnet.stepper import Stepper
 
-
-def _cases():
-    ex = bpnet.xor_example()
-    yield "xor-article", ex.net, ex.X[:1], ex.y[:1], 0.1, "half_squared_error", "article"
-    yield "xor-batch", ex.net, ex.X, ex.y, 0.1, "half_squared_error", "gradient"
-    rng = np.random.default_rng(5)
-    net = bpnet.Network.random([3, 4, 3], ["tanh", "softmax"], seed=2)
-    yield "softmax-cce", net, rng.normal(size=(2, 3)), np.eye(3)[[0, 2]], 0.3, "cce", "gradient"
-    net = bpnet.Network.random([2, 3, 2], ["relu", "sigmoid"], init="he", seed=3)
-    yield "two-outputs-article", net, rng.normal(size=(3, 2)), rng.random((3, 2)), 0.2, "bce", "article"
+from trace_cases import CASE_IDS, CASES
 
 
-CASES = list(_cases())
 FIELDS = ("weights", "z", "a", "delta", "grad")
 
 
@@ -41,7 +31,7 @@ def _same(a, b):
     return (np.isnan(a) and np.isnan(b)) or a == b
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_each_step_changes_exactly_the_numbers_it_computes(case):
     _, net, X, y, lr, loss, rule = case
     trace = bpnet.trace_step(net, X, y, lr, loss, rule)
@@ -87,7 +77,7 @@ def test_each_step_changes_exactly_the_numbers_it_computes(case):
         assert final.cost == pytest.approx(bpnet.get_loss(loss).cost(fwd.a[-1], np.atleast_2d(y)), rel=1e-15)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_states_rebuilt_in_any_order_are_the_same(case):
     _, net, X, y, lr, loss, rule = case
     trace = bpnet.trace_step(net, X, y, lr, loss, rule)
@@ -132,26 +122,40 @@ def test_trace_memory_grows_with_steps_not_steps_times_layer_size():
     assert large / n_large < 400  # bytes per micro-step, all included (networks before and after too)
 
 
+def _state_bytes(state) -> int:
+    return sum(arr.nbytes for f in FIELDS for arr in getattr(state, f)) + state.loss.nbytes
+
+
 def test_stepping_a_larger_trace_builds_only_the_states_it_shows():
     net = bpnet.Network.random([20, 20, 20, 20], "tanh", seed=1)
     rng = np.random.default_rng(1)
     trace = bpnet.trace_step(net, rng.normal(size=(1, 20)), rng.random((1, 20)), 0.1)
+    one_state = _state_bytes(trace.state_at(0))
     st = Stepper(trace)
-    st.goto(len(trace) // 2)
-    assert len(trace._states) <= trace._CACHE
+    shown = range(0, len(trace) // 2, 13)  # a learner looking at 100 steps, one after another
+    tracemalloc.start()
+    try:
+        for i in shown:
+            st.goto(i)
+            st.view()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # What the trace keeps is a few states (a small cache), not every state it has shown.
+    assert len(shown) >= 100 and held < 30 * one_state, (held, one_state)
     st.end()
     np.testing.assert_array_equal(st.state.weights[1], trace.after.W[1])
 
 
 def test_states_do_not_change_with_the_networks_the_trace_hands_out():
     ex = bpnet.xor_example()
-    trace = bpnet.trace_step(ex.net, ex.X, ex.y, 0.1)
-    last = len(trace) - 1
-    want = [w.copy() for w in trace.state_at(last).weights]
-    first_text = trace.find("update", "X0->Z1").text
+    same = bpnet.trace_step(ex.net, ex.X, ex.y, 0.1)
+    last = len(same) - 1
+    want = [w.copy() for w in same.state_at(last).weights]
+    first_text = same.find("update", "X0->Z1").text
+    trace = bpnet.trace_step(ex.net, ex.X, ex.y, 0.1)  # no state built yet: each is built after the changes
     trace.after.train(ex.X, ex.y, 5, lr=0.1)  # a learner goes on training the network after the step
     trace.before.W[0][0, 0] = 99.0
-    trace._states.clear()
     for got, w in zip(trace.state_at(last).weights, want):
         np.testing.assert_array_equal(got, w)
     assert trace.state_at(0).weights[0][0, 0] == 1.0
