@@ -316,3 +316,39 @@ def watched_page(context, request, shot: str):
             print(f"screenshot of the failure: {path}")
     finally:
         page.close()
+
+
+def wait_for_kernel(page, timeout: float = 120) -> None:
+    """Wait until the open notebook's kernel is connected (a ``watched_page``'s websockets) and idle.
+
+    The execution indicator reads 'idle' before the kernel is connected: its websocket tells."""
+    import time
+
+    deadline = time.monotonic() + timeout  # a hang guard, not a timing check
+    while not any("/api/kernels/" in url for url in page.sockets):
+        assert time.monotonic() < deadline, f"no kernel connection; websockets: {page.sockets}"
+        page.wait_for_timeout(50)
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
+
+
+def run_all_cells(page, notebook: Path, timeout: float = 180_000) -> int:
+    """Run -> Run All Cells in the open notebook (a copy of ``notebook``), and wait until every code cell
+    has run and the kernel is idle. Returns the number of code cells.
+
+    A cell whose source is collapsed (a solution a learner opens on purpose) shows no input prompt:
+    every code cell must be there and every prompt shown must carry its number."""
+    import nbformat
+
+    code_cells = sum(c.cell_type == "code" for c in nbformat.read(notebook, as_version=4).cells)
+    page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
+    page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+    page.wait_for_function(
+        """(n) => {
+            const cells = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell')];
+            const prompts = cells.map(c => c.querySelector('.jp-InputArea-prompt')).filter(p => p);
+            return cells.length === n && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
+        }""",
+        arg=code_cells, timeout=timeout,
+    )
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
+    return code_cells

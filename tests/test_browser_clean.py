@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from infra_support import CHROMIUM_ARGS, REPO, START_NOTEBOOK, LabServer, chromium_path, jupyter_lab, notebooks
+from infra_support import (
+    CHROMIUM_ARGS, REPO, START_NOTEBOOK, LabServer, chromium_path, jupyter_lab, notebooks, run_all_cells,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -79,19 +81,7 @@ def test_running_and_saving_changes_nothing_but_outputs(lab):
     before = _sources_and_metadata(path)
     page = _open(browser, base, token, START_NOTEBOOK)
     try:
-        import nbformat
-
-        code_cells = sum(c.cell_type == "code" for c in nbformat.read(path, as_version=4).cells)
-        page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
-        page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
-        page.wait_for_function(
-            """(n) => {
-                const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')];
-                return prompts.length === n && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
-            }""",
-            arg=code_cells, timeout=180_000,
-        )
-        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
+        run_all_cells(page, path)
         page.locator(".lm-MenuBar-itemLabel:text-is('File')").click()
         page.locator(".lm-Menu-item[data-command='docmanager:save']").click()
         page.wait_for_timeout(3000)

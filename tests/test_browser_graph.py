@@ -12,11 +12,13 @@ Artefacts: test-artifacts/graph_stepper.png, graph_stepper-1000x800.png.
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
-from infra_support import CHROMIUM_ARGS, REPO, chromium_path, jupyter_lab, mirror_repo, strip_outputs, watched_page
+from infra_support import (
+    CHROMIUM_ARGS, REPO, chromium_path, jupyter_lab, mirror_repo, run_all_cells, strip_outputs, wait_for_kernel,
+    watched_page,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -56,28 +58,10 @@ def page(lab, request):
 
 
 def _run_all(page, url: str) -> None:
-    import nbformat
-
-    # A cell whose source is collapsed (a solution) shows no input prompt.
-    code_cells = sum(c.cell_type == "code" and not c.metadata.get("jupyter", {}).get("source_hidden")
-                     for c in nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4).cells)
     page.goto(url)
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook")
-    deadline = time.monotonic() + 120  # the indicator reads 'idle' before the kernel is connected
-    while not any("/api/kernels/" in u for u in page.sockets):
-        assert time.monotonic() < deadline, f"no kernel connection; websockets: {page.sockets}"
-        page.wait_for_timeout(50)
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
-    page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
-    page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
-    page.wait_for_function(
-        """(n) => {
-            const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')];
-            return prompts.length === n && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
-        }""",
-        arg=code_cells,
-    )
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
+    wait_for_kernel(page)
+    run_all_cells(page, REPO / "notebooks" / NOTEBOOK)
 
 
 def _shown(page) -> tuple[str, str, str, str]:
