@@ -237,7 +237,9 @@ def _questions(net: Network, trace: Trace, steps) -> list[Question]:
             qs.append(Question("gradient", st.name, f"gradient ∂L/∂w of {st.name}", st.value, st.formula, st.numbers))
         elif kind == "update" and "update" in steps:
             qs.append(Question("update", st.name, f"new weight {st.name}", st.value, st.formula, st.numbers))
-    return qs
+    # Step by step, as the sheet numbers them (the trace interleaves each weight's gradient and update),
+    # so that question k of a quiz is question k of its sheet.
+    return sorted(qs, key=lambda q: STEPS.index(q.step))
 
 
 def _significant_digits_ok(x: float, digits: int) -> bool:

@@ -165,6 +165,13 @@ def test_the_key_notes_number_questions_as_the_tables_do():
     assert noted, "expected some question where a mistake happens to give the right number"
 
 
+def test_quiz_question_k_is_question_k_of_its_sheet():
+    quiz = ws.Quiz("sigmoid-2-2-1", seed=3, variant=1, steps="forward,loss,delta,gradient,update")
+    rows = re.findall(r"^\| (\d+) \| ([^|]+?) \| ________ \|$", repr(quiz), re.M)
+    assert [int(k) for k, _ in rows] == list(range(1, len(quiz.questions) + 1))
+    assert [label.replace("\\", "") for _, label in rows] == quiz.questions  # Markdown's escapes off
+
+
 def test_sigmoid_template_checks_digits_only_before_the_first_sigmoid():
     v = ws.generate("sigmoid-2-2-1", 2, seed=1)[0]
     z_steps = [st for st in ws._exact_steps(v.net, v.trace, "update")]
