@@ -672,9 +672,8 @@ _h_activation_applied = _hint(
     "That is the activation {act.symbol}(z). The question asks for z itself, before the activation.")
 _h_missing_activations = _hint("You applied no activation: each unit passes on a = f(z), not its weighted sum z.")
 
+
 # The hints that depend on more than names: which rule, loss or activation is in play.
-
-
 def _h_sign(c: Context) -> str:
     if c.rule == "article":
         return ("Your answer has the opposite sign. This exercise uses the article's rule, "
