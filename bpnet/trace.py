@@ -1004,8 +1004,9 @@ def _phase_blocks(steps, heads: dict, markdown: bool) -> list[str]:
     return lines
 
 
-#: A step whose plain line is longer than this is typeset one "= ..." a line, so it fits a notebook.
-_ONE_LINE = 90
+#: A step whose plain line is longer than this is typeset one "= ..." a line, so it fits a notebook beside
+#: the file browser in a 1000 px wide window (about 9 px a character of plain text).
+_ONE_LINE = 64
 
 
 def _display(latex: str, plain: str) -> str:

@@ -18,8 +18,10 @@ import re
 
 import pytest
 
+from infra_support import REPO
 from test_browser_clean import _open, _shutdown_kernels, lab  # noqa: F401  (lab is a fixture)
 
+import bpnet
 import bpnet.explorer
 
 pytestmark = pytest.mark.browser
@@ -115,6 +117,128 @@ def test_explorer_and_first_exercise_as_a_learner_uses_them(lab):  # noqa: F811
         second = output.inner_text()
         assert re.search(r"✓\s*Correct", second) and "Not yet" not in second, second
         assert "0.437823" in second, f"the checker should confirm the value: {second!r}"
+    finally:
+        page.close()
+        _shutdown_kernels(base, token)
+
+
+# ----- typeset traces: notebooks 04 and 05 after Run All ---------------------------------------------------
+MARKDOWN_OUT = ".jp-NotebookPanel .jp-OutputArea-output.jp-RenderedMarkdown"
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def _clear_and_run_all(page) -> None:
+    """Edit -> Clear Outputs of All Cells, then Run All: every output on the page is a fresh one."""
+    page.locator(".lm-MenuBar-itemLabel:text-is('Edit')").click()
+    page.locator(".lm-Menu-item[data-command='editmenu:clear-all']").click()
+    page.wait_for_function("(s) => document.querySelectorAll(s).length === 0", arg=MARKDOWN_OUT, timeout=30_000)
+    page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
+    page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+    page.wait_for_function(
+        """() => {
+            const ps = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')];
+            return ps.length > 0 && ps.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
+        }""",
+        timeout=300_000,
+    )
+
+
+def _typeset_outputs(page) -> list[dict]:
+    """Every Markdown output once MathJax is done: its code cell's source, visible text, typeset
+    formulas (display and all), MathJax errors, and the widest formula against the output's width."""
+    page.wait_for_function(
+        """(s) => [...document.querySelectorAll(s)].every(o => !o.textContent.includes('$$'))""",
+        arg=MARKDOWN_OUT, timeout=60_000)
+    return page.evaluate(
+        """(s) => [...document.querySelectorAll(s)].map(o => {
+            const cell = o.closest('.jp-CodeCell');
+            const math = [...o.querySelectorAll('mjx-container > mjx-math')];
+            const widths = math.map(m => m.getBoundingClientRect().width);
+            const at = widths.indexOf(Math.max(0, ...widths));
+            return {
+                source: cell.querySelector('.jp-InputArea-editor').textContent,
+                text: o.innerText,
+                display: o.querySelectorAll('mjx-container[display="true"]').length,
+                math: math.length,
+                errors: o.querySelectorAll('mjx-merror').length,
+                widest: Math.max(0, ...widths),
+                widest_text: at < 0 ? '' : math[at].closest('mjx-container').textContent.slice(0, 160),
+                width: o.getBoundingClientRect().width,
+                scrolls: o.scrollWidth > o.clientWidth + 1,
+                scrollable: ['auto', 'scroll'].includes(getComputedStyle(o).overflowX),
+            };
+        })""",
+        MARKDOWN_OUT)
+
+
+def _output_of(outputs: list[dict], needle: str) -> dict:
+    hits = [o for o in outputs if needle in o["source"]]
+    assert len(hits) == 1, f"expected one typeset output from the cell with {needle!r}, got {len(hits)}"
+    return hits[0]
+
+
+def _expected_traces() -> dict:
+    """The traces notebooks 04 and 05 show, rebuilt here (the step counts the pages must typeset)."""
+    import numpy as np
+    from bpnet.graph import inputs
+
+    x, y, z, w = inputs(x=3.0, y=-4.0, z=2.0, w=-1.0)
+    gates = ((x * y).named("q") + z.max(w).named("m")).named("s")
+    gates = (gates * 2.0).named("f").backward()
+    rng = np.random.default_rng(4)
+    rnet = bpnet.Network([rng.normal(size=(3, 3)), rng.normal(size=(4, 1))], activations="sigmoid")
+    trace = bpnet.trace_step(rnet, np.array([0.5, -1.0]), np.array([1.0]), lr=0.5)
+    net, X, y_, lr = bpnet.xor_example()
+    return {"gates": gates, "deltas": trace.excerpt(kind="delta"), "gradients": trace.excerpt(kind="gradient"),
+            "article": bpnet.trace_step(net, X[:1], y_[:1], lr, rule="article"),
+            "updates": bpnet.trace_step(net, X, y_, lr).excerpt("updates")}
+
+
+@pytest.mark.parametrize("name", ["04_backpropagation.ipynb", "05_xor_worked_example.ipynb"])
+def test_traces_are_typeset_after_run_all(lab, name):  # noqa: F811
+    browser, base, token, root = lab
+    page = _open(browser, base, token, name)
+    try:
+        _clear_and_run_all(page)
+        outputs = _typeset_outputs(page)
+        assert outputs, f"{name}: no Markdown output after Run All"
+        for o in outputs:
+            # MathJax typeset every formula: no raw $...$ or TeX command visible, and no TeX error.
+            assert "$" not in o["text"] and "\\" not in o["text"], f"{name}: raw LaTeX visible: {o['text'][:300]!r}"
+            assert o["errors"] == 0, f"{name}: MathJax could not typeset a formula in {o['text'][:200]!r}"
+        # Beside the open file browser every formula fits the notebook at 1400 x 900 (a long step is set
+        # one '=' a line); at 1000 x 800 one that is still too wide scrolls sideways in its output, never cut off.
+        for width, height in ((1400, 900), (1000, 800)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(500)
+            for o in _typeset_outputs(page):
+                fits = o["widest"] <= o["width"] + 1 and not o["scrolls"]
+                assert fits or (width < 1400 and o["scrollable"]), (
+                    f"{name} at {width} x {height}: a formula is wider ({o['widest']:.0f} px) than its output "
+                    f"({o['width']:.0f} px): {o['widest_text']!r}")
+        want = _expected_traces()
+        if name.startswith("04"):
+            shown = {"gates": _output_of(outputs, "gates = f.backward()"),
+                     "deltas": _output_of(outputs, 'trace.excerpt(kind="delta")'),
+                     "gradients": _output_of(outputs, 'trace.excerpt(kind="gradient")')}
+            sums = _output_of(outputs, "fork.excerpt([at_sum])")
+            assert sums["display"] == 1 and "Backward pass" in sums["text"]
+        else:
+            shown = {"article": _output_of(outputs, 'article = bpnet.trace_step(net, X[:1]'),
+                     "updates": _output_of(outputs, 'full.excerpt("updates")')}
+            assert "Weights before → after" in shown["updates"]["text"]
+            # the 13 weights' table: three typeset numbers a row
+            assert shown["updates"]["math"] == len(want["updates"]) + 3 * 13
+            assert _output_of(outputs, 'display(step)')["display"] == 1
+        for key, o in shown.items():
+            assert o["display"] == len(want[key]), (
+                f"{name}: {key}: {o['display']} typeset steps on the page, the trace has {len(want[key])}")
+        ARTIFACTS.mkdir(exist_ok=True)
+        first = "gates = f.backward()" if name.startswith("04") else "article = bpnet.trace_step(net, X[:1]"
+        page.locator(".jp-NotebookPanel .jp-CodeCell").filter(
+            has=page.locator(".jp-InputArea-editor", has_text=first)).first.locator(
+            ".jp-OutputArea-output.jp-RenderedMarkdown").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"typeset-{name[:2]}.png"), full_page=False)
     finally:
         page.close()
         _shutdown_kernels(base, token)

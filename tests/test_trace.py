@@ -197,7 +197,7 @@ def test_a_long_step_is_typeset_one_equals_sign_a_line():
     displays = re.findall(r"\$\$(.*?)\$\$", md)
     assert len(displays) == 4
     for step, shown in zip(trace.excerpt("forward"), displays):
-        assert len(step.text) > 90, "the sigmoid forward steps are the long ones"
+        assert len(step.text) > 64, "the sigmoid forward steps are the long ones"
         assert shown.startswith(r"\begin{aligned}") and shown.endswith(r"\end{aligned}")
         # Symbols, the sum with numbers, the sum, the value: one line each, the same terms in order.
         assert shown.count(r" \\ &= ") == 3 and shown.count("&=") == 4
@@ -205,4 +205,4 @@ def test_a_long_step_is_typeset_one_equals_sign_a_line():
         assert flat.replace(" &= ", " = ").replace(r" \\ &= ", " = ").replace(r" \\ = ", " = ") == step.latex
     # A short step stays on one line.
     short = trace.find("gradient", "X0->Z1")
-    assert len(short.text) <= 90 and f"$${short.latex}$$" in trace.excerpt([short]).to_markdown()
+    assert len(short.text) <= 64 and f"$${short.latex}$$" in trace.excerpt([short]).to_markdown()
