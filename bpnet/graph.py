@@ -44,7 +44,7 @@ from ._checks import check_rule
 from .network import Network
 from ._format import latex_number
 from .stepper import Stepper
-from .trace import CHANGED_COLOUR, Excerpt, _capped, _phase_blocks, _select, _tex_unit, fmt
+from .trace import CHANGED_COLOUR, Excerpt, _capped, _phase_blocks, _PlainTex, _select, fmt
 
 __all__ = [
     "Value", "inputs", "trace_function", "total", "mean", "dot", "Graph", "Edge",
@@ -610,7 +610,7 @@ class GraphTrace:
         w_{X_0 \\to Z_1}, lr as η, and the number the step computes coloured (CHANGED_COLOUR)."""
         step = self.steps[getattr(step, "index", step)]
         if not hasattr(self, "_tex_writer"):
-            self._tex_writer = _GraphTex(self.graph.names)
+            self._tex_writer = _PlainTex(self.graph.names)
         tex = self._tex_writer
         value = fmt(step.value)
         head, _, last = step.numbers.rpartition(" = ")
@@ -667,110 +667,6 @@ class _TexStep:
     @property
     def text(self) -> str:
         return self.step.text
-
-
-def _tex_name(name: str) -> str:
-    r"""A node's name in LaTeX: x, n_{1}, w_{X_{0} \to Z_{1}}, z_{Z_{1}}, \hat{y}; a sample's tag
-    [2] as a superscript (2)."""
-    tagged = re.fullmatch(r"(.+)\[(\d+)\]", name)
-    if tagged:
-        return f"{_tex_name(tagged.group(1))}^{{({tagged.group(2)})}}"
-    weight = re.fullmatch(r"w\((.+)->(.+)\)", name)
-    if weight:
-        return rf"w_{{{_tex_name(weight.group(1))} \to {_tex_name(weight.group(2))}}}"
-    pre = re.fullmatch(r"z\((.+)\)", name)
-    if pre:
-        return f"z_{{{_tex_name(pre.group(1))}}}"
-    hat = re.fullmatch(r"([A-Za-z])_?hat", name)
-    if hat:
-        return rf"\hat{{{hat.group(1)}}}"
-    unit = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*?)(\d+)", name)
-    if unit:
-        return _tex_unit(unit.group(1), int(unit.group(2)))
-    if len(name) == 1:
-        return name
-    return r"\mathrm{" + re.sub(r"([_#$%&{}])", r"\\\1", name) + "}"
-
-
-_TEX_WORDS = {"lr": r"\eta", "exp": r"\exp", "log": r"\log", "tanh": r"\tanh", "max": r"\max", "min": r"\min"}
-
-
-class _GraphTex:
-    """Plain graph formulas ("∂f/∂q = ∂f/∂s*∂s/∂q", "w(X0->Z1) := ...") in LaTeX, for one graph's names."""
-
-    def __init__(self, names):
-        words = sorted({n for n in names if not re.fullmatch(r"-?[\d.e+-]+", n)}, key=len, reverse=True)
-        name = "|".join(re.escape(n) for n in words) or r"(?!)"
-        bound = r"(?![A-Za-z0-9_\[(])"
-        self.token = re.compile(
-            rf"∂(?P<of>{name})/∂(?P<by>{name}){bound}"
-            rf"|dL/d(?P<dl>{name}){bound}"
-            rf"|g\((?P<g>{name})\)"
-            rf"|(?<![A-Za-z0-9_])(?P<name>{name}){bound}"
-            r"|(?P<num>\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
-            r"|(?P<op>:=|>=|<=|\*|\^)"
-            r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
-            r"|(?P<space> )"
-            r"|(?P<other>.)")
-
-    def __call__(self, text: str) -> str:
-        out = []  # (kind, tex)
-        pos = 0
-        while pos < len(text):
-            mo = self.token.match(text, pos)
-            kind, tok = mo.lastgroup, mo.group()
-            pos = mo.end()
-            if kind in ("of", "by"):
-                out.append(("tex", rf"\frac{{\partial {_tex_name(mo.group('of'))}}}"
-                                   rf"{{\partial {_tex_name(mo.group('by'))}}}"))
-            elif kind == "dl":
-                out.append(("tex", rf"\frac{{\partial L}}{{\partial {_tex_name(mo.group('dl'))}}}"))
-            elif kind == "g":
-                out.append(("tex", f"g_{{{_tex_name(mo.group('g'))}}}"))
-            elif kind == "name":
-                out.append(("tex", _tex_name(tok)))
-            elif kind == "num":
-                out.append(("tex", latex_number(float(tok))))
-            elif kind == "op" and tok == "^":  # the exponent: one number, name or parenthesised group
-                atom = self._atom(text, pos)
-                out.append(("tex", f"^{{{self(atom)}}}"))
-                pos += len(atom)
-            elif kind == "op":
-                out.append(("tex", {":=": r"\leftarrow", ">=": r"\geq", "<=": r"\leq", "*": r" \cdot "}[tok]))
-            elif kind == "word":
-                if tok in _TEX_WORDS:
-                    out.append(("tex", _TEX_WORDS[tok]))
-                elif text[pos:pos + 1] in ("(", "'"):
-                    out.append(("tex", r"\operatorname{" + tok.replace("_", r"\_") + "}"))
-                else:
-                    out.append(("text", r"\text{" + tok.replace("_", r"\_") + "}"))
-            elif kind == "space":
-                out.append(("space", " "))
-            else:
-                out.append(("tex", {"∂": r"\partial ", "δ": r"\delta ", "{": r"\{", "}": r"\}", "#": r"\#",
-                                    "%": r"\%", "&": r"\&", "$": r"\$", "~": r"\sim ", "\\": r"\backslash "}
-                            .get(tok, tok)))
-        # A space beside a word set as text is kept (math mode drops plain spaces).
-        parts = []
-        for k, (kind, tex) in enumerate(out):
-            if kind == "space":
-                near_text = (k and out[k - 1][0] == "text") or (k + 1 < len(out) and out[k + 1][0] == "text")
-                parts.append(r"\ " if near_text else " ")
-            else:
-                parts.append(tex)
-        return "".join(parts)
-
-    @staticmethod
-    def _atom(text: str, pos: int) -> str:
-        if text[pos:pos + 1] == "(":
-            depth = 0
-            for k in range(pos, len(text)):
-                depth += (text[k] == "(") - (text[k] == ")")
-                if depth == 0:
-                    return text[pos:k + 1]
-            return text[pos:]
-        mo = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|[A-Za-z_][A-Za-z0-9_]*").match(text, pos)
-        return mo.group() if mo else text[pos:pos + 1]
 
 
 def _record(g: Graph, seeds, lr, of) -> GraphTrace:

@@ -44,7 +44,7 @@ from .network import Backprop, Network
 from ._checks import check_lr, check_rule
 from ._format import fmt, latex_number, latex_paren, paren
 
-__all__ = ["trace_step", "Trace", "MicroStep", "State", "Excerpt", "PHASES", "fmt"]
+__all__ = ["trace_step", "Trace", "MicroStep", "State", "Excerpt", "Formula", "PHASES", "fmt"]
 
 PHASES = ("forward", "loss", "deltas", "updates")
 _PHASE_OF = {"forward": "forward", "loss": "loss", "delta": "deltas", "gradient": "updates", "update": "updates"}
@@ -257,6 +257,129 @@ def _tex_unit(prefix: str, i: int) -> str:
     prefix = prefix.rstrip("_")
     head = prefix if len(prefix) == 1 else rf"\mathrm{{{prefix}}}"
     return f"{head}_{{{i}}}"
+
+
+# ----- any plain formula in LaTeX ------------------------------------------------------------
+def _tex_name(name: str) -> str:
+    r"""A node's name in LaTeX: x, n_{1}, w_{X_{0} \to Z_{1}}, z_{Z_{1}}, \hat{y}; a sample's tag
+    [2] as a superscript (2)."""
+    tagged = re.fullmatch(r"(.+)\[(\d+)\]", name)
+    if tagged:
+        return f"{_tex_name(tagged.group(1))}^{{({tagged.group(2)})}}"
+    weight = re.fullmatch(r"w\((.+)->(.+)\)", name)
+    if weight:
+        return rf"w_{{{_tex_name(weight.group(1))} \to {_tex_name(weight.group(2))}}}"
+    pre = re.fullmatch(r"z\((.+)\)", name)
+    if pre:
+        return f"z_{{{_tex_name(pre.group(1))}}}"
+    hat = re.fullmatch(r"([A-Za-z])_?hat", name)
+    if hat:
+        return rf"\hat{{{hat.group(1)}}}"
+    unit = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*?)(\d+)", name)
+    if unit:
+        return _tex_unit(unit.group(1), int(unit.group(2)))
+    if len(name) == 1:
+        return name
+    return r"\mathrm{" + re.sub(r"([_#$%&{}])", r"\\\1", name) + "}"
+
+
+#: Identifiers set as names: one letter, letters and an index (X1, w2, H1_1), or a hat (y_hat).
+_NAME_LIKE = re.compile(r"[A-Za-z]|[A-Za-z][A-Za-z0-9_]*?\d+|[A-Za-z]_?hat")
+_TEX_WORDS = {"lr": r"\eta", "exp": r"\exp", "log": r"\log", "tanh": r"\tanh", "max": r"\max", "min": r"\min"}
+
+
+class _PlainTex:
+    """A plain formula ("∂f/∂q = ∂f/∂s*∂s/∂q", "w(X0->Z1) := ...", "dJ/dw = 0 - 0.5*(-0.4)") in LaTeX.
+
+    ``names``: the names of a graph's nodes, set as names wherever they stand; any other
+    identifier that looks like a name (x, X1, w2, y_hat) is set as one, a known function
+    (exp, log, tanh, max) as itself, another word before a parenthesis as an operator name,
+    any other word as text.
+    """
+
+    def __init__(self, names=()):
+        words = sorted({n for n in names if not re.fullmatch(r"-?[\d.e+-]+", n)}, key=len, reverse=True)
+        name = "|".join(re.escape(n) for n in words) or r"(?!)"
+        bound = r"(?![A-Za-z0-9_\[(])"
+        self.token = re.compile(
+            rf"∂(?P<of>{name})/∂(?P<by>{name}){bound}"
+            rf"|dL/d(?P<dl>{name}){bound}"
+            r"|(?<![A-Za-z0-9_])d(?P<dof>[LJ])/d(?P<dby>[A-Za-z][A-Za-z0-9_]*)(?![A-Za-z0-9_(])"
+            rf"|g\((?P<g>{name})\)"
+            rf"|(?<![A-Za-z0-9_])(?P<name>{name}){bound}"
+            r"|(?P<num>\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
+            r"|(?P<op>:=|>=|<=|\*|\^)"
+            r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
+            r"|(?P<space> )"
+            r"|(?P<other>.)")
+
+    def __call__(self, text: str) -> str:
+        out = []  # (kind, tex)
+        pos = depth = 0
+        while pos < len(text):
+            mo = self.token.match(text, pos)
+            kind, tok = mo.lastgroup, mo.group()
+            pos = mo.end()
+            depth += (tok in "([") - (tok in ")]") if kind == "other" else 0
+            if kind == "other" and tok == "," and depth == 0 and text[pos:pos + 1] == " ":
+                out.append(("tex", r",\quad "))  # "w = 1, b = 2": two formulas on one line
+                pos += 1
+                continue
+            if kind in ("of", "by"):
+                out.append(("tex", rf"\frac{{\partial {_tex_name(mo.group('of'))}}}"
+                                   rf"{{\partial {_tex_name(mo.group('by'))}}}"))
+            elif kind == "dl":
+                out.append(("tex", rf"\frac{{\partial L}}{{\partial {_tex_name(mo.group('dl'))}}}"))
+            elif kind in ("dof", "dby"):
+                out.append(("tex", rf"\frac{{\partial {mo.group('dof')}}}{{\partial {_tex_name(mo.group('dby'))}}}"))
+            elif kind == "g":
+                out.append(("tex", f"g_{{{_tex_name(mo.group('g'))}}}"))
+            elif kind == "name":
+                out.append(("tex", _tex_name(tok)))
+            elif kind == "num":
+                out.append(("tex", latex_number(float(tok))))
+            elif kind == "op" and tok == "^":  # the exponent: one number, name or parenthesised group
+                atom = self._atom(text, pos)
+                out.append(("tex", f"^{{{self(atom)}}}"))
+                pos += len(atom)
+            elif kind == "op":
+                out.append(("tex", {":=": r"\leftarrow", ">=": r"\geq", "<=": r"\leq", "*": r" \cdot "}[tok]))
+            elif kind == "word":
+                if tok in _TEX_WORDS:
+                    out.append(("tex", _TEX_WORDS[tok]))
+                elif _NAME_LIKE.fullmatch(tok):
+                    out.append(("tex", _tex_name(tok)))
+                elif text[pos:pos + 1] in ("(", "'"):
+                    out.append(("tex", r"\operatorname{" + tok.replace("_", r"\_") + "}"))
+                else:
+                    out.append(("text", r"\text{" + tok.replace("_", r"\_") + "}"))
+            elif kind == "space":
+                out.append(("space", " "))
+            else:
+                out.append(("tex", {"∂": r"\partial ", "δ": r"\delta ", "{": r"\{", "}": r"\}", "#": r"\#",
+                                    "%": r"\%", "&": r"\&", "$": r"\$", "~": r"\sim ", "\\": r"\backslash "}
+                            .get(tok, tok)))
+        # A space beside a word set as text is kept (math mode drops plain spaces).
+        parts = []
+        for k, (kind, tex) in enumerate(out):
+            if kind == "space":
+                near_text = (k and out[k - 1][0] == "text") or (k + 1 < len(out) and out[k + 1][0] == "text")
+                parts.append(r"\ " if near_text else " ")
+            else:
+                parts.append(tex)
+        return "".join(parts)
+
+    @staticmethod
+    def _atom(text: str, pos: int) -> str:
+        if text[pos:pos + 1] == "(":
+            depth = 0
+            for k in range(pos, len(text)):
+                depth += (text[k] == "(") - (text[k] == ")")
+                if depth == 0:
+                    return text[pos:k + 1]
+            return text[pos:]
+        mo = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|[A-Za-z_][A-Za-z0-9_]*").match(text, pos)
+        return mo.group() if mo else text[pos:pos + 1]
 
 
 # ----- what the activations and losses say about themselves ------------------------------
@@ -1012,7 +1135,7 @@ _ONE_LINE = 64
 def _display(latex: str, plain: str) -> str:
     """A step's LaTeX for a display line: as it is, or, when its plain text is long, aligned at
     its top-level "=" signs (symbols, then each stage of the numbers, one a line)."""
-    if len(plain) <= _ONE_LINE:
+    if len(plain) <= _ONE_LINE or r"\quad" in latex:  # two formulas side by side are not split
         return latex
     parts, depth, start, k = [], 0, 0, 0
     while k < len(latex):
@@ -1028,6 +1151,58 @@ def _display(latex: str, plain: str) -> str:
     if len(parts) < 3:
         return latex
     return r"\begin{aligned}" + f"{parts[0]} &= " + r" \\ &= ".join(parts[1:]) + r"\end{aligned}"
+
+
+def _tex_text(text: str) -> str:
+    """Plain words inside \\text{...}: TeX's special characters escaped."""
+    return re.sub(r"([#$%&_{}])", r"\\\1", text).replace("~", r"\textasciitilde{}").replace("^", r"\^{}")
+
+
+class Formula:
+    """Formulas written in plain text, shown typeset in a notebook and as that plain text elsewhere.
+
+    ``Formula("z = 0.8*1.5 + 0.2 = 1.4", ("cross-entropy", "dL/dz = a - y = -0.99"))``: each
+    argument is one line, a formula or a (label, formula) pair. In a notebook each line is a
+    display formula (``dL/dz`` as a fraction, ``*`` as a dot, ``X1`` as X with subscript 1,
+    ``y_hat`` as ŷ), a long one set one "=" a line; ``print`` and IPython's text fallback
+    give the lines as written, "label: formula".
+    """
+
+    def __init__(self, *lines):
+        if not lines:
+            raise ValueError("Formula needs at least one line: a formula, or a (label, formula) pair")
+        self.lines = []
+        for line in lines:
+            if isinstance(line, str):
+                self.lines.append((None, line))
+            elif (isinstance(line, tuple) and len(line) == 2 and all(isinstance(x, str) for x in line)):
+                self.lines.append(line)
+            else:
+                raise TypeError(f"a Formula line is a formula (a string) or a (label, formula) pair of strings, "
+                                f"got {line!r}")
+
+    def to_text(self) -> str:
+        return "\n".join(f if label is None else f"{label}: {f}" for label, f in self.lines)
+
+    def to_markdown(self) -> str:
+        tex = _PlainTex()
+        out = []
+        for label, f in self.lines:
+            line = tex(f) if label is None else rf"\text{{{_tex_text(label)}: }}\; {tex(f)}"
+            out.append(f"$${_display(line, f if label is None else f'{label}: {f}')}$$")
+        return "\n\n".join(out)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(self.to_text())
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        return "Formula(" + ", ".join(repr(f if label is None else (label, f)) for label, f in self.lines) + ")"
 
 
 class Excerpt(Sequence):

@@ -206,3 +206,35 @@ def test_a_long_step_is_typeset_one_equals_sign_a_line():
     # A short step stays on one line.
     short = trace.find("gradient", "X0->Z1")
     assert len(short.text) <= 64 and f"$${short.latex}$$" in trace.excerpt([short]).to_markdown()
+
+
+# ----- formulas a notebook writes itself -----------------------------------------------------------
+def test_a_formula_is_typeset_and_its_fallback_is_as_written():
+    from bpnet.trace import Formula
+
+    f = Formula("z = 0.8*1.5 + (-0.5)*0.5 + 0.2 = 1.15",
+                ("squared error", "dL/dz = (a - y)*f'(z) = -0.00246041"),
+                ("neuron.step(..., lr=0.5)", "w = 0.223349, b = 0.431153"),
+                "y_hat = 0.510683 + (-0.00869549)*X1 + (-0.00869549)*X2")
+    assert str(f) == pretty(f) == f.to_text() == (
+        "z = 0.8*1.5 + (-0.5)*0.5 + 0.2 = 1.15\n"
+        "squared error: dL/dz = (a - y)*f'(z) = -0.00246041\n"
+        "neuron.step(..., lr=0.5): w = 0.223349, b = 0.431153\n"
+        "y_hat = 0.510683 + (-0.00869549)*X1 + (-0.00869549)*X2")
+    md = f._repr_markdown_()
+    assert md.split("\n\n") == [
+        r"$$z = 0.8 \cdot 1.5 + (-0.5) \cdot 0.5 + 0.2 = 1.15$$",
+        r"$$\text{squared error: }\; \frac{\partial L}{\partial z} = (a - y) \cdot f'(z) = -0.00246041$$",
+        r"$$\text{neuron.step(..., lr=0.5): }\; w = 0.223349,\quad b = 0.431153$$",
+        r"$$\hat{y} = 0.510683 + (-0.00869549) \cdot X_{1} + (-0.00869549) \cdot X_{2}$$"]
+    for line, shown in zip(str(f).splitlines(), md.split("\n\n")):
+        formula = line.split(": ", 1)[-1]
+        assert sorted(_numbers(re.sub(r"\\text\{[^}]*\}", "", shown))) == sorted(_numbers(formula))
+    # A label's TeX characters are escaped; a long formula is set one "=" a line.
+    odd = Formula(("cost_1 & 50%", "J = 1/2*(0.5 - 1)^2 + 1/2*(0.25 - 0)^2 + 1/2*(0.75 - 1)^2 = 0.0625 + 0.03125 + 0.03125 = 0.125"))
+    assert r"\text{cost\_1 \& 50\%: }" in odd.to_markdown() and r"\begin{aligned}" in odd.to_markdown()
+    assert r"^{2}" in odd.to_markdown()
+    with pytest.raises(ValueError, match="at least one line"):
+        Formula()
+    with pytest.raises(TypeError, match=r"a \(label, formula\) pair"):
+        Formula(("label", 1.5))
