@@ -250,12 +250,6 @@ class GraphStepThrough(_Playing):
                 self.stepper.goto(change["new"] - 1)
                 self._show()
 
-
-    def _on_speed(self, change) -> None:
-        self._player.rate = float(change["new"])
-        if self._player.playing:  # go on from the step shown at the new speed
-            self._player.start()
-
     def _play_to(self, i: int) -> None:
         self.stepper.goto(i)
         self._show()

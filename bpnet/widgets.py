@@ -8,7 +8,10 @@ slider, the formula, the tables and the diagram never disagree.
 Every picture is SVG text built by ``bpnet.plots`` (the diagram, the activation
 curves, the cost curves, the output over the input square): no rasterising per click,
 so a click costs milliseconds in the kernel, and the pictures stay sharp at any zoom
-and screen density, keep their aspect ratio and only shrink to fit.
+and screen density, keep their aspect ratio and only shrink to fit. After a click the
+diagram goes to the browser first and the typeset formula a moment later
+(``StepThrough.typeset_delay``): MathJax's typesetting would otherwise hold the new
+diagram back.
 
 "Play" runs in a background thread that shows the step the clock says should be on
 screen: when drawing is slow it skips steps rather than falling behind, and "pause"
@@ -26,6 +29,7 @@ sentence, so nbval can compare it.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import html
 import re
@@ -238,6 +242,12 @@ class _Playing:
         with self._lock:
             self._set_play_button(False)
 
+    def _on_speed(self, change) -> None:
+        """The speed slider moved: play on from the step shown, at the new rate."""
+        self._player.rate = float(change["new"])
+        if self._player.playing:
+            self._player.start()
+
 
 class _View:
     """Shared bits: the top widget, a deterministic text form, display in a notebook."""
@@ -332,13 +342,15 @@ class StepThrough(_Playing, _View):
         self.activation_view = _html_widget("bp-activation")
         self._layout = diagram_layout(st.trace.before)
         self._shown = None
+        self._formula_due: str | None = None  # the formula to typeset once the diagram is drawn
+        self._formula_timer = None
 
         self._player = _Player(self._play_to, lambda: self.stepper.index, lambda: self.stepper.n - 1,
                                self._lock, done=self._played)
         moves = {"start_button": st.start, "back_button": st.back, "forward_button": st.forward,
                  "end_button": st.end, "next_phase_button": st.next_phase}
         for attr, move in moves.items():
-            getattr(self, attr).on_click(lambda _b, move=move: self._move(move))
+            getattr(self, attr).on_click(lambda _b, move=move: self._move(move, clicked=True))
         self.play_button.on_click(lambda _b: self.toggle_play())
         self.slider.observe(self._on_slider, names="value")
         self.rule_toggle.observe(self._on_rule, names="value")
@@ -372,27 +384,22 @@ class StepThrough(_Playing, _View):
         return cls(ex.net, X, y, ex.lr, getattr(ex, "loss", "half_squared_error"), rule=rule, **kwargs)
 
     # ----- handlers: move the stepper, then show ------------------------------------
-    def _move(self, move) -> None:
+    def _move(self, move, clicked: bool = False) -> None:
         self.pause()  # a step button takes over from play
         with self._lock:
             move()
-            self._show()
+            self._show(clicked)
 
     def _on_slider(self, change) -> None:
         with self._lock:
             if change["new"] - 1 != self.stepper.index:  # not our own echo from _show
                 self.stepper.goto(change["new"] - 1)
-                self._show()
+                self._show(clicked=True)
 
     def _on_rule(self, change) -> None:
         with self._lock:
             self.stepper.set_rule(change["new"])
-            self._show()
-
-    def _on_speed(self, change) -> None:
-        self._player.rate = float(change["new"])
-        if self._player.playing:  # continue from the step on screen at the new speed
-            self._player.start()
+            self._show(clicked=True)
 
     def _play_to(self, i: int) -> None:
         self.stepper.goto(i)
@@ -408,8 +415,19 @@ class StepThrough(_Playing, _View):
             b.description, b.tooltip, b.icon = text, tip, icon
 
     # ----- the view -----------------------------------------------------------------
-    def _show(self) -> None:
-        """Everything from one ``view()`` of the stepper, in one go (call with the lock held)."""
+    #: Seconds between a click's diagram and its typeset formula leaving the kernel. MathJax
+    #: typesets on the page's only thread (20-40 ms on a slow or busy machine) and the page
+    #: draws nothing meanwhile: sent together, the new diagram would wait for the formula.
+    #: Clicks within the delay share one typesetting (of the last step); 0 sends it at once.
+    typeset_delay = 0.05
+
+    def _show(self, clicked: bool = False) -> None:
+        """Everything from one ``view()`` of the stepper, in one go (call with the lock held).
+
+        Each widget is one message to the browser, drawn in the order sent: the diagram and
+        the label first, the typeset formula last (after ``typeset_delay`` when ``clicked``
+        in a running kernel, so that the page shows the diagram before MathJax starts).
+        """
         st = self.stepper
         key = (st.rule, st.index)
         if key == self._shown:
@@ -417,15 +435,14 @@ class StepThrough(_Playing, _View):
         self._shown = key
         v = st.view()
         rows = st.weight_rows()
-        # Label and diagram first, the typeset formula (MathJax's work in the browser) last.
-        self.slider.max = v.n
-        self.slider.value = v.slider
-        self.step_label.value = html.escape(v.label)
         self.diagram_view.value = network_svg(st.trace.before, v.state, v.step, v.updated, v.sample,
                                               description=self.diagram_description(v), layout=self._layout)
+        self.step_label.value = html.escape(v.label)
+        self.slider.max = v.n
+        self.slider.value = v.slider
         self.touched.value = self.touched_html(rows, v)
         self.live.value = self.live_html(v)
-        self.formula.value = self.formula_html(v)
+        self._set_formula(self.formula_html(v), later=clicked)
         self._show_table(rows, v)
         # The activation panel belongs to the moment f'(z) is read off: the delta steps.
         reading = st.unit_activation() if v.step.kind == "delta" else None
@@ -435,6 +452,34 @@ class StepThrough(_Playing, _View):
         else:
             self.activation_view.value = activation_svg(reading[0], reading[1], width=320, height=220)
             self.activation_view.layout.display = None
+
+    def _set_formula(self, value: str, later: bool = False) -> None:
+        """Show ``value`` in the formula panel: now, or ``typeset_delay`` s later on the kernel's
+        event loop (only from a handler of the browser's events: code that moves the view, a
+        notebook cell, a test, the player's thread, reads the formula at once)."""
+        self._formula_due = value
+        loop = None
+        if later and self.typeset_delay > 0:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no event loop in this thread: not in a kernel's handler
+                loop = None
+        if loop is None:
+            self._cancel_formula()
+            self.formula.value = value
+        elif self._formula_timer is None:  # a pending typesetting shows the newest formula
+            self._formula_timer = loop.call_later(self.typeset_delay, self._flush_formula)
+
+    def _flush_formula(self) -> None:
+        with self._lock:
+            self._formula_timer = None
+            if self._formula_due is not None:
+                self.formula.value = self._formula_due
+
+    def _cancel_formula(self) -> None:
+        if self._formula_timer is not None:
+            self._formula_timer.cancel()
+            self._formula_timer = None
 
     def _show_table(self, rows=None, v=None) -> None:
         # The full table is built only while it is unfolded (hundreds of rows for a big network).

@@ -378,3 +378,44 @@ def test_formula_text_never_breaks_inside_a_name_or_a_number():
     assert '<span class="bp-tok">42\u00a0%</span>' in out
     w = StepThrough.from_example(rule="gradient")
     assert ".bp-formula .bp-tok, .bp-live .bp-tok { white-space: nowrap; }" in w.widget.children[0].value
+
+
+def test_speed_is_one_implementation_and_changes_the_rate_while_playing():
+    from bpnet.graph_widgets import GraphStepThrough
+    from bpnet.widgets import _Playing
+
+    assert StepThrough._on_speed is _Playing._on_speed and GraphStepThrough._on_speed is _Playing._on_speed
+    w = StepThrough.from_example(rule="article")
+    w.speed.value = 2.0
+    assert w._player.rate == 2.0 and not w.playing
+    w.toggle_play()
+    try:
+        w.speed.value = 8.0
+        assert w._player.rate == 8.0 and w.playing  # plays on, from the step shown, at the new rate
+    finally:
+        w.pause()
+
+
+def test_a_click_in_a_kernel_shows_the_diagram_first_and_typesets_the_formula_after():
+    """In a kernel's handler (an event loop running) the formula follows the diagram by
+    typeset_delay, and clicks within the delay share one typesetting of the newest step."""
+    import asyncio
+
+    w = StepThrough.from_example(rule="article")
+    first = w.formula.value
+
+    async def two_quick_clicks():
+        w.forward_button.click()
+        shown = (w.stepper.index, w.formula.value, w.diagram_view.value)
+        w.forward_button.click()
+        pending = w.formula.value
+        await asyncio.sleep(w.typeset_delay * 3)
+        return shown, pending
+
+    (index, formula_then, diagram), pending = asyncio.run(two_quick_clicks())
+    assert index == 1 and diagram != "" and formula_then == first and pending == first  # not yet typeset
+    assert w.stepper.index == 2 and _formula_shows(w, w.stepper.current)  # the newest step, once
+    assert w._formula_timer is None
+    # outside an event loop (code, tests, the player's thread) the formula is set at once
+    w.forward_button.click()
+    assert _formula_shows(w, w.stepper.current)
