@@ -1,6 +1,7 @@
 """Before/after for an optimisation: bpnet at a git revision vs the working tree, in one process.
 
-    python -m benchmarks.compare_versions e2d646a
+    python -m benchmarks.compare_versions e2d646a            # net.step and net.train
+    python -m benchmarks.compare_versions d09ac3d --train    # net.train only: median and fastest sample
 
 The old ``bpnet/`` is exported with ``git archive`` into a temporary directory as the
 package ``bpnet_old`` (bpnet imports itself relatively, so it works under another name),
@@ -57,8 +58,12 @@ class _OldTrain(_Old, C.BpnetTrain):
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    train_only = "--train" in argv
+    argv = [a for a in argv if a != "--train"]
     rev = argv[0] if argv else "HEAD"
     repeats = int(argv[1]) if len(argv) > 1 else 31
+    if train_only:
+        return main_train(rev, repeats)
     with tempfile.TemporaryDirectory() as tmp:
         _Old.mod = load_old(rev, Path(tmp))
         rows, bad = [], False
@@ -93,6 +98,40 @@ def main(argv=None) -> int:
           f"Old = bpnet at `{rev}`, new = working tree.\n")
     print("\n".join(table(["network, batch", "net.step old", "net.step new", "net.train old (per epoch)",
                            "net.train new (per epoch)", "hand-fused"], rows)))
+    return 1 if bad else 0
+
+
+def main_train(rev: str, repeats: int) -> int:
+    """``--train``: only ``net.train`` per epoch, old and new, ÷ the hand-fused loop's time per update.
+
+    Two ratios per version: of the medians, and of the fastest samples (on a machine shared with
+    other work the fastest sample is the one least disturbed, so that ratio is the steadier)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        _OldTrain.mod = load_old(rev, Path(tmp))
+        rows, bad = [], False
+        for spec in (C.xor_identity_spec(), C.xor_tanh_spec(), C.classifier_spec(32), C.classifier_spec(256)):
+            cands = {"hand": C.HandFused(spec), "old": _OldTrain(spec), "new": C.BpnetTrain(spec)}
+            ref = C.HandFused(spec)
+            for _ in range(10):
+                ref.step()
+            for name in ("old", "new"):
+                c = cands[name]
+                c.epochs = 10
+                c.reset()
+                c.step()
+                if not max(float(np.max(np.abs(a - b))) for a, b in zip(c.weights(), ref.weights())) <= 1e-9:
+                    print(f"MISMATCH {name} on {spec.name}", file=sys.stderr)
+                    bad = True
+                c.epochs = 100
+            samples = interleaved(cands, repeats, 0.01)
+            med = {k: median(v) for k, v in samples.items()}
+            best = {k: min(v) for k, v in samples.items()}
+            rows.append([spec.name, fmt_time(med["hand"])]
+                        + [f"{fmt_ratio(med[k] / med['hand'])} / {fmt_ratio(best[k] / best['hand'])}" for k in ("old", "new")])
+            print(spec.name, "done", file=sys.stderr)
+    print(f"`net.train` per epoch ÷ hand-fused per update: median / fastest sample of {repeats} interleaved "
+          f"samples. Old = bpnet at `{rev}`, new = working tree.\n")
+    print("\n".join(table(["network, batch", "hand-fused (median)", "old", "new"], rows)))
     return 1 if bad else 0
 
 

@@ -241,10 +241,7 @@ def section_step(rep: Report, opt, cfg):
         short = spec.name.split(" (")[0].split(",")[0]
         for key, how in (("bpnet", "`net.step`"), ("bpnet_train", "`net.train`, per epoch")):
             if key in t and "hand" in t:
-                ratio = t[key] / t["hand"]
-                note = ("validates X, y, lr and every weight on each call (one clear error for bad input)"
-                        if key == "bpnet" else "validates once per call, then the full-batch loop")
-                rep.target(f"{short}: {how} within 1.5× of hand-fused", f"{ratio:.2f}×", ratio <= 1.5, note)
+                _hand_target(rep, short, key, how, t[key] / t["hand"])
     spec, r = results[1]
     t = r["times"]
     for other, want in (("torch", 6), ("micrograd", 20)):
@@ -267,6 +264,23 @@ def section_classifier(rep: Report, opt, cfg):
             "of 32 and of 256. PyTorch uses `CrossEntropyLoss` on the logits (its idiomatic fused form).", "")
     step_tables(rep, results, names)
     rep.plot["classifier"] = [(spec.name, r["times"]) for spec, r in results]
+    for spec, r in results:
+        t = r["times"]
+        if "bpnet_train" in t and "hand" in t:
+            short = "64-32-10, batch " + spec.name.rsplit(" ", 1)[-1]
+            _hand_target(rep, short, "bpnet_train", "`net.train`, per epoch", t["bpnet_train"] / t["hand"])
+
+
+#: How close to the hand-fused loop: `net.step` (which checks its input on every call) and
+#: `net.train` per epoch (which checks once, then runs the same routine).
+HAND_TARGETS = {"bpnet": 1.5, "bpnet_train": 1.3}
+
+
+def _hand_target(rep: Report, short: str, key: str, how: str, ratio: float) -> None:
+    want = HAND_TARGETS[key]
+    note = ("validates X, y, lr and every weight on each call (one clear error for bad input)"
+            if key == "bpnet" else "validates once per call, then the routine's full-batch loop")
+    rep.target(f"{short}: {how} within {want}× of hand-fused", f"{ratio:.2f}×", ratio <= want, note)
 
 
 # --------------------------------------------------------------------------- section 3

@@ -160,11 +160,13 @@ class Sigmoid(Activation):
     derivative_hint = "sigmoid'(z) = sigmoid(z)*(1 - sigmoid(z)); it is at most 0.25, at z = 0."
 
     def f(self, z):
-        # e^-|z| never overflows; pick the algebraically equal form per sign.
-        e = np.exp(-np.abs(z))
-        a = np.where(z >= 0, 1.0, e)  # numerator: 1 where z >= 0, e^z where z < 0
+        # e^-|z| never overflows; pick the algebraically equal form per sign: the numerator is
+        # 1 where z >= 0 and e = e^z where z < 0, i.e. max(e, step(z)) with step(z) = 1 for z >= 0,
+        # 0 below (e <= 1). copysign(z, -1) is -|z|: plain ufuncs, one call each.
+        e = np.exp(np.copysign(z, -1.0))
+        a = np.maximum(e, np.heaviside(z, 1.0))
         a /= 1.0 + e
-        return a
+        return a if type(a) is np.ndarray else np.asarray(a)  # a number in: a 0-d array out, as before
 
     def df(self, z, a=None):
         s = self.f(z) if a is None else a
@@ -253,7 +255,7 @@ class ReLU(_Rectifier):
         return np.maximum(z, 0.0)
 
     def df(self, z, a=None):
-        return (np.asarray(z) > 0).astype(float)
+        return (np.asarray(z) > 0.0).astype(float)
 
 
 class LeakyReLU(_Rectifier):

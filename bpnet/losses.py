@@ -217,7 +217,7 @@ class BinaryCrossEntropy(_CrossEntropy):
 
     def per_sample_from_z(self, z, y, a):
         """With a = sigmoid(z): L = softplus(z) - y*z, softplus(z) = max(z, 0) + log(1 + e^-|z|)."""
-        softplus = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+        softplus = np.maximum(z, 0.0) + np.log1p(np.exp(np.copysign(z, -1.0)))  # copysign(z, -1) = -|z|
         return _sum(softplus - y * z, -1)
 
     def validate(self, act, y):
@@ -242,7 +242,12 @@ class CategoricalCrossEntropy(_CrossEntropy):
     short_delta_activations = ("softmax",)
 
     def per_sample(self, a, y):
-        return -_sum(y * np.log(_clip(a, EPS, 1.0)), -1)
+        return self._per_sample_clipped(_clip(a, EPS, 1.0), y)
+
+    @staticmethod
+    def _per_sample_clipped(a, y):
+        """-sum_k y_k log a_k for outputs a already clipped into [EPS, 1]."""
+        return -_sum(y * np.log(a), -1)
 
     def grad(self, a, y):
         return -y / np.clip(a, EPS, 1.0)
@@ -253,7 +258,8 @@ class CategoricalCrossEntropy(_CrossEntropy):
         Where no output is below the clipping bound the formula from a is just as exact (and
         cheaper), so it is used then."""
         if np.minimum.reduce(a, None) >= EPS:
-            return self.per_sample(a, y)
+            # per_sample(a, y), without the lower clip: it leaves every a >= EPS as it is
+            return self._per_sample_clipped(np.minimum(a, 1.0), y)
         d = z - np.maximum.reduce(z, -1, keepdims=True)
         return _sum(y, -1) * np.log(_sum(np.exp(d), -1)) - _sum(y * d, -1)
 

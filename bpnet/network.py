@@ -30,6 +30,7 @@ the layer names and indices on demand.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,17 @@ MAX_EPOCHS = 10_000_000
 # ndarray.sum without its Python-level wrapper (the same reduction, so the same numbers):
 # on a small network the wrapper costs more than the sum.
 _sum = np.add.reduce
+_is = operator.is_
+
+
+def _descend(w: np.ndarray, grad: np.ndarray, lr: float, scaled: np.ndarray, frozen: np.ndarray | None) -> None:
+    """w := w - lr * grad in place, except where ``frozen`` is True; ``scaled`` is scratch for lr * grad.
+
+    The update of one layer (``Backprop.update``) and of every layer at once (their flat buffers)."""
+    step = np.multiply(grad, lr, scaled)
+    if frozen is not None:
+        step[frozen] = 0.0
+    w -= step
 
 
 @dataclass
@@ -101,15 +113,36 @@ class Backprop:
         self.w_bias = [w[0] for w in W]  # weights from the bias unit
         self.w_back = [w[1:].T for w in W]  # carries delta[l] back to layer l
         self.frozen = net._frozen_masks  # per layer: None, or True where a weight is frozen
+        # The one contiguous buffer that every W[l] is a view of (Network keeps its weights so), or
+        # None if net.W is not that any more (an array replaced by hand, a copied list): then the
+        # update is saved and checked layer by layer, with the same numbers.
+        self._flat = net._weight_buffer() if hasattr(net, "_weight_buffer") else None
+        # Whole passes take their one-call-for-every-layer form only where a subclass keeps the
+        # per-layer step it stands for: an overridden ``gradient`` or ``update`` is always called.
+        cls = type(self)
+        self._whole_gradient = cls.gradient is Backprop.gradient
+        self._whole_update = cls.update is Backprop.update and self._flat is not None
         self._grads = None  # gradient buffers (and views, lr*gradient scratch), made on first use
         self._targets_checked = False
 
     def _buffers(self) -> None:
-        self._grads = [np.empty_like(w) for w in self.W]
+        """Gradient, lr*gradient and saved-weight buffers: each one flat array for every layer, with
+        per-layer views shaped like W[l] (so a whole-network operation on them is one call)."""
+        sizes = [w.size for w in self.W]
+        offsets = np.cumsum([0] + sizes).tolist()
+
+        def views(flat):
+            return [flat[o:o + n].reshape(w.shape) for o, n, w in zip(offsets, sizes, self.W)]
+
+        self._g_flat, self._scaled_flat, self._saved_flat = (np.empty(offsets[-1]) for _ in range(3))
+        self._grads = views(self._g_flat)
         self._g_bias = [g[0] for g in self._grads]
         self._g_in = [g[1:] for g in self._grads]
-        self._scaled = [np.empty_like(w) for w in self.W]
-        self._saved = [np.empty_like(w) for w in self.W]
+        self._scaled = views(self._scaled_flat)
+        self._saved = views(self._saved_flat)
+        masks = self.frozen
+        self._frozen_flat = None if all(mask is None for mask in masks) else np.concatenate(
+            [np.zeros(w.size, dtype=bool) if mask is None else mask.ravel() for w, mask in zip(self.W, masks)])
 
     # ----- one layer at a time ------------------------------------------------------
     def pre_activation(self, l: int, a_src: np.ndarray) -> np.ndarray:
@@ -139,26 +172,26 @@ class Backprop:
     def gradient(self, l: int, a_src: np.ndarray, delta: np.ndarray) -> np.ndarray:
         """grad_W[l], shape of W[l]: row 0 = mean(delta) (bias, source activation 1),
         rows 1.. = a_src.T @ delta / m."""
+        g = self._summed_gradient(l, a_src, delta)
+        g /= float(a_src.shape[0])  # m as a float: the same quotient, a faster call than with an int
+        return g
+
+    def _summed_gradient(self, l: int, a_src: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """m * grad_W[l] (the sums over the batch, before the division by m), in layer l's buffer."""
         if self._grads is None:
             self._buffers()
-        # Both parts are written straight into one array, then divided by m once:
-        # the same numbers as dividing each part.
+        # Both parts are written straight into one array, later divided by m once: the same
+        # numbers as dividing each part.
         _sum(delta, 0, None, self._g_bias[l])
         np.matmul(a_src.T, delta, self._g_in[l])
-        g = self._grads[l]
-        g /= a_src.shape[0]
-        return g
+        return self._grads[l]
 
     def update(self, l: int, grad: np.ndarray, lr: float) -> np.ndarray:
         """W[l] := W[l] - lr * grad_W[l] in place, frozen weights left as they are; returns W[l]."""
         if self._grads is None:
             self._buffers()
-        step = np.multiply(grad, lr, self._scaled[l])
-        mask = self.frozen[l]
-        if mask is not None:
-            step[mask] = 0.0
         w = self.W[l]
-        w -= step
+        _descend(w, grad, lr, self._scaled[l], self.frozen[l])
         return w
 
     # ----- whole passes -------------------------------------------------------------
@@ -197,7 +230,15 @@ class Backprop:
         """grad_W[l] = mean over the batch of (source activation) * (destination delta).
 
         The arrays are this Backprop's buffers: the next call overwrites them."""
-        return [self.gradient(l, fwd.a[l], deltas[l]) for l in range(self.L)]
+        a, L = fwd.a, self.L
+        if not self._whole_gradient:
+            return [self.gradient(l, a[l], deltas[l]) for l in range(L)]
+        # ``gradient`` layer by layer, with the division by m done once for every layer (they
+        # share one buffer): the same numbers, one call instead of L.
+        for l in range(L):
+            self._summed_gradient(l, a[l], deltas[l])
+        self._g_flat /= float(a[0].shape[0])
+        return list(self._grads)
 
     def apply(self, grads: list[np.ndarray], lr: float, optimizer=None) -> None:
         """Plain gradient descent layer by layer, or ``optimizer.update``; frozen weights stay.
@@ -208,16 +249,25 @@ class Backprop:
         if optimizer is None:
             if self._grads is None:
                 self._buffers()
-            W, saved, total = self.W, self._saved, 0.0
-            for l in range(self.L):
-                saved[l][...] = W[l]  # to put back if this update makes a NaN/inf
-                self.update(l, grads[l], lr)
-                total += _sum(W[l], None)
+            W = self.W
+            if self._whole_update and len(grads) == self.L and all(map(_is, grads, self._grads)):
+                # ``update`` for every layer at once: the weights and the gradients are each one
+                # contiguous buffer, so saving the weights is one copy and the check one sum.
+                flat = self._flat
+                self._saved_flat[...] = flat  # to put back if this update makes a NaN/inf
+                _descend(flat, self._g_flat, lr, self._scaled_flat, self._frozen_flat)
+                total = _sum(flat, None)
+            else:
+                saved, total = self._saved, 0.0
+                for l in range(self.L):
+                    saved[l][...] = W[l]
+                    self.update(l, grads[l], lr)
+                    total += _sum(W[l], None)
             # The sum of every new weight is NaN/inf if any weight is (or, rarely, if finite
             # weights overflow it): the exact check runs only then.
             if total - total != 0.0 and not all(np.isfinite(w).all() for w in W):
                 new = [w.copy() for w in W]
-                for w, old in zip(W, saved):
+                for w, old in zip(W, self._saved):
                     w[...] = old
                 raise self.divergence(grads, new)
             return
@@ -377,7 +427,7 @@ class Network:
             raise ValueError("a network needs at least one weight array (one layer of links)")
         W = []
         for l, w in enumerate(weights):
-            w = as_float_array(w, f"weights W[{l}]").copy()
+            w = as_float_array(w, f"weights W[{l}]")  # copied into the network's buffer below
             if w.ndim != 2 or w.shape[0] < 2 or w.shape[1] < 1:
                 raise ValueError(
                     f"weights W[{l}] must be 2-D with shape (n_in + 1, n_out), row 0 for the bias unit; got {w.shape}"
@@ -388,7 +438,17 @@ class Network:
                     f"{W[-1].shape[1]} units + 1 bias unit), got shape {w.shape}"
                 )
             W.append(w)
-        self.W: list[np.ndarray] = W
+        # Every weight in one contiguous buffer, W[l] a view of it: Backprop saves all the
+        # weights before an update, and checks them all after it, in one call each.
+        self._flat = np.empty(sum(w.size for w in W))
+        views, o = [], 0
+        for w in W:
+            v = self._flat[o:o + w.size].reshape(w.shape)
+            v[...] = w
+            views.append(v)
+            o += w.size
+        self._views = tuple(views)
+        self.W: list[np.ndarray] = views
         self.sizes = [W[0].shape[0] - 1] + [w.shape[1] for w in W]
         if isinstance(activations, (str, Activation)):
             activations = [activations] * len(W)
@@ -443,7 +503,15 @@ class Network:
         return cls(W, activations, names, frozen)
 
     def copy(self) -> "Network":
-        return Network([w.copy() for w in self.W], self.acts, self.names, self.frozen)
+        return Network(self.W, self.acts, self.names, self.frozen)  # __init__ copies the weights
+
+    def _weight_buffer(self) -> np.ndarray | None:
+        """The contiguous buffer under every weight array, or None if ``self.W`` no longer holds
+        exactly the views made of it (an array replaced by hand, a network copied with copy/pickle)."""
+        flat, views, W = getattr(self, "_flat", None), getattr(self, "_views", ()), self.W
+        if flat is None or len(W) != len(views) or not all(map(_is, W, views)) or any(v.base is not flat for v in views):
+            return None
+        return flat
 
     # ----- frozen weights -----------------------------------------------------------
     @property

@@ -1,5 +1,7 @@
 """The one backprop routine: whole passes, per-layer steps a subclass can change, frozen weights."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -40,6 +42,141 @@ def test_train_is_step_repeated_exactly(sizes, acts, loss, rule):
     np.testing.assert_array_equal(history, costs)
     for wa, wb in zip(a.W, b.W):
         np.testing.assert_array_equal(wa, wb)
+
+
+class LayerByLayer(Backprop):
+    """The routine with its whole-network shortcuts switched off: ``gradient`` and ``update`` are
+    overridden (by themselves), so every layer goes through them one at a time."""
+
+    def gradient(self, l, a_src, delta):
+        return super().gradient(l, a_src, delta)
+
+    def update(self, l, grad, lr):
+        return super().update(l, grad, lr)
+
+
+def _same(a, b):
+    """Equal to the last bit (also -0.0 against 0.0)."""
+    return np.asarray(a).tobytes() == np.asarray(b).tobytes()
+
+
+@pytest.mark.parametrize("frozen", [None, "biases", "some"])
+@pytest.mark.parametrize("sizes,acts,loss,rule", CASES + [([3, 4, 4, 2], ["sigmoid", "relu", "softmax"], "cce",
+                                                             "gradient")])
+def test_whole_network_update_equals_layer_by_layer(sizes, acts, loss, rule, frozen):
+    """Gradients divided by m and weights updated, saved and checked over every layer at once (one
+    buffer each) give exactly what ``gradient``/``update`` give layer by layer, frozen weights too."""
+    X, y = batch(sizes, loss, seed=7)
+    a = Network.random(sizes, acts, seed=2)
+    if frozen == "some":  # one weight of the first layer and one of the last
+        frozen = [a.weight_name(0, 1, 0), a.weight_name(a.n_layers - 1, 1, 0)]
+    a.frozen = frozen
+    start = a.copy()
+    b = a.copy()
+    fast, slow = Backprop(a, loss, rule), LayerByLayer(b, loss, rule)
+    assert fast._flat is not None and fast._whole_gradient and fast._whole_update
+    assert not slow._whole_gradient and not slow._whole_update
+    for _ in range(5):
+        cost = [bp.step(X, y, 0.05) for bp in (fast, slow)]
+        assert _same(*cost)
+        for wa, wb in zip(a.W, b.W):
+            assert _same(wa, wb)
+    ga = fast.gradients(fast.forward(X), fast.deltas(fast._fwd, y))
+    gb = slow.gradients(slow.forward(X), slow.deltas(slow._fwd, y))
+    assert all(_same(g, h) for g, h in zip(ga, gb))
+    changed = {name for name in a.weight_names() if a[name] != start[name]}
+    assert changed and not changed & a.frozen
+
+
+def test_network_weights_share_one_buffer_and_replaced_arrays_are_still_used():
+    """Network keeps W[l] as views of one buffer (the routine's one-call update); a weight array
+    replaced by hand, or a copied list, makes it fall back to layer by layer, with the same numbers."""
+    X, y = batch([2, 8, 1], "bce", seed=3)
+    net = Network.random([2, 8, 1], ["tanh", "sigmoid"], seed=5)
+    assert net._weight_buffer() is not None and all(w.base is net._weight_buffer() for w in net.W)
+    hand = net.copy()
+    hand.W[1] = hand.W[1].copy()  # a learner's own array: not part of the buffer any more
+    assert hand._weight_buffer() is None and Backprop(hand)._flat is None
+    held = hand.W[1]
+    copied = copy.deepcopy(net)
+    assert copied._weight_buffer() is None
+    h1 = net.train(X, y, 25, 0.5, "bce")
+    h2 = hand.train(X, y, 25, 0.5, "bce")
+    h3 = copied.train(X, y, 25, 0.5, "bce")
+    assert _same(h1, h2) and _same(h1, h3)
+    assert hand.W[1] is held  # updated in place, the learner's array is still the network's
+    for w in (hand.W, copied.W):
+        assert all(_same(p, q) for p, q in zip(net.W, w))
+
+
+@pytest.mark.parametrize("opt", [None, "sgd", "momentum", "adam"])
+@pytest.mark.parametrize("batch_size", [None, 2, 4])
+def test_train_is_step_repeated_with_optimizers_batches_and_frozen_weights(opt, batch_size):
+    """train = the same updates made one net.step at a time, to the last bit: plain or with an
+    optimizer, full batch or mini-batches (the same batches), with frozen weights."""
+    from bpnet.network import batches as make_batches
+    X, y = batch([3, 5, 4, 2], "cce", m=7, seed=11)
+    acts = ["tanh", "relu", "softmax"]
+    a = Network.random([3, 5, 4, 2], acts, seed=4, frozen=["X0->H1_2", "H2_1->D0"])
+    b = a.copy()
+    oa, ob = (None, None) if opt is None else (bpnet.get_optimizer(opt, lr=0.05), bpnet.get_optimizer(opt, lr=0.05))
+    lr = 0.05 if opt is None else None
+    history = a.train(X, y, 6, lr, "cce", oa, batch_size, seed=3)
+    costs = []
+    for e in range(6):
+        costs.append(b.cost(X, y, "cce"))
+        for idx in make_batches(7, batch_size, 3, e):
+            b.step(X[idx], y[idx], lr, "cce", optimizer=ob)
+    assert _same(history, costs)
+    for wa, wb in zip(a.W, b.W):
+        assert _same(wa, wb)
+    assert a["X0->H1_2"] == b["X0->H1_2"] == Network.random([3, 5, 4, 2], acts, seed=4)["X0->H1_2"]
+
+
+DIVERGING = [  # (network, targets scaled by, lr, loss): what first stops training, at which epoch
+    ("xor", 1e50, 0.1, "half_squared_error"),  # the cost overflows (epoch 2)
+    ("xor", 1.0, 1e308, "half_squared_error"),  # a new weight would be -inf (epoch 0)
+    ("tanh", 1.0, 1e308, "bce"),  # a pre-activation is inf (epoch 2)
+]
+
+
+def _diverge(which, scale, lr, loss, layer_by_layer):
+    """All or nothing: the update that makes a NaN/inf is not applied; the error names the epoch, the
+    number and the costs so far, exactly as the same updates made one net.step at a time do, whether
+    the weights are updated as one buffer or layer by layer (an array replaced by hand)."""
+    ex = xor_example()
+    X, y = ex.X, ex.y * scale
+    net = ex.net if which == "xor" else Network.random([2, 8, 1], ["tanh", "sigmoid"], seed=1)
+    net = net.copy()
+    if layer_by_layer:
+        net.W[0] = net.W[0].copy()
+        assert Backprop(net)._flat is None
+    ref = net.copy()
+    with pytest.raises(bpnet.DivergenceError) as info:
+        net.train(X, y, 50, lr, loss)
+    err = info.value
+    with np.errstate(over="ignore", invalid="ignore"):
+        for e in range(err.epoch):
+            assert _same(ref.step(X, y, lr, loss), err.history[e])
+        with pytest.raises(bpnet.DivergenceError) as again:
+            ref.step(X, y, lr, loss)
+    assert (again.value.quantity, again.value.where, again.value.value) == (err.quantity, err.where, err.value)
+    assert again.value.detail in str(err)
+    for w, r in zip(net.W, ref.W):
+        assert _same(w, r) and np.isfinite(w).all()
+    return err
+
+
+@pytest.mark.parametrize("which,scale,lr,loss", DIVERGING)
+def test_divergence_in_train_names_it_and_keeps_the_weights_before_the_failing_update(which, scale, lr, loss):
+    one_buffer = _diverge(which, scale, lr, loss, False)
+    assert str(_diverge(which, scale, lr, loss, True)) == str(one_buffer)
+
+
+def test_each_kind_of_divergence_is_met():
+    """The cases above stop at a cost, a new weight and a pre-activation, not all at the first epoch."""
+    found = {(err := _diverge(*case, False)).quantity: err.epoch for case in DIVERGING}
+    assert found == {"cost": 2, "weight": 0, "pre-activation": 2}
 
 
 @pytest.mark.parametrize("sizes,acts,loss,rule", CASES)
