@@ -1,7 +1,8 @@
 """The notebooks' content rules, each written once (not a test module).
 
 Each rule is a function ``rule(nb) -> list[str]``: the problems it finds in a notebook
-(an ``nbformat`` node), empty when the notebook keeps it. ``tests/test_notebook_content.py``
+(an ``nbformat`` node), empty when the notebook keeps it; ``RULES`` says which notebooks each
+concerns (the learner's sequence, the teachers' notebook, the quiz). ``tests/test_notebook_content.py``
 applies every rule to every notebook it concerns, and breaks a copy of a notebook for each
 rule to show that the rule catches it. Reading notebooks (cells, their source, their stored
 text, the exercise and solution cells) is here too, for every test that reads one.
@@ -13,15 +14,17 @@ import functools
 import re
 from pathlib import Path
 
-from infra_support import NOTEBOOKS_DIR, cell_compared_by_nbval, cell_source
+from infra_support import NBVAL_NO_COMPARE_TAGS, NOTEBOOKS_DIR, cell_compared_by_nbval, cell_source, marker_lines
 
 __all__ = [
-    "NOTEBOOKS_DIR", "NOTEBOOKS", "load", "source", "code_cells", "markdown_cells", "text_outputs", "stored_text",
+    "NOTEBOOKS_DIR", "NOTEBOOKS", "ALL_NOTEBOOKS", "load", "source", "code_cells", "markdown_cells", "text_outputs", "stored_text",
     "cell_with", "exercise_cells", "solution_cells", "setup_code", "RULES",
 ]
 
 #: The learner's sequence, 00, 01, ... (teachers' and quiz notebooks carry no number).
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+#: Every notebook: the sequence, then the teachers' notebook and the quiz.
+ALL_NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 
 source = cell_source
 
@@ -99,20 +102,26 @@ def _hidden(cell) -> bool:
 
 
 # ----- structure -------------------------------------------------------------------------------
-def title_and_headings(nb) -> list[str]:
-    """One '# ' title in the first cell, and '## ' sections a table of contents can use."""
+def _markdown_lines(nb) -> list[str]:
+    return [line for c in markdown_cells(nb) for line in source(c).splitlines()]
+
+
+def one_title(nb) -> list[str]:
+    """One '# ' title, in the first cell."""
     problems = []
     first = nb.cells[0]
     if not (first.cell_type == "markdown" and source(first).lstrip().startswith("# ")):
         problems.append("the first cell must be a markdown title ('# ...')")
-    lines = [line for c in markdown_cells(nb) for line in source(c).splitlines()]
-    titles = [line for line in lines if re.match(r"# \S", line)]
+    titles = [line for line in _markdown_lines(nb) if re.match(r"# \S", line)]
     if len(titles) != 1:
         problems.append(f"exactly one '# ' title, found {titles}")
-    sections = [line for line in lines if line.startswith("## ")]
-    if len(sections) < 3:
-        problems.append(f"needs '## ' section headings for a table of contents, found {sections}")
     return problems
+
+
+def sections_for_a_table_of_contents(nb) -> list[str]:
+    """'## ' section headings a table of contents can use (at least three)."""
+    sections = [line for line in _markdown_lines(nb) if line.startswith("## ")]
+    return [] if len(sections) >= 3 else [f"needs '## ' section headings for a table of contents, found {sections}"]
 
 
 def markdown_before_code(nb) -> list[str]:
@@ -128,7 +137,19 @@ def no_empty_cells(nb) -> list[str]:
 def no_marker_comments(nb) -> list[str]:
     """nbval is switched off by a tag learners do not see, never by a '# NBVAL_...' comment."""
     return [f"cell {i}: a '# NBVAL_...' comment; use a tag and a 'nbval-reason' in metadata"
-            for i, c in enumerate(nb.cells) if re.search(r"#\s*NBVAL_", source(c))]
+            for i, c in enumerate(nb.cells) if re.search(r"#\s*NBVAL_", source(c)) or marker_lines(c)]
+
+
+def nbval_tags_give_a_reason(nb) -> list[str]:
+    """A cell tagged for nbval (its output not compared, or an error expected) says why in a one-line
+    'nbval-reason' in its metadata, beside the tag learners do not see."""
+    problems = []
+    for i, c in enumerate(nb.cells):
+        meta = c.get("metadata", {})
+        tags = [t for t in meta.get("tags", []) if t in NBVAL_NO_COMPARE_TAGS or t.startswith(("nbval", "raises"))]
+        if tags and len(str(meta.get("nbval-reason", "")).strip()) < 8:
+            problems.append(f"cell {i}: nbval tags {tags} need a one-line reason in the cell metadata 'nbval-reason'")
+    return problems
 
 
 def speaks_of_the_project_only(nb) -> list[str]:
@@ -226,9 +247,10 @@ def _numbers(text: str) -> set[str]:
     return {m.group().lstrip("-") for m in _NUMBER.finditer(text)}
 
 
-def computed_numbers_not_typed(nb, known=()) -> list[str]:
+def computed_numbers_not_typed(nb, known=(), settings=()) -> list[str]:
     """A number only a computation produces is printed by a code cell, never typed into the markdown:
-    a decimal that a stored (compared) output shows but no code cell types, and any of ``known``."""
+    a decimal that a stored (compared) output shows but no code cell types (unless it is one of
+    ``settings``, a value a reader chooses), and any of ``known``."""
     code_numbers = set().union(*(_numbers(source(c)) for c in code_cells(nb)))
     output_numbers = set()
     for c in code_cells(nb):
@@ -240,7 +262,7 @@ def computed_numbers_not_typed(nb, known=()) -> list[str]:
         if c.cell_type != "markdown":
             continue
         for number in sorted(_numbers(source(c))):
-            if number in output_numbers and number not in code_numbers:
+            if number in output_numbers and number not in code_numbers and number not in settings:
                 problems.append(f"cell {i}: {number} (print it from a code cell)")
         for number in known:
             if re.search(rf"(?<![\w.]){re.escape(number)}(?![\w.]|\d)", source(c)):
@@ -250,6 +272,18 @@ def computed_numbers_not_typed(nb, known=()) -> list[str]:
 
 def worked_example_numbers_not_typed(nb) -> list[str]:
     return computed_numbers_not_typed(nb, WORKED_EXAMPLE_NUMBERS)
+
+
+#: The settings the teachers' notebook states in its prose: number -> what it is. Its outputs show them
+#: too (the templates it prints), but they are choices, not results.
+TEACHERS_SETTINGS = {
+    "1.5": "a worksheet template's default weights lie in [-1.5, 1.5]; a teacher changes it (with_values, --weights)",
+}
+
+
+def teachers_numbers_not_typed(nb) -> list[str]:
+    """computed_numbers_not_typed, where the prose may state the worksheets' default settings."""
+    return computed_numbers_not_typed(nb, settings=TEACHERS_SETTINGS)
 
 
 # ----- randomness -------------------------------------------------------------------------------
@@ -465,38 +499,49 @@ def _numbered(*numbers: str):
     return lambda path: path.name[:2] in numbers
 
 
+def _named(*names: str):
+    return lambda path: path.name in names
+
+
 def _everywhere(path) -> bool:
     return True
 
 
 def _past_the_start(path) -> bool:
-    return path.name[:2] != "00"
+    """The learner's sequence from 01 on (not the teachers' notebook or the quiz)."""
+    return path.name[:2].isdigit() and path.name[:2] != "00"
 
 
 #: The notebooks whose exercises follow the attempt -> check -> hint -> solution format
 #: (04 and 08 have formats of their own).
 FORMATTED = _numbered("01", "02", "03", "05", "06", "07")
 
-#: rule -> which notebooks it concerns (a predicate on the path).
+#: rule -> which notebooks it concerns (a predicate on the path). "Everywhere" includes the teachers'
+#: notebook and the quiz; the exercise rules concern the learner's sequence only (the quiz's questions
+#: are the printed sheet's, checked by bpnet.worksheet.Quiz, with no attempt or solution cells).
 RULES = {
-    title_and_headings: _everywhere,
+    one_title: _everywhere,
+    # The quiz is one short page of questions, read top to bottom: it has no sections to list.
+    sections_for_a_table_of_contents: lambda path: path.name != "quiz.ipynb",
     markdown_before_code: _everywhere,
     no_empty_cells: _everywhere,
     speaks_of_the_project_only: _everywhere,
+    no_marker_comments: _everywhere,
+    nbval_tags_give_a_reason: _everywhere,
     outputs_stored_and_clean: _everywhere,
     figures_shown_titled_and_told: _everywhere,
     matplotlib_inline: _everywhere,
     no_clear_output_loops: _everywhere,
     timings_not_compared: _everywhere,
-    computed_numbers_not_typed: _everywhere,
-    worked_example_numbers_not_typed: lambda path: path.name in WORKED_EXAMPLE_READERS,
+    computed_numbers_not_typed: lambda path: path.name != "teachers.ipynb",
+    teachers_numbers_not_typed: _named("teachers.ipynb"),
+    worked_example_numbers_not_typed: _named(*WORKED_EXAMPLE_READERS),
     every_random_choice_seeded: _everywhere,
     seeds_fixed_at_the_top: _everywhere,
     exercises_with_feedback: _past_the_start,
     answers_computed_not_typed: _past_the_start,
     attempt_check_hint_and_solution_on_request: FORMATTED,
     exercise_cells_stand_alone: FORMATTED,
-    no_marker_comments: FORMATTED,
     a_non_degenerate_network_where_it_matters: FORMATTED,
     every_mistake_told_apart: _numbered("03", "06"),
 }

@@ -1,5 +1,6 @@
 """The notebooks' validation set-up: nbval really compares numbers, outputs are deterministic,
-every nbval marker says why, and `make test` validates every notebook."""
+and `make test` validates every notebook. (That every nbval marker says why is a notebook content
+rule: tests/notebook_rules.py.)"""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from infra_support import (
-    NOTEBOOKS_DIR, REPO, SANITIZE_CFG, START_NOTEBOOK, WORKED_EXAMPLE, NBVAL_MARKERS, cell_compared_by_nbval,
-    cell_source, marker_lines, mirror_repo, notebooks, sanitize, sanitize_patterns, text_outputs,
+    NOTEBOOKS_DIR, REPO, SANITIZE_CFG, START_NOTEBOOK, WORKED_EXAMPLE, cell_compared_by_nbval,
+    mirror_repo, notebooks, sanitize, sanitize_patterns, text_outputs,
 )
 
 nbformat = pytest.importorskip("nbformat")
@@ -172,33 +173,6 @@ def test_nbval_fails_on_a_one_digit_change_in_a_stored_number(tmp_path):
     assert run.returncode == 1, f"nbval should fail on the altered copy ({where}):\n{report[-6000:]}"
     assert len(failed) == 1 and altered_copy.name in failed[0], "only the altered cell may fail:\n" + report[-6000:]
     assert any(unaltered_copy.name in line for line in passed), report[-6000:]
-
-
-# --- every marker that switches nbval off says why -------------------------------------------
-
-@pytest.mark.parametrize("path", _notebook_params(), ids=_notebook_ids())
-def test_nbval_markers_have_a_reason(path):
-    assert path.exists(), f"no notebooks in {NOTEBOOKS_DIR}"
-    nb = nbformat.read(path, as_version=4)
-    problems = []
-    for index, cell in enumerate(nb.cells):
-        lines = cell_source(cell).splitlines()
-        for number, marker in marker_lines(cell):
-            if marker == "NBVAL_CHECK_OUTPUT":
-                continue
-            neighbours = [lines[i].strip() for i in (number - 1, number + 1) if 0 <= i < len(lines)]
-            reasons = [line for line in neighbours
-                       if line.startswith("#") and line.lstrip("#").strip() not in NBVAL_MARKERS
-                       and len(line.lstrip("#").strip()) >= 8]
-            if not reasons:
-                problems.append(f"cell {index}: '# {marker}' needs a one-line '# reason' comment next to it")
-        # Tags are what learners do not see: the reason lives beside them in the cell's metadata.
-        tags = [t for t in cell.get("metadata", {}).get("tags", []) if t.startswith(("nbval", "raises"))]
-        reason = str(cell.get("metadata", {}).get("nbval-reason", "")).strip()
-        if tags and not marker_lines(cell) and len(reason) < 8:
-            problems.append(f"cell {index}: nbval tags {tags} need a one-line reason in the cell metadata "
-                            "'nbval-reason'")
-    assert not problems, "\n".join(problems)
 
 
 # --- determinism: two fresh runs give the same text ------------------------------------------

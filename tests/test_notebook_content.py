@@ -1,10 +1,12 @@
-"""Content rules for every notebook in notebooks/ (generic: they hold for any notebook added later).
+"""Content rules for every notebook in notebooks/ (generic: they hold for any notebook added later),
+the learner's sequence, the teachers' notebook and the quiz alike, where a rule concerns them.
 
 Each rule is written once, in ``tests/notebook_rules.py``; this file applies every rule to every
 notebook it concerns, and shows that each rule can fail: it breaks a copy of a notebook the way
 the rule forbids and checks that the rule names the problem.
 
-Structure: a title, headings a table of contents can use, a markdown cell before every code cell.
+Structure: a title, headings a table of contents can use, a markdown cell before every code cell,
+nbval switched off only by a tag with a reason.
 Stored outputs: executed, no errors or warnings on stderr, no figure or numpy-scalar reprs in text.
 Numbers: a result that only a computation produces (it appears in a stored output) is not typed
 into the prose. Randomness: every generator is seeded. Exercises: from 01 on, checked by bpnet.exercises.
@@ -20,14 +22,14 @@ import pytest
 nbformat = pytest.importorskip("nbformat")
 
 from notebook_rules import (  # noqa: E402  (after the skip: the rules read notebooks with nbformat)
-    NOTEBOOKS, NOTEBOOKS_DIR, RULES, code_cells, exercise_cells, load, markdown_cells,
+    ALL_NOTEBOOKS, NOTEBOOKS, NOTEBOOKS_DIR, RULES, code_cells, exercise_cells, load, markdown_cells,
     solution_cells, source, text_outputs,
 )
 import notebook_rules as rules  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not NOTEBOOKS, reason="no notebooks yet")
 
-CASES = [(rule, path) for rule, concerns in RULES.items() for path in NOTEBOOKS if concerns(path)]
+CASES = [(rule, path) for rule, concerns in RULES.items() for path in ALL_NOTEBOOKS if concerns(path)]
 
 
 @pytest.mark.parametrize("rule,path", CASES, ids=[f"{rule.__name__}-{path.name}" for rule, path in CASES])
@@ -73,7 +75,22 @@ def _typed_result(nb):
     code = set().union(*(rules._numbers(source(c)) for c in code_cells(nb)))
     shown = {n for c in code_cells(nb) if rules.cell_compared_by_nbval(c)
              for _, text in text_outputs(c) for n in rules._numbers(text)}
-    _append_markdown(nb, f"The result is {sorted(shown - code)[0]} here")
+    _append_markdown(nb, f"The result is {sorted(shown - code - set(rules.TEACHERS_SETTINGS))[0]} here")
+
+
+def _second_title(nb):
+    _append_markdown(nb, "# Another title")
+
+
+def _no_sections(nb):
+    for c in markdown_cells(nb):
+        _set_source(c, source(c).replace("## ", "### "))
+
+
+def _ignored_without_a_reason(nb):
+    cell = code_cells(nb)[1]
+    cell.metadata["tags"] = ["nbval-ignore-output"]
+    cell.metadata.pop("nbval-reason", None)
 
 
 def _unnumbered_count(nb):
@@ -114,7 +131,9 @@ def _identity_where_a_sigmoid_tells_mistakes_apart(nb):
 
 #: rule -> (the notebook to break, how)
 BREAKERS = {
-    rules.title_and_headings: ("01", _untitled),
+    rules.one_title: ("01", _untitled),
+    rules.sections_for_a_table_of_contents: ("01", _no_sections),
+    rules.nbval_tags_give_a_reason: ("02", _ignored_without_a_reason),
     rules.markdown_before_code: ("01", _code_after_code),
     rules.no_empty_cells: ("01", lambda nb: _append_markdown(nb, "")),
     rules.speaks_of_the_project_only: ("01", lambda nb: _append_markdown(nb, "TODO: say more here.")),
@@ -124,6 +143,7 @@ BREAKERS = {
     rules.no_clear_output_loops: ("01", lambda nb: _append_code(nb, "out.clear_output(wait=True)")),
     rules.timings_not_compared: ("01", lambda nb: _append_code(nb, "t0 = time.perf_counter()\nprint(time.perf_counter() - t0)")),
     rules.computed_numbers_not_typed: ("06", _typed_result),
+    rules.teachers_numbers_not_typed: ("teachers", _typed_result),
     rules.worked_example_numbers_not_typed: ("05", lambda nb: _append_markdown(nb, "The weight becomes -4 here.")),
     rules.every_random_choice_seeded: ("01", lambda nb: _append_code(nb, "rng = np.random.default_rng()")),
     rules.seeds_fixed_at_the_top: ("01", lambda nb: _append_code(nb, "rng = np.random.default_rng(my_seed)")),
@@ -144,12 +164,52 @@ def test_every_rule_has_a_way_to_break_it():
 @pytest.mark.parametrize("rule", list(BREAKERS), ids=[rule.__name__ for rule in BREAKERS])
 def test_each_rule_catches_a_notebook_that_breaks_it(rule):
     number, breaks = BREAKERS[rule]
-    path = next(p for p in NOTEBOOKS if p.name.startswith(number))
+    path = next(p for p in ALL_NOTEBOOKS if p.name.startswith(number))
     assert RULES[rule](path), f"{rule.__name__} does not concern {path.name}"
     nb = copy.deepcopy(load(path))
     assert not rule(nb), f"{path.name} breaks {rule.__name__} already"
     breaks(nb)
     assert rule(nb), f"{rule.__name__} misses a copy of {path.name} broken by {breaks.__name__}"
+
+
+def test_one_title_catches_a_second_title_too():
+    nb = copy.deepcopy(load(NOTEBOOKS_DIR / "quiz.ipynb"))
+    _second_title(nb)
+    assert rules.one_title(nb) == ["exactly one '# ' title, found ['# Backpropagation quiz', '# Another title']"]
+
+
+def test_an_nbval_reason_that_says_nothing_is_no_reason():
+    """A tagged cell whose 'nbval-reason' is blank or a word is caught; a one-line reason passes."""
+    path = NOTEBOOKS_DIR / "02_forward_pass.ipynb"
+    nb = copy.deepcopy(load(path))
+    index = nb.cells.index(code_cells(nb)[1])
+    for reason, caught in [("", True), ("timing", True), ("timings vary from run to run", False)]:
+        _ignored_without_a_reason(nb)
+        nb.cells[index].metadata["nbval-reason"] = reason
+        assert bool(rules.nbval_tags_give_a_reason(nb)) == caught, reason
+        if caught:
+            assert rules.nbval_tags_give_a_reason(nb) == [
+                f"cell {index}: nbval tags ['nbval-ignore-output'] need a one-line reason in the cell metadata "
+                "'nbval-reason'"]
+
+
+def test_a_marker_comment_nbval_reads_is_caught_in_any_spelling():
+    nb = copy.deepcopy(load(NOTEBOOKS_DIR / "quiz.ipynb"))
+    cell = code_cells(nb)[1]
+    _set_source(cell, "## PYTEST_VALIDATE_IGNORE_OUTPUT\n" + source(cell))
+    assert rules.no_marker_comments(nb), "nbval reads '## PYTEST_VALIDATE_IGNORE_OUTPUT' as a marker"
+
+
+def test_the_settings_teachers_may_type_are_the_worksheets_defaults():
+    """The one decimal the teachers' notebook states and also prints is a setting, not a result: the
+    default weight range of every built-in worksheet template. If the default changes, so must the prose."""
+    ws = pytest.importorskip("bpnet.worksheet")
+    assert set(rules.TEACHERS_SETTINGS) == {"1.5"}
+    for name in ws.TEMPLATES:
+        weights = ws.get_template(name).weight_values
+        assert (min(weights), max(weights)) == (-1.5, 1.5), name
+    prose = "\n".join(source(c) for c in markdown_cells(load(NOTEBOOKS_DIR / "teachers.ipynb")))
+    assert "[−1.5, 1.5]" in prose
 
 
 # ----- 00's controls table is the step-through's controls ------------------------------------------
