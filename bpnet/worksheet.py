@@ -51,7 +51,7 @@ from .trace import Trace, trace_step
 __all__ = [
     "Template", "Variant", "Question", "TEMPLATES", "DEFAULT_TEMPLATE", "get_template", "template_from_example",
     "generate", "write_worksheets", "sheet_markdown", "key_markdown", "sheet_html", "key_html",
-    "Quiz", "STEPS",
+    "Quiz", "STEPS", "explain_mistake",
 ]
 
 #: The steps a worksheet can ask for, in the order a student computes them.
@@ -519,7 +519,7 @@ def _numbered(v: Variant):
 
 def _notes(v: Variant) -> list[str]:
     """"k. question: mistakes" for each question where some mistakes also give the right number."""
-    return [f"{k}. {q.label}: {', '.join(_explain(m) for m in q.also)}"
+    return [f"{k}. {q.label}: {', '.join(explain_mistake(m) for m in q.also)}"
             for _, qs in _numbered(v) for k, q in qs if q.also]
 
 
@@ -566,13 +566,15 @@ def key_markdown(v: Variant) -> str:
         lines += [f"- {_md_escape(n)}" for n in notes]
     if v.undetectable:
         lines += ["", _md_escape("No variant of this template can expose: "
-                                 + ", ".join(_explain(m) for m in v.undetectable) + ".")]
+                                 + ", ".join(explain_mistake(m) for m in v.undetectable) + ".")]
     lines += ["", f"*{_md_escape(_footer(v))}*", ""]
     return "\n".join(lines)
 
 
-def _explain(key: str) -> str:
-    """A mistake's one-line explanation from the catalogue (its key if it has none)."""
+def explain_mistake(key: str) -> str:
+    """A mistake's one-line explanation from bpnet.mistakes.CATALOGUE, as a key lists it (e.g. among
+    ``Variant.undetectable``); "a+b" (two mistakes made together) reads "<a> and <b>"; a key the
+    catalogue does not hold is written out in words."""
     from .mistakes import CATALOGUE
 
     parts = []
@@ -580,6 +582,9 @@ def _explain(key: str) -> str:
         entry = CATALOGUE.get(k)
         parts.append(entry.explanation.rstrip(".") if entry else k.replace("_", " ").replace(":", ": "))
     return " and ".join(parts)
+
+
+_explain = explain_mistake  # the teachers' notebook's name for it, until it calls explain_mistake
 
 
 def _numbers_only(q: Question) -> str:
@@ -705,7 +710,7 @@ def _key_section(v: Variant) -> str:
                      + "; ".join(e(n) for n in notes) + ".</p>")
     if v.undetectable:
         parts.append(f"<p class=\"footer\">No variant of this template can expose: "
-                     f"{e(', '.join(_explain(m) for m in v.undetectable))}.</p>")
+                     f"{e(', '.join(explain_mistake(m) for m in v.undetectable))}.</p>")
     parts.append(f"<p class=\"footer\">{e(_footer(v))}</p>\n</section>")
     return "\n".join(parts)
 

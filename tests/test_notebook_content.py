@@ -137,6 +137,7 @@ BREAKERS = {
     rules.markdown_before_code: ("01", _code_after_code),
     rules.no_empty_cells: ("01", lambda nb: _append_markdown(nb, "")),
     rules.speaks_of_the_project_only: ("01", lambda nb: _append_markdown(nb, "TODO: say more here.")),
+    rules.public_names_only: ("01", lambda nb: _append_code(nb, "from bpnet import exercises\nexercises._vec([1, 2])")),
     rules.outputs_stored_and_clean: ("01", _unnumbered_count),
     rules.figures_shown_titled_and_told: ("01", _no_show),
     rules.matplotlib_inline: ("01", _no_inline),
@@ -210,6 +211,20 @@ def test_the_settings_teachers_may_type_are_the_worksheets_defaults():
         assert (min(weights), max(weights)) == (-1.5, 1.5), name
     prose = "\n".join(source(c) for c in markdown_cells(load(NOTEBOOKS_DIR / "teachers.ipynb")))
     assert "[−1.5, 1.5]" in prose
+
+
+def test_a_generated_quiz_keeps_the_rules_for_any_notebook_about_its_cells():
+    """bpnet.worksheet writes a quiz notebook per variant, stored unrun (no output rule applies): it keeps
+    every rule for any notebook that reads the cells themselves, as notebooks/quiz.ipynb does."""
+    ws = pytest.importorskip("bpnet.worksheet")
+    nb = nbformat.reads(ws.quiz_notebook("sigmoid-2-2-1", seed=3, variant=2, steps="forward,delta"), as_version=4)
+    nbformat.validate(nb)
+    assert not any(c.get("outputs") for c in code_cells(nb))
+    for rule in (rules.one_title, rules.markdown_before_code, rules.no_empty_cells, rules.speaks_of_the_project_only,
+                 rules.public_names_only, rules.no_marker_comments, rules.nbval_tags_give_a_reason,
+                 rules.every_random_choice_seeded, rules.seeds_fixed_at_the_top):
+        assert RULES[rule](NOTEBOOKS_DIR / "quiz.ipynb"), f"{rule.__name__} is not a rule for any notebook"
+        assert not rule(nb), f"a generated quiz breaks {rule.__name__}: {rule(nb)}"
 
 
 # ----- 00's controls table is the step-through's controls ------------------------------------------

@@ -149,6 +149,15 @@ def test_mistakes_no_variant_can_detect_are_listed_not_hidden():
         assert _explanation(k) in key
 
 
+def test_explain_mistake_is_the_catalogues_line_as_the_key_writes_it():
+    v = ws.generate("leaky-2-2-1", 1, seed=3)[0]
+    for k in v.undetectable:
+        assert ws.explain_mistake(k) == _explanation(k) and ws.explain_mistake(k) in _unescaped(ws.key_markdown(v))
+    a, b = sorted(CATALOGUE)[:2]
+    assert ws.explain_mistake(f"{a}+{b}") == _explanation(a) + " and " + _explanation(b)
+    assert ws.explain_mistake("not_in_the_catalogue") == "not in the catalogue"
+
+
 def test_the_key_names_mistakes_that_happen_to_give_a_number():
     v = ws.generate("leaky-2-2-1", 4, seed=3)
     noted = [(w, q) for w in v for q in w.questions if q.also]
