@@ -60,21 +60,34 @@ def xor_example() -> WorkedExample:
 
 EXAMPLES = {"xor": xor_example}
 
-#: The repository's example network files sit beside the package, in examples/.
+#: The repository's example network files sit beside the package, in examples/ (a clone, or an
+#: editable install); an installed copy of bpnet finds them from the working directory instead.
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+_MARK = "xor-article-published.json"  # a file only bpnet's examples/ folder holds
+
+
+def _examples_folder() -> Path | None:
+    """The examples/ folder beside the package, else the nearest one above the working directory."""
+    cwd = Path.cwd()
+    for folder in [EXAMPLES_DIR] + [d / "examples" for d in (cwd, *cwd.parents)]:
+        if (folder / _MARK).is_file():
+            return folder
+    return None
 
 
 def example_file(name: str | None = None) -> Path:
     """The path of one of the repository's example network files ("xor.json"), or of their folder.
 
-    The same from any working directory (a notebook, a script, a terminal). The files ship with
-    the repository, beside ``bpnet/``: where they are missing the error says so.
+    The folder beside ``bpnet/`` when bpnet runs from the repository, else the examples/ folder
+    of the nearest directory above the working directory that has one (a notebook in notebooks/
+    of a clone with bpnet installed). Where there is none the error says where they come from.
     """
-    folder = EXAMPLES_DIR
-    if not folder.is_dir():
-        raise FileNotFoundError(f"bpnet's example network files are not at {folder}: they come with the bpnet "
-                                "repository (its examples/ folder, beside bpnet/); use a clone of the repository, "
-                                "or give the path of a network file of your own")
+    folder = _examples_folder()
+    if folder is None:
+        raise FileNotFoundError(f"bpnet's example network files are neither at {EXAMPLES_DIR} nor in an examples/ "
+                                f"folder above {Path.cwd()}: they come with the bpnet repository (its examples/ "
+                                "folder); work in a clone of the repository, or give the path of a network file "
+                                "of your own")
     if name is None:
         return folder
     path = folder / name

@@ -26,7 +26,22 @@ def test_a_missing_example_names_the_ones_there_are():
         bpnet.example_file("xor.jsn")
 
 
+def test_an_installed_bpnet_finds_the_folder_above_the_working_directory(tmp_path, monkeypatch):
+    """bpnet installed into site-packages (as on Binder): the notebooks run in a clone's notebooks/."""
+    monkeypatch.setattr(examples, "EXAMPLES_DIR", tmp_path / "site-packages" / "examples")
+    clone = tmp_path / "clone"
+    (clone / "notebooks").mkdir(parents=True)
+    (clone / "examples").mkdir()
+    for name in ("xor.json", "xor-article-published.json"):
+        (clone / "examples" / name).write_bytes((examples.Path(bpnet.__file__).parent.parent / "examples" / name)
+                                                .read_bytes())
+    monkeypatch.chdir(clone / "notebooks")
+    assert bpnet.example_file() == clone / "examples"
+    assert bpnet.load_network(bpnet.example_file("xor.json")).lr == 0.1
+
+
 def test_without_the_repository_the_error_says_where_the_files_come_from(tmp_path, monkeypatch):
     monkeypatch.setattr(examples, "EXAMPLES_DIR", tmp_path / "nowhere")
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(FileNotFoundError, match="come with the bpnet repository"):
         bpnet.example_file("xor.json")
