@@ -80,6 +80,10 @@ _CSS = """<style>
 .bp-main { display: flex; flex-flow: row wrap; align-items: flex-start; gap: 4px 12px; }
 .bp-main > .bp-diagram { flex: 1 1 420px; min-width: 0; max-width: 680px; }
 .bp-main > .bp-side { flex: 1 1 300px; min-width: 260px; max-width: 560px; }
+/* Room for the formula and this step's weights at every step (the delta steps' f'(z) panel
+   excepted): a click that changes neither keeps the notebook below from moving (no scroll
+   and no repaint of the page), also when the panel sits under the diagram. */
+.bp-stepper > .bp-main > .bp-side { min-height: 220px; }
 .bp-diagram svg, .bp-activation svg, .bp-explorer svg { display: block; max-width: 100%; height: auto; }
 .bp-step-label { white-space: nowrap; font-weight: bold; }
 .bp-formula, .bp-live { overflow-wrap: normal; word-break: normal; }
