@@ -3,7 +3,7 @@
 ``fmt(x)``           a number as a worked solution prints it: 6 significant digits, never "-0"
 ``paren(x)``         fmt, in parentheses when negative, so a product reads 0.1*(-4)
 ``latex_number(x)``  the same number for LaTeX: 1.5e-07 becomes 1.5 \\times 10^{-7}
-``vector(x)``        a 1-D array as "(1, -2, 0.5)"
+``vector(x)``        an array, flattened, as "(1, -2, 0.5)"
 """
 
 from __future__ import annotations
@@ -43,6 +43,6 @@ def latex_paren(x: float) -> str:
 
 
 def vector(x) -> str:
-    """A 1-D array (or a number) as "(1, -2, 0.5)"."""
-    x = np.atleast_1d(np.asarray(x, dtype=float))
+    """An array (or a number), flattened, as "(1, -2, 0.5)"."""
+    x = np.ravel(np.asarray(x, dtype=float))
     return "(" + ", ".join(fmt(v) for v in x) + ")"

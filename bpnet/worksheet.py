@@ -44,14 +44,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ._format import fmt
+from ._format import fmt, vector
 from .network import Network
 from .trace import Trace, trace_step
 
 __all__ = [
     "Template", "Variant", "Question", "TEMPLATES", "DEFAULT_TEMPLATE", "get_template", "template_from_example",
     "generate", "write_worksheets", "sheet_markdown", "key_markdown", "sheet_html", "key_html",
-    "Quiz", "STEPS", "explain_mistake",
+    "Quiz", "STEPS", "explain_mistake", "vector",
 ]
 
 #: The steps a worksheet can ask for, in the order a student computes them.
@@ -473,16 +473,12 @@ def _check_steps(steps) -> tuple[str, ...]:
 
 
 # ----- rendering ----------------------------------------------------------------------------
-def _vec(a) -> str:
-    return "(" + ", ".join(fmt(v) for v in np.ravel(a)) + ")"
-
-
 def _setting(v: Variant) -> list[tuple[str, str]]:
     t = v.template
     acts = "; ".join(f"{v.net.names[l + 1]}: {a.name}" + ("" if a.name == "identity" else f" = {a.formula}")
                      for l, a in enumerate(v.net.acts))
     frozen = sorted(getattr(v.net, "frozen", ()) or ())
-    rows = [("input x", _vec(v.x)), ("target y", _vec(v.y)), ("activations", acts),
+    rows = [("input x", vector(v.x)), ("target y", vector(v.y)), ("activations", acts),
             ("loss", _loss_text(t.loss)), ("learning rate η", fmt(t.lr)),
             ("update", "gradient descent: w := w − η·∂L/∂w" if t.rule == "gradient" else f"rule {t.rule}")]
     if frozen:
@@ -584,7 +580,6 @@ def explain_mistake(key: str) -> str:
     return " and ".join(parts)
 
 
-_explain = explain_mistake  # the teachers' notebook's name for it, until it calls explain_mistake
 
 
 def _numbers_only(q: Question) -> str:

@@ -534,9 +534,8 @@ RULES = {
     markdown_before_code: _everywhere,
     no_empty_cells: _everywhere,
     speaks_of_the_project_only: _everywhere,
-    # teachers.ipynb calls worksheet._vec and worksheet._explain (public: explain_mistake) until it changes.
-    public_names_only: lambda path: path.name != "teachers.ipynb",
     no_marker_comments: _everywhere,
+    public_names_only: _everywhere,
     nbval_tags_give_a_reason: _everywhere,
     outputs_stored_and_clean: _everywhere,
     figures_shown_titled_and_told: _everywhere,
