@@ -124,6 +124,8 @@ class Backprop:
         self._whole_update = cls.update is Backprop.update and self._flat is not None
         self._grads = None  # gradient buffers (and views, lr*gradient scratch), made on first use
         self._targets_checked = False
+        self._m = self._lr = None  # the batch size and learning rate last used, and as 0-d arrays:
+        self._m_array = self._lr_array = None  # numpy divides/multiplies by an array in fewer steps
 
     def _buffers(self) -> None:
         """Gradient, lr*gradient and saved-weight buffers: each one flat array for every layer, with
@@ -237,7 +239,10 @@ class Backprop:
         # share one buffer): the same numbers, one call instead of L.
         for l in range(L):
             self._summed_gradient(l, a[l], deltas[l])
-        self._g_flat /= float(a[0].shape[0])
+        m = a[0].shape[0]
+        if m != self._m:
+            self._m, self._m_array = m, np.array(float(m))
+        np.divide(self._g_flat, self._m_array, self._g_flat)
         return list(self._grads)
 
     def apply(self, grads: list[np.ndarray], lr: float, optimizer=None) -> None:
@@ -252,20 +257,22 @@ class Backprop:
             W = self.W
             if self._whole_update and len(grads) == self.L and all(map(_is, grads, self._grads)):
                 # ``update`` for every layer at once: the weights and the gradients are each one
-                # contiguous buffer, so saving the weights is one copy and the check one sum.
+                # contiguous buffer, so saving the weights is one copy and the check one call.
+                if lr is not self._lr:
+                    self._lr, self._lr_array = lr, np.array(lr, dtype=np.float64)
                 flat = self._flat
                 self._saved_flat[...] = flat  # to put back if this update makes a NaN/inf
-                _descend(flat, self._g_flat, lr, self._scaled_flat, self._frozen_flat)
-                total = _sum(flat, None)
+                _descend(flat, self._g_flat, self._lr_array, self._scaled_flat, self._frozen_flat)
+                total = np.dot(flat, flat)  # sum of squares: NaN/inf if a weight is (no cancelling)
             else:
                 saved, total = self._saved, 0.0
                 for l in range(self.L):
                     saved[l][...] = W[l]
                     self.update(l, grads[l], lr)
                     total += _sum(W[l], None)
-            # The sum of every new weight is NaN/inf if any weight is (or, rarely, if finite
-            # weights overflow it): the exact check runs only then.
-            if total - total != 0.0 and not all(np.isfinite(w).all() for w in W):
+            # The total is NaN/inf if any new weight is (or, rarely, if finite weights overflow
+            # it): the exact check runs only then.
+            if not math.isfinite(total) and not all(np.isfinite(w).all() for w in W):
                 new = [w.copy() for w in W]
                 for w, old in zip(W, self._saved):
                     w[...] = old
