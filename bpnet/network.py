@@ -130,18 +130,19 @@ class Backprop:
     def _buffers(self) -> None:
         """Gradient, lr*gradient and saved-weight buffers: each one flat array for every layer, with
         per-layer views shaped like W[l] (so a whole-network operation on them is one call)."""
-        sizes = [w.size for w in self.W]
-        offsets = np.cumsum([0] + sizes).tolist()
-
-        def views(flat):
-            return [flat[o:o + n].reshape(w.shape) for o, n, w in zip(offsets, sizes, self.W)]
-
-        self._g_flat, self._scaled_flat, self._saved_flat = (np.empty(offsets[-1]) for _ in range(3))
-        self._grads = views(self._g_flat)
+        n = sum(w.size for w in self.W)
+        # Three buffers in one allocation (rows: gradients, lr * gradients, saved weights).
+        self._g_flat, self._scaled_flat, self._saved_flat = np.empty((3, n))
+        self._grads, self._scaled, self._saved = [], [], []
+        o = 0
+        for w in self.W:
+            end, shape = o + w.size, w.shape
+            self._grads.append(self._g_flat[o:end].reshape(shape))
+            self._scaled.append(self._scaled_flat[o:end].reshape(shape))
+            self._saved.append(self._saved_flat[o:end].reshape(shape))
+            o = end
         self._g_bias = [g[0] for g in self._grads]
         self._g_in = [g[1:] for g in self._grads]
-        self._scaled = views(self._scaled_flat)
-        self._saved = views(self._saved_flat)
         masks = self.frozen
         self._frozen_flat = None if all(mask is None for mask in masks) else np.concatenate(
             [np.zeros(w.size, dtype=bool) if mask is None else mask.ravel() for w, mask in zip(self.W, masks)])
