@@ -57,6 +57,10 @@ _SYMBOLS = {"a": "{}", "z": "z({})", "delta": "δ({})", "grad": "g({})", "weight
             "cost": "J"}
 _RULE_NAMES = {"article": "the article's rule (δ = y − a, then w := w − lr·a·δ)",
                "gradient": "gradient descent (δ = ∂L/∂z, then w := w − lr·∂L/∂w)"}
+#: The same, typeset, for the formula panel (the tooltips above stay plain text).
+_RULE_LATEX = {"article": r"the article's rule ($\delta = y - a$, then $w \leftarrow w - \eta \, a \, \delta$)",
+               "gradient": r"gradient descent ($\delta = \partial L / \partial z$, then "
+                           r"$w \leftarrow w - \eta \, \partial L / \partial w$)"}
 
 #: The step-through's buttons: (attribute, label, CSS class, tooltip, icon). The label is
 #: always shown beside the icon, so the controls read the same in every font.
@@ -508,14 +512,19 @@ class StepThrough(_Playing, _View):
         e = html.escape
         parts = [_formula_lines(v)]
         other, rule = v.other, v.other_rule
+        typeset = getattr(v.step, "formula_latex", None) is not None
+        name = _RULE_LATEX[rule] if typeset else e(_RULE_NAMES[rule])
         if other is None:
-            parts.append(f"<div>{e(_RULE_NAMES[rule])} has no such step.</div>")
+            parts.append(f"<div>{name} has no such step.</div>")
         elif abs(other.value - v.step.value) > 1e-12:
-            numbers = (f'<span class="bp-tok">{e(other.numbers)}</span>' if len(other.numbers) <= 40
-                       else _tokens(other.numbers))  # short: kept on one line
-            parts.append(f"<div>⚠ differs under {e(_RULE_NAMES[rule])}: {numbers}</div>")
+            if typeset and getattr(other, "numbers_latex", None) is not None:
+                numbers = f"${other.numbers_latex}$"
+            else:
+                numbers = (f'<span class="bp-tok">{e(other.numbers)}</span>' if len(other.numbers) <= 40
+                           else _tokens(other.numbers))  # short: kept on one line
+            parts.append(f"<div>⚠ differs under {name}: {numbers}</div>")
         else:
-            parts.append(f"<div>same value under {e(_RULE_NAMES[rule])}.</div>")
+            parts.append(f"<div>same value under {name}.</div>")
         return "".join(parts)
 
     def live_text(self, v=None) -> str:

@@ -77,7 +77,9 @@ def test_article_rule_first_update_of_X0_Z1_shows_1_to_1_4_then_gradient_rule_0_
     assert w.step_label.value == f"step {target + 1} of 35 — updates"
     assert _table(w)["X0->Z1"] == ["1", "4", "0.6 ▼"]
     assert "1 - 0.1*4 = 0.6" in _plain(w.live.value) and _formula_shows(w, w.stepper.current)
-    assert "1 - 0.1*(-4) = 1.4" in _plain(w.formula.value)  # the other rule's number, for contrast
+    # the other rule's number, for contrast, typeset like the step's own
+    assert r"⚠ differs under the article's rule" in _plain(w.formula.value)
+    assert r"$1 - 0.1 \cdot \left(-4\right) = {\color{#D55E00}{1.4}}$" in _plain(w.formula.value)
 
 
 def test_buttons_and_slider_move_through_the_trace():
