@@ -27,7 +27,7 @@ from ._format import paren
 from .trace import fmt
 from .widgets import _Player, _Playing  # the step-through's clock and its play/pause: skip steps, never queue
 
-__all__ = ["GraphStepThrough", "MeasuredFigure", "cost_ratio_view"]
+__all__ = ["GraphStepThrough", "Frames", "MeasuredFigure", "cost_ratio_view"]
 
 _PHASES = {"forward": "Forward pass", "backward": "Backward pass", "update": "Update"}
 _KINDS = {
@@ -73,7 +73,7 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-class _Frames:
+class Frames:
     """Renders a ``GraphDrawing``'s figure after each step, redrawing only what changed.
 
     A step changes a few boxes, labels and the title; redrawing only the rectangles they
@@ -95,6 +95,7 @@ class _Frames:
         self.extents: dict[int, object] | None = None
 
     def full(self) -> bytes:
+        """Draw the whole figure; its PNG."""
         self.fig.canvas.draw()
         self._measure(self.artists)
         return self._encode()
@@ -107,6 +108,7 @@ class _Frames:
             self.extents[id(a)] = a.get_window_extent(renderer)
 
     def update(self, changed) -> bytes:
+        """Redraw only the ``changed`` artists (the whole figure before the first call); its PNG."""
         if self.extents is None or len(changed) > len(self.artists) // 3:
             return self.full()
         from matplotlib.patches import Rectangle
@@ -199,7 +201,7 @@ class GraphStepThrough(_Playing):
         FigureCanvasAgg(self._fig)
         ax = self._fig.add_axes((0.01, 0.01, 0.98, 0.9))
         self.drawing = draw_graph(ax, st.trace, st.index)
-        self._renderer = _Frames(self._fig, self.drawing)
+        self._renderer = Frames(self._fig, self.drawing)
         # Shown at most at the size it is drawn, shrunk (aspect ratio kept) to the width there is,
         # but never below MIN_SCALE of it: a long chain stays legible and scrolls sideways in its box.
         width = int(round(size[0] * dpi))

@@ -231,6 +231,11 @@ class _Playing:
     def playing(self) -> bool:
         return self._player.playing
 
+    @property
+    def rate(self) -> float:
+        """How many steps a second Play shows (the speed slider's value)."""
+        return self._player.rate
+
     def toggle_play(self) -> None:
         """Play from the step shown (from step 1 if at the end), or pause where it is."""
         if self._player.playing:

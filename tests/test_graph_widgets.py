@@ -75,17 +75,22 @@ def test_a_measured_figure_keeps_no_numbers_in_its_text_form():
 def test_redrawing_only_what_changed_gives_the_same_picture_as_drawing_everything():
     import numpy as np
 
+    from bpnet.graph_widgets import Frames
+
     x, w, b = inputs(x=1.5, w=0.8, b=-0.5)
     L = (0.5 * ((w * x + b).sigmoid() - 1.0) ** 2).named("L")
     view = GraphStepThrough(L)
-    st = view.stepper
+    st, drawing = view.stepper, view.drawing
+    fig = drawing.ax.figure
+    frames = Frames(fig, drawing)
+    frames.full()
     for move in [st.forward] * 12 + [st.next_phase] + [st.forward] * 3 + [st.back] * 3 + [st.start]:
         move()
-        view._frames.clear()  # draw every step, even one seen before
-        view._show()
-        incremental = np.asarray(view._fig.canvas.buffer_rgba()).copy()
-        view._fig.canvas.draw()
-        full = np.asarray(view._fig.canvas.buffer_rgba())
+        changed = drawing.update(st.state, st.current, f"{st.label}:  {st.current.text}")
+        frames.update(changed)
+        incremental = np.asarray(fig.canvas.buffer_rgba()).copy()
+        fig.canvas.draw()
+        full = np.asarray(fig.canvas.buffer_rgba())
         # Agg's clipping may round the coverage of an antialiased edge pixel by a level or two.
         differ = np.abs(incremental.astype(int) - full.astype(int)).max(axis=2) > 3
         assert differ.sum() == 0, (st.index, int(differ.sum()), np.argwhere(differ)[:5])
