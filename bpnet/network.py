@@ -702,7 +702,7 @@ class Network:
         Everything is checked before any weight changes.
         """
         X, y = self.check_batch(X, y)
-        bp = Backprop(self, loss, rule)
+        bp = self._step_routine(loss, rule)
         if isinstance(optimizer, str):
             raise TypeError(
                 f"step() keeps nothing between calls, so optimizer={optimizer!r} would be a fresh one every call "
@@ -712,7 +712,35 @@ class Network:
             get_optimizer(optimizer)  # raises a TypeError saying what an optimizer is
         lr = _learning_rate(lr, optimizer)
         _bind(optimizer, self)
-        return bp.step(X, y, lr, optimizer)
+        # Overflow is reported once, as a DivergenceError (as train does), not as numpy warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return bp.step(X, y, lr, optimizer)
+
+    def _step_routine(self, loss, rule: str) -> "Backprop":
+        """The Backprop that ``step`` uses: kept between calls while everything it was built
+        from is unchanged (the loss, the rule, the very same weight arrays, the frozen weights),
+        because building its views and buffers costs more than a small network's update.
+        The weights are still checked on every call."""
+        rule = check_rule(rule)
+        kept = self.__dict__.get("_kept_routine")
+        if kept is not None:
+            bp, spec, W = kept
+            # A loss named by a string is a fresh default instance each time: the same name, the same loss.
+            same_loss = spec == loss if isinstance(loss, str) else spec is loss
+            if (same_loss and bp.rule == rule and bp.frozen is self._frozen_masks and bp.acts is self.acts
+                    and type(self.W) is list and len(W) == len(self.W) and all(map(_is, W, self.W))):
+                self.check_weights()
+                bp._targets_checked = False  # these targets are new: check them against the loss
+                return bp
+        bp = Backprop(self, loss, rule)
+        self._kept_routine = (bp, loss, tuple(self.W))
+        return bp
+
+    def __getstate__(self) -> dict:
+        # A copy or a pickle never carries the kept routine: its views belong to this network's arrays.
+        state = self.__dict__.copy()
+        state.pop("_kept_routine", None)
+        return state
 
     def train(self, X, y, epochs: int, lr: float | None = None, loss="half_squared_error",
               optimizer=None, batch_size: int | None = None, seed: int = 0,

@@ -350,3 +350,48 @@ def test_train_refuses_non_whole_counts(kw, words):
         ex.net.train(ex.X, ex.y, **args)
     for w, b in zip(ex.net.W, before):
         np.testing.assert_array_equal(w, b)
+
+
+def test_step_keeps_its_routine_only_while_nothing_it_was_built_from_changes():
+    """net.step reuses its routine between calls; changing the loss, the rule, the frozen
+    weights or a weight array by hand gives exactly what a network fresh for every call gives."""
+    import warnings
+
+    rng = np.random.default_rng(7)
+    X, y = rng.normal(size=(4, 2)), rng.uniform(0.1, 0.9, size=(4, 2))
+    kept = Network.random([2, 3, 2], ["tanh", "sigmoid"], seed=2)
+    plan = ([("half_squared_error", "gradient")] * 3 + [("bce", "gradient")] * 3 + [("bce", "article")] * 2
+            + [("half_squared_error", "article")] * 2 + [("half_squared_error", "gradient")])
+    for k, (loss, rule) in enumerate(plan):
+        # each change comes between two steps with the same loss and rule
+        if k == 1:
+            kept.frozen = ["X0->Z1", "Z2->D1"]
+        if k == 4:
+            kept.W[0] = kept.W[0] * 0.5  # replaced by hand: the next step must use this array
+        if k == 7:
+            kept.frozen = []
+        fresh = kept.copy()  # no routine kept from an earlier call
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a diverging step says so once, with no numpy warnings
+            c1, c2 = kept.step(X, y, 0.5, loss, rule), fresh.step(X, y, 0.5, loss, rule)
+        assert _same(c1, c2) and all(_same(p, q) for p, q in zip(kept.W, fresh.W)), (k, loss, rule)
+    kept.step(X, y, 0.5, "bce")
+    before = [w.copy() for w in kept.W]
+    with pytest.raises(ValueError, match="target"):  # new targets are checked against the loss every call
+        kept.step(X, y + 1.0, 0.5, "bce")
+    assert all(_same(p, q) for p, q in zip(before, kept.W))
+    held = kept.W[0]
+    kept.step(X, y, 0.5)
+    assert kept.W[0] is held  # the array replaced by hand is the one updated
+    linear = Network.random([2, 3, 2], ["identity", "identity"], seed=2)
+    linear.step(X, y, 0.1)  # a routine kept, then a step that overflows
+    before = [w.copy() for w in linear.W]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(bpnet.DivergenceError):
+            linear.step(X, y * 1e300, 1e300)
+    assert all(_same(p, q) for p, q in zip(before, linear.W))  # nothing changed
+    linear.step(X, y, 0.1)  # and the kept routine still works
+    fresh = Network(before, ["identity", "identity"])
+    fresh.step(X, y, 0.1)
+    assert all(_same(p, q) for p, q in zip(fresh.W, linear.W))
