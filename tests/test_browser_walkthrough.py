@@ -18,7 +18,7 @@ import re
 
 import pytest
 
-from infra_support import REPO
+from infra_support import REPO, run_all_cells
 from test_browser_clean import _open, _shutdown_kernels, lab  # noqa: F401  (lab is a fixture)
 
 import bpnet
@@ -32,15 +32,7 @@ FIXED_ATTEMPT = "attempt = 1 / (1 + np.exp(-(w1 @ x1 + b1)))   # <- fix this lin
 
 
 def _run_all(page) -> None:
-    page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
-    page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
-    page.wait_for_function(
-        """() => {
-            const ps = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')];
-            return ps.length > 0 && ps.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
-        }""",
-        timeout=240_000,
-    )
+    run_all_cells(page, REPO / "notebooks" / NOTEBOOK, timeout=240_000)
     page.wait_for_selector(EXPLORER, timeout=60_000)
 
 
@@ -127,20 +119,12 @@ MARKDOWN_OUT = ".jp-NotebookPanel .jp-OutputArea-output.jp-RenderedMarkdown"
 ARTIFACTS = REPO / "test-artifacts"
 
 
-def _clear_and_run_all(page) -> None:
+def _clear_and_run_all(page, name: str) -> None:
     """Edit -> Clear Outputs of All Cells, then Run All: every output on the page is a fresh one."""
     page.locator(".lm-MenuBar-itemLabel:text-is('Edit')").click()
     page.locator(".lm-Menu-item[data-command='editmenu:clear-all']").click()
     page.wait_for_function("(s) => document.querySelectorAll(s).length === 0", arg=MARKDOWN_OUT, timeout=30_000)
-    page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
-    page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
-    page.wait_for_function(
-        """() => {
-            const ps = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')];
-            return ps.length > 0 && ps.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
-        }""",
-        timeout=300_000,
-    )
+    run_all_cells(page, REPO / "notebooks" / name, timeout=300_000)
 
 
 def _typeset_outputs(page) -> list[dict]:
@@ -199,7 +183,7 @@ def test_traces_are_typeset_after_run_all(lab, name):  # noqa: F811
     browser, base, token, root = lab
     page = _open(browser, base, token, name)
     try:
-        _clear_and_run_all(page)
+        _clear_and_run_all(page, name)
         outputs = _typeset_outputs(page)
         assert outputs, f"{name}: no Markdown output after Run All"
         for o in outputs:
