@@ -65,6 +65,16 @@ def _descend(w: np.ndarray, grad: np.ndarray, lr: float, scaled: np.ndarray, fro
     w -= step
 
 
+def _views(flat: np.ndarray, shapes) -> list[np.ndarray]:
+    """Consecutive pieces of the 1-D ``flat``, each a view of it reshaped to one of ``shapes``."""
+    views, o = [], 0
+    for shape in shapes:
+        n = math.prod(shape)
+        views.append(flat[o:o + n].reshape(shape))
+        o += n
+    return views
+
+
 @dataclass
 class Forward:
     """Everything a forward pass computes: z[l] for l < L and a[l] for l <= L."""
@@ -133,14 +143,9 @@ class Backprop:
         n = sum(w.size for w in self.W)
         # Three buffers in one allocation (rows: gradients, lr * gradients, saved weights).
         self._g_flat, self._scaled_flat, self._saved_flat = np.empty((3, n))
-        self._grads, self._scaled, self._saved = [], [], []
-        o = 0
-        for w in self.W:
-            end, shape = o + w.size, w.shape
-            self._grads.append(self._g_flat[o:end].reshape(shape))
-            self._scaled.append(self._scaled_flat[o:end].reshape(shape))
-            self._saved.append(self._saved_flat[o:end].reshape(shape))
-            o = end
+        shapes = [w.shape for w in self.W]
+        self._grads, self._scaled, self._saved = (_views(flat, shapes)
+                                                  for flat in (self._g_flat, self._scaled_flat, self._saved_flat))
         self._g_bias = [g[0] for g in self._grads]
         self._g_in = [g[1:] for g in self._grads]
         masks = self.frozen
@@ -449,12 +454,9 @@ class Network:
         # Every weight in one contiguous buffer, W[l] a view of it: Backprop saves all the
         # weights before an update, and checks them all after it, in one call each.
         self._flat = np.empty(sum(w.size for w in W))
-        views, o = [], 0
-        for w in W:
-            v = self._flat[o:o + w.size].reshape(w.shape)
+        views = _views(self._flat, [w.shape for w in W])
+        for v, w in zip(views, W):
             v[...] = w
-            views.append(v)
-            o += w.size
         self._views = tuple(views)
         self.W: list[np.ndarray] = views
         self.sizes = [W[0].shape[0] - 1] + [w.shape[1] for w in W]
