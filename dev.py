@@ -76,9 +76,15 @@ def _quote(word: str) -> str:
     return word if word and all(c.isalnum() or c in "-_./=:,@+%" for c in word) else repr(word)
 
 
+#: bpnet.lab.ENABLE: widget replies sent without Nagle's delay (an editable install has no
+#: configuration file to switch the extension on; see bpnet/lab.py).
+LAB_EXTENSION = "--ServerApp.jpserver_extensions=bpnet.lab=True"
+
+
 def lab_command(python: Path, port: int, extra: list[str]) -> list[str]:
     cmd = [str(python), "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-           f"--ServerApp.root_dir={REPO}", f"--LabApp.default_url=/lab/tree/{START_NOTEBOOK}"]
+           f"--ServerApp.root_dir={REPO}", f"--LabApp.default_url=/lab/tree/{START_NOTEBOOK}",
+           LAB_EXTENSION]
     # JupyterLab refuses to run as root unless told; only then is --allow-root added.
     if hasattr(os, "getuid") and os.getuid() == 0:
         cmd.append("--allow-root")

@@ -220,13 +220,17 @@ class LabServer:
     def __init__(self, base: str, token: str, root: Path | None = None, log: Path | None = None):
         self.base, self.token, self.root, self.log = base, token, root, log
 
-    def api(self, method: str, path: str) -> tuple[int, object]:
+    def api(self, method: str, path: str, body: object = None) -> tuple[int, object]:
+        """``method`` ``path`` with the token (and ``body`` as JSON): (status, the reply's JSON or None)."""
         import json
         import urllib.error
         import urllib.request
 
-        request = urllib.request.Request(f"{self.base}{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        headers = {"Authorization": f"token {self.token}"}
+        data = None
+        if body is not None:
+            data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+        request = urllib.request.Request(f"{self.base}{path}", data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 body = response.read()
@@ -273,9 +277,11 @@ def jupyter_lab(tmp: Path, root: Path, start_timeout: float = 180):
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
     port, token = free_port(), secrets.token_hex(24)
     log = tmp / "jupyterlab.log"
+    from bpnet.lab import ENABLE  # as `make lab` serves the notebooks
+
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={root}"]
+           f"--ServerApp.root_dir={root}", ENABLE]
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)

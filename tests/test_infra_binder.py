@@ -205,6 +205,12 @@ def test_binder_environment_builds_and_validates_every_notebook(tmp_path):
     listing = re.sub(r"\x1b\[[0-9;]*m", "", labext.stdout + labext.stderr)  # colour codes
     assert re.search(r"@jupyter-widgets/jupyterlab-manager v\S+ enabled .*OK", listing), listing
 
+    # The server extension bpnet.lab (widget replies without Nagle's delay) is on, from the
+    # configuration file that installing bpnet put in the environment.
+    serverext = _run([py, "-m", "jupyter", "server", "extension", "list"], cwd=tmp_path, env=env)
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", serverext.stdout + serverext.stderr)
+    assert re.search(r"bpnet\.lab enabled", listing) and re.search(r"bpnet\.lab .*OK", listing), listing
+
     # Validate the notebooks in that environment (test tools added without moving any pin).
     constraints = tmp_path / "constraints.txt"
     constraints.write_text("\n".join(f"{n}=={v}" for n, v in pins.items()) + "\n")

@@ -105,6 +105,8 @@ def _check_make_lab(proc, port: int, lines: queue.Queue, log: list[str]) -> None
     assert int(printed_port) == port, url
     assert notebook == START_NOTEBOOK, url
     assert len(token) >= 32, "the token must be kept (never disabled)"
+    # Widget replies are not held back by Nagle's algorithm (bpnet/lab.py).
+    assert any("bpnet.lab: kernel websocket messages are sent without delay" in line for line in log), "".join(log)
 
     # The server logs its URL as it binds the socket: wait until it accepts connections.
     deadline = time.monotonic() + 60  # a hang guard, not a timing check
