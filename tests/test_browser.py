@@ -25,7 +25,8 @@ import pytest
 
 from bpnet.lab import ENABLE
 from infra_support import (
-    CHROMIUM_ARGS, REPO, WORKED_EXAMPLE, LabServer, chromium_path, jupyter_lab, mirror_repo, notebooks, strip_outputs,
+    CHROMIUM_ARGS, REPO, WORKED_EXAMPLE, LabServer, chromium_path, jupyter_lab, mirror_repo, notebooks, run_all_cells,
+    strip_outputs, wait_for_kernel, watched_page,
 )
 
 pytestmark = pytest.mark.browser
@@ -82,56 +83,24 @@ def browser(lab):
 @pytest.fixture
 def page(browser, lab, request):
     context = browser.new_context(viewport={"width": 1500, "height": 1600})
-    page = context.new_page()
-    page.set_default_timeout(120_000)  # hang guard for every wait
-    page.page_errors = []
-    page.on("pageerror", lambda error: page.page_errors.append(str(error)))
-    page.sockets = []
-    page.on("websocket", lambda ws: page.sockets.append(ws.url))
-    failed_before = request.session.testsfailed
     try:
-        yield page
-        if request.session.testsfailed > failed_before:  # keep what the browser showed
-            ARTIFACTS.mkdir(exist_ok=True)
-            shot = ARTIFACTS / ("failure-" + re.sub(r"[^\w.-]+", "_", request.node.name) + ".png")
-            page.screenshot(path=str(shot), full_page=True)
-            print(f"screenshot of the failure: {shot}")
+        with watched_page(context, request, request.node.name) as page:
+            yield page
     finally:
-        try:
-            context.close()
-        finally:
-            lab.delete_sessions()  # kernels outlive the page
+        context.close()
+        lab.delete_sessions()  # kernels outlive the page
 
 
 # --- helpers -----------------------------------------------------------------------------------
 
 def _open_and_run_all(page, lab: LabServer, name: str) -> int:
     """Open notebooks/NAME, Run All Cells, wait until every code cell has run. Returns the code cell count."""
-    import nbformat
-
-    code_cells = sum(c.cell_type == "code" for c in nbformat.read(lab.root / "notebooks" / name, as_version=4).cells)
     page.sockets.clear()
     page.goto(lab.url(name))
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook")
-    # The indicator reads 'idle' before the kernel is connected: wait for the kernel's websocket.
-    deadline = time.monotonic() + 120  # hang guard
-    while not any("/api/kernels/" in url for url in page.sockets):
-        assert time.monotonic() < deadline, f"no kernel connection for {name}; websockets: {page.sockets}"
-        page.wait_for_timeout(50)
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
-    page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
-    page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
-    # A cell whose source is collapsed (a solution a learner opens on purpose) has no input
-    # prompt to read: wait until every shown prompt has its number and the kernel has stayed
-    # idle for a while (it goes idle for a moment between two queued cells).
-    page.wait_for_function(
-        """(n) => {
-            const cells = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell')];
-            const prompts = cells.map(c => c.querySelector('.jp-InputArea-prompt')).filter(p => p);
-            return cells.length === n && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
-        }""",
-        arg=code_cells,
-    )
+    wait_for_kernel(page)
+    code_cells = run_all_cells(page, lab.root / "notebooks" / name)
+    # The kernel goes idle for a moment between two queued cells: wait until it stays idle a while.
     quiet_since = None
     deadline = time.monotonic() + 300  # hang guard
     while True:
@@ -207,7 +176,7 @@ def test_notebook_runs_in_jupyterlab_without_errors_and_widgets_render(page, lab
         f"{name}: {expected_widgets} widget(s) expected (stored outputs), {len(views)} rendered")
     if expected_widgets:
         assert views, f"{name}: has widgets but none rendered"
-    assert not page.page_errors, f"{name}: JavaScript errors: {page.page_errors}"
+    assert not page.errors, f"{name}: JavaScript errors: {page.errors}"
     stretched = _stretched_pictures(page)
     assert not stretched, f"{name}: widget pictures stretched or enlarged beyond their natural size: {stretched}"
     # Solutions appear only on request: after Run All no worked solution may be on screen. This
@@ -395,7 +364,7 @@ def _steps_forward_back_and_updates_x0_z1(page) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator(STEPPER).first.screenshot(path=str(ARTIFACTS / "stepper.png"))
     page.locator(f"{STEPPER} .bp-all-weights .lm-AccordionPanel-title, {STEPPER} .bp-all-weights .jupyter-widget-Collapse-header").first.click()  # fold it again
-    assert not page.page_errors, f"JavaScript errors: {page.page_errors}"
+    assert not page.errors, f"JavaScript errors: {page.errors}"
 
 
 # --- the step-through in a laptop window, and under load ------------------------------------------
@@ -436,11 +405,12 @@ def _open_file_browser(page) -> None:
     page.wait_for_selector(".jp-FileBrowser", state="visible")
 
 
-def _measure_clicks(page, n: int) -> list[dict]:
-    """Click forward n times; per click the ms until the label, the diagram and the formula changed."""
+def _measure_clicks(page, n: int, view: str = STEPPER) -> list[dict]:
+    """Click the ``view``'s forward button n times; per click the ms until its label, its diagram and
+    its formula (None for a view without one) changed."""
     return page.evaluate(
-        """async ([stepper, n]) => {
-            const root = document.querySelector(stepper);
+        """async ([view, n]) => {
+            const root = document.querySelector(view);
             const forward = root.querySelector('.bp-forward');
             const label = root.querySelector('.bp-step-label');
             const diagram = root.querySelector('.bp-diagram');
@@ -455,20 +425,20 @@ def _measure_clicks(page, n: int) -> list[dict]:
             });
             const out = [];
             for (let i = 0; i < n; i++) {
-                const text0 = label.textContent, svg0 = diagram.innerHTML, formula0 = formula.innerHTML;
+                const text0 = label.textContent, svg0 = diagram.innerHTML, formula0 = formula && formula.innerHTML;
                 const t0 = performance.now();
                 forward.click();
                 const [text, figure, typeset] = await Promise.all([
                     until(() => label.textContent !== text0, t0),
                     until(() => diagram.innerHTML !== svg0, t0),
-                    until(() => formula.innerHTML !== formula0 && !/\\$/.test(formula.innerText), t0),
+                    formula ? until(() => formula.innerHTML !== formula0 && !/\\$/.test(formula.innerText), t0) : null,
                 ]);
                 out.push({text_ms: text, figure_ms: figure, formula_ms: typeset});
                 await new Promise(r => setTimeout(r, 50));  // a person's clicks are apart
             }
             return out;
         }""",
-        [STEPPER, n],
+        [view, n],
     )
 
 
@@ -577,7 +547,7 @@ def _fits_a_laptop_window_and_pauses_in_place(page) -> None:
     assert slider == str(_step(page)[0]), f"slider says {slider}, label {paused!r}"
 
     (ARTIFACTS / "browser_layout.json").write_text(json.dumps(report, indent=2) + "\n")
-    assert not page.page_errors, f"JavaScript errors: {page.page_errors}"
+    assert not page.errors, f"JavaScript errors: {page.errors}"
 
 
 #: JupyterLab's own default for how a notebook draws its cells: the cells out of view are not
@@ -585,11 +555,16 @@ def _fits_a_laptop_window_and_pauses_in_place(page) -> None:
 LEARNER_WINDOWING = "contentVisibility"
 
 
+#: The views whose forward click is timed: (notebook, the view's CSS selector, what it is).
+TIMED_VIEWS = ((WORKED_EXAMPLE, STEPPER, "step-through"), ("06_training_xor.ipynb", ".bp-training", "training view"))
+
+
 def test_click_latency_in_the_notebook_as_a_learner_opens_it(page, lab):
-    """Forward clicks in the worked example's step-through: per click, the ms until the label, the
-    diagram and the typeset formula changed; 20 clicks idle and 20 with one CPU core kept busy by
-    another process, at 1000 x 800 with the file browser open, in JupyterLab's default settings
-    (served as ``make lab`` serves it). For scale, the same on a bare ipywidgets button.
+    """Forward clicks in the worked example's step-through and in notebook 06's training view:
+    per click, the ms until the label, the diagram and (the step-through's) typeset formula
+    changed; 20 clicks idle and 20 with one CPU core kept busy by another process, at 1000 x 800
+    with the file browser open, in JupyterLab's default settings (served as ``make lab`` serves
+    it). For scale, the same on a bare ipywidgets button.
 
     Written to test-artifacts/browser_latency.json and printed; not asserted, since a timing
     belongs to the machine as much as to the code."""
@@ -600,25 +575,27 @@ def test_click_latency_in_the_notebook_as_a_learner_opens_it(page, lab):
     assert status == 200, f"cannot read the notebook settings ({status})"
     learner = {k: v for k, v in json.loads(before["raw"] or "{}").items() if k != "windowingMode"}
     assert lab.api("PUT", f"/lab/api/settings/{tracker}", {"raw": json.dumps(learner)})[0] == 204
+    views, baseline = {}, {}
     try:
         page.set_viewport_size({"width": 1000, "height": 800})
-        _open_and_run_all(page, lab, WORKED_EXAMPLE)
-        # In that mode JupyterLab sets content-visibility on each cell.
-        mode = page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel .jp-Cell')]
-            .some(c => c.style.contentVisibility) ? 'contentVisibility' : 'other'""")
-        assert mode == LEARNER_WINDOWING, "the notebook does not open in JupyterLab's default windowing mode"
-        _open_file_browser(page)
-        page.locator(STEPPER).first.evaluate("e => e.scrollIntoView({block: 'start'})")
-        samples = {}
-        for load in ("idle", "one core busy"):
-            if _step(page)[0] != 1:
-                _click_and_wait_for_new_step(page, "bp-start")
-            _settle(page)
-            with _busy_core(load != "idle"):
-                samples[load] = _measure_clicks(page, 20)
-            _settle(page)
+        for notebook, view, name in TIMED_VIEWS:
+            _open_and_run_all(page, lab, notebook)
+            # In that mode JupyterLab sets content-visibility on each cell.
+            mode = page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel .jp-Cell')]
+                .some(c => c.style.contentVisibility) ? 'contentVisibility' : 'other'""")
+            assert mode == LEARNER_WINDOWING, f"{notebook} does not open in JupyterLab's default windowing mode"
+            _open_file_browser(page)
+            page.locator(view).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+            samples = {}
+            for load in ("idle", "one core busy"):
+                page.locator(f"{view} .bp-start").first.click()
+                _settle(page)
+                page.wait_for_timeout(300)
+                with _busy_core(load != "idle"):
+                    samples[load] = _measure_clicks(page, 20, view)
+                _settle(page)
+            views[name] = {"notebook": f"notebooks/{notebook}", "samples": samples}
         # The round trip through the kernel that every widget pays, whatever it draws.
-        baseline = {}
         try:
             _add_bare_button(page)
             for load in ("idle", "one core busy"):
@@ -628,16 +605,17 @@ def test_click_latency_in_the_notebook_as_a_learner_opens_it(page, lab):
             baseline["error"] = f"{type(error).__name__}: {error}"[:300]
     finally:
         lab.api("PUT", f"/lab/api/settings/{tracker}", {"raw": before["raw"]})
-    loaded = samples["one core busy"]
+    keys = ("text_ms", "figure_ms", "formula_ms")
     report = {
-        "notebook": f"notebooks/{WORKED_EXAMPLE}", "window": "1000x800, file browser open",
-        "windowing": mode, "server": "jupyter lab " + ENABLE,
-        "clicks": len(loaded), "load": "one other process spinning on a CPU core",
-        "click_to_text_ms": [s["text_ms"] and round(s["text_ms"], 1) for s in loaded],
-        "click_to_figure_ms": [s["figure_ms"] and round(s["figure_ms"], 1) for s in loaded],
-        "click_to_typeset_formula_ms": [s["formula_ms"] and round(s["formula_ms"], 1) for s in loaded],
-        "summary": {load: {key: _summary(runs, key) for key in ("text_ms", "figure_ms", "formula_ms")}
-                    for load, runs in samples.items()},
+        "window": "1000x800, file browser open", "windowing": LEARNER_WINDOWING, "server": "jupyter lab " + ENABLE,
+        "clicks": 20, "load": "idle, then one other process spinning on a CPU core",
+        "views": {name: {
+            "notebook": v["notebook"],
+            "summary": {load: {k: _summary(runs, k) for k in keys if any(r[k] is not None for r in runs)}
+                        for load, runs in v["samples"].items()},
+            "click_ms_one_core_busy": {k: [r[k] and round(r[k], 1) for r in v["samples"]["one core busy"]]
+                                       for k in keys if any(r[k] is not None for r in v["samples"]["one core busy"])},
+        } for name, v in views.items()},
         "bare_button_round_trip_ms": baseline,
         # The formula is sent this long after the diagram (MathJax would hold the diagram back).
         "formula_sent_after_diagram_ms": round(1000 * bpnet.widgets.StepThrough.typeset_delay),
@@ -645,13 +623,16 @@ def test_click_latency_in_the_notebook_as_a_learner_opens_it(page, lab):
     }
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "browser_latency.json").write_text(json.dumps(report, indent=2) + "\n")
-    for load, summary in report["summary"].items():
-        print(f"\nstep-through latency, {load}, 20 clicks: " + ", ".join(
-            f"click->{key[:-3]} median {v['median']} ms, p95 {v['p95']} ms" for key, v in summary.items()))
-    print(f"bare button round trip: {baseline}")
-    assert all(s["text_ms"] is not None and s["figure_ms"] is not None for s in loaded), (
-        "some forward clicks never updated the label or the diagram")
-    assert not page.page_errors, f"JavaScript errors: {page.page_errors}"
+    for name, v in report["views"].items():
+        for load, summary in v["summary"].items():
+            print(f"\n{name} latency, {load}, 20 clicks: " + ", ".join(
+                f"click->{key[:-3]} median {m['median']} ms, p95 {m['p95']} ms" for key, m in summary.items()))
+    print(f"\nbare button round trip: {baseline}")
+    for name, v in views.items():
+        assert all(r["text_ms"] is not None and r["figure_ms"] is not None
+                   for runs in v["samples"].values() for r in runs), (
+            f"some forward clicks in the {name} never updated its label or its diagram")
+    assert not page.errors, f"JavaScript errors: {page.errors}"
 
 
 @contextlib.contextmanager
