@@ -556,8 +556,12 @@ class TrainingStepper(_TrainingMoves):
     def _batches(self, epoch: int):
         return batches(self.X.shape[0], self.batch_size, self.seed, epoch)
 
-    def _advance(self) -> bool:
-        """One more step; False if it diverged (then the weights stay at this step and it is recorded)."""
+    def _advance(self, keep: bool = True) -> bool:
+        """One more step; False if it diverged (then the weights stay at this step and it is recorded).
+
+        ``keep``: snapshot the new step. A jump of many steps (a click that moves 50 epochs) keeps
+        only the step it lands on: copying the weights after every epoch cost a third of the jump.
+        """
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # reported as a divergence, not as warnings
                 if self.per == "epoch":
@@ -572,13 +576,14 @@ class TrainingStepper(_TrainingMoves):
             if not math.isfinite(cost):
                 raise DivergenceError(f"the cost over all samples would be {cost}", quantity="cost", value=cost)
         except DivergenceError as exc:
-            self._restore(self.index)  # undo the batches of this epoch that did go through
+            self._return_to(self.index)  # undo the batches of this epoch that did go through
             self.diverged_at, self.divergence = self.index, exc
             return False
         self.index += 1
         if self.index == len(self._costs):
             self._costs.append(cost)
-        self._snapshot()
+        if keep:
+            self._snapshot()
         return True
 
     def _snapshot(self) -> None:
@@ -590,6 +595,15 @@ class TrainingStepper(_TrainingMoves):
     def _restore(self, i: int) -> None:
         net, opt = self._start if i == 0 else self._snaps[i]
         self.net, self._opt, self.index = net.copy(), copy.deepcopy(opt), i
+
+    def _nearest_snapshot(self, i: int) -> int:
+        return max((k for k in self._snaps if k <= i), default=0)
+
+    def _return_to(self, i: int) -> None:
+        """The weights after step i (reached before, so no divergence): from the nearest snapshot, replayed."""
+        self._restore(self._nearest_snapshot(i))
+        while self.index < i:
+            self._advance(keep=False)
 
     # ----- moves --------------------------------------------------------------------
     def goto(self, i: int) -> bool:
@@ -603,10 +617,10 @@ class TrainingStepper(_TrainingMoves):
             i = min(i, self.diverged_at)  # no step beyond a divergence
         if i == self.index:
             return False
-        base = max((k for k in self._snaps if k <= i), default=0)
+        base = self._nearest_snapshot(i)
         if i < self.index or self.index < base:
             self._restore(base)  # nearer than the current weights, or behind us
-        while self.index < i and self._advance():
+        while self.index < i and self._advance(keep=self.index + 1 == i):
             pass
         return True
 

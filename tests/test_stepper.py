@@ -393,3 +393,27 @@ def test_rule_stepper_view_carries_the_other_rules_step():
     v = st.view()
     assert v.other_rule == "gradient" and v.other.value == pytest.approx(0.6) and v.step.value == pytest.approx(1.4)
     assert v.label == st.label and v.highlight == "X0->Z1"
+
+
+def test_training_stepper_jump_keeps_only_its_landing_step_and_replays_a_divergence_exactly():
+    """A jump of many epochs snapshots only the epoch it lands on; an epoch of mini-batches that
+    diverges halfway is undone from the nearest snapshot, to the same weights as one step at a time."""
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]) * 3
+    y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    net = bpnet.Network.random([2, 3, 1], ["identity", "identity"], seed=4)
+
+    def make():
+        return TrainingStepper(net, X, y, lr=0.09, batch_size=1, seed=2, keep=8, max_steps=400)
+
+    jump = make()
+    jump.goto(3)
+    assert jump.snapshots == (3,)
+    jump.goto(400)  # diverges at epoch 5: back to it from the snapshot at 3, replayed
+    stepwise = make()
+    while stepwise.forward(1):
+        pass
+    assert jump.diverged_at is not None and jump.diverged_at == stepwise.diverged_at == 5
+    assert jump.index == stepwise.index == jump.diverged_at
+    assert all(np.array_equal(a, b) for a, b in zip(jump.net.W, stepwise.net.W))
+    assert np.array_equal(jump.costs, stepwise.costs)
+    assert all(np.isfinite(w).all() for w in jump.net.W)
