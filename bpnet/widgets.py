@@ -858,16 +858,18 @@ class TrainingView(_Playing, _View):
         self.status.value = html.escape(f"training… {st.label}")
 
     def _show(self) -> None:
+        """The figures first, then the label and the slider: each widget is one message to the
+        browser, drawn in the order sent, and the figures are what a click is waiting for."""
         st = self.stepper
-        self.slider.value = st.index
-        self.progress.value = st.index
-        self.status.value = html.escape(st.label)
         # Sized so that both fit side by side in a notebook beside JupyterLab's file browser.
         parts = [loss_svg([("cost", st.costs)], self.unit, f"Cost after each {self.unit}", width=270, height=250)]
         if self._grid is not None:
             self.boundary_values = _outputs(st.net, self._grid)
             parts.append(boundary_svg(self.boundary_values, st.X, st.y, width=270, height=250))
         self.image.value = f'<div class="bp-figures">{"".join(parts)}</div>'
+        self.status.value = html.escape(st.label)
+        self.slider.value = st.index
+        self.progress.value = st.index
 
     def compare(self, **branch) -> "CompareTraining":
         """This training side by side with a branch that splits off at the step shown now and
@@ -944,8 +946,6 @@ class CompareTraining(_View):
     def _show(self) -> None:
         c = self.comparison
         v = c.view()
-        self.slider.value = v.index
-        self.status.value = html.escape(v.label)
         changed = _settings_text(c.changes)
         parts = [loss_svg([("base", v.base_costs), (f"branch ({changed})", v.branch_costs)], self.unit,
                           f"Cost after each {self.unit}")]
@@ -953,7 +953,9 @@ class CompareTraining(_View):
             self.boundary_values = (_outputs(c.base.net, self._grid), _outputs(c.branch_net, self._grid))
             parts += [boundary_svg(self.boundary_values[0], c.base.X, c.base.y, title="base"),
                       boundary_svg(self.boundary_values[1], c.base.X, c.base.y, title=f"branch ({changed})")]
-        self.image.value = f'<div class="bp-figures">{"".join(parts)}</div>'
+        self.image.value = f'<div class="bp-figures">{"".join(parts)}</div>'  # first, as TrainingView does
+        self.status.value = html.escape(v.label)
+        self.slider.value = v.index
 
     def __repr__(self) -> str:
         c = self.comparison
