@@ -1175,22 +1175,51 @@ def plot_schedules(epochs, rates: dict, costs: dict, best_cost: float):
     return fig
 
 
+def plot_curves(curves: dict, title: str, xlabel: str, ylabel: str, x=None, log: bool = False, ylim=None,
+                marks: dict | None = None, figsize=(7, 3.4)):
+    """One line per entry of ``curves`` ({label: values}), over ``x`` (by default 0, 1, 2, ...), with a legend.
+
+    ``log``: a log scale for y; ``ylim``: (bottom, top); ``marks``: optional {label: y}
+    horizontal reference lines (e.g. a target cost).
+    """
+    fig, ax = _pyplot_figure(1, 1, figsize=figsize)
+    draw = ax.semilogy if log else ax.plot
+    for (label, c), colour, style in zip(curves.items(), _RUN_COLOURS, _RUN_STYLES):
+        c = np.asarray(c, dtype=float)
+        draw(np.arange(len(c)) if x is None else np.asarray(x, dtype=float), c, style, color=colour, lw=2, label=label)
+    for label, level in (marks or {}).items():
+        ax.axhline(level, color="grey", lw=0.8, label=label)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    _notebook_fonts(fig)
+    return fig
+
+
 def plot_cost_curves(curves: dict, title: str, ylabel: str = "cost J (log scale)", xlabel: str = "epoch",
                      marks: dict | None = None, figsize=(7, 3.4)):
     """One line per run (``curves[label]``: cost after 0, 1, ... epochs), on a log scale.
 
     ``marks``: optional {label: y} horizontal reference lines (e.g. a target cost).
     """
-    fig, ax = _pyplot_figure(1, 1, figsize=figsize)
-    for (label, c), colour, style in zip(curves.items(), _RUN_COLOURS, _RUN_STYLES):
-        ax.semilogy(np.asarray(c, dtype=float), style, color=colour, lw=2, label=label)
-    for label, level in (marks or {}).items():
-        ax.axhline(level, color="grey", lw=0.8, label=label)
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(True, alpha=0.3)
-    ax.legend()
+    return plot_curves(curves, title, xlabel, ylabel, log=True, marks=marks, figsize=figsize)
+
+
+def plot_bars(panels: dict, categories, figsize=(8, 3)):
+    """Bar charts side by side, one per entry of ``panels`` ({title: (values, y label, y limits or None)}),
+    each over the same ``categories``; a line marks zero."""
+    fig, axes = _pyplot_figure(1, len(panels), figsize=figsize, squeeze=False)
+    for ax, (title, (values, ylabel, ylim)), colour in zip(axes[0], panels.items(), _RUN_COLOURS):
+        ax.bar(list(categories), np.asarray(values, dtype=float).ravel(), color=colour)
+        ax.axhline(0, color="black", lw=0.6)
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+        ax.set_title(title)
+        ax.set_ylabel(ylabel)
     _notebook_fonts(fig)
     return fig
 

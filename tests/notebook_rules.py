@@ -215,6 +215,24 @@ def figures_shown_titled_and_told(nb) -> list[str]:
     return problems
 
 
+#: A call that styles a figure (titles, labels, limits, legend, grid, reference lines, layout).
+_STYLING = re.compile(r"\b(?:ax|axes|fig|plt)\w*(?:\[[^\]]*\])?\.(?:set_\w+|legend|grid|xlabel|ylabel|title|suptitle|"
+                      r"tight_layout|xlim|ylim|axhline|axvline|text|annotate|tick_params)\(")
+#: Most lines of figure styling a cell may hold: more belongs in a bpnet.plots helper.
+MAX_STYLING_LINES = 3
+
+
+def figure_styling_in_helpers(nb) -> list[str]:
+    """A cell reads as one idea: the computation, not the styling of its figure (that is in bpnet.plots)."""
+    problems = []
+    for k, cell in enumerate(code_cells(nb), start=1):
+        styling = sum(bool(_STYLING.search(line)) for line in source(cell).splitlines())
+        if styling > MAX_STYLING_LINES:
+            problems.append(f"code cell {k}: {styling} lines style a figure (at most {MAX_STYLING_LINES}; "
+                            "draw it with a bpnet.plots helper)")
+    return problems
+
+
 def matplotlib_inline(nb) -> list[str]:
     src = "\n".join(source(c) for c in code_cells(nb))
     return ["plots need '%matplotlib inline'"] if "matplotlib" in src and "%matplotlib inline" not in src else []
@@ -540,6 +558,7 @@ RULES = {
     outputs_stored_and_clean: _everywhere,
     figures_shown_titled_and_told: _everywhere,
     matplotlib_inline: _everywhere,
+    figure_styling_in_helpers: _everywhere,
     no_clear_output_loops: _everywhere,
     timings_not_compared: _everywhere,
     computed_numbers_not_typed: lambda path: path.name != "teachers.ipynb",

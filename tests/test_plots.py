@@ -345,3 +345,31 @@ def test_loss_and_boundary_svgs_show_the_numbers_given():
     flat = np.full((81, 81), 0.9)
     assert not any(p.get("stroke-dasharray") == "5 3"
                    for p in ET.fromstring(boundary_svg(flat, ex.X, ex.y)).iter(f"{ns}polyline"))
+
+
+def test_plot_curves_and_bars_draw_the_values_given():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bpnet.plots import plot_bars, plot_curves
+
+    x = np.linspace(0.1, 0.9, 9)
+    fig = plot_curves({"a": x ** 2, "b": 1 - x}, "T", "x", "y", x=x, ylim=(0, 2))
+    try:
+        ax = fig.axes[0]
+        (la, lb) = ax.get_lines()
+        assert np.array_equal(la.get_xdata(), x) and np.array_equal(la.get_ydata(), x ** 2)
+        assert np.array_equal(lb.get_ydata(), 1 - x) and ax.get_ylim() == (0, 2)
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+        assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("T", "x", "y")
+    finally:
+        plt.close(fig)
+    fig = plot_bars({"left": ([2.0, -1.0], "z", None), "right": ([0.9, 0.1], "p", (0, 1))}, ["c1", "c2"])
+    try:
+        left, right = fig.axes
+        assert [p.get_height() for p in left.patches] == [2.0, -1.0]
+        assert [p.get_height() for p in right.patches] == [0.9, 0.1] and right.get_ylim() == (0, 1)
+        assert (left.get_title(), right.get_ylabel()) == ("left", "p")
+    finally:
+        plt.close(fig)
