@@ -580,8 +580,6 @@ def explain_mistake(key: str) -> str:
     return " and ".join(parts)
 
 
-
-
 def _numbers_only(q: Question) -> str:
     return q.numbers
 
