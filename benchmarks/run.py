@@ -285,13 +285,13 @@ def _hand_target(rep: Report, short: str, key: str, how: str, ratio: float) -> N
 
 # --------------------------------------------------------------------------- section 3
 def trace_calls_during_step(net, X, y, lr, loss) -> int:
-    """How many calls into bpnet/trace.py one ``net.step`` makes (profiled, not timed)."""
+    """How many calls into bpnet/explain/trace.py one ``net.step`` makes (profiled, not timed)."""
     prof = cProfile.Profile()
     prof.enable()
     net.step(X, y, lr, loss)
     prof.disable()
     stats = pstats.Stats(prof).stats
-    return sum(v[1] for (f, _, _), v in stats.items() if f.replace("\\", "/").endswith("bpnet/trace.py"))
+    return sum(v[1] for (f, _, _), v in stats.items() if f.replace("\\", "/").endswith("bpnet/explain/trace.py"))
 
 
 class _Call:
@@ -326,7 +326,7 @@ def section_trace(rep: Report, cfg):
         rep.target(f"{short}: trace recording costs ≤ 5% when off",
                    f"{calls} trace calls in `net.step` (0%); step/hand-fused {t['step'] / t['hand']:.2f}×", calls == 0)
     rep.add("## 3. Tracing overhead", "",
-            "`net.step` never records: the profiler counts the calls it makes into `bpnet/trace.py` "
+            "`net.step` never records: the profiler counts the calls it makes into `bpnet/explain/trace.py` "
             "(0 means recording costs nothing when it is off). `bpnet.trace_step` records every number of "
             "one update as a `MicroStep` with a formula and a snapshot of the network; it runs on a copy.", "")
     rep.add(*table(["network", "trace calls in net.step", "net.step / hand-fused", "trace_step / net.step",
@@ -380,7 +380,7 @@ def section_widgets(rep: Report, cfg):
     log("[5] widget latency")
     rep.add("## 5. Widget latency", "")
     try:
-        import bpnet.widgets as W
+        import bpnet.views.widgets as W
         StepThrough = W.StepThrough
     except Exception as exc:  # noqa: BLE001 - any failure to import is reported, not raised
         rep.add(f"In-process: widgets not available ({type(exc).__name__}: {exc}).", "")
@@ -537,7 +537,7 @@ def section_import(rep: Report, cfg):
     log("[7] import times")
     runs = 3 if cfg.quick else 9
     rows = []
-    for module in ("numpy", "bpnet", "bpnet.widgets"):
+    for module in ("numpy", "bpnet", "bpnet.views.widgets"):
         try:
             ts = import_time(module, runs)
         except RuntimeError as exc:
@@ -550,7 +550,7 @@ def section_import(rep: Report, cfg):
             rep.target("`import bpnet` ≤ 0.3 s", fmt_time(median(ts)), median(ts) <= 0.3)
     rep.add("## 7. Import time", "",
             f"Fresh interpreter each time (`python -c 'import X'`, timed inside), median of {runs}; "
-            "`import bpnet` includes numpy, `bpnet.widgets` includes ipywidgets and matplotlib.", "")
+            "`import bpnet` includes numpy, `bpnet.views.widgets` includes ipywidgets and matplotlib.", "")
     rep.add(*table(["", "median", "min"], rows))
 
 

@@ -55,7 +55,7 @@ def job_trace(n: int, budget_mb: float) -> dict:
     import numpy as np
 
     import bpnet
-    from bpnet.stepper import Stepper
+    from bpnet.views.stepper import Stepper
 
     sizes = trace_sizes(n)
     net = bpnet.Network.random(sizes, "tanh", seed=0)

@@ -19,7 +19,7 @@ import tracemalloc
 import numpy as np
 
 import bpnet
-from bpnet.stepper import StepComparison, Stepper, TrainingComparison
+from bpnet.views.stepper import StepComparison, Stepper, TrainingComparison
 
 from .timing import fmt_time, median, p95
 

@@ -10,7 +10,7 @@ as JSON with every micro-step and the weights before and after (``--format json`
 ``check`` recomputes every number in a file's ``published`` section and names the known
 mistake that reproduces them best; it exits 0 when all agree, 1 when some do not.
 ``worksheet`` writes seeded worksheet variants with nice numbers and separate answer keys
-(see ``bpnet.worksheet``).
+(see ``bpnet.teach.worksheet``).
 A bad file or option exits 2 with one line saying what is wrong.
 """
 
@@ -20,12 +20,12 @@ import argparse
 import json
 import sys
 
-from .examples import EXAMPLES
-from .netfile import NetworkFileError, load_network
-from .network import RULES
-from .published import check_published
-from .trace import trace_step
-from . import worksheet
+from .teach.examples import EXAMPLES
+from .teach.netfile import NetworkFileError, load_network
+from .core.network import RULES
+from .teach.published import check_published
+from .explain.trace import trace_step
+from .teach import worksheet
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -218,18 +218,18 @@ def figures_shown_titled_and_told(nb) -> list[str]:
 #: A call that styles a figure (titles, labels, limits, legend, grid, reference lines, layout).
 _STYLING = re.compile(r"\b(?:ax|axes|fig|plt)\w*(?:\[[^\]]*\])?\.(?:set_\w+|legend|grid|xlabel|ylabel|title|suptitle|"
                       r"tight_layout|xlim|ylim|axhline|axvline|text|annotate|tick_params)\(")
-#: Most lines of figure styling a cell may hold: more belongs in a bpnet.plots helper.
+#: Most lines of figure styling a cell may hold: more belongs in a bpnet.views.plots helper.
 MAX_STYLING_LINES = 3
 
 
 def figure_styling_in_helpers(nb) -> list[str]:
-    """A cell reads as one idea: the computation, not the styling of its figure (that is in bpnet.plots)."""
+    """A cell reads as one idea: the computation, not the styling of its figure (that is in bpnet.views.plots)."""
     problems = []
     for k, cell in enumerate(code_cells(nb), start=1):
         styling = sum(bool(_STYLING.search(line)) for line in source(cell).splitlines())
         if styling > MAX_STYLING_LINES:
             problems.append(f"code cell {k}: {styling} lines style a figure (at most {MAX_STYLING_LINES}; "
-                            "draw it with a bpnet.plots helper)")
+                            "draw it with a bpnet.views.plots helper)")
     return problems
 
 
@@ -351,7 +351,7 @@ def seeds_fixed_at_the_top(nb) -> list[str]:
 
 # ----- exercises --------------------------------------------------------------------------------
 def exercises_with_feedback(nb) -> list[str]:
-    """An exercises section whose cells call bpnet.exercises checkers, showing a right answer (or a
+    """An exercises section whose cells call bpnet.teach.exercises checkers, showing a right answer (or a
     solution asserting one) and the feedback on a wrong one."""
     cells = nb.cells
     heads = [i for i, c in enumerate(cells) if c.cell_type == "markdown"
@@ -361,10 +361,10 @@ def exercises_with_feedback(nb) -> list[str]:
     problems = []
     checks = [c for c in cells[heads[0]:] if c.cell_type == "code" and re.search(r"\bcheck_\w+\(", source(c))]
     if len(checks) < 2:
-        problems.append("needs at least 2 exercise cells calling a bpnet.exercises checker")
+        problems.append("needs at least 2 exercise cells calling a bpnet.teach.exercises checker")
     src_all = "\n".join(source(c) for c in code_cells(nb))
-    if not re.search(r"from bpnet import .*\bexercises\b|import bpnet\.exercises|from bpnet\.exercises import", src_all):
-        problems.append("exercises must use bpnet.exercises")
+    if not re.search(r"from bpnet(\.teach)? import .*\bexercises\b|import bpnet\.(teach\.)?exercises|from bpnet\.(teach\.)?exercises import", src_all):
+        problems.append("exercises must use bpnet.teach.exercises")
     shown = [text for c in checks for kind, text in text_outputs(c) if kind == "text/plain"]
     asserted = [c for c in checks if re.search(r"^assert right\b", source(c), re.M)]
     if not (any(t.startswith("✓ Correct") for t in shown) or asserted):
@@ -470,14 +470,15 @@ def a_non_degenerate_network_where_it_matters(nb) -> list[str]:
 
 def every_mistake_told_apart(nb) -> list[str]:
     """Every cost, delta, gradient and update exercise runs on a network where each catalogued mistake gives a
-    number of its own (bpnet.mistakes.indistinguishable is empty), so "✓ correct" never hides a mistake. The one
+    number of its own (bpnet.explain.mistakes.indistinguishable is empty), so "✓ correct" never hides a mistake. The one
     exception is an exercise on an all-identity network that the next exercise repeats, for the same kind of
     question, on a network that tells the mistakes apart (an a/b pair showing what the identity hides). On a single
     neuron (one weight and its bias) there is no other unit to take the derivative of and no other weight to swap in,
     so those two mistakes cannot be made there and are not counted."""
     import inspect
 
-    from bpnet import exercises, mistakes
+    from bpnet.teach import exercises
+    from bpnet.explain import mistakes
 
     kinds = {"check_cost": "cost", "check_delta": "delta", "check_gradient": "gradient", "check_update": "update"}
     asked = []  # (kind, identity-only network?, indistinguishable keys)
@@ -544,7 +545,7 @@ FORMATTED = _numbered("01", "02", "03", "05", "06", "07")
 
 #: rule -> which notebooks it concerns (a predicate on the path). "Everywhere" includes the teachers'
 #: notebook and the quiz; the exercise rules concern the learner's sequence only (the quiz's questions
-#: are the printed sheet's, checked by bpnet.worksheet.Quiz, with no attempt or solution cells).
+#: are the printed sheet's, checked by bpnet.teach.worksheet.Quiz, with no attempt or solution cells).
 RULES = {
     one_title: _everywhere,
     # The quiz is one short page of questions, read top to bottom: it has no sections to list.

@@ -487,12 +487,12 @@ def _summary(samples: list[dict], key: str) -> dict:
 def _fits_a_laptop_window_and_pauses_in_place(page) -> None:
     """At 1400 x 900 and 1000 x 800 with the file browser open: buttons whole, diagram unstretched,
     formula visible and typeset, this step's weight row in view after a click; pause keeps the step."""
-    import bpnet.trace
+    import bpnet.explain.trace
 
     _open_file_browser(page)
     root = page.locator(STEPPER).first
     ARTIFACTS.mkdir(exist_ok=True)
-    typeset = hasattr(bpnet.trace.MicroStep, "formula_latex")
+    typeset = hasattr(bpnet.explain.trace.MicroStep, "formula_latex")
     report = {"notebook": f"notebooks/{WORKED_EXAMPLE}", "layouts": {}}
 
     for width, height in ((1400, 900), (1000, 800)):
@@ -568,7 +568,7 @@ def test_click_latency_in_the_notebook_as_a_learner_opens_it(page, lab):
 
     Written to test-artifacts/browser_latency.json and printed; not asserted, since a timing
     belongs to the machine as much as to the code."""
-    import bpnet.widgets
+    import bpnet.views.widgets
 
     tracker = "@jupyterlab/notebook-extension:tracker"
     status, before = lab.api("GET", f"/lab/api/settings/{tracker}")
@@ -618,7 +618,7 @@ def test_click_latency_in_the_notebook_as_a_learner_opens_it(page, lab):
         } for name, v in views.items()},
         "bare_button_round_trip_ms": baseline,
         # The formula is sent this long after the diagram (MathJax would hold the diagram back).
-        "formula_sent_after_diagram_ms": round(1000 * bpnet.widgets.StepThrough.typeset_delay),
+        "formula_sent_after_diagram_ms": round(1000 * bpnet.views.widgets.StepThrough.typeset_delay),
         "cpus": os.cpu_count(), "browser": "headless chromium", "chromium": _chromium_version(),
     }
     ARTIFACTS.mkdir(exist_ok=True)

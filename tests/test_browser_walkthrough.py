@@ -22,7 +22,7 @@ from infra_support import REPO, run_all_cells
 from test_browser_clean import _open, _shutdown_kernels, lab  # noqa: F401  (lab is a fixture)
 
 import bpnet
-import bpnet.explorer
+import bpnet.explain.activation_reading
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +76,7 @@ def test_explorer_and_first_exercise_as_a_learner_uses_them(lab):  # noqa: F811
 
         # It answers: another activation, then z typed into the slider's readout.
         page.locator(f"{EXPLORER} .bp-activation-choice select").select_option("tanh")
-        reading = bpnet.explorer.activation_reading("tanh", 2.0)
+        reading = bpnet.explain.activation_reading.activation_reading("tanh", 2.0)
         page.wait_for_function("([s, t]) => document.querySelector(s).innerText.includes(t)",
                                arg=[EXPLORER, f"f(z) = {_short(reading.f)}"], timeout=30_000)
         readout = page.locator(f"{EXPLORER} .bp-z .widget-readout").first
@@ -84,7 +84,7 @@ def test_explorer_and_first_exercise_as_a_learner_uses_them(lab):  # noqa: F811
         page.keyboard.press("Control+A")
         page.keyboard.type("-0.5")
         page.keyboard.press("Enter")
-        reading = bpnet.explorer.activation_reading("tanh", -0.5)
+        reading = bpnet.explain.activation_reading.activation_reading("tanh", -0.5)
         page.wait_for_function("([s, t]) => document.querySelector(s).innerText.includes(t)",
                                arg=[EXPLORER, f"f'(z) = {_short(reading.df)}"], timeout=30_000)
         text = _explorer_text(page)
@@ -164,7 +164,7 @@ def _output_of(outputs: list[dict], needle: str) -> dict:
 def _expected_traces() -> dict:
     """The traces notebooks 04 and 05 show, rebuilt here (the step counts the pages must typeset)."""
     import numpy as np
-    from bpnet.graph import inputs
+    from bpnet.explain.autograd import inputs
 
     x, y, z, w = inputs(x=3.0, y=-4.0, z=2.0, w=-1.0)
     gates = ((x * y).named("q") + z.max(w).named("m")).named("s")

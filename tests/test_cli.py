@@ -11,7 +11,7 @@ import pytest
 
 import bpnet
 from bpnet.__main__ import main
-from bpnet.netfile import load_network
+from bpnet.teach.netfile import load_network
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import bpnet
-from bpnet.stepper import StepComparison, TrainingComparison, TrainingStepper
+from bpnet.views.stepper import StepComparison, TrainingComparison, TrainingStepper
 
 
 def _net():
@@ -159,10 +159,10 @@ def test_a_branch_after_the_start_sees_the_batches_the_base_would_have_seen():
     net = _net()
     cmp = TrainingComparison(net, X, Y, lr=0.5, batch_size=2, seed=4, branch={"loss": "bce"}, at=3, max_steps=20)
     cmp.goto(10)
-    # Independently: Network.train's batches (bpnet.network.batches) epoch by epoch.
+    # Independently: Network.train's batches (bpnet.core.network.batches) epoch by epoch.
     ref = net.copy()
     for epoch in range(10):
-        for idx in bpnet.network.batches(4, 2, 4, epoch):
+        for idx in bpnet.core.network.batches(4, 2, 4, epoch):
             ref.step(X[idx], Y[idx], 0.5, "half_squared_error" if epoch < 3 else "bce")
     for w, v in zip(cmp.branch_net.W, ref.W):
         np.testing.assert_array_equal(w, v)

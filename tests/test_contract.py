@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from bpnet import Network, trace_step
-from bpnet.activations import ACTIVATIONS, Activation, get_activation, register_activation
-from bpnet.losses import LOSSES, Loss, get_loss, register_loss
+from bpnet.core.activations import ACTIVATIONS, Activation, get_activation, register_activation
+from bpnet.core.losses import LOSSES, Loss, get_loss, register_loss
 
 
 class Softplus(Activation):
@@ -146,8 +146,8 @@ def test_trace_text():
 
 # ----- trace (LaTeX), stepper and explorer ----------------------------------------------------
 def test_trace_latex_and_explorer():
-    from bpnet.explorer import activation_reading, explorer_activations, saturation_ranges
-    from bpnet.stepper import StepComparison
+    from bpnet.explain.activation_reading import activation_reading, explorer_activations, saturation_ranges
+    from bpnet.views.stepper import StepComparison
 
     net, X, y = case(5, m=1)
     t = trace_step(net, X, y, 0.1, loss="log_cosh")
@@ -170,8 +170,8 @@ def test_trace_latex_and_explorer():
 # ----- network files ---------------------------------------------------------------------------
 def test_network_file_with_the_new_activation_and_loss(tmp_path):
     """A network file names them like any other; load, trace, save, load again and check all work."""
-    from bpnet.netfile import load_network, save_network
-    from bpnet.published import check_published
+    from bpnet.teach.netfile import load_network, save_network
+    from bpnet.teach.published import check_published
 
     net = Network.random([2, 3, 1], ["softplus", "softplus"], seed=3)
     doc = {"layers": [2, 3, 1], "activations": ["softplus", "softplus"], "weights": net.weights_dict(),
@@ -187,7 +187,7 @@ def test_network_file_with_the_new_activation_and_loss(tmp_path):
     assert not check_published(doc).agrees
 
 
-# ----- the checkers (bpnet.exercises, bpnet.mistakes) judge them like any other -----------------
+# ----- the checkers (bpnet.teach.exercises, bpnet.explain.mistakes) judge them like any other -----------------
 def _by_hand(net, X, y):
     """Forward, deltas and gradients of softplus -> identity with log-cosh, in plain numpy."""
     W0, W1 = net.W
@@ -204,8 +204,8 @@ def _by_hand(net, X, y):
 
 
 def test_checkers_accept_the_right_answer_with_a_true_solution():
-    from bpnet._format import fmt
-    from bpnet.exercises import (check_activation, check_activation_derivative, check_cost, check_delta,
+    from bpnet.core.notation import fmt
+    from bpnet.teach.exercises import (check_activation, check_activation_derivative, check_cost, check_delta,
                                  check_forward, check_gradient, check_update)
 
     z = np.array([-1.3, 0.4, 2.1])
@@ -234,8 +234,8 @@ def test_checkers_accept_the_right_answer_with_a_true_solution():
 
 
 def test_checkers_diagnose_their_mistakes():
-    from bpnet import mistakes
-    from bpnet.exercises import check_cost, check_delta, check_forward, check_gradient
+    from bpnet.explain import mistakes
+    from bpnet.teach.exercises import check_cost, check_delta, check_forward, check_gradient
 
     net, X, y = case(2)
     z0, h, o, d0, d1, g0, g1, cost = _by_hand(net, X, y)
@@ -278,7 +278,7 @@ def test_checkers_diagnose_their_mistakes():
 
 @pytest.mark.parametrize("rule", ["gradient", "article"])
 def test_graph_of_the_network_gives_the_same_update(rule):
-    from bpnet.graph import network_graph
+    from bpnet.explain.autograd import network_graph
 
     net, X, y = case(seed=5)
     ng = network_graph(net, X, y, "log_cosh", rule)

@@ -7,8 +7,8 @@ import pytest
 
 import bpnet
 from bpnet import Backprop, Network, trace_step, xor_example
-from bpnet._checks import check_real, check_rule, check_whole
-from bpnet._format import fmt, latex_number, paren, vector
+from bpnet.core.checks import check_real, check_rule, check_whole
+from bpnet.core.notation import fmt, latex_number, paren, vector
 
 
 def batch(sizes, loss, m=6, seed=0):
@@ -114,7 +114,7 @@ def test_network_weights_share_one_buffer_and_replaced_arrays_are_still_used():
 def test_train_is_step_repeated_with_optimizers_batches_and_frozen_weights(opt, batch_size):
     """train = the same updates made one net.step at a time, to the last bit: plain or with an
     optimizer, full batch or mini-batches (the same batches), with frozen weights."""
-    from bpnet.network import batches as make_batches
+    from bpnet.core.network import batches as make_batches
     X, y = batch([3, 5, 4, 2], "cce", m=7, seed=11)
     acts = ["tanh", "relu", "softmax"]
     a = Network.random([3, 5, 4, 2], acts, seed=4, frozen=["X0->H1_2", "H2_1->D0"])
@@ -306,12 +306,12 @@ def test_formats():
     assert paren(-4) == "(-4)" and paren(4) == "4"
     assert latex_number(1.5e-7) == r"1.5 \times 10^{-7}" and latex_number(-2) == "-2"
     assert vector([1, -2.5]) == "(1, -2.5)"
-    assert bpnet.trace.fmt is fmt
+    assert bpnet.explain.trace.fmt is fmt
 
 
 # ----- batching: one function for train and the training stepper ----------------------
 def test_batches_cover_every_sample_once_and_depend_only_on_seed_and_epoch():
-    from bpnet.network import batches
+    from bpnet.core.network import batches
     for bs in (1, 2, 3, 7):
         b = batches(7, bs, 3, 5)
         assert sorted(np.concatenate(b).tolist()) == list(range(7))
@@ -326,7 +326,7 @@ def test_batches_cover_every_sample_once_and_depend_only_on_seed_and_epoch():
 
 @pytest.mark.parametrize("batch_size", [1, 2, 3, None])
 def test_train_and_training_stepper_give_the_same_weights(batch_size):
-    from bpnet.stepper import TrainingStepper
+    from bpnet.views.stepper import TrainingStepper
     ex = xor_example()
     net = Network.random([2, 3, 1], ["tanh", "sigmoid"], seed=1)
     trained = net.copy()

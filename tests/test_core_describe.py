@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from bpnet.activations import ACTIVATIONS, Activation, get_activation, register_activation
-from bpnet.losses import LOSSES, Loss, get_loss, register_loss
+from bpnet.core.activations import ACTIVATIONS, Activation, get_activation, register_activation
+from bpnet.core.losses import LOSSES, Loss, get_loss, register_loss
 
 ELEMENTWISE = sorted({cls.name for cls in ACTIVATIONS.values() if cls.elementwise})
 Z = np.linspace(-8, 8, 3201)
@@ -137,7 +137,7 @@ def test_registration_by_name():
 
 
 def test_leaky_relu_text_follows_alpha():
-    from bpnet.activations import LeakyReLU
+    from bpnet.core.activations import LeakyReLU
     act = LeakyReLU(0.2)
     assert "0.2" in act.formula and "0.2" in act.derivative and act.value_range == (-math.inf, math.inf)
     assert "0.2" in act.note(-1.0)

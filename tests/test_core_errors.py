@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from bpnet import Network, trace_step, xor_example
-from bpnet.activations import get_activation
-from bpnet.losses import get_loss
+from bpnet.core.activations import get_activation
+from bpnet.core.losses import get_loss
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bpnet import Network
-from bpnet.activations import ACTIVATIONS, get_activation
+from bpnet.core.activations import ACTIVATIONS, get_activation
 
 HIDDEN_ACTS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu"]
 # (output activation, loss, kind of target)
@@ -141,7 +141,7 @@ def test_sigmoid_and_tanh_saturate():
 @pytest.mark.parametrize("loss", ["binary_cross_entropy", "categorical_cross_entropy", "half_squared_error",
                                   "absolute_error", "huber"])
 def test_losses_are_safe_at_exact_zero_and_one(loss):
-    from bpnet.losses import get_loss
+    from bpnet.core.losses import get_loss
 
     fn = get_loss(loss)
     a = np.array([[0.0, 1.0], [1.0, 0.0]])
@@ -175,7 +175,7 @@ def test_cost_is_the_mean_of_per_sample_losses():
 
 
 def test_huber_is_squared_near_the_target_and_absolute_far_from_it():
-    from bpnet.losses import Huber, get_loss
+    from bpnet.core.losses import Huber, get_loss
 
     h = Huber(delta=0.5)
     a, y = np.array([[0.2], [3.0], [-3.0]]), np.zeros((3, 1))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bpnet import SGD, Network, trace_step
-from bpnet.losses import get_loss
+from bpnet.core.losses import get_loss
 
 
 def unchanged_after(net, call, exc, *words):
@@ -102,7 +102,7 @@ def test_cost_from_z_agrees_with_the_formula_from_a():
     z = rng.normal(scale=3, size=(50, 4))
     y = rng.uniform(size=(50, 4))
     bce = get_loss("bce")
-    from bpnet.activations import get_activation
+    from bpnet.core.activations import get_activation
     sig = get_activation("sigmoid")
     np.testing.assert_allclose(bce.sample_losses(sig.f(z), y, z, sig), bce.per_sample(sig.f(z), y), rtol=1e-12)
     # another output activation: the formula from a, as before

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bpnet import Network, trace_step, xor_example
-from bpnet.trace import fmt
+from bpnet.explain.trace import fmt
 
 
 def random_net(sizes=(2, 3, 2), acts=("tanh", "sigmoid"), seed=0):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import bpnet
-from bpnet import examples
+from bpnet.teach import examples
 
 
 def test_example_files_are_found_from_any_directory(tmp_path, monkeypatch):

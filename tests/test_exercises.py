@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import bpnet
-from bpnet import Network, exercises as ex
-from bpnet.exercises import (
+from bpnet import Network
+from bpnet.teach import exercises as ex
+from bpnet.teach.exercises import (
     MISTAKES, check_activation, check_activation_derivative, check_cost, check_delta, check_forward,
     check_gradient, check_learning_rate, check_neuron, check_update,
 )
@@ -530,7 +531,7 @@ def _all_results():
             (lambda v: check_update(net, X, y, "Z1->D0", v, LR, loss=loss), ("update", "Z1->D0"), X, y),
             (lambda v: check_cost(net, X, y, v, loss=loss), ("cost", None), X, y),
         ]
-        from bpnet import mistakes
+        from bpnet.explain import mistakes
         for call, q, Xq, yq in calls:
             a = mistakes.assess(net, Xq, yq, q, loss, "gradient", LR)
             for c in a.candidates:
@@ -594,7 +595,8 @@ def test_checkers_ask_the_objects_never_their_types():
     import ast
     import inspect
 
-    from bpnet import activations, losses, mistakes
+    from bpnet.core import activations, losses
+    from bpnet.explain import mistakes
 
     concrete = {n for mod in (activations, losses) for n, v in vars(mod).items()
                 if isinstance(v, type) and n not in ("Activation", "Loss")}
@@ -653,7 +655,7 @@ def test_activation_derivative_solution_defines_a_apart_from_the_chain():
     # The chain of '=' ends in f'(z); a = f(z) is its own "where" line, never a step of the chain.
     for name, z in [("sigmoid", [-1.0, 0.5, 2.0]), ("sigmoid", [-1.0, 0.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]),
                     ("sigmoid", 0.3), ("tanh", [0.1, -2.0])]:
-        act = bpnet.activations.get_activation(name)
+        act = bpnet.core.activations.get_activation(name)
         zz = np.asarray(z, dtype=float)
         text = check_activation_derivative(name, z, act.df(zz)).solution().text
         chain, _, where = text.partition("\nwhere a = ")
@@ -672,7 +674,7 @@ def test_activation_derivative_solution_defines_a_apart_from_the_chain():
 
 def test_kink_sentence_only_where_some_z_is_at_a_kink():
     def sol(name, z):
-        act = bpnet.activations.get_activation(name)
+        act = bpnet.core.activations.get_activation(name)
         return check_activation_derivative(name, z, act.df(np.asarray(z, dtype=float))).solution().text
 
     z_many = list(np.random.default_rng(3).normal(size=20))

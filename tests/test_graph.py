@@ -1,4 +1,4 @@
-"""The scalar autograd (bpnet.graph): every operation's gradient against central differences,
+"""The scalar autograd (bpnet.explain.autograd): every operation's gradient against central differences,
 the recorded backward pass, and one truth checked two ways: a network built from graph
 nodes gives the same deltas, gradients and new weights as Network and trace_step."""
 
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import bpnet
-from bpnet.graph import (Graph, GraphStepper, GraphTrace, Value, dot, inputs, mean, network_graph,
-                         numerical_gradient, total, trace_function)
+from bpnet.views.stepper import GraphStepper
+from bpnet.explain.autograd import (Graph, GraphTrace, Value, dot, inputs, mean, network_graph,
+                                    numerical_gradient, total, trace_function)
 
 
 def close_enough(analytic, numeric):
@@ -265,6 +266,6 @@ def test_negative_numbers_are_parenthesised_next_to_operators_only():
 def test_the_module_docstring_example_runs_as_printed():
     import doctest
 
-    import bpnet.graph
+    import bpnet.explain.autograd
 
-    assert doctest.testmod(bpnet.graph).failed == 0
+    assert doctest.testmod(bpnet.explain.autograd).failed == 0

@@ -11,8 +11,9 @@ from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import bpnet  # noqa: E402
-from bpnet.graph import GraphStepper, inputs, network_graph  # noqa: E402
-from bpnet.graph_plots import VERMILION, YELLOW, draw_graph, graph_figsize  # noqa: E402
+from bpnet.explain.autograd import inputs, network_graph
+from bpnet.views.stepper import GraphStepper  # noqa: E402
+from bpnet.views.graph_plots import VERMILION, YELLOW, draw_graph, graph_figsize  # noqa: E402
 
 
 def fork_graph():
@@ -114,7 +115,7 @@ def _gates():
 
 
 def _chain():
-    from bpnet.graph import Value
+    from bpnet.explain.autograd import Value
 
     x = Value(1.5, "x", const=True)
     w1, b1, w2, b2 = (Value(v, n, param=True) for v, n in [(0.8, "w1"), (-0.5, "b1"), (-1.2, "w2"), (0.3, "b2")])

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bpnet.graph import inputs
-from bpnet.graph_widgets import GraphStepThrough, cost_ratio_view
+from bpnet.explain.autograd import inputs
+from bpnet.views.graph_widgets import GraphStepThrough, cost_ratio_view
 
 
 def fork_graph():
@@ -75,7 +75,7 @@ def test_a_measured_figure_keeps_no_numbers_in_its_text_form():
 def test_redrawing_only_what_changed_gives_the_same_picture_as_drawing_everything():
     import numpy as np
 
-    from bpnet.graph_widgets import Frames
+    from bpnet.views.graph_widgets import Frames
 
     x, w, b = inputs(x=1.5, w=0.8, b=-0.5)
     L = (0.5 * ((w * x + b).sigmoid() - 1.0) ** 2).named("L")

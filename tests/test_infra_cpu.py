@@ -32,7 +32,7 @@ NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZE
 # weight by (1 + 1e-12 u), u uniform in [-1, 1] from a seeded generator.
 PERTURB_STARTUP = textwrap.dedent('''
     import numpy as _np
-    import bpnet.network as _network
+    import bpnet.core.network as _network
 
     _rng = _np.random.default_rng(20261127)
     _train = _network.Network.train

@@ -76,7 +76,7 @@ def test_dev_py_test_validates_every_notebook_with_nbval(tmp_path):
 @pytest.mark.parametrize("volatile, expected", [
     ("<Figure size 640x480 with 1 Axes>", "<Figure>"),
     ("<Figure size 1000x300 with 3 Axes>", "<Figure>"),
-    ("<bpnet.network.Network object at 0x7f3a5c2e1d90>", "<bpnet.network.Network object at 0xADDRESS>"),
+    ("<bpnet.core.network.Network object at 0x7f3a5c2e1d90>", "<bpnet.core.network.Network object at 0xADDRESS>"),
     ("12.3 µs ± 1.02 µs per loop (mean ± std. dev. of 7 runs, 100,000 loops each)", "TIMEIT"),
     ("Wall time: 1.52 s", "Wall time: TIME"),
     ("one epoch took 0.031 s", "one epoch took TIME"),

@@ -1,4 +1,4 @@
-"""The mistake catalogue (bpnet.mistakes): each entry a variation of the one backprop routine.
+"""The mistake catalogue (bpnet.explain.mistakes): each entry a variation of the one backprop routine.
 
 Values are checked against hand-written numpy on a 2-3-1 tanh/sigmoid network, and the
 article's rule in the catalogue is the network's own rule="article" (one definition).
@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 import bpnet
-from bpnet import Network, mistakes
-from bpnet.mistakes import CATALOGUE, assess, candidates, indistinguishable
-from bpnet.network import Backprop
+from bpnet import Network
+from bpnet.explain import mistakes
+from bpnet.explain.mistakes import CATALOGUE, assess, candidates, indistinguishable
+from bpnet.core.network import Backprop
 
 
 def sig(z):
@@ -160,7 +161,7 @@ def test_no_other_unit_in_a_one_unit_layer():
     for q in [("delta", "D0"), ("delta", "Z1"), ("gradient", "Z1->D0"), ("gradient", "X1->Z1")]:
         assert "derivative_of_wrong_unit" not in candidates(net, X, y, q)
         assert "derivative_of_wrong_unit" not in _same(net, X, y, q)
-    from bpnet.exercises import check_delta
+    from bpnet.teach.exercises import check_delta
     r = check_delta(net, X[0], y[0], "D0", assess(net, X[:1], y[:1], ("delta", "D0")).expected)
     assert r.correct and "another unit" not in repr(r)
     # A layer of two units has another unit: the mistake is there and tells a different number.

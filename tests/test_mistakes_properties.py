@@ -1,6 +1,6 @@
 """Property tests of the checkers' promise on 200+ seeded random non-degenerate networks.
 
-For every checker question and every mistake of ``bpnet.mistakes`` that gives a number
+For every checker question and every mistake of ``bpnet.explain.mistakes`` that gives a number
 different from the right one (even inside the tolerance band): that number is never
 accepted, and it is diagnosed as that mistake (or one whose value is identical). The right
 value is accepted as a float, np.float32, a list, a (1,) and a (1, 1) array, and rounded to
@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from bpnet import Network
-from bpnet import mistakes
-from bpnet.exercises import check_cost, check_delta, check_forward, check_gradient, check_update
+from bpnet.explain import mistakes
+from bpnet.teach.exercises import check_cost, check_delta, check_forward, check_gradient, check_update
 
 N_NETWORKS = 200
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu"]
@@ -178,7 +178,7 @@ def test_property_single_unit_checkers():
     """check_neuron, check_activation and check_activation_derivative on 200 random cases: every
     mistake's number is named and never accepted; the right value is accepted in every form."""
     import bpnet
-    from bpnet.exercises import check_activation, check_activation_derivative, check_neuron
+    from bpnet.teach.exercises import check_activation, check_activation_derivative, check_neuron
 
     checked = 0
     for seed in range(200):

@@ -12,7 +12,7 @@ import pytest
 
 import bpnet
 from bpnet.__main__ import main
-from bpnet.netfile import MAX_FILE_BYTES, NetworkFileError, load_network, network_to_dict, save_network
+from bpnet.teach.netfile import MAX_FILE_BYTES, NetworkFileError, load_network, network_to_dict, save_network
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import bpnet
-from bpnet.netfile import load_network, network_to_dict
-from bpnet.published import _LOCAL_CATALOGUE, _local_candidates, _mark, check_published
+from bpnet.teach.netfile import load_network, network_to_dict
+from bpnet.teach.published import _LOCAL_CATALOGUE, _local_candidates, _mark, check_published
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 FILES = sorted(EXAMPLES.glob("*.json"))
@@ -226,7 +226,7 @@ def test_published_pre_activations_are_checked():
 
 def test_step_through_takes_a_loaded_file_with_its_rule_and_frozen_weights():
     pytest.importorskip("ipywidgets")
-    from bpnet.widgets import StepThrough
+    from bpnet.views.widgets import StepThrough
 
     ex = _frozen_example()
     view = StepThrough.from_example(ex)

@@ -9,7 +9,7 @@ Structure: a title, headings a table of contents can use, a markdown cell before
 nbval switched off only by a tag with a reason.
 Stored outputs: executed, no errors or warnings on stderr, no figure or numpy-scalar reprs in text.
 Numbers: a result that only a computation produces (it appears in a stored output) is not typed
-into the prose. Randomness: every generator is seeded. Exercises: from 01 on, checked by bpnet.exercises.
+into the prose. Randomness: every generator is seeded. Exercises: from 01 on, checked by bpnet.teach.exercises.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def test_a_marker_comment_nbval_reads_is_caught_in_any_spelling():
 def test_the_settings_teachers_may_type_are_the_worksheets_defaults():
     """The one decimal the teachers' notebook states and also prints is a setting, not a result: the
     default weight range of every built-in worksheet template. If the default changes, so must the prose."""
-    ws = pytest.importorskip("bpnet.worksheet")
+    ws = pytest.importorskip("bpnet.teach.worksheet")
     assert set(rules.TEACHERS_SETTINGS) == {"1.5"}
     for name in ws.TEMPLATES:
         weights = ws.get_template(name).weight_values
@@ -216,9 +216,9 @@ def test_the_settings_teachers_may_type_are_the_worksheets_defaults():
 
 
 def test_a_generated_quiz_keeps_the_rules_for_any_notebook_about_its_cells():
-    """bpnet.worksheet writes a quiz notebook per variant, stored unrun (no output rule applies): it keeps
+    """bpnet.teach.worksheet writes a quiz notebook per variant, stored unrun (no output rule applies): it keeps
     every rule for any notebook that reads the cells themselves, as notebooks/quiz.ipynb does."""
-    ws = pytest.importorskip("bpnet.worksheet")
+    ws = pytest.importorskip("bpnet.teach.worksheet")
     nb = nbformat.reads(ws.quiz_notebook("sigmoid-2-2-1", seed=3, variant=2, steps="forward,delta"), as_version=4)
     nbformat.validate(nb)
     assert not any(c.get("outputs") for c in code_cells(nb))
@@ -233,7 +233,7 @@ def test_a_generated_quiz_keeps_the_rules_for_any_notebook_about_its_cells():
 def test_start_here_controls_table_names_every_control_of_the_step_through():
     """Every button label, the pause label and both rule choices appear in bold in 00's table, and the
     table names no control the widget does not have."""
-    widgets = pytest.importorskip("bpnet.widgets")
+    widgets = pytest.importorskip("bpnet.views.widgets")
     nb = load(NOTEBOOKS_DIR / "00_start_here.ipynb")
     cell = next(source(c) for c in markdown_cells(nb) if "| control | what it does |" in source(c))
     table = "\n".join(line for line in cell.splitlines() if line.startswith("|"))
@@ -251,10 +251,10 @@ def test_start_here_controls_table_names_every_control_of_the_step_through():
 
 # ----- the notebooks' figure helpers: readable at a notebook's width -------------------------------
 def _helper_figures():
-    """Each multi-panel figure helper of bpnet.plots, drawn with small real data."""
+    """Each multi-panel figure helper of bpnet.views.plots, drawn with small real data."""
     import numpy as np
     import bpnet
-    from bpnet import plots
+    from bpnet.views import plots
 
     X, y = bpnet.XOR_X, bpnet.XOR_Y
     net = bpnet.Network.random([2, 3, 1], activations=["tanh", "sigmoid"], seed=0)

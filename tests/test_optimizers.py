@@ -1,4 +1,4 @@
-"""bpnet.optimizers: every update rule against an independent scalar re-implementation.
+"""bpnet.core.optimizers: every update rule against an independent scalar re-implementation.
 
 The reference rules below loop over single Python floats with ``math`` and share no
 code with bpnet, so an error in the vectorised in-place arithmetic (a wrong beta, a
@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 import bpnet
-from bpnet.errors import DivergenceError
-from bpnet.optimizers import (
+from bpnet.core.errors import DivergenceError
+from bpnet.core.optimizers import (
     SGD,
     AdaGrad,
     Adam,
@@ -322,7 +322,7 @@ def test_adagrad_steps_shrink_as_one_over_sqrt_t():
 def test_adagrad_is_listed_and_exported():
     assert isinstance(get_optimizer("adagrad"), AdaGrad)
     assert isinstance(get_optimizer("AdaGrad", lr=0.3), AdaGrad)
-    assert "AdaGrad" in bpnet.optimizers.__all__
+    assert "AdaGrad" in bpnet.core.optimizers.__all__
 
 
 # ----- momentum: the average form and the sum form take the same path ---------------------

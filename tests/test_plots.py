@@ -11,11 +11,11 @@ from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.patches import Circle, FancyBboxPatch  # noqa: E402
 
 import bpnet  # noqa: E402
-from bpnet.plots import (  # noqa: E402
+from bpnet.views.plots import (  # noqa: E402
     BIAS_FILL, DOWN, HIGHLIGHT, UP, activation_svg, diagram_layout, diagram_styles, draw_network, label_boxes,
     network_svg, plot_activation, plot_decision_boundary, plot_loss, short, touched_weights,
 )
-from bpnet.stepper import Stepper  # noqa: E402
+from bpnet.views.stepper import Stepper  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -197,7 +197,7 @@ def test_diagram_look_does_not_depend_on_what_was_shown_before():
 
 
 def _overlaps(boxes: dict, others: dict | None = None) -> list:
-    from bpnet.plots import _overlap
+    from bpnet.views.plots import _overlap
 
     names = list(boxes)
     pairs = [(a, b) for k, a in enumerate(names) for b in names[k + 1:] if _overlap(boxes[a], boxes[b])]
@@ -208,7 +208,7 @@ def _overlaps(boxes: dict, others: dict | None = None) -> list:
 
 @pytest.mark.parametrize("sizes,seed", [([2, 3, 1], s) for s in range(6)] + [([2, 2, 2], 1), ([3, 3, 2], 4)])
 def test_weight_labels_never_overlap_each_other_or_a_unit(sizes, seed):
-    from bpnet.plots import _R
+    from bpnet.views.plots import _R
 
     net = bpnet.Network.random(sizes, "tanh", seed=seed)
     rng = np.random.default_rng(seed)
@@ -303,19 +303,19 @@ def test_dead_parameters_are_gone_and_plots_do_not_import_the_stepper():
     import subprocess
     import sys
 
-    from bpnet.plots import BoundaryPlot, NetworkDiagram
+    from bpnet.views.plots import BoundaryPlot, NetworkDiagram
 
     with pytest.raises(TypeError):
         plot_loss(None, [1.0, 0.5], log=True)
     assert "level" not in {f.name for f in dataclasses.fields(BoundaryPlot)}
     assert not hasattr(NetworkDiagram, "artists")
     assert short(0.123456) == "0.123" and short(-0.0001) == "-0.0001" and short(-1e-20, 3) == "-1e-20"
-    if importlib.util.find_spec("bpnet.explorer") is None:
-        pytest.skip("bpnet.explorer (the explorer's maths) is not there yet")
-    code = "import sys, bpnet.plots, bpnet.widgets; print('bpnet.stepper' in sys.modules)"
+    if importlib.util.find_spec("bpnet.explain.activation_reading") is None:
+        pytest.skip("bpnet.explain.activation_reading (the explorer's maths) is not there yet")
+    code = "import sys, bpnet.views.plots, bpnet.views.widgets; print('bpnet.views.stepper' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "True"  # the widgets drive steppers...
-    code = "import sys, bpnet.plots; print('bpnet.stepper' in sys.modules)"
+    code = "import sys, bpnet.views.plots; print('bpnet.views.stepper' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"  # ...the plots only draw
 
@@ -323,7 +323,7 @@ def test_dead_parameters_are_gone_and_plots_do_not_import_the_stepper():
 def test_loss_and_boundary_svgs_show_the_numbers_given():
     import xml.etree.ElementTree as ET
 
-    from bpnet.plots import boundary_grid, boundary_svg, loss_svg
+    from bpnet.views.plots import boundary_grid, boundary_svg, loss_svg
 
     ns = "{http://www.w3.org/2000/svg}"
     ex = bpnet.xor_example()
@@ -352,7 +352,7 @@ def test_plot_curves_and_bars_draw_the_values_given():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from bpnet.plots import plot_bars, plot_curves
+    from bpnet.views.plots import plot_bars, plot_curves
 
     x = np.linspace(0.1, 0.9, 9)
     fig = plot_curves({"a": x ** 2, "b": 1 - x}, "T", "x", "y", x=x, ylim=(0, 2))

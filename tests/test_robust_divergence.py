@@ -18,7 +18,7 @@ import pytest
 
 import bpnet
 from bpnet import DivergenceError
-from bpnet.optimizers import SGD, Adam, Momentum
+from bpnet.core.optimizers import SGD, Adam, Momentum
 
 X, Y = bpnet.XOR_X, bpnet.XOR_Y
 
@@ -177,7 +177,7 @@ def test_cli_json_is_strict_json():
 
 # ----- the training stepper and its view ----------------------------------------------------------
 def test_training_stepper_stops_and_says_where():
-    from bpnet.stepper import TrainingStepper
+    from bpnet.views.stepper import TrainingStepper
 
     st = TrainingStepper(identity_net(), X, Y, lr=1e6, max_steps=200)
     st.run(200)
@@ -195,7 +195,7 @@ def test_training_stepper_stops_and_says_where():
 
 
 def test_training_stepper_without_divergence_says_nothing_about_it():
-    from bpnet.stepper import TrainingStepper
+    from bpnet.views.stepper import TrainingStepper
 
     st = TrainingStepper(identity_net(), X, Y, lr=0.05, max_steps=30)
     st.run(30)
@@ -204,7 +204,7 @@ def test_training_stepper_without_divergence_says_nothing_about_it():
 
 def test_training_view_shows_the_divergence_instead_of_nans():
     pytest.importorskip("ipywidgets")
-    from bpnet.widgets import TrainingView
+    from bpnet.views.widgets import TrainingView
 
     view = TrainingView(identity_net(), X, Y, epochs=100, lr=1e6)
     view.run()
@@ -215,7 +215,7 @@ def test_training_view_shows_the_divergence_instead_of_nans():
 
 
 def test_training_stepper_takes_an_optimizer_name_as_train_does():
-    from bpnet.stepper import TrainingStepper
+    from bpnet.views.stepper import TrainingStepper
 
     st = TrainingStepper(identity_net(), X, Y, lr=0.01, optimizer="adam", max_steps=15)
     st.run(15)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import bpnet
-from bpnet.optimizers import Adam, get_optimizer
+from bpnet.core.optimizers import Adam, get_optimizer
 
 X, Y = bpnet.XOR_X, bpnet.XOR_Y
 
@@ -113,7 +113,7 @@ def test_train_bad_epochs(bad, exc):
 
 
 def test_train_epochs_limit_is_documented_and_allowed_at_the_limit():
-    from bpnet.network import MAX_EPOCHS
+    from bpnet.core.network import MAX_EPOCHS
 
     assert f"{MAX_EPOCHS:,}" in bpnet.Network.train.__doc__.replace("_", ",")
     with pytest.raises(ValueError, match=f"at most {MAX_EPOCHS:,}"):
@@ -161,7 +161,7 @@ def test_absurd_sizes_are_refused_before_allocating(make):
 
 
 def test_size_limit_lets_a_large_but_reasonable_network_through():
-    from bpnet.network import MAX_WEIGHTS
+    from bpnet.core.network import MAX_WEIGHTS
 
     assert MAX_WEIGHTS >= 3001 * 3000 + 3001  # the 3000 x 3000 network of the benchmarks
     n = bpnet.Network.constant([300, 300, 1])

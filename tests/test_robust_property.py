@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import bpnet
-from bpnet.optimizers import OPTIMIZERS, get_optimizer
+from bpnet.core.optimizers import OPTIMIZERS, get_optimizer
 
 N_VALID = 60
 N_INVALID = 200

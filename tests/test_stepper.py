@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import bpnet
-from bpnet.activations import get_activation
-from bpnet.explorer import EXPLORER_ACTIVATIONS, activation_reading, saturation_ranges
-from bpnet.stepper import RuleStepper, Stepper, TrainingStepper
+from bpnet.core.activations import get_activation
+from bpnet.explain.activation_reading import EXPLORER_ACTIVATIONS, activation_reading, saturation_ranges
+from bpnet.views.stepper import RuleStepper, Stepper, TrainingStepper
 
 from trace_cases import CASE_IDS, CASES
 

@@ -15,8 +15,8 @@ import pytest
 
 import bpnet
 from bpnet import fmt
-from bpnet.graph import Value, inputs, network_graph
-from bpnet.trace import CHANGED_COLOUR, Excerpt, _display
+from bpnet.explain.autograd import Value, inputs, network_graph
+from bpnet.explain.trace import CHANGED_COLOUR, Excerpt, _display
 
 pretty = pytest.importorskip("IPython.lib.pretty").pretty
 
@@ -210,7 +210,7 @@ def test_a_long_step_is_typeset_one_equals_sign_a_line():
 
 # ----- formulas a notebook writes itself -----------------------------------------------------------
 def test_a_formula_is_typeset_and_its_fallback_is_as_written():
-    from bpnet.trace import Formula
+    from bpnet.explain.trace import Formula
 
     f = Formula("z = 0.8*1.5 + (-0.5)*0.5 + 0.2 = 1.15",
                 ("squared error", "dL/dz = (a - y)*f'(z) = -0.00246041"),

@@ -6,7 +6,7 @@ import re
 import pytest
 
 import bpnet
-from bpnet.trace import CHANGED_COLOUR, _display, fmt
+from bpnet.explain.trace import CHANGED_COLOUR, _display, fmt
 
 from trace_cases import CASE_IDS, CASES
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import bpnet
-from bpnet.stepper import Stepper
+from bpnet.views.stepper import Stepper
 
 from trace_cases import CASE_IDS, CASES
 

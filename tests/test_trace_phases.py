@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import bpnet
-from bpnet.activations import Activation
-from bpnet.explorer import activation_reading, explorer_activations, saturation_ranges
-from bpnet.losses import Loss
+from bpnet.core.activations import Activation
+from bpnet.explain.activation_reading import activation_reading, explorer_activations, saturation_ranges
+from bpnet.core.losses import Loss
 
 
 class Softplus(Activation):

@@ -12,7 +12,7 @@ import ipywidgets  # noqa: E402
 import pytest  # noqa: E402
 
 import bpnet  # noqa: E402
-from bpnet.widgets import ActivationExplorer, StepThrough, TrainingView  # noqa: E402
+from bpnet.views.widgets import ActivationExplorer, StepThrough, TrainingView  # noqa: E402
 
 CONTRACT = ("bp-start", "bp-back", "bp-forward", "bp-end", "bp-next-phase", "bp-play", "bp-speed", "bp-slider",
             "bp-step-label", "bp-live", "bp-formula", "bp-touched", "bp-weights", "bp-all-weights", "bp-rule",
@@ -129,7 +129,7 @@ def test_every_number_in_the_table_is_the_trace_number_on_a_random_network():
 
 
 def test_diagram_is_redrawn_for_every_step_from_the_stepper_state():
-    from bpnet.plots import network_svg
+    from bpnet.views.plots import network_svg
 
     w = StepThrough.from_example(rule="article")
     first = w.diagram_view.value
@@ -184,7 +184,7 @@ def test_activation_panel_shows_on_delta_steps_with_z_marked():
 
 
 def test_every_button_has_a_label_and_a_tooltip():
-    from bpnet.widgets import BUTTONS
+    from bpnet.views.widgets import BUTTONS
 
     for view in (StepThrough.from_example(), TrainingView(bpnet.Network.random([2, 2, 1], seed=0),
                                                           [[0, 0], [1, 1]], [[0], [1]], epochs=4)):
@@ -216,11 +216,11 @@ def test_rule_switch_keeps_slider_in_range():
 
 
 def test_play_skips_frames_rather_than_falling_behind():
-    from bpnet.widgets import _Player
+    from bpnet.views.widgets import Player
 
     # the frame due is a function of the clock alone: a slow redraw skips steps, never queues them
-    assert [_Player.frame(3, 10.0, t, 4.0, 30) for t in (10.0, 10.2, 10.26, 11.0, 13.0, 99.0)] == [3, 3, 4, 7, 15, 30]
-    assert _Player.frame(0, 0.0, 1.0, 2.0, 100, step=10) == 20
+    assert [Player.frame(3, 10.0, t, 4.0, 30) for t in (10.0, 10.2, 10.26, 11.0, 13.0, 99.0)] == [3, 3, 4, 7, 15, 30]
+    assert Player.frame(0, 0.0, 1.0, 2.0, 100, step=10) == 20
 
 
 def test_play_then_pause_keeps_the_step_and_everything_agrees():
@@ -267,7 +267,7 @@ def test_activation_explorer():
 
 
 def test_readouts_are_rounded_to_what_matters():
-    from bpnet.widgets import rounded_percentages
+    from bpnet.views.widgets import rounded_percentages
 
     e = ActivationExplorer("sigmoid", z=2.0)
     text = _plain(e.reading.value)
@@ -292,7 +292,7 @@ def test_training_view_follows_the_stepper():
     assert v.stepper.index == 50 and v.stepper.cost == pytest.approx(history[50], abs=1e-14)
     v.slider.value = 20
     assert v.stepper.index == 20
-    from bpnet.plots import boundary_grid
+    from bpnet.views.plots import boundary_grid
 
     assert np.array_equal(v.boundary_values, v.stepper.net.predict(boundary_grid())[:, 0].reshape(81, 81))
     assert repr(v) == f"TrainingView: epoch 20 — cost {bpnet.fmt(history[20])} (of 60)"
@@ -300,7 +300,7 @@ def test_training_view_follows_the_stepper():
 
 def test_text_fallback_says_how_to_get_the_widget():
     """Where a stored widget cannot be drawn (before its cell runs), its text says what to do."""
-    from bpnet.widgets import ActivationExplorer, StepThrough
+    from bpnet.views.widgets import ActivationExplorer, StepThrough
 
     for view in (StepThrough.from_example(rule="article"), ActivationExplorer()):
         text = view._repr_mimebundle_()["text/plain"]
@@ -309,8 +309,8 @@ def test_text_fallback_says_how_to_get_the_widget():
 
 # ----- branch and compare ------------------------------------------------------------------
 def test_compare_steps_shows_both_runs_and_marks_what_differs():
-    from bpnet.stepper import StepComparison
-    from bpnet.widgets import CompareSteps
+    from bpnet.views.stepper import StepComparison
+    from bpnet.views.widgets import CompareSteps
 
     w = StepThrough.from_example(rule="article")
     w.goto(w.stepper.trace.find("update", "X0->Z1").index)
@@ -335,7 +335,7 @@ def test_compare_steps_shows_both_runs_and_marks_what_differs():
 
 
 def test_compare_steps_branch_with_another_rule_has_fewer_or_different_steps():
-    from bpnet.widgets import CompareSteps
+    from bpnet.views.widgets import CompareSteps
 
     ex = bpnet.xor_example()
     c = CompareSteps(ex.net, ex.X, ex.y, ex.lr, rule="gradient", branch={"rule": "article"})
@@ -359,10 +359,10 @@ def test_compare_training_overlays_the_costs_and_rewinds_to_the_same_start():
     assert f'aria-label="{label}"' in c.image.value  # both curves, said in words
     assert c.image.value.count("<polyline") >= 2 + 2 and c.image.value.count("<svg") == 3
     assert np.array_equal(base[:11], branch[:11]) and base[-1] != branch[-1]  # same until the split
-    alone = bpnet.stepper.TrainingStepper(net, ex.X, ex.y, 2.0)
+    alone = bpnet.views.stepper.TrainingStepper(net, ex.X, ex.y, 2.0)
     alone.goto(40)
     assert base[-1] == alone.cost  # the base is the training the view showed
-    from bpnet.plots import boundary_grid
+    from bpnet.views.plots import boundary_grid
 
     assert np.array_equal(c.boundary_values[1], c.comparison.branch_net.predict(boundary_grid())[:, 0].reshape(81, 81))
     assert not np.array_equal(c.boundary_values[0], c.boundary_values[1])
@@ -372,7 +372,7 @@ def test_compare_training_overlays_the_costs_and_rewinds_to_the_same_start():
 
 
 def test_formula_text_never_breaks_inside_a_name_or_a_number():
-    from bpnet.widgets import _tokens
+    from bpnet.views.widgets import _tokens
 
     out = _tokens("z(Z1) = w(X1->Z1)*X1 + -0.514182 = 42 %")
     # a token with a hyphen, arrow or bracket is one unbreakable span; spaces are the only breaks
@@ -383,10 +383,10 @@ def test_formula_text_never_breaks_inside_a_name_or_a_number():
 
 
 def test_speed_is_one_implementation_and_changes_the_rate_while_playing():
-    from bpnet.graph_widgets import GraphStepThrough
-    from bpnet.widgets import _Playing
+    from bpnet.views.graph_widgets import GraphStepThrough
+    from bpnet.views.widgets import Playing
 
-    assert StepThrough._on_speed is _Playing._on_speed and GraphStepThrough._on_speed is _Playing._on_speed
+    assert StepThrough._on_speed is Playing._on_speed and GraphStepThrough._on_speed is Playing._on_speed
     w = StepThrough.from_example(rule="article")
     w.speed.value = 2.0
     assert w.rate == 2.0 and not w.playing

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpnet import worksheet as ws
-from bpnet.mistakes import CATALOGUE, candidates
-from bpnet.trace import trace_step
+from bpnet.teach import worksheet as ws
+from bpnet.explain.mistakes import CATALOGUE, candidates
+from bpnet.explain.trace import trace_step
 
 REPO = Path(__file__).resolve().parent.parent
 

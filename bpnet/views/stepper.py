@@ -35,12 +35,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import DivergenceError
-from .losses import get_loss
-from ._checks import check_rule, check_whole
-from .network import Network, batches
-from .optimizers import get_optimizer
-from .trace import MicroStep, State, Trace, fmt, trace_step
+from ..core.errors import DivergenceError
+from ..core.losses import get_loss
+from ..core.checks import check_rule, check_whole
+from ..core.network import Network, batches
+from ..core.optimizers import get_optimizer
+from ..explain.autograd import Graph, GraphState, GraphTrace, Value
+from ..explain.trace import MicroStep, State, Trace, fmt, trace_step
 
 __all__ = [
     "Stepper", "RuleStepper", "TrainingStepper", "StepComparison", "TrainingComparison",
@@ -508,7 +509,7 @@ class TrainingStepper(_TrainingMoves):
 
     ``per="epoch"``: one pass over (X, y) per step (``batch_size`` None = one batch update).
     ``per="update"``: one (mini-)batch update per step.
-    Epoch e shuffles as ``Network.train`` does (``bpnet.network.batches``), so any step can be recomputed exactly from an
+    Epoch e shuffles as ``Network.train`` does (``bpnet.core.network.batches``), so any step can be recomputed exactly from an
     earlier snapshot. Keeps the cost after every step (one float each) and at most
     ``keep`` weight snapshots besides the start; ``max_steps`` bounds everything.
     ``costs[k]`` is the cost over all of (X, y) after k steps (``costs[0]`` = before training).
@@ -946,3 +947,76 @@ class TrainingComparison(_TrainingMoves):
     def __repr__(self) -> str:
         changes = ", ".join(f"{k}={v!r}" for k, v in self.changes.items())
         return f"TrainingComparison(at step {self.index}, split at {self.at}; branch: {changes})"
+
+
+# ----- a scalar autograd graph, stepped -------------------------------------------------------
+@dataclass(frozen=True)
+class NodeRow:
+    """One row of the node table: gradient None until the backward pass computes it."""
+
+    name: str
+    op: str
+    expression: str
+    value: float | None
+    grad: float | None
+    new: float | None
+
+
+class GraphStepper(Stepper):
+    """``bpnet.views.stepper.Stepper``'s moves (forward, back, goto, next phase, ...) over a ``GraphTrace``."""
+
+    def __init__(self, trace, index: int = 0):
+        if isinstance(trace, Value):
+            trace = trace.backward()
+        if not isinstance(trace, GraphTrace):
+            raise TypeError(f"GraphStepper needs a GraphTrace (from Value.backward()) or a Value, "
+                            f"got {type(trace).__name__}")
+        if not len(trace):
+            raise ValueError("the trace has no steps: the graph has no computed node")
+        self._set_trace(trace)
+        self.index = 0
+        self.goto(index)
+
+    @property
+    def graph(self) -> Graph:
+        return self.trace.graph
+
+    @property
+    def state(self) -> GraphState:
+        return self.trace.state(self.index)
+
+    @property
+    def previous_state(self) -> GraphState | None:
+        return self.trace.state(self.index - 1) if self.index else None
+
+    @property
+    def sample(self):
+        return None
+
+    def node_rows(self) -> list[NodeRow]:
+        """Every node: its expression, value, gradient (None until known) and new value."""
+        st, g = self.state, self.graph
+        known = lambda x: None if x != x else float(x)  # noqa: E731  NaN -> None
+        return [NodeRow(g.names[i], v.op, g.expression(i), known(st.value[i]), known(st.grad[i]),
+                        known(st.new[i])) for i, v in enumerate(g.nodes)]
+
+    def fork_parts(self) -> tuple[int, list[tuple[str, float]]] | None:
+        """At a ``sum`` step: (node, [(branch, contribution), ...]) being added; else None."""
+        step = self.current
+        if step.kind != "sum":
+            return None
+        i = step.where[0][1]
+        g, st = self.graph, self.state
+        return i, [(g.names[g.edges[e].dst], float(st.chain[e])) for e in self.trace.branches(i)]
+
+    def change(self):  # the network Stepper's version reads a network State
+        raise NotImplementedError("GraphStepper has no network state: read .state and .current")
+
+    def weight_rows(self):
+        raise NotImplementedError("GraphStepper has no weights table: use node_rows()")
+
+    def unit_activation(self):
+        return None
+
+    def __repr__(self) -> str:
+        return f"GraphStepper({self.label}, {len(self.graph)} nodes)"

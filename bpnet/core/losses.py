@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import lookup
-from ._format import fmt
-from .activations import _HALF, _MINUS_ONE, _ONE, _ZERO, Activation
+from .checks import lookup
+from .notation import fmt
+from .activations import Activation
 
 __all__ = [
     "Loss",
@@ -133,7 +133,7 @@ class Loss:
         return []
 
     def grad_mistakes(self, a: np.ndarray, y: np.ndarray) -> list[tuple[str, np.ndarray, str]]:
-        """(key, wrong dL/da, hint) for slips in dL/da that this loss invites (bpnet.mistakes carries
+        """(key, wrong dL/da, hint) for slips in dL/da that this loss invites (bpnet.explain.mistakes carries
         each into the deltas, gradients and updates)."""
         return []
 
@@ -158,7 +158,7 @@ class HalfSquaredError(Loss):
 
     def per_sample(self, a, y):
         r = a - y
-        return _sum_outputs(_HALF * (r * r))
+        return _sum_outputs(0.5 * (r * r))
 
     def grad(self, a, y):
         return a - y
@@ -226,7 +226,7 @@ class BinaryCrossEntropy(_CrossEntropy):
 
     def per_sample_from_z(self, z, y, a):
         """With a = sigmoid(z): L = softplus(z) - y*z, softplus(z) = max(z, 0) + log(1 + e^-|z|)."""
-        softplus = np.maximum(z, _ZERO) + np.log1p(np.exp(np.copysign(z, _MINUS_ONE)))  # copysign(z, -1) = -|z|
+        softplus = np.maximum(z, 0.0) + np.log1p(np.exp(np.copysign(z, -1.0)))  # copysign(z, -1) = -|z|
         return _sum_outputs(softplus - y * z)
 
     def validate(self, act, y):
@@ -268,7 +268,7 @@ class CategoricalCrossEntropy(_CrossEntropy):
         cheaper), so it is used then."""
         if np.minimum.reduce(a, None) >= EPS:
             # per_sample(a, y), without the lower clip: it leaves every a >= EPS as it is
-            return self._per_sample_clipped(np.minimum(a, _ONE), y)
+            return self._per_sample_clipped(np.minimum(a, 1.0), y)
         d = z - np.maximum.reduce(z, -1, keepdims=True)
         return _sum(y, -1) * np.log(_sum(np.exp(d), -1)) - _sum(y * d, -1)
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import RULES, as_batch, as_float_array, check_lr, check_rule, check_whole
+from .checks import RULES, as_batch, as_float_array, check_lr, check_rule, check_whole
 from .activations import Activation, get_activation
 from .errors import DivergenceError, first_non_finite
 from .losses import Loss, get_loss
@@ -700,7 +700,7 @@ class Network:
         """One update from the batch (X, y); returns the cost before the update.
 
         Plain gradient descent W := W - lr * grad_W (lr 0.1 unless given) unless an
-        ``optimizer`` (see ``bpnet.optimizers``) is given, which has its own learning rate.
+        ``optimizer`` (see ``bpnet.core.optimizers``) is given, which has its own learning rate.
         Everything is checked before any weight changes.
         """
         X, y = self.check_batch(X, y)
@@ -752,7 +752,7 @@ class Network:
         ``batch_size=None`` is batch gradient descent (one update per epoch), 1 is
         stochastic and anything between is mini-batch; samples are shuffled each epoch
         when batches are smaller than the data set, by ``batches(m, batch_size, seed, epoch)``.
-        ``optimizer``: an object from ``bpnet.optimizers``, or a name ('adam', ...) for a
+        ``optimizer``: an object from ``bpnet.core.optimizers``, or a name ('adam', ...) for a
         fresh one with learning rate ``lr``. ``epochs``: at most 10,000,000 (``MAX_EPOCHS``).
 
         Divergence: at the first cost, gradient or new weight that is NaN or inf, training

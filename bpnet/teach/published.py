@@ -1,9 +1,9 @@
 """Check a published worked example number by number, and name the mistake that explains it.
 
 ``check_published(example)`` recomputes every number in ``example.published`` (from a
-network file, see ``bpnet.netfile``) with gradient descent, puts each beside the
+network file, see ``bpnet.teach.netfile``) with gradient descent, puts each beside the
 published one, rounded to the digits the source printed, and marks the first
-disagreement. Then it asks the mistake catalogue (``bpnet.mistakes``) what each known
+disagreement. Then it asks the mistake catalogue (``bpnet.explain.mistakes``) what each known
 misconception gives for the same questions and reports the one that reproduces the
 published numbers best: "the published numbers match a known mistake on 13 of 13 weights
 after the update (21 of 21 published numbers in all): the output delta's sign flipped".
@@ -25,7 +25,7 @@ import numpy as np
 
 from .examples import WorkedExample
 from .netfile import PUBLISHED_SECTIONS, NetworkFileError, decimals_of, load_network
-from .trace import fmt, trace_step
+from ..explain.trace import fmt, trace_step
 
 __all__ = ["check_published", "PublishedCheck", "CheckRow", "Explanation"]
 
@@ -329,7 +329,7 @@ def check_published(example, catalogue=None) -> PublishedCheck:
     """Recompute every published number of ``example`` (a WorkedExample, a network-file path or dict).
 
     Returns a ``PublishedCheck`` (a table in a notebook, text with ``str``). ``catalogue``
-    is a ``(CATALOGUE, candidates)`` pair to use instead of ``bpnet.mistakes``.
+    is a ``(CATALOGUE, candidates)`` pair to use instead of ``bpnet.explain.mistakes``.
     """
     ex = example if isinstance(example, WorkedExample) else load_network(example)
     if not ex.published:
@@ -420,17 +420,17 @@ def _explain(catalogue, key: str) -> str:
 
 
 def _catalogue(net, loss):
-    """``(entries, candidates)`` from ``bpnet.mistakes`` (with the mistakes this network's activations
+    """``(entries, candidates)`` from ``bpnet.explain.mistakes`` (with the mistakes this network's activations
     and loss declare), or the built-in minimal one."""
     try:
-        from . import mistakes
+        from ..explain import mistakes
     except ImportError:
         return _LOCAL_CATALOGUE, _local_candidates
     entries = mistakes.catalogue(net, loss) if hasattr(mistakes, "catalogue") else mistakes.CATALOGUE
     return entries, mistakes.candidates
 
 
-# A minimal stand-in for bpnet.mistakes: the article's sign-flipped rule only.
+# A minimal stand-in for bpnet.explain.mistakes: the article's sign-flipped rule only.
 _LOCAL_CATALOGUE = {"sign": "the output delta's sign flipped (y - a where a - y belongs)"}
 
 

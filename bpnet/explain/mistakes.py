@@ -2,7 +2,7 @@
 
 A learner holding one misconception does every step of an update right except one.
 Each entry of ``CATALOGUE`` is that one step done their way: a small subclass of
-``bpnet.network.Backprop`` that overrides one per-layer method (the output delta, a
+``bpnet.core.network.Backprop`` that overrides one per-layer method (the output delta, a
 hidden delta, a gradient, the update, ...), so the rest of the arithmetic is bpnet's
 own. Running it answers any question a checker asks, on any network, loss and
 activation, with the number that learner would get:
@@ -46,11 +46,11 @@ from typing import Callable
 
 import numpy as np
 
-from ._checks import check_lr, check_rule
-from ._format import fmt
-from .activations import Activation
-from .losses import Loss, get_loss
-from .network import Backprop, Forward, Network
+from ..core.checks import check_lr, check_rule
+from ..core.notation import fmt
+from ..core.activations import Activation
+from ..core.losses import Loss, get_loss
+from ..core.network import Backprop, Forward, Network
 
 __all__ = [
     "QUESTION_KINDS",
@@ -234,7 +234,7 @@ class Sign(Learner):
 
 
 class Article(Learner):
-    """The article's rule (``rule="article"`` in bpnet.network): output delta y - a, no f'(z)."""
+    """The article's rule (``rule="article"`` in bpnet.core.network): output delta y - a, no f'(z)."""
 
     def __init__(self, net, loss, rule, lr=None, q=None):
         super().__init__(net, loss, "article", lr, q)
@@ -1028,8 +1028,8 @@ def _cost_entries(ctx: Context) -> list[tuple[str, float, str]]:
 
 def _builtin_declared() -> dict[str, Mistake]:
     """Entries for the mistakes bpnet's registered activations and losses declare, with who declares them."""
-    from .activations import ACTIVATIONS
-    from .losses import LOSSES
+    from ..core.activations import ACTIVATIONS
+    from ..core.losses import LOSSES
 
     acts = {cls.name: cls() for cls in dict.fromkeys(ACTIVATIONS.values())}
     found: dict[str, tuple[list, str, Mistake]] = {}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .network import Network
+from ..core.network import Network
 
 __all__ = ["WorkedExample", "xor_example", "XOR_X", "XOR_Y", "EXAMPLES", "example_file"]
 
@@ -62,7 +62,7 @@ EXAMPLES = {"xor": xor_example}
 
 #: The repository's example network files sit beside the package, in examples/ (a clone, or an
 #: editable install); an installed copy of bpnet finds them from the working directory instead.
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"  # beside bpnet/ in a clone
 _MARK = "xor-article-published.json"  # a file only bpnet's examples/ folder holds
 
 

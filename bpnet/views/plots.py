@@ -21,7 +21,7 @@ marked ▲, a decrease vermilion *and* marked ▼. Weights on the diagram have 3
 significant digits (the widgets' tables keep all six).
 
 The plots read numbers, they never compute them: values come from a ``State`` of a
-``bpnet.trace_step`` trace, a ``Network``, or ``bpnet.explorer``.
+``bpnet.trace_step`` trace, a ``Network``, or ``bpnet.explain.activation_reading``.
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyBboxPatch, Patch
 from matplotlib.text import Text
 
-from .activations import get_activation
-from .explorer import activation_reading, saturation_ranges
-from .network import Network
-from .trace import MicroStep, State, fmt
+from ..core.activations import get_activation
+from ..explain.activation_reading import activation_reading, saturation_ranges
+from ..core.network import Network
+from ..explain.trace import MicroStep, State, fmt
 
 __all__ = [
     "OKABE_ITO", "UP", "DOWN", "HIGHLIGHT",

@@ -1,10 +1,10 @@
 """Answer checkers for the notebooks' exercises, with a diagnosis of common mistakes.
 
 Every checker computes the right answer with bpnet and the answer of every known
-mistake with ``bpnet.mistakes`` (the same routine with one step done wrong: the sign
+mistake with ``bpnet.explain.mistakes`` (the same routine with one step done wrong: the sign
 flipped, f'(z) forgotten, the updated weights used for a hidden delta, source and
 destination swapped, the batch summed instead of averaged, ...). Then it decides by the
-nearest candidate (``bpnet.mistakes.judge``):
+nearest candidate (``bpnet.explain.mistakes.judge``):
 
 * correct: within the tolerance of the right value, rtol*|value| plus a floor scaled to
   the size of the numbers the answer is made of, AND strictly nearer to it than to every
@@ -34,15 +34,15 @@ from typing import Callable
 
 import numpy as np
 
-from ._checks import as_float_array, check_lr, check_rule
-from ._format import fmt, paren
-from .activations import get_activation
-from .losses import get_loss
-from .mistakes import (
+from ..core.checks import as_float_array, check_lr, check_rule
+from ..core.notation import fmt, paren
+from ..core.activations import get_activation
+from ..core.losses import get_loss
+from ..explain.mistakes import (
     CATALOGUE, RTOL, Assessment, Candidate, Question, Verdict, assess, explain, judge,
 )
-from .network import Network
-from .trace import trace_step
+from ..core.network import Network
+from ..explain.trace import trace_step
 
 __all__ = [
     "CheckResult",
@@ -647,7 +647,7 @@ def check_learning_rate(schedule: str, lr0: float, epoch: int, answer, *, drop: 
 
     step: lr0 * drop^floor(epoch / every);  exponential: lr0 * e^(-k * epoch).
     """
-    from .optimizers import exponential_decay, step_decay
+    from ..core.optimizers import exponential_decay, step_decay
 
     rtol, atol = _tolerances(rtol, atol)
     lr0 = check_lr(lr0)

@@ -38,11 +38,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DivergenceError
-from .losses import get_loss
-from .network import Backprop, Network
-from ._checks import check_lr, check_rule
-from ._format import fmt, latex_number, latex_paren, paren
+from ..core.errors import DivergenceError
+from ..core.losses import get_loss
+from ..core.network import Backprop, Network
+from ..core.checks import check_lr, check_rule
+from ..core.notation import fmt, latex_number, latex_paren, paren
 
 __all__ = ["trace_step", "Trace", "MicroStep", "State", "Excerpt", "Formula", "PHASES", "fmt"]
 
@@ -288,7 +288,7 @@ _NAME_LIKE = re.compile(r"[A-Za-z]|[A-Za-z][A-Za-z0-9_]*?\d+|[A-Za-z]_?hat")
 _TEX_WORDS = {"lr": r"\eta", "exp": r"\exp", "log": r"\log", "tanh": r"\tanh", "max": r"\max", "min": r"\min"}
 
 
-class _PlainTex:
+class PlainTex:
     """A plain formula ("∂f/∂q = ∂f/∂s*∂s/∂q", "w(X0->Z1) := ...", "dJ/dw = 0 - 0.5*(-0.4)") in LaTeX.
 
     ``names``: the names of a graph's nodes, set as names wherever they stand; any other
@@ -993,15 +993,15 @@ class Trace:
         without the title; the weights table closes any text that reaches the last step.
         ``max_steps`` caps the number of steps written (None: all of them).
         """
-        chosen = None if steps is None else _select(self, steps)
+        chosen = None if steps is None else select_steps(self, steps)
         lines = []
         if chosen is None:
             lines.append(self._title())
             for x, t in zip(self.X, self.y):
                 lines.append(f"  sample: x = ({', '.join(fmt(v) for v in x)}), y = ({', '.join(fmt(v) for v in t)})")
         indices = range(self._n) if chosen is None else chosen
-        shown = _capped(indices, max_steps)
-        lines += _phase_blocks([self.steps[i] for i in shown], self._HEADS, markdown=False)
+        shown = capped(indices, max_steps)
+        lines += phase_blocks([self.steps[i] for i in shown], self._HEADS, markdown=False)
         if len(shown) < len(indices):
             lines += ["", f"... and {len(indices) - len(shown)} more steps"]
         elif indices and indices[-1] == self._n - 1:
@@ -1018,7 +1018,7 @@ class Trace:
         only some steps (see ``excerpt``), under their phases' headings, without the title.
         A text that reaches the last step ends with the weights before and after the update.
         """
-        chosen = None if steps is None else _select(self, steps)
+        chosen = None if steps is None else select_steps(self, steps)
         lines = []
         if chosen is None:
             if self.rule == "article":
@@ -1031,8 +1031,8 @@ class Trace:
                 lines.append(f"- sample: $x = ({', '.join(latex_number(v) for v in x)})$, "
                              f"$y = ({', '.join(latex_number(v) for v in t)})$")
         indices = range(self._n) if chosen is None else chosen
-        shown = _capped(indices, max_steps)
-        lines += _phase_blocks([self.steps[i] for i in shown], self._HEADS, markdown=True)
+        shown = capped(indices, max_steps)
+        lines += phase_blocks([self.steps[i] for i in shown], self._HEADS, markdown=True)
         if len(shown) < len(indices):
             more = "`to_markdown(max_steps=None)` shows all" if chosen is None else "`to_text()` lists them"
             lines += ["", f"… and {len(indices) - len(shown)} more steps ({more})."]
@@ -1051,7 +1051,7 @@ class Trace:
         steps of one kind ("forward", "loss", "delta", "gradient", "update").
         ``trace.excerpt("deltas")`` as a cell's last line shows the deltas typeset.
         """
-        return Excerpt(self, _select(self, steps, kind))
+        return Excerpt(self, select_steps(self, steps, kind))
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
@@ -1069,7 +1069,7 @@ def _md_escape(text: str) -> str:
 
 
 # ----- what a trace and a graph trace share: choosing steps, laying them out -------------------
-def _select(trace, steps=None, kind: str | None = None) -> list[int]:
+def select_steps(trace, steps=None, kind: str | None = None) -> list[int]:
     """Indices of the chosen steps, in order: all, a phase's, a slice's, or the given steps';
     then only those of ``kind``. Works on any trace whose steps have index, phase and kind."""
     n = len(trace)
@@ -1105,7 +1105,7 @@ def _select(trace, steps=None, kind: str | None = None) -> list[int]:
     return chosen
 
 
-def _capped(indices, max_steps):
+def capped(indices, max_steps):
     """The first ``max_steps`` of ``indices`` (all when None)."""
     if max_steps is None:
         return list(indices)
@@ -1115,7 +1115,7 @@ def _capped(indices, max_steps):
     return list(indices)[:max_steps]
 
 
-def _phase_blocks(steps, heads: dict, markdown: bool) -> list[str]:
+def phase_blocks(steps, heads: dict, markdown: bool) -> list[str]:
     """Steps one a line under a heading at each new phase: "Head:" and indented plain lines,
     or "**Head**" and one $$LaTeX$$ display line per step."""
     lines, phase = [], None
@@ -1185,7 +1185,7 @@ class Formula:
         return "\n".join(f if label is None else f"{label}: {f}" for label, f in self.lines)
 
     def to_markdown(self) -> str:
-        tex = _PlainTex()
+        tex = PlainTex()
         out = []
         for label, f in self.lines:
             line = tex(f) if label is None else rf"\text{{{_tex_text(label)}: }}\; {tex(f)}"
@@ -1210,7 +1210,7 @@ class Excerpt(Sequence):
 
     In a notebook it is Markdown with every formula typeset (``_repr_markdown_``); its text
     fallback, ``str()`` and ``print`` give the plain text. Made by ``trace.excerpt(...)``
-    (a ``Trace`` or a ``bpnet.graph.GraphTrace``); it is a sequence of those steps.
+    (a ``Trace`` or a ``bpnet.explain.autograd.GraphTrace``); it is a sequence of those steps.
     """
 
     def __init__(self, trace, indices: list[int]):

@@ -10,7 +10,7 @@ variants, keeping only those that
   produce can be nice; once a sigmoid, tanh or softmax has been applied a number has
   infinitely many digits, so from there on the key gives 4 significant digits and the
   rule does not apply (identity, ReLU and leaky ReLU networks are nice throughout);
-* are **not degenerate**: for every mistake of the catalogue (``bpnet.mistakes``) and every
+* are **not degenerate**: for every mistake of the catalogue (``bpnet.explain.mistakes``) and every
   asked step in which it can show, the mistake gives a wrong number on at least one of the
   step's questions, so someone holding it cannot get a step all right. (Demanding it of every
   single question is impossible on small piecewise-linear networks: a hidden unit with z > 0
@@ -26,7 +26,7 @@ drawn with its weights as SVG, the sample, the questions with blanks) and a key 
 asked number with its formula and the numbers substituted, from the trace), as Markdown
 and as print-ready HTML (one variant a page, A4 or Letter), plus ``sheets.html`` and
 ``keys.html`` with every variant. ``Quiz`` is the same variant as a self-checking
-exercise: answers are graded by ``bpnet.exercises``, and the key is computed from the seed
+exercise: answers are graded by ``bpnet.teach.exercises``, and the key is computed from the seed
 when an answer is checked, never stored in the student's notebook.
 """
 
@@ -44,9 +44,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._format import fmt, vector
-from .network import Network
-from .trace import Trace, trace_step
+from ..core.notation import fmt, vector
+from ..core.network import Network
+from ..explain.trace import Trace, trace_step
 
 __all__ = [
     "Template", "Variant", "Question", "TEMPLATES", "DEFAULT_TEMPLATE", "get_template", "template_from_example",
@@ -184,7 +184,7 @@ def template_from_example(example, name: str | None = None, **values) -> Templat
 
 def _activation(spec: str):
     """An activation by name; ``leaky_relu(0.1)`` is leaky ReLU with slope 0.1 below zero."""
-    from .activations import LeakyReLU, get_activation
+    from ..core.activations import LeakyReLU, get_activation
 
     m = re.fullmatch(r"\s*leaky_relu\(\s*([0-9.eE+-]+)\s*\)\s*", spec) if isinstance(spec, str) else None
     if m:
@@ -216,7 +216,7 @@ class Question:
 
     @property
     def key(self) -> tuple[str, str | None]:
-        """The question as ``bpnet.mistakes.candidates`` takes it."""
+        """The question as ``bpnet.explain.mistakes.candidates`` takes it."""
         return {"forward": ("forward", self.name), "loss": ("cost", None), "delta": ("delta", self.name),
                 "gradient": ("gradient", self.name), "update": ("update", self.name)}[self.step]
 
@@ -321,7 +321,7 @@ def _variant_seed(seed: int, number: int) -> np.random.SeedSequence:
 
 def _coinciding(net: Network, x, y, template: Template, questions: list[Question]) -> dict:
     """For each asked question: (every catalogue mistake that applies, those that give its right number)."""
-    from .mistakes import candidates
+    from ..explain.mistakes import candidates
 
     out = {}
     for q in questions:
@@ -386,7 +386,7 @@ _KIND_OF_STEP = {"forward": "forward", "loss": "cost", "delta": "delta", "gradie
 
 def _concerns(key: str, steps) -> bool:
     """Whether a mistake changes a kind of number the sheet asks for (per the catalogue entry)."""
-    from .mistakes import CATALOGUE
+    from ..explain.mistakes import CATALOGUE
 
     kinds = set()
     for part in key.split("+"):
@@ -487,7 +487,7 @@ def _setting(v: Variant) -> list[tuple[str, str]]:
 
 
 def _loss_text(loss: str) -> str:
-    from .losses import get_loss
+    from ..core.losses import get_loss
 
     lo = get_loss(loss)
     return f"{lo.name} (L = {getattr(lo, 'formula', '')})"
@@ -568,10 +568,10 @@ def key_markdown(v: Variant) -> str:
 
 
 def explain_mistake(key: str) -> str:
-    """A mistake's one-line explanation from bpnet.mistakes.CATALOGUE, as a key lists it (e.g. among
+    """A mistake's one-line explanation from bpnet.explain.mistakes.CATALOGUE, as a key lists it (e.g. among
     ``Variant.undetectable``); "a+b" (two mistakes made together) reads "<a> and <b>"; a key the
     catalogue does not hold is written out in words."""
-    from .mistakes import CATALOGUE
+    from ..explain.mistakes import CATALOGUE
 
     parts = []
     for k in key.split("+"):
@@ -594,7 +594,7 @@ def diagram_svg(v) -> str:
     import matplotlib
     from matplotlib.figure import Figure
 
-    from .plots import diagram_figsize, draw_network
+    from ..views.plots import diagram_figsize, draw_network
 
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "bpnet-worksheet",
                                 "font.family": "DejaVu Sans"}):
@@ -758,7 +758,7 @@ class Quiz:
 
     ``Quiz(template, seed, variant)`` rebuilds the variant from its seed (the same network as
     the printed sheet); ``quiz.check(k, answer)`` grades the answer to question k with
-    ``bpnet.exercises``, naming the mistake a wrong answer matches. The right answers are
+    ``bpnet.teach.exercises``, naming the mistake a wrong answer matches. The right answers are
     computed when an answer is checked and are never shown unless ``quiz.solution(k)`` is asked.
     """
 
@@ -884,7 +884,7 @@ def quiz_notebook(template, seed: int, variant: int, steps=("forward", "delta", 
            "questions. Then put your answer in each check cell and run it: bpnet tells you whether it is "
            "right and, if not, which common mistake it matches. Answers are checked by bpnet when you run a "
            "cell; they are not stored in this notebook."),
-        code("import json\nfrom bpnet.worksheet import Quiz, Template\n\n"
+        code("import json\nfrom bpnet.teach.worksheet import Quiz, Template\n\n"
              f"TEMPLATE = Template.from_dict(json.loads({spec!r}))\n"
              f"quiz = Quiz(TEMPLATE, seed={int(seed)}, variant={int(variant)}, steps={list(steps)!r})\nquiz"),
         md("The network, drawn with its weights (row 0 of each layer is the bias unit, activation 1):"),

@@ -10,7 +10,7 @@ error half-way through or a layer silently never updated. ``opt.reset()`` forget
 and the binding, so the same object can start afresh on another network.
 
 An update is all or nothing: the new weights and state are computed first, and only if every
-new weight is finite are they written. Otherwise ``bpnet.errors.DivergenceError`` (a
+new weight is finite are they written. Otherwise ``bpnet.core.errors.DivergenceError`` (a
 ValueError) names the weight, and the weights and the optimizer's state are unchanged.
 """
 
@@ -22,7 +22,7 @@ import weakref
 
 import numpy as np
 
-from ._checks import check_lr
+from .checks import check_lr
 from .errors import DivergenceError, first_non_finite
 
 __all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam", "AdaGrad", "OPTIMIZERS", "get_optimizer",
@@ -332,7 +332,7 @@ def get_optimizer(name, **kwargs) -> Optimizer:
     if not isinstance(name, str):
         raise TypeError(
             f"optimizer must be a name, one of {sorted(OPTIMIZERS)}, or an optimizer object such as "
-            f"bpnet.optimizers.Adam(lr=0.01); got {type(name).__name__} {name!r}"
+            f"bpnet.core.optimizers.Adam(lr=0.01); got {type(name).__name__} {name!r}"
         )
     key = name.strip().lower()
     if key not in OPTIMIZERS:

@@ -1,4 +1,4 @@
-"""Drawing a computation graph (``bpnet.graph``) with matplotlib, left to right.
+"""Drawing a computation graph (``bpnet.explain.autograd``) with matplotlib, left to right.
 
 Each node is a box with its name, how it is computed, its value and its gradient
 (— until the backward pass reaches it); each edge carries its local derivative
@@ -7,7 +7,7 @@ Each node is a box with its name, how it is computed, its value and its gradient
 branches' contributions adding up. The current micro-step is highlighted: a node in
 yellow for a value or a sum, an edge in vermilion for a local derivative or a product.
 
-Like ``bpnet.plots``, the drawing reads numbers and never computes them: they come
+Like ``bpnet.views.plots``, the drawing reads numbers and never computes them: they come
 from a ``GraphTrace``'s ``GraphState``. ``GraphDrawing.update`` changes texts and
 colours in place; nothing is drawn again.
 """
@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from .graph import Graph, GraphState, GraphStep, GraphTrace, Value
+from ..explain.autograd import Graph, GraphState, GraphStep, GraphTrace, Value
 
 __all__ = ["GraphDrawing", "draw_graph", "graph_layout", "graph_figsize", "plot_cost_ratio"]
 

@@ -1,8 +1,8 @@
 """Step through the forward and backward pass of a computation graph in a notebook.
 
-``GraphStepThrough(L)`` (L a ``bpnet.graph.Value``, or a ``GraphTrace``) shows the graph
-drawn by ``bpnet.graph_plots``, the current micro-step as a formula with its numbers,
-and a table of every node; the buttons move a ``bpnet.graph.GraphStepper``. Every
+``GraphStepThrough(L)`` (L a ``bpnet.explain.autograd.Value``, or a ``GraphTrace``) shows the graph
+drawn by ``bpnet.views.graph_plots``, the current micro-step as a formula with its numbers,
+and a table of every node; the buttons move a ``bpnet.views.stepper.GraphStepper``. Every
 number comes from the recorded trace: this module only shows it.
 
 CSS classes that browser tests rely on: bp-graph (the whole widget), bp-graph-start,
@@ -21,11 +21,12 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .graph import GraphStepper, GraphTrace, Value, trace_function
+from ..explain.autograd import GraphTrace, Value, trace_function
+from .stepper import GraphStepper
 from .graph_plots import draw_graph, graph_figsize
-from ._format import paren
-from .trace import fmt
-from .widgets import _Player, _Playing  # the step-through's clock and its play/pause: skip steps, never queue
+from ..core.notation import paren
+from ..explain.trace import fmt
+from .widgets import Player, Playing  # the step-through's clock and its play/pause: skip steps, never queue
 
 __all__ = ["GraphStepThrough", "Frames", "MeasuredFigure", "cost_ratio_view"]
 
@@ -158,7 +159,7 @@ def _num(x) -> str:
     return "—" if x is None else fmt(x)
 
 
-class GraphStepThrough(_Playing):
+class GraphStepThrough(Playing):
     """Step forward and back through every number of a graph's forward and backward pass.
 
     ``source``: a Value (its ``backward(lr=lr)`` is recorded), a ``GraphTrace``, or a function
@@ -218,7 +219,7 @@ class GraphStepThrough(_Playing):
         self._frames: dict[int, bytes] = {}  # step index -> its picture: going back costs nothing
         # Play runs in a thread that shows the step the clock is on: slow drawing skips steps, never queues them.
         self._lock = threading.RLock()
-        self._player = _Player(self._play_to, lambda: self.stepper.index, lambda: self.stepper.n - 1,
+        self._player = Player(self._play_to, lambda: self.stepper.index, lambda: self.stepper.n - 1,
                                self._lock, done=self._played)
         self.play_button.on_click(lambda _b: self.toggle_play())
         self.speed.observe(self._on_speed, names="value")

@@ -1,11 +1,11 @@
 """Interactive views: step through one update, explore activations, watch training.
 
-A thin layer over ``bpnet.stepper``: every number comes from a stepper or a trace,
+A thin layer over ``bpnet.views.stepper``: every number comes from a stepper or a trace,
 and each handler moves the stepper and shows the new state. Everything a view shows
 is rendered from the stepper's state in one call (``_show``), so the step label, the
 slider, the formula, the tables and the diagram never disagree.
 
-Every picture is SVG text built by ``bpnet.plots`` (the diagram, the activation
+Every picture is SVG text built by ``bpnet.views.plots`` (the diagram, the activation
 curves, the cost curves, the output over the input square): no rasterising per click,
 so a click costs milliseconds in the kernel, and the pictures stay sharp at any zoom
 and screen density, keep their aspect ratio and only shrink to fit. After a click the
@@ -38,13 +38,13 @@ import time
 
 import ipywidgets as W
 
-from .examples import xor_example
-from .explorer import EXPLORER_ACTIVATIONS, activation_reading
-from .network import Network
+from ..teach.examples import xor_example
+from ..explain.activation_reading import EXPLORER_ACTIVATIONS, activation_reading
+from ..core.network import Network
 from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, loss_svg, network_svg,
                     touched_weights)
 from .stepper import RuleStepper, StepComparison, TrainingComparison, TrainingStepper
-from .trace import fmt
+from ..explain.trace import fmt
 
 __all__ = ["StepThrough", "CompareSteps", "ActivationExplorer", "TrainingView", "CompareTraining", "BUTTONS"]
 
@@ -158,7 +158,7 @@ def _html_widget(css: str, value: str = "", layout=None) -> W.HTML:
     return w
 
 
-class _Player:
+class Player:
     """Plays a view's steps in a background thread at ``rate`` steps per second.
 
     The step on screen is the one the clock says (``frame``): when showing a step takes
@@ -218,7 +218,7 @@ class _Player:
                     self._done()
 
 
-class _Playing:
+class Playing:
     """goto, play and pause, written once for every step-through view (the network's, the
     graph's, the training's): the view has a ``stepper``, a ``_player`` (the clock), a ``_lock``,
     a ``speed`` slider, and ``_move``, ``_show`` and ``_set_play_button``."""
@@ -312,7 +312,7 @@ def _formula_lines(v) -> str:
             f"<div>changed: {_tokens(_SYMBOLS[ch.field].format(ch.name))}: {e(old)} → {e(fmt(ch.new))}</div>")
 
 
-class StepThrough(_Playing, _View):
+class StepThrough(Playing, _View):
     """Step forward and back through every number of one update of ``net`` on (X, y).
 
     ``rule``: "gradient" (gradient descent) or "article" (the worked example's rule);
@@ -358,7 +358,7 @@ class StepThrough(_Playing, _View):
         self._formula_due: str | None = None  # the formula to typeset once the diagram is drawn
         self._formula_timer = None
 
-        self._player = _Player(self._play_to, lambda: self.stepper.index, lambda: self.stepper.n - 1,
+        self._player = Player(self._play_to, lambda: self.stepper.index, lambda: self.stepper.n - 1,
                                self._lock, done=self._played)
         moves = {"start_button": st.start, "back_button": st.back, "forward_button": st.forward,
                  "end_button": st.end, "next_phase_button": st.next_phase}
@@ -593,7 +593,7 @@ def _settings_text(settings: dict) -> str:
 class CompareSteps(_View):
     """One update computed twice from the same start, side by side: the base and a branch.
 
-    A thin view over ``bpnet.stepper.StepComparison`` (same arguments): ``branch`` changes
+    A thin view over ``bpnet.views.stepper.StepComparison`` (same arguments): ``branch`` changes
     ``lr``, ``activation``, ``loss``, ``rule`` or ``seed``. The buttons move the base; the
     branch shows the step that computes the same number. Every weight and unit whose
     numbers differ between the runs is marked ⚠ (and ringed) on both diagrams.
@@ -756,7 +756,7 @@ def _outputs(net: Network, grid):
     return out[:, 0].reshape(n, n)
 
 
-class TrainingView(_Playing, _View):
+class TrainingView(Playing, _View):
     """Loss curve and decision boundary, updated as training advances epoch by epoch.
 
     Wraps a ``TrainingStepper`` (same arguments); ``epochs`` is how far the slider goes.
@@ -789,7 +789,7 @@ class TrainingView(_Playing, _View):
         # Drawn as SVG (no rasteriser per click): the output over the input square for 2 inputs.
         self._grid = boundary_grid() if self.stepper.X.shape[1] == 2 else None
         self.boundary_values = None  # the network's output over the grid last shown
-        self._player = _Player(self._play_to, lambda: self.stepper.index, lambda: self.epochs, self._lock,
+        self._player = Player(self._play_to, lambda: self.stepper.index, lambda: self.epochs, self._lock,
                                done=lambda: self._set_play_button(False))
         self._player.rate = 5.0
 
@@ -887,7 +887,7 @@ class TrainingView(_Playing, _View):
 class CompareTraining(_View):
     """Two training runs from the same initial weights, the branch splitting off at ``at``.
 
-    A thin view over ``bpnet.stepper.TrainingComparison`` (same arguments; ``branch``
+    A thin view over ``bpnet.views.stepper.TrainingComparison`` (same arguments; ``branch``
     changes ``lr``, ``activation``, ``loss``, ``rule``, ``optimizer`` or ``seed``): both
     loss curves on one plot, and for two inputs both decision boundaries side by side.
     "start" rewinds both runs to the same initial weights.

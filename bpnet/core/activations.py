@@ -29,8 +29,8 @@ import math
 
 import numpy as np
 
-from ._checks import lookup
-from ._format import fmt
+from .checks import lookup
+from .notation import fmt
 
 __all__ = [
     "Activation",
@@ -48,19 +48,6 @@ __all__ = [
 
 #: A unit "saturates" where f'(z) is below this fraction of its largest value.
 SATURATION = 0.1
-
-
-def _constant(x: float) -> np.ndarray:
-    """``x`` as a read-only 0-d float64 array, for the constants of the arithmetic run on every
-    training step: numpy combines an array with an array in fewer steps than with a Python float
-    (which it first has to inspect). With float64 (or integer) arrays, which is all bpnet computes
-    with, the numbers and types are the same; a float32 array would come out as float64."""
-    c = np.array(x, dtype=np.float64)
-    c.flags.writeable = False
-    return c
-
-
-_ZERO, _ONE, _MINUS_ONE, _HALF = _constant(0.0), _constant(1.0), _constant(-1.0), _constant(0.5)
 
 
 class Activation:
@@ -176,9 +163,9 @@ class Sigmoid(Activation):
         # e^-|z| never overflows; pick the algebraically equal form per sign: the numerator is
         # 1 where z >= 0 and e = e^z where z < 0, i.e. max(e, step(z)) with step(z) = 1 for z >= 0,
         # 0 below (e <= 1). copysign(z, -1) is -|z|: plain ufuncs, one call each.
-        e = np.exp(np.copysign(z, _MINUS_ONE))
-        a = np.maximum(e, np.heaviside(z, _ONE))
-        a /= _ONE + e
+        e = np.exp(np.copysign(z, -1.0))
+        a = np.maximum(e, np.heaviside(z, 1.0))
+        a /= 1.0 + e
         return a if type(a) is np.ndarray else np.asarray(a)  # a number in: a 0-d array out, as before
 
     def df(self, z, a=None):
@@ -215,7 +202,7 @@ class Tanh(Activation):
 
     def df(self, z, a=None):
         t = np.tanh(z) if a is None else a
-        return _ONE - t * t
+        return 1.0 - t * t
 
     def derivative_mistakes(self, z):
         return super().derivative_mistakes(z) + [
@@ -265,10 +252,10 @@ class ReLU(_Rectifier):
     derivative_hint = "The slope of relu is 1 for z > 0 and 0 otherwise."
 
     def f(self, z):
-        return np.maximum(z, _ZERO)
+        return np.maximum(z, 0.0)
 
     def df(self, z, a=None):
-        return (np.asarray(z) > _ZERO).astype(float)
+        return (np.asarray(z) > 0.0).astype(float)
 
 
 class LeakyReLU(_Rectifier):

@@ -3,7 +3,7 @@
 ``activation_reading(name, z)`` gives f(z), f'(z) and the activation's own sentence on
 how fast a unit at z learns; ``saturation_ranges(name)`` the intervals of z where
 f'(z) is below ``SATURATION`` of the activation's peak slope. Each activation
-describes itself (``bpnet.activations``: ``peak``, ``note(z)``, ``describe()``); this
+describes itself (``bpnet.core.activations``: ``peak``, ``note(z)``, ``describe()``); this
 module only evaluates it. Numpy only: the plots and widgets draw what these return.
 """
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._format import fmt
-from .activations import ACTIVATIONS, SATURATION, get_activation
+from ..core.notation import fmt
+from ..core.activations import ACTIVATIONS, SATURATION, get_activation
 
 __all__ = ["ActivationReading", "activation_reading", "saturation_ranges", "explorer_activations",
            "EXPLORER_ACTIVATIONS", "SATURATION"]

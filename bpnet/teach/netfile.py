@@ -36,10 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .activations import ACTIVATIONS, get_activation
+from ..core.activations import ACTIVATIONS, get_activation
 from .examples import WorkedExample
-from .losses import LOSSES, get_loss
-from .network import RULES, Network, default_layer_names
+from ..core.losses import LOSSES, get_loss
+from ..core.network import RULES, Network, default_layer_names
 
 __all__ = [
     "load_network", "save_network", "network_to_dict", "NetworkFileError", "Published",

@@ -14,7 +14,7 @@ rule node by node, from L back to the inputs, in reverse topological order:
 and returns a ``GraphTrace`` of those steps, after the forward steps (each node's
 value) that built the graph. The steps read like ``bpnet.trace_step``'s: a name, a
 formula in symbols, the same with numbers, a value. ``GraphStepper`` moves through
-them with ``bpnet.stepper.Stepper``'s moves.
+them with ``bpnet.views.stepper.Stepper``'s moves.
 
 >>> a, b, c = inputs(a=2.0, b=-1.0, c=1.5)
 >>> L = (a * b + c).tanh().named("L")
@@ -38,13 +38,12 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
-from .losses import BinaryCrossEntropy, HalfSquaredError, get_loss
-from ._checks import check_rule
-from .network import Network
-from ._format import latex_number
-from .stepper import Stepper
-from .trace import CHANGED_COLOUR, Excerpt, _capped, _phase_blocks, _PlainTex, _select, fmt
+from ..core.activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+from ..core.losses import BinaryCrossEntropy, HalfSquaredError, get_loss
+from ..core.checks import check_rule
+from ..core.network import Network
+from ..core.notation import latex_number
+from .trace import CHANGED_COLOUR, Excerpt, capped, phase_blocks, PlainTex, select_steps, fmt
 
 __all__ = [
     "Value", "inputs", "trace_function", "total", "mean", "dot", "Graph", "Edge",
@@ -269,7 +268,7 @@ def _power(x: float, k: float) -> float:
 
 
 def _sigmoid(z: float) -> float:
-    # e^-|z| never overflows; the same two algebraically equal forms as bpnet.activations.
+    # e^-|z| never overflows; the same two algebraically equal forms as bpnet.core.activations.
     e = math.exp(-abs(z))
     return (1.0 if z >= 0 else e) / (1.0 + e)
 
@@ -598,9 +597,9 @@ class GraphTrace:
 
     def to_text(self, steps=None, max_steps: int | None = None) -> str:
         """Every step (or those chosen, see ``excerpt``) one a line, phase by phase."""
-        indices = range(len(self.steps)) if steps is None else _select(self, steps)
-        shown = _capped(indices, max_steps)
-        lines = _phase_blocks([self.steps[i] for i in shown], self._HEADS, markdown=False)
+        indices = range(len(self.steps)) if steps is None else select_steps(self, steps)
+        shown = capped(indices, max_steps)
+        lines = phase_blocks([self.steps[i] for i in shown], self._HEADS, markdown=False)
         if len(shown) < len(indices):
             lines += ["", f"... and {len(indices) - len(shown)} more steps"]
         return "\n".join(lines).lstrip("\n")
@@ -610,7 +609,7 @@ class GraphTrace:
         w_{X_0 \\to Z_1}, lr as η, and the number the step computes coloured (CHANGED_COLOUR)."""
         step = self.steps[getattr(step, "index", step)]
         if not hasattr(self, "_tex_writer"):
-            self._tex_writer = _PlainTex(self.graph.names)
+            self._tex_writer = PlainTex(self.graph.names)
         tex = self._tex_writer
         value = fmt(step.value)
         head, _, last = step.numbers.rpartition(" = ")
@@ -626,9 +625,9 @@ class GraphTrace:
     def to_markdown(self, max_steps: int | None = 200, steps=None) -> str:
         """Every step (or those chosen, see ``excerpt``) as Markdown: one $$LaTeX$$ line each,
         phase by phase. ``max_steps`` caps the number of steps written (None: all)."""
-        indices = range(len(self.steps)) if steps is None else _select(self, steps)
-        shown = _capped(indices, max_steps)
-        lines = _phase_blocks([_TexStep(s, self.latex(s)) for s in (self.steps[i] for i in shown)],
+        indices = range(len(self.steps)) if steps is None else select_steps(self, steps)
+        shown = capped(indices, max_steps)
+        lines = phase_blocks([_TexStep(s, self.latex(s)) for s in (self.steps[i] for i in shown)],
                               self._HEADS, markdown=True)
         if len(shown) < len(indices):
             lines += ["", f"… and {len(indices) - len(shown)} more steps (`to_text()` lists them)."]
@@ -641,7 +640,7 @@ class GraphTrace:
         indices (``[trace.find("sum", "a")]``); ``kind`` keeps only the steps of one kind
         (forward, seed, local, chain, sum, update).
         """
-        return Excerpt(self, _select(self, steps, kind))
+        return Excerpt(self, select_steps(self, steps, kind))
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
@@ -763,79 +762,6 @@ def numerical_gradient(graph: Graph, leaf, eps: float = 1e-6) -> float:
     """
     v = graph[leaf] if isinstance(leaf, str) else leaf
     return (graph.evaluate({v: v.data + eps}) - graph.evaluate({v: v.data - eps})) / (2 * eps)
-
-
-# ----- a stepper over a graph trace ------------------------------------------------------------
-@dataclass(frozen=True)
-class NodeRow:
-    """One row of the node table: gradient None until the backward pass computes it."""
-
-    name: str
-    op: str
-    expression: str
-    value: float | None
-    grad: float | None
-    new: float | None
-
-
-class GraphStepper(Stepper):
-    """``bpnet.stepper.Stepper``'s moves (forward, back, goto, next phase, ...) over a ``GraphTrace``."""
-
-    def __init__(self, trace, index: int = 0):
-        if isinstance(trace, Value):
-            trace = trace.backward()
-        if not isinstance(trace, GraphTrace):
-            raise TypeError(f"GraphStepper needs a GraphTrace (from Value.backward()) or a Value, "
-                            f"got {type(trace).__name__}")
-        if not len(trace):
-            raise ValueError("the trace has no steps: the graph has no computed node")
-        self._set_trace(trace)
-        self.index = 0
-        self.goto(index)
-
-    @property
-    def graph(self) -> Graph:
-        return self.trace.graph
-
-    @property
-    def state(self) -> GraphState:
-        return self.trace.state(self.index)
-
-    @property
-    def previous_state(self) -> GraphState | None:
-        return self.trace.state(self.index - 1) if self.index else None
-
-    @property
-    def sample(self):
-        return None
-
-    def node_rows(self) -> list[NodeRow]:
-        """Every node: its expression, value, gradient (None until known) and new value."""
-        st, g = self.state, self.graph
-        known = lambda x: None if x != x else float(x)  # noqa: E731  NaN -> None
-        return [NodeRow(g.names[i], v.op, g.expression(i), known(st.value[i]), known(st.grad[i]),
-                        known(st.new[i])) for i, v in enumerate(g.nodes)]
-
-    def fork_parts(self) -> tuple[int, list[tuple[str, float]]] | None:
-        """At a ``sum`` step: (node, [(branch, contribution), ...]) being added; else None."""
-        step = self.current
-        if step.kind != "sum":
-            return None
-        i = step.where[0][1]
-        g, st = self.graph, self.state
-        return i, [(g.names[g.edges[e].dst], float(st.chain[e])) for e in self.trace.branches(i)]
-
-    def change(self):  # the network Stepper's version reads a network State
-        raise NotImplementedError("GraphStepper has no network state: read .state and .current")
-
-    def weight_rows(self):
-        raise NotImplementedError("GraphStepper has no weights table: use node_rows()")
-
-    def unit_activation(self):
-        return None
-
-    def __repr__(self) -> str:
-        return f"GraphStepper({self.label}, {len(self.graph)} nodes)"
 
 
 # ----- a network as a graph ----------------------------------------------------------------------
