@@ -88,9 +88,9 @@ def test_imports_only_go_down_and_never_take_a_private_name():
 ])
 def test_the_layer_check_catches_a_module_that_breaks_it(tmp_path, layer, source, expected):
     root = tmp_path / "bpnet"
-    for layer in LAYERS:
-        (root / layer).mkdir(parents=True)
-        (root / layer / "__init__.py").write_text("")
+    for folder in LAYERS:
+        (root / folder).mkdir(parents=True)
+        (root / folder / "__init__.py").write_text("")
     (root / "__init__.py").write_text("")
     (root / layer / "broken.py").write_text(source)
     problems = import_problems(root)
