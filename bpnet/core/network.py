@@ -40,6 +40,7 @@ from .checks import RULES, as_batch, as_float_array, check_lr, check_rule, check
 from .activations import Activation, get_activation
 from .errors import DivergenceError, first_non_finite
 from .losses import Loss, get_loss
+from .notation import fmt
 from .optimizers import get_optimizer
 
 __all__ = ["Network", "Forward", "Backprop", "RULES", "batches", "MAX_WEIGHTS", "MAX_EPOCHS", "LAYER_NAME"]
@@ -329,7 +330,7 @@ class Backprop:
                 s, j = np.unravel_index(int(np.argmax(np.nan_to_num(np.abs(a - y), nan=np.inf))), a.shape)
             unit = net.unit_name(net.n_layers, int(j))
             detail = f"the cost is {cost}" + (
-                f" (output {unit} = {a[s, j]:.6g} for sample {s + 1}, target {y[s, j]:.6g})" if a is not None else "")
+                f" (output {unit} = {fmt(a[s, j])} for sample {s + 1}, target {fmt(y[s, j])})" if a is not None else "")
             found = ("cost", unit, cost, net.n_layers - 1, (int(s), int(j)), detail)
         if found is None and grads is not None:
             bad = first_non_finite(grads)
@@ -343,7 +344,7 @@ class Backprop:
                 l, (i, j), value = bad
                 name = net.weight_name(l, i, j)
                 found = ("weight", name, value, l, (i, j),
-                         f"{name} would become {value} (it is {self.W[l][i, j]:.6g}, the gradient {grads[l][i, j]:.6g})")
+                         f"{name} would become {value} (it is {fmt(self.W[l][i, j])}, the gradient {fmt(grads[l][i, j])})")
         if found is None and exc is not None:
             l, (i, j) = exc.layer, exc.index
             name = net.weight_name(l, i, j)

@@ -41,7 +41,8 @@ from ..core.checks import check_lr, check_rule, check_whole
 from ..core.network import Network, batches
 from ..core.optimizers import get_optimizer
 from ..explain.autograd import Graph, GraphState, GraphTrace, Value
-from ..explain.trace import MicroStep, State, Trace, fmt, trace_step
+from ..core.notation import fmt
+from ..explain.trace import MicroStep, State, Trace, trace_step
 
 __all__ = [
     "Stepper", "RuleStepper", "TrainingStepper", "StepComparison", "TrainingComparison",
