@@ -41,7 +41,8 @@ from matplotlib.text import Text
 from ..core.activations import get_activation
 from ..explain.activation_reading import activation_reading, saturation_ranges
 from ..core.network import Network
-from ..explain.trace import MicroStep, State, fmt
+from ..explain.trace import MicroStep, State
+from ..core.notation import fmt, short
 
 __all__ = [
     "OKABE_ITO", "UP", "DOWN", "HIGHLIGHT",
@@ -67,9 +68,6 @@ LINK = "#B0B0B0"
 BIAS_FILL = "#D9D9D9"
 BLACK = OKABE_ITO["black"]
 
-#: Significant digits of the numbers written on a diagram (tables show all six).
-DIAGRAM_DIGITS = 3
-
 
 def new_axes(ax: Axes | None = None, figsize=(6.4, 4.0)) -> Axes:
     """``ax`` itself, or the axes of a new pyplot figure (shown by the notebook's plt.show())."""
@@ -79,14 +77,6 @@ def new_axes(ax: Axes | None = None, figsize=(6.4, 4.0)) -> Axes:
 
     _, ax = plt.subplots(figsize=figsize)
     return ax
-
-
-def short(x: float, digits: int = DIAGRAM_DIGITS) -> str:
-    """``x`` with ``digits`` significant digits, no -0 (the diagram's labels)."""
-    if digits >= 6:
-        return fmt(x)
-    s = format(float(x), f".{digits}g")
-    return "0" if s == "-0" else s
 
 
 def _finite(x) -> bool:

@@ -44,7 +44,7 @@ from ..core.network import Network
 from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, focus_units, loss_svg, network_svg,
                     touched_weights)
 from .stepper import RuleStepper, StepComparison, TrainingComparison, TrainingStepper
-from ..explain.trace import fmt
+from ..core.notation import fmt, fmt_or_dash, short
 
 __all__ = ["StepThrough", "CompareSteps", "ActivationExplorer", "TrainingView", "CompareTraining", "BUTTONS"]
 
@@ -131,10 +131,6 @@ def _button(text: str, css: str, tooltip: str, icon: str = "") -> W.Button:
     b = W.Button(description=text, tooltip=tooltip, icon=icon, layout=W.Layout(width="auto", flex="0 0 auto"))
     b.add_class(css)
     return b
-
-
-def _num(x) -> str:
-    return "—" if x is None else fmt(x)
 
 
 def _tokens(text: str) -> str:
@@ -563,8 +559,8 @@ class StepThrough(Playing, _View):
             cur = ' aria-current="true"' if r.name == current else ""
             out.append(
                 f'<tr data-weight="{html.escape(r.name)}"{cur}><th scope="row" title="weight">{html.escape(r.name)}</th>'
-                f'<td title="before">{_num(r.before)}</td><td title="gradient">{_num(r.gradient)}</td>'
-                f'<td title="after" class="{css}">{_num(r.after)}{mark}</td></tr>')
+                f'<td title="before">{fmt_or_dash(r.before)}</td><td title="gradient">{fmt_or_dash(r.gradient)}</td>'
+                f'<td title="after" class="{css}">{fmt_or_dash(r.after)}{mark}</td></tr>')
         out.append("</tbody></table>")
         return "".join(out)
 
@@ -738,24 +734,18 @@ class ActivationExplorer(_View):
     def readout(self) -> str:
         """What the reading says, rounded to what matters (3 digits, whole percentages)."""
         r = activation_reading(self.choice.value, self.z_slider.value)
-        return (f"{r.name}: z = {fmt(round(r.z, 6))}, f(z) = {_short(r.f)}, f'(z) = {_short(r.df)}. "
+        return (f"{r.name}: z = {fmt(round(r.z, 6))}, f(z) = {short(r.f)}, f'(z) = {short(r.df)}. "
                 f"{rounded_percentages(r.note)}")
 
     def _show(self) -> None:
         r = activation_reading(self.choice.value, self.z_slider.value)
-        self.reading.value = (f"<div>{_tokens(f'z = {fmt(round(r.z, 6))}')}<br>{_tokens(f'f(z) = {_short(r.f)}')}"
-                              f"<br>{_tokens(f'f' + chr(39) + f'(z) = {_short(r.df)}')}</div>"
+        self.reading.value = (f"<div>{_tokens(f'z = {fmt(round(r.z, 6))}')}<br>{_tokens(f'f(z) = {short(r.f)}')}"
+                              f"<br>{_tokens(f'f' + chr(39) + f'(z) = {short(r.df)}')}</div>"
                               f'<div role="status" aria-live="polite">{_tokens(rounded_percentages(r.note))}</div>')
         self.image.value = activation_svg(r.name, r.z, zlim=self.zlim)
 
     def __repr__(self) -> str:
         return f"ActivationExplorer: {self.readout()}"
-
-
-def _short(x: float) -> str:
-    """3 significant digits for a readout (the tables keep six)."""
-    s = format(float(x), ".3g")
-    return "0" if s == "-0" else s
 
 
 # ----- training ------------------------------------------------------------------------
