@@ -60,6 +60,7 @@ Output activations are elementwise (no softmax), so that f' is a function of z.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import linecache
@@ -549,7 +550,7 @@ def _question(case: Case, layer: int) -> Question:
 
 # Places a slip made at one layer is looked for at (weight-layer index from the layer count L).
 _PLACES = {
-    "first layer": lambda L: 0,
+    "first hidden layer": lambda L: 0,
     "last hidden layer": lambda L: L - 2,
     "output layer": lambda L: L - 1,
 }
@@ -564,10 +565,17 @@ class _Candidate:
     place: str | None
     explanation: str
     make: Callable[[Case, str], Learner] = field(repr=False)
+    twins: tuple = ()  # labels of other mistakes that give the very same numbers in this task
+
+    @property
+    def own_label(self) -> str:
+        return self.explanation + (f", at the {self.place} only" if self.place else "")
 
     @property
     def label(self) -> str:
-        return self.explanation + (f", at the {self.place} only" if self.place else "")
+        if not self.twins:
+            return self.own_label
+        return f"{self.own_label} (or, with the very same numbers here: {'; '.join(self.twins)})"
 
 
 def _catalogue_candidates() -> list[_Candidate]:
@@ -585,9 +593,16 @@ def _catalogue_candidates() -> list[_Candidate]:
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def _spelled_out(cls: type) -> type:
+    """The mistake as code makes it: the output delta always dL/da * f'(z), never the short a - y
+    (a learner's function multiplies by the f' it was given, so an f' slip shows there too)."""
+    return type(cls.__name__, (cls,), {"short_form": False})
+
+
 def _make(cls, case: Case, task: str) -> Learner:
     lr = case.lr if task in ("update", "train_step") else None
-    return cls(case.net, case.loss, "gradient", lr, _question(case, case.L - 1))
+    return _spelled_out(cls)(case.net, case.loss, "gradient", lr, _question(case, case.L - 1))
 
 
 def _make_at(cls, where, case: Case, task: str) -> Learner | None:
@@ -595,7 +610,7 @@ def _make_at(cls, where, case: Case, task: str) -> Learner | None:
     if layer < 0:
         return None
     lr = case.lr if task in ("update", "train_step") else None
-    return cls(case.net, case.loss, "gradient", lr, _question(case, layer))
+    return _spelled_out(cls)(case.net, case.loss, "gradient", lr, _question(case, layer), layer)
 
 
 @functools.lru_cache(maxsize=None)
@@ -610,14 +625,20 @@ def _mistake_outputs(task: str) -> tuple:
             ref = _reference(case.number)
             lrn = cand.make(case, task)
             out = None if lrn is None else _pipeline(task, lrn, case, ref)
-            if out is not None and any(np.isnan(v).any() for vs in out.values() for v in vs):
-                out = None
+            if out is not None and all(np.isnan(v).all() for vs in out.values() for v in vs):
+                out = None  # the mistake cannot arise on this network (NaN where it is undefined)
             if out is not None and not _agrees(out, _expected(task, ref), False):
                 differs = True
             outs.append(out)
         if not differs:
             continue
-        if any(all(_same(p, q) for p, q in zip(outs, other)) for other in seen):
+        twin = next((k for k, other in enumerate(seen) if all(_same(p, q) for p, q in zip(outs, other))), None)
+        if twin is not None:
+            first, first_outs = kept[twin]
+            # Another idea with the same numbers is worth saying (a sign flip or a step added); a
+            # narrower place of the same slip is not.
+            if cand.place is None and not cand.key.startswith(first.key) and cand.own_label not in first.twins:
+                kept[twin] = (dataclasses.replace(first, twins=first.twins + (cand.own_label,)), first_outs)
             continue
         seen.append(outs)
         kept.append((cand, tuple(outs)))
@@ -648,7 +669,8 @@ def _tolerance(e: np.ndarray, scale: float, single: bool) -> np.ndarray:
 
 
 def _scales(expected: dict) -> dict:
-    return {k: max((float(np.max(np.abs(v))) for v in vs if v.size), default=0.0) for k, vs in expected.items()}
+    return {k: max((float(np.nanmax(np.abs(v), initial=0.0)) for v in vs if v.size), default=0.0)
+            for k, vs in expected.items()}
 
 
 def _agrees(yours: dict, expected: dict, single: bool) -> bool:
@@ -671,7 +693,8 @@ def _first_difference(yours: dict, expected: dict, single: bool):
     scales = _scales(expected)
     for k, l in _order(expected):
         e, v = expected[k][l], np.asarray(yours[k][l], dtype=float)
-        bad = ~(np.abs(v - e) <= _tolerance(e, scales[k], single))
+        # A mistake's number is NaN where it is undefined (the "delta" of an input unit): any number agrees.
+        bad = ~(np.abs(v - e) <= _tolerance(e, scales[k], single)) & ~np.isnan(e)
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             return k, l, idx, float(v[idx]), float(e[idx])
@@ -874,7 +897,10 @@ def _where(outs: tuple, task: str) -> str:
     for numbers, text in rules:
         if differs == numbers:
             return text
-    return f"on networks {_listed(sorted(differs))} (on the others it gives the right numbers)"
+    outs = sorted({cases[k - 1].net.acts[-1].name for k in differs})
+    if differs == {c.number for c in cases if c.net.acts[-1].name in outs}:
+        return f"only where the output units are {'/'.join(outs)}; on the others it gives the right numbers"
+    return f"on networks {_listed(sorted(differs))}; on the others it gives the right numbers"
 
 
 def _listed(numbers) -> str:
@@ -977,7 +1003,7 @@ class CodeResult:
         lines = [f"✗ {t.title}: {self.message}"]
         if self.explanation:
             lines.append(f"Your function reproduces a known mistake: {self.explanation}"
-                         + (f" ({self.where})" if self.where else "") + ".")
+                         + (f", {self.where}" if self.where else "") + ".")
         if self.note:
             lines.append(self.note)
         lines.append(f"Call .hint() for a hint ({len(self._hints)} levels, one at a time), .solution() for a solution.")
