@@ -30,6 +30,7 @@ the layer names and indices on demand.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,9 +39,11 @@ from .checks import RULES, as_batch, as_float_array, check_lr, check_rule, check
 from .activations import Activation, get_activation
 from .errors import DivergenceError, first_non_finite
 from .losses import Loss, get_loss
+from .notation import fmt
 from .optimizers import get_optimizer
 
-__all__ = ["Network", "Forward", "Backprop", "RULES", "batches", "divergence", "MAX_WEIGHTS", "MAX_EPOCHS"]
+__all__ = ["Network", "Forward", "Backprop", "RULES", "batches", "divergence", "MAX_WEIGHTS", "MAX_EPOCHS",
+           "LAYER_NAME"]
 
 #: Most weights Network.constant/random will build (8 bytes each: 0.8 GB); more is refused
 #: before anything is allocated.
@@ -241,7 +244,7 @@ def divergence(net: "Network", fwd: Forward | None, grads=None, new=None, exc: D
             s, j = np.unravel_index(int(np.argmax(np.nan_to_num(np.abs(a - y), nan=np.inf))), a.shape)
         unit = net.unit_name(net.n_layers, int(j))
         detail = f"the cost is {cost}" + (
-            f" (output {unit} = {a[s, j]:.6g} for sample {s + 1}, target {y[s, j]:.6g})" if a is not None else "")
+            f" (output {unit} = {fmt(a[s, j])} for sample {s + 1}, target {fmt(y[s, j])})" if a is not None else "")
         found = ("cost", unit, cost, net.n_layers - 1, (int(s), int(j)), detail)
     if found is None and grads is not None:
         bad = first_non_finite(grads)
@@ -255,7 +258,7 @@ def divergence(net: "Network", fwd: Forward | None, grads=None, new=None, exc: D
             l, (i, j), value = bad
             name = net.weight_name(l, i, j)
             found = ("weight", name, value, l, (i, j),
-                     f"{name} would become {value} (it is {net.W[l][i, j]:.6g}, the gradient {grads[l][i, j]:.6g})")
+                     f"{name} would become {value} (it is {fmt(net.W[l][i, j])}, the gradient {fmt(grads[l][i, j])})")
     if found is None and exc is not None:
         l, (i, j) = exc.layer, exc.index
         name = net.weight_name(l, i, j)
@@ -318,6 +321,10 @@ class Network:
         self.sizes = [W[0].shape[0] - 1] + [w.shape[1] for w in W]
         if isinstance(activations, (str, Activation)):
             activations = [activations] * len(W)
+        if not hasattr(activations, "__iter__"):
+            raise TypeError("activations must be a name such as 'sigmoid' (the same for every layer) or a list "
+                            f"with one per layer such as ['tanh', 'sigmoid']; got {type(activations).__name__} "
+                            f"{activations!r:.60}")
         activations = list(activations)
         if len(activations) != len(W):
             raise ValueError(
@@ -353,7 +360,7 @@ class Network:
         ``normal``: standard normal, a deliberately poor scale for comparisons.
         """
         sizes = _check_size_limit(_check_sizes(sizes), "random")
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_whole(seed, "seed"))
         W = []
         for n, k in zip(sizes[:-1], sizes[1:]):
             if init == "xavier":
@@ -517,9 +524,26 @@ class Network:
                 raise ValueError(f"weight {name} is {w[self.weight_index(name)[1:]]}; every weight must be finite")
 
     def forward(self, X) -> Forward:
-        """Forward pass for one sample (n0,) or a batch (m, n0)."""
+        """Forward pass for one sample (n0,) or a batch (m, n0).
+
+        A weighted sum or activation beyond the largest float (about 1.8e308) raises
+        ``DivergenceError`` naming the unit and the sample, not a result holding inf or NaN."""
         X, _ = self.check(X)
-        return Backprop(self).forward(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            fwd = Backprop(self).forward(X)
+        for l in range(self.n_layers):
+            for what, arr in (("z", fwd.z[l]), ("a", fwd.a[l + 1])):
+                bad = first_non_finite([arr])
+                if bad is not None:
+                    (s, j), value = bad[1], bad[2]
+                    unit = self.dest_name(l, j)
+                    name = f"z({unit})" if what == "z" else unit
+                    raise DivergenceError(
+                        f"the forward pass overflows: {name} of sample {s + 1} is {value} (beyond the largest "
+                        f"float, about 1.8e308); the weights or the inputs are too large for it",
+                        quantity="pre-activation" if what == "z" else "activation", where=unit, value=value,
+                        layer=l + 1, index=(s, j))
+        return fwd
 
     def predict(self, X) -> np.ndarray:
         return self.forward(X).output
@@ -644,6 +668,11 @@ def _learning_rate(lr, optimizer) -> float | None:
     return None
 
 
+#: A layer name, as network files and the API accept it: letters, digits and _, starting with a
+#: letter and not ending in a digit (the unit number follows it: Z1).
+LAYER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?<![0-9])\Z")
+
+
 def _check_layer_names(names, n: int) -> list[str]:
     """One distinct name per layer; no name may be another followed by digits (A and A1 would
     both call a unit A11), and none may end in a digit or contain '->'."""
@@ -655,9 +684,10 @@ def _check_layer_names(names, n: int) -> list[str]:
     if len(names) != n:
         raise ValueError(f"need {n} layer names, got {len(names)}")
     for name in names:
-        if not isinstance(name, str) or not name or name[-1].isdigit() or "->" in name:
-            raise ValueError(f"layer name {name!r} is not usable: give a non-empty text that does not end "
-                             f"in a digit or contain '->', such as {default_layer_names(n)}")
+        if not isinstance(name, str) or not LAYER_NAME.match(name):
+            raise ValueError(f"layer name {name!r} is not usable: give letters, digits or _ (no space, no '->'), "
+                             f"starting with a letter and not ending in a digit (the unit number follows it: Z1), such as "
+                             f"{default_layer_names(n)}")
     for p, q in ((p, q) for p in range(n) for q in range(n) if p != q):
         if names[q] == names[p]:
             raise ValueError(f"layers {p} and {q} are both named {names[p]!r}: every layer needs its own name, "

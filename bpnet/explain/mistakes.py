@@ -1427,5 +1427,5 @@ def indistinguishable(net: Network, X, y, question, loss="half_squared_error", r
     """
     a = assess(net, X, y, question, loss, rule, lr)
     e = np.asarray(a.expected, dtype=float)
-    four = np.vectorize(lambda v: float(f"{v:.4g}"))(e) if e.ndim else float(f"{float(e):.4g}")
+    four = np.vectorize(lambda v: float(fmt(v, 4)))(e) if e.ndim else float(fmt(e, 4))
     return judge(a.expected, a, given=four).same_as
