@@ -64,6 +64,7 @@ import dataclasses
 import functools
 import html
 import linecache
+import math
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -554,9 +555,10 @@ _PLACES = {
     "last hidden layer": lambda L: L - 2,
     "output layer": lambda L: L - 1,
 }
-# Catalogue entries that answer one kind of number question only (read a z for an a, ...):
-# a whole pass is unchanged by them.
-_NOT_IN_CODE = {"missing_activation", "activation_applied"}
+# Catalogue entries that answer one kind of number question only (read a z for an a, ...): a
+# whole pass is unchanged by them; and missing_bias, the asked unit's layer's bias, which in a
+# whole pass is missing_bias_one_layer at that layer.
+_NOT_IN_CODE = {"missing_activation", "activation_applied", "missing_bias"}
 
 
 @dataclass(frozen=True)
@@ -994,9 +996,12 @@ class CodeResult:
     def _lines(self) -> list[str]:
         t = self.task
         if self.correct:
-            lines = [f"✓ {t.title}: every number agrees with bpnet's, on all {self.n_cases} networks "
-                     f"(the worked example and {self.n_cases - 1} random ones)." if self.n_cases > 1 else
-                     f"✓ {t.title}: every number agrees with bpnet's."]
+            if t.name == "autograd":
+                lines = [f"✓ {t.title}: every gradient agrees with bpnet's own autograd, on all {self.n_cases} "
+                         f"expressions (forks, a + a, tanh), on a first and a second call of backward."]
+            else:
+                lines = [f"✓ {t.title}: every number agrees with bpnet's, on all {self.n_cases} networks "
+                         f"(the worked example and {self.n_cases - 1} random ones)."]
             if self.note:
                 lines.append(self.note)
             return lines
@@ -1164,5 +1169,328 @@ def check_code(task, fn) -> CodeResult:
     return _check_network_task(t, fn)
 
 
-def _check_autograd(task: Task, cls) -> CodeResult:
-    raise NotImplementedError("the autograd checker is not written yet")
+# ----- the autograd task: the learner's Value class ----------------------------------------------------
+@dataclass(frozen=True)
+class _Expression:
+    """A small computation graph, built the same way with any Value class: ``build(V, values)``
+    returns the output L and {name: Value} of the nodes whose gradients are compared."""
+
+    text: str
+    leaves: tuple
+    build: Callable = field(repr=False)
+
+
+def _fork(V, v):
+    a, b = V(v["a"]), V(v["b"])
+    n = a * b
+    return n + a, {"a": a, "b": b, "n": n}
+
+
+def _twice(V, v):
+    a = V(v["a"])
+    return a + a, {"a": a}
+
+
+def _diamond(V, v):
+    a, b = V(v["a"]), V(v["b"])
+    e = a * b
+    s = e + a
+    return s * e, {"a": a, "b": b, "e": e, "s": s}
+
+
+def _neuron(V, v):
+    x1, w1, x2, w2, b = (V(v[k]) for k in ("x1", "w1", "x2", "w2", "b"))
+    n = x1 * w1 + x2 * w2 + b
+    return n.tanh(), {"x1": x1, "w1": w1, "x2": x2, "w2": w2, "b": b, "n": n}
+
+
+def _tanh_fork(V, v):
+    a, b = V(v["a"]), V(v["b"])
+    t = (a * b).tanh()
+    return t * t + t, {"a": a, "b": b, "t": t}
+
+
+def _two_layers(V, v):
+    x, w1, b1, w2, b2, v1, v2 = (V(v[k]) for k in ("x", "w1", "b1", "w2", "b2", "v1", "v2"))
+    h1 = (x * w1 + b1).tanh()
+    h2 = (x * w2 + b2).tanh()
+    return (h1 * v1 + h2 * v2 + h1 * h2).tanh(), {"x": x, "w1": w1, "b1": b1, "w2": w2, "b2": b2, "v1": v1,
+                                                  "v2": v2, "h1": h1, "h2": h2}
+
+
+_EXPRESSIONS = (
+    _Expression("n = a*b; L = n + a", ("a", "b"), _fork),
+    _Expression("L = a + a", ("a",), _twice),
+    _Expression("e = a*b; s = e + a; L = s*e", ("a", "b"), _diamond),
+    _Expression("n = x1*w1 + x2*w2 + b; L = tanh(n)", ("x1", "w1", "x2", "w2", "b"), _neuron),
+    _Expression("t = tanh(a*b); L = t*t + t", ("a", "b"), _tanh_fork),
+    _Expression("h1 = tanh(x*w1 + b1); h2 = tanh(x*w2 + b2); L = tanh(h1*v1 + h2*v2 + h1*h2)",
+                ("x", "w1", "b1", "w2", "b2", "v1", "v2"), _two_layers),
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _expression_values() -> tuple:
+    rng = np.random.default_rng(23)
+    return tuple({k: float(np.round(rng.uniform(0.3, 1.2) * rng.choice([-1, 1]), 2)) for k in e.leaves}
+                 for e in _EXPRESSIONS)
+
+
+class _Ref:
+    """A reference autograd Value with switches for the slips a learner makes (all off: right)."""
+
+    assign = frozenset()  # ops ("+", "*", "tanh") whose _backward overwrites grads (= for +=)
+    tanh_from_z = False
+    topological = True
+    zero = True
+
+    def __init__(self, data, _prev=()):
+        self.data, self.grad = float(data), 0.0
+        self._prev = tuple(_prev)
+        self._backward = lambda: None
+
+    def _give(self, node, g, op):
+        if op in self.assign:
+            node.grad = g
+        else:
+            node.grad += g
+
+    def __add__(self, other):
+        out = type(self)(self.data + other.data, (self, other))
+
+        def _backward():
+            self._give(self, out.grad, "+")
+            self._give(other, out.grad, "+")
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        out = type(self)(self.data * other.data, (self, other))
+
+        def _backward():
+            self._give(self, other.data * out.grad, "*")
+            self._give(other, self.data * out.grad, "*")
+        out._backward = _backward
+        return out
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        out = type(self)(t, (self,))
+
+        def _backward():
+            slope = 1 - (self.data if self.tanh_from_z else t) ** 2
+            self._give(self, slope * out.grad, "tanh")
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        nodes = _graph(self)
+        if self.zero:
+            for v in nodes:
+                v.grad = 0.0
+        self.grad = 1.0
+        if self.topological:
+            for v in reversed(nodes):
+                v._backward()
+        else:  # each node, then straight on to the Values it was made from: no waiting for other users
+            def go(v):
+                v._backward()
+                for p in v._prev:
+                    go(p)
+            go(self)
+
+
+def _variant(name: str, **switches) -> type:
+    return type(name, (_Ref,), switches)
+
+
+#: The autograd slips, each as the reference Value with one switch turned.
+_AUTOGRAD_VARIANTS = (
+    ("overwritten_grad", _variant("Overwrite", assign=frozenset({"+", "*", "tanh"}))),
+    ("overwritten_grad", _variant("OverwriteAdd", assign=frozenset({"+"}))),
+    ("overwritten_grad", _variant("OverwriteMul", assign=frozenset({"*"}))),
+    ("no_topological_order", _variant("Recursive", topological=False)),
+    ("tanh_from_z", _variant("TanhFromZ", tanh_from_z=True)),
+    ("missing_zero_grad", _variant("NoZero", zero=False)),
+)
+
+
+def _graph(root) -> list:
+    """Every Value ``root`` depends on, parents before children (iterative depth-first search on _prev)."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        v, done = stack.pop()
+        if done:
+            order.append(v)
+            continue
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        stack.append((v, True))
+        for p in reversed(tuple(getattr(v, "_prev", ()) or ())):
+            if id(p) not in seen:
+                stack.append((p, False))
+    return order
+
+
+def _expected_grads() -> list[tuple[float, dict]]:
+    """bpnet's own autograd (bpnet.explain.autograd.Value) on every expression: L's value and the gradients."""
+    out = []
+    for e, values in zip(_EXPRESSIONS, _expression_values()):
+        L, nodes = e.build(_BpValue, values)
+        L.backward()
+        out.append((L.data, {k: float(v.grad) for k, v in nodes.items()}))
+    return out
+
+
+def _run_value_class(V, calls: int = 2, record: bool = False) -> list:
+    """Per expression: (L.data, [grads after call 1, grads after call 2], order violation or None)."""
+    results = []
+    for k, (e, values) in enumerate(zip(_EXPRESSIONS, _expression_values())):
+        what = f"expression {k + 1}, {e.text}"
+        L, nodes = _call(e.build, [V, values], what)
+        data = _call(lambda: float(L.data), [], f"reading L.data, {what}")
+        check = _instrument(L, {id(v): name for name, v in [("L", L), *nodes.items()]}) if record else None
+        grads, violation = [], None
+        for call in range(calls):
+            _call(L.backward, [], f"L.backward(), {what}")
+            if call == 0 and check is not None:
+                violation = check()  # the order of the first call's _backward runs
+            grads.append({name: _call(lambda v=v: float(v.grad), [], f"reading .grad, {what}")
+                          for name, v in nodes.items()})
+        results.append((data, grads, violation))
+    return results
+
+
+def _instrument(L, names: dict):
+    """Wrap every node's _backward to record the order they run in; returns a function giving the
+    first node whose _backward ran twice, or before (the last run of) that of a node using it, as
+    a sentence, or None."""
+    nodes = _graph(L)
+    inner = [v for v in nodes if getattr(v, "_prev", ())]
+    calls = []
+    for v in inner:
+        original = getattr(v, "_backward", None)
+        if not callable(original):
+            return None
+
+        def wrapped(*args, _v=v, _f=original, **kwargs):
+            calls.append(id(_v))
+            return _f(*args, **kwargs)
+        try:
+            v._backward = wrapped
+        except AttributeError:  # __slots__ without _backward, or a read-only attribute
+            return None
+    users = {id(v): [u for u in inner if any(p is v for p in u._prev)] for v in inner}
+
+    def name(v) -> str:
+        return names.get(id(v), f"the node of value {fmt(v.data)}")
+
+    def first_violation():
+        first_call, last_call = {}, {}
+        for k, i in enumerate(calls):
+            first_call.setdefault(i, k)
+            last_call[i] = k
+        for v in inner:
+            if id(v) not in first_call:
+                continue
+            if calls.count(id(v)) > 1:
+                return f"the _backward of {name(v)} ran {calls.count(id(v))} times, passing its gradient on each time"
+            for u in users[id(v)]:
+                if last_call.get(id(u), -1) > first_call[id(v)]:
+                    return (f"the _backward of {name(v)} ran before that of {name(u)}, which uses it: {name(v)} "
+                            f"passed its gradient on before it was complete")
+        return None
+    return first_violation
+
+
+def _grad_difference(got: dict, want: dict, single: bool = False):
+    scale = max(abs(x) for x in want.values())
+    for name, e in want.items():
+        v = got[name]
+        if not (abs(v - e) <= (RTOL_SINGLE if single else RTOL) * (abs(e) + scale) + 1e-300):
+            return name, v, e
+    return None
+
+
+_AUTOGRAD_HINTS = {
+    "overwritten_grad": "A Value used twice (a fork, or a + a) receives one share of the gradient from each use: "
+                        "the shares add up. In every _backward write `self.grad += ...` and `other.grad += ...`; "
+                        "with `=` the second share overwrites the first.",
+    "no_topological_order": "A node may pass its gradient on only once it is complete: after every node that uses "
+                            "it has run its _backward. Sort the graph topologically (a depth-first search that "
+                            "appends a node after the Values in its _prev) and call _backward in the reverse order.",
+    "missing_zero_grad": "backward() must give the same gradients when it is called twice: first set the grad of "
+                         "every Value of the graph to 0, then the output's to 1.",
+    "tanh_from_z": "tanh'(z) = 1 - tanh(z)² = 1 - t², with t the output of the tanh node (out.data), not 1 - z² with "
+                   "z its input.",
+}
+
+
+def _check_autograd(task: Task, V) -> CodeResult:
+    expected = _expected_grads()
+    values = _expression_values()
+    try:
+        yours = _run_value_class(V, record=True)
+    except _Slip as slip:
+        return _slip_result(task, slip, None)
+    n = len(_EXPRESSIONS)
+
+    def numbers(k: int, call: int) -> str:
+        e, (_, want) = _EXPRESSIONS[k], expected[k]
+        given = ", ".join(f"{name} = {fmt(values[k][name])}" for name in e.leaves)
+        lines = [f"Expression {k + 1}: {e.text}, with {given}. bpnet's gradients, and yours:"]
+        lines += [f"    ∂L/∂{name} = {fmt(g)}    yours {fmt(yours[k][1][call][name])}" for name, g in want.items()]
+        return "\n".join(lines)
+
+    for k, ((data, grads, violation), (want_data, want)) in enumerate(zip(yours, expected)):
+        e = _EXPRESSIONS[k]
+        if not abs(data - want_data) <= RTOL * (abs(want_data) + 1):
+            return CodeResult(task, False, "general",
+                              f"L.data in expression {k + 1} ({e.text}): yours {fmt(data)}, expected {fmt(want_data)}",
+                              "", "", ("The forward values are wrong before any gradient: check __add__, __mul__ "
+                                       "and tanh, each returning a new Value with the result as its data.",
+                                       task.formula), n)
+    # The first call of backward, then the second (the same gradients again).
+    for call in (0, 1):
+        first = next(((k, d) for k, (r, (_, want)) in enumerate(zip(yours, expected))
+                      if (d := _grad_difference(r[1][call], want)) is not None), None)
+        if first is None:
+            continue
+        k, (name, v, e) = first
+        which = "" if call == 0 else ", on a second call of L.backward()"
+        message = f"∂L/∂{name} in expression {k + 1} ({_EXPRESSIONS[k].text}){which}: yours {fmt(v)}, expected {fmt(e)}"
+        key, where = _autograd_mistake(V, yours, call)
+        violation = next((r[2] for r in yours if r[2] is not None), None)
+        if key is None and violation is not None:
+            key = "no_topological_order"
+        note = ""
+        if key == "no_topological_order" and violation is not None:
+            k_v = next(k for k, r in enumerate(yours) if r[2] is not None)
+            note = f"In expression {k_v + 1} ({_EXPRESSIONS[k_v].text}), {violation}."
+        if key is None:
+            return CodeResult(task, False, "general", message, "", "",
+                              (task.idea, task.formula, numbers(k, call)), n,
+                              "Your gradients match none of the slips bpnet knows.")
+        return CodeResult(task, False, key, message, SLIPS[key], where,
+                          (_AUTOGRAD_HINTS[key], task.formula, numbers(k, call)), n, note)
+    return CodeResult(task, True, n_cases=n)
+
+
+def _autograd_mistake(V, yours: list, call: int):
+    """The slip whose gradients the learner's Value gives on every expression (first and second call), and
+    which expressions it shows on; (None, "") if none."""
+    for key, variant in _AUTOGRAD_VARIANTS:
+        ref = _run_value_class(variant)
+        if all(_grad_difference(y[1][c], r[1][c]) is None for y, r in zip(yours, ref) for c in (0, 1)):
+            right = _expected_grads()
+            shows = [k + 1 for k, (r, (_, want)) in enumerate(zip(ref, right))
+                     if any(_grad_difference(r[1][c], want) is not None for c in (0, 1))]
+            if key == "missing_zero_grad":
+                where = "on the second call of backward"
+            elif len(shows) == len(_EXPRESSIONS):
+                where = "on every expression"
+            else:
+                where = f"on expressions {_listed(shows)}; on the others the gradients are right"
+            return key, where
+    return None, ""
