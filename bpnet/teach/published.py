@@ -25,7 +25,8 @@ import numpy as np
 
 from .examples import WorkedExample
 from .netfile import PUBLISHED_SECTIONS, NetworkFileError, decimals_of, load_network
-from ..explain.trace import fmt, trace_step
+from ..core.notation import fmt
+from ..explain.trace import trace_step
 
 __all__ = ["check_published", "PublishedCheck", "CheckRow", "Explanation"]
 
