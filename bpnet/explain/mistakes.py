@@ -644,15 +644,6 @@ class Context:
             return "a - y"
         return f"dL/da*f'(z) = ({self.loss.grad_formula})*{out.derivative}"
 
-    def df_here(self, l: int | None = None, j: int | None = None) -> str:
-        """f'(z) of the asked unit (one sample) as a number, or "" if there are several samples."""
-        l = self.q.layer if l is None else l
-        j = self.q.j if j is None else j
-        if self.m != 1 or not self.net.acts[l].elementwise:
-            return ""
-        z = self.fwd.z[l]
-        return fmt(float(self.net.acts[l].df(z)[0, j]))
-
 
 # One builder for the hints that are a single text: the names in braces are filled in from
 # the question's context, each computed only when the text uses it.
@@ -757,22 +748,17 @@ def _h_article(c: Context) -> str:
 
 
 def _h_missing_output_derivative(c: Context) -> str:
+    # The formula, not its value here: a diagnosis names the mistake; the numbers are a hint asked for.
     out = c.out_act
-    here = ""
-    if c.q.kind == "delta" and c.q.layer == c.L - 1 and c.df_here():
-        here = f"; here f'(z({c.unit})) = {c.df_here()}"
     return (f"You left out f'(z) at the output. The output delta is dL/da*f'(z), with dL/da = "
             f"{c.loss.grad_formula} for {_loss_name(c.loss)}, and for the {out.name} output f'(z) = "
-            f"{out.derivative}{here}.")
+            f"{out.derivative}.")
 
 
 def _h_missing_hidden_derivative(c: Context) -> str:
     act = c.hidden_act
-    here = ""
-    if c.q.kind == "delta" and c.q.layer < c.L - 1 and c.df_here():
-        here = f"; f'(z({c.unit})) = {c.df_here()} here"
     return (f"You left out f'(z) of the hidden units. A hidden unit's delta is f'(z) times the sum over "
-            f"its outgoing links of weight*delta downstream; with {act.name}, f'(z) = {act.derivative}{here}.")
+            f"its outgoing links of weight*delta downstream; with {act.name}, f'(z) = {act.derivative}.")
 
 
 def _h_derivative_of_a(c: Context) -> str:
