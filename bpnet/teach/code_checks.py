@@ -555,6 +555,12 @@ _PLACES = {
     "last hidden layer": lambda L: L - 2,
     "output layer": lambda L: L - 1,
 }
+# How a slip at one layer reads, the layer named.
+_AT_PLACE = {
+    "missing_derivative_one_layer": "f'(z) left out at the {place} only",
+    "derivative_of_a_one_layer": "f'(a) used where f'(z) belongs, at the {place} only",
+    "missing_bias_one_layer": "the bias of the {place} left out",
+}
 # Catalogue entries that answer one kind of number question only (read a z for an a, ...): a
 # whole pass is unchanged by them; and missing_bias, the asked unit's layer's bias, which in a
 # whole pass is missing_bias_one_layer at that layer.
@@ -571,7 +577,10 @@ class _Candidate:
 
     @property
     def own_label(self) -> str:
-        return self.explanation + (f", at the {self.place} only" if self.place else "")
+        if not self.place:
+            return self.explanation
+        return _AT_PLACE.get(self.key, "{explanation}, at the {place}").format(explanation=self.explanation,
+                                                                               place=self.place)
 
     @property
     def label(self) -> str:
@@ -842,7 +851,7 @@ def _call(fn, args: list, what: str):
             return fn(*args)
     except Exception as exc:  # the learner's code may raise anything
         line = _their_line(exc)
-        message = f"your code raised {type(exc).__name__}: {exc} ({what})"
+        message = f"your code raised {type(exc).__name__}: {exc}" + (f" ({what})" if what else "")
         raise _Slip("exception", message + (f"\n    at {line}" if line else ""),
                     "Read the error and the line it names: which array has which shape there? "
                     "Printing .shape of each operand of that line shows it.") from None
@@ -899,6 +908,11 @@ def _where(outs: tuple, task: str) -> str:
     for numbers, text in rules:
         if differs == numbers:
             return text
+    hidden = {a.name for k in differs for a in cases[k - 1].net.acts[:-1]} - {
+        a.name for c in cases if c.number not in differs for a in c.net.acts[:-1]}
+    if hidden and differs == {c.number for c in cases if any(a.name in hidden for a in c.net.acts[:-1])}:
+        return (f"only on networks with {'/'.join(sorted(hidden))} hidden units; on the others it gives the "
+                f"right numbers")
     outs = sorted({cases[k - 1].net.acts[-1].name for k in differs})
     if differs == {c.number for c in cases if c.net.acts[-1].name in outs}:
         return f"only where the output units are {'/'.join(outs)}; on the others it gives the right numbers"
@@ -1061,7 +1075,7 @@ def _check_network_task(task: Task, fn: Callable) -> CodeResult:
         args, names = _inputs(task.name, case, ref, probe)
         before = [_snapshot(x) for x in args]
         try:
-            ret = _call(fn, args, f"on network {case.number}")
+            ret = _call(fn, args, "")
             for name, b, x in zip(names, before, args):
                 if name not in _MAY_CHANGE.get(task.name, ()) and not _unchanged(b, x):
                     raise _Slip("mutated_input", f"your function changed its input {name}",
@@ -1090,7 +1104,7 @@ def _check_network_task(task: Task, fn: Callable) -> CodeResult:
         for _ in range(2):
             args, _ = _inputs(task.name, case, ref, _Probe())
             try:
-                again.append(_read(task.name, _call(fn, args, f"on network {case.number}"), _expected(task.name, ref)))
+                again.append(_read(task.name, _call(fn, args, ""), _expected(task.name, ref)))
             except _Slip as slip:
                 return _slip_result(task, slip, case)
         if not all(np.array_equal(x, y, equal_nan=True) for k in again[0] for x, y in zip(again[0][k], again[1][k])):
