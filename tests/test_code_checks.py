@@ -21,7 +21,8 @@ def solution(name):
 
 
 def test_the_tasks_a_course_needs_are_registered_with_a_starting_cell():
-    assert list(TASKS) == ["forward", "output_delta", "backward", "gradients", "update", "train_step", "autograd"]
+    assert list(TASKS) == ["forward", "cost_gradient", "output_delta", "backward", "gradients", "update",
+                           "train_step", "autograd"]
     for t in TASKS.values():
         assert t.starter.startswith(t.signature)
         assert '"""' in t.starter and t.docstring.splitlines()[0] in t.starter
@@ -66,7 +67,7 @@ def test_a_forward_pass_without_biases_is_named_with_its_first_differing_number(
 
 
 def test_an_unknown_task_is_refused_by_name():
-    with pytest.raises(ValueError, match="unknown task 'delta'.*forward, output_delta"):
+    with pytest.raises(ValueError, match="unknown task 'delta'.*forward, cost_gradient, output_delta"):
         check_code("delta", print)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from bpnet.explain.mistakes import CATALOGUE
-from bpnet.teach.code_checks import SLIPS, TASKS, check_code
+from bpnet.teach.code_checks import SLIPS, TASKS, battery, check_code
 
 
 # ----- right implementations, in several styles ---------------------------------------------------------
@@ -379,6 +379,38 @@ def test_a_wrong_return_is_said_in_the_learners_terms():
     assert result.mistake == "wrong_length" and "delta[0] = None" in result.message
 
 
+def cost_gradient_einsum(w, b, x, y):
+    a = w * np.asarray(x) + b
+    m = len(x)
+    return float(np.einsum("s,s->", a - y, x) / m), float(np.einsum("s->", a - y) / m)
+
+
+def cost_gradient_loop(w, b, x, y):
+    dw = db = 0.0
+    for xs, ys in zip(list(x), list(y)):
+        dw += (w * xs + b - ys) * xs
+        db += w * xs + b - ys
+    return [dw / len(x)], np.array([db / len(x)], dtype=np.float32)  # one-element list and float32: fine
+
+
+@pytest.mark.parametrize("fn", [cost_gradient_einsum, cost_gradient_loop])
+def test_the_cost_gradient_in_any_style_is_accepted(fn):
+    assert check_code("cost_gradient", fn)
+
+
+@pytest.mark.parametrize("key, fn", [
+    ("sum_not_mean", lambda w, b, x, y: (np.sum((w * x + b - y) * x), np.sum(w * x + b - y))),
+    ("loss:missing_half", lambda w, b, x, y: (np.mean(2 * (w * x + b - y) * x), np.mean(2 * (w * x + b - y)))),
+    ("sign", lambda w, b, x, y: (np.mean((y - w * x - b) * x), np.mean(y - w * x - b))),
+    ("missing_biases", lambda w, b, x, y: (np.mean((w * x - y) * x), np.mean(w * x - y))),
+    ("wrong_shape", lambda w, b, x, y: ((w * x + b - y) * x, np.mean(w * x + b - y))),
+])
+def test_a_cost_gradient_slip_is_named(key, fn):
+    result = check_code("cost_gradient", fn)
+    assert not result and result.mistake == key, result
+    assert "data set" in result.message
+
+
 def test_every_slip_key_is_explained():
     for key in ("exception", "wrong_shape", "transposed", "not_finite", "mutated_input", "nondeterministic",
                 "overwritten_grad", "no_topological_order", "missing_zero_grad", "tanh_from_z"):
@@ -490,3 +522,20 @@ def test_an_autograd_without_topological_order_says_which_node_ran_too_early():
 def test_gradients_not_zeroed_are_seen_on_the_second_call():
     result = check_code("autograd", value_class(zero=False))
     assert "second call" in result.message and result.where == "on the second call of backward"
+
+
+def test_a_mistake_made_on_some_networks_only_is_named_with_those_networks():
+    def backward(W, z, a, delta_L, df):
+        L = len(W)
+        delta = [None] * (L + 1)
+        delta[L] = delta_L
+        for l in range(L - 1, 0, -1):
+            slope = 1.0 if L == 2 else df[l](z[l])  # f' forgotten, but only in networks of one hidden layer
+            delta[l] = (delta[l + 1] @ W[l][1:].T) * slope
+        return delta
+
+    result = check_code("backward", backward)
+    assert not result and result.mistake == "missing_hidden_derivative" and not result.explanation
+    shallow = [c.number for c in battery() if c.L == 2 and not c.identity_only]
+    assert result.note.startswith(f"On networks {', '.join(map(str, shallow[:-1]))} and {shallow[-1]} your numbers "
+                                  f"are exactly those of this mistake: f'(z) left out at the hidden units")

@@ -1,8 +1,8 @@
 """Code checkers: run a learner's own backpropagation code and name the bug in it.
 
-A learner writes a function for one of the ``TASKS`` below (the forward pass, the output
-delta, the hidden deltas, the gradients, the update, one whole training step) or a scalar
-autograd ``Value`` class. ``check_code(task, fn)`` runs it on a fixed, seeded battery of
+A learner writes a function for one of the ``TASKS`` below (the forward pass, the gradient
+of one neuron's cost, the output delta, the hidden deltas, the gradients, the update, one
+whole training step) or a scalar autograd ``Value`` class. ``check_code(task, fn)`` runs it on a fixed, seeded battery of
 networks (``battery()``: the worked example of ``bpnet.xor_example`` and random networks
 with sigmoid, tanh, ReLU and leaky ReLU units, 1 to 3 hidden layers, batches of 1 and 4
 samples and every loss of ``bpnet.core.losses.LOSSES``), and compares every number it
@@ -46,6 +46,8 @@ indexed by it, entry 0 unused (None) where the input layer has none:
   elementwise, shaped like a. ``lr``: the learning rate. ``grad_W[l]`` is shaped like W[l].
 
 ``forward(W, X, f) -> (z, a)``                  z[l] = a[l-1] @ W[l-1][1:] + W[l-1][0], a[l] = f[l](z[l])
+``cost_gradient(w, b, x, y) -> (dJ_dw, dJ_db)``  the neuron a = w*x + b, J = mean of 1/2 (a - y)^2
+                                                (x, y: m numbers each; run on ``neuron_battery()``)
 ``output_delta(z, a, y, dL_da, df) -> delta_L`` delta[L] = dL_da(a[L], y) * df[L](z[L])
 ``backward(W, z, a, delta_L, df) -> delta``      delta[l] = (delta[l+1] @ W[l][1:].T) * df[l](z[l])
 ``gradients(z, a, delta) -> grad_W``            grad_W[l] = [mean(delta[l+1]); a[l].T @ delta[l+1] / m]
@@ -80,7 +82,8 @@ from ..explain.mistakes import CATALOGUE, Learner, Question
 from ..explain.trace import trace_step
 from .examples import xor_example
 
-__all__ = ["TASKS", "Task", "CodeResult", "Case", "SLIPS", "battery", "check_code", "RTOL", "RTOL_SINGLE"]
+__all__ = ["TASKS", "Task", "CodeResult", "Hint", "CodeSolution", "Case", "SLIPS", "battery", "neuron_battery",
+           "check_code", "RTOL", "RTOL_SINGLE"]
 
 #: Agreement asked of a float64 result: |yours - expected| <= RTOL * (|expected| + the largest
 #: |number| of that array). Floating-point noise of a different order of the same arithmetic is
@@ -160,6 +163,24 @@ Returns (z, a): two lists of L + 1 arrays, z[0] = None and a[0] = X; for l = 1 .
         "Each layer takes the previous layer's activations, forms a weighted sum with the bias, "
         "then applies its activation function. Keep every z and every a: the backward pass needs them.",
         "z[l] = a[l-1] @ W[l-1][1:] + W[l-1][0]  (row 0 of W is the bias)\na[l] = f[l](z[l])",
+    ),
+    Task(
+        "cost_gradient", "The gradient of the cost of one neuron",
+        "def cost_gradient(w, b, x, y):",
+        """The gradient of the cost J of the neuron a = w*x + b (one input, the identity activation).
+
+J is the mean over the m samples of the half squared error L = 1/2 * (a - y)**2.
+w, b: numbers, the weight and the bias.
+x, y: arrays of m inputs and m targets, one per sample.
+Returns (dJ_dw, dJ_db), two numbers: the mean over the samples of (a - y)*x, and of (a - y).""",
+        """def cost_gradient(w, b, x, y):
+    a = w * x + b
+    return np.mean((a - y) * x), np.mean(a - y)
+""",
+        "The chain rule: L depends on w through a = w*x + b, so dL/dw = dL/da * da/dw. The cost is the mean of "
+        "the losses, so its gradient is the mean of theirs.",
+        "dL/da = a - y for L = 1/2 * (a - y)**2;  da/dw = x,  da/db = 1\n"
+        "dJ/dw = mean of (a - y)*x;  dJ/db = mean of (a - y)",
     ),
     Task(
         "output_delta", "The output delta",
@@ -435,6 +456,25 @@ def _random_case(number: int, sizes, acts, loss_name: str, m: int) -> Case:
 
 
 @functools.lru_cache(maxsize=1)
+def neuron_battery() -> tuple[Case, ...]:
+    """The cost_gradient task's cases: one identity neuron a = w*x + b, half squared error, 1 to 5 samples."""
+    cases = []
+    for k, m in enumerate((1, 4, 5, 1, 4, 3)):
+        rng = np.random.default_rng([23, 3, k])
+        w, b = (float(np.round(v, 2)) for v in rng.uniform(0.3, 1.5, size=2) * rng.choice([-1, 1], size=2))
+        x = np.round(rng.uniform(-1.0, 1.0, size=(m, 1)), 2)
+        y = np.round(2.0 * x + 1.0 + rng.normal(0.0, 0.3, size=(m, 1)), 2)
+        net = Network([np.array([[b], [w]])], "identity")
+        cases.append(Case(k + 1, net, x, y, get_loss("half_squared_error"), _LR,
+                          f"w = {fmt(w)}, b = {fmt(b)}, {m} sample{'s' if m > 1 else ''}"))
+    return tuple(cases)
+
+
+def _cases(task: str) -> tuple[Case, ...]:
+    return neuron_battery() if task == "cost_gradient" else battery()
+
+
+@functools.lru_cache(maxsize=1)
 def battery() -> tuple[Case, ...]:
     """The networks every function is run on: the worked example, then the seeded random ones."""
     ex = xor_example()
@@ -483,6 +523,8 @@ def _inputs(task: str, case: Case, ref: dict, probe: _Probe) -> tuple[list, list
     dL_da = probe.wrap(case.loss.grad)
     if task == "forward":
         return [W, X, f], ["W", "X"]
+    if task == "cost_gradient":
+        return [float(W[0][1, 0]), float(W[0][0, 0]), X[:, 0].copy(), y[:, 0].copy()], ["w", "b", "x", "y"]
     if task == "output_delta":
         return [z, a, y, dL_da, df], ["z", "a", "y"]
     if task == "backward":
@@ -523,6 +565,9 @@ def _pipeline(task: str, lrn: Learner, case: Case, ref: dict | None) -> dict:
             return {"g": [np.array(g) for g in lrn.gradients(fwd0, deltas)]}
         if task == "update":
             return {"w": [np.array(lrn.update(l, ref["g"][l].copy(), case.lr)) for l in range(L)]}
+        if task == "cost_gradient":
+            fwd = lrn.forward(X.copy())
+            return {"g": [np.array(lrn.gradients(fwd, lrn.deltas(fwd, y))[0])]}
         if task == "train_step":
             fwd = lrn.forward(X.copy())
             deltas = lrn.deltas(fwd, y)
@@ -532,9 +577,9 @@ def _pipeline(task: str, lrn: Learner, case: Case, ref: dict | None) -> dict:
 
 
 @functools.lru_cache(maxsize=None)
-def _reference(case_number: int) -> dict:
+def _reference(case_number: int, bank: str = "networks") -> dict:
     """bpnet's own numbers on one case: z, a, delta (weight-layer indexed), g and the new weights."""
-    case = battery()[case_number - 1]
+    case = (neuron_battery() if bank == "neuron" else battery())[case_number - 1]
     bp = Learner(case.net, case.loss, "gradient", case.lr, _question(case, 0))
     fwd = bp.forward(case.X.copy())
     deltas = [np.array(d) for d in bp.deltas(fwd, case.y)]
@@ -589,11 +634,13 @@ class _Candidate:
         return f"{self.own_label} (or, with the very same numbers here: {'; '.join(self.twins)})"
 
 
-def _catalogue_candidates() -> list[_Candidate]:
-    """Every mistake of the catalogue a function can make, the per-layer ones at each place."""
+def _catalogue_candidates(loss_slips: bool = False) -> list[_Candidate]:
+    """Every mistake of the catalogue a function can make, the per-layer ones at each place; with
+    ``loss_slips``, the losses' own slips in dL/da too (for a function that writes dL/da itself)."""
     out = []
     for key, m in CATALOGUE.items():
-        if m.learner is None or ":" in key or key in _NOT_IN_CODE:
+        declared = ":" in key and not (loss_slips and key.startswith("loss:"))
+        if m.learner is None or declared or key in _NOT_IN_CODE:
             continue
         cls = m.learner
         if getattr(cls, "per_layer", False):
@@ -628,17 +675,19 @@ def _make_at(cls, where, case: Case, task: str) -> Learner | None:
 def _mistake_outputs(task: str) -> tuple:
     """(candidate, per case: its outputs or None) for every mistake that changes ``task``'s numbers
     somewhere in the battery; the first of several giving the same numbers everywhere is kept."""
-    cases = battery()
+    cases = _cases(task)
     kept, seen = [], []
-    for cand in _catalogue_candidates():
+    for cand in _catalogue_candidates(loss_slips=task == "cost_gradient"):
+        if cand.place and task == "cost_gradient":
+            continue  # one layer: a slip at one layer is a slip everywhere
         outs, differs = [], False
         for case in cases:
-            ref = _reference(case.number)
+            ref = _ref(task, case)
             lrn = cand.make(case, task)
             out = None if lrn is None else _pipeline(task, lrn, case, ref)
             if out is not None and all(np.isnan(v).all() for vs in out.values() for v in vs):
                 out = None  # the mistake cannot arise on this network (NaN where it is undefined)
-            if out is not None and not _agrees(out, _expected(task, ref), False):
+            if out is not None and _changes(out, _expected(task, ref)):
                 differs = True
             outs.append(out)
         if not differs:
@@ -670,7 +719,7 @@ def _expected(task: str, ref: dict) -> dict:
         return {"delta": [ref["delta"][-1]]}
     if task == "backward":
         return {"delta": ref["delta"]}
-    if task == "gradients":
+    if task in ("gradients", "cost_gradient"):
         return {"g": ref["g"]}
     return {"w": ref["w"]}
 
@@ -686,6 +735,11 @@ def _scales(expected: dict) -> dict:
 
 def _agrees(yours: dict, expected: dict, single: bool) -> bool:
     return _first_difference(yours, expected, single) is None
+
+
+def _changes(mistake: dict, right: dict) -> bool:
+    """The mistake gives another number than the right one somewhere it is defined (not NaN)."""
+    return _first_difference(right, mistake, False) is not None
 
 
 def _order(expected: dict) -> list[tuple[str, int]]:
@@ -793,6 +847,21 @@ def _read(task: str, ret, expected: dict) -> dict:
         return {"delta": [arr]}
     if task == "backward":
         return {"delta": _layer_list(ret, "delta", expected["delta"], 1)}
+    if task == "cost_gradient":
+        if not (isinstance(ret, (tuple, list)) and len(ret) == 2):
+            raise _Slip("wrong_type", f"cost_gradient returned {_kind_of(ret)}; it must return the pair "
+                                      f"(dJ_dw, dJ_db)", "End with `return dJ_dw, dJ_db`.")
+        parts = []
+        for name, v in zip(("dJ_dw", "dJ_db"), ret):
+            arr = _array(v, name)
+            if arr.size != 1:
+                raise _Slip("wrong_shape", f"{name} has shape {arr.shape}; the gradient of the cost is one number "
+                                           f"(the mean over the samples)",
+                            "The cost J is the mean of the samples' losses, and its gradient the mean of "
+                            "theirs: one number for w, one for b.")
+            parts.append(arr.reshape(()))
+        dtype = np.float32 if any(p.dtype.kind == "f" and p.dtype.itemsize < 8 for p in parts) else float
+        return {"g": [np.array([[parts[1]], [parts[0]]], dtype=dtype)]}
     key = "g" if task == "gradients" else "w"
     if ret is None:
         raise _Slip("wrong_type", f"{task} returned None; it must return the list {_LIST_NAMES[key]}",
@@ -869,6 +938,8 @@ def _number_name(case: Case, task: str, kind: str, l: int, idx: tuple) -> str:
         sample = f", sample {s + 1}" if case.m > 1 else ""
         return f"{name} on network {case.number}{sample}"
     i, j = idx
+    if task == "cost_gradient":
+        return f"{'dJ/db' if i == 0 else 'dJ/dw'} on data set {case.number} ({case.description})"
     w = net.weight_name(l, i, j)
     name = f"g({w})" if kind == "g" else f"the new w({w})"
     return f"{name} on network {case.number}"
@@ -893,12 +964,12 @@ def _trace_text(case: Case, task: str, kind: str, l: int, idx: tuple) -> str:
 
 def _where(outs: tuple, task: str) -> str:
     """On which networks a mistake changes the numbers, in words."""
-    cases = battery()
-    differs = {c.number for c, out in zip(cases, outs)
-               if out is not None and not _agrees(out, _expected(task, _reference(c.number)), False)}
+    cases = _cases(task)
+    differs = {c.number for c, out in zip(cases, outs) if out is not None and _changes(out, _expected(task, _ref(task, c)))}
     everything = {c.number for c in cases}
+    noun = "data set" if task == "cost_gradient" else "network"
     if differs == everything:
-        return "on every network"
+        return f"on every {noun}"
     rules = [
         ({c.number for c in cases if not c.identity_only},
          "only where f' ≠ 1: on every network but the worked example, whose identity units have f' = 1"),
@@ -916,7 +987,7 @@ def _where(outs: tuple, task: str) -> str:
     outs = sorted({cases[k - 1].net.acts[-1].name for k in differs})
     if differs == {c.number for c in cases if c.net.acts[-1].name in outs}:
         return f"only where the output units are {'/'.join(outs)}; on the others it gives the right numbers"
-    return f"on networks {_listed(sorted(differs))}; on the others it gives the right numbers"
+    return f"on {noun}s {_listed(sorted(differs))}; on the others it gives the right numbers"
 
 
 def _listed(numbers) -> str:
@@ -1010,7 +1081,10 @@ class CodeResult:
     def _lines(self) -> list[str]:
         t = self.task
         if self.correct:
-            if t.name == "autograd":
+            if t.name == "cost_gradient":
+                lines = [f"✓ {t.title}: both numbers agree with bpnet's, on all {self.n_cases} data sets "
+                         f"(1 to 5 samples)."]
+            elif t.name == "autograd":
                 lines = [f"✓ {t.title}: every gradient agrees with bpnet's own autograd, on all {self.n_cases} "
                          f"expressions (forks, a + a, tanh), on a first and a second call of backward."]
             else:
@@ -1057,7 +1131,8 @@ class CodeResult:
 
 # ----- checking a network task -------------------------------------------------------------------------
 def _slip_result(task: Task, slip: _Slip, case: Case | None) -> CodeResult:
-    where = f" on network {case.number} ({case.description})" if case is not None else ""
+    what = "data set" if task.name == "cost_gradient" else "network"
+    where = f" on {what} {case.number} ({case.description})" if case is not None else ""
     message = slip.message
     if where and slip.key != "nondeterministic":
         first, _, rest = message.partition("\n")
@@ -1065,11 +1140,15 @@ def _slip_result(task: Task, slip: _Slip, case: Case | None) -> CodeResult:
     return CodeResult(task, False, slip.key, message, "", "", (slip.hint, task.idea, task.formula))
 
 
+def _ref(task: str, case: Case) -> dict:
+    return _reference(case.number, "neuron" if task == "cost_gradient" else "networks")
+
+
 def _check_network_task(task: Task, fn: Callable) -> CodeResult:
-    cases = battery()
+    cases = _cases(task.name)
     yours, singles = [], []
     for case in cases:
-        ref = _reference(case.number)
+        ref = _ref(task.name, case)
         expected = _expected(task.name, ref)
         probe = _Probe()
         args, names = _inputs(task.name, case, ref, probe)
@@ -1099,7 +1178,7 @@ def _check_network_task(task: Task, fn: Callable) -> CodeResult:
         singles.append(single)
     # The same input twice: the same numbers.
     for case in cases[:2]:
-        ref = _reference(case.number)
+        ref = _ref(task.name, case)
         again = []
         for _ in range(2):
             args, _ = _inputs(task.name, case, ref, _Probe())
@@ -1120,7 +1199,7 @@ def _judge_numbers(task: Task, cases, yours: list, singles: list) -> CodeResult:
     first = None
     wrong = []
     for case, out, single in zip(cases, yours, singles):
-        diff = _first_difference(out, _expected(task.name, _reference(case.number)), single)
+        diff = _first_difference(out, _expected(task.name, _ref(task.name, case)), single)
         if diff is not None:
             wrong.append(case.number)
             if first is None:
@@ -1130,29 +1209,32 @@ def _judge_numbers(task: Task, cases, yours: list, singles: list) -> CodeResult:
         return CodeResult(task, True, n_cases=n)
     case, (kind, l, idx, v, e) = first
     message = f"{_number_name(case, task.name, kind, l, idx)}: yours {fmt(v)}, expected {fmt(e)}"
-    numbers = (f"On network {case.number} ({case.description}), bpnet computes\n"
+    what = "data set" if task.name == "cost_gradient" else "network"
+    names = " (bpnet names w X1->D0 and b X0->D0)" if task.name == "cost_gradient" else ""
+    numbers = (f"On {what} {case.number} ({case.description}), bpnet computes{names}\n"
                + "\n".join("    " + x for x in _trace_text(case, task.name, kind, l, idx).splitlines())
                + f"\nYour function gives {fmt(v)} there.")
     # Which mistake gives the function's numbers: on every network, else on the most of those it gets wrong.
-    best, best_hits = None, 0
+    best, best_hits = None, []
     for cand, outs in _mistake_outputs(task.name):
-        hits = [c.number for c, out, mine, single in zip(cases, outs, yours, singles)
-                if c.number in wrong and out is not None and _agrees(mine, out, single)]
-        full = all(out is not None and _agrees(mine, out, single)
-                   for c, out, mine, single in zip(cases, outs, yours, singles) if c.number in wrong) and \
-            all(out is None or c.number in wrong or _agrees(mine, out, single)
-                for c, out, mine, single in zip(cases, outs, yours, singles))
-        if full:
-            where = _where(outs, task.name)
-            return CodeResult(task, False, cand.key, message, cand.label, where,
+        explained, contradicted = [], False
+        for c, out, mine, single in zip(cases, outs, yours, singles):
+            changes = out is not None and _changes(out, _expected(task.name, _ref(task.name, c)))
+            if c.number in wrong and changes and _agrees(mine, out, single):
+                explained.append(c.number)
+            elif c.number not in wrong and changes:
+                contradicted = True  # the mistake would show here, and the function is right here
+        if len(explained) == len(wrong) and not contradicted:
+            return CodeResult(task, False, cand.key, message, cand.label, _where(outs, task.name),
                               (_mistake_idea(cand, task), task.formula, numbers), n)
-        if len(hits) > best_hits:
-            best, best_hits, best_where = cand, len(hits), hits
+        if len(explained) > len(best_hits):
+            best, best_hits = cand, explained
     if best is not None:
-        others = [k for k in wrong if k not in best_where]
-        note = (f"On network{'s' if len(best_where) > 1 else ''} {_listed(best_where)} your numbers are exactly those "
-                f"of this mistake: {best.label}; on network{'s' if len(others) > 1 else ''} {_listed(others)} they "
-                f"match no mistake bpnet knows.")
+        others = [k for k in wrong if k not in best_hits]
+        tail = (f"; on {what}{'s' if len(others) > 1 else ''} {_listed(others)} they match no mistake bpnet knows"
+                if others else "; on the others it would change the numbers, and yours are right there")
+        note = (f"On {what}{'s' if len(best_hits) > 1 else ''} {_listed(best_hits)} your numbers are exactly those "
+                f"of this mistake: {best.label}{tail}.")
         return CodeResult(task, False, best.key, message, "", "",
                           (_mistake_idea(best, task), task.formula, numbers), n, note)
     return CodeResult(task, False, "general", message, "", "",
