@@ -43,7 +43,8 @@ from ..core.losses import BinaryCrossEntropy, HalfSquaredError, get_loss
 from ..core.checks import check_rule
 from ..core.network import Network
 from ..core.notation import latex_number
-from .trace import CHANGED_COLOUR, Excerpt, capped, phase_blocks, PlainTex, select_steps, fmt
+from ..core.notation import fmt
+from .trace import CHANGED_COLOUR, Excerpt, capped, phase_blocks, PlainTex, select_steps
 
 __all__ = [
     "Value", "inputs", "trace_function", "total", "mean", "dot", "Graph", "Edge",

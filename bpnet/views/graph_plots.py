@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from ..core.notation import fmt_or_dash, paren_term
 from ..explain.autograd import Graph, GraphState, GraphStep, GraphTrace, Value
 
 __all__ = ["GraphDrawing", "draw_graph", "graph_layout", "graph_figsize", "plot_cost_ratio"]
@@ -36,17 +37,8 @@ BOX_W, BOX_H = 0.56, 0.8  # box size as a fraction of the column / row pitch
 _LINE_CHARS = 21  # the widest line a box holds (in characters of its font)
 
 
-def _paren(s: str) -> str:
-    """A term of a sum, parenthesised when negative: 4.48 + (-0.5), never 4.48 + -0.5."""
-    return f"({s})" if s.startswith("-") else s
-
-
-def _short(x: float, digits: int = 4) -> str:
-    """A number for the picture: ``digits`` significant digits, no -0 (the table has full precision)."""
-    if x != x:
-        return "—"
-    s = format(float(x), f".{digits}g")
-    return "0" if s == "-0" else s
+#: Significant digits of the numbers in the picture (the table beside it has all six).
+_DIGITS = 4
 
 
 def graph_layout(graph: Graph) -> dict[int, tuple[float, float]]:
@@ -112,11 +104,11 @@ class GraphDrawing:
             head = f"{g.names[i]} = Σ w*x" if v.op == "dot" else f"{g.names[i]} = {v.op}(…)"
             if len(head) > 17:
                 head = g.names[i] if len(g.names[i]) <= 17 else g.names[i][:16] + "…"
-        lines = [head, f"value {_short(state.value[i])}"]
+        lines = [head, f"value {fmt_or_dash(state.value[i], _DIGITS)}"]
         if v.const:
             return "\n".join(lines)
         parts = [state.chain[e] for e in self.trace.branches(i) if state.chain[e] == state.chain[e]]
-        lines.append(f"grad {_short(state.grad[i])}")
+        lines.append(f"grad {fmt_or_dash(state.grad[i], _DIGITS)}")
         if i in self.trace.forks and parts:
             # the branches' gradients, adding up (the sum is complete once every branch has sent its part)
             complete = state.grad[i] == state.grad[i]
@@ -126,22 +118,22 @@ class GraphDrawing:
             else:
                 # 3 significant digits, fewer if the brackets around negative terms make it too wide for the box
                 for digits in (3, 2, 1):
-                    line = (("= " if complete else "") + " + ".join(_paren(_short(p, digits)) for p in parts)
+                    line = (("= " if complete else "") + " + ".join(paren_term(fmt_or_dash(p, digits)) for p in parts)
                             + ("" if complete else " + …"))
                     if len(line) <= _LINE_CHARS:
                         break
                 lines.append(line)
         if state.new[i] == state.new[i]:
-            lines.append(f"new {_short(state.new[i])}")
+            lines.append(f"new {fmt_or_dash(state.new[i], _DIGITS)}")
         return "\n".join(lines)
 
     def edge_text(self, e: int, state: GraphState) -> str:
         if state.local[e] != state.local[e]:
             return ""
-        loc = _short(state.local[e])
+        loc = fmt_or_dash(state.local[e], _DIGITS)
         text = f"×{'(' + loc + ')' if loc.startswith('-') else loc}"
         if state.chain[e] == state.chain[e]:
-            text += f"\n← {_short(state.chain[e])}"
+            text += f"\n← {fmt_or_dash(state.chain[e], _DIGITS)}"
         return text
 
     def update(self, state: GraphState, step: GraphStep | None = None, title: str | None = None) -> list:

@@ -24,8 +24,7 @@ from matplotlib.figure import Figure
 from ..explain.autograd import GraphTrace, Value, trace_function
 from .stepper import GraphStepper
 from .graph_plots import draw_graph, graph_figsize
-from ..core.notation import paren
-from ..explain.trace import fmt
+from ..core.notation import fmt, fmt_or_dash, paren
 from .widgets import Player, Playing  # the step-through's clock and its play/pause: skip steps, never queue
 
 __all__ = ["GraphStepThrough", "Frames", "MeasuredFigure", "cost_ratio_view"]
@@ -153,10 +152,6 @@ class Frames:
         # Light compression: encoding is a large part of a click, and the image never leaves this machine.
         Image.fromarray(np.asarray(self.fig.canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
         return buf.getvalue()
-
-
-def _num(x) -> str:
-    return "—" if x is None else fmt(x)
 
 
 class GraphStepThrough(Playing):
@@ -316,10 +311,10 @@ class GraphStepThrough(Playing):
             expr = "input" if r.op == "input" else "constant" if r.op == "const" else r.expression
             cells = [f'<th scope="row" title="node">{html.escape(r.name)}</th>',
                      f'<td title="computed as" style="text-align:left">{html.escape(expr)}</td>',
-                     f'<td title="value">{_num(r.value)}</td>',
-                     f'<td title="gradient">{"" if r.op == "const" else _num(r.grad)}</td>']
+                     f'<td title="value">{fmt_or_dash(r.value)}</td>',
+                     f'<td title="gradient">{"" if r.op == "const" else fmt_or_dash(r.grad)}</td>']
             if has_new:
-                cells.append(f'<td title="new value">{_num(r.new) if r.new is not None else ""}</td>')
+                cells.append(f'<td title="new value">{fmt_or_dash(r.new) if r.new is not None else ""}</td>')
             out.append(f'<tr data-node="{html.escape(r.name)}"{cur}>{"".join(cells)}</tr>')
         out.append("</tbody></table>")
         return "".join(out)

@@ -41,10 +41,10 @@ import ipywidgets as W
 from ..teach.examples import xor_example
 from ..explain.activation_reading import EXPLORER_ACTIVATIONS, activation_reading
 from ..core.network import Network
-from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, loss_svg, network_svg,
+from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, focus_units, loss_svg, network_svg,
                     touched_weights)
 from .stepper import RuleStepper, StepComparison, TrainingComparison, TrainingStepper
-from ..explain.trace import fmt
+from ..core.notation import fmt, fmt_or_dash, short
 
 __all__ = ["StepThrough", "CompareSteps", "ActivationExplorer", "TrainingView", "CompareTraining", "BUTTONS"]
 
@@ -131,10 +131,6 @@ def _button(text: str, css: str, tooltip: str, icon: str = "") -> W.Button:
     b = W.Button(description=text, tooltip=tooltip, icon=icon, layout=W.Layout(width="auto", flex="0 0 auto"))
     b.add_class(css)
     return b
-
-
-def _num(x) -> str:
-    return "—" if x is None else fmt(x)
 
 
 def _tokens(text: str) -> str:
@@ -353,7 +349,7 @@ class StepThrough(Playing, _View):
         self.all_weights.add_class("bp-all-weights")
         self.diagram_view = _html_widget("bp-diagram")
         self.activation_view = _html_widget("bp-activation")
-        self._layout = diagram_layout(st.trace.before)
+        self._layouts = {}  # a big network's diagram draws each step's own units: a layout per choice
         self._shown = None
         self._formula_due: str | None = None  # the formula to typeset once the diagram is drawn
         self._formula_timer = None
@@ -449,7 +445,7 @@ class StepThrough(Playing, _View):
         v = st.view()
         rows = st.weight_rows()
         self.diagram_view.value = network_svg(st.trace.before, v.state, v.step, v.updated, v.sample,
-                                              description=self.diagram_description(v), layout=self._layout)
+                                              description=self.diagram_description(v), layout=self._layout_at(v))
         self.step_label.value = html.escape(v.label)
         self.slider.max = v.n
         self.slider.value = v.slider
@@ -465,6 +461,16 @@ class StepThrough(Playing, _View):
         else:
             self.activation_view.value = activation_svg(reading[0], reading[1], width=320, height=220)
             self.activation_view.layout.display = None
+
+    def _layout_at(self, v):
+        """The diagram's layout at view ``v``: every unit, or for a big network the step's own
+        units and a few others (``focus_units``)."""
+        shown = focus_units(self.stepper.trace.before, v.step)
+        if shown not in self._layouts:
+            if len(self._layouts) > 256:
+                self._layouts.clear()
+            self._layouts[shown] = diagram_layout(self.stepper.trace.before, shown)
+        return self._layouts[shown]
 
     def _set_formula(self, value: str, later: bool = False) -> None:
         """Show ``value`` in the formula panel: now, or ``typeset_delay`` s later on the kernel's
@@ -553,8 +559,8 @@ class StepThrough(Playing, _View):
             cur = ' aria-current="true"' if r.name == current else ""
             out.append(
                 f'<tr data-weight="{html.escape(r.name)}"{cur}><th scope="row" title="weight">{html.escape(r.name)}</th>'
-                f'<td title="before">{_num(r.before)}</td><td title="gradient">{_num(r.gradient)}</td>'
-                f'<td title="after" class="{css}">{_num(r.after)}{mark}</td></tr>')
+                f'<td title="before">{fmt_or_dash(r.before)}</td><td title="gradient">{fmt_or_dash(r.gradient)}</td>'
+                f'<td title="after" class="{css}">{fmt_or_dash(r.after)}{mark}</td></tr>')
         out.append("</tbody></table>")
         return "".join(out)
 
@@ -728,24 +734,18 @@ class ActivationExplorer(_View):
     def readout(self) -> str:
         """What the reading says, rounded to what matters (3 digits, whole percentages)."""
         r = activation_reading(self.choice.value, self.z_slider.value)
-        return (f"{r.name}: z = {fmt(round(r.z, 6))}, f(z) = {_short(r.f)}, f'(z) = {_short(r.df)}. "
+        return (f"{r.name}: z = {fmt(round(r.z, 6))}, f(z) = {short(r.f)}, f'(z) = {short(r.df)}. "
                 f"{rounded_percentages(r.note)}")
 
     def _show(self) -> None:
         r = activation_reading(self.choice.value, self.z_slider.value)
-        self.reading.value = (f"<div>{_tokens(f'z = {fmt(round(r.z, 6))}')}<br>{_tokens(f'f(z) = {_short(r.f)}')}"
-                              f"<br>{_tokens(f'f' + chr(39) + f'(z) = {_short(r.df)}')}</div>"
+        self.reading.value = (f"<div>{_tokens(f'z = {fmt(round(r.z, 6))}')}<br>{_tokens(f'f(z) = {short(r.f)}')}"
+                              f"<br>{_tokens(f'f' + chr(39) + f'(z) = {short(r.df)}')}</div>"
                               f'<div role="status" aria-live="polite">{_tokens(rounded_percentages(r.note))}</div>')
         self.image.value = activation_svg(r.name, r.z, zlim=self.zlim)
 
     def __repr__(self) -> str:
         return f"ActivationExplorer: {self.readout()}"
-
-
-def _short(x: float) -> str:
-    """3 significant digits for a readout (the tables keep six)."""
-    s = format(float(x), ".3g")
-    return "0" if s == "-0" else s
 
 
 # ----- training ------------------------------------------------------------------------
