@@ -279,3 +279,10 @@ def test_each_convention_example_agrees_stated_and_detected(path):
     detected = check_published({k: v for k, v in doc.items() if k != "convention"})
     assert detected.agrees and detected.convention == ex.convention, str(detected)
     assert not check_published(doc | {"convention": "bpnet"}).agrees
+
+
+def test_the_network_file_reference_documents_every_convention_and_the_key():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "network-file.md").read_text(encoding="utf-8")
+    assert "## Conventions" in text and "| `convention` |" in text
+    for key in CONVENTIONS:
+        assert f"| `{key}` |" in text, key
