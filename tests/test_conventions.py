@@ -286,3 +286,18 @@ def test_the_network_file_reference_documents_every_convention_and_the_key():
     assert "## Conventions" in text and "| `convention` |" in text
     for key in CONVENTIONS:
         assert f"| `{key}` |" in text, key
+
+
+def test_the_command_line_names_the_conventions_and_exits_0():
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, "-m", "bpnet", "check", "examples/textbook-thresholds.json", "--format", "json"],
+                       capture_output=True, text=True, cwd=root, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["convention"] == {"keys": ["target_minus_output", "threshold"], "stated": True, "mixed": None,
+                                 "alternative": None}
+    approx = [row for row in out["rows"] if row["mark"] == "≈"]
+    assert approx and all(row["note"].startswith("the source rounded its ") for row in approx)
