@@ -1207,6 +1207,12 @@ def _judge_numbers(task: Task, cases, yours: list, singles: list) -> CodeResult:
     n = len(cases)
     if first is None:
         return CodeResult(task, True, n_cases=n)
+    if all(_agrees(out, _expected(task.name, _ref(task.name, c)), True) for c, out in zip(cases, yours)):
+        # Right to single precision everywhere: float32 somewhere inside (X.astype(np.float32), ...). No
+        # slip moves a number of these networks by so little.
+        return CodeResult(task, True, n_cases=n, note=(
+            "Your numbers agree to about 7 significant digits, the precision of float32: somewhere your code "
+            "computes in single precision. That is fine; bpnet itself computes in float64."))
     case, (kind, l, idx, v, e) = first
     message = f"{_number_name(case, task.name, kind, l, idx)}: yours {fmt(v)}, expected {fmt(e)}"
     what = "data set" if task.name == "cost_gradient" else "network"
