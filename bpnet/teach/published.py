@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import MAX_EMAX, ROUND_HALF_EVEN, Context, Decimal
 
 import numpy as np
 
@@ -122,7 +122,10 @@ class Explanation:
 
 
 def _rounded(x: float, q: Decimal) -> str:
-    s = str(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_EVEN)) if q.is_finite() else fmt(x)
+    d = Decimal(repr(float(x)))
+    # Enough digits for any float at any quantum (the default 28 refuses 1e300 to 0.01, or 30 decimals).
+    ctx = Context(prec=max(d.adjusted() - q.adjusted(), 0) + 2, Emin=-MAX_EMAX, Emax=MAX_EMAX)
+    s = str(d.quantize(q, rounding=ROUND_HALF_EVEN, context=ctx)) if q.is_finite() else fmt(x)
     if "E" in s:
         s = fmt(float(s))
     return "0" if s.lstrip("-").strip("0.") == "" else s
