@@ -12,6 +12,7 @@ A network file is one JSON object (full reference with an example: docs/network-
       "loss": "half_squared_error",
       "lr": 0.1,
       "rule": "gradient",                       optional, "gradient" (default) or "article"
+      "convention": ["target_minus_output"],    optional: how the source writes its numbers
       "samples": {"inputs": [[0, 0]], "targets": [[0]]},
       "published": {...}                        optional: the numbers the source prints
     }
@@ -40,6 +41,7 @@ from ..core.activations import ACTIVATIONS, get_activation
 from .examples import WorkedExample
 from ..core.losses import LOSSES, get_loss
 from ..core.network import LAYER_NAME, RULES, Network, default_layer_names
+from ..explain.conventions import CONVENTIONS, SQUARED_LOSSES, parse_conventions
 
 __all__ = [
     "load_network", "load_network_text", "save_network", "network_to_dict", "NetworkFileError", "Published",
@@ -56,7 +58,7 @@ MAX_LAYERS = 100
 MAX_DEPTH = 10  # lists and objects inside each other (a file needs at most 5)
 
 REQUIRED_KEYS = ("layers", "activations", "weights", "loss", "lr", "samples")
-OPTIONAL_KEYS = ("names", "frozen", "rule", "published", "name", "description", "source")
+OPTIONAL_KEYS = ("names", "frozen", "rule", "convention", "published", "name", "description", "source")
 #: The parts of ``published``, in the order a worked solution prints them.
 PUBLISHED_SECTIONS = ("forward", "loss", "delta", "gradient", "weights_after")
 
@@ -71,6 +73,7 @@ _EXPECT = {
     "names": "a list of layer letters, one per layer, such as [\"X\", \"Z\", \"D\"]",
     "frozen": "\"biases\" or a list of weight names such as [\"X0->Z1\"]",
     "rule": f"one of {list(RULES)}",
+    "convention": "\"bpnet\" or a list of the source's conventions, from " + ", ".join(f'"{k}"' for k in CONVENTIONS),
     "published": "an object with any of " + ", ".join(f'"{k}"' for k in PUBLISHED_SECTIONS)
                  + " and optionally \"sample\"",
     "name": "a short title (a string)",
@@ -414,11 +417,36 @@ def _build(doc) -> WorkedExample:
     published = None
     if "published" in doc:
         published = _published(doc["published"], shape_net, X.shape[0])
+    convention = None
+    if "convention" in doc:
+        convention = _convention(doc["convention"], loss_fn.name, published)
+        if "threshold" in convention:  # the file's bias weights are thresholds: bpnet's bias is -theta
+            for w in W:
+                w[0] = -w[0]
 
     net = _network(W, [str(a) for a in acts], names, frozen)
     return WorkedExample(net, X, y, float(lr), loss_fn.name, rule=rule, frozen=frozen, published=published,
                          name=info.get("name", ""), description=info.get("description", ""),
-                         source=info.get("source", ""))
+                         source=info.get("source", ""), convention=convention)
+
+
+def _convention(spec, loss: str, published) -> tuple[str, ...]:
+    """The ``convention`` key as keys of ``bpnet.explain.conventions.CONVENTIONS`` (() for "bpnet")."""
+    try:
+        keys = parse_conventions(spec)
+    except TypeError:
+        raise NetworkFileError("convention", f"got {_describe(spec)}", _EXPECT["convention"]) from None
+    except ValueError as exc:
+        raise NetworkFileError("convention", str(exc), _EXPECT["convention"]) from None
+    for k in ("no_half", "mean_over_outputs"):
+        if k in keys and loss not in SQUARED_LOSSES:
+            raise NetworkFileError("convention", f"\"{k}\" with the {loss} loss",
+                                   f"\"{k}\" only with {', '.join(SQUARED_LOSSES)} (its 1/2 and its sum over outputs)")
+    if "per_sample" in keys and published and published.sample == "all" and "gradient" in published:
+        raise NetworkFileError("convention", "\"per_sample\" with published gradients of all samples",
+                               "per_sample without a \"gradient\" section: with one update per sample there is no one "
+                               "gradient of the batch (give the weights after the pass instead)")
+    return keys
 
 
 def _check_loss_fits(loss_fn, act, y: np.ndarray, L: int) -> None:
@@ -646,6 +674,13 @@ def network_to_dict(example: WorkedExample) -> dict:
     doc["loss"] = get_loss(example.loss).name
     doc["lr"] = float(example.lr)
     doc["rule"] = getattr(example, "rule", "gradient")
+    convention = getattr(example, "convention", None)
+    if convention is not None:
+        doc["convention"] = list(convention) or "bpnet"
+        if "threshold" in convention:  # written back as the thresholds the file holds
+            weights = doc["weights"]
+            for name in _bias_names(net):
+                weights[name] = -weights[name]
     doc["samples"] = {"inputs": np.asarray(example.X, float).tolist(), "targets": np.asarray(example.y, float).tolist()}
     pub = getattr(example, "published", None)
     if pub:
