@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.notation import fmt, vector
+from ..core.notation import PHASE_TITLES, fmt, markdown_escape, vector
 from ..core.network import Network
 from ..explain.trace import Trace, trace_step
 
@@ -479,8 +479,8 @@ def _setting(v: Variant) -> list[tuple[str, str]]:
                      for l, a in enumerate(v.net.acts))
     frozen = sorted(getattr(v.net, "frozen", ()) or ())
     rows = [("input x", vector(v.x)), ("target y", vector(v.y)), ("activations", acts),
-            ("loss", _loss_text(t.loss)), ("learning rate η", fmt(t.lr)),
-            ("update", "gradient descent: w := w − η·∂L/∂w" if t.rule == "gradient" else f"rule {t.rule}")]
+            ("loss", _loss_text(t.loss)), ("learning rate lr", fmt(t.lr)),
+            ("update", "gradient descent: w := w − lr·∂J/∂w" if t.rule == "gradient" else f"rule {t.rule}")]
     if frozen:
         rows.append(("held fixed", ", ".join(frozen)))
     return rows
@@ -497,8 +497,6 @@ def _weights_rows(net: Network) -> list[tuple[str, str]]:
     return [(name, fmt(value)) for name, value in net.weights_dict().items()]
 
 
-_STEP_TITLES = {"forward": "Forward pass", "loss": "Loss", "delta": "Deltas (backward pass)",
-                "gradient": "Gradients", "update": "Weight updates"}
 _HOW = {"forward": "", "loss": "", "delta": "", "gradient": "", "update": ""}
 
 
@@ -519,51 +517,40 @@ def _notes(v: Variant) -> list[str]:
             for _, qs in _numbered(v) for k, q in qs if q.also]
 
 
-def _md_escape(s: str) -> str:
-    """Markdown-safe text: characters Markdown would interpret are escaped."""
-    out = []
-    for ch in s:
-        if ch in "\\`*_{}[]<>#+!|":
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def sheet_markdown(v: Variant) -> str:
     """The student's sheet as Markdown: the setting, every weight, and the questions with blanks."""
-    lines = [f"# Backpropagation worksheet — {_md_escape(v.title)}", "",
+    lines = [f"# Backpropagation worksheet — {markdown_escape(v.title)}", "",
              "One gradient-descent update of the network below on one sample. Give every answer "
              "to 4 significant digits.", "", "| | |", "|---|---|"]
-    lines += [f"| {_md_escape(k)} | {_md_escape(val)} |" for k, val in _setting(v)]
+    lines += [f"| {markdown_escape(k)} | {markdown_escape(val)} |" for k, val in _setting(v)]
     lines += ["", "**Weights** (row 0 of each layer is the bias unit, whose activation is 1):", "",
               "| weight | value |", "|---|---|"]
-    lines += [f"| {_md_escape(k)} | {val} |" for k, val in _weights_rows(v.net)]
+    lines += [f"| {markdown_escape(k)} | {val} |" for k, val in _weights_rows(v.net)]
     for step, qs in _numbered(v):
-        lines += ["", f"## {_STEP_TITLES[step]}", "", "| # | compute | your answer |", "|---|---|---|"]
-        lines += [f"| {k} | {_md_escape(q.label)} | ________ |" for k, q in qs]
-    lines += ["", f"*{_md_escape(_footer(v))}*", ""]
+        lines += ["", f"## {PHASE_TITLES[step]}", "", "| # | compute | your answer |", "|---|---|---|"]
+        lines += [f"| {k} | {markdown_escape(q.label)} | ________ |" for k, q in qs]
+    lines += ["", f"*{markdown_escape(_footer(v))}*", ""]
     return "\n".join(lines)
 
 
 def key_markdown(v: Variant) -> str:
     """The answer key as Markdown: every asked number with its formula and the numbers substituted."""
-    lines = [f"# Answer key — {_md_escape(v.title)}", "", "| | |", "|---|---|"]
-    lines += [f"| {_md_escape(k)} | {_md_escape(val)} |" for k, val in _setting(v)]
+    lines = [f"# Answer key — {markdown_escape(v.title)}", "", "| | |", "|---|---|"]
+    lines += [f"| {markdown_escape(k)} | {markdown_escape(val)} |" for k, val in _setting(v)]
     for step, qs in _numbered(v):
-        lines += ["", f"## {_STEP_TITLES[step]}", "", "| # | quantity | formula | with the numbers | answer |",
+        lines += ["", f"## {PHASE_TITLES[step]}", "", "| # | quantity | formula | with the numbers | answer |",
                   "|---|---|---|---|---|"]
-        lines += [f"| {k} | {_md_escape(q.label)} | `{q.formula}` | `{_numbers_only(q)}` | **{fmt(q.value)}** |"
+        lines += [f"| {k} | {markdown_escape(q.label)} | `{q.formula}` | `{_numbers_only(q)}` | **{fmt(q.value)}** |"
                   for k, q in qs]
     notes = _notes(v)
     if notes:
-        lines += ["", _md_escape("On this variant these mistakes also give the right number at these questions "
+        lines += ["", markdown_escape("On this variant these mistakes also give the right number at these questions "
                                  "(each gives a wrong number at another question of the same step):"), ""]
-        lines += [f"- {_md_escape(n)}" for n in notes]
+        lines += [f"- {markdown_escape(n)}" for n in notes]
     if v.undetectable:
-        lines += ["", _md_escape("No variant of this template can expose: "
+        lines += ["", markdown_escape("No variant of this template can expose: "
                                  + ", ".join(explain_mistake(m) for m in v.undetectable) + ".")]
-    lines += ["", f"*{_md_escape(_footer(v))}*", ""]
+    lines += ["", f"*{markdown_escape(_footer(v))}*", ""]
     return "\n".join(lines)
 
 
@@ -679,7 +666,7 @@ def _sheet_section(v: Variant) -> str:
     blocks = []
     for step, qs in _numbered(v):
         rows = [(str(k), _nobreak(e(q.label)), "") for k, q in qs]
-        blocks.append(f"<h2>{e(_STEP_TITLES[step])}</h2>"
+        blocks.append(f"<h2>{e(PHASE_TITLES[step])}</h2>"
                       + _table(rows, head=("#", "compute", "your answer")).replace("<td></td>", '<td class="blank"></td>'))
     parts.append(f"<div class=\"cols\"><div>{''.join(blocks)}</div>"
                  f"<div><h2>Setting</h2>{setting}<h2>Weights</h2>{weights}</div></div>")
@@ -694,7 +681,7 @@ def _key_section(v: Variant) -> str:
     for step, qs in _numbered(v):
         rows = [(str(k), _nobreak(e(q.label)), f"<code>{_nobreak(e(q.formula))}</code>",
                  f"<code>{_nobreak(e(q.numbers))}</code>", f"<b>{e(fmt(q.value))}</b>") for k, q in qs]
-        parts.append(f"<h2>{e(_STEP_TITLES[step])}</h2>"
+        parts.append(f"<h2>{e(PHASE_TITLES[step])}</h2>"
                      + _table(rows, head=("#", "quantity", "formula", "with the numbers", "answer")))
     notes = _notes(v)
     if notes:
@@ -862,7 +849,7 @@ class _NoAnswer:
         return self.text
 
     def _repr_markdown_(self) -> str:
-        return _md_escape(self.text)
+        return markdown_escape(self.text)
 
 
 def quiz_notebook(template, seed: int, variant: int, steps=("forward", "delta", "update")) -> str:
