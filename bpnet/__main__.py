@@ -10,7 +10,7 @@ as JSON with every micro-step and the weights before and after (``--format json`
 ``check`` recomputes every number in a file's ``published`` section and names the known
 mistake that reproduces them best; it exits 0 when all agree, 1 when some do not.
 ``worksheet`` writes seeded worksheet variants with nice numbers and separate answer keys
-(see ``bpnet.teach.worksheet``).
+(see ``bpnet.teach.worksheet`` and ``bpnet.views.worksheet_pages``).
 A bad file or option exits 2 with one line saying what is wrong.
 """
 
@@ -25,7 +25,7 @@ from .teach.netfile import NetworkFileError, load_network
 from .core.network import RULES
 from .teach.published import check_published
 from .explain.trace import trace_step
-from .teach import worksheet
+from .views import worksheet_pages
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file", metavar="FILE.json", help="a network file with a 'published' section")
     c.add_argument("--format", choices=("text", "json"), default="text")
     w = sub.add_parser("worksheet", help="write worksheet variants with nice numbers and separate answer keys")
-    worksheet.add_arguments(w)
+    worksheet_pages.add_arguments(w)
     return parser
 
 
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "worksheet":
-            return worksheet.run_cli(args)
+            return worksheet_pages.run_cli(args)
         return _trace(args) if args.command == "trace" else _check(args)
     except NetworkFileError as exc:
         return _error(str(exc))

@@ -39,7 +39,7 @@ import numpy as np
 from ..core.activations import ACTIVATIONS, get_activation
 from .examples import WorkedExample
 from ..core.losses import LOSSES, get_loss
-from ..core.network import RULES, Network, default_layer_names
+from ..core.network import LAYER_NAME, RULES, Network, default_layer_names
 
 __all__ = [
     "load_network", "save_network", "network_to_dict", "NetworkFileError", "Published",
@@ -260,9 +260,6 @@ def _names_list(names: list[str]) -> str:
     return shown + (f" and {len(names) - 6} more" if len(names) > 6 else "")
 
 
-_LAYER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
-
-
 def _check_document(doc, src: str | None) -> WorkedExample:
     """Every check, in the order a reader would fix them; nothing is built before all pass."""
     try:
@@ -321,7 +318,7 @@ def _build(doc) -> WorkedExample:
             raise NetworkFileError("names", f"got {len(names)} names", f"{L + 1} (one per layer of {sizes})")
         for i, n in enumerate(names):
             _string(n, _idx("names", i), "a layer letter (a string)")
-            if not _LAYER_NAME.match(n) or n[-1].isdigit():
+            if not LAYER_NAME.match(n):
                 raise NetworkFileError(_idx("names", i), f"got {json.dumps(n)}",
                                        "letters, digits or _, starting with a letter and not ending in a digit "
                                        "(the unit number follows it: Z1)")

@@ -41,7 +41,7 @@ import ipywidgets as W
 from ..teach.examples import xor_example
 from ..explain.activation_reading import EXPLORER_ACTIVATIONS, activation_reading
 from ..core.network import Network
-from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, loss_svg, network_svg,
+from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, focus_units, loss_svg, network_svg,
                     touched_weights)
 from .stepper import RuleStepper, StepComparison, TrainingComparison, TrainingStepper
 from ..core.notation import PHASE_TITLES, RULE_TEX, RULE_TEXT, fmt, fmt_or_dash, short
@@ -341,7 +341,7 @@ class StepThrough(Playing, _View):
         self.all_weights.add_class("bp-all-weights")
         self.diagram_view = _html_widget("bp-diagram")
         self.activation_view = _html_widget("bp-activation")
-        self._layout = diagram_layout(st.trace.before)
+        self._layouts = {}  # a big network's diagram draws each step's own units: a layout per choice
         self._shown = None
         self._formula_due: str | None = None  # the formula to typeset once the diagram is drawn
         self._formula_timer = None
@@ -437,7 +437,7 @@ class StepThrough(Playing, _View):
         v = st.view()
         rows = st.weight_rows()
         self.diagram_view.value = network_svg(st.trace.before, v.state, v.step, v.updated, v.sample,
-                                              description=self.diagram_description(v), layout=self._layout)
+                                              description=self.diagram_description(v), layout=self._layout_at(v))
         self.step_label.value = html.escape(v.label)
         self.slider.max = v.n
         self.slider.value = v.slider
@@ -453,6 +453,16 @@ class StepThrough(Playing, _View):
         else:
             self.activation_view.value = activation_svg(reading[0], reading[1], width=320, height=220)
             self.activation_view.layout.display = None
+
+    def _layout_at(self, v):
+        """The diagram's layout at view ``v``: every unit, or for a big network the step's own
+        units and a few others (``focus_units``)."""
+        shown = focus_units(self.stepper.trace.before, v.step)
+        if shown not in self._layouts:
+            if len(self._layouts) > 256:
+                self._layouts.clear()
+            self._layouts[shown] = diagram_layout(self.stepper.trace.before, shown)
+        return self._layouts[shown]
 
     def _set_formula(self, value: str, later: bool = False) -> None:
         """Show ``value`` in the formula panel: now, or ``typeset_delay`` s later on the kernel's
