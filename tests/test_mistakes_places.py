@@ -59,7 +59,7 @@ def test_a_delta_with_the_slope_of_a_at_the_hidden_units_only_is_named_for_that_
     delta_Z3 = (1 - np.tanh(a_Z3) ** 2) * net["Z3->D0"] * (y_hat - y[:, 0]) * y_hat * (1 - y_hat)
     r = check_gradient(net, X, y, "X2->Z3", np.mean(X[:, 1] * delta_Z3))
     assert not r.correct and r.mistake == "derivative_of_a_hidden", r
-    assert "hidden units" in r.hint and "1 - a^2" in r.hint
+    assert "hidden units" in r.diagnosis and "1 - a^2" in r.diagnosis
 
 
 def deep_chain():
@@ -78,7 +78,7 @@ def test_one_middle_layers_slope_left_out_is_named_with_its_units(left_out):
         delta = w * delta * (1.0 if k == left_out else 1 - a[k] ** 2)
     r = check_delta(net, x, t, "H1_1", delta)
     assert not r.correct and r.mistake == "missing_derivative_one_layer", r
-    assert f"H{left_out + 1}_1" in r.hint
+    assert f"H{left_out + 1}_1" in r.diagnosis
 
 
 def test_one_layers_bias_left_out_is_named():
@@ -89,7 +89,7 @@ def test_one_layers_bias_left_out_is_named():
     a3 = np.tanh(a2 * -1.1 + 0.2)
     r = check_forward(net, x, "H3_1", a3)
     assert not r.correct and r.mistake == "missing_bias_one_layer", r
-    assert "H2_1" in r.hint and "H1_0" in r.hint
+    assert "H2_1" in r.diagnosis and "H1_0" in r.diagnosis
 
 
 def test_the_place_variants_are_catalogue_entries_with_a_place_per_candidate():

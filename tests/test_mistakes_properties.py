@@ -146,7 +146,7 @@ def test_property_mistakes_never_accepted_and_diagnosed():
                     assert any(abs(twin - v) <= 1e-9 * (1 + abs(v)) for twin in twins), (
                         seed, kind, name, c.key, r.mistake, v, twins)
                     diagnosed_same += 1
-                assert r.hint and "(" + c.key + ")" not in r.hint
+                assert r.diagnosis and "(" + c.key + ")" not in r.diagnosis
                 checked += 1
                 keys_seen.add(c.key)
             kinds_seen.add(kind)

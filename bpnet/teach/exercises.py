@@ -15,16 +15,17 @@ nearest candidate (``bpnet.explain.mistakes.judge``):
 
 When a mistake gives the right number on the question asked, a correct answer says so:
 the check cannot tell whether that mistake was avoided. Nothing is printed: each checker
-returns a ``CheckResult`` (``.correct``, ``.mistake``, ``.hint``, ``.same_as``), which a
+returns a ``CheckResult`` (``.correct``, ``.mistake``, ``.diagnosis``, ``.same_as``), which a
 notebook displays.
 
 An answer of ``None`` is not yet an answer: the result says so (``.answered`` is False) and
 asks for one, so that a notebook can hold ``answer = None`` where the learner writes.
 
-Help comes on request, one level at a time: ``result.next_hint()`` shows the first of three
-hints, the next call the next one (``HINT_LEVELS``: the idea, the formula, the numbers that go
-into it, never the answer itself); ``result.hints`` holds all three. The worked solution comes
-last, and only when asked: ``result.solution()`` or ``show_solution=True``.
+Help comes on request, one level at a time, as for the code checkers of
+``bpnet.teach.code_checks``: ``result.hint()`` shows the first of three hints, the next call the
+next one (``HINT_LEVELS``: the idea, the formula, the numbers that go into it, never the answer
+itself); ``result.hints`` holds all three. The worked solution comes last, and only when asked:
+``result.solution()`` or ``show_solution=True``.
 
     >>> from bpnet import xor_example
     >>> net, X, y, lr = xor_example()
@@ -80,7 +81,7 @@ MISTAKES = {
     "general": "no known mistake matches",
 }
 
-#: The hint levels, in the order ``CheckResult.next_hint()`` gives them.
+#: The hint levels, in the order ``CheckResult.hint()`` gives them.
 HINT_LEVELS = ("the idea", "the formula", "the numbers")
 
 _GENERAL_LEAD = "This number matches none of the mistakes bpnet knows. "
@@ -208,7 +209,7 @@ class Hint:
 
 
 def _last_hint(levels: int) -> Hint:
-    return Hint(0, levels, "", "That was the last hint. result.solution() shows the worked solution.")
+    return Hint(0, levels, "", "That was the last hint; .solution() shows the worked solution.")
 
 
 _NUMBER_STAGE = re.compile(r"^[\s\d.eE+\-−()\[\],]*$")
@@ -256,8 +257,9 @@ class CheckResult:
     """The verdict on one answer.
 
     ``correct``: True if right (see the module docstring). ``mistake``: None when correct,
-    else a mistake key (see ``MISTAKES``; two joined by "+" for a compound one), "rounding"
-    or "general". ``hint``: what to look at ("" when correct). ``same_as``: explanations of
+    else a mistake key (see ``MISTAKES``; two joined by "+" for a compound one), "rounding",
+    "general", or "unanswered" for an answer of None. ``diagnosis``: what the answer shows and
+    what to look at ("" when correct). ``hint()``: the next hint level, one per call. ``same_as``: explanations of
     the mistakes that give the right number on this question. Truthy exactly when correct.
     """
 
@@ -266,7 +268,7 @@ class CheckResult:
     answer: object
     correct: bool
     mistake: str | None
-    hint: str
+    diagnosis: str
     _solution: Callable[[], Solution] = field(repr=False, compare=False)
     show_solution: bool = False
     same_as: tuple = ()
@@ -283,7 +285,7 @@ class CheckResult:
         """The hints, one per level of ``HINT_LEVELS``: the idea, the formula, the numbers (never the answer)."""
         return tuple(self._hints())
 
-    def next_hint(self) -> Hint:
+    def hint(self) -> Hint:
         """The next hint: the first call gives the idea, the next the formula, then the numbers."""
         hints = self.hints
         k = len(self._given)
@@ -327,9 +329,9 @@ class CheckResult:
         mark, text = self._head()
         lines = [f"{mark} {text}"]
         if not self.answered:
-            lines.append(self.hint)
+            lines.append(self.diagnosis)
         elif not self.correct:
-            lines.append(f"Hint: {self.hint}")
+            lines.append(f"Hint: {self.diagnosis}")
         elif self.note:
             lines.append(f"Note: {self.note}")
         if self.show_solution:
@@ -344,9 +346,9 @@ class CheckResult:
         mark, text = self._head()
         parts = [f"**{mark}** {_code_span(text)}"]
         if not self.answered:
-            parts.append(markdown_escape(self.hint))
+            parts.append(markdown_escape(self.diagnosis))
         elif not self.correct:
-            parts.append(f"*Hint:* {markdown_escape(self.hint)}")
+            parts.append(f"*Hint:* {markdown_escape(self.diagnosis)}")
         elif self.note:
             parts.append(f"*Note:* {markdown_escape(self.note)}")
         if self.show_solution:
@@ -354,13 +356,12 @@ class CheckResult:
         elif not self.correct and self.answered:
             parts.append("*Call `.solution()` on this result to see the worked solution.*")
         elif not self.correct:
-            parts.append("*" + _ON_REQUEST.replace("result.next_hint()", "`result.next_hint()`")
-                         .replace("result.solution()", "`result.solution()`") + "*")
+            parts.append("*" + _ON_REQUEST.replace(".hint()", "`.hint()`").replace(".solution()", "`.solution()`") + "*")
         return "\n\n".join(parts)
 
 
-_ON_REQUEST = ("Stuck? result.next_hint() gives a hint, one level at a time (the idea, the formula, the numbers); "
-               "result.solution() shows the worked solution.")
+_ON_REQUEST = ("Call .hint() for a hint (3 levels, one at a time: the idea, the formula, the numbers), "
+               ".solution() for the worked solution.")
 _UNANSWERED = "Write your answer in its cell above (in place of None), run that cell, then run this one again."
 
 
