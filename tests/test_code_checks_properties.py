@@ -552,3 +552,18 @@ def test_code_that_rounds_to_float32_inside_is_accepted_with_a_note():
     result = check_code("forward", forward)
     assert result.correct and "float32" in result.note and "float32" in repr(result)
 
+
+
+def test_a_function_with_other_arguments_is_told_the_tasks_signature():
+    result = check_code("forward", lambda W, X: None)
+    assert result.mistake == "wrong_signature"
+    assert result.message == "your function takes (W, X); the task calls it with (W, X, f)"
+
+
+def test_what_the_learners_function_prints_is_not_shown(capsys):
+    def update(W, grad_W, lr):
+        print("debugging", lr)
+        return [w - lr * g for w, g in zip(W, grad_W)]
+
+    assert check_code("update", update)
+    assert capsys.readouterr().out == ""

@@ -47,24 +47,16 @@ from ..core.network import Network
 from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, focus_units, loss_svg, network_svg,
                     touched_weights)
 from .stepper import RuleStepper, StepComparison, TrainingComparison, TrainingStepper
-from ..core.notation import fmt, fmt_or_dash, short
+from ..core.notation import PHASE_TITLES, RULE_TEX, RULE_TEXT, fmt, fmt_or_dash, short
 
 __all__ = ["StepThrough", "CompareSteps", "ActivationExplorer", "TrainingView", "CompareTraining", "CheckExample",
            "BUTTONS"]
 
-_PHASE_TITLES = {"forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
-                 "updates": "Gradients and weight updates"}
 _FIELD_NAMES = {"a": "activation of {}", "z": "pre-activation z of {}", "delta": "delta of {}",
                 "grad": "gradient of weight {}", "weights": "new value of weight {}", "loss": "loss",
                 "cost": "cost J over the batch"}
 _SYMBOLS = {"a": "{}", "z": "z({})", "delta": "δ({})", "grad": "g({})", "weights": "w({})", "loss": "loss",
             "cost": "J"}
-_RULE_NAMES = {"article": "the article's rule (δ = y − a, then w := w − lr·a·δ)",
-               "gradient": "gradient descent (δ = ∂L/∂z, then w := w − lr·∂L/∂w)"}
-#: The same, typeset, for the formula panel (the tooltips above stay plain text).
-_RULE_LATEX = {"article": r"the article's rule ($\delta = y - a$, then $w \leftarrow w - \eta \, a \, \delta$)",
-               "gradient": r"gradient descent ($\delta = \partial L / \partial z$, then "
-                           r"$w \leftarrow w - \eta \, \partial L / \partial w$)"}
 
 #: The step-through's buttons: (attribute, label, CSS class, tooltip, icon). The label is
 #: always shown beside the icon, so the controls read the same in every font.
@@ -306,7 +298,7 @@ def _formula_lines(v) -> str:
         symbols, numbers = f"${tex}$", f"${step.numbers_latex}$"
     else:
         symbols, numbers = _tokens(step.formula), _tokens(step.numbers)
-    return (f"<div><b>{e(_PHASE_TITLES[step.phase])}</b>{sample} · {e(_FIELD_NAMES[ch.field].format(ch.name))}</div>"
+    return (f"<div><b>{e(PHASE_TITLES[step.phase])}</b>{sample} · {e(_FIELD_NAMES[ch.field].format(ch.name))}</div>"
             f'<div class="bp-line">in symbols: {symbols}</div>'
             f'<div class="bp-line">with numbers: {numbers}</div>'
             f"<div>changed: {_tokens(_SYMBOLS[ch.field].format(ch.name))}: {e(old)} → {e(fmt(ch.new))}</div>")
@@ -340,7 +332,7 @@ class StepThrough(Playing, _View):
         self.step_label = _html_widget("bp-step-label")
         self.rule_toggle = W.ToggleButtons(options=[("article's rule", "article"), ("gradient descent", "gradient")],
                                            value=st.rule, tooltip="The update rule",
-                                           tooltips=[_RULE_NAMES["article"], _RULE_NAMES["gradient"]],
+                                           tooltips=[RULE_TEXT["article"], RULE_TEXT["gradient"]],
                                            style={"button_width": "auto"}, layout=W.Layout(width="auto"))
         self.rule_toggle.add_class("bp-rule")
         self.live = _html_widget("bp-live")  # the step in words, for screen readers and for a quick read
@@ -528,7 +520,7 @@ class StepThrough(Playing, _View):
         parts = [_formula_lines(v)]
         other, rule = v.other, v.other_rule
         typeset = getattr(v.step, "formula_latex", None) is not None
-        name = _RULE_LATEX[rule] if typeset else e(_RULE_NAMES[rule])
+        name = RULE_TEX[rule] if typeset else e(RULE_TEXT[rule])
         if other is None:
             parts.append(f"<div>{name} has no such step.</div>")
         elif abs(other.value - v.step.value) > 1e-12:
@@ -777,7 +769,7 @@ class CheckExample(_View):
         self.last = None  # the PublishedCheck shown, or the message of the error shown
         self.button.on_click(lambda _b: self.check())
         self.widget = W.VBox([W.HTML(_CSS), self.editor, self.button, self.result])
-        self.widget.add_class("bp-check")
+        self.widget.add_class("bp-check-example")
 
     def check(self):
         """Check the box's text and show the outcome under the button; returns the PublishedCheck or
