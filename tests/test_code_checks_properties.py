@@ -539,3 +539,31 @@ def test_a_mistake_made_on_some_networks_only_is_named_with_those_networks():
     shallow = [c.number for c in battery() if c.L == 2 and not c.identity_only]
     assert result.note.startswith(f"On networks {', '.join(map(str, shallow[:-1]))} and {shallow[-1]} your numbers "
                                   f"are exactly those of this mistake: f'(z) left out at the hidden units")
+
+
+def test_code_that_rounds_to_float32_inside_is_accepted_with_a_note():
+    def forward(W, X, f):
+        z, a = [None], [X.astype(np.float32)]  # only the inputs in float32: the results come out float64
+        for l in range(1, len(W) + 1):
+            z.append(a[l - 1] @ W[l - 1][1:] + W[l - 1][0])
+            a.append(f[l](z[l]))
+        return z, a
+
+    result = check_code("forward", forward)
+    assert result.correct and "float32" in result.note and "float32" in repr(result)
+
+
+
+def test_a_function_with_other_arguments_is_told_the_tasks_signature():
+    result = check_code("forward", lambda W, X: None)
+    assert result.mistake == "wrong_signature"
+    assert result.message == "your function takes (W, X); the task calls it with (W, X, f)"
+
+
+def test_what_the_learners_function_prints_is_not_shown(capsys):
+    def update(W, grad_W, lr):
+        print("debugging", lr)
+        return [w - lr * g for w, g in zip(W, grad_W)]
+
+    assert check_code("update", update)
+    assert capsys.readouterr().out == ""

@@ -24,12 +24,11 @@ from matplotlib.figure import Figure
 from ..explain.autograd import GraphTrace, Value, trace_function
 from .stepper import GraphStepper
 from .graph_plots import draw_graph, graph_figsize
-from ..core.notation import fmt, fmt_or_dash, paren
+from ..core.notation import PHASE_TITLES, fmt, fmt_or_dash, paren
 from .widgets import Player, Playing  # the step-through's clock and its play/pause: skip steps, never queue
 
 __all__ = ["GraphStepThrough", "Frames", "MeasuredFigure", "cost_ratio_view"]
 
-_PHASES = {"forward": "Forward pass", "backward": "Backward pass", "update": "Update"}
 _KINDS = {
     "forward": "the value of node {}",
     "seed": "where the backward pass starts: the gradient of {}",
@@ -288,7 +287,7 @@ class GraphStepThrough(Playing):
         st = self.stepper
         step = st.current
         e = html.escape
-        parts = [f"<div><b>{e(_PHASES[step.phase])}</b> · {e(_KINDS[step.kind].format(step.name))}</div>",
+        parts = [f"<div><b>{e(PHASE_TITLES[step.phase])}</b> · {e(_KINDS[step.kind].format(step.name))}</div>",
                  f"<div>in symbols: <code>{e(step.formula)}</code></div>",
                  f"<div>with numbers: <code>{e(step.numbers)}</code></div>"]
         fork = st.fork_parts()
