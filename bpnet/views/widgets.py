@@ -781,7 +781,7 @@ class CheckExample(_View):
         self.last = None  # the PublishedCheck shown, or the message of the error shown
         self.button.on_click(lambda _b: self.check())
         self.widget = W.VBox([W.HTML(_CSS), self.editor, self.button, self.result])
-        self.widget.add_class("bp-check")
+        self.widget.add_class("bp-check-example")
 
     def check(self):
         """Check the box's text and show the outcome under the button; returns the PublishedCheck or
