@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -179,21 +178,18 @@ def template_from_example(example, name: str | None = None, **values) -> Templat
 
 
 def _activation(spec: str):
-    """An activation by name; ``leaky_relu(0.1)`` is leaky ReLU with slope 0.1 below zero."""
-    from ..core.activations import LeakyReLU, get_activation
+    """An activation by its spec: ``leaky_relu(0.1)`` is leaky ReLU with slope 0.1 below zero."""
+    from ..core.activations import get_activation
 
-    m = re.fullmatch(r"\s*leaky_relu\(\s*([0-9.eE+-]+)\s*\)\s*", spec) if isinstance(spec, str) else None
-    if m:
-        return LeakyReLU(float(m.group(1)))
     return get_activation(spec)
 
 
 def _activation_spec(act) -> str:
-    return f"leaky_relu({fmt(act.alpha)})" if act.name == "leaky_relu" else act.name
+    return act.spec
 
 
 def _loss_name(loss) -> str:
-    return loss if isinstance(loss, str) else loss.name
+    return loss if isinstance(loss, str) else loss.spec
 
 
 # ----- questions ----------------------------------------------------------------------------
