@@ -305,7 +305,9 @@ def diagram_styles(net: Network, state: State | Network | None = None, highlight
 
     ``state``: a trace State or a Network holding the weights to show (default: ``net``).
     ``highlight``: a unit name, a weight name, or a MicroStep (its unit or weight; a loss
-    step highlights the output units; its sample picks whose values the units show).
+    step highlights the output units; its sample picks whose values the units show; a step
+    over a batch of several samples, such as a gradient's mean, shows no unit values unless
+    ``sample`` names a sample).
     ``updated``: weight names already updated (an unchanged one then reads "1 (=)").
     ``show_weights``: "all", "touched" (only ``touched`` and the highlighted weight) or
     "auto" (all up to 30 weights, else touched). ``marked``: weights and units whose
@@ -315,6 +317,10 @@ def diagram_styles(net: Network, state: State | Network | None = None, highlight
     lay = layout or diagram_layout(net)
     target, step_sample = _highlight_target(net, lay, highlight)
     s = int(sample if sample is not None else (step_sample if step_sample is not None else 0))
+    st = state if isinstance(state, State) else None
+    if (st is not None and sample is None and step_sample is None and isinstance(highlight, MicroStep)
+            and st.a[0].shape[0] > 1):
+        st = None  # a step over the whole batch (its mean): no one sample's numbers are its inputs
     if show_weights == "auto":
         show_weights = "all" if len(lay.links) <= 30 else "touched"
     if show_weights not in ("all", "touched"):
@@ -344,7 +350,6 @@ def diagram_styles(net: Network, state: State | Network | None = None, highlight
         visible = on or show_weights == "all" or name in touched or name in marked
         line_colour = BLACK if on else (LINK if colour == BLACK else colour)
         links[name] = LinkStyle(line_colour, 4.0 if on else width, label, BLACK if on else colour, visible, on)
-    st = state if isinstance(state, State) else None
     units = {}
     for name, (x, y, layer, k, bias) in lay.units.items():
         on = name in lit

@@ -268,7 +268,10 @@ class _View:
 
 
 # ----- step through one update ---------------------------------------------------------
-def _sample_text(trace, s: int) -> str:
+def _sample_text(trace, s: int | None) -> str:
+    """Whose numbers a step uses: one sample's (x and y), or the whole batch's (``s`` None)."""
+    if s is None:
+        return f"the batch mean of {trace.X.shape[0]} samples"
     x = ", ".join(fmt(v) for v in trace.X[s])
     t = ", ".join(fmt(v) for v in trace.y[s])
     m = trace.X.shape[0]
@@ -282,7 +285,9 @@ def _diagram_description(trace, v, marked=()) -> str:
     what = {"gradient": "weight", "update": "weight", "loss": "output units"}.get(v.step.kind, "unit")
     text = (f"Network diagram, layers of {' - '.join(str(n) for n in net.sizes)} units plus bias units; "
             f"{v.label}; {_sample_text(trace, v.sample)}; highlighted {what} {v.step.name}. "
-            "Blue links grew, vermilion links shrank in this update.")
+            + ("No unit values shown: this step uses every sample's, as its formula shows. " if v.sample is None
+               else "")
+            + "Blue links grew, vermilion links shrank in this update.")
     if marked:
         text += f" Numbers that differ from the other run (marked ⚠): {', '.join(sorted(marked))}."
     return text
@@ -292,7 +297,10 @@ def _formula_lines(v) -> str:
     """What a step computes, its formula typeset (LaTeX when the trace has it), and the change."""
     e = html.escape
     step, ch = v.step, v.change
-    sample = "" if step.sample is None else f" · sample {step.sample + 1}"
+    if v.sample is None:
+        sample = f" · the batch mean of {v.batch} samples"
+    else:
+        sample = "" if step.sample is None else f" · sample {step.sample + 1}"
     old = "not yet computed" if ch.old != ch.old else fmt(ch.old)  # NaN != NaN
     tex = getattr(step, "formula_latex", None)
     if tex is not None:
