@@ -243,14 +243,14 @@ def test_checkers_diagnose_their_mistakes():
     x0, y0 = X[0], y[0]
     # Mistakes written out by hand, with the hint that names the new activation or loss.
     r = check_delta(net, x0, y0, "D0", -d1[0, 0], loss="log_cosh")
-    assert r.mistake == "sign" and "tanh(a - y)" in r.hint
+    assert r.mistake == "sign" and "tanh(a - y)" in r.diagnosis
     r = check_delta(net, x0, y0, "Z1", (d1[:1] @ W1[1:].T)[0, 0], loss="log_cosh")
-    assert r.mistake == "missing_hidden_derivative" and "1/(1 + e^-z)" in r.hint
+    assert r.mistake == "missing_hidden_derivative" and "1/(1 + e^-z)" in r.diagnosis
     f_of_a = 1 / (1 + np.exp(-h[:1]))  # softplus' taken at a instead of z
     r = check_delta(net, x0, y0, "Z1", (f_of_a * (d1[:1] @ W1[1:].T))[0, 0], loss="log_cosh")
-    assert r.mistake == "derivative_of_a" and "1 - e^-a" in r.hint
+    assert r.mistake == "derivative_of_a" and "1 - e^-a" in r.diagnosis
     r = check_forward(net, x0, "Z1", z0[0, 0])
-    assert r.mistake == "missing_activation" and "log(1 + e^z)" in r.hint
+    assert r.mistake == "missing_activation" and "log(1 + e^z)" in r.diagnosis
     r = check_gradient(net, X, y, "Z2->D1", X.shape[0] * g1[2, 1], loss="log_cosh")
     assert r.mistake == "sum_not_mean"
     assert check_cost(net, X, y, cost * X.shape[0], loss="log_cosh").mistake == "sum_not_mean"

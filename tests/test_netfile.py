@@ -85,7 +85,7 @@ MALFORMED = [
     ("weight-missing", mutate(_del(["weights", "Z2->D0"])), 'weights: 1 weight missing: "Z2->D0"'),
     ("weight-nan", replace("-0.4", "NaN"), 'weights["X2->Z1"]: got NaN'),
     ("weight-infinity", replace("-0.4", "-Infinity"), 'weights["X2->Z1"]: got -Infinity'),
-    ("weight-overflow", replace("-0.4", "1e999"), 'weights["X2->Z1"]: got inf'),
+    ("weight-overflow", replace("-0.4", "1e999"), 'weights["X2->Z1"]: got 1e999, beyond the largest float'),
     ("weight-string", replace("-0.4", '"-0.4"'), 'weights["X2->Z1"]: got the string "-0.4"'),
     ("weight-null", replace("-0.4", "null"), 'weights["X2->Z1"]: got null'),
     ("weight-bool", replace("-0.4", "true"), 'weights["X2->Z1"]: got true'),

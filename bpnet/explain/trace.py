@@ -44,9 +44,12 @@ from ..core.network import Backprop, Network
 from ..core.checks import check_lr, check_rule
 from ..core.notation import fmt, latex_number, latex_paren, paren
 
-__all__ = ["trace_step", "Trace", "MicroStep", "State", "Excerpt", "Formula", "PHASES", "fmt"]
+__all__ = ["trace_step", "Trace", "MicroStep", "State", "Excerpt", "Formula", "PHASES", "MAX_WHOLE_STEPS", "fmt"]
 
 PHASES = ("forward", "loss", "deltas", "updates")
+#: Most steps ``to_text``/``to_json``/``to_dict`` build at once (a string of about 350 MB of JSON);
+#: ``write_text``/``write_json`` write a trace of any size to a file step by step.
+MAX_WHOLE_STEPS = 1_000_000
 _PHASE_OF = {"forward": "forward", "loss": "loss", "delta": "deltas", "gradient": "updates", "update": "updates"}
 
 # What a micro-step computes: one code per kind of formula.
@@ -965,18 +968,58 @@ class Trace:
         return self._tex_cache
 
     # ----- whole-trace forms --------------------------------------------------------
-    def to_dict(self) -> dict:
+    def _check_fits(self, form: str, n_steps: int, bytes_per_step: int, stream: str) -> None:
+        """A ValueError with the size it would take, before building a whole-trace string or
+        dict of more than MAX_WHOLE_STEPS steps (the ``write_*`` methods stream any size)."""
+        if n_steps > MAX_WHOLE_STEPS:
+            size = n_steps * bytes_per_step
+            raise ValueError(
+                f"this trace has {n_steps:,} steps: {form} would take about {size / 1e9:,.1f} GB in memory "
+                f"(at most {MAX_WHOLE_STEPS:,} steps are built at once); write it to a file step by step "
+                f"instead: with open('trace.out', 'w') as f: trace.{stream}(f)")
+
+    def _head_dict(self) -> dict:
         return {
             "rule": self.rule, "loss": self.loss, "lr": self.lr,
             "inputs": self.X.tolist(), "targets": self.y.tolist(),
             "weights_before": self.before.weights_dict(),
             "weights_after": self.after.weights_dict(),
-            "steps": [s.to_dict() for s in self.steps],
         }
 
+    def to_dict(self) -> dict:
+        self._check_fits("its dict", self._n, 1000, "write_json")
+        return {**self._head_dict(), "steps": [s.to_dict() for s in self.steps]}
+
     def to_json(self) -> str:
+        self._check_fits("its JSON", self._n, 350, "write_json")
         # Strict JSON: a NaN/inf would be written as NaN/-Infinity, which strict parsers refuse.
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+
+    def write_json(self, fh) -> None:
+        """Write ``to_json()``'s text to the open text file ``fh``, one step at a time: any size of
+        trace, in the memory of one step (plus the weights before and after)."""
+        def dump(v) -> str:  # a value at the second level of indentation, as json.dumps(indent=2) writes it
+            return json.dumps(v, indent=2, allow_nan=False).replace("\n", "\n  ")
+
+        fh.write("{\n" + "".join(f'  "{k}": {dump(v)},\n' for k, v in (
+            ("rule", self.rule), ("loss", self.loss), ("lr", self.lr), ("inputs", self.X.tolist()),
+            ("targets", self.y.tolist()))))
+        for key, net in (("weights_before", self.before), ("weights_after", self.after)):
+            fh.write(f'  "{key}": {{')  # one weight a line: no dict of a million names in memory
+            for l, w in enumerate(net.W):
+                for i in range(w.shape[0]):
+                    fh.write("".join(f'{"," if (l, i, j) != (0, 0, 0) else ""}\n    '
+                                     f'{json.dumps(net.weight_name(l, i, j))}: {dump(float(w[i, j]))}'
+                                     for j in range(w.shape[1])))
+            fh.write("\n  },\n")
+        if not self._n:
+            fh.write('  "steps": []\n}')
+            return
+        fh.write('  "steps": [')
+        for i, step in enumerate(self.steps):
+            text = json.dumps(step.to_dict(), indent=2, allow_nan=False).replace("\n", "\n    ")
+            fh.write(("\n    " if i == 0 else ",\n    ") + text)
+        fh.write("\n  ]\n}")
 
     _HEADS = {"forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
               "updates": "Gradients and weight updates"}
@@ -994,22 +1037,33 @@ class Trace:
         ``max_steps`` caps the number of steps written (None: all of them).
         """
         chosen = None if steps is None else select_steps(self, steps)
-        lines = []
+        n = len(capped(range(self._n) if chosen is None else chosen, max_steps))
+        self._check_fits("its text", n, 120, "write_text")
+        return "\n".join(self._text_lines(chosen, max_steps)).lstrip("\n")
+
+    def write_text(self, fh) -> None:
+        """Write ``to_text()`` to the open text file ``fh``, one line at a time (any size of trace)."""
+        started = False
+        for line in self._text_lines(None, None):
+            if started or line:
+                fh.write(("\n" if started else "") + line)
+                started = True
+
+    def _text_lines(self, chosen, max_steps):
         if chosen is None:
-            lines.append(self._title())
+            yield self._title()
             for x, t in zip(self.X, self.y):
-                lines.append(f"  sample: x = ({', '.join(fmt(v) for v in x)}), y = ({', '.join(fmt(v) for v in t)})")
+                yield f"  sample: x = ({', '.join(fmt(v) for v in x)}), y = ({', '.join(fmt(v) for v in t)})"
         indices = range(self._n) if chosen is None else chosen
         shown = capped(indices, max_steps)
-        lines += phase_blocks([self.steps[i] for i in shown], self._HEADS, markdown=False)
+        yield from phase_lines((self.steps[i] for i in shown), self._HEADS, markdown=False)
         if len(shown) < len(indices):
-            lines += ["", f"... and {len(indices) - len(shown)} more steps"]
+            yield from ["", f"... and {len(indices) - len(shown)} more steps"]
         elif indices and indices[-1] == self._n - 1:
-            lines += ["", "Weights before -> after:"]
+            yield from ["", "Weights before -> after:"]
             after = self.after.weights_dict()
             for name, w in self.before.weights_dict().items():
-                lines.append(f"  {name:<10} {fmt(w):>10} -> {fmt(after[name])}")
-        return "\n".join(lines).lstrip("\n")
+                yield f"  {name:<10} {fmt(w):>10} -> {fmt(after[name])}"
 
     def to_markdown(self, max_steps: int | None = 200, steps=None) -> str:
         """The whole step as Markdown with LaTeX formulas (one $$...$$ line per micro-step).
@@ -1118,13 +1172,17 @@ def capped(indices, max_steps):
 def phase_blocks(steps, heads: dict, markdown: bool) -> list[str]:
     """Steps one a line under a heading at each new phase: "Head:" and indented plain lines,
     or "**Head**" and one $$LaTeX$$ display line per step."""
-    lines, phase = [], None
+    return list(phase_lines(steps, heads, markdown))
+
+
+def phase_lines(steps, heads: dict, markdown: bool):
+    """``phase_blocks``'s lines one at a time, for any number of steps."""
+    phase = None
     for s in steps:
         if s.phase != phase:
             phase = s.phase
-            lines += ["", f"**{heads[phase]}**", ""] if markdown else ["", f"{heads[phase]}:"]
-        lines += [f"$${_display(s.latex, s.text)}$$", ""] if markdown else [f"  {s.text}"]
-    return lines
+            yield from ["", f"**{heads[phase]}**", ""] if markdown else ["", f"{heads[phase]}:"]
+        yield from [f"$${_display(s.latex, s.text)}$$", ""] if markdown else [f"  {s.text}"]
 
 
 #: A step whose plain line is longer than this is typeset one "= ..." a line, so it fits a notebook beside

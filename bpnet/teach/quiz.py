@@ -181,7 +181,7 @@ class Quiz:
                                 f"Close, but not the right number to {d} significant digits: carry every "
                                 f"digit through and round only the final answer.", d)
         else:
-            result = QuizResult(k, q.label, value, False, diag.mistake, diag.hint, d)
+            result = QuizResult(k, q.label, value, False, diag.mistake, diag.diagnosis, d)
         self._keep(k, result)
         return result
 

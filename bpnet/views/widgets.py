@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import html
+import json
 import re
 import threading
 import time
@@ -39,6 +40,8 @@ import time
 import ipywidgets as W
 
 from ..teach.examples import xor_example
+from ..teach.netfile import load_network_text
+from ..teach.published import check_published
 from ..explain.activation_reading import EXPLORER_ACTIVATIONS, activation_reading
 from ..core.network import Network
 from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, focus_units, loss_svg, network_svg,
@@ -46,7 +49,8 @@ from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout,
 from .stepper import RuleStepper, StepComparison, TrainingComparison, TrainingStepper
 from ..core.notation import fmt, fmt_or_dash, short
 
-__all__ = ["StepThrough", "CompareSteps", "ActivationExplorer", "TrainingView", "CompareTraining", "BUTTONS"]
+__all__ = ["StepThrough", "CompareSteps", "ActivationExplorer", "TrainingView", "CompareTraining", "CheckExample",
+           "BUTTONS"]
 
 _PHASE_TITLES = {"forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
                  "updates": "Gradients and weight updates"}
@@ -746,6 +750,55 @@ class ActivationExplorer(_View):
 
     def __repr__(self) -> str:
         return f"ActivationExplorer: {self.readout()}"
+
+
+# ----- check your own example ----------------------------------------------------------
+class CheckExample(_View):
+    """A network file typed in a box; **check** shows ``check_published``'s table under the button,
+    or the one line that says what to fix.
+
+    The box's text is loaded by ``load_network_text``, exactly as ``python -m bpnet check`` loads a
+    file: a key written twice, nesting and size limits, and each published number compared to the
+    digits typed ("0.7500" to four decimals). Everything the button shows, errors included, goes to
+    the widget's own output area (``result``); ``check()`` is what a click does, for tests and scripts.
+    """
+
+    def __init__(self, text="", height: str = "260px"):
+        if isinstance(text, dict):
+            text = json.dumps(text, indent=2)
+        if not isinstance(text, str):
+            raise TypeError(f"CheckExample needs the text of a network file or a dict, got {type(text).__name__}")
+        self.editor = W.Textarea(value=text, layout=W.Layout(width="100%", height=height))
+        self.editor.add_class("bp-check-editor")
+        self.button = W.Button(description="check", button_style="primary",
+                               tooltip="Check the published numbers in the box against bpnet")
+        self.button.add_class("bp-check-button")
+        self.result = _html_widget("bp-check-result")
+        self.last = None  # the PublishedCheck shown, or the message of the error shown
+        self.button.on_click(lambda _b: self.check())
+        self.widget = W.VBox([W.HTML(_CSS), self.editor, self.button, self.result])
+        self.widget.add_class("bp-check")
+
+    def check(self):
+        """Check the box's text and show the outcome under the button; returns the PublishedCheck or
+        the error's message (a string)."""
+        try:
+            outcome = check_published(load_network_text(self.editor.value, "the box"))
+            shown = outcome._repr_html_()
+        except ValueError as err:  # NetworkFileError: the key path and what was expected
+            outcome = str(err)
+            shown = f'<pre class="bp-check-error">{html.escape(outcome)}</pre>'
+        except Exception as err:  # noqa: BLE001 - whatever it is, it is shown here, not in a log
+            outcome = f"the check failed: {type(err).__name__}: {err}"
+            shown = f'<pre class="bp-check-error">{html.escape(outcome)}</pre>'
+        self.last = outcome
+        self.result.value = shown
+        return outcome
+
+    def __repr__(self) -> str:
+        state = "not checked yet" if self.last is None else (
+            self.last if isinstance(self.last, str) else self.last.verdict()[0])
+        return f"CheckExample: {state}"
 
 
 # ----- training ------------------------------------------------------------------------
