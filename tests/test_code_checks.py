@@ -97,3 +97,11 @@ def test_the_reference_value_class_is_accepted_and_an_overwritten_gradient_at_a_
     result = check_code("autograd", Overwriting)
     assert not result and result.mistake == "overwritten_grad"
     assert result.message == "∂L/∂a in expression 2 (L = a + a): yours 1, expected 2"
+
+
+def test_the_module_docstrings_example_runs():
+    import doctest
+
+    from bpnet.teach import code_checks
+
+    assert doctest.testmod(code_checks).failed == 0

@@ -24,7 +24,7 @@ written when asked for, in plain text (``step.formula``, ``step.numbers``) or La
 Notation in plain formulas: a unit's name stands for its activation (the worked
 example writes Z1 for the value of unit Z1), z(Z1) for its pre-activation, δ(Z1)
 for its delta, w(X0->Z1) for a weight and g(X0->Z1) for its gradient. LaTeX uses
-Z_1, z_{Z_1}, δ_{Z_1}, w_{X_0→Z_1}, ∂L/∂w and η for the learning rate.
+Z_1, z_{Z_1}, δ_{Z_1}, w_{X_0→Z_1}, ∂L/∂w, := and lr, as the notation card does.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ from ..core.errors import DivergenceError
 from ..core.losses import get_loss
 from ..core.network import Backprop, Network
 from ..core.checks import check_lr, check_rule
-from ..core.notation import fmt, latex_number, latex_paren, paren
+from ..core.notation import (ASSIGN, LR, PHASE_TITLES, TEX_ASSIGN, TEX_LR, PlainTex, fmt, latex_number, latex_paren,
+                             markdown_escape, paren, tex_name, tex_text)
 
 __all__ = ["trace_step", "Trace", "MicroStep", "State", "Excerpt", "Formula", "PHASES", "MAX_WHOLE_STEPS", "fmt"]
 
@@ -90,7 +91,7 @@ def _read_only(arr: np.ndarray) -> np.ndarray:
 class _Plain:
     """How a formula is spelled in plain text (the CLI, ``to_text``, the widgets' fallback)."""
 
-    mul, assign, lr, loss_name = "*", ":=", "lr", "loss"
+    mul, assign, lr, loss_name = "*", ASSIGN, LR, "loss"
 
     def __init__(self, trace: "Trace"):
         self.m = trace.X.shape[0]
@@ -168,12 +169,13 @@ class _Plain:
 class _Tex(_Plain):
     """The same formulas in LaTeX, for MathJax (``HTMLMath`` widgets, Markdown output)."""
 
-    mul, assign, lr, loss_name = r" \cdot ", r"\leftarrow", r"\eta", r"\text{loss}"
+    mul, assign, lr, loss_name = r" \cdot ", TEX_ASSIGN, TEX_LR, r"\text{loss}"
 
     def __init__(self, trace: "Trace"):
         super().__init__(trace)
         self.names = trace._tex_names()
         self.rule = trace.rule
+        self.plain_tex = PlainTex(self.names)
 
     def u(self, name):
         return self.names[name]
@@ -249,140 +251,10 @@ class _Tex(_Plain):
         return rf"{self.w(name)} \text{{ held fixed}}"
 
     def from_plain(self, text):
-        return _plain_to_tex(text, self.names)
+        return self.plain_tex(text)
 
     def changed(self, x):
         return rf"{{\color{{{CHANGED_COLOUR}}}{{{latex_number(x)}}}}}"
-
-
-def _tex_unit(prefix: str, i: int) -> str:
-    """A unit name in LaTeX: X0 -> X_{0}; a multi-letter layer name is set upright."""
-    prefix = prefix.rstrip("_")
-    head = prefix if len(prefix) == 1 else rf"\mathrm{{{prefix}}}"
-    return f"{head}_{{{i}}}"
-
-
-# ----- any plain formula in LaTeX ------------------------------------------------------------
-def _tex_name(name: str) -> str:
-    r"""A node's name in LaTeX: x, n_{1}, w_{X_{0} \to Z_{1}}, z_{Z_{1}}, \hat{y}; a sample's tag
-    [2] as a superscript (2)."""
-    tagged = re.fullmatch(r"(.+)\[(\d+)\]", name)
-    if tagged:
-        return f"{_tex_name(tagged.group(1))}^{{({tagged.group(2)})}}"
-    weight = re.fullmatch(r"w\((.+)->(.+)\)", name)
-    if weight:
-        return rf"w_{{{_tex_name(weight.group(1))} \to {_tex_name(weight.group(2))}}}"
-    pre = re.fullmatch(r"z\((.+)\)", name)
-    if pre:
-        return f"z_{{{_tex_name(pre.group(1))}}}"
-    hat = re.fullmatch(r"([A-Za-z])_?hat", name)
-    if hat:
-        return rf"\hat{{{hat.group(1)}}}"
-    unit = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*?)(\d+)", name)
-    if unit:
-        return _tex_unit(unit.group(1), int(unit.group(2)))
-    if len(name) == 1:
-        return name
-    return r"\mathrm{" + re.sub(r"([_#$%&{}])", r"\\\1", name) + "}"
-
-
-#: Identifiers set as names: one letter, letters and an index (X1, w2, H1_1), or a hat (y_hat).
-_NAME_LIKE = re.compile(r"[A-Za-z]|[A-Za-z][A-Za-z0-9_]*?\d+|[A-Za-z]_?hat")
-_TEX_WORDS = {"lr": r"\eta", "exp": r"\exp", "log": r"\log", "tanh": r"\tanh", "max": r"\max", "min": r"\min"}
-
-
-class PlainTex:
-    """A plain formula ("∂f/∂q = ∂f/∂s*∂s/∂q", "w(X0->Z1) := ...", "dJ/dw = 0 - 0.5*(-0.4)") in LaTeX.
-
-    ``names``: the names of a graph's nodes, set as names wherever they stand; any other
-    identifier that looks like a name (x, X1, w2, y_hat) is set as one, a known function
-    (exp, log, tanh, max) as itself, another word before a parenthesis as an operator name,
-    any other word as text.
-    """
-
-    def __init__(self, names=()):
-        words = sorted({n for n in names if not re.fullmatch(r"-?[\d.e+-]+", n)}, key=len, reverse=True)
-        name = "|".join(re.escape(n) for n in words) or r"(?!)"
-        bound = r"(?![A-Za-z0-9_\[(])"
-        self.token = re.compile(
-            rf"∂(?P<of>{name})/∂(?P<by>{name}){bound}"
-            rf"|dL/d(?P<dl>{name}){bound}"
-            r"|(?<![A-Za-z0-9_])d(?P<dof>[LJ])/d(?P<dby>[A-Za-z][A-Za-z0-9_]*)(?![A-Za-z0-9_(])"
-            rf"|g\((?P<g>{name})\)"
-            rf"|(?<![A-Za-z0-9_])(?P<name>{name}){bound}"
-            r"|(?P<num>\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
-            r"|(?P<op>:=|>=|<=|\*|\^)"
-            r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
-            r"|(?P<space> )"
-            r"|(?P<other>.)")
-
-    def __call__(self, text: str) -> str:
-        out = []  # (kind, tex)
-        pos = depth = 0
-        while pos < len(text):
-            mo = self.token.match(text, pos)
-            kind, tok = mo.lastgroup, mo.group()
-            pos = mo.end()
-            depth += (tok in "([") - (tok in ")]") if kind == "other" else 0
-            if kind == "other" and tok == "," and depth == 0 and text[pos:pos + 1] == " ":
-                out.append(("tex", r",\quad "))  # "w = 1, b = 2": two formulas on one line
-                pos += 1
-                continue
-            if kind in ("of", "by"):
-                out.append(("tex", rf"\frac{{\partial {_tex_name(mo.group('of'))}}}"
-                                   rf"{{\partial {_tex_name(mo.group('by'))}}}"))
-            elif kind == "dl":
-                out.append(("tex", rf"\frac{{\partial L}}{{\partial {_tex_name(mo.group('dl'))}}}"))
-            elif kind in ("dof", "dby"):
-                out.append(("tex", rf"\frac{{\partial {mo.group('dof')}}}{{\partial {_tex_name(mo.group('dby'))}}}"))
-            elif kind == "g":
-                out.append(("tex", f"g_{{{_tex_name(mo.group('g'))}}}"))
-            elif kind == "name":
-                out.append(("tex", _tex_name(tok)))
-            elif kind == "num":
-                out.append(("tex", latex_number(float(tok))))
-            elif kind == "op" and tok == "^":  # the exponent: one number, name or parenthesised group
-                atom = self._atom(text, pos)
-                out.append(("tex", f"^{{{self(atom)}}}"))
-                pos += len(atom)
-            elif kind == "op":
-                out.append(("tex", {":=": r"\leftarrow", ">=": r"\geq", "<=": r"\leq", "*": r" \cdot "}[tok]))
-            elif kind == "word":
-                if tok in _TEX_WORDS:
-                    out.append(("tex", _TEX_WORDS[tok]))
-                elif _NAME_LIKE.fullmatch(tok):
-                    out.append(("tex", _tex_name(tok)))
-                elif text[pos:pos + 1] in ("(", "'"):
-                    out.append(("tex", r"\operatorname{" + tok.replace("_", r"\_") + "}"))
-                else:
-                    out.append(("text", r"\text{" + tok.replace("_", r"\_") + "}"))
-            elif kind == "space":
-                out.append(("space", " "))
-            else:
-                out.append(("tex", {"∂": r"\partial ", "δ": r"\delta ", "{": r"\{", "}": r"\}", "#": r"\#",
-                                    "%": r"\%", "&": r"\&", "$": r"\$", "~": r"\sim ", "\\": r"\backslash "}
-                            .get(tok, tok)))
-        # A space beside a word set as text is kept (math mode drops plain spaces).
-        parts = []
-        for k, (kind, tex) in enumerate(out):
-            if kind == "space":
-                near_text = (k and out[k - 1][0] == "text") or (k + 1 < len(out) and out[k + 1][0] == "text")
-                parts.append(r"\ " if near_text else " ")
-            else:
-                parts.append(tex)
-        return "".join(parts)
-
-    @staticmethod
-    def _atom(text: str, pos: int) -> str:
-        if text[pos:pos + 1] == "(":
-            depth = 0
-            for k in range(pos, len(text)):
-                depth += (text[k] == "(") - (text[k] == ")")
-                if depth == 0:
-                    return text[pos:k + 1]
-            return text[pos:]
-        mo = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|[A-Za-z_][A-Za-z0-9_]*").match(text, pos)
-        return mo.group() if mo else text[pos:pos + 1]
 
 
 # ----- what the activations and losses say about themselves ------------------------------
@@ -399,40 +271,6 @@ def _is_sum(text: str) -> bool:
         if depth == 0 and (ch == "/" or (ch in "+-" and k > 0 and text[k - 1] == " ")):
             return True
     return False
-
-
-_TEX_FUNCTIONS = {"log", "exp", "ln", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arctan", "max", "min"}
-_TOKEN = re.compile(r"(?P<half>1/2\*)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<num>\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
-                    r"|(?P<star>\*)|(?P<other>.)")
-
-
-def _plain_to_tex(text: str, names: dict[str, str]) -> str:
-    """A plain formula or number line (as a loss writes it) in LaTeX: unit names set with
-    subscripts, y0 as y_{0}, * as a dot, log as \\log, numbers in LaTeX's notation."""
-    out = []
-    for mo in _TOKEN.finditer(text):
-        kind, tok = mo.lastgroup, mo.group()
-        if kind == "half":
-            out.append(r"\frac{1}{2}")
-        elif kind == "name":
-            if tok in names:
-                out.append(names[tok])
-            elif re.fullmatch(r"y\d+", tok):
-                out.append(f"y_{{{tok[1:]}}}")
-            elif len(tok) == 1:
-                out.append(tok)
-            elif tok in _TEX_FUNCTIONS:
-                out.append(f"\\{tok}")
-            else:
-                word = tok.replace("_", r"\_")
-                out.append(rf"\operatorname{{{word}}}")
-        elif kind == "num":
-            out.append(latex_number(float(tok)))
-        elif kind == "star":
-            out.append(r" \cdot ")
-        else:
-            out.append(tok)
-    return "".join(out)
 
 
 def _loss_terms(nt, loss, outs, a_row, y_row):
@@ -741,7 +579,7 @@ class MicroStep:
 
     @property
     def formula_latex(self) -> str:
-        """The formula in LaTeX symbols: w_{X_0 \\to Z_1}, \\delta_{Z_1}, \\eta, ..."""
+        """The formula in LaTeX symbols: w_{X_0 \\to Z_1}, \\delta_{Z_1}, \\mathrm{lr}, ..."""
         return self._write(self.trace._tex())[0]
 
     @property
@@ -951,11 +789,7 @@ class Trace:
 
     def _tex_names(self) -> dict[str, str]:
         net = self.before
-        out = {}
-        for layer in range(len(net.sizes)):
-            for name in net.unit_names(layer):
-                out[name] = _tex_unit(net.names[layer], int(name[len(net.names[layer]):]))
-        return out
+        return {name: tex_name(name) for layer in range(len(net.sizes)) for name in net.unit_names(layer)}
 
     def _plain(self) -> _Plain:
         if self._plain_cache is None:
@@ -1021,8 +855,7 @@ class Trace:
             fh.write(("\n    " if i == 0 else ",\n    ") + text)
         fh.write("\n  ]\n}")
 
-    _HEADS = {"forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
-              "updates": "Gradients and weight updates"}
+    _HEADS = PHASE_TITLES
 
     def _title(self) -> str:
         rule = ("the article's rule: delta(output) = y - a, then w := w - lr*a_src*delta_dst"
@@ -1077,10 +910,10 @@ class Trace:
         if chosen is None:
             if self.rule == "article":
                 rule = (r"the article's rule: $\delta_{\text{out}} = y - a$, then "
-                        r"$w \leftarrow w - \eta \, a_{\text{src}} \, \delta_{\text{dst}}$")
+                        rf"$w {TEX_ASSIGN} w - {TEX_LR} \cdot a_{{\text{{src}}}} \, \delta_{{\text{{dst}}}}$")
             else:
-                rule = f"gradient descent on the {_md_escape(self.loss)} loss"
-            lines += [f"**One update with {rule}, learning rate $\\eta = {latex_number(self.lr)}$**", ""]
+                rule = f"gradient descent on the {markdown_escape(self.loss)} loss"
+            lines += [f"**One update with {rule}, learning rate ${TEX_LR} = {latex_number(self.lr)}$**", ""]
             for x, t in zip(self.X, self.y):
                 lines.append(f"- sample: $x = ({', '.join(latex_number(v) for v in x)})$, "
                              f"$y = ({', '.join(latex_number(v) for v in t)})$")
@@ -1115,11 +948,6 @@ class Trace:
 
     def __repr__(self) -> str:
         return f"Trace({self._n} steps, rule={self.rule!r}, loss={self.loss!r}, lr={fmt(self.lr)})"
-
-
-def _md_escape(text: str) -> str:
-    """Plain text for Markdown: every character Markdown would read as markup escaped."""
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|$~-])", r"\\\1", text)
 
 
 # ----- what a trace and a graph trace share: choosing steps, laying them out -------------------
@@ -1211,11 +1039,6 @@ def _display(latex: str, plain: str) -> str:
     return r"\begin{aligned}" + f"{parts[0]} &= " + r" \\ &= ".join(parts[1:]) + r"\end{aligned}"
 
 
-def _tex_text(text: str) -> str:
-    """Plain words inside \\text{...}: TeX's special characters escaped."""
-    return re.sub(r"([#$%&_{}])", r"\\\1", text).replace("~", r"\textasciitilde{}").replace("^", r"\^{}")
-
-
 class Formula:
     """Formulas written in plain text, shown typeset in a notebook and as that plain text elsewhere.
 
@@ -1246,7 +1069,7 @@ class Formula:
         tex = PlainTex()
         out = []
         for label, f in self.lines:
-            line = tex(f) if label is None else rf"\text{{{_tex_text(label)}: }}\; {tex(f)}"
+            line = tex(f) if label is None else rf"\text{{{tex_text(label)}: }}\; {tex(f)}"
             out.append(f"$${_display(line, f if label is None else f'{label}: {f}')}$$")
         return "\n\n".join(out)
 

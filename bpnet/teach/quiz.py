@@ -37,8 +37,9 @@ import numpy as np
 
 from ..core.network import Network
 from . import exercises
+from ..core.notation import markdown_escape
 from .worksheet import (
-    Question, Template, explain_mistake, get_template, make_variant, md_escape, parse_quiz_code, quiz_code,
+    Question, Template, explain_mistake, get_template, make_variant, parse_quiz_code, quiz_code,
     right_to_digits, sheet_markdown, variant_check,
 )
 
@@ -306,11 +307,11 @@ class QuizResult:
 
     def _repr_markdown_(self) -> str:
         mark, text = self._text()
-        parts = [f"**{mark}** {md_escape(text)}"]
+        parts = [f"**{mark}** {markdown_escape(text)}"]
         if self.hint:
-            parts.append(f"*{'Why' if self.correct else 'Hint'}:* {md_escape(self.hint)}")
+            parts.append(f"*{'Why' if self.correct else 'Hint'}:* {markdown_escape(self.hint)}")
         if self.note:
-            parts.append(f"*Note:* {md_escape(self.note)}")
+            parts.append(f"*Note:* {markdown_escape(self.note)}")
         return "\n\n".join(parts)
 
     def to_dict(self) -> dict:
@@ -332,7 +333,7 @@ class NoAnswer:
         return self.text
 
     def _repr_markdown_(self) -> str:
-        return md_escape(self.text)
+        return markdown_escape(self.text)
 
 
 # ----- the teacher's side -------------------------------------------------------------------
