@@ -25,7 +25,8 @@ from .teach.examples import XOR_X, XOR_Y, WorkedExample, example_file, xor_examp
 from .core.losses import LOSSES, Loss, get_loss, register_loss
 from .core.network import RULES, Backprop, Forward, Network
 from .core.optimizers import SGD, AdaGrad, Adam, Momentum, RMSprop, get_optimizer
-from .explain.trace import PHASES, MicroStep, State, Trace, fmt, trace_step
+from .core.notation import fmt
+from .explain.trace import PHASES, MicroStep, State, Trace, trace_step
 from .teach.netfile import NetworkFileError, load_network, save_network
 from .teach.published import check_published
 

@@ -545,7 +545,7 @@ FORMATTED = _numbered("01", "02", "03", "05", "06", "07")
 
 #: rule -> which notebooks it concerns (a predicate on the path). "Everywhere" includes the teachers'
 #: notebook and the quiz; the exercise rules concern the learner's sequence only (the quiz's questions
-#: are the printed sheet's, checked by bpnet.teach.worksheet.Quiz, with no attempt or solution cells).
+#: are the printed sheet's, checked by bpnet.teach.quiz.Quiz, with no attempt or solution cells).
 RULES = {
     one_title: _everywhere,
     # The quiz is one short page of questions, read top to bottom: it has no sections to list.

@@ -167,6 +167,25 @@ def test_trace_latex_and_explorer():
     assert cmp.marked() and cmp.differences()
 
 
+def test_the_explorer_widget_offers_and_shows_it():
+    """The ActivationExplorer widget itself: offered in its dropdown, chosen by name, and its reading and
+    picture are the activation's own numbers."""
+    pytest.importorskip("ipywidgets")
+    from bpnet.views.widgets import ActivationExplorer
+
+    assert "softplus" in ActivationExplorer().choice.options  # offered beside the built-in ones
+    e = ActivationExplorer("softplus", z=-5.0)
+    assert e.choice.value == "softplus"
+    act = get_activation("softplus")
+    assert e.readout().startswith("softplus: z = -5, f(z) = 0.00672, f'(z) = 0.00669. Saturated")
+    assert math.log1p(math.exp(-5.0)) == pytest.approx(0.006715, abs=5e-7)  # the reading's f(z), by hand
+    e.z_slider.value = 2.0
+    assert "learns well" in e.readout() and f"f(z) = {act.f(np.array([2.0]))[0]:.3g}" in e.readout()
+    picture = e.image.value
+    e.choice.value = "sigmoid"
+    assert e.image.value != picture and e.readout().startswith("sigmoid: z = 2")
+
+
 # ----- network files ---------------------------------------------------------------------------
 def test_network_file_with_the_new_activation_and_loss(tmp_path):
     """A network file names them like any other; load, trace, save, load again and check all work."""
@@ -243,14 +262,14 @@ def test_checkers_diagnose_their_mistakes():
     x0, y0 = X[0], y[0]
     # Mistakes written out by hand, with the hint that names the new activation or loss.
     r = check_delta(net, x0, y0, "D0", -d1[0, 0], loss="log_cosh")
-    assert r.mistake == "sign" and "tanh(a - y)" in r.hint
+    assert r.mistake == "sign" and "tanh(a - y)" in r.diagnosis
     r = check_delta(net, x0, y0, "Z1", (d1[:1] @ W1[1:].T)[0, 0], loss="log_cosh")
-    assert r.mistake == "missing_hidden_derivative" and "1/(1 + e^-z)" in r.hint
+    assert r.mistake == "missing_hidden_derivative" and "1/(1 + e^-z)" in r.diagnosis
     f_of_a = 1 / (1 + np.exp(-h[:1]))  # softplus' taken at a instead of z
     r = check_delta(net, x0, y0, "Z1", (f_of_a * (d1[:1] @ W1[1:].T))[0, 0], loss="log_cosh")
-    assert r.mistake == "derivative_of_a" and "1 - e^-a" in r.hint
+    assert r.mistake == "derivative_of_a" and "1 - e^-a" in r.diagnosis
     r = check_forward(net, x0, "Z1", z0[0, 0])
-    assert r.mistake == "missing_activation" and "log(1 + e^z)" in r.hint
+    assert r.mistake == "missing_activation" and "log(1 + e^z)" in r.diagnosis
     r = check_gradient(net, X, y, "Z2->D1", X.shape[0] * g1[2, 1], loss="log_cosh")
     assert r.mistake == "sum_not_mean"
     assert check_cost(net, X, y, cost * X.shape[0], loss="log_cosh").mistake == "sum_not_mean"

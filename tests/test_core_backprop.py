@@ -44,62 +44,66 @@ def test_train_is_step_repeated_exactly(sizes, acts, loss, rule):
         np.testing.assert_array_equal(wa, wb)
 
 
-class LayerByLayer(Backprop):
-    """The routine with its whole-network shortcuts switched off: ``gradient`` and ``update`` are
-    overridden (by themselves), so every layer goes through them one at a time."""
-
-    def gradient(self, l, a_src, delta):
-        return super().gradient(l, a_src, delta)
-
-    def update(self, l, grad, lr):
-        return super().update(l, grad, lr)
-
-
 def _same(a, b):
     """Equal to the last bit (also -0.0 against 0.0)."""
     return np.asarray(a).tobytes() == np.asarray(b).tobytes()
 
 
 @pytest.mark.parametrize("frozen", [None, "biases", "some"])
-@pytest.mark.parametrize("sizes,acts,loss,rule", CASES + [([3, 4, 4, 2], ["sigmoid", "relu", "softmax"], "cce",
-                                                             "gradient")])
-def test_whole_network_update_equals_layer_by_layer(sizes, acts, loss, rule, frozen):
-    """Gradients divided by m and weights updated, saved and checked over every layer at once (one
-    buffer each) give exactly what ``gradient``/``update`` give layer by layer, frozen weights too."""
+@pytest.mark.parametrize("sizes,acts,loss,rule", CASES)
+def test_an_update_is_w_minus_lr_times_the_gradient_with_frozen_weights_kept(sizes, acts, loss, rule, frozen):
+    """W[l] := W[l] - lr * grad_W[l], computed here from net.gradients, equals net.step's update to the
+    last bit; a frozen weight keeps its value exactly."""
     X, y = batch(sizes, loss, seed=7)
-    a = Network.random(sizes, acts, seed=2)
+    net = Network.random(sizes, acts, seed=2)
     if frozen == "some":  # one weight of the first layer and one of the last
-        frozen = [a.weight_name(0, 1, 0), a.weight_name(a.n_layers - 1, 1, 0)]
-    a.frozen = frozen
-    start = a.copy()
+        frozen = [net.weight_name(0, 1, 0), net.weight_name(net.n_layers - 1, 1, 0)]
+    net.frozen = frozen
+    start = net.copy()
+    for _ in range(3):
+        before = [w.copy() for w in net.W]
+        grads = net.gradients(X, y, loss, rule)
+        net.step(X, y, 0.05, loss, rule)
+        for l, (w, w0, g) in enumerate(zip(net.W, before, grads)):
+            expected = w0 - 0.05 * g
+            for i, j in np.ndindex(w.shape):
+                if net.weight_name(l, i, j) in net.frozen:
+                    expected[i, j] = w0[i, j]
+            assert _same(w, expected)
+    changed = {name for name in net.weight_names() if net[name] != start[name]}
+    assert changed and not changed & net.frozen
+
+
+class DoubledGradient(Backprop):
+    """A subclass that changes one per-layer step: every gradient twice what it should be."""
+
+    def gradient(self, l, a_src, delta):
+        return 2.0 * super().gradient(l, a_src, delta)
+
+
+def test_a_changed_per_layer_step_changes_everything_downstream():
+    """An overridden ``gradient`` is what ``gradients`` and ``step`` use: twice the gradient at lr
+    is the right gradient at 2 * lr."""
+    X, y = batch([2, 8, 1], "bce", seed=3)
+    a = Network.random([2, 8, 1], ["tanh", "sigmoid"], seed=5)
     b = a.copy()
-    fast, slow = Backprop(a, loss, rule), LayerByLayer(b, loss, rule)
-    assert fast._flat is not None and fast._whole_gradient and fast._whole_update
-    assert not slow._whole_gradient and not slow._whole_update
-    for _ in range(5):
-        cost = [bp.step(X, y, 0.05) for bp in (fast, slow)]
-        assert _same(*cost)
-        for wa, wb in zip(a.W, b.W):
-            assert _same(wa, wb)
-    ga = fast.gradients(fast.forward(X), fast.deltas(fast._fwd, y))
-    gb = slow.gradients(slow.forward(X), slow.deltas(slow._fwd, y))
-    assert all(_same(g, h) for g, h in zip(ga, gb))
-    changed = {name for name in a.weight_names() if a[name] != start[name]}
-    assert changed and not changed & a.frozen
+    for g, h in zip(DoubledGradient(a, "bce").gradients(a.forward(X), a.backward(a.forward(X), y, "bce")),
+                    a.gradients(X, y, "bce")):
+        assert _same(g, 2.0 * h)
+    DoubledGradient(a, "bce").step(X, y, 0.25)
+    Backprop(b, "bce").step(X, y, 0.5)
+    assert all(_same(p, q) for p, q in zip(a.W, b.W))
 
 
-def test_network_weights_share_one_buffer_and_replaced_arrays_are_still_used():
-    """Network keeps W[l] as views of one buffer (the routine's one-call update); a weight array
-    replaced by hand, or a copied list, makes it fall back to layer by layer, with the same numbers."""
+def test_a_weight_array_replaced_by_hand_is_used_and_updated_in_place():
+    """A learner's own array put into net.W is the one trained (updated in place); a deep copy of a
+    network trains to the same numbers."""
     X, y = batch([2, 8, 1], "bce", seed=3)
     net = Network.random([2, 8, 1], ["tanh", "sigmoid"], seed=5)
-    assert net._weight_buffer() is not None and all(w.base is net._weight_buffer() for w in net.W)
     hand = net.copy()
-    hand.W[1] = hand.W[1].copy()  # a learner's own array: not part of the buffer any more
-    assert hand._weight_buffer() is None and Backprop(hand)._flat is None
+    hand.W[1] = hand.W[1].copy()
     held = hand.W[1]
     copied = copy.deepcopy(net)
-    assert copied._weight_buffer() is None
     h1 = net.train(X, y, 25, 0.5, "bce")
     h2 = hand.train(X, y, 25, 0.5, "bce")
     h3 = copied.train(X, y, 25, 0.5, "bce")
@@ -140,17 +144,16 @@ DIVERGING = [  # (network, targets scaled by, lr, loss): what first stops traini
 ]
 
 
-def _diverge(which, scale, lr, loss, layer_by_layer):
+def _diverge(which, scale, lr, loss, replaced_by_hand):
     """All or nothing: the update that makes a NaN/inf is not applied; the error names the epoch, the
     number and the costs so far, exactly as the same updates made one net.step at a time do, whether
-    the weights are updated as one buffer or layer by layer (an array replaced by hand)."""
+    the network's weight arrays are its own or one was replaced by hand."""
     ex = xor_example()
     X, y = ex.X, ex.y * scale
     net = ex.net if which == "xor" else Network.random([2, 8, 1], ["tanh", "sigmoid"], seed=1)
     net = net.copy()
-    if layer_by_layer:
+    if replaced_by_hand:
         net.W[0] = net.W[0].copy()
-        assert Backprop(net)._flat is None
     ref = net.copy()
     with pytest.raises(bpnet.DivergenceError) as info:
         net.train(X, y, 50, lr, loss)
@@ -169,8 +172,8 @@ def _diverge(which, scale, lr, loss, layer_by_layer):
 
 @pytest.mark.parametrize("which,scale,lr,loss", DIVERGING)
 def test_divergence_in_train_names_it_and_keeps_the_weights_before_the_failing_update(which, scale, lr, loss):
-    one_buffer = _diverge(which, scale, lr, loss, False)
-    assert str(_diverge(which, scale, lr, loss, True)) == str(one_buffer)
+    own = _diverge(which, scale, lr, loss, False)
+    assert str(_diverge(which, scale, lr, loss, True)) == str(own)
 
 
 def test_each_kind_of_divergence_is_met():
@@ -352,9 +355,9 @@ def test_train_refuses_non_whole_counts(kw, words):
         np.testing.assert_array_equal(w, b)
 
 
-def test_step_keeps_its_routine_only_while_nothing_it_was_built_from_changes():
-    """net.step reuses its routine between calls; changing the loss, the rule, the frozen
-    weights or a weight array by hand gives exactly what a network fresh for every call gives."""
+def test_steps_follow_every_change_between_calls():
+    """Changing the loss, the rule, the frozen weights or a weight array by hand between two
+    net.step calls gives exactly what a network fresh for every call gives."""
     import warnings
 
     rng = np.random.default_rng(7)
@@ -370,7 +373,7 @@ def test_step_keeps_its_routine_only_while_nothing_it_was_built_from_changes():
             kept.W[0] = kept.W[0] * 0.5  # replaced by hand: the next step must use this array
         if k == 7:
             kept.frozen = []
-        fresh = kept.copy()  # no routine kept from an earlier call
+        fresh = kept.copy()  # a network with no history of calls
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a diverging step says so once, with no numpy warnings
             c1, c2 = kept.step(X, y, 0.5, loss, rule), fresh.step(X, y, 0.5, loss, rule)
@@ -384,14 +387,14 @@ def test_step_keeps_its_routine_only_while_nothing_it_was_built_from_changes():
     kept.step(X, y, 0.5)
     assert kept.W[0] is held  # the array replaced by hand is the one updated
     linear = Network.random([2, 3, 2], ["identity", "identity"], seed=2)
-    linear.step(X, y, 0.1)  # a routine kept, then a step that overflows
+    linear.step(X, y, 0.1)  # one step, then a step that overflows
     before = [w.copy() for w in linear.W]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(bpnet.DivergenceError):
             linear.step(X, y * 1e300, 1e300)
     assert all(_same(p, q) for p, q in zip(before, linear.W))  # nothing changed
-    linear.step(X, y, 0.1)  # and the kept routine still works
+    linear.step(X, y, 0.1)  # and it still trains
     fresh = Network(before, ["identity", "identity"])
     fresh.step(X, y, 0.1)
     assert all(_same(p, q) for p, q in zip(fresh.W, linear.W))

@@ -87,12 +87,12 @@ def far(v):
 def test_result_object_correct_and_wrong():
     net, X, y, lr = bpnet.xor_example()
     ok = check_delta(net, X[0], y[0], "D0", 4)
-    assert ok.correct and bool(ok) and ok.mistake is None and ok.hint == ""
+    assert ok.correct and bool(ok) and ok.mistake is None and ok.diagnosis == ""
     assert repr(ok).startswith("✓ Correct: δ(D0) = 4")
     bad = check_delta(net, X[0], y[0], "D0", -4)
     assert not bad.correct and not bool(bad) and bad.mistake == "sign"
-    assert bad.hint in repr(bad) and bad.hint in visible(bad._repr_markdown_())
-    assert "(sign)" not in repr(bad) and "sign" != bad.hint.split()[0]  # a human sentence, no internal tag
+    assert bad.diagnosis in repr(bad) and bad.diagnosis in visible(bad._repr_markdown_())
+    assert "(sign)" not in repr(bad) and "sign" != bad.diagnosis.split()[0]  # a human sentence, no internal tag
     # The solution is shown only when asked.
     assert "Solution" not in repr(bad) and "= 4" not in repr(bad).replace("-4", "")
     assert bad.solution().value == 4.0
@@ -148,7 +148,7 @@ def test_delta_random_wrong_answer_gets_general_hint(seed):
     net, X, y = random_case(seed)
     M = manual(net, X, y)
     r = check_delta(net, X[0], y[0], "Z2", far(M["d0"][0, 1]), lr=LR)
-    assert r.mistake == "general" and "Z2" in r.hint and not r.correct
+    assert r.mistake == "general" and "Z2" in r.diagnosis and not r.correct
 
 
 def test_delta_worked_example_both_rules():
@@ -200,7 +200,7 @@ def test_gradient_right_and_mistakes_on_random_nets(seed):
     assert check_gradient(net, X, y, "X1->Z3", np.mean(X[:, 0] * M["d0_nof"][:, 2])).mistake == "missing_hidden_derivative"
     assert check_gradient(net, X, y, "X1->Z3", np.mean(M["h"][:, 2] * M["d0"][:, 2])).mistake == "destination_activation"
     r = check_gradient(net, X, y, "X1->Z3", far(g))
-    assert r.mistake == "general" and "X1" in r.hint and "Z3" in r.hint
+    assert r.mistake == "general" and "X1" in r.diagnosis and "Z3" in r.diagnosis
 
 
 def test_gradient_of_one_sample_has_no_sum_mistake():
@@ -376,9 +376,69 @@ def test_learning_rate_schedules():
     assert check_learning_rate("exponential", 0.1, 5, 0.1 * np.exp(0.5)).mistake == "sign"
 
 
+# ----- not answered yet, and hints one level at a time --------------------------------------
+def test_an_answer_of_none_is_not_answered_yet_and_asks_for_one():
+    net, X, y, lr = bpnet.xor_example()
+    r = check_delta(net, X[0], y[0], "D0", None)
+    assert not r and not r.correct and not r.answered and r.mistake == "unanswered"
+    assert repr(r).startswith("… Not answered yet: δ(D0)") and "in place of None" in repr(r)
+    assert "Not yet:" not in repr(r) and "Correct" not in repr(r)
+    assert "in place of None" in visible(r._repr_markdown_())
+    assert r.solution().value == 4.0  # the solution is there, on request
+    assert check_delta(net, X[0], y[0], "D0", 4).answered and check_delta(net, X[0], y[0], "D0", -4).answered
+
+
+def _all_values(text):
+    return set(re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text))
+
+
+HINTED = [
+    lambda a: check_neuron([0.5, -1.0], 0.2, [1.0, 2.0], a),
+    lambda a: check_neuron([0.5, -1.0], 0.2, [1.0, 2.0], a, value="z"),
+    lambda a: check_activation("sigmoid", 0.5, a),
+    lambda a: check_activation_derivative("tanh", 0.3, a),
+    lambda a: check_forward(random_case(1)[0], random_case(1)[1][0], "Z1", a, value="z"),
+    lambda a: check_forward(random_case(1)[0], random_case(1)[1][0], "D1", a),
+    lambda a: check_cost(*random_case(2), a),
+    lambda a: check_delta(random_case(3)[0], random_case(3)[1][0], random_case(3)[2][0], "Z2", a),
+    lambda a: check_gradient(*random_case(4), "Z1->D0", a),
+    lambda a: check_update(*random_case(5), "X2->Z1", a, lr=0.5),
+    lambda a: check_learning_rate("step", 0.4, 25, a),
+    lambda a: check_learning_rate("exponential", 0.4, 7, a),
+]
+
+
+@pytest.mark.parametrize("k", range(len(HINTED)))
+def test_hints_come_one_level_at_a_time_and_never_give_the_answer(k):
+    """hint() gives the idea, the formula, then the numbers, each once, then points to the solution;
+    no hint shows the right value (as the solution prints it), and the formula holds no numbers of this question."""
+    r = HINTED[k](None)
+    value = bpnet.fmt(r.solution().value)
+    levels = [r.hint() for _ in range(4)]
+    assert [(h.level, h.of, h.name) for h in levels[:3]] == [(1, 3, "the idea"), (2, 3, "the formula"),
+                                                             (3, 3, "the numbers")]
+    assert levels[3].level == 0 and "solution()" in levels[3].text and "solution()" in repr(r.hint())
+    assert [h.text for h in levels[:3]] == list(r.hints)
+    for h in levels[:3]:
+        assert h.text.strip() and not re.search(rf"(?<![\w.]){re.escape(value)}(?![\w.])", h.text), (h, value)
+    # Each level says more than the one before it, and the formula is not the numbers.
+    assert levels[1].text != levels[2].text and len(levels[2].text) > len(levels[1].text)
+    # A fresh result starts again at the first hint; a wrong and a right answer have the same hints.
+    assert HINTED[k](None).hint().level == 1
+    assert HINTED[k](1234.5).hints == r.hints == HINTED[k](r.solution().value).hints
+
+
+def test_a_hint_is_markdown_a_reader_sees_whole():
+    net, X, y, lr = bpnet.xor_example()
+    r = check_update(net, X[:1], y[:1], "Z1->D0", None, lr=0.5)
+    idea, formula, numbers = (r.hint() for _ in range(3))
+    assert visible(idea._repr_markdown_()).startswith("Hint 1 of 3 (the idea): New weight")
+    assert "w(Z1->D0) := w(Z1->D0) - lr*g(Z1->D0)" in visible(formula._repr_markdown_())
+    assert "0.5*4" not in formula.text and "= 1 - 0.5*4" in numbers.text and not numbers.text.rstrip().endswith("-1")
+
+
 # ----- bad input: one clear error -------------------------------------------------------------
 @pytest.mark.parametrize("answer, err, words", [
-    (None, TypeError, "None"),
     ("4", TypeError, "text"),
     (True, TypeError, "number"),
     ([1.0, 2.0], ValueError, "one number"),
@@ -478,7 +538,7 @@ def test_weight_left_unchanged_is_named_as_such():
     net, X, y, lr = bpnet.xor_example()
     # Once diagnosed as "source and destination swapped".
     r = check_update(net, X, y, "Z1->D0", net["Z1->D0"], lr)
-    assert r.mistake == "unchanged" and "before the step" in r.hint
+    assert r.mistake == "unchanged" and "before the step" in r.diagnosis
     net, X, y = random_case(2, "tanh", "identity")
     assert check_update(net, X, y, "Z1->D0", net["Z1->D0"], LR).mistake == "unchanged"
 
@@ -495,13 +555,13 @@ def test_hints_speak_of_the_loss_in_play():
     y = (y > 0.5).astype(float)
     d = check_delta(net, X[0], y[0], "D0", 0.0, loss="bce").solution().value
     r = check_delta(net, X[0], y[0], "D0", -d, loss="bce")
-    assert r.mistake == "sign" and "a - y" in r.hint and "f'" not in r.hint
+    assert r.mistake == "sign" and "a - y" in r.diagnosis and "f'" not in r.diagnosis
     r = check_delta(net, X[0], y[0], "D0", -check_delta(net, X[0], y[0], "D0", 0.0).solution().value)
-    assert r.mistake == "sign" and "sigmoid" in r.hint  # squared error on a sigmoid: f'(z) is part of it
+    assert r.mistake == "sign" and "sigmoid" in r.diagnosis  # squared error on a sigmoid: f'(z) is part of it
     # An extra f'(z) on the short form a - y of sigmoid + BCE.
     a = manual(net, X, y)["o"][0, 0]
     r = check_delta(net, X[0], y[0], "D0", d * a * (1 - a), loss="bce")
-    assert r.mistake == "extra_derivative" and "a - y" in r.hint
+    assert r.mistake == "extra_derivative" and "a - y" in r.diagnosis
 
 
 def test_correct_answer_says_which_mistakes_give_the_same_number():

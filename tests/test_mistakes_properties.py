@@ -141,11 +141,12 @@ def test_property_mistakes_never_accepted_and_diagnosed():
                 r = ask(kind, name, net, X, y, loss, lr, v, rule)
                 assert not r.correct, (seed, kind, name, c.key, v, expected)
                 if r.mistake != c.key:
-                    twin = {k.key: float(k.value) for k in a.candidates}.get(r.mistake)
-                    assert twin is not None and abs(twin - v) <= 1e-9 * (1 + abs(v)), (
-                        seed, kind, name, c.key, r.mistake, v, twin)
+                    # A key may have several candidates (a slip at one layer: one per layer).
+                    twins = [float(k.value) for k in a.candidates if k.key == r.mistake]
+                    assert any(abs(twin - v) <= 1e-9 * (1 + abs(v)) for twin in twins), (
+                        seed, kind, name, c.key, r.mistake, v, twins)
                     diagnosed_same += 1
-                assert r.hint and "(" + c.key + ")" not in r.hint
+                assert r.diagnosis and "(" + c.key + ")" not in r.diagnosis
                 checked += 1
                 keys_seen.add(c.key)
             kinds_seen.add(kind)

@@ -216,10 +216,10 @@ def test_the_settings_teachers_may_type_are_the_worksheets_defaults():
 
 
 def test_a_generated_quiz_keeps_the_rules_for_any_notebook_about_its_cells():
-    """bpnet.teach.worksheet writes a quiz notebook per variant, stored unrun (no output rule applies): it keeps
+    """bpnet.views.worksheet_pages writes a quiz notebook per variant, stored unrun (no output rule applies): it keeps
     every rule for any notebook that reads the cells themselves, as notebooks/quiz.ipynb does."""
-    ws = pytest.importorskip("bpnet.teach.worksheet")
-    nb = nbformat.reads(ws.quiz_notebook("sigmoid-2-2-1", seed=3, variant=2, steps="forward,delta"), as_version=4)
+    pages = pytest.importorskip("bpnet.views.worksheet_pages")
+    nb = nbformat.reads(pages.quiz_notebook("sigmoid-2-2-1", seed=3, variant=2, steps="forward,delta"), as_version=4)
     nbformat.validate(nb)
     assert not any(c.get("outputs") for c in code_cells(nb))
     for rule in (rules.one_title, rules.markdown_before_code, rules.no_empty_cells, rules.speaks_of_the_project_only,

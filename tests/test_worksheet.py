@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from bpnet.teach import worksheet as ws
+from bpnet.views import worksheet_pages as pages
 from bpnet.explain.mistakes import CATALOGUE, candidates
 from bpnet.explain.trace import trace_step
 
@@ -52,12 +53,12 @@ def _value(x) -> float:
 
 
 def test_same_seed_gives_byte_identical_files(tmp_path):
-    a = ws.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=7), tmp_path / "a", quiz=True)
-    b = ws.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=7), tmp_path / "b", quiz=True)
+    a = pages.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=7), tmp_path / "a", quiz=True)
+    b = pages.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=7), tmp_path / "b", quiz=True)
     assert [p.relative_to(tmp_path / "a") for p in a] == [p.relative_to(tmp_path / "b") for p in b]
     for pa, pb in zip(a, b):
         assert pa.read_bytes() == pb.read_bytes(), pa.name
-    ws.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=8), tmp_path / "c")
+    pages.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=8), tmp_path / "c")
     assert (tmp_path / "c" / "keys.html").read_bytes() != (tmp_path / "a" / "keys.html").read_bytes()
 
 
@@ -100,7 +101,7 @@ def test_every_mistake_gets_a_number_of_its_step_wrong(which, request):
     # For every asked step and every mistake that can show in it on this template, someone
     # holding the mistake gets at least one of the step's numbers wrong.
     data = request.getfixturevalue(which)
-    detectable = ws._detectable(data[0][0].template, data[0][0].steps)
+    detectable = ws.detectable(data[0][0].template, data[0][0].steps)
     assert detectable.by_step, "no mistake can show on this template?"
     for v, cands in data:
         for step, per_key in detectable.by_step.items():
@@ -122,7 +123,7 @@ def test_every_detectable_mistake_gets_some_number_of_the_sheet_wrong(which, req
             for key, value in cands[q.step, q.name].items():
                 if key.endswith("kink"):
                     continue  # the other slope at a kink is an accepted convention
-                if not ws._concerns(key, v.steps):
+                if not ws.concerns(key, v.steps):
                     continue  # it changes no kind of number this sheet asks (e.g. an update's, on a deltas sheet)
                 same = np.isclose(_value(value), q.value, rtol=1e-9, atol=1e-12)
                 differs[key] = differs.get(key, False) or not same
@@ -176,7 +177,7 @@ def test_the_key_notes_number_questions_as_the_tables_do():
     for v in ws.generate("sigmoid-2-2-1", 2, seed=3, steps="forward,loss,delta,gradient,update"):
         key = ws.key_markdown(v)
         rows = dict(re.findall(r"^\| (\d+) \| ([^|]+?) \|", key, re.M))
-        notes = re.findall(r"^- (\d+)\. (.+?): ", key, re.M)
+        notes = re.findall(r"^- (\d+)\\\. (.+?): ", key, re.M)  # "3\. label": an escaped dot, not a list
         for k, label in notes:
             assert rows[k] == label, (k, label, rows[k])
         noted += len(notes)
@@ -184,7 +185,7 @@ def test_the_key_notes_number_questions_as_the_tables_do():
 
 
 def test_quiz_question_k_is_question_k_of_its_sheet():
-    quiz = ws.Quiz("sigmoid-2-2-1", seed=3, variant=1, steps="forward,loss,delta,gradient,update")
+    quiz = pages.Quiz("sigmoid-2-2-1", seed=3, variant=1, steps="forward,loss,delta,gradient,update")
     rows = re.findall(r"^\| (\d+) \| ([^|]+?) \| ________ \|$", repr(quiz), re.M)
     assert [int(k) for k, _ in rows] == list(range(1, len(quiz.questions) + 1))
     assert [label.replace("\\", "") for _, label in rows] == quiz.questions  # Markdown's escapes off
@@ -192,10 +193,10 @@ def test_quiz_question_k_is_question_k_of_its_sheet():
 
 def test_sigmoid_template_checks_digits_only_before_the_first_sigmoid():
     v = ws.generate("sigmoid-2-2-1", 2, seed=1)[0]
-    z_steps = [st for st in ws._exact_steps(v.net, v.trace, "update")]
+    z_steps = [st for st in ws.exact_steps(v.net, v.trace, "update")]
     assert z_steps == []  # the first layer is sigmoid: its activations are not finite decimals
     relu = ws.generate("leaky-2-2-1", 1, seed=1)[0]
-    assert len(ws._exact_steps(relu.net, relu.trace, "update")) == len(list(relu.trace))
+    assert len(ws.exact_steps(relu.net, relu.trace, "update")) == len(list(relu.trace))
 
 
 def test_questions_follow_the_asked_steps():
@@ -286,7 +287,7 @@ def test_a_network_file_is_a_template(tmp_path):
 # ----- the quiz -----------------------------------------------------------------------------
 def test_quiz_rebuilds_the_printed_variant_and_grades_answers():
     v = ws.generate("leaky-2-2-1", 3, seed=7)[1]
-    quiz = ws.Quiz("leaky-2-2-1", seed=7, variant=2)
+    quiz = pages.Quiz("leaky-2-2-1", seed=7, variant=2)
     assert quiz.net.weights_dict() == v.net.weights_dict()
     assert quiz.questions == [q.label for q in v.questions]
     for k, q in enumerate(v.questions, 1):
@@ -300,7 +301,7 @@ def test_quiz_rebuilds_the_printed_variant_and_grades_answers():
 
 def test_quiz_diagnoses_a_catalogue_mistake():
     v = ws.generate("leaky-2-2-1", 1, seed=9)[0]
-    quiz = ws.Quiz("leaky-2-2-1", seed=9, variant=1)
+    quiz = pages.Quiz("leaky-2-2-1", seed=9, variant=1)
     k, q = next((k, q) for k, q in enumerate(v.questions, 1) if q.step == "update")
     wrong = candidates(v.net, v.x, v.y, q.key, loss=v.template.loss, rule=v.template.rule, lr=v.template.lr)
     key, value = next((key, val) for key, val in wrong.items()
@@ -312,7 +313,7 @@ def test_quiz_diagnoses_a_catalogue_mistake():
 
 def test_quiz_notebook_stores_no_answer(tmp_path):
     v = ws.generate("leaky-2-2-1", 2, seed=7)[1]
-    text = ws.quiz_notebook("leaky-2-2-1", seed=7, variant=2)
+    text = pages.quiz_notebook("leaky-2-2-1", seed=7, variant=2)
     nb = json.loads(text)
     assert nb["nbformat"] == 4
     for q in v.questions:
@@ -327,7 +328,7 @@ def test_quiz_notebook_runs_and_checks(tmp_path):
     from nbclient import NotebookClient
 
     v = ws.generate("leaky-2-2-1", 1, seed=3)[0]
-    nb = nbformat.reads(ws.quiz_notebook("leaky-2-2-1", seed=3, variant=1), as_version=4)
+    nb = nbformat.reads(pages.quiz_notebook("leaky-2-2-1", seed=3, variant=1), as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.source.startswith("answer_1 = None"):
             cell.source = cell.source.replace("answer_1 = None", f"answer_1 = {v.questions[0].value!r}")
@@ -351,7 +352,7 @@ def test_quiz_notebook_runs_and_checks(tmp_path):
 @pytest.mark.browser
 def test_html_prints_one_variant_a_page_without_overflow(tmp_path, browser):
     variants = ws.generate("leaky-2-2-1", 4, seed=7)
-    ws.write_worksheets(variants, tmp_path / "set", paper="A4")
+    pages.write_worksheets(variants, tmp_path / "set", paper="A4")
     artifacts = REPO / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     # The session's Chromium (tests/conftest.py): a page of its own, closed at the end.
@@ -380,7 +381,7 @@ def test_html_prints_one_variant_a_page_without_overflow(tmp_path, browser):
 def test_quiz_diagram_fits_the_narrowest_notebook_column():
     import re
 
-    svg = ws.Quiz("leaky-2-2-1", seed=7, variant=1).diagram()._repr_svg_()
+    svg = pages.Quiz("leaky-2-2-1", seed=7, variant=1).diagram()._repr_svg_()
     width = float(re.search(r'<svg[^>]*?\swidth="([\d.]+)px"', svg).group(1))
     assert width <= 520
     assert 'viewBox="0 0 ' in svg  # scaled as a whole: the drawing keeps its proportions

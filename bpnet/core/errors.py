@@ -23,12 +23,13 @@ class DivergenceError(ValueError):
       ``value``     the offending number (nan, inf or -inf);
       ``history``   for ``Network.train``: the cost before each epoch that completed, a 1-D array
                     (``len(history)`` epochs ran and were applied);
-      ``layer``, ``index``  position of that number: layer l and its (row, column) in the array.
+      ``layer``, ``index``  position of that number: layer l and its (row, column) in the array;
+      ``detail``    what was not finite, in words, e.g. "the cost is inf (output D0 = ...)".
     """
 
     def __init__(self, message: str, *, quantity: str | None = None, where: str | None = None,
                  epoch: int | None = None, value: float | None = None, history: np.ndarray | None = None,
-                 layer: int | None = None, index: tuple | None = None):
+                 layer: int | None = None, index: tuple | None = None, detail: str | None = None):
         super().__init__(message)
         self.quantity = quantity
         self.where = where
@@ -37,6 +38,7 @@ class DivergenceError(ValueError):
         self.history = history
         self.layer = layer
         self.index = index
+        self.detail = message if detail is None else detail
 
 
 def first_non_finite(arrays) -> tuple[int, tuple, float] | None:

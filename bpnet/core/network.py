@@ -30,7 +30,7 @@ the layer names and indices on demand.
 from __future__ import annotations
 
 import math
-import operator
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,40 +39,17 @@ from .checks import RULES, as_batch, as_float_array, check_lr, check_rule, check
 from .activations import Activation, get_activation
 from .errors import DivergenceError, first_non_finite
 from .losses import Loss, get_loss
+from .notation import fmt
 from .optimizers import get_optimizer
 
-__all__ = ["Network", "Forward", "Backprop", "RULES", "batches", "MAX_WEIGHTS", "MAX_EPOCHS"]
+__all__ = ["Network", "Forward", "Backprop", "RULES", "batches", "divergence", "MAX_WEIGHTS", "MAX_EPOCHS",
+           "LAYER_NAME"]
 
-_INF = float("inf")
 #: Most weights Network.constant/random will build (8 bytes each: 0.8 GB); more is refused
 #: before anything is allocated.
 MAX_WEIGHTS = 100_000_000
 #: Most epochs one Network.train call runs (its history alone is 8 bytes per epoch).
 MAX_EPOCHS = 10_000_000
-# ndarray.sum without its Python-level wrapper (the same reduction, so the same numbers):
-# on a small network the wrapper costs more than the sum.
-_sum = np.add.reduce
-_is = operator.is_
-
-
-def _descend(w: np.ndarray, grad: np.ndarray, lr: float, scaled: np.ndarray, frozen: np.ndarray | None) -> None:
-    """w := w - lr * grad in place, except where ``frozen`` is True; ``scaled`` is scratch for lr * grad.
-
-    The update of one layer (``Backprop.update``) and of every layer at once (their flat buffers)."""
-    step = np.multiply(grad, lr, scaled)
-    if frozen is not None:
-        step[frozen] = 0.0
-    w -= step
-
-
-def _views(flat: np.ndarray, shapes) -> list[np.ndarray]:
-    """Consecutive pieces of the 1-D ``flat``, each a view of it reshaped to one of ``shapes``."""
-    views, o = [], 0
-    for shape in shapes:
-        n = math.prod(shape)
-        views.append(flat[o:o + n].reshape(shape))
-        o += n
-    return views
 
 
 @dataclass
@@ -90,12 +67,10 @@ class Forward:
 class Backprop:
     """The one place bpnet computes a forward pass, the deltas, the gradients and the update.
 
-    Bound to one network for one call (a step, a training run, a trace): the weight
-    views it needs are made once here, and stay valid because updates change the
-    weights in place. Inputs are taken as already checked (``Network.check``).
-
-    Each per-layer step is a method a subclass may override, e.g. to compute what a
-    learner gets by leaving out f'(z); l counts weight layers, 0 .. L-1:
+    Bound to one network (``self.W`` is its list of weight arrays, updated in place). Inputs are
+    taken as already checked (``Network.check``). Each per-layer step is a method a subclass may
+    override, e.g. to compute what a learner gets by leaving out f'(z); l counts weight layers,
+    0 .. L-1, and m is the batch size:
 
     ``pre_activation(l, a_src)``          z[l] = a[l] @ W[l][1:] + W[l][0]       (m, n_{l+1})
     ``activate(l, z)``                    a[l+1] = f(z[l])
@@ -104,11 +79,10 @@ class Backprop:
     ``backpropagate(l, delta_next)``      delta[l+1] @ W[l+1][1:].T               (m, n_{l+1})
     ``hidden_delta(l, z, a, back)``       delta[l] = f'(z[l]) * back
     ``gradient(l, a_src, delta)``         grad_W[l]: row 0 mean(delta), rows 1.. a_src.T @ delta / m
-    ``update(l, grad, lr)``               W[l] := W[l] - lr * grad_W[l], frozen weights kept
+    ``update(l, grad, lr)``               W[l] := W[l] - lr * grad_W[l] in place, frozen weights kept
 
-    Whole passes: ``forward(X)``, ``cost(fwd, y)``, ``deltas(fwd, y)``,
-    ``gradients(fwd, deltas)``, ``apply(grads, lr, optimizer)``, ``step(X, y, lr)``
-    and ``train(...)``.
+    Whole passes: ``forward(X)``, ``cost(fwd, y)``, ``deltas(fwd, y)``, ``gradients(fwd, deltas)``,
+    ``apply(grads, lr, optimizer)``, ``step(X, y, lr)`` and ``training(...)`` (the epoch loop).
     """
 
     def __init__(self, net: "Network", loss: Loss | str = "half_squared_error", rule: str = "gradient"):
@@ -117,47 +91,15 @@ class Backprop:
         self.loss = get_loss(loss)
         self.rule = check_rule(rule)
         self.acts = net.acts
-        self.W = W = net.W
-        self.L = len(W)
-        self.w_in = [w[1:] for w in W]  # weights from real units
-        self.w_bias = [w[0] for w in W]  # weights from the bias unit
-        self.w_back = [w[1:].T for w in W]  # carries delta[l] back to layer l
-        self.frozen = net._frozen_masks  # per layer: None, or True where a weight is frozen
-        # The one contiguous buffer that every W[l] is a view of (Network keeps its weights so), or
-        # None if net.W is not that any more (an array replaced by hand, a copied list): then the
-        # update is saved and checked layer by layer, with the same numbers.
-        self._flat = net._weight_buffer() if hasattr(net, "_weight_buffer") else None
-        # Whole passes take their one-call-for-every-layer form only where a subclass keeps the
-        # per-layer step it stands for: an overridden ``gradient`` or ``update`` is always called.
-        cls = type(self)
-        self._whole_gradient = cls.gradient is Backprop.gradient
-        self._whole_update = cls.update is Backprop.update and self._flat is not None
-        self._grads = None  # gradient buffers (and views, lr*gradient scratch), made on first use
-        self._targets_checked = False
-        self._m = self._lr = None  # the batch size and learning rate last used, and as 0-d arrays:
-        self._m_array = self._lr_array = None  # numpy divides/multiplies by an array in fewer steps
-
-    def _buffers(self) -> None:
-        """Gradient, lr*gradient and saved-weight buffers: each one flat array for every layer, with
-        per-layer views shaped like W[l] (so a whole-network operation on them is one call)."""
-        n = sum(w.size for w in self.W)
-        # Three buffers in one allocation (rows: gradients, lr * gradients, saved weights).
-        self._g_flat, self._scaled_flat, self._saved_flat = np.empty((3, n))
-        shapes = [w.shape for w in self.W]
-        self._grads, self._scaled, self._saved = (_views(flat, shapes)
-                                                  for flat in (self._g_flat, self._scaled_flat, self._saved_flat))
-        self._g_bias = [g[0] for g in self._grads]
-        self._g_in = [g[1:] for g in self._grads]
-        masks = self.frozen
-        self._frozen_flat = None if all(mask is None for mask in masks) else np.concatenate(
-            [np.zeros(w.size, dtype=bool) if mask is None else mask.ravel() for w, mask in zip(self.W, masks)])
+        self.W = net.W
+        self.L = len(net.W)
+        self.frozen = net.frozen_masks()  # per layer: None, or True where a weight is frozen
+        self.last_forward: Forward | None = None  # to say where a divergence started
 
     # ----- one layer at a time ------------------------------------------------------
     def pre_activation(self, l: int, a_src: np.ndarray) -> np.ndarray:
         """z[l] = a[l] @ W[l][1:] + W[l][0], shape (m, n_{l+1})."""
-        z = a_src @ self.w_in[l]
-        z += self.w_bias[l]  # in place: the same sum as `+ w[0]`, one array fewer
-        return z
+        return a_src @ self.W[l][1:] + self.W[l][0]
 
     def activate(self, l: int, z: np.ndarray) -> np.ndarray:
         """a[l+1] = f(z[l])."""
@@ -170,37 +112,31 @@ class Backprop:
         return self.loss.delta(self.acts[-1], z, a, y)
 
     def backpropagate(self, l: int, delta_next: np.ndarray) -> np.ndarray:
-        """delta[l+1] @ W[l+1][1:].T: each unit of layer l+1's share of the deltas downstream."""
-        return delta_next @ self.w_back[l + 1]
+        """delta[l+1] @ W[l+1][1:].T, (m, n_{l+1}): each unit of layer l+1's share of the deltas downstream."""
+        return delta_next @ self.W[l + 1][1:].T
 
     def hidden_delta(self, l: int, z: np.ndarray, a: np.ndarray, back: np.ndarray) -> np.ndarray:
         """delta[l] = f'(z[l]) * back (a = f(z[l]) from the forward pass)."""
         return self.acts[l].backward(z, a, back)
 
     def gradient(self, l: int, a_src: np.ndarray, delta: np.ndarray) -> np.ndarray:
-        """grad_W[l], shape of W[l]: row 0 = mean(delta) (bias, source activation 1),
-        rows 1.. = a_src.T @ delta / m."""
-        g = self._summed_gradient(l, a_src, delta)
-        g /= float(a_src.shape[0])  # m as a float: the same quotient, a faster call than with an int
-        return g
+        """grad_W[l], the shape of W[l]: row 0 = mean(delta) (the bias unit's activation is 1),
+        rows 1.. = a_src.T @ delta / m (source activation times destination delta, averaged)."""
+        m = a_src.shape[0]
+        grad_bias = delta.sum(axis=0) / m  # (n_{l+1},)
+        grad_in = a_src.T @ delta / m  # (n_l, n_{l+1})
+        return np.vstack([grad_bias, grad_in])
 
-    def _summed_gradient(self, l: int, a_src: np.ndarray, delta: np.ndarray) -> np.ndarray:
-        """m * grad_W[l] (the sums over the batch, before the division by m), in layer l's buffer."""
-        if self._grads is None:
-            self._buffers()
-        # Both parts are written straight into one array, later divided by m once: the same
-        # numbers as dividing each part.
-        _sum(delta, 0, None, self._g_bias[l])
-        np.matmul(a_src.T, delta, self._g_in[l])
-        return self._grads[l]
+    def new_weights(self, l: int, grad: np.ndarray, lr: float) -> np.ndarray:
+        """W[l] - lr * grad_W[l], frozen weights kept as they are (W itself unchanged)."""
+        w_new = self.W[l] - lr * grad
+        frozen = self.frozen[l]
+        return w_new if frozen is None else np.where(frozen, self.W[l], w_new)
 
     def update(self, l: int, grad: np.ndarray, lr: float) -> np.ndarray:
         """W[l] := W[l] - lr * grad_W[l] in place, frozen weights left as they are; returns W[l]."""
-        if self._grads is None:
-            self._buffers()
-        w = self.W[l]
-        _descend(w, grad, lr, self._scaled[l], self.frozen[l])
-        return w
+        self.W[l][...] = self.new_weights(l, grad, lr)
+        return self.W[l]
 
     # ----- whole passes -------------------------------------------------------------
     def forward(self, X: np.ndarray) -> Forward:
@@ -208,87 +144,49 @@ class Backprop:
         for l in range(self.L):
             z.append(self.pre_activation(l, a[l]))
             a.append(self.activate(l, z[l]))
-        self._fwd = fwd = Forward(z, a)  # kept to say where a divergence started
-        return fwd
+        self.last_forward = Forward(z, a)
+        return self.last_forward
+
+    def check_targets(self, y: np.ndarray) -> None:
+        """Refuse targets (or an output activation) the loss cannot use, before any weight changes."""
+        self.loss.validate(self.acts[-1], y)
 
     def cost(self, fwd: Forward, y: np.ndarray) -> float:
         """J = mean over the batch of the loss of each sample (from z where the loss can: exact for any z)."""
-        if not self._targets_checked:
-            self.check_targets(y)
+        self.check_targets(y)
         return self.loss.cost(fwd.a[-1], y, fwd.z[-1], self.acts[-1])
 
-    def check_targets(self, y: np.ndarray) -> None:
-        """Refuse targets (or an output activation) the loss cannot use; done once per routine,
-        before its first cost or deltas (so before any weight changes)."""
-        self.loss.validate(self.acts[-1], y)
-        self._targets_checked = True
-
     def deltas(self, fwd: Forward, y: np.ndarray) -> list[np.ndarray]:
-        """delta[l] = dL/dz[l] for every layer, output first computed, all with the current weights."""
-        if not self._targets_checked:
-            self.check_targets(y)
-        L = self.L
-        delta = [None] * L
+        """delta[l] = dL/dz[l] for every layer, the output's first, all with the current weights."""
+        self.check_targets(y)
+        delta = [None] * self.L
         delta[-1] = self.output_delta(fwd.z[-1], fwd.a[-1], y)
-        for l in range(L - 2, -1, -1):
+        for l in range(self.L - 2, -1, -1):
             delta[l] = self.hidden_delta(l, fwd.z[l], fwd.a[l + 1], self.backpropagate(l, delta[l + 1]))
         return delta
 
     def gradients(self, fwd: Forward, deltas: list[np.ndarray]) -> list[np.ndarray]:
-        """grad_W[l] = mean over the batch of (source activation) * (destination delta).
-
-        The arrays are this Backprop's buffers: the next call overwrites them."""
-        a, L = fwd.a, self.L
-        if not self._whole_gradient:
-            return [self.gradient(l, a[l], deltas[l]) for l in range(L)]
-        # ``gradient`` layer by layer, with the division by m done once for every layer (they
-        # share one buffer): the same numbers, one call instead of L.
-        for l in range(L):
-            self._summed_gradient(l, a[l], deltas[l])
-        m = a[0].shape[0]
-        if m != self._m:
-            self._m, self._m_array = m, np.array(float(m))
-        np.divide(self._g_flat, self._m_array, self._g_flat)
-        return list(self._grads)
+        """grad_W[l] = mean over the batch of (source activation) * (destination delta), every layer."""
+        return [self.gradient(l, fwd.a[l], deltas[l]) for l in range(self.L)]
 
     def apply(self, grads: list[np.ndarray], lr: float, optimizer=None) -> None:
-        """Plain gradient descent layer by layer, or ``optimizer.update``; frozen weights stay.
+        """Plain gradient descent (W[l] := W[l] - lr * grad_W[l]) or ``optimizer.update``; frozen weights stay.
 
         All or nothing: if a gradient or a new weight is NaN or inf, DivergenceError names
         it and no weight changes.
         """
         if optimizer is None:
-            if self._grads is None:
-                self._buffers()
-            W = self.W
-            if self._whole_update and len(grads) == self.L and all(map(_is, grads, self._grads)):
-                # ``update`` for every layer at once: the weights and the gradients are each one
-                # contiguous buffer, so saving the weights is one copy and the check one call.
-                if lr is not self._lr:
-                    self._lr, self._lr_array = lr, np.array(lr, dtype=np.float64)
-                flat = self._flat
-                self._saved_flat[...] = flat  # to put back if this update makes a NaN/inf
-                _descend(flat, self._g_flat, self._lr_array, self._scaled_flat, self._frozen_flat)
-                total = np.dot(flat, flat)  # sum of squares: NaN/inf if a weight is (no cancelling)
-            else:
-                saved, total = self._saved, 0.0
-                for l in range(self.L):
-                    saved[l][...] = W[l]
-                    self.update(l, grads[l], lr)
-                    total += _sum(W[l], None)
-            # The total is NaN/inf if any new weight is (or, rarely, if finite weights overflow
-            # it): the exact check runs only then.
-            if not math.isfinite(total) and not all(np.isfinite(w).all() for w in W):
-                new = [w.copy() for w in W]
-                for w, old in zip(W, self._saved):
-                    w[...] = old
-                raise self.divergence(grads, new)
+            new = [self.new_weights(l, grads[l], lr) for l in range(self.L)]
+            if not all(np.isfinite(w).all() for w in new):
+                raise divergence(self.net, self.last_forward, grads=grads, new=new)
+            for w, w_new in zip(self.W, new):
+                w[...] = w_new
             return
         keep = [(w, mask, w[mask]) for w, mask in zip(self.W, self.frozen) if mask is not None]
         try:
             optimizer.update(self.W, grads)
         except DivergenceError as exc:  # the optimizer changed nothing; say where, with names
-            raise self.divergence(grads, None, exc) from None
+            raise divergence(self.net, self.last_forward, grads=grads, exc=exc) from None
         for w, mask, values in keep:
             w[mask] = values
 
@@ -300,109 +198,77 @@ class Backprop:
         fwd = self.forward(X)
         cost = self.cost(fwd, y)
         if not math.isfinite(cost):
-            raise self.divergence(None, None, cost=cost, y=y)
+            raise divergence(self.net, fwd, cost=cost, y=y)
         self.apply(self.gradients(fwd, self.deltas(fwd, y)), lr, optimizer)
         return cost
 
-    # ----- divergence: where the first NaN/inf came from -------------------------------
-    def divergence(self, grads=None, new=None, exc: DivergenceError | None = None, cost: float | None = None,
-                   y: np.ndarray | None = None) -> DivergenceError:
-        """A DivergenceError naming the first number that is not finite, looked for in the order
-        they are computed: pre-activations z (layer by layer), activations a, the cost, the
-        gradients, then the new weights (or what the optimizer reported)."""
-        net, fwd = self.net, getattr(self, "_fwd", None)
-        found = None
-        if fwd is not None:
-            # z[l] and a[l + 1] both belong to the units that column j of W[l] feeds.
-            for quantity, arrays in (("pre-activation", fwd.z), ("activation", fwd.a[1:])):
-                bad = first_non_finite(arrays)
-                if bad is not None:
-                    l, (s, j), value = bad
-                    unit = net.dest_name(l, j)
-                    found = (quantity, unit, value, l, (s, j), f"the {quantity} of {unit} is {value} (sample {s + 1})")
-                    break
-        if found is None and cost is not None:
-            a = fwd.a[-1] if fwd is not None else None
-            j = s = 0
-            if a is not None and y is not None:
-                s, j = np.unravel_index(int(np.argmax(np.nan_to_num(np.abs(a - y), nan=np.inf))), a.shape)
-            unit = net.unit_name(net.n_layers, int(j))
-            detail = f"the cost is {cost}" + (
-                f" (output {unit} = {a[s, j]:.6g} for sample {s + 1}, target {y[s, j]:.6g})" if a is not None else "")
-            found = ("cost", unit, cost, net.n_layers - 1, (int(s), int(j)), detail)
-        if found is None and grads is not None:
-            bad = first_non_finite(grads)
-            if bad is not None:
-                l, (i, j), value = bad
-                name = net.weight_name(l, i, j)
-                found = ("gradient", name, value, l, (i, j), f"the gradient of {name} is {value}")
-        if found is None and new is not None:
-            bad = first_non_finite(new)
-            if bad is not None:
-                l, (i, j), value = bad
-                name = net.weight_name(l, i, j)
-                found = ("weight", name, value, l, (i, j),
-                         f"{name} would become {value} (it is {self.W[l][i, j]:.6g}, the gradient {grads[l][i, j]:.6g})")
-        if found is None and exc is not None:
-            l, (i, j) = exc.layer, exc.index
-            name = net.weight_name(l, i, j)
-            what = "would become" if exc.quantity == "weight" else "has gradient"
-            found = (exc.quantity, name, exc.value, l, (i, j), f"{name} {what} {exc.value}")
-        if found is None:  # not reached: something was not finite
-            found = (None, None, None, None, None, "a number is not finite")
-        quantity, where, value, l, idx, detail = found
-        err = DivergenceError(f"the update diverged: {detail}; no weight was changed by it",
-                              quantity=quantity, where=where, value=value, layer=l, index=idx)
-        err.detail = detail
-        return err
-
-    def train(self, X: np.ndarray, y: np.ndarray, epochs: int, lr: float, optimizer=None,
-              batch_size: int | None = None, seed: int = 0) -> np.ndarray:
-        """``epochs`` passes over (X, y); returns the cost over all of (X, y) before each.
-
-        Stops at the first NaN/inf with a DivergenceError carrying ``epoch`` and ``history``
-        (see ``Network.train``); the weights are as before the update that failed.
-        """
-        history = np.empty(epochs)
-        self.epoch = 0
-        # Overflow on the way is reported once, as a DivergenceError, not as numpy warnings.
-        with np.errstate(over="ignore", invalid="ignore"):
-            try:
-                self._epochs(X, y, history, lr, optimizer, batch_size, seed)
-            except DivergenceError as exc:
-                e = self.epoch
-                done = history[:e + 1] if math.isfinite(history[e]) else history[:e]
-                raise DivergenceError(
-                    f"training diverged at epoch {e}: {getattr(exc, 'detail', exc)}; the weights are as they were "
-                    f"before that update (the error's history: the cost before each of the {len(done)} epoch(s) "
-                    f"that started)",
-                    quantity=exc.quantity, where=exc.where, value=exc.value, layer=exc.layer, index=exc.index,
-                    epoch=e, history=done.copy()) from None
-        return history
-
-    def _epochs(self, X, y, history, lr, optimizer, batch_size, seed) -> None:
-        """train()'s loop: fills ``history``; ``self.epoch`` is the epoch running."""
+    def training(self, X: np.ndarray, y: np.ndarray, epochs: int, lr: float, optimizer=None,
+                 batch_size: int | None = None, seed: int = 0, first_epoch: int = 0):
+        """The epoch loop (``Network.train`` and the training stepper run it). For each epoch e
+        from ``first_epoch`` on: yields the cost over all of (X, y) before it (then raises
+        DivergenceError if that is not finite), then makes its updates, one per batch of
+        ``batches(m, batch_size, seed, e)``."""
         m = X.shape[0]
-        bs = m if batch_size is None else batch_size
-        if bs >= m:
-            # Full batch: the forward pass that gives the cost is the one to differentiate.
-            forward, cost, deltas, gradients, apply = self.forward, self.cost, self.deltas, self.gradients, self.apply
-            isfinite = math.isfinite
-            for e in range(len(history)):
-                self.epoch = e
-                fwd = forward(X)
-                history[e] = c = cost(fwd, y)
-                if not isfinite(c):
-                    raise self.divergence(None, None, cost=c, y=y)
-                apply(gradients(fwd, deltas(fwd, y)), lr, optimizer)
-            return
-        for e in range(len(history)):
-            self.epoch = e
-            history[e] = c = self.cost(self.forward(X), y)
-            if not math.isfinite(c):
-                raise self.divergence(None, None, cost=c, y=y)
-            for idx in batches(m, bs, seed, e):
-                self.step(X[idx], y[idx], lr, optimizer)
+        for epoch in range(first_epoch, first_epoch + epochs):
+            fwd = self.forward(X)
+            cost = self.cost(fwd, y)
+            yield cost
+            if not math.isfinite(cost):
+                raise divergence(self.net, fwd, cost=cost, y=y)
+            if batch_size is None or batch_size >= m:  # one batch: the forward pass above is its forward pass
+                self.apply(self.gradients(fwd, self.deltas(fwd, y)), lr, optimizer)
+            else:
+                for batch in batches(m, batch_size, seed, epoch):
+                    self.step(X[batch], y[batch], lr, optimizer)
+
+
+def divergence(net: "Network", fwd: Forward | None, grads=None, new=None, exc: DivergenceError | None = None,
+               cost: float | None = None, y: np.ndarray | None = None) -> DivergenceError:
+    """A DivergenceError naming the first number that is not finite, looked for in the order they
+    are computed: pre-activations z (layer by layer), activations a, the cost, the gradients, then
+    the new weights ``new`` (or what the optimizer reported in ``exc``)."""
+    found = None
+    if fwd is not None:
+        # z[l] and a[l + 1] both belong to the units that column j of W[l] feeds.
+        for quantity, arrays in (("pre-activation", fwd.z), ("activation", fwd.a[1:])):
+            bad = first_non_finite(arrays)
+            if bad is not None:
+                l, (s, j), value = bad
+                unit = net.dest_name(l, j)
+                found = (quantity, unit, value, l, (s, j), f"the {quantity} of {unit} is {value} (sample {s + 1})")
+                break
+    if found is None and cost is not None:
+        a = fwd.a[-1] if fwd is not None else None
+        j = s = 0
+        if a is not None and y is not None:
+            s, j = np.unravel_index(int(np.argmax(np.nan_to_num(np.abs(a - y), nan=np.inf))), a.shape)
+        unit = net.unit_name(net.n_layers, int(j))
+        detail = f"the cost is {cost}" + (
+            f" (output {unit} = {fmt(a[s, j])} for sample {s + 1}, target {fmt(y[s, j])})" if a is not None else "")
+        found = ("cost", unit, cost, net.n_layers - 1, (int(s), int(j)), detail)
+    if found is None and grads is not None:
+        bad = first_non_finite(grads)
+        if bad is not None:
+            l, (i, j), value = bad
+            name = net.weight_name(l, i, j)
+            found = ("gradient", name, value, l, (i, j), f"the gradient of {name} is {value}")
+    if found is None and new is not None:
+        bad = first_non_finite(new)
+        if bad is not None:
+            l, (i, j), value = bad
+            name = net.weight_name(l, i, j)
+            found = ("weight", name, value, l, (i, j),
+                     f"{name} would become {value} (it is {fmt(net.W[l][i, j])}, the gradient {fmt(grads[l][i, j])})")
+    if found is None and exc is not None:
+        l, (i, j) = exc.layer, exc.index
+        name = net.weight_name(l, i, j)
+        what = "would become" if exc.quantity == "weight" else "has gradient"
+        found = (exc.quantity, name, exc.value, l, (i, j), f"{name} {what} {exc.value}")
+    if found is None:  # not reached: something was not finite
+        found = (None, None, None, None, None, "a number is not finite")
+    quantity, where, value, l, idx, detail = found
+    return DivergenceError(f"the update diverged: {detail}; no weight was changed by it",
+                           quantity=quantity, where=where, value=value, layer=l, index=idx, detail=detail)
 
 
 def batches(m: int, batch_size: int | None, seed: int, epoch: int) -> list[np.ndarray]:
@@ -440,7 +306,7 @@ class Network:
             raise ValueError("a network needs at least one weight array (one layer of links)")
         W = []
         for l, w in enumerate(weights):
-            w = as_float_array(w, f"weights W[{l}]")  # copied into the network's buffer below
+            w = as_float_array(w, f"weights W[{l}]").copy()  # the network's own array
             if w.ndim != 2 or w.shape[0] < 2 or w.shape[1] < 1:
                 raise ValueError(
                     f"weights W[{l}] must be 2-D with shape (n_in + 1, n_out), row 0 for the bias unit; got {w.shape}"
@@ -451,17 +317,14 @@ class Network:
                     f"{W[-1].shape[1]} units + 1 bias unit), got shape {w.shape}"
                 )
             W.append(w)
-        # Every weight in one contiguous buffer, W[l] a view of it: Backprop saves all the
-        # weights before an update, and checks them all after it, in one call each.
-        self._flat = np.empty(sum(w.size for w in W))
-        views = _views(self._flat, [w.shape for w in W])
-        for v, w in zip(views, W):
-            v[...] = w
-        self._views = tuple(views)
-        self.W: list[np.ndarray] = views
+        self.W: list[np.ndarray] = W
         self.sizes = [W[0].shape[0] - 1] + [w.shape[1] for w in W]
         if isinstance(activations, (str, Activation)):
             activations = [activations] * len(W)
+        if not hasattr(activations, "__iter__"):
+            raise TypeError("activations must be a name such as 'sigmoid' (the same for every layer) or a list "
+                            f"with one per layer such as ['tanh', 'sigmoid']; got {type(activations).__name__} "
+                            f"{activations!r:.60}")
         activations = list(activations)
         if len(activations) != len(W):
             raise ValueError(
@@ -497,7 +360,7 @@ class Network:
         ``normal``: standard normal, a deliberately poor scale for comparisons.
         """
         sizes = _check_size_limit(_check_sizes(sizes), "random")
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_whole(seed, "seed"))
         W = []
         for n, k in zip(sizes[:-1], sizes[1:]):
             if init == "xavier":
@@ -514,14 +377,6 @@ class Network:
 
     def copy(self) -> "Network":
         return Network(self.W, self.acts, self.names, self.frozen)  # __init__ copies the weights
-
-    def _weight_buffer(self) -> np.ndarray | None:
-        """The contiguous buffer under every weight array, or None if ``self.W`` no longer holds
-        exactly the views made of it (an array replaced by hand, a network copied with copy/pickle)."""
-        flat, views, W = getattr(self, "_flat", None), getattr(self, "_views", ()), self.W
-        if flat is None or len(W) != len(views) or not all(map(_is, W, views)) or any(v.base is not flat for v in views):
-            return None
-        return flat
 
     # ----- frozen weights -----------------------------------------------------------
     @property
@@ -552,6 +407,10 @@ class Network:
             masks[l][i, j] = True
         self._frozen = frozenset(names)
         self._frozen_masks = masks
+
+    def frozen_masks(self) -> list[np.ndarray | None]:
+        """Per layer: None if no weight of W[l] is frozen, else a boolean array shaped like W[l], True where one is."""
+        return self._frozen_masks
 
     # ----- names --------------------------------------------------------------------
     @property
@@ -649,7 +508,6 @@ class Network:
         if not isinstance(W, list) or len(W) != len(sizes) - 1:
             raise ValueError(f"net.W must be a list of {len(sizes) - 1} weight arrays (one per layer of "
                              f"{sizes}), got {type(W).__name__} of length {len(W) if hasattr(W, '__len__') else '?'}")
-        total = 0.0
         for l, w in enumerate(W):
             shape = (sizes[l] + 1, sizes[l + 1])
             if type(w) is not np.ndarray:
@@ -661,18 +519,31 @@ class Network:
             if w.dtype != np.float64:
                 raise TypeError(f"W[{l}] is an array of {w.dtype}; it must be float64 (shape {shape}): "
                                 f"use net.W[{l}] = net.W[{l}].astype(float)")
-            total += _sum(w, None)
-        if total - total == 0.0:  # the sum is finite, so is every weight (NaN/inf would make it NaN/inf)
-            return
-        for l, w in enumerate(W):
             if not np.isfinite(w).all():
                 name = self.weight_name(l, *np.argwhere(~np.isfinite(w))[0])
                 raise ValueError(f"weight {name} is {w[self.weight_index(name)[1:]]}; every weight must be finite")
 
     def forward(self, X) -> Forward:
-        """Forward pass for one sample (n0,) or a batch (m, n0)."""
+        """Forward pass for one sample (n0,) or a batch (m, n0).
+
+        A weighted sum or activation beyond the largest float (about 1.8e308) raises
+        ``DivergenceError`` naming the unit and the sample, not a result holding inf or NaN."""
         X, _ = self.check(X)
-        return Backprop(self).forward(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            fwd = Backprop(self).forward(X)
+        for l in range(self.n_layers):
+            for what, arr in (("z", fwd.z[l]), ("a", fwd.a[l + 1])):
+                bad = first_non_finite([arr])
+                if bad is not None:
+                    (s, j), value = bad[1], bad[2]
+                    unit = self.dest_name(l, j)
+                    name = f"z({unit})" if what == "z" else unit
+                    raise DivergenceError(
+                        f"the forward pass overflows: {name} of sample {s + 1} is {value} (beyond the largest "
+                        f"float, about 1.8e308); the weights or the inputs are too large for it",
+                        quantity="pre-activation" if what == "z" else "activation", where=unit, value=value,
+                        layer=l + 1, index=(s, j))
+        return fwd
 
     def predict(self, X) -> np.ndarray:
         return self.forward(X).output
@@ -704,7 +575,7 @@ class Network:
         Everything is checked before any weight changes.
         """
         X, y = self.check_batch(X, y)
-        bp = self._step_routine(loss, rule)
+        bp = Backprop(self, loss, rule)
         if isinstance(optimizer, str):
             raise TypeError(
                 f"step() keeps nothing between calls, so optimizer={optimizer!r} would be a fresh one every call "
@@ -718,35 +589,9 @@ class Network:
         with np.errstate(over="ignore", invalid="ignore"):
             return bp.step(X, y, lr, optimizer)
 
-    def _step_routine(self, loss, rule: str) -> "Backprop":
-        """The Backprop that ``step`` uses: kept between calls while everything it was built
-        from is unchanged (the loss, the rule, the very same weight arrays, the frozen weights),
-        because building its views and buffers costs more than a small network's update.
-        The weights are still checked on every call."""
-        rule = check_rule(rule)
-        kept = self.__dict__.get("_kept_routine")
-        if kept is not None:
-            bp, spec, W = kept
-            # A loss named by a string is a fresh default instance each time: the same name, the same loss.
-            same_loss = spec == loss if isinstance(loss, str) else spec is loss
-            if (same_loss and bp.rule == rule and bp.frozen is self._frozen_masks and bp.acts is self.acts
-                    and type(self.W) is list and len(W) == len(self.W) and all(map(_is, W, self.W))):
-                self.check_weights()
-                bp._targets_checked = False  # these targets are new: check them against the loss
-                return bp
-        bp = Backprop(self, loss, rule)
-        self._kept_routine = (bp, loss, tuple(self.W))
-        return bp
-
-    def __getstate__(self) -> dict:
-        # A copy or a pickle never carries the kept routine: its views belong to this network's arrays.
-        state = self.__dict__.copy()
-        state.pop("_kept_routine", None)
-        return state
-
     def train(self, X, y, epochs: int, lr: float | None = None, loss="half_squared_error",
               optimizer=None, batch_size: int | None = None, seed: int = 0,
-              rule: str = "gradient") -> np.ndarray:
+              rule: str = "gradient", first_epoch: int = 0) -> np.ndarray:
         """Train for ``epochs`` passes over (X, y); returns the cost before each epoch.
 
         ``batch_size=None`` is batch gradient descent (one update per epoch), 1 is
@@ -754,6 +599,8 @@ class Network:
         when batches are smaller than the data set, by ``batches(m, batch_size, seed, epoch)``.
         ``optimizer``: an object from ``bpnet.core.optimizers``, or a name ('adam', ...) for a
         fresh one with learning rate ``lr``. ``epochs``: at most 10,000,000 (``MAX_EPOCHS``).
+        ``first_epoch``: the number of the first epoch, which seeds its shuffle: training
+        continued with ``first_epoch=k`` after k epochs shuffles as one longer call would.
 
         Divergence: at the first cost, gradient or new weight that is NaN or inf, training
         stops and raises ``bpnet.DivergenceError`` (a ValueError) naming the epoch and the
@@ -774,8 +621,24 @@ class Network:
         if batch_size is not None:
             batch_size = check_whole(batch_size, "batch_size (or None for the whole batch)", 1)
         seed = check_whole(seed, "seed")
+        first_epoch = check_whole(first_epoch, "first_epoch")
         _bind(optimizer, self)
-        return bp.train(X, y, epochs, lr, optimizer, batch_size, seed)
+        history = []  # the cost before each epoch that started
+        # Overflow on the way is reported once, as a DivergenceError, not as numpy warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            try:
+                for cost in bp.training(X, y, epochs, lr, optimizer, batch_size, seed, first_epoch):
+                    history.append(cost)
+            except DivergenceError as exc:
+                e = len(history) - 1
+                done = np.array(history if math.isfinite(history[-1]) else history[:-1])
+                raise DivergenceError(
+                    f"training diverged at epoch {first_epoch + e}: {exc.detail}; the weights are as they were "
+                    f"before that update (the error's history: the cost before each of the {len(done)} epoch(s) "
+                    f"that started)",
+                    quantity=exc.quantity, where=exc.where, value=exc.value, layer=exc.layer, index=exc.index,
+                    epoch=e, history=done, detail=exc.detail) from None
+        return np.array(history)
 
 
 def default_layer_names(n_layers: int) -> list[str]:
@@ -797,14 +660,17 @@ def _learning_rate(lr, optimizer) -> float | None:
     if optimizer is None:
         if lr is None:
             return DEFAULT_LR
-        if type(lr) is float and 0.0 < lr < _INF:
-            return lr  # the common case, a positive finite float, needs no conversion
         return check_lr(lr)
     if lr is not None:
         raise ValueError(
             f"learning rate given twice: lr={lr!r} here and lr={getattr(optimizer, 'lr', '?')} in the "
             f"{type(optimizer).__name__}; give it to the optimizer only (e.g. SGD(lr)), or drop the optimizer")
     return None
+
+
+#: A layer name, as network files and the API accept it: letters, digits and _, starting with a
+#: letter and not ending in a digit (the unit number follows it: Z1).
+LAYER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?<![0-9])\Z")
 
 
 def _check_layer_names(names, n: int) -> list[str]:
@@ -818,9 +684,10 @@ def _check_layer_names(names, n: int) -> list[str]:
     if len(names) != n:
         raise ValueError(f"need {n} layer names, got {len(names)}")
     for name in names:
-        if not isinstance(name, str) or not name or name[-1].isdigit() or "->" in name:
-            raise ValueError(f"layer name {name!r} is not usable: give a non-empty text that does not end "
-                             f"in a digit or contain '->', such as {default_layer_names(n)}")
+        if not isinstance(name, str) or not LAYER_NAME.match(name):
+            raise ValueError(f"layer name {name!r} is not usable: give letters, digits or _ (no space, no '->'), "
+                             f"starting with a letter and not ending in a digit (the unit number follows it: Z1), such as "
+                             f"{default_layer_names(n)}")
     for p, q in ((p, q) for p in range(n) for q in range(n) if p != q):
         if names[q] == names[p]:
             raise ValueError(f"layers {p} and {q} are both named {names[p]!r}: every layer needs its own name, "

@@ -100,6 +100,15 @@ class Optimizer:
         """
         if not self.STATE:
             return  # no state (SGD): nothing to keep apart, any network may use it
+        self.check_network(net)
+        self._owner = weakref.ref(net)
+        self._bind_arrays(list(net.W))
+
+    def check_network(self, net) -> None:
+        """The ValueError ``bind(net)`` would raise, without binding: for code that updates a copy of
+        ``net`` with a copy of this optimizer (the steppers), so the binding holds there too."""
+        if not self.STATE:
+            return
         W = list(net.W)
         owner = None if self._owner is None else self._owner()
         if self._owner is not None and owner is not net:
@@ -113,8 +122,6 @@ class Optimizer:
         if self._owner is None and self._arrays is not None:
             self._check_binding(W)  # it updated plain arrays before: they must be this network's
         self._check_shapes(W)
-        self._owner = weakref.ref(net)
-        self._bind_arrays(W)
 
     def _bind_arrays(self, W) -> None:
         self._shapes = _shapes(W)

@@ -169,13 +169,22 @@ class Learner(Backprop):
 
     It works on its own copy of the network (``update`` changes weights in place) and
     keeps what the overridden steps may need: the learning rate, the question, and the
-    forward pass and deltas of the current call.
+    forward pass and deltas of the current call. ``place``: for a slip made at one layer
+    only (``Mistake.places``), that weight layer l.
+
+    ``short_form``: True where the learner, like bpnet, writes the output delta as a - y when
+    the loss and output activation simplify to it; a learner's code that multiplies
+    dL/da by f'(z) even there makes an output f' slip visible (the code checkers set it False).
     """
 
-    def __init__(self, net: Network, loss, rule: str, lr: float | None = None, q: Question | None = None):
+    short_form = True
+
+    def __init__(self, net: Network, loss, rule: str, lr: float | None = None, q: Question | None = None,
+                 place: int | None = None):
         super().__init__(_twin(net), loss, rule)
         self.lr = lr
         self.q = q
+        self.place = place
         self.fwd: Forward | None = None
         self.delta: list | None = None
 
@@ -236,8 +245,8 @@ class Sign(Learner):
 class Article(Learner):
     """The article's rule (``rule="article"`` in bpnet.core.network): output delta y - a, no f'(z)."""
 
-    def __init__(self, net, loss, rule, lr=None, q=None):
-        super().__init__(net, loss, "article", lr, q)
+    def __init__(self, net, loss, rule, lr=None, q=None, place=None):
+        super().__init__(net, loss, "article", lr, q, place)
 
 
 class ExtraDerivative(Learner):
@@ -288,7 +297,7 @@ class _Derivative(Learner):
 
     def output_delta(self, z, a, y):
         out = self.acts[-1]
-        if "output" not in self.where or self.rule != "gradient" or self.loss.short_delta(out):
+        if "output" not in self.where or self.rule != "gradient" or (self.short_form and self.loss.short_delta(out)):
             return super().output_delta(z, a, y)
         proxy = self._proxy(self.L - 1)
         return super().output_delta(z, a, y) if proxy is None else self.loss.delta(proxy, z, a, y)
@@ -320,9 +329,41 @@ class DerivativeOfA(_Derivative):
         return lambda z: act.df(act.f(z))
 
 
+class DerivativeOfAHidden(DerivativeOfA):
+    """f'(a) where f'(z) belongs, at the hidden units only (the output's f' right)."""
+
+    where = ("hidden",)
+
+
+class DerivativeOfAOutput(DerivativeOfA):
+    """f'(a) where f'(z) belongs, at the output only (the hidden units' f' right)."""
+
+    where = ("output",)
+
+
+class MissingDerivativeAt(_Derivative):
+    """f'(z) left out at one layer only, ``self.place`` (a middle layer of a deep network)."""
+
+    per_layer = True  # made at the layer ``place``
+
+    def slope(self, l, act):
+        return np.ones_like if l == self.place else None
+
+
+class DerivativeOfAAt(_Derivative):
+    """f'(a) where f'(z) belongs at one layer only, ``self.place``."""
+
+    per_layer = True  # made at the layer ``place``
+
+    def slope(self, l, act):
+        return (lambda z: act.df(act.f(z))) if l == self.place else None
+
+
 class DerivativeOfWrongUnit(_Derivative):
     """In the asked unit's layer, each unit's f' taken at the z of the next unit of that layer (a slip
     of one delta, not a misconception about f')."""
+
+    per_layer = True  # made at the layer of the question (q.layer)
 
     def slope(self, l, act):
         if l != self.q.layer or self.net.sizes[l + 1] < 2:
@@ -450,9 +491,28 @@ class Unchanged(Learner):
 class MissingBias(Learner):
     """The bias left out of the sums of the asked unit's layer."""
 
+    per_layer = True  # made at the layer of the question (q.layer)
+
     def pre_activation(self, l, a_src):
         z = super().pre_activation(l, a_src)
         return z - self.W[l][0] if l == self.q.layer else z
+
+
+class MissingBiasAt(Learner):
+    """The bias of one layer, ``self.place``, left out of its sums (the other layers' kept)."""
+
+    per_layer = True  # made at the layer ``place``
+
+    def pre_activation(self, l, a_src):
+        z = super().pre_activation(l, a_src)
+        return z - self.W[l][0] if l == self.place else z
+
+
+class Ascent(Learner):
+    """The step added, w + lr*g, where gradient descent subtracts it."""
+
+    def update(self, l, grad, lr):
+        return super().update(l, grad, -lr)
 
 
 class MissingHiddenBiases(Learner):
@@ -584,15 +644,6 @@ class Context:
             return "a - y"
         return f"dL/da*f'(z) = ({self.loss.grad_formula})*{out.derivative}"
 
-    def df_here(self, l: int | None = None, j: int | None = None) -> str:
-        """f'(z) of the asked unit (one sample) as a number, or "" if there are several samples."""
-        l = self.q.layer if l is None else l
-        j = self.q.j if j is None else j
-        if self.m != 1 or not self.net.acts[l].elementwise:
-            return ""
-        z = self.fwd.z[l]
-        return fmt(float(self.net.acts[l].df(z)[0, j]))
-
 
 # One builder for the hints that are a single text: the names in braces are filled in from
 # the question's context, each computed only when the text uses it.
@@ -697,22 +748,17 @@ def _h_article(c: Context) -> str:
 
 
 def _h_missing_output_derivative(c: Context) -> str:
+    # The formula, not its value here: a diagnosis names the mistake; the numbers are a hint asked for.
     out = c.out_act
-    here = ""
-    if c.q.kind == "delta" and c.q.layer == c.L - 1 and c.df_here():
-        here = f"; here f'(z({c.unit})) = {c.df_here()}"
     return (f"You left out f'(z) at the output. The output delta is dL/da*f'(z), with dL/da = "
             f"{c.loss.grad_formula} for {_loss_name(c.loss)}, and for the {out.name} output f'(z) = "
-            f"{out.derivative}{here}.")
+            f"{out.derivative}.")
 
 
 def _h_missing_hidden_derivative(c: Context) -> str:
     act = c.hidden_act
-    here = ""
-    if c.q.kind == "delta" and c.q.layer < c.L - 1 and c.df_here():
-        here = f"; f'(z({c.unit})) = {c.df_here()} here"
     return (f"You left out f'(z) of the hidden units. A hidden unit's delta is f'(z) times the sum over "
-            f"its outgoing links of weight*delta downstream; with {act.name}, f'(z) = {act.derivative}{here}.")
+            f"its outgoing links of weight*delta downstream; with {act.name}, f'(z) = {act.derivative}.")
 
 
 def _h_derivative_of_a(c: Context) -> str:
@@ -774,15 +820,19 @@ class Mistake:
     applies: Callable[[Context], bool] = _always
     compute: Callable[[Context], object] | None = None  # a value not computed by a learner
     possible: Callable[[Context], bool] = _always
+    #: For a slip made at one layer only: the weight layers it may be at on this question (one
+    #: candidate each, the learner's ``place``); ``hint(ctx, place)`` then names the layer.
+    places: Callable[[Context], list] | None = None
 
     def is_applicable(self, ctx: Context) -> bool:
         return ctx.q.kind in self.kinds and self.applies(ctx)
 
-    def value(self, ctx: Context):
-        """The number (or one per sample) this mistake gives for ``ctx``'s question; NaN where it cannot arise."""
+    def value(self, ctx: Context, place: int | None = None):
+        """The number (or one per sample) this mistake gives for ``ctx``'s question (at the weight layer
+        ``place``, for a slip made at one layer); NaN where it cannot arise."""
         if self.compute is not None:
             return self.compute(ctx)
-        return self.learner(ctx.net, ctx.loss, ctx.rule, ctx.lr, ctx.q).answer(ctx.X, ctx.y)
+        return self.learner(ctx.net, ctx.loss, ctx.rule, ctx.lr, ctx.q, place).answer(ctx.X, ctx.y)
 
 
 def _hidden(c: Context) -> bool:
@@ -835,6 +885,99 @@ def _hidden_through_activation(c: Context) -> bool:
     return _hidden(c) and _through_activation(c)
 
 
+# ----- slips made at one place ---------------------------------------------------------------
+def _a_differs(c: Context, l: int) -> bool:
+    """f'(a) differs from f'(z) at layer l on this batch (not for ReLU, identity, ...)."""
+    act, z = c.net.acts[l], c.fwd.z[l]
+    if not act.elementwise:
+        return False
+    right, wrong = act.df(z), act.df(act.f(z))
+    return bool(np.any(np.abs(wrong - right) > 1e-12 * (1.0 + np.abs(right))))
+
+
+def _slope_not_one(c: Context, l: int) -> bool:
+    """Leaving out f'(z) at layer l changes something: f'(z) is not 1 for some unit and sample."""
+    act, z = c.net.acts[l], c.fwd.z[l]
+    return act.elementwise and bool(np.any(np.abs(act.df(z) - 1.0) > 1e-12))
+
+
+def _hidden_path(c: Context) -> range:
+    """The hidden layers whose f'(z) the question's value goes through (its layer and those above it)."""
+    if c.q.kind not in _PASS_KINDS or c.L < 2:
+        return range(0)
+    return range(c.q.layer, c.L - 1)
+
+
+def _a_differs_hidden(c: Context) -> bool:
+    return any(_a_differs(c, l) for l in _hidden_path(c))
+
+
+def _a_differs_output(c: Context) -> bool:
+    return c.q.kind in _PASS_KINDS and _below_output(c) and _output_differentiated(c) and _a_differs(c, c.L - 1)
+
+
+def _one_of_several_slopes(differs: Callable) -> Callable[[Context], list]:
+    """The layers, of a path through two or more hidden layers, where a slip of ``differs`` shows."""
+    def places(c: Context) -> list:
+        path = _hidden_path(c)
+        return [l for l in path if differs(c, l)] if len(path) >= 2 else []
+    return places
+
+
+_missing_slope_places = _one_of_several_slopes(_slope_not_one)
+_slope_of_a_places = _one_of_several_slopes(_a_differs)
+
+
+def _bias_places(c: Context) -> list:
+    """The layers whose bias, left out alone, changes the question's value, other than those the
+    catalogue names otherwise (the asked layer's: missing_bias; every hidden one: missing_hidden_biases)."""
+    L = c.L
+    if c.q.kind in _FWD:
+        layers = range(c.q.layer)  # the asked layer's own bias is missing_bias
+    else:
+        layers = range(L)
+    return [l for l in layers if not (L <= 2 and l == 0) and np.any(c.net.W[l][0] != 0.0)]
+
+
+def _layer_units(c: Context, l: int) -> str:
+    """The units weight layer l feeds, e.g. "H2_1, H2_2"."""
+    return ", ".join(c.net.dest_name(l, j) for j in range(c.net.sizes[l + 1]))
+
+
+def _h_missing_derivative_at(c: Context, l: int) -> str:
+    act = c.net.acts[l]
+    return (f"You left out f'(z) at one layer: the units {_layer_units(c, l)}. Going back through several layers, "
+            f"each hidden layer multiplies in its own f'(z); for these {act.name} units f'(z) = {act.derivative}.")
+
+
+def _h_derivative_of_a_at(c: Context, l: int) -> str:
+    act = c.net.acts[l]
+    in_a = f" Written with a = f(z), it is {act.derivative_in_terms_of_a}." if act.derivative_in_terms_of_a else ""
+    return (f"At the units {_layer_units(c, l)} you evaluated f' at the activation a instead of at z: "
+            f"f'(z) = {act.derivative} takes the pre-activation z.{in_a}")
+
+
+def _h_missing_bias_at(c: Context, l: int) -> str:
+    return (f"You left out the bias of one layer: every sum into {_layer_units(c, l)} includes the weight from "
+            f"the bias unit {c.net.unit_name(l, 0)}, whose activation is always 1.")
+
+
+def _h_derivative_of_a_where(where: str) -> Callable[[Context], str]:
+    def hint(c: Context) -> str:
+        layers = range(c.L - 1) if where == "hidden" else [c.L - 1]
+        act = next((c.net.acts[l] for l in layers if _a_differs(c, l)), c.net.acts[layers[0]])
+        in_a = f" Written with a = f(z), it is {act.derivative_in_terms_of_a}." if act.derivative_in_terms_of_a else ""
+        units = "hidden units" if where == "hidden" else "output"
+        return (f"At the {units} you evaluated f' at the activation a instead of at z: f'(z) = {act.derivative} "
+                f"takes the pre-activation z.{in_a}")
+    return hint
+
+
+_h_ascent = _hint(
+    "You added the step: w + lr*g. Gradient descent subtracts it, w := w - lr*g, because the gradient "
+    "points uphill.")
+
+
 _PASS = _PASS_KINDS
 _FWD = frozenset({"forward", "z"})
 _GRAD = frozenset({"gradient", "update"})
@@ -850,6 +993,16 @@ _ENTRIES = [
     Mistake("missing_derivative", "f'(z) left out of every delta", _PASS, _h_missing_derivative,
             MissingDerivative),
     Mistake("derivative_of_a", "f'(a) used where f'(z) belongs", _PASS, _h_derivative_of_a, DerivativeOfA),
+    Mistake("derivative_of_a_hidden", "f'(a) used where f'(z) belongs, at the hidden units only", _PASS,
+            _h_derivative_of_a_where("hidden"), DerivativeOfAHidden, _below_output, possible=_a_differs_hidden),
+    Mistake("derivative_of_a_output", "f'(a) used where f'(z) belongs, at the output only", _PASS,
+            _h_derivative_of_a_where("output"), DerivativeOfAOutput, possible=_a_differs_output),
+    Mistake("missing_derivative_one_layer", "f'(z) left out at one hidden layer only", _PASS,
+            _h_missing_derivative_at, MissingDerivativeAt, places=_missing_slope_places,
+            possible=lambda c: bool(_missing_slope_places(c))),
+    Mistake("derivative_of_a_one_layer", "f'(a) used where f'(z) belongs, at one hidden layer only", _PASS,
+            _h_derivative_of_a_at, DerivativeOfAAt, places=_slope_of_a_places,
+            possible=lambda c: bool(_slope_of_a_places(c))),
     Mistake("derivative_of_wrong_unit", "f'(z) of another unit of the same layer", _PASS,
             _h_derivative_of_wrong_unit, DerivativeOfWrongUnit, possible=_other_unit),
     Mistake("extra_derivative", "f'(z) multiplied twice into the output delta", _PASS, _h_extra_derivative,
@@ -874,7 +1027,10 @@ _ENTRIES = [
     Mistake("change_not_weight", "the change -lr*g given instead of the new weight", frozenset({"update"}),
             _h_change_not_weight, ChangeNotWeight),
     Mistake("unchanged", "the weight left unchanged", frozenset({"update"}), _h_unchanged, Unchanged),
+    Mistake("ascent", "the step added (w + lr*g) where it is subtracted", frozenset({"update"}), _h_ascent, Ascent),
     Mistake("missing_bias", "the bias left out of the unit's sum", _FWD, _h_missing_bias, MissingBias),
+    Mistake("missing_bias_one_layer", "the bias of one layer left out", _ALL_KINDS, _h_missing_bias_at,
+            MissingBiasAt, places=_bias_places, possible=lambda c: bool(_bias_places(c))),
     Mistake("missing_hidden_biases", "the hidden layers' biases left out", _ALL_KINDS, _h_missing_biases,
             MissingHiddenBiases, _hidden),
     Mistake("missing_biases", "every bias left out, in every layer", _ALL_KINDS, _h_missing_biases,
@@ -1248,9 +1404,11 @@ def _assess_cached(key: _Key, combos: bool) -> Assessment:
         relevant = m.is_applicable(ctx)
         if relevant:
             entries.append(m)
-        v = m.value(ctx)
-        if not _is_nan(v):
-            cands.append(Candidate(m.key, v, functools.partial(m.hint, ctx), m.explanation, relevant))
+        for place in (m.places(ctx) if m.places is not None else [None]):
+            v = m.value(ctx, place)
+            if not _is_nan(v):
+                hint = functools.partial(m.hint, ctx) if place is None else functools.partial(m.hint, ctx, place)
+                cands.append(Candidate(m.key, v, hint, m.explanation, relevant))
     if q.kind == "cost":
         for k, v, hint in _cost_entries(ctx):
             cands.append(Candidate(k, v, functools.partial(str, hint), explain(k.split(":")[1])))
@@ -1260,7 +1418,7 @@ def _assess_cached(key: _Key, combos: bool) -> Assessment:
             if q.kind not in kinds or not first.is_applicable(ctx):
                 continue
             for m in entries:
-                if m.key in _COMBINABLE or m.key == "article" or m.learner is None:
+                if m.key in _COMBINABLE or m.key == "article" or m.learner is None or m.places is not None:
                     continue
                 v = _compound(first.learner, m.learner)(net, loss, rule, lr, q).answer(X, y)
                 if not _is_nan(v):
@@ -1427,5 +1585,5 @@ def indistinguishable(net: Network, X, y, question, loss="half_squared_error", r
     """
     a = assess(net, X, y, question, loss, rule, lr)
     e = np.asarray(a.expected, dtype=float)
-    four = np.vectorize(lambda v: float(f"{v:.4g}"))(e) if e.ndim else float(f"{float(e):.4g}")
+    four = np.vectorize(lambda v: float(fmt(v, 4)))(e) if e.ndim else float(fmt(e, 4))
     return judge(a.expected, a, given=four).same_as

@@ -15,9 +15,17 @@ nearest candidate (``bpnet.explain.mistakes.judge``):
 
 When a mistake gives the right number on the question asked, a correct answer says so:
 the check cannot tell whether that mistake was avoided. Nothing is printed: each checker
-returns a ``CheckResult`` (``.correct``, ``.mistake``, ``.hint``, ``.same_as``), which a
-notebook displays. The worked solution is shown only on request: ``result.solution()``
-or ``show_solution=True``.
+returns a ``CheckResult`` (``.correct``, ``.mistake``, ``.diagnosis``, ``.same_as``), which a
+notebook displays.
+
+An answer of ``None`` is not yet an answer: the result says so (``.answered`` is False) and
+asks for one, so that a notebook can hold ``answer = None`` where the learner writes.
+
+Help comes on request, one level at a time, as for the code checkers of
+``bpnet.teach.code_checks``: ``result.hint()`` shows the first of three hints, the next call the
+next one (``HINT_LEVELS``: the idea, the formula, the numbers that go into it, never the answer
+itself); ``result.hints`` holds all three. The worked solution comes last, and only when asked:
+``result.solution()`` or ``show_solution=True``.
 
     >>> from bpnet import xor_example
     >>> net, X, y, lr = xor_example()
@@ -35,7 +43,7 @@ from typing import Callable
 import numpy as np
 
 from ..core.checks import as_float_array, check_lr, check_rule
-from ..core.notation import fmt, paren
+from ..core.notation import fmt, markdown_escape, paren
 from ..core.activations import get_activation
 from ..core.losses import get_loss
 from ..explain.mistakes import (
@@ -46,6 +54,8 @@ from ..explain.trace import trace_step
 
 __all__ = [
     "CheckResult",
+    "Hint",
+    "HINT_LEVELS",
     "Solution",
     "MISTAKES",
     "RTOL",
@@ -71,6 +81,9 @@ MISTAKES = {
     "general": "no known mistake matches",
 }
 
+#: The hint levels, in the order ``CheckResult.hint()`` gives them.
+HINT_LEVELS = ("the idea", "the formula", "the numbers")
+
 _GENERAL_LEAD = "This number matches none of the mistakes bpnet knows. "
 _ROUNDING_HINT = ("Very close, but outside the tolerance: you rounded too much. Keep at least "
                   "4 significant digits, or let Python do the arithmetic.")
@@ -78,15 +91,6 @@ _WIDTH = 72  # a worked solution's line is laid out one term per line beyond thi
 
 
 # ----- Markdown -----------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~^$&])")
-
-
-def markdown_escape(text: str) -> str:
-    """``text`` with every character Markdown (and JupyterLab's $...$ maths) would read escaped.
-
-    CommonMark lets any ASCII punctuation be backslash-escaped, and shows it literally.
-    """
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def _code_block(text: str) -> str:
@@ -180,12 +184,82 @@ class Solution:
 
 
 @dataclass(frozen=True)
+class Hint:
+    """One hint: its ``level`` (1, 2, ...) of ``of``, what kind it is (``name``, see ``HINT_LEVELS``) and its ``text``.
+
+    A level of 0 is no hint: all were given, and the text says where the solution is.
+    """
+
+    level: int
+    of: int
+    name: str
+    text: str
+
+    @property
+    def head(self) -> str:
+        return f"Hint {self.level} of {self.of} ({self.name})" if self.level else "No more hints"
+
+    def __repr__(self) -> str:
+        return f"{self.head}:\n{self.text}"
+
+    def _repr_markdown_(self) -> str:
+        if self.level > 1:  # a formula or its numbers: shown as written, in a fixed-width font
+            return f"**{self.head}:**\n\n" + _code_block(self.text)
+        return f"**{self.head}:** {markdown_escape(self.text)}"
+
+
+def _last_hint(levels: int) -> Hint:
+    return Hint(0, levels, "", "That was the last hint; .solution() shows the worked solution.")
+
+
+_NUMBER_STAGE = re.compile(r"^[\s\d.eE+\-−()\[\],]*$")
+
+
+def _shows(stage: str, numbers: list[str]) -> bool:
+    return any(re.search(rf"(?<![\w.]){re.escape(n)}(?![\w.])", stage) for n in numbers)
+
+
+def hint_levels(idea: str, solution: str, answer, formula: str | None = None,
+                numbers: str | None = None) -> tuple[str, str, str]:
+    """The three hints of an exercise whose worked ``solution`` reads ``lhs = formula = numbers = value``.
+
+    The idea is ``idea``; the formula is each line of the solution up to its formula (or ``formula``
+    when given); the numbers are each line up to, not including, the first stage that shows the
+    ``answer`` (any of its values as ``fmt`` prints them): no level ever gives the answer itself.
+    """
+    shown = [fmt(v) for v in np.ravel(np.asarray(answer, dtype=float))]
+    lines: list[str] = []
+    for line in solution.splitlines():
+        if lines and line.lstrip().startswith("= "):
+            lines[-1] += " " + line.strip()  # a stage already laid out on a line of its own
+        else:
+            lines.append(line)
+    formula_lines, number_lines = [], []
+    for line in lines:
+        assign = " := " in line.split(" = ")[0]  # an update: w := w - lr*g = numbers = value
+        stages = _split_top(line.replace(" := ", " = ", 1) if assign else line, " = ", 0)
+        if assign:
+            stages = [stages[0] + " := " + stages[1]] + stages[2:]
+        first = 1 if assign else 2  # the first stage that holds numbers
+        head = stages[:first] if len(stages) > first or not _NUMBER_STAGE.match(stages[-1]) else stages[:1]
+        formula_lines.append(" = ".join(head))
+        keep = len(stages)
+        for k in range(1, len(stages)):
+            if _shows(stages[k], shown):
+                keep = k
+                break
+        number_lines.append(" = ".join(stages[:keep]))
+    return idea, formula or "\n".join(formula_lines), numbers or "\n".join(number_lines)
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """The verdict on one answer.
 
     ``correct``: True if right (see the module docstring). ``mistake``: None when correct,
-    else a mistake key (see ``MISTAKES``; two joined by "+" for a compound one), "rounding"
-    or "general". ``hint``: what to look at ("" when correct). ``same_as``: explanations of
+    else a mistake key (see ``MISTAKES``; two joined by "+" for a compound one), "rounding",
+    "general", or "unanswered" for an answer of None. ``diagnosis``: what the answer shows and
+    what to look at ("" when correct). ``hint()``: the next hint level, one per call. ``same_as``: explanations of
     the mistakes that give the right number on this question. Truthy exactly when correct.
     """
 
@@ -194,10 +268,31 @@ class CheckResult:
     answer: object
     correct: bool
     mistake: str | None
-    hint: str
+    diagnosis: str
     _solution: Callable[[], Solution] = field(repr=False, compare=False)
     show_solution: bool = False
     same_as: tuple = ()
+    _hints: Callable[[], tuple] = field(default=lambda: (), repr=False, compare=False)
+    _given: list = field(default_factory=list, repr=False, compare=False)  # how many hints were shown
+
+    @property
+    def answered(self) -> bool:
+        """False when the answer was None: nothing to judge yet."""
+        return self.mistake != "unanswered"
+
+    @property
+    def hints(self) -> tuple:
+        """The hints, one per level of ``HINT_LEVELS``: the idea, the formula, the numbers (never the answer)."""
+        return tuple(self._hints())
+
+    def hint(self) -> Hint:
+        """The next hint: the first call gives the idea, the next the formula, then the numbers."""
+        hints = self.hints
+        k = len(self._given)
+        if k >= len(hints):
+            return _last_hint(len(hints))
+        self._given.append(k)
+        return Hint(k + 1, len(hints), HINT_LEVELS[k] if k < len(HINT_LEVELS) else "", hints[k])
 
     @property
     def question(self) -> str:
@@ -224,6 +319,8 @@ class CheckResult:
 
     def _head(self) -> tuple[str, str]:
         ctx = f" ({self.context})" if self.context else ""
+        if not self.answered:
+            return "… Not answered yet:", f"{self.quantity}{ctx}."
         if self.correct:
             return "✓ Correct:", f"{self.quantity} = {_fmt_value(self.answer)}{ctx}."
         return "✗ Not yet:", f"{self.quantity} is not {_fmt_value(self.answer)}{ctx}."
@@ -231,12 +328,16 @@ class CheckResult:
     def __repr__(self) -> str:
         mark, text = self._head()
         lines = [f"{mark} {text}"]
-        if not self.correct:
-            lines.append(f"Hint: {self.hint}")
+        if not self.answered:
+            lines.append(self.diagnosis)
+        elif not self.correct:
+            lines.append(f"Hint: {self.diagnosis}")
         elif self.note:
             lines.append(f"Note: {self.note}")
         if self.show_solution:
             lines += ["Solution:", self.solution().text]
+        elif not self.answered:
+            lines.append(_ON_REQUEST)
         elif not self.correct:
             lines.append("(Call .solution() on this result to see the worked solution.)")
         return "\n".join(lines)
@@ -244,15 +345,24 @@ class CheckResult:
     def _repr_markdown_(self) -> str:
         mark, text = self._head()
         parts = [f"**{mark}** {_code_span(text)}"]
-        if not self.correct:
-            parts.append(f"*Hint:* {markdown_escape(self.hint)}")
+        if not self.answered:
+            parts.append(markdown_escape(self.diagnosis))
+        elif not self.correct:
+            parts.append(f"*Hint:* {markdown_escape(self.diagnosis)}")
         elif self.note:
             parts.append(f"*Note:* {markdown_escape(self.note)}")
         if self.show_solution:
             parts.append("**Solution**\n\n" + _code_block(self.solution().text))
-        elif not self.correct:
+        elif not self.correct and self.answered:
             parts.append("*Call `.solution()` on this result to see the worked solution.*")
+        elif not self.correct:
+            parts.append("*" + _ON_REQUEST.replace(".hint()", "`.hint()`").replace(".solution()", "`.solution()`") + "*")
         return "\n\n".join(parts)
+
+
+_ON_REQUEST = ("Call .hint() for a hint (3 levels, one at a time: the idea, the formula, the numbers), "
+               ".solution() for the worked solution.")
+_UNANSWERED = "Write your answer in its cell above (in place of None), run that cell, then run this one again."
 
 
 def _code_span(text: str) -> str:
@@ -282,7 +392,7 @@ def _answer(answer, shape: tuple) -> np.ndarray:
     (shape (1,) or (1, 1)); an array answer may come flat.
     """
     if answer is None:
-        raise TypeError("answer is None: replace None with your number")
+        return None  # not answered yet: the result says so
     if isinstance(answer, (str, bytes)):
         raise TypeError(f"answer must be a number, got the text {answer!r}; write it without quotes")
     if isinstance(answer, (bool, np.bool_)):
@@ -322,34 +432,52 @@ def _one_sample(net: Network, x, y=None):
 
 # ----- the verdict -----------------------------------------------------------------------
 def _result(quantity: str, context: str, given, a: Assessment, rtol, atol, general: str,
-            solution: Callable[[], str], show_solution: bool, hints: dict | None = None) -> CheckResult:
+            solution: Callable[[], str], show_solution: bool, hints: dict | None = None,
+            formula: str | None = None, numbers: str | None = None) -> CheckResult:
     """The CheckResult of ``judge``: the diagnosed mistake's hint, or rounding, or the general hint.
 
-    ``given``: the answer as the learner gave it (its digits tell its precision).
+    ``given``: the answer as the learner gave it (its digits tell its precision); None when not
+    answered yet. ``general`` is also the first hint level (the idea); ``formula`` the second and
+    ``numbers`` the third, when the solution's own lines do not show them.
     """
     ans = _answer(given, np.shape(a.expected))
-    v: Verdict = judge(ans, a, rtol, atol, given=given)
     expected = a.expected
     value = float(expected) if np.ndim(expected) == 0 else np.array(expected)
-    sol_cache = {}
+    cache = {}
+
+    def raw() -> str:
+        if "raw" not in cache:
+            cache["raw"] = solution()
+        return cache["raw"]
 
     def sol() -> Solution:
-        if "s" not in sol_cache:
-            sol_cache["s"] = Solution(layout(solution()), value)
-        return sol_cache["s"]
+        if "s" not in cache:
+            cache["s"] = Solution(layout(raw()), value)
+        return cache["s"]
+
+    def levels() -> tuple:
+        if "h" not in cache:
+            idea, form, nums = hint_levels(general, raw(), expected, formula, numbers)
+            cache["h"] = (idea, layout(form), layout(nums))
+        return cache["h"]
+
+    if ans is None:
+        return CheckResult(quantity, context, None, False, "unanswered", _UNANSWERED, sol, show_solution, (),
+                           levels)
+    v: Verdict = judge(ans, a, rtol, atol, given=given)
 
     ans_out = float(ans) if ans.ndim == 0 else ans.copy()
     explanations = {c.key: c.explanation for c in a.candidates}
     same = tuple(dict.fromkeys(explanations.get(k, k) for k in v.same_as))
     if v.correct:
-        return CheckResult(quantity, context, ans_out, True, None, "", sol, show_solution, same)
+        return CheckResult(quantity, context, ans_out, True, None, "", sol, show_solution, same, levels)
     if v.key == "rounding":
         hint = _ROUNDING_HINT
     elif v.key == "general":
         hint = _GENERAL_LEAD + general
     else:
         hint = (hints or {}).get(v.key) or v.candidate.hint()
-    return CheckResult(quantity, context, ans_out, False, v.key, hint, sol, show_solution, same)
+    return CheckResult(quantity, context, ans_out, False, v.key, hint, sol, show_solution, same, levels)
 
 
 def _plain(question: Question, expected, cands: list, scale, accepted=()) -> Assessment:
@@ -452,7 +580,8 @@ def check_activation(name, z, answer, *, rtol=RTOL, atol=None, show_solution: bo
         return f"{act.symbol}{arg} = {_fmt_value(expected)}"
 
     return _result(f"{act.symbol}(z)", f"z = {_fmt_value(z)}", answer, a, rtol, atol, act.hint, solution,
-                   show_solution)
+                   show_solution, formula=f"{act.symbol}(z) = {act.formula}",
+                   numbers=f"{act.symbol}(z) = {act.formula}, with z = {_fmt_value(z)}")
 
 
 def check_activation_derivative(name, z, answer, *, rtol=RTOL, atol=None,

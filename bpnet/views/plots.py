@@ -41,16 +41,18 @@ from matplotlib.text import Text
 from ..core.activations import get_activation
 from ..explain.activation_reading import activation_reading, saturation_ranges
 from ..core.network import Network
-from ..explain.trace import MicroStep, State, fmt
+from ..explain.trace import MicroStep, State
+from ..core.notation import fmt, short
 
 __all__ = [
     "OKABE_ITO", "UP", "DOWN", "HIGHLIGHT",
-    "DiagramLayout", "DiagramStyles", "diagram_layout", "diagram_styles", "touched_weights", "short",
+    "DiagramLayout", "DiagramStyles", "diagram_layout", "diagram_styles", "focus_units", "MAX_DRAWN_UNITS",
+    "touched_weights", "short",
     "NetworkDiagram", "draw_network", "diagram_figsize", "network_svg",
     "ActivationPlot", "plot_activation", "activation_svg",
     "LossPlot", "plot_loss", "loss_svg",
     "BoundaryPlot", "plot_decision_boundary", "boundary_svg", "boundary_grid",
-    "new_axes",
+    "new_axes", "plot_digits", "plot_confusion",
 ]
 
 #: Okabe & Ito (2008), "Color Universal Design".
@@ -66,9 +68,6 @@ LINK = "#B0B0B0"
 BIAS_FILL = "#D9D9D9"
 BLACK = OKABE_ITO["black"]
 
-#: Significant digits of the numbers written on a diagram (tables show all six).
-DIAGRAM_DIGITS = 3
-
 
 def new_axes(ax: Axes | None = None, figsize=(6.4, 4.0)) -> Axes:
     """``ax`` itself, or the axes of a new pyplot figure (shown by the notebook's plt.show())."""
@@ -78,14 +77,6 @@ def new_axes(ax: Axes | None = None, figsize=(6.4, 4.0)) -> Axes:
 
     _, ax = plt.subplots(figsize=figsize)
     return ax
-
-
-def short(x: float, digits: int = DIAGRAM_DIGITS) -> str:
-    """``x`` with ``digits`` significant digits, no -0 (the diagram's labels)."""
-    if digits >= 6:
-        return fmt(x)
-    s = format(float(x), f".{digits}g")
-    return "0" if s == "-0" else s
 
 
 def _finite(x) -> bool:
@@ -108,7 +99,9 @@ class DiagramLayout:
 
     ``units[name] = (x, y, layer, k, bias)`` (k: 0-based index among the layer's non-bias
     units, -1 for a bias unit); ``links[weight] = (x0, y0, x1, y1)`` from the rim of the
-    source unit to the rim of the destination unit.
+    source unit to the rim of the destination unit. A diagram of a big network draws some
+    units of a layer only (``focus_units``): ``elided[layer] = (x, y, count)`` says where
+    "⋮ count more" stands for the rest.
     """
 
     width: float
@@ -117,36 +110,80 @@ class DiagramLayout:
     links: dict
     value_lines: int
     font: float = _FONT
+    elided: dict = field(default_factory=dict)
 
 
-def diagram_layout(net: Network) -> DiagramLayout:
-    """Units in columns (one per layer, bias unit on top), links between their rims."""
+#: A layer with more real units than this is drawn in part in a step-through: the step's own
+#: units and the first others (``focus_units``), with "⋮ n more" for the rest.
+MAX_DRAWN_UNITS = 6
+
+
+def focus_units(net: Network, step: MicroStep | None = None, most: int = MAX_DRAWN_UNITS):
+    """Which real units of each layer a diagram of ``net`` at ``step`` draws (0-based indices
+    among the layer's non-bias units, in order), or None when every layer has at most ``most``.
+
+    In a layer with more: the units ``step`` computes or reads through a weight it names (its
+    unit; a weight's source and destination), then the layer's first units up to ``most``.
+    """
+    if all(n <= most for n in net.sizes):
+        return None
+    own: dict[int, set] = {}
+    if step is not None:
+        names = [step.name] if step.kind in ("gradient", "update") else []
+        unit = step.name[2:-1] if step.name.startswith("z(") else step.name
+        parts = names[0].split("->") if names else [unit]
+        for part in parts:
+            for l in range(net.n_layers + 1):
+                real = net.unit_names(l, bias=False)
+                if part in real:
+                    own.setdefault(l, set()).add(real.index(part))
+    shown = []
+    for l, n in enumerate(net.sizes):
+        keep = sorted(own.get(l, ()))
+        for k in range(n):
+            if len(keep) >= min(n, most):
+                break
+            if k not in keep:
+                keep.append(k)
+        shown.append(tuple(sorted(keep)))
+    return tuple(shown)
+
+
+def diagram_layout(net: Network, shown=None) -> DiagramLayout:
+    """Units in columns (one per layer, bias unit on top), links between their rims.
+
+    ``shown``: from ``focus_units``, the real units of each layer to draw (default: all)."""
     L = net.n_layers
+    drawn = [tuple(range(n)) if shown is None else tuple(shown[l]) for l, n in enumerate(net.sizes)]
     lines = 1 if all(a.name == "identity" for a in net.acts) else 3  # a | z, a, δ
     sy = 2 * _R + lines * _LINE + 14
-    tall = max(n + (0 if l == L else 1) for l, n in enumerate(net.sizes))
+    rows = [len(d) + (0 if l == L else 1) + (len(d) < net.sizes[l]) for l, d in enumerate(drawn)]
+    tall = max(rows)
     height = 2 * _MARGIN + (tall - 1) * sy + 2 * _R + lines * _LINE + 4
     # Up to 30 weights every label is shown and needs room; beyond, only a step's own labels.
     dx = _DX if sum((n + 1) * m for n, m in zip(net.sizes, net.sizes[1:])) <= 30 else 0.7 * _DX
     width = 2 * (_MARGIN + _R + 30) + L * dx
-    units = {}
+    units, elided = {}, {}
     for l in range(L + 1):
         names = net.unit_names(l)
-        top = _MARGIN + _R + (tall - len(names)) * sy / 2
-        for k, name in enumerate(names):
-            bias = l < L and k == 0
-            units[name] = (_MARGIN + _R + 30 + l * dx, top + k * sy, l, -1 if bias else k - (0 if l == L else 1), bias)
+        bias = 0 if l == L else 1
+        keep = list(range(bias)) + [k + bias for k in drawn[l]]
+        x, top = _MARGIN + _R + 30 + l * dx, _MARGIN + _R + (tall - rows[l]) * sy / 2
+        for row, k in enumerate(keep):
+            units[names[k]] = (x, top + row * sy, l, k - bias if k >= bias else -1, k < bias)
+        if len(drawn[l]) < net.sizes[l]:
+            elided[l] = (x, top + len(keep) * sy, net.sizes[l] - len(drawn[l]))
     links = {}
     for l in range(L):
-        for i, src in enumerate(net.unit_names(l)):
-            for j in range(net.sizes[l + 1]):
+        for src in (n for n in net.unit_names(l) if n in units):
+            for j in drawn[l + 1]:
                 dst = net.dest_name(l, j)
                 x0, y0 = units[src][:2]
                 x1, y1 = units[dst][:2]
                 d = math.hypot(x1 - x0, y1 - y0)
                 ux, uy = (x1 - x0) / d, (y1 - y0) / d
                 links[f"{src}->{dst}"] = (x0 + _R * ux, y0 + _R * uy, x1 - _R * ux, y1 - _R * uy)
-    return DiagramLayout(width, height, units, links, lines)
+    return DiagramLayout(width, height, units, links, lines, elided=elided)
 
 
 def diagram_figsize(net: Network, scale: float = 1.0) -> tuple[float, float]:
@@ -464,6 +501,9 @@ def network_svg(net: Network, state: State | Network | None = None, highlight=No
         for n, line in enumerate(us.values.split("\n") if us.values else ()):
             out.append(f'<text x="{a(x)}" y="{a(y + _R + (n + 1) * _LINE - 1)}" text-anchor="middle" '
                        f'font-size="{a(f - 1)}">{e(line)}</text>')
+    for x, y, count in lay.elided.values():
+        out.append(f'<text x="{a(x)}" y="{a(y)}" text-anchor="middle" font-style="italic">'
+                   f'⋮ {count} more</text>')
     h = f + 5
     for name in sorted(sty.label_at, key=lambda n: sty.links[n].highlighted):
         cx, cy = sty.label_at[name]
@@ -1305,5 +1345,44 @@ def plot_per_layer(panels: dict, xlabel: str, ylabel: str, title: str, xticks=No
         for ax in axes[1:]:
             ax.set_ylabel(ylabel)
     fig.suptitle(title, fontsize=NOTEBOOK_FONT + 2)
+    _notebook_fonts(fig)
+    return fig
+
+
+# ----- images: the handwritten digits -----------------------------------------------------------
+def plot_digits(images, title: str, labels=None, predicted=None, cols: int = 10, pixel_max: float = 16):
+    """8x8 images in a grid, ink dark on white; above each its digit (``labels``), and with
+    ``predicted`` "true → predicted"."""
+    images = np.asarray(images)
+    rows = -(-len(images) // cols)
+    fig, axes = _pyplot_figure(rows, cols, figsize=(0.8 * cols, 0.95 * rows + 0.5), squeeze=False)
+    for k, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if k >= len(images):
+            continue
+        ax.imshow(images[k].reshape(8, 8), cmap="gray_r", vmin=0, vmax=pixel_max)
+        if labels is not None:
+            text = str(labels[k]) if predicted is None else f"{labels[k]} → {predicted[k]}"
+            ax.set_title(text, fontsize=NOTEBOOK_SMALL_FONT, pad=2)
+    fig.suptitle(title, fontsize=NOTEBOOK_FONT + 1)
+    return fig
+
+
+def plot_confusion(counts, title: str):
+    """A confusion matrix: rows the true digit, columns the predicted one, each count written in its square."""
+    counts = np.asarray(counts)
+    n = len(counts)
+    fig, ax = _pyplot_figure(1, 1, figsize=(5.2, 4.6))
+    ax.imshow(np.log1p(counts), cmap="Blues")
+    for i in range(n):
+        for j in range(n):
+            if counts[i, j]:
+                ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=NOTEBOOK_SMALL_FONT,
+                        color="white" if i == j else "black")
+    ax.set_xticks(range(n))
+    ax.set_yticks(range(n))
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    ax.set_title(title)
     _notebook_fonts(fig)
     return fig

@@ -37,11 +37,12 @@ import numpy as np
 
 from ..core.errors import DivergenceError
 from ..core.losses import get_loss
-from ..core.checks import check_rule, check_whole
+from ..core.checks import check_lr, check_rule, check_whole
 from ..core.network import Network, batches
 from ..core.optimizers import get_optimizer
 from ..explain.autograd import Graph, GraphState, GraphTrace, Value
-from ..explain.trace import MicroStep, State, Trace, fmt, trace_step
+from ..core.notation import fmt
+from ..explain.trace import MicroStep, State, Trace, trace_step
 
 __all__ = [
     "Stepper", "RuleStepper", "TrainingStepper", "StepComparison", "TrainingComparison",
@@ -412,8 +413,8 @@ class RuleStepper(Stepper):
             raise TypeError(f"RuleStepper needs a bpnet.Network, got {type(net).__name__}")
         check_rule(rule)
         self.net = net.copy()
-        self.X, self.y = X, y
-        self.lr = lr
+        self.X, self.y = _own_copy(net, X, y)  # the caller may change its arrays later
+        self.lr = check_lr(lr)
         self.loss = get_loss(loss).name
         self._traces: dict[str, Trace] = {}
         super().__init__(self.trace_for(rule), index)
@@ -484,10 +485,11 @@ class _TrainingMoves:
 
     def forward(self, k: int = 1) -> bool:
         """Train ``k`` more steps (capped at ``max_steps``)."""
-        return self.goto(min(self.index + int(k), self.max_steps))
+        return self.goto(min(self.index + check_whole(k, "forward(k): the number of steps"), self.max_steps))
 
     def back(self, k: int = 1) -> bool:
-        return self.goto(max(self.index - int(k), 0))
+        """Go back ``k`` steps (not past step 0)."""
+        return self.goto(max(self.index - check_whole(k, "back(k): the number of steps"), 0))
 
     def start(self) -> bool:
         """Back to step 0: the initial weights."""
@@ -498,8 +500,10 @@ class _TrainingMoves:
 
         Stops early where training stopped (a divergence): no call repeats the same step.
         """
-        target = min(self.index + int(steps), self.max_steps)
-        while self.index < target and self.goto(min(self.index + max(1, int(every)), target)):
+        steps = check_whole(steps, "run(steps): the number of steps")
+        every = check_whole(every, "run(every=...): steps between callbacks", 1)
+        target = min(self.index + steps, self.max_steps)
+        while self.index < target and self.goto(min(self.index + every, target)):
             if callback is not None:
                 callback(self)
 
@@ -530,10 +534,14 @@ class TrainingStepper(_TrainingMoves):
         if per not in ("epoch", "update"):
             raise ValueError(f"per must be 'epoch' or 'update', got {per!r}")
         check_rule(rule)
-        self.X, self.y = net.check(X, y)
+        self.X, self.y = _own_copy(net, X, y)  # the caller may change its arrays later
         self.loss = get_loss(loss)
         if isinstance(optimizer, str):  # a name: one fresh optimizer for the whole run, as Network.train does
             optimizer = get_optimizer(optimizer, **({} if lr is None else {"lr": lr}))
+        elif optimizer is not None:
+            optimizer = _usable_optimizer(optimizer, net)
+        if optimizer is None and lr is not None:
+            check_lr(lr)  # refused now, not at the first move
         self.lr, self.optimizer, self.rule = lr, optimizer, rule
         self._step_lr = None if optimizer is not None else lr  # an optimizer has its own learning rate
         self.per, self.seed = per, check_whole(seed, "seed")
@@ -541,9 +549,8 @@ class TrainingStepper(_TrainingMoves):
         m = self.X.shape[0]
         self.batch_size = m if batch_size is None else check_whole(batch_size, "batch_size (or None for the whole batch)", 1)
         self.batches_per_epoch = -(-m // self.batch_size)
-        if int(keep) < 1 or int(max_steps) < 1:
-            raise ValueError("keep and max_steps must be >= 1")
-        self.keep, self.max_steps = int(keep), int(max_steps)
+        self.keep = check_whole(keep, "keep (weight snapshots to keep)", 1)
+        self.max_steps = check_whole(max_steps, "max_steps", 1)
         self.net = net.copy()  # the weights at the current step
         self._start = (net.copy(), copy.deepcopy(optimizer))
         self._snaps: OrderedDict[int, tuple[Network, object]] = OrderedDict()
@@ -565,9 +572,9 @@ class TrainingStepper(_TrainingMoves):
         """
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # reported as a divergence, not as warnings
-                if self.per == "epoch":
-                    for idx in self._batches(self.first + self.index):
-                        self.net.step(self.X[idx], self.y[idx], self._step_lr, self.loss, self.rule, self._opt)
+                if self.per == "epoch":  # Network.train's epoch loop, for this one epoch
+                    self.net.train(self.X, self.y, 1, self._step_lr, self.loss, self._opt, self.batch_size,
+                                   self.seed, self.rule, first_epoch=self.first + self.index)
                 else:
                     epoch, b = divmod(self.first + self.index, self.batches_per_epoch)
                     idx = self._batches(epoch)[b]
@@ -655,7 +662,7 @@ class TrainingStepper(_TrainingMoves):
         unit = self.unit
         label = f"{unit} {self.index} — cost {fmt(self.cost)}"
         if self.diverged_at is not None:
-            what = str(self.divergence).removeprefix("the update diverged: ").split("; no weight")[0]
+            what = self.divergence.detail
             label += f" — diverged at {unit} {self.diverged_at}, training stopped (the next update: {what})"
         return label
 
@@ -678,6 +685,24 @@ class Difference:
     sample: int | None
     base: float | None
     branch: float | None
+
+
+def _own_copy(net: Network, X, y) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) checked for ``net`` and copied: a stepper shows numbers computed from what it was given,
+    whatever the caller does to its arrays afterwards."""
+    X, y = net.check_batch(X, y)
+    return X.copy(), y.copy()
+
+
+def _usable_optimizer(optimizer, net: Network):
+    """``optimizer`` if it may update ``net``: one bound to another network (its running averages
+    belong there) is refused before anything is computed, as ``Network.train`` refuses it."""
+    if not hasattr(optimizer, "update"):
+        get_optimizer(optimizer)  # the TypeError saying what an optimizer is
+    check = getattr(optimizer, "check_network", None)
+    if check is not None:
+        check(net)
+    return optimizer
 
 
 def _differs(a, b, tol: float) -> bool:
@@ -888,7 +913,7 @@ class TrainingComparison(_TrainingMoves):
         c = self.changes
         if "optimizer" in c:
             opt = c["optimizer"]
-            opt = get_optimizer(opt) if isinstance(opt, str) else copy.deepcopy(opt)
+            opt = get_optimizer(opt) if isinstance(opt, str) else copy.deepcopy(_usable_optimizer(opt, net))
         else:
             opt = copy.deepcopy(self.base._opt)  # the state the base's optimizer has reached
         self.branch = TrainingStepper(start, self.base.X, self.base.y, c.get("lr", lr), c.get("loss", loss), opt,

@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import html
+import json
 import re
 import threading
 import time
@@ -39,28 +40,24 @@ import time
 import ipywidgets as W
 
 from ..teach.examples import xor_example
-from ..explain.activation_reading import EXPLORER_ACTIVATIONS, activation_reading
+from ..teach.netfile import load_network_text
+from ..teach.published import check_published
+from ..explain.activation_reading import activation_reading, explorer_activations
+from ..core.activations import get_activation
 from ..core.network import Network
-from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, loss_svg, network_svg,
+from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, focus_units, loss_svg, network_svg,
                     touched_weights)
 from .stepper import RuleStepper, StepComparison, TrainingComparison, TrainingStepper
-from ..explain.trace import fmt
+from ..core.notation import PHASE_TITLES, RULE_TEX, RULE_TEXT, fmt, fmt_or_dash, short
 
-__all__ = ["StepThrough", "CompareSteps", "ActivationExplorer", "TrainingView", "CompareTraining", "BUTTONS"]
+__all__ = ["StepThrough", "CompareSteps", "ActivationExplorer", "TrainingView", "CompareTraining", "CheckExample",
+           "BUTTONS"]
 
-_PHASE_TITLES = {"forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
-                 "updates": "Gradients and weight updates"}
 _FIELD_NAMES = {"a": "activation of {}", "z": "pre-activation z of {}", "delta": "delta of {}",
                 "grad": "gradient of weight {}", "weights": "new value of weight {}", "loss": "loss",
                 "cost": "cost J over the batch"}
 _SYMBOLS = {"a": "{}", "z": "z({})", "delta": "δ({})", "grad": "g({})", "weights": "w({})", "loss": "loss",
             "cost": "J"}
-_RULE_NAMES = {"article": "the article's rule (δ = y − a, then w := w − lr·a·δ)",
-               "gradient": "gradient descent (δ = ∂L/∂z, then w := w − lr·∂L/∂w)"}
-#: The same, typeset, for the formula panel (the tooltips above stay plain text).
-_RULE_LATEX = {"article": r"the article's rule ($\delta = y - a$, then $w \leftarrow w - \eta \, a \, \delta$)",
-               "gradient": r"gradient descent ($\delta = \partial L / \partial z$, then "
-                           r"$w \leftarrow w - \eta \, \partial L / \partial w$)"}
 
 #: The step-through's buttons: (attribute, label, CSS class, tooltip, icon). The label is
 #: always shown beside the icon, so the controls read the same in every font.
@@ -131,10 +128,6 @@ def _button(text: str, css: str, tooltip: str, icon: str = "") -> W.Button:
     b = W.Button(description=text, tooltip=tooltip, icon=icon, layout=W.Layout(width="auto", flex="0 0 auto"))
     b.add_class(css)
     return b
-
-
-def _num(x) -> str:
-    return "—" if x is None else fmt(x)
 
 
 def _tokens(text: str) -> str:
@@ -306,7 +299,7 @@ def _formula_lines(v) -> str:
         symbols, numbers = f"${tex}$", f"${step.numbers_latex}$"
     else:
         symbols, numbers = _tokens(step.formula), _tokens(step.numbers)
-    return (f"<div><b>{e(_PHASE_TITLES[step.phase])}</b>{sample} · {e(_FIELD_NAMES[ch.field].format(ch.name))}</div>"
+    return (f"<div><b>{e(PHASE_TITLES[step.phase])}</b>{sample} · {e(_FIELD_NAMES[ch.field].format(ch.name))}</div>"
             f'<div class="bp-line">in symbols: {symbols}</div>'
             f'<div class="bp-line">with numbers: {numbers}</div>'
             f"<div>changed: {_tokens(_SYMBOLS[ch.field].format(ch.name))}: {e(old)} → {e(fmt(ch.new))}</div>")
@@ -340,7 +333,7 @@ class StepThrough(Playing, _View):
         self.step_label = _html_widget("bp-step-label")
         self.rule_toggle = W.ToggleButtons(options=[("article's rule", "article"), ("gradient descent", "gradient")],
                                            value=st.rule, tooltip="The update rule",
-                                           tooltips=[_RULE_NAMES["article"], _RULE_NAMES["gradient"]],
+                                           tooltips=[RULE_TEXT["article"], RULE_TEXT["gradient"]],
                                            style={"button_width": "auto"}, layout=W.Layout(width="auto"))
         self.rule_toggle.add_class("bp-rule")
         self.live = _html_widget("bp-live")  # the step in words, for screen readers and for a quick read
@@ -353,7 +346,7 @@ class StepThrough(Playing, _View):
         self.all_weights.add_class("bp-all-weights")
         self.diagram_view = _html_widget("bp-diagram")
         self.activation_view = _html_widget("bp-activation")
-        self._layout = diagram_layout(st.trace.before)
+        self._layouts = {}  # a big network's diagram draws each step's own units: a layout per choice
         self._shown = None
         self._formula_due: str | None = None  # the formula to typeset once the diagram is drawn
         self._formula_timer = None
@@ -449,7 +442,7 @@ class StepThrough(Playing, _View):
         v = st.view()
         rows = st.weight_rows()
         self.diagram_view.value = network_svg(st.trace.before, v.state, v.step, v.updated, v.sample,
-                                              description=self.diagram_description(v), layout=self._layout)
+                                              description=self.diagram_description(v), layout=self._layout_at(v))
         self.step_label.value = html.escape(v.label)
         self.slider.max = v.n
         self.slider.value = v.slider
@@ -465,6 +458,16 @@ class StepThrough(Playing, _View):
         else:
             self.activation_view.value = activation_svg(reading[0], reading[1], width=320, height=220)
             self.activation_view.layout.display = None
+
+    def _layout_at(self, v):
+        """The diagram's layout at view ``v``: every unit, or for a big network the step's own
+        units and a few others (``focus_units``)."""
+        shown = focus_units(self.stepper.trace.before, v.step)
+        if shown not in self._layouts:
+            if len(self._layouts) > 256:
+                self._layouts.clear()
+            self._layouts[shown] = diagram_layout(self.stepper.trace.before, shown)
+        return self._layouts[shown]
 
     def _set_formula(self, value: str, later: bool = False) -> None:
         """Show ``value`` in the formula panel: now, or ``typeset_delay`` s later on the kernel's
@@ -518,7 +521,7 @@ class StepThrough(Playing, _View):
         parts = [_formula_lines(v)]
         other, rule = v.other, v.other_rule
         typeset = getattr(v.step, "formula_latex", None) is not None
-        name = _RULE_LATEX[rule] if typeset else e(_RULE_NAMES[rule])
+        name = RULE_TEX[rule] if typeset else e(RULE_TEXT[rule])
         if other is None:
             parts.append(f"<div>{name} has no such step.</div>")
         elif abs(other.value - v.step.value) > 1e-12:
@@ -553,8 +556,8 @@ class StepThrough(Playing, _View):
             cur = ' aria-current="true"' if r.name == current else ""
             out.append(
                 f'<tr data-weight="{html.escape(r.name)}"{cur}><th scope="row" title="weight">{html.escape(r.name)}</th>'
-                f'<td title="before">{_num(r.before)}</td><td title="gradient">{_num(r.gradient)}</td>'
-                f'<td title="after" class="{css}">{_num(r.after)}{mark}</td></tr>')
+                f'<td title="before">{fmt_or_dash(r.before)}</td><td title="gradient">{fmt_or_dash(r.gradient)}</td>'
+                f'<td title="after" class="{css}">{fmt_or_dash(r.after)}{mark}</td></tr>')
         out.append("</tbody></table>")
         return "".join(out)
 
@@ -702,12 +705,23 @@ class CompareSteps(_View):
 class ActivationExplorer(_View):
     """Choose an activation, slide z, read f(z) and f'(z) and whether the unit saturates.
 
+    It offers every registered elementwise activation (``explorer_activations()``, read when the
+    explorer is made); ``name`` may also be a spec with parameters, e.g. "leaky_relu(0.2)".
     The controls and the reading sit beside the plot (below it on a narrow page).
     """
 
     def __init__(self, name: str = "sigmoid", z: float = 0.0, zlim=(-6.0, 6.0)):
         self.zlim = (float(zlim[0]), float(zlim[1]))
-        self.choice = W.Dropdown(options=list(EXPLORER_ACTIVATIONS), value=name, description="activation",
+        act = get_activation(name)
+        if not act.elementwise:
+            raise ValueError(f"the explorer shows elementwise activations, one of {list(explorer_activations())}; "
+                             f"{act.name} is not one (each output depends on every z)")
+        options = list(explorer_activations())
+        # By its name, unless its parameters are not the default ones: leaky_relu(0.2) is offered beside the names.
+        value = act.name if act.spec == get_activation(act.name).spec else act.spec
+        if value not in options:
+            options.append(value)
+        self.choice = W.Dropdown(options=options, value=value, description="activation",
                                  tooltip="The activation function f")
         self.choice.add_class("bp-activation-choice")
         self.z_slider = W.FloatSlider(value=z, min=zlim[0], max=zlim[1], step=0.1, description="z",
@@ -728,24 +742,67 @@ class ActivationExplorer(_View):
     def readout(self) -> str:
         """What the reading says, rounded to what matters (3 digits, whole percentages)."""
         r = activation_reading(self.choice.value, self.z_slider.value)
-        return (f"{r.name}: z = {fmt(round(r.z, 6))}, f(z) = {_short(r.f)}, f'(z) = {_short(r.df)}. "
+        return (f"{r.name}: z = {fmt(round(r.z, 6))}, f(z) = {short(r.f)}, f'(z) = {short(r.df)}. "
                 f"{rounded_percentages(r.note)}")
 
     def _show(self) -> None:
         r = activation_reading(self.choice.value, self.z_slider.value)
-        self.reading.value = (f"<div>{_tokens(f'z = {fmt(round(r.z, 6))}')}<br>{_tokens(f'f(z) = {_short(r.f)}')}"
-                              f"<br>{_tokens(f'f' + chr(39) + f'(z) = {_short(r.df)}')}</div>"
+        self.reading.value = (f"<div>{_tokens(f'z = {fmt(round(r.z, 6))}')}<br>{_tokens(f'f(z) = {short(r.f)}')}"
+                              f"<br>{_tokens(f'f' + chr(39) + f'(z) = {short(r.df)}')}</div>"
                               f'<div role="status" aria-live="polite">{_tokens(rounded_percentages(r.note))}</div>')
-        self.image.value = activation_svg(r.name, r.z, zlim=self.zlim)
+        self.image.value = activation_svg(self.choice.value, r.z, zlim=self.zlim)
 
     def __repr__(self) -> str:
         return f"ActivationExplorer: {self.readout()}"
 
 
-def _short(x: float) -> str:
-    """3 significant digits for a readout (the tables keep six)."""
-    s = format(float(x), ".3g")
-    return "0" if s == "-0" else s
+# ----- check your own example ----------------------------------------------------------
+class CheckExample(_View):
+    """A network file typed in a box; **check** shows ``check_published``'s table under the button,
+    or the one line that says what to fix.
+
+    The box's text is loaded by ``load_network_text``, exactly as ``python -m bpnet check`` loads a
+    file: a key written twice, nesting and size limits, and each published number compared to the
+    digits typed ("0.7500" to four decimals). Everything the button shows, errors included, goes to
+    the widget's own output area (``result``); ``check()`` is what a click does, for tests and scripts.
+    """
+
+    def __init__(self, text="", height: str = "260px"):
+        if isinstance(text, dict):
+            text = json.dumps(text, indent=2)
+        if not isinstance(text, str):
+            raise TypeError(f"CheckExample needs the text of a network file or a dict, got {type(text).__name__}")
+        self.editor = W.Textarea(value=text, layout=W.Layout(width="100%", height=height))
+        self.editor.add_class("bp-check-editor")
+        self.button = W.Button(description="check", button_style="primary",
+                               tooltip="Check the published numbers in the box against bpnet")
+        self.button.add_class("bp-check-button")
+        self.result = _html_widget("bp-check-result")
+        self.last = None  # the PublishedCheck shown, or the message of the error shown
+        self.button.on_click(lambda _b: self.check())
+        self.widget = W.VBox([W.HTML(_CSS), self.editor, self.button, self.result])
+        self.widget.add_class("bp-check-example")
+
+    def check(self):
+        """Check the box's text and show the outcome under the button; returns the PublishedCheck or
+        the error's message (a string)."""
+        try:
+            outcome = check_published(load_network_text(self.editor.value, "the box"))
+            shown = outcome._repr_html_()
+        except ValueError as err:  # NetworkFileError: the key path and what was expected
+            outcome = str(err)
+            shown = f'<pre class="bp-check-error">{html.escape(outcome)}</pre>'
+        except Exception as err:  # noqa: BLE001 - whatever it is, it is shown here, not in a log
+            outcome = f"the check failed: {type(err).__name__}: {err}"
+            shown = f'<pre class="bp-check-error">{html.escape(outcome)}</pre>'
+        self.last = outcome
+        self.result.value = shown
+        return outcome
+
+    def __repr__(self) -> str:
+        state = "not checked yet" if self.last is None else (
+            self.last if isinstance(self.last, str) else self.last.verdict()[0])
+        return f"CheckExample: {state}"
 
 
 # ----- training ------------------------------------------------------------------------
