@@ -11,12 +11,16 @@ as JSON with every micro-step and the weights before and after (``--format json`
 mistake that reproduces them best; it exits 0 when all agree, 1 when some do not.
 ``worksheet`` writes seeded worksheet variants with nice numbers and separate answer keys
 (see ``bpnet.teach.worksheet`` and ``bpnet.views.worksheet_pages``).
-A bad file or option exits 2 with one line saying what is wrong.
+A bad file or option exits 2 with one line saying what is wrong, before any work starts.
+Output is written step by step (a trace of a million weights never has to fit in memory),
+and in any console encoding: a symbol the console cannot show is spelled in ASCII
+(delta, ->, eta, ...).
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
 
@@ -56,22 +60,67 @@ def _error(message: str) -> int:
     return 2
 
 
+#: ASCII spellings of the symbols bpnet prints, for a console that cannot show them (cp1252, ascii).
+ASCII_SPELLING = {
+    "δ": "delta", "∂": "d", "η": "eta", "→": "->", "←": "<-", "−": "-", "—": "--", "–": "-", "…": "...",
+    "·": "*", "×": "x", "≈": "~", "≤": "<=", "≥": ">=", "≠": "!=", "✓": "ok", "✗": "X", "ŷ": "y_hat",
+    "′": "'", "²": "^2", "Σ": "sum", "σ": "sigma", "α": "alpha", "β": "beta", "λ": "lambda", "ε": "eps",
+    "Δ": "Delta", "∇": "grad", "θ": "theta", "⋅": "*", "⋮": ":", "\u00a0": " ",
+}
+
+
+def _ascii_spelling(exc):
+    """Codec error handler: the characters the stream cannot encode, spelled in ASCII."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    return "".join(ASCII_SPELLING.get(c, "?") for c in exc.object[exc.start:exc.end]), exc.end
+
+
+codecs.register_error("bpnet-ascii", _ascii_spelling)
+
+
+class _AsciiFallback:
+    """While active, sys.stdout and sys.stderr spell in ASCII what their encoding cannot write."""
+
+    def __enter__(self):
+        self._saved = []
+        for stream in (sys.stdout, sys.stderr):  # stderr's own fallback writes \u03b4 for δ
+            errors = getattr(stream, "errors", None)
+            if hasattr(stream, "reconfigure") and errors in ("strict", "backslashreplace"):
+                try:
+                    stream.reconfigure(errors="bpnet-ascii")
+                except (ValueError, OSError):  # a stream that cannot change: leave it
+                    continue
+                self._saved.append((stream, errors))
+        return self
+
+    def __exit__(self, *exc):
+        for stream, errors in self._saved:
+            try:
+                stream.reconfigure(errors=errors)
+            except (ValueError, OSError):
+                pass
+
+
+def _sample(text: str, m: int) -> int | None:
+    """The 1-based sample ``--sample`` names (ASCII digits only: a full-width digit is refused), or None for all."""
+    if text == "all":
+        return None
+    k = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else 0
+    if not 1 <= k <= m:
+        raise ValueError(f"--sample must be 1..{m} or 'all', got {text!r}")
+    return k
+
+
 def _trace(args) -> int:
     ex = load_network(args.network) if args.network else EXAMPLES[args.example or "xor"]()
-    if args.sample == "all":
-        X, y = ex.X, ex.y
-    else:
-        try:
-            k = int(args.sample)
-        except ValueError:
-            k = 0
-        if not 1 <= k <= len(ex.X):
-            return _error(f"--sample must be 1..{len(ex.X)} or 'all', got {args.sample!r}")
-        X, y = ex.X[k - 1:k], ex.y[k - 1:k]
+    k = _sample(args.sample, len(ex.X))
+    X, y = (ex.X, ex.y) if k is None else (ex.X[k - 1:k], ex.y[k - 1:k])
     lr = ex.lr if args.lr is None else args.lr
     rule = args.rule or getattr(ex, "rule", "gradient")
     trace = trace_step(ex.net, X, y, lr=lr, loss=ex.loss, rule=rule)
-    sys.stdout.write((trace.to_json() if args.format == "json" else trace.to_text()) + "\n")
+    (trace.write_json if args.format == "json" else trace.write_text)(sys.stdout)
+    sys.stdout.write("\n")
     return 0
 
 
@@ -83,15 +132,16 @@ def _check(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        if args.command == "worksheet":
-            return worksheet_pages.run_cli(args)
-        return _trace(args) if args.command == "trace" else _check(args)
-    except NetworkFileError as exc:
-        return _error(str(exc))
-    except (ValueError, TypeError) as exc:  # e.g. a learning rate the network rejects
-        return _error(str(exc))
+    with _AsciiFallback():
+        args = build_parser().parse_args(argv)
+        try:
+            if args.command == "worksheet":
+                return worksheet_pages.run_cli(args)
+            return _trace(args) if args.command == "trace" else _check(args)
+        except NetworkFileError as exc:
+            return _error(str(exc))
+        except (ValueError, TypeError) as exc:  # e.g. a learning rate the network rejects
+            return _error(str(exc))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ def solution(name):
 
 
 def test_the_tasks_a_course_needs_are_registered_with_a_starting_cell():
-    assert list(TASKS) == ["forward", "output_delta", "backward", "gradients", "update", "train_step", "autograd"]
+    assert list(TASKS) == ["forward", "cost_gradient", "output_delta", "backward", "gradients", "update",
+                           "train_step", "autograd"]
     for t in TASKS.values():
         assert t.starter.startswith(t.signature)
         assert '"""' in t.starter and t.docstring.splitlines()[0] in t.starter
@@ -66,5 +67,41 @@ def test_a_forward_pass_without_biases_is_named_with_its_first_differing_number(
 
 
 def test_an_unknown_task_is_refused_by_name():
-    with pytest.raises(ValueError, match="unknown task 'delta'.*forward, output_delta"):
+    with pytest.raises(ValueError, match="unknown task 'delta'.*forward, cost_gradient, output_delta"):
         check_code("delta", print)
+
+
+def test_the_reference_value_class_is_accepted_and_an_overwritten_gradient_at_a_fork_named():
+    Value = solution("autograd")
+    assert check_code("autograd", Value)
+
+    class Overwriting(Value):
+        def __add__(self, other):
+            out = Overwriting(self.data + other.data, (self, other))
+
+            def _backward():
+                self.grad = out.grad  # = where += belongs
+                other.grad = out.grad
+            out._backward = _backward
+            return out
+
+        def __mul__(self, other):
+            out = Overwriting(self.data * other.data, (self, other))
+
+            def _backward():
+                self.grad += other.data * out.grad
+                other.grad += self.data * out.grad
+            out._backward = _backward
+            return out
+
+    result = check_code("autograd", Overwriting)
+    assert not result and result.mistake == "overwritten_grad"
+    assert result.message == "∂L/∂a in expression 2 (L = a + a): yours 1, expected 2"
+
+
+def test_the_module_docstrings_example_runs():
+    import doctest
+
+    from bpnet.teach import code_checks
+
+    assert doctest.testmod(code_checks).failed == 0

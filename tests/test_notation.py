@@ -6,7 +6,7 @@ no other module defines its own number format, escaper or palette.
 
 from __future__ import annotations
 
-import math
+import html
 import re
 from pathlib import Path
 
@@ -82,3 +82,69 @@ def test_the_scan_finds_a_number_format():
     for line in ['s = f"{x:.4g}"', 's = format(x, ".3g")', 'f".{digits}g"', '"%.3e" % x']:
         assert _NUMBER_FORMAT.search(line), line
     assert not _NUMBER_FORMAT.search('pts = f"{x:.1f},{y:.1f}"')
+
+
+# ----- names and formulas in LaTeX ------------------------------------------------------------
+@pytest.mark.parametrize("name, tex", [
+    ("X0", "X_{0}"), ("H1_1", r"\mathrm{H1}_{1}"), ("w(X0->Z1)", r"w_{X_{0} \to Z_{1}}"), ("z(Z1)", "z_{Z_{1}}"),
+    ("y_hat", r"\hat{y}"), ("Z1[2]", "Z_{1}^{(2)}"), ("x", "x"), ("cost_J", r"\mathrm{cost\_J}"),
+])
+def test_tex_name_sets_units_weights_and_tags(name, tex):
+    assert nt.tex_name(name) == tex
+
+
+def test_plain_formulas_are_set_in_the_cards_notation():
+    tex = nt.plain_to_tex("w(X0->Z1) := w(X0->Z1) - lr*g(X0->Z1) = 1 - 0.1*(-4) = 1.4")
+    assert tex == (r"w_{X_{0} \to Z_{1}} := w_{X_{0} \to Z_{1}} - \mathrm{lr} \cdot g_{X_{0} \to Z_{1}}"
+                   r" = 1 - 0.1 \cdot (-4) = 1.4")
+    assert nt.TEX_ASSIGN == nt.ASSIGN == ":=" and nt.LR == "lr"
+    assert nt.plain_to_tex("L = 1/2*(D0 - y0)^2 + log(a)") == r"L = \frac{1}{2}(D_{0} - y_{0})^{2} + \log(a)"
+    assert nt.plain_to_tex("δ(Z1) = 2.5e-07") == r"\delta_{Z_{1}} = 2.5 \times 10^{-7}"
+    assert nt.plain_to_tex("∂f/∂q = 1", ["f", "q"]) == r"\frac{\partial f}{\partial q} = 1"
+
+
+def test_every_rule_is_written_with_the_cards_assign_and_lr():
+    for rule in ("gradient", "article"):
+        assert "w := w − lr·" in nt.RULE_TEXT[rule]
+        assert r"w := w - \mathrm{lr} \cdot" in nt.RULE_TEX[rule]
+    assert "∂J/∂w" in nt.RULE_TEXT["gradient"]  # g = ∂J/∂w, the card's gradient
+
+
+# ----- Markdown, TeX text, phase titles ----------------------------------------------------
+def test_markdown_escape_escapes_every_markup_character():
+    assert nt.markdown_escape("a_b *c* [d](e) #1 |x| $y$ 1. - ~ ^ & < >") == (
+        r"a\_b \*c\* \[d\]\(e\) \#1 \|x\| \$y\$ 1\. \- \~ \^ \& \< \>")
+
+
+def test_markdown_escape_renders_as_the_text_itself():
+    mistune = pytest.importorskip("mistune")  # a CommonMark renderer, as JupyterLab's
+    text = "w(X0->Z1) := w - lr*g_1 [see #2] | 1. $x$ ~ ^ & <b>"
+    rendered = mistune.create_markdown(renderer="html")(nt.markdown_escape(text))
+    assert html.unescape(re.sub(r"</?p>\n?", "", rendered)) == text
+
+
+def test_tex_text_escapes_tex_specials():
+    assert nt.tex_text("a_b #1 50% & {x} ~ ^") == r"a\_b \#1 50\% \& \{x\} \textasciitilde{} \^{}"
+
+
+def test_one_title_per_phase():
+    assert nt.PHASE_TITLES["forward"] == "Forward pass" and nt.PHASE_TITLES["update"] == "Weight updates"
+    assert set(bpnet.PHASES) <= set(nt.PHASE_TITLES)
+    from bpnet.explain.autograd import GRAPH_PHASES
+    assert set(GRAPH_PHASES) <= set(nt.PHASE_TITLES)
+
+
+_TITLE = re.compile(r'"(Forward pass|Backward pass|Weight updates|Updates?|Gradients and weight updates)"')
+_ESCAPER = re.compile(r"def \w*(md|markdown)_?escape|re\.compile\(r[\"']\(\[\\\\`")
+
+
+def test_no_module_but_notation_defines_phase_titles_or_an_escaper():
+    found = [f"{p.relative_to(PACKAGE)}:{k}: {line.strip()}"
+             for p in _modules() for k, line in enumerate(p.read_text().splitlines(), 1)
+             if _TITLE.search(line) or _ESCAPER.search(line)]
+    assert not found, "titles or escapers outside bpnet/core/notation.py:\n" + "\n".join(found)
+
+
+def test_the_scan_finds_titles_and_escapers():
+    assert _TITLE.search('_PHASES = {"update": "Update"}') and _ESCAPER.search("def _md_escape(text):")
+    assert _ESCAPER.search('_MD_SPECIAL = re.compile(r"([\\\\`*_])")')

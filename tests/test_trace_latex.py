@@ -58,7 +58,7 @@ def test_latex_uses_textbook_symbols():
     ex = bpnet.xor_example()
     one = bpnet.trace_step(ex.net, ex.X[:1], ex.y[:1], 0.1)
     update = one.find("update", "X0->Z1")
-    assert update.formula_latex == (r"w_{X_{0} \to Z_{1}} \leftarrow w_{X_{0} \to Z_{1}} - \eta \cdot "
+    assert update.formula_latex == (r"w_{X_{0} \to Z_{1}} := w_{X_{0} \to Z_{1}} - \mathrm{lr} \cdot "
                                     r"\frac{\partial L}{\partial w_{X_{0} \to Z_{1}}}")
     assert update.text.endswith("= 1 - 0.1*4 = 0.6")  # the plain form is unchanged
     assert one.find("delta", "Z1").formula_latex == r"\delta_{Z_{1}} = f'(z_{Z_{1}}) \cdot \left(w_{Z_{1} \to D_{0}} \cdot \delta_{D_{0}}\right)"

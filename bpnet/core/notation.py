@@ -13,11 +13,13 @@ Numbers
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
 __all__ = ["fmt", "short", "fmt_or_dash", "paren", "paren_term", "latex_number", "latex_paren", "vector",
-           "DIAGRAM_DIGITS", "DASH"]
+           "DIAGRAM_DIGITS", "DASH", "ASSIGN", "LR", "TEX_ASSIGN", "TEX_LR", "RULE_TEXT", "RULE_TEX",
+           "PHASE_TITLES", "markdown_escape", "tex_text", "tex_name", "PlainTex", "plain_to_tex"]
 
 #: Significant digits of the numbers a worked solution and a table print.
 DIGITS = 6
@@ -77,3 +79,187 @@ def vector(x) -> str:
     """An array (or a number), flattened, as "(1, -2, 0.5)"."""
     x = np.ravel(np.asarray(x, dtype=float))
     return "(" + ", ".join(fmt(v) for v in x) + ")"
+
+
+# ----- the update rule, as the notation card writes it -----------------------------------
+#: "becomes" and the learning rate: w := w - lr*g, in plain text and in LaTeX.
+ASSIGN, LR = ":=", "lr"
+TEX_ASSIGN, TEX_LR = ":=", r"\mathrm{lr}"
+#: Each rule's deltas and update, in words a learner reads (plain text) and typeset.
+RULE_TEXT = {"gradient": "gradient descent (δ = ∂L/∂z, then w := w − lr·∂J/∂w)",
+             "article": "the article's rule (δ = y − a at the output, then w := w − lr·a·δ)"}
+RULE_TEX = {"gradient": r"gradient descent ($\delta = \partial L / \partial z$, then "
+                        r"$w := w - \mathrm{lr} \cdot \partial J / \partial w$)",
+            "article": r"the article's rule ($\delta = y - a$ at the output, then "
+                       r"$w := w - \mathrm{lr} \cdot a \, \delta$)"}
+
+
+# ----- phase titles -------------------------------------------------------------------------
+#: The heading of each phase of a trace (forward, loss, deltas, updates), of a graph's trace
+#: (forward, backward, update) and of a worksheet's questions (delta, gradient, update).
+PHASE_TITLES = {
+    "forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
+    "updates": "Gradients and weight updates", "backward": "Backward pass",
+    "delta": "Deltas (backward pass)", "gradient": "Gradients", "update": "Weight updates",
+}
+
+
+# ----- Markdown and TeX text ------------------------------------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~^$&])")
+
+
+def markdown_escape(text: str) -> str:
+    """``text`` with every character Markdown (and JupyterLab's $...$ maths) would read escaped.
+
+    CommonMark lets any ASCII punctuation be backslash-escaped, and shows it literally.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def tex_text(text: str) -> str:
+    """Plain words inside \\text{...}: TeX's special characters escaped."""
+    return re.sub(r"([#$%&_{}])", r"\\\1", text).replace("~", r"\textasciitilde{}").replace("^", r"\^{}")
+
+
+# ----- names and plain formulas in LaTeX -----------------------------------------------------
+def _tex_unit(prefix: str, i: int) -> str:
+    """A unit name in LaTeX: X0 -> X_{0}; a multi-letter layer name is set upright."""
+    prefix = prefix.rstrip("_")
+    head = prefix if len(prefix) == 1 else rf"\mathrm{{{prefix}}}"
+    return f"{head}_{{{i}}}"
+
+
+def tex_name(name: str) -> str:
+    r"""A node's name in LaTeX: x, n_{1}, w_{X_{0} \to Z_{1}}, z_{Z_{1}}, \hat{y}; a sample's tag
+    [2] as a superscript (2)."""
+    tagged = re.fullmatch(r"(.+)\[(\d+)\]", name)
+    if tagged:
+        return f"{tex_name(tagged.group(1))}^{{({tagged.group(2)})}}"
+    weight = re.fullmatch(r"w\((.+)->(.+)\)", name)
+    if weight:
+        return rf"w_{{{tex_name(weight.group(1))} \to {tex_name(weight.group(2))}}}"
+    pre = re.fullmatch(r"z\((.+)\)", name)
+    if pre:
+        return f"z_{{{tex_name(pre.group(1))}}}"
+    hat = re.fullmatch(r"([A-Za-z])_?hat", name)
+    if hat:
+        return rf"\hat{{{hat.group(1)}}}"
+    unit = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*?)(\d+)", name)
+    if unit:
+        return _tex_unit(unit.group(1), int(unit.group(2)))
+    if len(name) == 1:
+        return name
+    return r"\mathrm{" + re.sub(r"([_#$%&{}])", r"\\\1", name) + "}"
+
+
+#: Identifiers set as names: one letter, letters and an index (X1, w2, H1_1), or a hat (y_hat).
+_NAME_LIKE = re.compile(r"[A-Za-z]|[A-Za-z][A-Za-z0-9_]*?\d+|[A-Za-z]_?hat")
+_TEX_WORDS = {"lr": TEX_LR, **{f: "\\" + f for f in ("exp", "log", "ln", "sin", "cos", "tan", "sinh", "cosh", "tanh",
+                                                  "arctan", "max", "min")}}
+
+
+class PlainTex:
+    """A plain formula ("∂f/∂q = ∂f/∂s*∂s/∂q", "w(X0->Z1) := ...", "dJ/dw = 0 - 0.5*(-0.4)") in LaTeX.
+
+    ``names``: the names of a graph's nodes, set as names wherever they stand; any other
+    identifier that looks like a name (x, X1, w2, y_hat) is set as one, a known function
+    (exp, log, tanh, max) as itself, another word before a parenthesis as an operator name,
+    any other word as text.
+    """
+
+    def __init__(self, names=()):
+        names = list(names)
+        words = sorted({n for n in names if not re.fullmatch(r"-?[\d.e+-]+", n)}, key=len, reverse=True)
+        name = "|".join(re.escape(n) for n in words) or r"(?!)"
+        bound = r"(?![A-Za-z0-9_\[(])"
+        self.token = re.compile(
+            rf"∂(?P<of>{name})/∂(?P<by>{name}){bound}"
+            rf"|dL/d(?P<dl>{name}){bound}"
+            r"|(?<![A-Za-z0-9_])d(?P<dof>[LJ])/d(?P<dby>[A-Za-z][A-Za-z0-9_]*)(?![A-Za-z0-9_(])"
+            rf"|g\((?P<g>{name})\)"
+            r"|(?<![\d.])(?P<half>1/2)\*"
+            r"|(?<![A-Za-z0-9_])(?P<fn>[wgzδ])\((?P<arg>[A-Za-z][A-Za-z0-9_]*(?:->[A-Za-z][A-Za-z0-9_]*)?)\)"
+            rf"|(?<![A-Za-z0-9_])(?P<name>{name}){bound}"
+            r"|(?P<num>\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
+            r"|(?P<op>:=|>=|<=|\*|\^)"
+            r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
+            r"|(?P<space> )"
+            r"|(?P<other>.)")
+
+    def __call__(self, text: str) -> str:
+        out = []  # (kind, tex)
+        pos = depth = 0
+        while pos < len(text):
+            mo = self.token.match(text, pos)
+            kind, tok = mo.lastgroup, mo.group()
+            pos = mo.end()
+            depth += (tok in "([") - (tok in ")]") if kind == "other" else 0
+            if kind == "other" and tok == "," and depth == 0 and text[pos:pos + 1] == " ":
+                out.append(("tex", r",\quad "))  # "w = 1, b = 2": two formulas on one line
+                pos += 1
+                continue
+            if kind in ("of", "by"):
+                out.append(("tex", rf"\frac{{\partial {tex_name(mo.group('of'))}}}"
+                                   rf"{{\partial {tex_name(mo.group('by'))}}}"))
+            elif kind == "dl":
+                out.append(("tex", rf"\frac{{\partial L}}{{\partial {tex_name(mo.group('dl'))}}}"))
+            elif kind in ("dof", "dby"):
+                out.append(("tex", rf"\frac{{\partial {mo.group('dof')}}}{{\partial {tex_name(mo.group('dby'))}}}"))
+            elif kind == "g":
+                out.append(("tex", f"g_{{{tex_name(mo.group('g'))}}}"))
+            elif kind in ("fn", "arg"):
+                sub = r" \to ".join(tex_name(part) for part in mo.group("arg").split("->"))
+                out.append(("tex", ("\\delta" if mo.group("fn") == "δ" else mo.group("fn")) + f"_{{{sub}}}"))
+            elif kind == "half":
+                out.append(("tex", r"\frac{1}{2}"))
+            elif kind == "name":
+                out.append(("tex", tex_name(tok)))
+            elif kind == "num":
+                out.append(("tex", latex_number(float(tok))))
+            elif kind == "op" and tok == "^":  # the exponent: one number, name or parenthesised group
+                atom = self._atom(text, pos)
+                out.append(("tex", f"^{{{self(atom)}}}"))
+                pos += len(atom)
+            elif kind == "op":
+                out.append(("tex", {":=": TEX_ASSIGN, ">=": r"\geq", "<=": r"\leq", "*": r" \cdot "}[tok]))
+            elif kind == "word":
+                if tok in _TEX_WORDS:
+                    out.append(("tex", _TEX_WORDS[tok]))
+                elif _NAME_LIKE.fullmatch(tok):
+                    out.append(("tex", tex_name(tok)))
+                elif text[pos:pos + 1] in ("(", "'"):
+                    out.append(("tex", r"\operatorname{" + tok.replace("_", r"\_") + "}"))
+                else:
+                    out.append(("text", r"\text{" + tok.replace("_", r"\_") + "}"))
+            elif kind == "space":
+                out.append(("space", " "))
+            else:
+                out.append(("tex", {"∂": r"\partial ", "δ": r"\delta ", "{": r"\{", "}": r"\}", "#": r"\#",
+                                    "%": r"\%", "&": r"\&", "$": r"\$", "~": r"\sim ", "\\": r"\backslash "}
+                            .get(tok, tok)))
+        # A space beside a word set as text is kept (math mode drops plain spaces).
+        parts = []
+        for k, (kind, tex) in enumerate(out):
+            if kind == "space":
+                near_text = (k and out[k - 1][0] == "text") or (k + 1 < len(out) and out[k + 1][0] == "text")
+                parts.append(r"\ " if near_text else " ")
+            else:
+                parts.append(tex)
+        return "".join(parts)
+
+    @staticmethod
+    def _atom(text: str, pos: int) -> str:
+        if text[pos:pos + 1] == "(":
+            depth = 0
+            for k in range(pos, len(text)):
+                depth += (text[k] == "(") - (text[k] == ")")
+                if depth == 0:
+                    return text[pos:k + 1]
+            return text[pos:]
+        mo = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|[A-Za-z_][A-Za-z0-9_]*").match(text, pos)
+        return mo.group() if mo else text[pos:pos + 1]
+
+
+def plain_to_tex(text: str, names=()) -> str:
+    """A plain formula in LaTeX (``PlainTex(names)(text)``): "w(X0->Z1) := w(X0->Z1) - lr*g(X0->Z1)"."""
+    return PlainTex(names)(text)

@@ -42,9 +42,8 @@ from ..core.activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from ..core.losses import BinaryCrossEntropy, HalfSquaredError, get_loss
 from ..core.checks import check_rule
 from ..core.network import Network
-from ..core.notation import latex_number
-from ..core.notation import fmt
-from .trace import CHANGED_COLOUR, Excerpt, capped, phase_blocks, PlainTex, select_steps
+from ..core.notation import PHASE_TITLES, PlainTex, fmt, latex_number
+from .trace import CHANGED_COLOUR, Excerpt, capped, phase_blocks, select_steps
 
 __all__ = [
     "Value", "inputs", "trace_function", "total", "mean", "dot", "Graph", "Edge",
@@ -594,7 +593,7 @@ class GraphTrace:
             arr.flags.writeable = False
         return GraphState(value, grad, local, chain, new)
 
-    _HEADS = {"forward": "Forward pass", "backward": "Backward pass", "update": "Updates"}
+    _HEADS = PHASE_TITLES
 
     def to_text(self, steps=None, max_steps: int | None = None) -> str:
         """Every step (or those chosen, see ``excerpt``) one a line, phase by phase."""
@@ -607,7 +606,7 @@ class GraphTrace:
 
     def latex(self, step) -> str:
         """One step's line in LaTeX (no $ delimiters): ∂f/∂q as a fraction, w(X0->Z1) as
-        w_{X_0 \\to Z_1}, lr as η, and the number the step computes coloured (CHANGED_COLOUR)."""
+        w_{X_0 \\to Z_1}, lr as \\mathrm{lr}, and the number the step computes coloured (CHANGED_COLOUR)."""
         step = self.steps[getattr(step, "index", step)]
         if not hasattr(self, "_tex_writer"):
             self._tex_writer = PlainTex(self.graph.names)

@@ -24,7 +24,7 @@ written when asked for, in plain text (``step.formula``, ``step.numbers``) or La
 Notation in plain formulas: a unit's name stands for its activation (the worked
 example writes Z1 for the value of unit Z1), z(Z1) for its pre-activation, δ(Z1)
 for its delta, w(X0->Z1) for a weight and g(X0->Z1) for its gradient. LaTeX uses
-Z_1, z_{Z_1}, δ_{Z_1}, w_{X_0→Z_1}, ∂L/∂w and η for the learning rate.
+Z_1, z_{Z_1}, δ_{Z_1}, w_{X_0→Z_1}, ∂L/∂w, := and lr, as the notation card does.
 """
 
 from __future__ import annotations
@@ -42,11 +42,15 @@ from ..core.errors import DivergenceError
 from ..core.losses import get_loss
 from ..core.network import Backprop, Network
 from ..core.checks import check_lr, check_rule
-from ..core.notation import fmt, latex_number, latex_paren, paren
+from ..core.notation import (ASSIGN, LR, PHASE_TITLES, TEX_ASSIGN, TEX_LR, PlainTex, fmt, latex_number, latex_paren,
+                             markdown_escape, paren, tex_name, tex_text)
 
-__all__ = ["trace_step", "Trace", "MicroStep", "State", "Excerpt", "Formula", "PHASES", "fmt"]
+__all__ = ["trace_step", "Trace", "MicroStep", "State", "Excerpt", "Formula", "PHASES", "MAX_WHOLE_STEPS", "fmt"]
 
 PHASES = ("forward", "loss", "deltas", "updates")
+#: Most steps ``to_text``/``to_json``/``to_dict`` build at once (a string of about 350 MB of JSON);
+#: ``write_text``/``write_json`` write a trace of any size to a file step by step.
+MAX_WHOLE_STEPS = 1_000_000
 _PHASE_OF = {"forward": "forward", "loss": "loss", "delta": "deltas", "gradient": "updates", "update": "updates"}
 
 # What a micro-step computes: one code per kind of formula.
@@ -87,7 +91,7 @@ def _read_only(arr: np.ndarray) -> np.ndarray:
 class _Plain:
     """How a formula is spelled in plain text (the CLI, ``to_text``, the widgets' fallback)."""
 
-    mul, assign, lr, loss_name = "*", ":=", "lr", "loss"
+    mul, assign, lr, loss_name = "*", ASSIGN, LR, "loss"
 
     def __init__(self, trace: "Trace"):
         self.m = trace.X.shape[0]
@@ -165,12 +169,13 @@ class _Plain:
 class _Tex(_Plain):
     """The same formulas in LaTeX, for MathJax (``HTMLMath`` widgets, Markdown output)."""
 
-    mul, assign, lr, loss_name = r" \cdot ", r"\leftarrow", r"\eta", r"\text{loss}"
+    mul, assign, lr, loss_name = r" \cdot ", TEX_ASSIGN, TEX_LR, r"\text{loss}"
 
     def __init__(self, trace: "Trace"):
         super().__init__(trace)
         self.names = trace._tex_names()
         self.rule = trace.rule
+        self.plain_tex = PlainTex(self.names)
 
     def u(self, name):
         return self.names[name]
@@ -246,140 +251,10 @@ class _Tex(_Plain):
         return rf"{self.w(name)} \text{{ held fixed}}"
 
     def from_plain(self, text):
-        return _plain_to_tex(text, self.names)
+        return self.plain_tex(text)
 
     def changed(self, x):
         return rf"{{\color{{{CHANGED_COLOUR}}}{{{latex_number(x)}}}}}"
-
-
-def _tex_unit(prefix: str, i: int) -> str:
-    """A unit name in LaTeX: X0 -> X_{0}; a multi-letter layer name is set upright."""
-    prefix = prefix.rstrip("_")
-    head = prefix if len(prefix) == 1 else rf"\mathrm{{{prefix}}}"
-    return f"{head}_{{{i}}}"
-
-
-# ----- any plain formula in LaTeX ------------------------------------------------------------
-def _tex_name(name: str) -> str:
-    r"""A node's name in LaTeX: x, n_{1}, w_{X_{0} \to Z_{1}}, z_{Z_{1}}, \hat{y}; a sample's tag
-    [2] as a superscript (2)."""
-    tagged = re.fullmatch(r"(.+)\[(\d+)\]", name)
-    if tagged:
-        return f"{_tex_name(tagged.group(1))}^{{({tagged.group(2)})}}"
-    weight = re.fullmatch(r"w\((.+)->(.+)\)", name)
-    if weight:
-        return rf"w_{{{_tex_name(weight.group(1))} \to {_tex_name(weight.group(2))}}}"
-    pre = re.fullmatch(r"z\((.+)\)", name)
-    if pre:
-        return f"z_{{{_tex_name(pre.group(1))}}}"
-    hat = re.fullmatch(r"([A-Za-z])_?hat", name)
-    if hat:
-        return rf"\hat{{{hat.group(1)}}}"
-    unit = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*?)(\d+)", name)
-    if unit:
-        return _tex_unit(unit.group(1), int(unit.group(2)))
-    if len(name) == 1:
-        return name
-    return r"\mathrm{" + re.sub(r"([_#$%&{}])", r"\\\1", name) + "}"
-
-
-#: Identifiers set as names: one letter, letters and an index (X1, w2, H1_1), or a hat (y_hat).
-_NAME_LIKE = re.compile(r"[A-Za-z]|[A-Za-z][A-Za-z0-9_]*?\d+|[A-Za-z]_?hat")
-_TEX_WORDS = {"lr": r"\eta", "exp": r"\exp", "log": r"\log", "tanh": r"\tanh", "max": r"\max", "min": r"\min"}
-
-
-class PlainTex:
-    """A plain formula ("∂f/∂q = ∂f/∂s*∂s/∂q", "w(X0->Z1) := ...", "dJ/dw = 0 - 0.5*(-0.4)") in LaTeX.
-
-    ``names``: the names of a graph's nodes, set as names wherever they stand; any other
-    identifier that looks like a name (x, X1, w2, y_hat) is set as one, a known function
-    (exp, log, tanh, max) as itself, another word before a parenthesis as an operator name,
-    any other word as text.
-    """
-
-    def __init__(self, names=()):
-        words = sorted({n for n in names if not re.fullmatch(r"-?[\d.e+-]+", n)}, key=len, reverse=True)
-        name = "|".join(re.escape(n) for n in words) or r"(?!)"
-        bound = r"(?![A-Za-z0-9_\[(])"
-        self.token = re.compile(
-            rf"∂(?P<of>{name})/∂(?P<by>{name}){bound}"
-            rf"|dL/d(?P<dl>{name}){bound}"
-            r"|(?<![A-Za-z0-9_])d(?P<dof>[LJ])/d(?P<dby>[A-Za-z][A-Za-z0-9_]*)(?![A-Za-z0-9_(])"
-            rf"|g\((?P<g>{name})\)"
-            rf"|(?<![A-Za-z0-9_])(?P<name>{name}){bound}"
-            r"|(?P<num>\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
-            r"|(?P<op>:=|>=|<=|\*|\^)"
-            r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
-            r"|(?P<space> )"
-            r"|(?P<other>.)")
-
-    def __call__(self, text: str) -> str:
-        out = []  # (kind, tex)
-        pos = depth = 0
-        while pos < len(text):
-            mo = self.token.match(text, pos)
-            kind, tok = mo.lastgroup, mo.group()
-            pos = mo.end()
-            depth += (tok in "([") - (tok in ")]") if kind == "other" else 0
-            if kind == "other" and tok == "," and depth == 0 and text[pos:pos + 1] == " ":
-                out.append(("tex", r",\quad "))  # "w = 1, b = 2": two formulas on one line
-                pos += 1
-                continue
-            if kind in ("of", "by"):
-                out.append(("tex", rf"\frac{{\partial {_tex_name(mo.group('of'))}}}"
-                                   rf"{{\partial {_tex_name(mo.group('by'))}}}"))
-            elif kind == "dl":
-                out.append(("tex", rf"\frac{{\partial L}}{{\partial {_tex_name(mo.group('dl'))}}}"))
-            elif kind in ("dof", "dby"):
-                out.append(("tex", rf"\frac{{\partial {mo.group('dof')}}}{{\partial {_tex_name(mo.group('dby'))}}}"))
-            elif kind == "g":
-                out.append(("tex", f"g_{{{_tex_name(mo.group('g'))}}}"))
-            elif kind == "name":
-                out.append(("tex", _tex_name(tok)))
-            elif kind == "num":
-                out.append(("tex", latex_number(float(tok))))
-            elif kind == "op" and tok == "^":  # the exponent: one number, name or parenthesised group
-                atom = self._atom(text, pos)
-                out.append(("tex", f"^{{{self(atom)}}}"))
-                pos += len(atom)
-            elif kind == "op":
-                out.append(("tex", {":=": r"\leftarrow", ">=": r"\geq", "<=": r"\leq", "*": r" \cdot "}[tok]))
-            elif kind == "word":
-                if tok in _TEX_WORDS:
-                    out.append(("tex", _TEX_WORDS[tok]))
-                elif _NAME_LIKE.fullmatch(tok):
-                    out.append(("tex", _tex_name(tok)))
-                elif text[pos:pos + 1] in ("(", "'"):
-                    out.append(("tex", r"\operatorname{" + tok.replace("_", r"\_") + "}"))
-                else:
-                    out.append(("text", r"\text{" + tok.replace("_", r"\_") + "}"))
-            elif kind == "space":
-                out.append(("space", " "))
-            else:
-                out.append(("tex", {"∂": r"\partial ", "δ": r"\delta ", "{": r"\{", "}": r"\}", "#": r"\#",
-                                    "%": r"\%", "&": r"\&", "$": r"\$", "~": r"\sim ", "\\": r"\backslash "}
-                            .get(tok, tok)))
-        # A space beside a word set as text is kept (math mode drops plain spaces).
-        parts = []
-        for k, (kind, tex) in enumerate(out):
-            if kind == "space":
-                near_text = (k and out[k - 1][0] == "text") or (k + 1 < len(out) and out[k + 1][0] == "text")
-                parts.append(r"\ " if near_text else " ")
-            else:
-                parts.append(tex)
-        return "".join(parts)
-
-    @staticmethod
-    def _atom(text: str, pos: int) -> str:
-        if text[pos:pos + 1] == "(":
-            depth = 0
-            for k in range(pos, len(text)):
-                depth += (text[k] == "(") - (text[k] == ")")
-                if depth == 0:
-                    return text[pos:k + 1]
-            return text[pos:]
-        mo = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|[A-Za-z_][A-Za-z0-9_]*").match(text, pos)
-        return mo.group() if mo else text[pos:pos + 1]
 
 
 # ----- what the activations and losses say about themselves ------------------------------
@@ -396,40 +271,6 @@ def _is_sum(text: str) -> bool:
         if depth == 0 and (ch == "/" or (ch in "+-" and k > 0 and text[k - 1] == " ")):
             return True
     return False
-
-
-_TEX_FUNCTIONS = {"log", "exp", "ln", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arctan", "max", "min"}
-_TOKEN = re.compile(r"(?P<half>1/2\*)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<num>\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
-                    r"|(?P<star>\*)|(?P<other>.)")
-
-
-def _plain_to_tex(text: str, names: dict[str, str]) -> str:
-    """A plain formula or number line (as a loss writes it) in LaTeX: unit names set with
-    subscripts, y0 as y_{0}, * as a dot, log as \\log, numbers in LaTeX's notation."""
-    out = []
-    for mo in _TOKEN.finditer(text):
-        kind, tok = mo.lastgroup, mo.group()
-        if kind == "half":
-            out.append(r"\frac{1}{2}")
-        elif kind == "name":
-            if tok in names:
-                out.append(names[tok])
-            elif re.fullmatch(r"y\d+", tok):
-                out.append(f"y_{{{tok[1:]}}}")
-            elif len(tok) == 1:
-                out.append(tok)
-            elif tok in _TEX_FUNCTIONS:
-                out.append(f"\\{tok}")
-            else:
-                word = tok.replace("_", r"\_")
-                out.append(rf"\operatorname{{{word}}}")
-        elif kind == "num":
-            out.append(latex_number(float(tok)))
-        elif kind == "star":
-            out.append(r" \cdot ")
-        else:
-            out.append(tok)
-    return "".join(out)
 
 
 def _loss_terms(nt, loss, outs, a_row, y_row):
@@ -738,7 +579,7 @@ class MicroStep:
 
     @property
     def formula_latex(self) -> str:
-        """The formula in LaTeX symbols: w_{X_0 \\to Z_1}, \\delta_{Z_1}, \\eta, ..."""
+        """The formula in LaTeX symbols: w_{X_0 \\to Z_1}, \\delta_{Z_1}, \\mathrm{lr}, ..."""
         return self._write(self.trace._tex())[0]
 
     @property
@@ -948,11 +789,7 @@ class Trace:
 
     def _tex_names(self) -> dict[str, str]:
         net = self.before
-        out = {}
-        for layer in range(len(net.sizes)):
-            for name in net.unit_names(layer):
-                out[name] = _tex_unit(net.names[layer], int(name[len(net.names[layer]):]))
-        return out
+        return {name: tex_name(name) for layer in range(len(net.sizes)) for name in net.unit_names(layer)}
 
     def _plain(self) -> _Plain:
         if self._plain_cache is None:
@@ -965,21 +802,60 @@ class Trace:
         return self._tex_cache
 
     # ----- whole-trace forms --------------------------------------------------------
-    def to_dict(self) -> dict:
+    def _check_fits(self, form: str, n_steps: int, bytes_per_step: int, stream: str) -> None:
+        """A ValueError with the size it would take, before building a whole-trace string or
+        dict of more than MAX_WHOLE_STEPS steps (the ``write_*`` methods stream any size)."""
+        if n_steps > MAX_WHOLE_STEPS:
+            size = n_steps * bytes_per_step
+            raise ValueError(
+                f"this trace has {n_steps:,} steps: {form} would take about {size / 1e9:,.1f} GB in memory "
+                f"(at most {MAX_WHOLE_STEPS:,} steps are built at once); write it to a file step by step "
+                f"instead: with open('trace.out', 'w') as f: trace.{stream}(f)")
+
+    def _head_dict(self) -> dict:
         return {
             "rule": self.rule, "loss": self.loss, "lr": self.lr,
             "inputs": self.X.tolist(), "targets": self.y.tolist(),
             "weights_before": self.before.weights_dict(),
             "weights_after": self.after.weights_dict(),
-            "steps": [s.to_dict() for s in self.steps],
         }
 
+    def to_dict(self) -> dict:
+        self._check_fits("its dict", self._n, 1000, "write_json")
+        return {**self._head_dict(), "steps": [s.to_dict() for s in self.steps]}
+
     def to_json(self) -> str:
+        self._check_fits("its JSON", self._n, 350, "write_json")
         # Strict JSON: a NaN/inf would be written as NaN/-Infinity, which strict parsers refuse.
         return json.dumps(self.to_dict(), indent=2, allow_nan=False)
 
-    _HEADS = {"forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
-              "updates": "Gradients and weight updates"}
+    def write_json(self, fh) -> None:
+        """Write ``to_json()``'s text to the open text file ``fh``, one step at a time: any size of
+        trace, in the memory of one step (plus the weights before and after)."""
+        def dump(v) -> str:  # a value at the second level of indentation, as json.dumps(indent=2) writes it
+            return json.dumps(v, indent=2, allow_nan=False).replace("\n", "\n  ")
+
+        fh.write("{\n" + "".join(f'  "{k}": {dump(v)},\n' for k, v in (
+            ("rule", self.rule), ("loss", self.loss), ("lr", self.lr), ("inputs", self.X.tolist()),
+            ("targets", self.y.tolist()))))
+        for key, net in (("weights_before", self.before), ("weights_after", self.after)):
+            fh.write(f'  "{key}": {{')  # one weight a line: no dict of a million names in memory
+            for l, w in enumerate(net.W):
+                for i in range(w.shape[0]):
+                    fh.write("".join(f'{"," if (l, i, j) != (0, 0, 0) else ""}\n    '
+                                     f'{json.dumps(net.weight_name(l, i, j))}: {dump(float(w[i, j]))}'
+                                     for j in range(w.shape[1])))
+            fh.write("\n  },\n")
+        if not self._n:
+            fh.write('  "steps": []\n}')
+            return
+        fh.write('  "steps": [')
+        for i, step in enumerate(self.steps):
+            text = json.dumps(step.to_dict(), indent=2, allow_nan=False).replace("\n", "\n    ")
+            fh.write(("\n    " if i == 0 else ",\n    ") + text)
+        fh.write("\n  ]\n}")
+
+    _HEADS = PHASE_TITLES
 
     def _title(self) -> str:
         rule = ("the article's rule: delta(output) = y - a, then w := w - lr*a_src*delta_dst"
@@ -994,22 +870,33 @@ class Trace:
         ``max_steps`` caps the number of steps written (None: all of them).
         """
         chosen = None if steps is None else select_steps(self, steps)
-        lines = []
+        n = len(capped(range(self._n) if chosen is None else chosen, max_steps))
+        self._check_fits("its text", n, 120, "write_text")
+        return "\n".join(self._text_lines(chosen, max_steps)).lstrip("\n")
+
+    def write_text(self, fh) -> None:
+        """Write ``to_text()`` to the open text file ``fh``, one line at a time (any size of trace)."""
+        started = False
+        for line in self._text_lines(None, None):
+            if started or line:
+                fh.write(("\n" if started else "") + line)
+                started = True
+
+    def _text_lines(self, chosen, max_steps):
         if chosen is None:
-            lines.append(self._title())
+            yield self._title()
             for x, t in zip(self.X, self.y):
-                lines.append(f"  sample: x = ({', '.join(fmt(v) for v in x)}), y = ({', '.join(fmt(v) for v in t)})")
+                yield f"  sample: x = ({', '.join(fmt(v) for v in x)}), y = ({', '.join(fmt(v) for v in t)})"
         indices = range(self._n) if chosen is None else chosen
         shown = capped(indices, max_steps)
-        lines += phase_blocks([self.steps[i] for i in shown], self._HEADS, markdown=False)
+        yield from phase_lines((self.steps[i] for i in shown), self._HEADS, markdown=False)
         if len(shown) < len(indices):
-            lines += ["", f"... and {len(indices) - len(shown)} more steps"]
+            yield from ["", f"... and {len(indices) - len(shown)} more steps"]
         elif indices and indices[-1] == self._n - 1:
-            lines += ["", "Weights before -> after:"]
+            yield from ["", "Weights before -> after:"]
             after = self.after.weights_dict()
             for name, w in self.before.weights_dict().items():
-                lines.append(f"  {name:<10} {fmt(w):>10} -> {fmt(after[name])}")
-        return "\n".join(lines).lstrip("\n")
+                yield f"  {name:<10} {fmt(w):>10} -> {fmt(after[name])}"
 
     def to_markdown(self, max_steps: int | None = 200, steps=None) -> str:
         """The whole step as Markdown with LaTeX formulas (one $$...$$ line per micro-step).
@@ -1023,10 +910,10 @@ class Trace:
         if chosen is None:
             if self.rule == "article":
                 rule = (r"the article's rule: $\delta_{\text{out}} = y - a$, then "
-                        r"$w \leftarrow w - \eta \, a_{\text{src}} \, \delta_{\text{dst}}$")
+                        rf"$w {TEX_ASSIGN} w - {TEX_LR} \cdot a_{{\text{{src}}}} \, \delta_{{\text{{dst}}}}$")
             else:
-                rule = f"gradient descent on the {_md_escape(self.loss)} loss"
-            lines += [f"**One update with {rule}, learning rate $\\eta = {latex_number(self.lr)}$**", ""]
+                rule = f"gradient descent on the {markdown_escape(self.loss)} loss"
+            lines += [f"**One update with {rule}, learning rate ${TEX_LR} = {latex_number(self.lr)}$**", ""]
             for x, t in zip(self.X, self.y):
                 lines.append(f"- sample: $x = ({', '.join(latex_number(v) for v in x)})$, "
                              f"$y = ({', '.join(latex_number(v) for v in t)})$")
@@ -1061,11 +948,6 @@ class Trace:
 
     def __repr__(self) -> str:
         return f"Trace({self._n} steps, rule={self.rule!r}, loss={self.loss!r}, lr={fmt(self.lr)})"
-
-
-def _md_escape(text: str) -> str:
-    """Plain text for Markdown: every character Markdown would read as markup escaped."""
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|$~-])", r"\\\1", text)
 
 
 # ----- what a trace and a graph trace share: choosing steps, laying them out -------------------
@@ -1118,13 +1000,17 @@ def capped(indices, max_steps):
 def phase_blocks(steps, heads: dict, markdown: bool) -> list[str]:
     """Steps one a line under a heading at each new phase: "Head:" and indented plain lines,
     or "**Head**" and one $$LaTeX$$ display line per step."""
-    lines, phase = [], None
+    return list(phase_lines(steps, heads, markdown))
+
+
+def phase_lines(steps, heads: dict, markdown: bool):
+    """``phase_blocks``'s lines one at a time, for any number of steps."""
+    phase = None
     for s in steps:
         if s.phase != phase:
             phase = s.phase
-            lines += ["", f"**{heads[phase]}**", ""] if markdown else ["", f"{heads[phase]}:"]
-        lines += [f"$${_display(s.latex, s.text)}$$", ""] if markdown else [f"  {s.text}"]
-    return lines
+            yield from ["", f"**{heads[phase]}**", ""] if markdown else ["", f"{heads[phase]}:"]
+        yield from [f"$${_display(s.latex, s.text)}$$", ""] if markdown else [f"  {s.text}"]
 
 
 #: A step whose plain line is longer than this is typeset one "= ..." a line, so it fits a notebook beside
@@ -1151,11 +1037,6 @@ def _display(latex: str, plain: str) -> str:
     if len(parts) < 3:
         return latex
     return r"\begin{aligned}" + f"{parts[0]} &= " + r" \\ &= ".join(parts[1:]) + r"\end{aligned}"
-
-
-def _tex_text(text: str) -> str:
-    """Plain words inside \\text{...}: TeX's special characters escaped."""
-    return re.sub(r"([#$%&_{}])", r"\\\1", text).replace("~", r"\textasciitilde{}").replace("^", r"\^{}")
 
 
 class Formula:
@@ -1188,7 +1069,7 @@ class Formula:
         tex = PlainTex()
         out = []
         for label, f in self.lines:
-            line = tex(f) if label is None else rf"\text{{{_tex_text(label)}: }}\; {tex(f)}"
+            line = tex(f) if label is None else rf"\text{{{tex_text(label)}: }}\; {tex(f)}"
             out.append(f"$${_display(line, f if label is None else f'{label}: {f}')}$$")
         return "\n\n".join(out)
 

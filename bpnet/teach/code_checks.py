@@ -1,20 +1,30 @@
 """Code checkers: run a learner's own backpropagation code and name the bug in it.
 
-A learner writes a function for one of the ``TASKS`` below (the forward pass, the output
-delta, the hidden deltas, the gradients, the update, one whole training step) or a scalar
-autograd ``Value`` class. ``check_code(task, fn)`` runs it on a fixed, seeded battery of
-networks (``battery()``: the worked example of ``bpnet.xor_example`` and random networks
+A learner writes a function for one of the ``TASKS`` below (the forward pass, the gradient
+of one neuron's cost, the output delta, the hidden deltas, the gradients, the update, one
+whole training step) or a scalar autograd ``Value`` class. ``check_code(task, fn)`` runs it
+on a fixed, seeded battery of networks (``battery()``: the worked example of
+``bpnet.xor_example`` and random networks
 with sigmoid, tanh, ReLU and leaky ReLU units, 1 to 3 hidden layers, batches of 1 and 4
 samples and every loss of ``bpnet.core.losses.LOSSES``), and compares every number it
 returns with bpnet's own (``bpnet.core.network.Backprop``) and with what every mistake of
 the catalogue (``bpnet.explain.mistakes``) gives on the same networks.
 
     >>> from bpnet.teach.code_checks import TASKS, check_code
-    >>> print(TASKS["output_delta"].starter)           # the learner's starting cell
+    >>> print(TASKS["output_delta"].signature)          # the learner's cell starts from TASKS[...].starter
+    def output_delta(z, a, y, dL_da, df):
+    >>> def output_delta(z, a, y, dL_da, df):
+    ...     return dL_da(a[-1], y) * df[-1](a[-1])        # f' taken at a
     >>> result = check_code("output_delta", output_delta)
-    >>> result                 # ✓ ... or ✗ ... with the first differing number and the mistake
-    >>> result.hint()          # the next hint level: the idea, then the formula, then the numbers
-    >>> result.solution()      # a worked solution, last
+    >>> print(result)                                     # doctest: +ELLIPSIS
+    ✗ The output delta: δ(D0) on network 2, sample 1: yours 0.0714182, expected 0.0759566
+    Your function reproduces a known mistake: f'(a) used where f'(z) belongs, only where the output units are...
+    >>> result.mistake
+    'derivative_of_a'
+    >>> print(result.hint())                              # doctest: +ELLIPSIS
+    Hint 1 of 3 (the idea): Look for this slip in your code: f'(a) used where f'(z) belongs. ...
+
+``result.hint()`` again gives the formula, then the numbers; ``result.solution()`` a solution.
 
 The public API
 --------------
@@ -30,10 +40,12 @@ fault of ``fn``: an exception inside it is reported with the learner's own line.
 networks show it, e.g. "only where f' ≠ 1"); ``.message`` (the first differing number by
 name, e.g. "δ(Z2) on network 3, sample 2: yours 0.0123, expected 0.0119"); ``.hint()``
 (the next of up to three hint levels each call: the idea, the formula, the numbers);
-``.solution()``; ``_repr_markdown_``/``_repr_html_`` and ``repr`` start with ✓ or ✗.
+``.hints`` (all levels); ``.note`` (more to say: a mistake seen on some networks only, a
+float32 precision); ``.solution()``; ``_repr_markdown_``/``_repr_html_`` and ``repr`` start
+with ✓ or ✗. The same function always gets the same result.
 
 The tasks (shape convention of ``bpnet.core.network``; the names of the notation card)
-------------------------------------------------------------------------------------
+--------------------------------------------------------------------------------------
 Layers are numbered l = 0 (the input) .. L (the output), and every per-layer list is
 indexed by it, entry 0 unused (None) where the input layer has none:
 
@@ -46,6 +58,8 @@ indexed by it, entry 0 unused (None) where the input layer has none:
   elementwise, shaped like a. ``lr``: the learning rate. ``grad_W[l]`` is shaped like W[l].
 
 ``forward(W, X, f) -> (z, a)``                  z[l] = a[l-1] @ W[l-1][1:] + W[l-1][0], a[l] = f[l](z[l])
+``cost_gradient(w, b, x, y) -> (dJ_dw, dJ_db)``  the neuron a = w*x + b, J = mean of 1/2 (a - y)^2
+                                                (x, y: m numbers each; run on ``neuron_battery()``)
 ``output_delta(z, a, y, dL_da, df) -> delta_L`` delta[L] = dL_da(a[L], y) * df[L](z[L])
 ``backward(W, z, a, delta_L, df) -> delta``      delta[l] = (delta[l+1] @ W[l][1:].T) * df[l](z[l])
 ``gradients(z, a, delta) -> grad_W``            grad_W[l] = [mean(delta[l+1]); a[l].T @ delta[l+1] / m]
@@ -60,10 +74,14 @@ Output activations are elementwise (no softmax), so that f' is a function of z.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import html
+import inspect
+import io
 import linecache
+import math
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +97,8 @@ from ..explain.mistakes import CATALOGUE, Learner, Question
 from ..explain.trace import trace_step
 from .examples import xor_example
 
-__all__ = ["TASKS", "Task", "CodeResult", "Case", "SLIPS", "battery", "check_code", "RTOL", "RTOL_SINGLE"]
+__all__ = ["TASKS", "Task", "CodeResult", "Hint", "CodeSolution", "Case", "SLIPS", "battery", "neuron_battery",
+           "check_code", "RTOL", "RTOL_SINGLE"]
 
 #: Agreement asked of a float64 result: |yours - expected| <= RTOL * (|expected| + the largest
 #: |number| of that array). Floating-point noise of a different order of the same arithmetic is
@@ -91,6 +110,7 @@ RTOL_SINGLE = 2e-5
 #: Code-level slips the checker names, with one line each.
 SLIPS = {
     "exception": "your code raised an exception",
+    "wrong_signature": "the function does not take the task's arguments",
     "wrong_type": "the function returned something of the wrong kind",
     "wrong_length": "a list with the wrong number of layers",
     "wrong_shape": "a result of the wrong shape",
@@ -159,6 +179,24 @@ Returns (z, a): two lists of L + 1 arrays, z[0] = None and a[0] = X; for l = 1 .
         "Each layer takes the previous layer's activations, forms a weighted sum with the bias, "
         "then applies its activation function. Keep every z and every a: the backward pass needs them.",
         "z[l] = a[l-1] @ W[l-1][1:] + W[l-1][0]  (row 0 of W is the bias)\na[l] = f[l](z[l])",
+    ),
+    Task(
+        "cost_gradient", "The gradient of the cost of one neuron",
+        "def cost_gradient(w, b, x, y):",
+        """The gradient of the cost J of the neuron a = w*x + b (one input, the identity activation).
+
+J is the mean over the m samples of the half squared error L = 1/2 * (a - y)**2.
+w, b: numbers, the weight and the bias.
+x, y: arrays of m inputs and m targets, one per sample.
+Returns (dJ_dw, dJ_db), two numbers: the mean over the samples of (a - y)*x, and of (a - y).""",
+        """def cost_gradient(w, b, x, y):
+    a = w * x + b
+    return np.mean((a - y) * x), np.mean(a - y)
+""",
+        "The chain rule: L depends on w through a = w*x + b, so dL/dw = dL/da * da/dw. The cost is the mean of "
+        "the losses, so its gradient is the mean of theirs.",
+        "dL/da = a - y for L = 1/2 * (a - y)**2;  da/dw = x,  da/db = 1\n"
+        "dJ/dw = mean of (a - y)*x;  dJ/db = mean of (a - y)",
     ),
     Task(
         "output_delta", "The output delta",
@@ -434,6 +472,25 @@ def _random_case(number: int, sizes, acts, loss_name: str, m: int) -> Case:
 
 
 @functools.lru_cache(maxsize=1)
+def neuron_battery() -> tuple[Case, ...]:
+    """The cost_gradient task's cases: one identity neuron a = w*x + b, half squared error, 1 to 5 samples."""
+    cases = []
+    for k, m in enumerate((1, 4, 5, 1, 4, 3)):
+        rng = np.random.default_rng([23, 3, k])
+        w, b = (float(np.round(v, 2)) for v in rng.uniform(0.3, 1.5, size=2) * rng.choice([-1, 1], size=2))
+        x = np.round(rng.uniform(-1.0, 1.0, size=(m, 1)), 2)
+        y = np.round(2.0 * x + 1.0 + rng.normal(0.0, 0.3, size=(m, 1)), 2)
+        net = Network([np.array([[b], [w]])], "identity")
+        cases.append(Case(k + 1, net, x, y, get_loss("half_squared_error"), _LR,
+                          f"w = {fmt(w)}, b = {fmt(b)}, {m} sample{'s' if m > 1 else ''}"))
+    return tuple(cases)
+
+
+def _cases(task: str) -> tuple[Case, ...]:
+    return neuron_battery() if task == "cost_gradient" else battery()
+
+
+@functools.lru_cache(maxsize=1)
 def battery() -> tuple[Case, ...]:
     """The networks every function is run on: the worked example, then the seeded random ones."""
     ex = xor_example()
@@ -482,6 +539,8 @@ def _inputs(task: str, case: Case, ref: dict, probe: _Probe) -> tuple[list, list
     dL_da = probe.wrap(case.loss.grad)
     if task == "forward":
         return [W, X, f], ["W", "X"]
+    if task == "cost_gradient":
+        return [float(W[0][1, 0]), float(W[0][0, 0]), X[:, 0].copy(), y[:, 0].copy()], ["w", "b", "x", "y"]
     if task == "output_delta":
         return [z, a, y, dL_da, df], ["z", "a", "y"]
     if task == "backward":
@@ -522,6 +581,9 @@ def _pipeline(task: str, lrn: Learner, case: Case, ref: dict | None) -> dict:
             return {"g": [np.array(g) for g in lrn.gradients(fwd0, deltas)]}
         if task == "update":
             return {"w": [np.array(lrn.update(l, ref["g"][l].copy(), case.lr)) for l in range(L)]}
+        if task == "cost_gradient":
+            fwd = lrn.forward(X.copy())
+            return {"g": [np.array(lrn.gradients(fwd, lrn.deltas(fwd, y))[0])]}
         if task == "train_step":
             fwd = lrn.forward(X.copy())
             deltas = lrn.deltas(fwd, y)
@@ -531,9 +593,9 @@ def _pipeline(task: str, lrn: Learner, case: Case, ref: dict | None) -> dict:
 
 
 @functools.lru_cache(maxsize=None)
-def _reference(case_number: int) -> dict:
+def _reference(case_number: int, bank: str = "networks") -> dict:
     """bpnet's own numbers on one case: z, a, delta (weight-layer indexed), g and the new weights."""
-    case = battery()[case_number - 1]
+    case = (neuron_battery() if bank == "neuron" else battery())[case_number - 1]
     bp = Learner(case.net, case.loss, "gradient", case.lr, _question(case, 0))
     fwd = bp.forward(case.X.copy())
     deltas = [np.array(d) for d in bp.deltas(fwd, case.y)]
@@ -554,9 +616,16 @@ _PLACES = {
     "last hidden layer": lambda L: L - 2,
     "output layer": lambda L: L - 1,
 }
-# Catalogue entries that answer one kind of number question only (read a z for an a, ...):
-# a whole pass is unchanged by them.
-_NOT_IN_CODE = {"missing_activation", "activation_applied"}
+# How a slip at one layer reads, the layer named.
+_AT_PLACE = {
+    "missing_derivative_one_layer": "f'(z) left out at the {place} only",
+    "derivative_of_a_one_layer": "f'(a) used where f'(z) belongs, at the {place} only",
+    "missing_bias_one_layer": "the bias of the {place} left out",
+}
+# Catalogue entries that answer one kind of number question only (read a z for an a, ...): a
+# whole pass is unchanged by them; and missing_bias, the asked unit's layer's bias, which in a
+# whole pass is missing_bias_one_layer at that layer.
+_NOT_IN_CODE = {"missing_activation", "activation_applied", "missing_bias"}
 
 
 @dataclass(frozen=True)
@@ -569,7 +638,10 @@ class _Candidate:
 
     @property
     def own_label(self) -> str:
-        return self.explanation + (f", at the {self.place} only" if self.place else "")
+        if not self.place:
+            return self.explanation
+        return _AT_PLACE.get(self.key, "{explanation}, at the {place}").format(explanation=self.explanation,
+                                                                               place=self.place)
 
     @property
     def label(self) -> str:
@@ -578,11 +650,13 @@ class _Candidate:
         return f"{self.own_label} (or, with the very same numbers here: {'; '.join(self.twins)})"
 
 
-def _catalogue_candidates() -> list[_Candidate]:
-    """Every mistake of the catalogue a function can make, the per-layer ones at each place."""
+def _catalogue_candidates(loss_slips: bool = False) -> list[_Candidate]:
+    """Every mistake of the catalogue a function can make, the per-layer ones at each place; with
+    ``loss_slips``, the losses' own slips in dL/da too (for a function that writes dL/da itself)."""
     out = []
     for key, m in CATALOGUE.items():
-        if m.learner is None or ":" in key or key in _NOT_IN_CODE:
+        declared = ":" in key and not (loss_slips and key.startswith("loss:"))
+        if m.learner is None or declared or key in _NOT_IN_CODE:
             continue
         cls = m.learner
         if getattr(cls, "per_layer", False):
@@ -617,17 +691,19 @@ def _make_at(cls, where, case: Case, task: str) -> Learner | None:
 def _mistake_outputs(task: str) -> tuple:
     """(candidate, per case: its outputs or None) for every mistake that changes ``task``'s numbers
     somewhere in the battery; the first of several giving the same numbers everywhere is kept."""
-    cases = battery()
+    cases = _cases(task)
     kept, seen = [], []
-    for cand in _catalogue_candidates():
+    for cand in _catalogue_candidates(loss_slips=task == "cost_gradient"):
+        if cand.place and task == "cost_gradient":
+            continue  # one layer: a slip at one layer is a slip everywhere
         outs, differs = [], False
         for case in cases:
-            ref = _reference(case.number)
+            ref = _ref(task, case)
             lrn = cand.make(case, task)
             out = None if lrn is None else _pipeline(task, lrn, case, ref)
             if out is not None and all(np.isnan(v).all() for vs in out.values() for v in vs):
                 out = None  # the mistake cannot arise on this network (NaN where it is undefined)
-            if out is not None and not _agrees(out, _expected(task, ref), False):
+            if out is not None and _changes(out, _expected(task, ref)):
                 differs = True
             outs.append(out)
         if not differs:
@@ -659,7 +735,7 @@ def _expected(task: str, ref: dict) -> dict:
         return {"delta": [ref["delta"][-1]]}
     if task == "backward":
         return {"delta": ref["delta"]}
-    if task == "gradients":
+    if task in ("gradients", "cost_gradient"):
         return {"g": ref["g"]}
     return {"w": ref["w"]}
 
@@ -675,6 +751,11 @@ def _scales(expected: dict) -> dict:
 
 def _agrees(yours: dict, expected: dict, single: bool) -> bool:
     return _first_difference(yours, expected, single) is None
+
+
+def _changes(mistake: dict, right: dict) -> bool:
+    """The mistake gives another number than the right one somewhere it is defined (not NaN)."""
+    return _first_difference(right, mistake, False) is not None
 
 
 def _order(expected: dict) -> list[tuple[str, int]]:
@@ -782,6 +863,21 @@ def _read(task: str, ret, expected: dict) -> dict:
         return {"delta": [arr]}
     if task == "backward":
         return {"delta": _layer_list(ret, "delta", expected["delta"], 1)}
+    if task == "cost_gradient":
+        if not (isinstance(ret, (tuple, list)) and len(ret) == 2):
+            raise _Slip("wrong_type", f"cost_gradient returned {_kind_of(ret)}; it must return the pair "
+                                      f"(dJ_dw, dJ_db)", "End with `return dJ_dw, dJ_db`.")
+        parts = []
+        for name, v in zip(("dJ_dw", "dJ_db"), ret):
+            arr = _array(v, name)
+            if arr.size != 1:
+                raise _Slip("wrong_shape", f"{name} has shape {arr.shape}; the gradient of the cost is one number "
+                                           f"(the mean over the samples)",
+                            "The cost J is the mean of the samples' losses, and its gradient the mean of "
+                            "theirs: one number for w, one for b.")
+            parts.append(arr.reshape(()))
+        dtype = np.float32 if any(p.dtype.kind == "f" and p.dtype.itemsize < 8 for p in parts) else float
+        return {"g": [np.array([[parts[1]], [parts[0]]], dtype=dtype)]}
     key = "g" if task == "gradients" else "w"
     if ret is None:
         raise _Slip("wrong_type", f"{task} returned None; it must return the list {_LIST_NAMES[key]}",
@@ -834,13 +930,14 @@ def _their_line(exc: BaseException) -> str:
 
 
 def _call(fn, args: list, what: str):
-    """``fn(*args)``; an exception inside it becomes a _Slip quoting the learner's line."""
+    """``fn(*args)``; an exception inside it becomes a _Slip quoting the learner's line. What it prints is
+    not shown (it runs on every network of the battery, some twice)."""
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
             return fn(*args)
     except Exception as exc:  # the learner's code may raise anything
         line = _their_line(exc)
-        message = f"your code raised {type(exc).__name__}: {exc} ({what})"
+        message = f"your code raised {type(exc).__name__}: {exc}" + (f" ({what})" if what else "")
         raise _Slip("exception", message + (f"\n    at {line}" if line else ""),
                     "Read the error and the line it names: which array has which shape there? "
                     "Printing .shape of each operand of that line shows it.") from None
@@ -858,6 +955,8 @@ def _number_name(case: Case, task: str, kind: str, l: int, idx: tuple) -> str:
         sample = f", sample {s + 1}" if case.m > 1 else ""
         return f"{name} on network {case.number}{sample}"
     i, j = idx
+    if task == "cost_gradient":
+        return f"{'dJ/db' if i == 0 else 'dJ/dw'} on data set {case.number} ({case.description})"
     w = net.weight_name(l, i, j)
     name = f"g({w})" if kind == "g" else f"the new w({w})"
     return f"{name} on network {case.number}"
@@ -882,12 +981,12 @@ def _trace_text(case: Case, task: str, kind: str, l: int, idx: tuple) -> str:
 
 def _where(outs: tuple, task: str) -> str:
     """On which networks a mistake changes the numbers, in words."""
-    cases = battery()
-    differs = {c.number for c, out in zip(cases, outs)
-               if out is not None and not _agrees(out, _expected(task, _reference(c.number)), False)}
+    cases = _cases(task)
+    differs = {c.number for c, out in zip(cases, outs) if out is not None and _changes(out, _expected(task, _ref(task, c)))}
     everything = {c.number for c in cases}
+    noun = "data set" if task == "cost_gradient" else "network"
     if differs == everything:
-        return "on every network"
+        return f"on every {noun}"
     rules = [
         ({c.number for c in cases if not c.identity_only},
          "only where f' ≠ 1: on every network but the worked example, whose identity units have f' = 1"),
@@ -897,10 +996,15 @@ def _where(outs: tuple, task: str) -> str:
     for numbers, text in rules:
         if differs == numbers:
             return text
+    hidden = {a.name for k in differs for a in cases[k - 1].net.acts[:-1]} - {
+        a.name for c in cases if c.number not in differs for a in c.net.acts[:-1]}
+    if hidden and differs == {c.number for c in cases if any(a.name in hidden for a in c.net.acts[:-1])}:
+        return (f"only on networks with {'/'.join(sorted(hidden))} hidden units; on the others it gives the "
+                f"right numbers")
     outs = sorted({cases[k - 1].net.acts[-1].name for k in differs})
     if differs == {c.number for c in cases if c.net.acts[-1].name in outs}:
         return f"only where the output units are {'/'.join(outs)}; on the others it gives the right numbers"
-    return f"on networks {_listed(sorted(differs))}; on the others it gives the right numbers"
+    return f"on {noun}s {_listed(sorted(differs))}; on the others it gives the right numbers"
 
 
 def _listed(numbers) -> str:
@@ -994,9 +1098,15 @@ class CodeResult:
     def _lines(self) -> list[str]:
         t = self.task
         if self.correct:
-            lines = [f"✓ {t.title}: every number agrees with bpnet's, on all {self.n_cases} networks "
-                     f"(the worked example and {self.n_cases - 1} random ones)." if self.n_cases > 1 else
-                     f"✓ {t.title}: every number agrees with bpnet's."]
+            if t.name == "cost_gradient":
+                lines = [f"✓ {t.title}: both numbers agree with bpnet's, on all {self.n_cases} data sets "
+                         f"(1 to 5 samples)."]
+            elif t.name == "autograd":
+                lines = [f"✓ {t.title}: every gradient agrees with bpnet's own autograd, on all {self.n_cases} "
+                         f"expressions (forks, a + a, tanh), on a first and a second call of backward."]
+            else:
+                lines = [f"✓ {t.title}: every number agrees with bpnet's, on all {self.n_cases} networks "
+                         f"(the worked example and {self.n_cases - 1} random ones)."]
             if self.note:
                 lines.append(self.note)
             return lines
@@ -1038,7 +1148,8 @@ class CodeResult:
 
 # ----- checking a network task -------------------------------------------------------------------------
 def _slip_result(task: Task, slip: _Slip, case: Case | None) -> CodeResult:
-    where = f" on network {case.number} ({case.description})" if case is not None else ""
+    what = "data set" if task.name == "cost_gradient" else "network"
+    where = f" on {what} {case.number} ({case.description})" if case is not None else ""
     message = slip.message
     if where and slip.key != "nondeterministic":
         first, _, rest = message.partition("\n")
@@ -1046,17 +1157,39 @@ def _slip_result(task: Task, slip: _Slip, case: Case | None) -> CodeResult:
     return CodeResult(task, False, slip.key, message, "", "", (slip.hint, task.idea, task.formula))
 
 
+def _ref(task: str, case: Case) -> dict:
+    return _reference(case.number, "neuron" if task == "cost_gradient" else "networks")
+
+
+def _check_signature(task: Task, fn: Callable, n_args: int) -> None:
+    """A _Slip if ``fn`` cannot be called with the task's arguments (checked before running it)."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin or a C function: its call will tell
+        return
+    try:
+        sig.bind(*range(n_args))
+    except TypeError:
+        want = task.signature.partition("(")[2].rstrip(":").rstrip(")")
+        raise _Slip("wrong_signature", f"your function takes {sig}; the task calls it with ({want})",
+                    f"Start from the task's first line: {task.signature}") from None
+
+
 def _check_network_task(task: Task, fn: Callable) -> CodeResult:
-    cases = battery()
+    cases = _cases(task.name)
+    try:
+        _check_signature(task, fn, len(_inputs(task.name, cases[0], _ref(task.name, cases[0]), _Probe())[0]))
+    except _Slip as slip:
+        return _slip_result(task, slip, None)
     yours, singles = [], []
     for case in cases:
-        ref = _reference(case.number)
+        ref = _ref(task.name, case)
         expected = _expected(task.name, ref)
         probe = _Probe()
         args, names = _inputs(task.name, case, ref, probe)
         before = [_snapshot(x) for x in args]
         try:
-            ret = _call(fn, args, f"on network {case.number}")
+            ret = _call(fn, args, "")
             for name, b, x in zip(names, before, args):
                 if name not in _MAY_CHANGE.get(task.name, ()) and not _unchanged(b, x):
                     raise _Slip("mutated_input", f"your function changed its input {name}",
@@ -1080,12 +1213,12 @@ def _check_network_task(task: Task, fn: Callable) -> CodeResult:
         singles.append(single)
     # The same input twice: the same numbers.
     for case in cases[:2]:
-        ref = _reference(case.number)
+        ref = _ref(task.name, case)
         again = []
         for _ in range(2):
             args, _ = _inputs(task.name, case, ref, _Probe())
             try:
-                again.append(_read(task.name, _call(fn, args, f"on network {case.number}"), _expected(task.name, ref)))
+                again.append(_read(task.name, _call(fn, args, ""), _expected(task.name, ref)))
             except _Slip as slip:
                 return _slip_result(task, slip, case)
         if not all(np.array_equal(x, y, equal_nan=True) for k in again[0] for x, y in zip(again[0][k], again[1][k])):
@@ -1101,7 +1234,7 @@ def _judge_numbers(task: Task, cases, yours: list, singles: list) -> CodeResult:
     first = None
     wrong = []
     for case, out, single in zip(cases, yours, singles):
-        diff = _first_difference(out, _expected(task.name, _reference(case.number)), single)
+        diff = _first_difference(out, _expected(task.name, _ref(task.name, case)), single)
         if diff is not None:
             wrong.append(case.number)
             if first is None:
@@ -1109,31 +1242,40 @@ def _judge_numbers(task: Task, cases, yours: list, singles: list) -> CodeResult:
     n = len(cases)
     if first is None:
         return CodeResult(task, True, n_cases=n)
+    if all(_agrees(out, _expected(task.name, _ref(task.name, c)), True) for c, out in zip(cases, yours)):
+        # Right to single precision everywhere: float32 somewhere inside (X.astype(np.float32), ...). No
+        # slip moves a number of these networks by so little.
+        return CodeResult(task, True, n_cases=n, note=(
+            "Your numbers agree to about 7 significant digits, the precision of float32: somewhere your code "
+            "computes in single precision. That is fine; bpnet itself computes in float64."))
     case, (kind, l, idx, v, e) = first
     message = f"{_number_name(case, task.name, kind, l, idx)}: yours {fmt(v)}, expected {fmt(e)}"
-    numbers = (f"On network {case.number} ({case.description}), bpnet computes\n"
+    what = "data set" if task.name == "cost_gradient" else "network"
+    names = " (bpnet names w X1->D0 and b X0->D0)" if task.name == "cost_gradient" else ""
+    numbers = (f"On {what} {case.number} ({case.description}), bpnet computes{names}\n"
                + "\n".join("    " + x for x in _trace_text(case, task.name, kind, l, idx).splitlines())
                + f"\nYour function gives {fmt(v)} there.")
     # Which mistake gives the function's numbers: on every network, else on the most of those it gets wrong.
-    best, best_hits = None, 0
+    best, best_hits = None, []
     for cand, outs in _mistake_outputs(task.name):
-        hits = [c.number for c, out, mine, single in zip(cases, outs, yours, singles)
-                if c.number in wrong and out is not None and _agrees(mine, out, single)]
-        full = all(out is not None and _agrees(mine, out, single)
-                   for c, out, mine, single in zip(cases, outs, yours, singles) if c.number in wrong) and \
-            all(out is None or c.number in wrong or _agrees(mine, out, single)
-                for c, out, mine, single in zip(cases, outs, yours, singles))
-        if full:
-            where = _where(outs, task.name)
-            return CodeResult(task, False, cand.key, message, cand.label, where,
+        explained, contradicted = [], False
+        for c, out, mine, single in zip(cases, outs, yours, singles):
+            changes = out is not None and _changes(out, _expected(task.name, _ref(task.name, c)))
+            if c.number in wrong and changes and _agrees(mine, out, single):
+                explained.append(c.number)
+            elif c.number not in wrong and changes:
+                contradicted = True  # the mistake would show here, and the function is right here
+        if len(explained) == len(wrong) and not contradicted:
+            return CodeResult(task, False, cand.key, message, cand.label, _where(outs, task.name),
                               (_mistake_idea(cand, task), task.formula, numbers), n)
-        if len(hits) > best_hits:
-            best, best_hits, best_where = cand, len(hits), hits
+        if len(explained) > len(best_hits):
+            best, best_hits = cand, explained
     if best is not None:
-        others = [k for k in wrong if k not in best_where]
-        note = (f"On network{'s' if len(best_where) > 1 else ''} {_listed(best_where)} your numbers are exactly those "
-                f"of this mistake: {best.label}; on network{'s' if len(others) > 1 else ''} {_listed(others)} they "
-                f"match no mistake bpnet knows.")
+        others = [k for k in wrong if k not in best_hits]
+        tail = (f"; on {what}{'s' if len(others) > 1 else ''} {_listed(others)} they match no mistake bpnet knows"
+                if others else "; on the others it would change the numbers, and yours are right there")
+        note = (f"On {what}{'s' if len(best_hits) > 1 else ''} {_listed(best_hits)} your numbers are exactly those "
+                f"of this mistake: {best.label}{tail}.")
         return CodeResult(task, False, best.key, message, "", "",
                           (_mistake_idea(best, task), task.formula, numbers), n, note)
     return CodeResult(task, False, "general", message, "", "",
@@ -1164,5 +1306,328 @@ def check_code(task, fn) -> CodeResult:
     return _check_network_task(t, fn)
 
 
-def _check_autograd(task: Task, cls) -> CodeResult:
-    raise NotImplementedError("the autograd checker is not written yet")
+# ----- the autograd task: the learner's Value class ----------------------------------------------------
+@dataclass(frozen=True)
+class _Expression:
+    """A small computation graph, built the same way with any Value class: ``build(V, values)``
+    returns the output L and {name: Value} of the nodes whose gradients are compared."""
+
+    text: str
+    leaves: tuple
+    build: Callable = field(repr=False)
+
+
+def _fork(V, v):
+    a, b = V(v["a"]), V(v["b"])
+    n = a * b
+    return n + a, {"a": a, "b": b, "n": n}
+
+
+def _twice(V, v):
+    a = V(v["a"])
+    return a + a, {"a": a}
+
+
+def _diamond(V, v):
+    a, b = V(v["a"]), V(v["b"])
+    e = a * b
+    s = e + a
+    return s * e, {"a": a, "b": b, "e": e, "s": s}
+
+
+def _neuron(V, v):
+    x1, w1, x2, w2, b = (V(v[k]) for k in ("x1", "w1", "x2", "w2", "b"))
+    n = x1 * w1 + x2 * w2 + b
+    return n.tanh(), {"x1": x1, "w1": w1, "x2": x2, "w2": w2, "b": b, "n": n}
+
+
+def _tanh_fork(V, v):
+    a, b = V(v["a"]), V(v["b"])
+    t = (a * b).tanh()
+    return t * t + t, {"a": a, "b": b, "t": t}
+
+
+def _two_layers(V, v):
+    x, w1, b1, w2, b2, v1, v2 = (V(v[k]) for k in ("x", "w1", "b1", "w2", "b2", "v1", "v2"))
+    h1 = (x * w1 + b1).tanh()
+    h2 = (x * w2 + b2).tanh()
+    return (h1 * v1 + h2 * v2 + h1 * h2).tanh(), {"x": x, "w1": w1, "b1": b1, "w2": w2, "b2": b2, "v1": v1,
+                                                  "v2": v2, "h1": h1, "h2": h2}
+
+
+_EXPRESSIONS = (
+    _Expression("n = a*b; L = n + a", ("a", "b"), _fork),
+    _Expression("L = a + a", ("a",), _twice),
+    _Expression("e = a*b; s = e + a; L = s*e", ("a", "b"), _diamond),
+    _Expression("n = x1*w1 + x2*w2 + b; L = tanh(n)", ("x1", "w1", "x2", "w2", "b"), _neuron),
+    _Expression("t = tanh(a*b); L = t*t + t", ("a", "b"), _tanh_fork),
+    _Expression("h1 = tanh(x*w1 + b1); h2 = tanh(x*w2 + b2); L = tanh(h1*v1 + h2*v2 + h1*h2)",
+                ("x", "w1", "b1", "w2", "b2", "v1", "v2"), _two_layers),
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _expression_values() -> tuple:
+    rng = np.random.default_rng(23)
+    return tuple({k: float(np.round(rng.uniform(0.3, 1.2) * rng.choice([-1, 1]), 2)) for k in e.leaves}
+                 for e in _EXPRESSIONS)
+
+
+class _Ref:
+    """A reference autograd Value with switches for the slips a learner makes (all off: right)."""
+
+    assign = frozenset()  # ops ("+", "*", "tanh") whose _backward overwrites grads (= for +=)
+    tanh_from_z = False
+    topological = True
+    zero = True
+
+    def __init__(self, data, _prev=()):
+        self.data, self.grad = float(data), 0.0
+        self._prev = tuple(_prev)
+        self._backward = lambda: None
+
+    def _give(self, node, g, op):
+        if op in self.assign:
+            node.grad = g
+        else:
+            node.grad += g
+
+    def __add__(self, other):
+        out = type(self)(self.data + other.data, (self, other))
+
+        def _backward():
+            self._give(self, out.grad, "+")
+            self._give(other, out.grad, "+")
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        out = type(self)(self.data * other.data, (self, other))
+
+        def _backward():
+            self._give(self, other.data * out.grad, "*")
+            self._give(other, self.data * out.grad, "*")
+        out._backward = _backward
+        return out
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        out = type(self)(t, (self,))
+
+        def _backward():
+            slope = 1 - (self.data if self.tanh_from_z else t) ** 2
+            self._give(self, slope * out.grad, "tanh")
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        nodes = _graph(self)
+        if self.zero:
+            for v in nodes:
+                v.grad = 0.0
+        self.grad = 1.0
+        if self.topological:
+            for v in reversed(nodes):
+                v._backward()
+        else:  # each node, then straight on to the Values it was made from: no waiting for other users
+            def go(v):
+                v._backward()
+                for p in v._prev:
+                    go(p)
+            go(self)
+
+
+def _variant(name: str, **switches) -> type:
+    return type(name, (_Ref,), switches)
+
+
+#: The autograd slips, each as the reference Value with one switch turned.
+_AUTOGRAD_VARIANTS = (
+    ("overwritten_grad", _variant("Overwrite", assign=frozenset({"+", "*", "tanh"}))),
+    ("overwritten_grad", _variant("OverwriteAdd", assign=frozenset({"+"}))),
+    ("overwritten_grad", _variant("OverwriteMul", assign=frozenset({"*"}))),
+    ("no_topological_order", _variant("Recursive", topological=False)),
+    ("tanh_from_z", _variant("TanhFromZ", tanh_from_z=True)),
+    ("missing_zero_grad", _variant("NoZero", zero=False)),
+)
+
+
+def _graph(root) -> list:
+    """Every Value ``root`` depends on, parents before children (iterative depth-first search on _prev)."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        v, done = stack.pop()
+        if done:
+            order.append(v)
+            continue
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        stack.append((v, True))
+        for p in reversed(tuple(getattr(v, "_prev", ()) or ())):
+            if id(p) not in seen:
+                stack.append((p, False))
+    return order
+
+
+def _expected_grads() -> list[tuple[float, dict]]:
+    """bpnet's own autograd (bpnet.explain.autograd.Value) on every expression: L's value and the gradients."""
+    out = []
+    for e, values in zip(_EXPRESSIONS, _expression_values()):
+        L, nodes = e.build(_BpValue, values)
+        L.backward()
+        out.append((L.data, {k: float(v.grad) for k, v in nodes.items()}))
+    return out
+
+
+def _run_value_class(V, calls: int = 2, record: bool = False) -> list:
+    """Per expression: (L.data, [grads after call 1, grads after call 2], order violation or None)."""
+    results = []
+    for k, (e, values) in enumerate(zip(_EXPRESSIONS, _expression_values())):
+        what = f"expression {k + 1}, {e.text}"
+        L, nodes = _call(e.build, [V, values], what)
+        data = _call(lambda: float(L.data), [], f"reading L.data, {what}")
+        check = _instrument(L, {id(v): name for name, v in [("L", L), *nodes.items()]}) if record else None
+        grads, violation = [], None
+        for call in range(calls):
+            _call(L.backward, [], f"L.backward(), {what}")
+            if call == 0 and check is not None:
+                violation = check()  # the order of the first call's _backward runs
+            grads.append({name: _call(lambda v=v: float(v.grad), [], f"reading .grad, {what}")
+                          for name, v in nodes.items()})
+        results.append((data, grads, violation))
+    return results
+
+
+def _instrument(L, names: dict):
+    """Wrap every node's _backward to record the order they run in; returns a function giving the
+    first node whose _backward ran twice, or before (the last run of) that of a node using it, as
+    a sentence, or None."""
+    nodes = _graph(L)
+    inner = [v for v in nodes if getattr(v, "_prev", ())]
+    calls = []
+    for v in inner:
+        original = getattr(v, "_backward", None)
+        if not callable(original):
+            return None
+
+        def wrapped(*args, _v=v, _f=original, **kwargs):
+            calls.append(id(_v))
+            return _f(*args, **kwargs)
+        try:
+            v._backward = wrapped
+        except AttributeError:  # __slots__ without _backward, or a read-only attribute
+            return None
+    users = {id(v): [u for u in inner if any(p is v for p in u._prev)] for v in inner}
+
+    def name(v) -> str:
+        return names.get(id(v), f"the node of value {fmt(v.data)}")
+
+    def first_violation():
+        first_call, last_call = {}, {}
+        for k, i in enumerate(calls):
+            first_call.setdefault(i, k)
+            last_call[i] = k
+        for v in inner:
+            if id(v) not in first_call:
+                continue
+            if calls.count(id(v)) > 1:
+                return f"the _backward of {name(v)} ran {calls.count(id(v))} times, passing its gradient on each time"
+            for u in users[id(v)]:
+                if last_call.get(id(u), -1) > first_call[id(v)]:
+                    return (f"the _backward of {name(v)} ran before that of {name(u)}, which uses it: {name(v)} "
+                            f"passed its gradient on before it was complete")
+        return None
+    return first_violation
+
+
+def _grad_difference(got: dict, want: dict, single: bool = False):
+    scale = max(abs(x) for x in want.values())
+    for name, e in want.items():
+        v = got[name]
+        if not (abs(v - e) <= (RTOL_SINGLE if single else RTOL) * (abs(e) + scale) + 1e-300):
+            return name, v, e
+    return None
+
+
+_AUTOGRAD_HINTS = {
+    "overwritten_grad": "A Value used twice (a fork, or a + a) receives one share of the gradient from each use: "
+                        "the shares add up. In every _backward write `self.grad += ...` and `other.grad += ...`; "
+                        "with `=` the second share overwrites the first.",
+    "no_topological_order": "A node may pass its gradient on only once it is complete: after every node that uses "
+                            "it has run its _backward. Sort the graph topologically (a depth-first search that "
+                            "appends a node after the Values in its _prev) and call _backward in the reverse order.",
+    "missing_zero_grad": "backward() must give the same gradients when it is called twice: first set the grad of "
+                         "every Value of the graph to 0, then the output's to 1.",
+    "tanh_from_z": "tanh'(z) = 1 - tanh(z)² = 1 - t², with t the output of the tanh node (out.data), not 1 - z² with "
+                   "z its input.",
+}
+
+
+def _check_autograd(task: Task, V) -> CodeResult:
+    expected = _expected_grads()
+    values = _expression_values()
+    try:
+        yours = _run_value_class(V, record=True)
+    except _Slip as slip:
+        return _slip_result(task, slip, None)
+    n = len(_EXPRESSIONS)
+
+    def numbers(k: int, call: int) -> str:
+        e, (_, want) = _EXPRESSIONS[k], expected[k]
+        given = ", ".join(f"{name} = {fmt(values[k][name])}" for name in e.leaves)
+        lines = [f"Expression {k + 1}: {e.text}, with {given}. bpnet's gradients, and yours:"]
+        lines += [f"    ∂L/∂{name} = {fmt(g)}    yours {fmt(yours[k][1][call][name])}" for name, g in want.items()]
+        return "\n".join(lines)
+
+    for k, ((data, grads, violation), (want_data, want)) in enumerate(zip(yours, expected)):
+        e = _EXPRESSIONS[k]
+        if not abs(data - want_data) <= RTOL * (abs(want_data) + 1):
+            return CodeResult(task, False, "general",
+                              f"L.data in expression {k + 1} ({e.text}): yours {fmt(data)}, expected {fmt(want_data)}",
+                              "", "", ("The forward values are wrong before any gradient: check __add__, __mul__ "
+                                       "and tanh, each returning a new Value with the result as its data.",
+                                       task.formula), n)
+    # The first call of backward, then the second (the same gradients again).
+    for call in (0, 1):
+        first = next(((k, d) for k, (r, (_, want)) in enumerate(zip(yours, expected))
+                      if (d := _grad_difference(r[1][call], want)) is not None), None)
+        if first is None:
+            continue
+        k, (name, v, e) = first
+        which = "" if call == 0 else ", on a second call of L.backward()"
+        message = f"∂L/∂{name} in expression {k + 1} ({_EXPRESSIONS[k].text}){which}: yours {fmt(v)}, expected {fmt(e)}"
+        key, where = _autograd_mistake(V, yours, call)
+        violation = next((r[2] for r in yours if r[2] is not None), None)
+        if key is None and violation is not None:
+            key = "no_topological_order"
+        note = ""
+        if key == "no_topological_order" and violation is not None:
+            k_v = next(k for k, r in enumerate(yours) if r[2] is not None)
+            note = f"In expression {k_v + 1} ({_EXPRESSIONS[k_v].text}), {violation}."
+        if key is None:
+            return CodeResult(task, False, "general", message, "", "",
+                              (task.idea, task.formula, numbers(k, call)), n,
+                              "Your gradients match none of the slips bpnet knows.")
+        return CodeResult(task, False, key, message, SLIPS[key], where,
+                          (_AUTOGRAD_HINTS[key], task.formula, numbers(k, call)), n, note)
+    return CodeResult(task, True, n_cases=n)
+
+
+def _autograd_mistake(V, yours: list, call: int):
+    """The slip whose gradients the learner's Value gives on every expression (first and second call), and
+    which expressions it shows on; (None, "") if none."""
+    for key, variant in _AUTOGRAD_VARIANTS:
+        ref = _run_value_class(variant)
+        if all(_grad_difference(y[1][c], r[1][c]) is None for y, r in zip(yours, ref) for c in (0, 1)):
+            right = _expected_grads()
+            shows = [k + 1 for k, (r, (_, want)) in enumerate(zip(ref, right))
+                     if any(_grad_difference(r[1][c], want) is not None for c in (0, 1))]
+            if key == "missing_zero_grad":
+                where = "on the second call of backward"
+            elif len(shows) == len(_EXPRESSIONS):
+                where = "on every expression"
+            else:
+                where = f"on expressions {_listed(shows)}; on the others the gradients are right"
+            return key, where
+    return None, ""

@@ -27,7 +27,8 @@ class WorkedExample:
     ``net``, ``X`` (m, n0), ``y`` (m, nL), ``lr``, ``loss``; from a network file also
     ``rule``, ``frozen`` (weight names the update holds fixed, also on ``net.frozen``),
     ``published`` (the numbers the source prints, or None), ``name``, ``description``,
-    ``source`` and ``path``.
+    ``source``, ``path`` and ``convention`` (the conventions the file states the source writes in,
+    keys of ``bpnet.explain.conventions.CONVENTIONS``; () for bpnet's own; None if it states none).
     """
 
     net: Network
@@ -42,6 +43,7 @@ class WorkedExample:
     description: str = ""
     source: str = ""
     path: str = ""
+    convention: tuple | None = None
 
     def __iter__(self):
         # Lets a notebook write ``net, X, y, lr = xor_example()``.

@@ -43,7 +43,7 @@ from typing import Callable
 import numpy as np
 
 from ..core.checks import as_float_array, check_lr, check_rule
-from ..core.notation import fmt, paren
+from ..core.notation import fmt, markdown_escape, paren
 from ..core.activations import get_activation
 from ..core.losses import get_loss
 from ..explain.mistakes import (
@@ -91,15 +91,6 @@ _WIDTH = 72  # a worked solution's line is laid out one term per line beyond thi
 
 
 # ----- Markdown -----------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~^$&])")
-
-
-def markdown_escape(text: str) -> str:
-    """``text`` with every character Markdown (and JupyterLab's $...$ maths) would read escaped.
-
-    CommonMark lets any ASCII punctuation be backslash-escaped, and shows it literally.
-    """
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def _code_block(text: str) -> str:

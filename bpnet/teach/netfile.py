@@ -4,14 +4,16 @@ A network file is one JSON object (full reference with an example: docs/network-
 
     {
       "layers": [2, 3, 1],                      units per layer, input first, bias units not counted
-      "activations": ["identity", "identity"],  one per non-input layer
+      "activations": ["identity", "identity"],  one per non-input layer, parameters in brackets
+                                                ("leaky_relu(0.2)": Activation.spec)
       "names": ["X", "Z", "D"],                 optional layer letters
       "weights": {"X0->Z1": 1, ...},            every weight by name, biases included
                                                 (or a list of 2-D arrays, row 0 = the bias unit)
       "frozen": ["X0->Z1"] or "biases",         optional: weights the update holds fixed
-      "loss": "half_squared_error",
+      "loss": "half_squared_error",             (or with parameters: "huber(1.5)")
       "lr": 0.1,
       "rule": "gradient",                       optional, "gradient" (default) or "article"
+      "convention": ["target_minus_output"],    optional: how the source writes its numbers
       "samples": {"inputs": [[0, 0]], "targets": [[0]]},
       "published": {...}                        optional: the numbers the source prints
     }
@@ -29,7 +31,7 @@ import json
 import math
 import numbers
 import os
-import re
+import stat
 import tempfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -40,10 +42,11 @@ from ..core.activations import ACTIVATIONS, get_activation
 from .examples import WorkedExample
 from ..core.losses import LOSSES, get_loss
 from ..core.network import LAYER_NAME, RULES, Network, default_layer_names
+from ..explain.conventions import CONVENTIONS, SQUARED_LOSSES, parse_conventions
 
 __all__ = [
-    "load_network", "save_network", "network_to_dict", "NetworkFileError", "Published",
-    "MAX_FILE_BYTES", "MAX_UNITS", "MAX_WEIGHTS", "MAX_SAMPLES", "MAX_LAYERS",
+    "load_network", "load_network_text", "save_network", "network_to_dict", "NetworkFileError", "Published",
+    "MAX_FILE_BYTES", "MAX_UNITS", "MAX_WEIGHTS", "MAX_SAMPLES", "MAX_LAYERS", "MAX_DEPTH",
     "REQUIRED_KEYS", "OPTIONAL_KEYS", "PUBLISHED_SECTIONS",
 ]
 
@@ -53,9 +56,10 @@ MAX_UNITS = 10_000  # units in all layers together (bias units not counted)
 MAX_WEIGHTS = 1_000_000
 MAX_SAMPLES = 10_000
 MAX_LAYERS = 100
+MAX_DEPTH = 10  # lists and objects inside each other (a file needs at most 5)
 
 REQUIRED_KEYS = ("layers", "activations", "weights", "loss", "lr", "samples")
-OPTIONAL_KEYS = ("names", "frozen", "rule", "published", "name", "description", "source")
+OPTIONAL_KEYS = ("names", "frozen", "rule", "convention", "published", "name", "description", "source")
 #: The parts of ``published``, in the order a worked solution prints them.
 PUBLISHED_SECTIONS = ("forward", "loss", "delta", "gradient", "weights_after")
 
@@ -70,6 +74,7 @@ _EXPECT = {
     "names": "a list of layer letters, one per layer, such as [\"X\", \"Z\", \"D\"]",
     "frozen": "\"biases\" or a list of weight names such as [\"X0->Z1\"]",
     "rule": f"one of {list(RULES)}",
+    "convention": "\"bpnet\" or a list of the source's conventions, from " + ", ".join(f'"{k}"' for k in CONVENTIONS),
     "published": "an object with any of " + ", ".join(f'"{k}"' for k in PUBLISHED_SECTIONS)
                  + " and optionally \"sample\"",
     "name": "a short title (a string)",
@@ -105,6 +110,18 @@ class _Constant:
         self.text = text
 
 
+class _Huge(_Constant):
+    """An integer literal of more digits than any float holds (read as text, never converted)."""
+
+
+def _int(text: str):
+    return _Huge(text) if len(text.lstrip("-")) > 309 else int(text)  # 10**309 > the largest float
+
+
+#: What a number's error says it expects.
+_FINITE = "a finite number (at most about 1.8e308 in size, and 0 or at least about 5e-324)"
+
+
 class _Object(dict):
     """A JSON object that remembers keys it saw more than once."""
 
@@ -132,6 +149,8 @@ def _idx(path: str, i: int) -> str:
 
 def _describe(v) -> str:
     """How a wrong value reads in an error: the string "0.5", null, true, a list of 3, ..."""
+    if isinstance(v, _Huge):
+        return f"an integer of {len(v.text.lstrip('-')):,} digits"
     if isinstance(v, _Constant):
         return v.text
     if v is None:
@@ -158,6 +177,10 @@ def _read_file(path: Path) -> dict:
     if path.is_dir():
         raise NetworkFileError(src, "is a directory", "the path of a network file (.json), not a folder")
     try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):  # a named pipe or a device would never end (or block forever)
+            kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device or socket"
+            raise NetworkFileError(src, f"is {kind}, not a regular file", "the path of a network file (.json)")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise NetworkFileError(src, f"the file is {size:,} bytes",
@@ -180,15 +203,28 @@ def _parse(raw: bytes, src: str):
     except UnicodeDecodeError as exc:
         raise NetworkFileError(src, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
                                "a JSON file saved as UTF-8") from None
+    return _parse_text(text, src)
+
+
+def _parse_text(text: str, src: str):
     if not text.strip():
         raise NetworkFileError(src, "the file is empty", "a JSON object with the keys " + ", ".join(REQUIRED_KEYS))
+    deep = NetworkFileError(src, "nested too deeply", f"a JSON object at most {MAX_DEPTH} levels deep")
     try:
-        return json.loads(text, object_pairs_hook=_object_pairs, parse_float=_Num, parse_constant=_Constant)
+        doc = json.loads(text, object_pairs_hook=_object_pairs, parse_float=_Num, parse_constant=_Constant,
+                         parse_int=_int)
     except json.JSONDecodeError as exc:
         raise NetworkFileError(f"{src} line {exc.lineno} column {exc.colno}", f"not valid JSON ({exc.msg})",
                                "a JSON object such as {\"layers\": [2, 3, 1], ...}") from None
     except RecursionError:
-        raise NetworkFileError(src, "nested too deeply", "a JSON object a few levels deep") from None
+        raise deep from None
+    # Depth, without recursion: the checks below recurse into what is there.
+    level = [doc]
+    for _ in range(MAX_DEPTH + 1):
+        level = [x for v in level for x in (v.values() if isinstance(v, dict) else v if isinstance(v, list) else ())]
+        if not level:
+            return doc
+    raise deep
 
 
 def _check_duplicates(v, path: str = "") -> None:
@@ -207,13 +243,31 @@ def _check_duplicates(v, path: str = "") -> None:
 
 # ----- checking values ----------------------------------------------------------------
 def _number(v, where: str) -> float:
-    """A finite number; bools, strings, null, NaN and inf are named in the error."""
+    """A finite number; bools, strings, null, NaN and inf are named in the error, and so is a number
+    written beyond the range of a float (1e309, an integer of 400 digits, 8e-400)."""
+    if isinstance(v, _Huge):
+        raise NetworkFileError(where, f"got {_describe(v)}, beyond the largest float", _FINITE)
     if isinstance(v, bool) or not isinstance(v, (numbers.Real, np.integer, np.floating)):
         hint = " (write 0.5, not \"0.5\")" if isinstance(v, str) else ""
         raise NetworkFileError(where, f"got {_describe(v)}", f"a finite number{hint}")
-    if not math.isfinite(float(v)):
+    try:
+        f = float(v)
+    except OverflowError:  # an integer of up to 309 digits, over 1.8e308
+        raise NetworkFileError(where, f"got an integer of {len(str(abs(int(v)))):,} digits, beyond the largest "
+                               "float", _FINITE) from None
+    text = getattr(v, "text", None)
+    if not math.isfinite(f):
+        if text is not None:  # written as a number, read as inf
+            raise NetworkFileError(where, f"got {_short(text)}, beyond the largest float", _FINITE)
         raise NetworkFileError(where, f"got {_describe(v)}", "a finite number (JSON has no NaN or Infinity)")
-    return v if isinstance(v, _Num) else float(v)
+    if f == 0.0 and text is not None and any(c in "123456789" for c in text.lower().split("e")[0]):
+        raise NetworkFileError(where, f"got {_short(text)}, below the smallest float (it would be read as 0)",
+                               _FINITE + "; write 0 for zero")
+    return v if isinstance(v, _Num) else f
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _whole(v, where: str, lo: int, hi: int, what: str) -> int:
@@ -305,9 +359,12 @@ def _build(doc) -> WorkedExample:
     for l, a in enumerate(acts):
         where = _idx("activations", l)
         _string(a, where, f"an activation name, one of {sorted(ACTIVATIONS)}")
-        if a.lower().replace("-", "_") not in ACTIVATIONS:
-            raise NetworkFileError(where, f"unknown activation {json.dumps(a)}", f"one of {sorted(ACTIVATIONS)}")
-        if l < L - 1 and not get_activation(a).elementwise:
+        try:
+            act = get_activation(a)
+        except (TypeError, ValueError) as exc:
+            raise NetworkFileError(where, f"unknown activation {json.dumps(a)}" if "unknown" in str(exc) else str(exc),
+                                   f"one of {sorted(ACTIVATIONS)}, parameters in brackets: \"leaky_relu(0.2)\"") from None
+        if l < L - 1 and not act.elementwise:
             raise NetworkFileError(where, f"{a} on a hidden layer", "softmax only on the output layer")
 
     # names
@@ -337,10 +394,14 @@ def _build(doc) -> WorkedExample:
 
     # loss, lr, rule
     loss = _string(doc["loss"], "loss", _EXPECT["loss"])
-    if loss.lower().replace("-", "_") not in LOSSES:
+    try:
+        loss_fn = get_loss(loss)
+    except (TypeError, ValueError) as exc:
+        if "unknown" not in str(exc):
+            raise NetworkFileError("loss", str(exc), _EXPECT["loss"]) from None
         close = difflib.get_close_matches(loss, list(LOSSES), n=1)
         hint = f" (did you mean \"{close[0]}\"?)" if close else ""
-        raise NetworkFileError("loss", f"unknown loss {json.dumps(loss)}{hint}", f"one of {sorted(LOSSES)}")
+        raise NetworkFileError("loss", f"unknown loss {json.dumps(loss)}{hint}", f"one of {sorted(LOSSES)}") from None
     lr = _number(doc["lr"], "lr")
     if lr <= 0:
         raise NetworkFileError("lr", f"got {_describe(lr)}", _EXPECT["lr"])
@@ -352,7 +413,6 @@ def _build(doc) -> WorkedExample:
 
     # samples
     X, y = _samples(doc["samples"], sizes)
-    loss_fn = get_loss(loss)
     _check_loss_fits(loss_fn, get_activation(acts[-1]), y, L)
 
     # text fields
@@ -364,11 +424,36 @@ def _build(doc) -> WorkedExample:
     published = None
     if "published" in doc:
         published = _published(doc["published"], shape_net, X.shape[0])
+    convention = None
+    if "convention" in doc:
+        convention = _convention(doc["convention"], loss_fn.name, published)
+        if "threshold" in convention:  # the file's bias weights are thresholds: bpnet's bias is -theta
+            for w in W:
+                w[0] = -w[0]
 
     net = _network(W, [str(a) for a in acts], names, frozen)
-    return WorkedExample(net, X, y, float(lr), loss_fn.name, rule=rule, frozen=frozen, published=published,
+    return WorkedExample(net, X, y, float(lr), loss_fn.spec, rule=rule, frozen=frozen, published=published,
                          name=info.get("name", ""), description=info.get("description", ""),
-                         source=info.get("source", ""))
+                         source=info.get("source", ""), convention=convention)
+
+
+def _convention(spec, loss: str, published) -> tuple[str, ...]:
+    """The ``convention`` key as keys of ``bpnet.explain.conventions.CONVENTIONS`` (() for "bpnet")."""
+    try:
+        keys = parse_conventions(spec)
+    except TypeError:
+        raise NetworkFileError("convention", f"got {_describe(spec)}", _EXPECT["convention"]) from None
+    except ValueError as exc:
+        raise NetworkFileError("convention", str(exc), _EXPECT["convention"]) from None
+    for k in ("no_half", "mean_over_outputs"):
+        if k in keys and loss not in SQUARED_LOSSES:
+            raise NetworkFileError("convention", f"\"{k}\" with the {loss} loss",
+                                   f"\"{k}\" only with {', '.join(SQUARED_LOSSES)} (its 1/2 and its sum over outputs)")
+    if "per_sample" in keys and published and published.sample == "all" and "gradient" in published:
+        raise NetworkFileError("convention", "\"per_sample\" with published gradients of all samples",
+                               "per_sample without a \"gradient\" section: with one update per sample there is no one "
+                               "gradient of the batch (give the weights after the pass instead)")
+    return keys
 
 
 def _check_loss_fits(loss_fn, act, y: np.ndarray, L: int) -> None:
@@ -543,6 +628,20 @@ def _published(spec, net: Network, m: int) -> Published:
 
 
 # ----- public API ---------------------------------------------------------------------
+def load_network_text(text: str, source: str | None = None) -> WorkedExample:
+    """Load a network file's text (what a file holds, e.g. typed in a notebook's box), exactly as
+    ``load_network`` loads the file: the same checks (a key written twice, nesting, size), and
+    every published number keeps the digits it was written with ("0.7500" is compared to 4 decimals).
+    ``source`` names the text in errors."""
+    if not isinstance(text, str):
+        raise TypeError(f"load_network_text needs the text of a network file (a str), got {type(text).__name__}")
+    src = source or "(text)"
+    if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise NetworkFileError(src, f"the text is {len(text.encode('utf-8', 'surrogatepass')):,} bytes",
+                               f"a network file of at most {MAX_FILE_BYTES:,} bytes (10 MB)")
+    return _check_document(_parse_text(text, src), source)
+
+
 def load_network(source) -> WorkedExample:
     """Load a network file (a path) or the same structure as a dict; everything is checked first.
 
@@ -551,6 +650,8 @@ def load_network(source) -> WorkedExample:
     ``NetworkFileError`` (a ValueError) naming the key path and what was expected.
     """
     if isinstance(source, (str, os.PathLike)):
+        if not os.fspath(source):
+            raise NetworkFileError("(empty path)", "no file name given", "the path of a network file (.json)")
         path = Path(source)
         doc = _read_file(path)
         ex = _check_document(doc, str(path))
@@ -569,7 +670,7 @@ def network_to_dict(example: WorkedExample) -> dict:
         if getattr(example, k, ""):
             doc[k] = getattr(example, k)
     doc["layers"] = list(net.sizes)
-    doc["activations"] = [a.name for a in net.acts]
+    doc["activations"] = [a.spec for a in net.acts]
     if net.names != default_layer_names(len(net.sizes)):
         doc["names"] = list(net.names)
     doc["weights"] = net.weights_dict()
@@ -577,9 +678,16 @@ def network_to_dict(example: WorkedExample) -> dict:
     if frozen:
         biases = frozenset(_bias_names(net))
         doc["frozen"] = "biases" if frozen == biases else [n for n in net.weight_names() if n in frozen]
-    doc["loss"] = get_loss(example.loss).name
+    doc["loss"] = get_loss(example.loss).spec
     doc["lr"] = float(example.lr)
     doc["rule"] = getattr(example, "rule", "gradient")
+    convention = getattr(example, "convention", None)
+    if convention is not None:
+        doc["convention"] = list(convention) or "bpnet"
+        if "threshold" in convention:  # written back as the thresholds the file holds
+            weights = doc["weights"]
+            for name in _bias_names(net):
+                weights[name] = -weights[name]
     doc["samples"] = {"inputs": np.asarray(example.X, float).tolist(), "targets": np.asarray(example.y, float).tolist()}
     pub = getattr(example, "published", None)
     if pub:
@@ -657,4 +765,5 @@ def decimals_of(v) -> Decimal:
         exp = Decimal(text).as_tuple().exponent
     except InvalidOperation:
         exp = -6
-    return Decimal(1).scaleb(exp if isinstance(exp, int) else -6)
+    # 0e-1000000000 is a zero: no float has digits below about 1e-340 to compare.
+    return Decimal(1).scaleb(max(exp, -340) if isinstance(exp, int) else -6)

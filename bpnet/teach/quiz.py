@@ -15,7 +15,8 @@ import numpy as np
 
 from ..core.network import Network
 from . import exercises
-from .worksheet import Question, get_template, make_variant, md_escape, sheet_markdown
+from ..core.notation import markdown_escape
+from .worksheet import Question, get_template, make_variant, sheet_markdown
 
 __all__ = ["Quiz", "NoAnswer"]
 
@@ -83,4 +84,4 @@ class NoAnswer:
         return self.text
 
     def _repr_markdown_(self) -> str:
-        return md_escape(self.text)
+        return markdown_escape(self.text)

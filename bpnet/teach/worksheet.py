@@ -33,21 +33,20 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from ..core.notation import fmt, vector
+from ..core.notation import PHASE_TITLES, fmt, markdown_escape, vector
 from ..core.network import Network
 from ..explain.trace import Trace, trace_step
 
 __all__ = [
-    "Template", "Variant", "Question", "Detectable", "TEMPLATES", "DEFAULT_TEMPLATE", "STEPS", "STEP_TITLES",
+    "Template", "Variant", "Question", "Detectable", "TEMPLATES", "DEFAULT_TEMPLATE", "STEPS",
     "get_template", "template_from_example", "generate", "make_variant", "check_steps", "detectable", "concerns",
     "exact_steps", "sheet_markdown", "key_markdown", "setting_rows", "weight_rows", "numbered_questions",
-    "key_notes", "footer", "md_escape", "explain_mistake", "fmt", "vector",
+    "key_notes", "footer", "explain_mistake", "fmt", "vector",
 ]
 
 #: The steps a worksheet can ask for, in the order a student computes them.
@@ -179,21 +178,18 @@ def template_from_example(example, name: str | None = None, **values) -> Templat
 
 
 def _activation(spec: str):
-    """An activation by name; ``leaky_relu(0.1)`` is leaky ReLU with slope 0.1 below zero."""
-    from ..core.activations import LeakyReLU, get_activation
+    """An activation by its spec: ``leaky_relu(0.1)`` is leaky ReLU with slope 0.1 below zero."""
+    from ..core.activations import get_activation
 
-    m = re.fullmatch(r"\s*leaky_relu\(\s*([0-9.eE+-]+)\s*\)\s*", spec) if isinstance(spec, str) else None
-    if m:
-        return LeakyReLU(float(m.group(1)))
     return get_activation(spec)
 
 
 def _activation_spec(act) -> str:
-    return f"leaky_relu({fmt(act.alpha)})" if act.name == "leaky_relu" else act.name
+    return act.spec
 
 
 def _loss_name(loss) -> str:
-    return loss if isinstance(loss, str) else loss.name
+    return loss if isinstance(loss, str) else loss.spec
 
 
 # ----- questions ----------------------------------------------------------------------------
@@ -487,8 +483,8 @@ def setting_rows(v: Variant) -> list[tuple[str, str]]:
                      for l, a in enumerate(v.net.acts))
     frozen = sorted(getattr(v.net, "frozen", ()) or ())
     rows = [("input x", vector(v.x)), ("target y", vector(v.y)), ("activations", acts),
-            ("loss", _loss_text(t.loss)), ("learning rate η", fmt(t.lr)),
-            ("update", "gradient descent: w := w − η·∂L/∂w" if t.rule == "gradient" else f"rule {t.rule}")]
+            ("loss", _loss_text(t.loss)), ("learning rate lr", fmt(t.lr)),
+            ("update", "gradient descent: w := w − lr·∂J/∂w" if t.rule == "gradient" else f"rule {t.rule}")]
     if frozen:
         rows.append(("held fixed", ", ".join(frozen)))
     return rows
@@ -505,8 +501,6 @@ def weight_rows(net: Network) -> list[tuple[str, str]]:
     return [(name, fmt(value)) for name, value in net.weights_dict().items()]
 
 
-STEP_TITLES = {"forward": "Forward pass", "loss": "Loss", "delta": "Deltas (backward pass)",
-                "gradient": "Gradients", "update": "Weight updates"}
 _HOW = {"forward": "", "loss": "", "delta": "", "gradient": "", "update": ""}
 
 
@@ -527,51 +521,40 @@ def key_notes(v: Variant) -> list[str]:
             for _, qs in numbered_questions(v) for k, q in qs if q.also]
 
 
-def md_escape(s: str) -> str:
-    """Markdown-safe text: characters Markdown would interpret are escaped."""
-    out = []
-    for ch in s:
-        if ch in "\\`*_{}[]<>#+!|":
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def sheet_markdown(v: Variant) -> str:
     """The student's sheet as Markdown: the setting, every weight, and the questions with blanks."""
-    lines = [f"# Backpropagation worksheet — {md_escape(v.title)}", "",
+    lines = [f"# Backpropagation worksheet — {markdown_escape(v.title)}", "",
              "One gradient-descent update of the network below on one sample. Give every answer "
              "to 4 significant digits.", "", "| | |", "|---|---|"]
-    lines += [f"| {md_escape(k)} | {md_escape(val)} |" for k, val in setting_rows(v)]
+    lines += [f"| {markdown_escape(k)} | {markdown_escape(val)} |" for k, val in setting_rows(v)]
     lines += ["", "**Weights** (row 0 of each layer is the bias unit, whose activation is 1):", "",
               "| weight | value |", "|---|---|"]
-    lines += [f"| {md_escape(k)} | {val} |" for k, val in weight_rows(v.net)]
+    lines += [f"| {markdown_escape(k)} | {val} |" for k, val in weight_rows(v.net)]
     for step, qs in numbered_questions(v):
-        lines += ["", f"## {STEP_TITLES[step]}", "", "| # | compute | your answer |", "|---|---|---|"]
-        lines += [f"| {k} | {md_escape(q.label)} | ________ |" for k, q in qs]
-    lines += ["", f"*{md_escape(footer(v))}*", ""]
+        lines += ["", f"## {PHASE_TITLES[step]}", "", "| # | compute | your answer |", "|---|---|---|"]
+        lines += [f"| {k} | {markdown_escape(q.label)} | ________ |" for k, q in qs]
+    lines += ["", f"*{markdown_escape(footer(v))}*", ""]
     return "\n".join(lines)
 
 
 def key_markdown(v: Variant) -> str:
     """The answer key as Markdown: every asked number with its formula and the numbers substituted."""
-    lines = [f"# Answer key — {md_escape(v.title)}", "", "| | |", "|---|---|"]
-    lines += [f"| {md_escape(k)} | {md_escape(val)} |" for k, val in setting_rows(v)]
+    lines = [f"# Answer key — {markdown_escape(v.title)}", "", "| | |", "|---|---|"]
+    lines += [f"| {markdown_escape(k)} | {markdown_escape(val)} |" for k, val in setting_rows(v)]
     for step, qs in numbered_questions(v):
-        lines += ["", f"## {STEP_TITLES[step]}", "", "| # | quantity | formula | with the numbers | answer |",
+        lines += ["", f"## {PHASE_TITLES[step]}", "", "| # | quantity | formula | with the numbers | answer |",
                   "|---|---|---|---|---|"]
-        lines += [f"| {k} | {md_escape(q.label)} | `{q.formula}` | `{_numbers_only(q)}` | **{fmt(q.value)}** |"
+        lines += [f"| {k} | {markdown_escape(q.label)} | `{q.formula}` | `{_numbers_only(q)}` | **{fmt(q.value)}** |"
                   for k, q in qs]
     notes = key_notes(v)
     if notes:
-        lines += ["", md_escape("On this variant these mistakes also give the right number at these questions "
+        lines += ["", markdown_escape("On this variant these mistakes also give the right number at these questions "
                                  "(each gives a wrong number at another question of the same step):"), ""]
-        lines += [f"- {md_escape(n)}" for n in notes]
+        lines += [f"- {markdown_escape(n)}" for n in notes]
     if v.undetectable:
-        lines += ["", md_escape("No variant of this template can expose: "
+        lines += ["", markdown_escape("No variant of this template can expose: "
                                  + ", ".join(explain_mistake(m) for m in v.undetectable) + ".")]
-    lines += ["", f"*{md_escape(footer(v))}*", ""]
+    lines += ["", f"*{markdown_escape(footer(v))}*", ""]
     return "\n".join(lines)
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import html
+import json
 import re
 import threading
 import time
@@ -39,28 +40,24 @@ import time
 import ipywidgets as W
 
 from ..teach.examples import xor_example
-from ..explain.activation_reading import EXPLORER_ACTIVATIONS, activation_reading
+from ..teach.netfile import load_network_text
+from ..teach.published import check_published
+from ..explain.activation_reading import activation_reading, explorer_activations
+from ..core.activations import get_activation
 from ..core.network import Network
 from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, focus_units, loss_svg, network_svg,
                     touched_weights)
 from .stepper import RuleStepper, StepComparison, TrainingComparison, TrainingStepper
-from ..core.notation import fmt, fmt_or_dash, short
+from ..core.notation import PHASE_TITLES, RULE_TEX, RULE_TEXT, fmt, fmt_or_dash, short
 
-__all__ = ["StepThrough", "CompareSteps", "ActivationExplorer", "TrainingView", "CompareTraining", "BUTTONS"]
+__all__ = ["StepThrough", "CompareSteps", "ActivationExplorer", "TrainingView", "CompareTraining", "CheckExample",
+           "BUTTONS"]
 
-_PHASE_TITLES = {"forward": "Forward pass", "loss": "Loss", "deltas": "Deltas (backward pass)",
-                 "updates": "Gradients and weight updates"}
 _FIELD_NAMES = {"a": "activation of {}", "z": "pre-activation z of {}", "delta": "delta of {}",
                 "grad": "gradient of weight {}", "weights": "new value of weight {}", "loss": "loss",
                 "cost": "cost J over the batch"}
 _SYMBOLS = {"a": "{}", "z": "z({})", "delta": "δ({})", "grad": "g({})", "weights": "w({})", "loss": "loss",
             "cost": "J"}
-_RULE_NAMES = {"article": "the article's rule (δ = y − a, then w := w − lr·a·δ)",
-               "gradient": "gradient descent (δ = ∂L/∂z, then w := w − lr·∂L/∂w)"}
-#: The same, typeset, for the formula panel (the tooltips above stay plain text).
-_RULE_LATEX = {"article": r"the article's rule ($\delta = y - a$, then $w \leftarrow w - \eta \, a \, \delta$)",
-               "gradient": r"gradient descent ($\delta = \partial L / \partial z$, then "
-                           r"$w \leftarrow w - \eta \, \partial L / \partial w$)"}
 
 #: The step-through's buttons: (attribute, label, CSS class, tooltip, icon). The label is
 #: always shown beside the icon, so the controls read the same in every font.
@@ -302,7 +299,7 @@ def _formula_lines(v) -> str:
         symbols, numbers = f"${tex}$", f"${step.numbers_latex}$"
     else:
         symbols, numbers = _tokens(step.formula), _tokens(step.numbers)
-    return (f"<div><b>{e(_PHASE_TITLES[step.phase])}</b>{sample} · {e(_FIELD_NAMES[ch.field].format(ch.name))}</div>"
+    return (f"<div><b>{e(PHASE_TITLES[step.phase])}</b>{sample} · {e(_FIELD_NAMES[ch.field].format(ch.name))}</div>"
             f'<div class="bp-line">in symbols: {symbols}</div>'
             f'<div class="bp-line">with numbers: {numbers}</div>'
             f"<div>changed: {_tokens(_SYMBOLS[ch.field].format(ch.name))}: {e(old)} → {e(fmt(ch.new))}</div>")
@@ -336,7 +333,7 @@ class StepThrough(Playing, _View):
         self.step_label = _html_widget("bp-step-label")
         self.rule_toggle = W.ToggleButtons(options=[("article's rule", "article"), ("gradient descent", "gradient")],
                                            value=st.rule, tooltip="The update rule",
-                                           tooltips=[_RULE_NAMES["article"], _RULE_NAMES["gradient"]],
+                                           tooltips=[RULE_TEXT["article"], RULE_TEXT["gradient"]],
                                            style={"button_width": "auto"}, layout=W.Layout(width="auto"))
         self.rule_toggle.add_class("bp-rule")
         self.live = _html_widget("bp-live")  # the step in words, for screen readers and for a quick read
@@ -524,7 +521,7 @@ class StepThrough(Playing, _View):
         parts = [_formula_lines(v)]
         other, rule = v.other, v.other_rule
         typeset = getattr(v.step, "formula_latex", None) is not None
-        name = _RULE_LATEX[rule] if typeset else e(_RULE_NAMES[rule])
+        name = RULE_TEX[rule] if typeset else e(RULE_TEXT[rule])
         if other is None:
             parts.append(f"<div>{name} has no such step.</div>")
         elif abs(other.value - v.step.value) > 1e-12:
@@ -708,12 +705,23 @@ class CompareSteps(_View):
 class ActivationExplorer(_View):
     """Choose an activation, slide z, read f(z) and f'(z) and whether the unit saturates.
 
+    It offers every registered elementwise activation (``explorer_activations()``, read when the
+    explorer is made); ``name`` may also be a spec with parameters, e.g. "leaky_relu(0.2)".
     The controls and the reading sit beside the plot (below it on a narrow page).
     """
 
     def __init__(self, name: str = "sigmoid", z: float = 0.0, zlim=(-6.0, 6.0)):
         self.zlim = (float(zlim[0]), float(zlim[1]))
-        self.choice = W.Dropdown(options=list(EXPLORER_ACTIVATIONS), value=name, description="activation",
+        act = get_activation(name)
+        if not act.elementwise:
+            raise ValueError(f"the explorer shows elementwise activations, one of {list(explorer_activations())}; "
+                             f"{act.name} is not one (each output depends on every z)")
+        options = list(explorer_activations())
+        # By its name, unless its parameters are not the default ones: leaky_relu(0.2) is offered beside the names.
+        value = act.name if act.spec == get_activation(act.name).spec else act.spec
+        if value not in options:
+            options.append(value)
+        self.choice = W.Dropdown(options=options, value=value, description="activation",
                                  tooltip="The activation function f")
         self.choice.add_class("bp-activation-choice")
         self.z_slider = W.FloatSlider(value=z, min=zlim[0], max=zlim[1], step=0.1, description="z",
@@ -742,10 +750,59 @@ class ActivationExplorer(_View):
         self.reading.value = (f"<div>{_tokens(f'z = {fmt(round(r.z, 6))}')}<br>{_tokens(f'f(z) = {short(r.f)}')}"
                               f"<br>{_tokens(f'f' + chr(39) + f'(z) = {short(r.df)}')}</div>"
                               f'<div role="status" aria-live="polite">{_tokens(rounded_percentages(r.note))}</div>')
-        self.image.value = activation_svg(r.name, r.z, zlim=self.zlim)
+        self.image.value = activation_svg(self.choice.value, r.z, zlim=self.zlim)
 
     def __repr__(self) -> str:
         return f"ActivationExplorer: {self.readout()}"
+
+
+# ----- check your own example ----------------------------------------------------------
+class CheckExample(_View):
+    """A network file typed in a box; **check** shows ``check_published``'s table under the button,
+    or the one line that says what to fix.
+
+    The box's text is loaded by ``load_network_text``, exactly as ``python -m bpnet check`` loads a
+    file: a key written twice, nesting and size limits, and each published number compared to the
+    digits typed ("0.7500" to four decimals). Everything the button shows, errors included, goes to
+    the widget's own output area (``result``); ``check()`` is what a click does, for tests and scripts.
+    """
+
+    def __init__(self, text="", height: str = "260px"):
+        if isinstance(text, dict):
+            text = json.dumps(text, indent=2)
+        if not isinstance(text, str):
+            raise TypeError(f"CheckExample needs the text of a network file or a dict, got {type(text).__name__}")
+        self.editor = W.Textarea(value=text, layout=W.Layout(width="100%", height=height))
+        self.editor.add_class("bp-check-editor")
+        self.button = W.Button(description="check", button_style="primary",
+                               tooltip="Check the published numbers in the box against bpnet")
+        self.button.add_class("bp-check-button")
+        self.result = _html_widget("bp-check-result")
+        self.last = None  # the PublishedCheck shown, or the message of the error shown
+        self.button.on_click(lambda _b: self.check())
+        self.widget = W.VBox([W.HTML(_CSS), self.editor, self.button, self.result])
+        self.widget.add_class("bp-check-example")
+
+    def check(self):
+        """Check the box's text and show the outcome under the button; returns the PublishedCheck or
+        the error's message (a string)."""
+        try:
+            outcome = check_published(load_network_text(self.editor.value, "the box"))
+            shown = outcome._repr_html_()
+        except ValueError as err:  # NetworkFileError: the key path and what was expected
+            outcome = str(err)
+            shown = f'<pre class="bp-check-error">{html.escape(outcome)}</pre>'
+        except Exception as err:  # noqa: BLE001 - whatever it is, it is shown here, not in a log
+            outcome = f"the check failed: {type(err).__name__}: {err}"
+            shown = f'<pre class="bp-check-error">{html.escape(outcome)}</pre>'
+        self.last = outcome
+        self.result.value = shown
+        return outcome
+
+    def __repr__(self) -> str:
+        state = "not checked yet" if self.last is None else (
+            self.last if isinstance(self.last, str) else self.last.verdict()[0])
+        return f"CheckExample: {state}"
 
 
 # ----- training ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 
 from ..core.network import Network
+from ..core.notation import PHASE_TITLES
 from ..teach import quiz as quizzes
 from ..teach import worksheet as ws
 
@@ -128,7 +129,7 @@ def _sheet_section(v: ws.Variant) -> str:
     blocks = []
     for step, qs in ws.numbered_questions(v):
         rows = [(str(k), _nobreak(e(q.label)), "") for k, q in qs]
-        blocks.append(f"<h2>{e(ws.STEP_TITLES[step])}</h2>"
+        blocks.append(f"<h2>{e(PHASE_TITLES[step])}</h2>"
                       + _table(rows, head=("#", "compute", "your answer")).replace("<td></td>", '<td class="blank"></td>'))
     parts.append(f"<div class=\"cols\"><div>{''.join(blocks)}</div>"
                  f"<div><h2>Setting</h2>{setting}<h2>Weights</h2>{weights}</div></div>")
@@ -143,7 +144,7 @@ def _key_section(v: ws.Variant) -> str:
     for step, qs in ws.numbered_questions(v):
         rows = [(str(k), _nobreak(e(q.label)), f"<code>{_nobreak(e(q.formula))}</code>",
                  f"<code>{_nobreak(e(q.numbers))}</code>", f"<b>{e(ws.fmt(q.value))}</b>") for k, q in qs]
-        parts.append(f"<h2>{e(ws.STEP_TITLES[step])}</h2>"
+        parts.append(f"<h2>{e(PHASE_TITLES[step])}</h2>"
                      + _table(rows, head=("#", "quantity", "formula", "with the numbers", "answer")))
     notes = ws.key_notes(v)
     if notes:
