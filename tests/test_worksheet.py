@@ -350,26 +350,15 @@ def test_quiz_notebook_runs_and_checks(tmp_path):
 
 # ----- print-ready HTML in a real browser ----------------------------------------------------
 @pytest.mark.browser
-def test_html_prints_one_variant_a_page_without_overflow(tmp_path):
-    import shutil
-
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        from infra_support import in_ci
-        if in_ci():
-            pytest.fail("chromium is needed for the print test in CI")
-        pytest.skip("chromium is not on PATH")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_html_prints_one_variant_a_page_without_overflow(tmp_path, browser):
     variants = ws.generate("leaky-2-2-1", 4, seed=7)
     pages.write_worksheets(variants, tmp_path / "set", paper="A4")
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
     artifacts = REPO / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=args)
-        # A4 at 96 px/inch is 794 px wide; with 14 mm margins the printable width is 688 px.
-        page = browser.new_page(viewport={"width": 688, "height": 1017})
+    # The session's Chromium (tests/conftest.py): a page of its own, closed at the end.
+    # A4 at 96 px/inch is 794 px wide; with 14 mm margins the printable width is 688 px.
+    page = browser.new_page(viewport={"width": 688, "height": 1017})
+    try:
         for name in ("sheets.html", "keys.html"):
             page.goto((tmp_path / "set" / name).as_uri())
             page.emulate_media(media="print")
@@ -385,7 +374,8 @@ def test_html_prints_one_variant_a_page_without_overflow(tmp_path):
                 page.emulate_media(media="screen")
                 page.set_viewport_size({"width": 900, "height": 1200})
                 page.screenshot(path=str(artifacts / "worksheet.png"))
-        browser.close()
+    finally:
+        page.close()
 
 
 def test_quiz_diagram_fits_the_narrowest_notebook_column():
