@@ -5,8 +5,8 @@ used as a learner uses it:
 
 - the activation explorer fits the notebook at 1000 x 800 and at 1400 x 900, and answers
   when the activation is changed and z is typed in (the numbers it shows are bpnet's);
-- the first exercise, run as stored, says "Not yet" with the hint for the mistake it holds (the
-  bias left out); fixed and run again, it says "Correct".
+- the first exercise, run as stored, asks for an answer; a wrong one (the bias left out) is told
+  "Not yet" with the hint for that mistake; the right one, "Correct".
 
 The server and browser are the session's (tests/conftest.py): a temporary copy of notebooks/,
 nothing written back to the checkout.
@@ -27,7 +27,8 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOK = "01_neuron_and_activation.ipynb"
 EXPLORER = ".jp-NotebookPanel .bp-explorer"
-FIXED_ATTEMPT = "attempt = 1 / (1 + np.exp(-(w1 @ x1 + b1)))   # <- fix this line"
+WITHOUT_BIAS = "answer = 1 / (1 + np.exp(-(w1 @ x1)))"
+RIGHT = "answer = 1 / (1 + np.exp(-(w1 @ x1 + b1)))"
 
 
 def _run_all(page, lab_server) -> None:
@@ -89,24 +90,29 @@ def test_explorer_and_first_exercise_as_a_learner_uses_them(browser, lab_server)
         assert f"f(z) = {_short(reading.f)}" in text, text
         assert "$" not in text, f"raw LaTeX in the explorer: {text!r}"
 
-        # The first exercise: as stored it holds a mistake (the bias left out), named by the hint.
-        cell = page.locator(".jp-NotebookPanel .jp-CodeCell").filter(
-            has=page.locator(".jp-InputArea-editor", has_text="check_neuron(w1, b1, x1, attempt")).first
-        output = cell.locator(".jp-OutputArea")
+        # The first exercise: as stored, nothing is answered yet.
+        learner = page.locator(".jp-NotebookPanel .jp-CodeCell").filter(
+            has=page.locator(".jp-InputArea-editor", has_text="x1 = np.array([2.0, 1.0])")).filter(
+            has=page.locator(".jp-InputArea-editor", has_text="answer = None")).first
+        check = page.locator(".jp-NotebookPanel .jp-CodeCell").filter(
+            has=page.locator(".jp-InputArea-editor", has_text="check_neuron(w1, b1, x1, answer")).first
+        output = check.locator(".jp-OutputArea")
         first = output.inner_text()
-        assert "Not yet" in first and "bias" in first, f"the stored first attempt should be diagnosed: {first!r}"
-        # The learner fixes the marked line and runs the cell again.
-        cell.locator(".jp-InputArea-editor").click()
-        page.keyboard.press("Control+A")
-        source = ("w1 = np.array([0.5, -1.5])\nb1 = 0.25\nx1 = np.array([2.0, 1.0])\n\n"
-                  f"{FIXED_ATTEMPT}\n"
-                  'result = exercises.check_neuron(w1, b1, x1, attempt, activation="sigmoid")\nresult')
-        page.keyboard.insert_text(source)
-        page.keyboard.press("Shift+Enter")
-        page.wait_for_function("(e) => /Correct/.test(e.innerText)", arg=output.element_handle(), timeout=60_000)
-        second = output.inner_text()
-        assert re.search(r"✓\s*Correct", second) and "Not yet" not in second, second
-        assert "0.437823" in second, f"the checker should confirm the value: {second!r}"
+        assert "Not answered yet" in first and "Not yet:" not in first, f"run as stored: {first!r}"
+        for answer, expect in ((WITHOUT_BIAS, "Not yet"), (RIGHT, "Correct")):
+            learner.locator(".jp-InputArea-editor").click()
+            page.keyboard.press("Control+A")
+            page.keyboard.insert_text(f"w1 = np.array([0.5, -1.5])\nb1 = 0.25\nx1 = np.array([2.0, 1.0])\n\n{answer}")
+            page.keyboard.press("Shift+Enter")  # runs it and moves to the check cell
+            page.keyboard.press("Shift+Enter")
+            page.wait_for_function("([e, t]) => e.innerText.includes(t)", arg=[output.element_handle(), expect],
+                                   timeout=60_000)
+            text = output.inner_text()
+            if expect == "Not yet":
+                assert "bias" in text, f"the bias left out should be named: {text!r}"
+            else:
+                assert re.search(r"✓\s*Correct", text) and "Not yet" not in text, text
+                assert "0.437823" in text, f"the checker should confirm the value: {text!r}"
     finally:
         page.close()
         lab_server.delete_sessions()

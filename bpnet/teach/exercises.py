@@ -336,10 +336,8 @@ class CheckResult:
             lines.append(f"Note: {self.note}")
         if self.show_solution:
             lines += ["Solution:", self.solution().text]
-        elif not self.answered:
-            lines.append(_ON_REQUEST)
         elif not self.correct:
-            lines.append("(Call .solution() on this result to see the worked solution.)")
+            lines.append(_ON_REQUEST)
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
@@ -353,8 +351,6 @@ class CheckResult:
             parts.append(f"*Note:* {markdown_escape(self.note)}")
         if self.show_solution:
             parts.append("**Solution**\n\n" + _code_block(self.solution().text))
-        elif not self.correct and self.answered:
-            parts.append("*Call `.solution()` on this result to see the worked solution.*")
         elif not self.correct:
             parts.append("*" + _ON_REQUEST.replace(".hint()", "`.hint()`").replace(".solution()", "`.solution()`") + "*")
         return "\n\n".join(parts)
