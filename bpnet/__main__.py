@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    one_line = message.replace("\r", "\\r").replace("\n", "\\n")  # a file name may hold a line break
+    print(f"error: {one_line}", file=sys.stderr)
     return 2
 
 
