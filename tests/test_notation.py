@@ -148,3 +148,31 @@ def test_no_module_but_notation_defines_phase_titles_or_an_escaper():
 def test_the_scan_finds_titles_and_escapers():
     assert _TITLE.search('_PHASES = {"update": "Update"}') and _ESCAPER.search("def _md_escape(text):")
     assert _ESCAPER.search('_MD_SPECIAL = re.compile(r"([\\\\`*_])")')
+
+
+# ----- colours ---------------------------------------------------------------------------------
+def test_the_palette_is_okabe_ito_where_it_means_something():
+    assert nt.PALETTE["up"] == nt.OKABE_ITO["blue"] and nt.PALETTE["down"] == nt.OKABE_ITO["vermilion"]
+    assert nt.PALETTE["highlight"] == nt.OKABE_ITO["yellow"] and nt.PALETTE["changed"] == nt.PALETTE["down"]
+    assert all(re.fullmatch(r"#[0-9a-fA-F]{6}", c) for c in nt.PALETTE.values())
+
+
+def test_the_widgets_css_is_generated_from_the_palette():
+    css = nt.palette_css()
+    for role, colour in nt.PALETTE.items():
+        assert f"--bp-{role.replace('_', '-')}: {colour};" in css
+    assert css.startswith(":root {") and css.endswith("}")
+
+
+_HEX = re.compile(r"(?<![\w&])#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?\b")
+
+
+def test_no_module_but_notation_writes_a_colour():
+    found = [f"{p.relative_to(PACKAGE)}:{k}: {line.strip()}"
+             for p in _modules() for k, line in enumerate(p.read_text().splitlines(), 1) if _HEX.search(line)]
+    assert not found, "colours outside bpnet/core/notation.py:\n" + "\n".join(found)
+
+
+def test_the_scan_finds_a_colour():
+    assert _HEX.search('stroke="#000"') and _HEX.search('UP = "#0072B2"') and _HEX.search("{ background: #eee; }")
+    assert not _HEX.search('fill="url(#bp-cividis)"') and not _HEX.search("see issue #12, &#123;")

@@ -19,7 +19,8 @@ import numpy as np
 
 __all__ = ["fmt", "short", "fmt_or_dash", "paren", "paren_term", "latex_number", "latex_paren", "vector",
            "DIAGRAM_DIGITS", "DASH", "ASSIGN", "LR", "TEX_ASSIGN", "TEX_LR", "RULE_TEXT", "RULE_TEX",
-           "PHASE_TITLES", "markdown_escape", "tex_text", "tex_name", "PlainTex", "plain_to_tex"]
+           "PHASE_TITLES", "markdown_escape", "tex_text", "tex_name", "PlainTex", "plain_to_tex",
+           "OKABE_ITO", "PALETTE", "palette_css"]
 
 #: Significant digits of the numbers a worked solution and a table print.
 DIGITS = 6
@@ -263,3 +264,42 @@ class PlainTex:
 def plain_to_tex(text: str, names=()) -> str:
     """A plain formula in LaTeX (``PlainTex(names)(text)``): "w(X0->Z1) := w(X0->Z1) - lr*g(X0->Z1)"."""
     return PlainTex(names)(text)
+
+
+# ----- colours ------------------------------------------------------------------------------
+#: Okabe & Ito (2008), "Color Universal Design": distinct under the common colour blindnesses.
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermilion": "#D55E00", "purple": "#CC79A7",
+}
+
+#: Every colour bpnet draws or writes, by what it means. Nothing relies on colour alone: a grown
+#: weight also has ▲, the current step a thick border or bold text, a check its ✓ ≈ ✗.
+PALETTE = {
+    # the step-through, the diagrams and the traces
+    "up": OKABE_ITO["blue"],              # a weight that grew
+    "down": OKABE_ITO["vermilion"],       # a weight that shrank
+    "highlight": OKABE_ITO["yellow"],     # fill behind the element of the current step
+    "changed": OKABE_ITO["vermilion"],    # the number a step computes, in its typeset formula
+    "current": OKABE_ITO["vermilion"],    # the edge (and its label) of a graph's current step
+    "mark": OKABE_ITO["purple"],          # ring around a unit whose numbers differ from the other run's
+    "target": OKABE_ITO["orange"],        # a data point of target 1
+    "ink": "#000000", "paper": "#FFFFFF",
+    "link": "#B0B0B0",                    # a weight not being looked at
+    "bias_fill": "#D9D9D9",               # a bias unit
+    "slow": "#E4E4E4",                    # where f'(z) is below 10% of its peak
+    "axis": "#888888", "contour": "#999999", "table_rule": "#dddddd",
+    "edge": "#8C8C8C",                    # a graph's edges
+    "leaf_fill": "#E8E8E8", "const_fill": "#F5F5F5", "param_fill": "#D6EAF8",  # a graph's inputs
+    # checks of published numbers and of the learner's code
+    "agree": "#1a7f37", "close": "#9a6700", "disagree": "#cf222e", "disagree_fill": "#fde2e1",
+    "warn": "#b35900",
+    # printed worksheets
+    "print_ink": "#111111", "print_rule": "#999999", "print_head": "#eeeeee", "print_note": "#555555",
+    "print_cut": "#aaaaaa",
+}
+
+
+def palette_css() -> str:
+    """The palette as CSS custom properties, ``--bp-up`` etc., for a style sheet's ``var(...)``."""
+    return ":root { " + " ".join(f"--bp-{k.replace('_', '-')}: {v};" for k, v in PALETTE.items()) + " }"
