@@ -176,3 +176,36 @@ def test_no_module_but_notation_writes_a_colour():
 def test_the_scan_finds_a_colour():
     assert _HEX.search('stroke="#000"') and _HEX.search('UP = "#0072B2"') and _HEX.search("{ background: #eee; }")
     assert not _HEX.search('fill="url(#bp-cividis)"') and not _HEX.search("see issue #12, &#123;")
+
+
+# ----- kinks: one declaration, read by every checker ---------------------------------------------
+class _Bent(bpnet.Activation):
+    """f(z) = z below 1 and 1 + 2(z - 1) above: f' jumps from 1 to 2 at z = 1 (2 there)."""
+
+    name = symbol = "bent"
+    kinks = (1.0,)
+
+    def f(self, z):
+        return np.where(z < 1, z, 1 + 2 * (z - 1))
+
+    def df(self, z, a=None):
+        return np.where(np.asarray(z) < 1, 1.0, 2.0)
+
+
+class _Undeclared(_Bent):
+    name = symbol = "bent_undeclared"
+    kinks = ()
+
+
+def test_activations_declare_their_kinks():
+    relu, leaky, sigmoid = (bpnet.get_activation(n) for n in ("relu", "leaky_relu", "sigmoid"))
+    assert relu.at_kink(np.array([-1.0, 0.0, -0.0, 2.0])).tolist() == [False, True, True, False]
+    assert leaky.at_kink(0.0) and not sigmoid.at_kink(0.0) and not _Bent().at_kink(0.0) and _Bent().at_kink(1.0)
+
+
+def test_the_derivative_checker_accepts_either_slope_only_at_a_declared_kink():
+    from bpnet.teach.exercises import check_activation_derivative
+
+    assert check_activation_derivative(_Bent(), 1.0, 2.0) and check_activation_derivative(_Bent(), 1.0, 1.0)
+    assert not check_activation_derivative(_Bent(), 0.5, 2.0)
+    assert not check_activation_derivative(_Undeclared(), 1.0, 1.0)  # not declared: one right slope
