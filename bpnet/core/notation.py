@@ -20,7 +20,8 @@ import numpy as np
 __all__ = ["fmt", "short", "fmt_or_dash", "paren", "paren_term", "latex_number", "latex_paren", "vector",
            "DIAGRAM_DIGITS", "DASH", "ASSIGN", "LR", "TEX_ASSIGN", "TEX_LR", "RULE_TEXT", "RULE_TEX",
            "PHASE_TITLES", "markdown_escape", "tex_text", "tex_name", "PlainTex", "plain_to_tex",
-           "OKABE_ITO", "PALETTE", "palette_css"]
+           "OKABE_ITO", "PALETTE", "palette_css", "GRAPH_OPERATORS", "graph_operand", "graph_expression",
+           "graph_local"]
 
 #: Significant digits of the numbers a worked solution and a table print.
 DIGITS = 6
@@ -303,3 +304,78 @@ PALETTE = {
 def palette_css() -> str:
     """The palette as CSS custom properties, ``--bp-up`` etc., for a style sheet's ``var(...)``."""
     return ":root { " + " ".join(f"--bp-{k.replace('_', '-')}: {v};" for k, v in PALETTE.items()) + " }"
+
+
+# ----- a computation graph's formulas, from the recorded op ----------------------------------
+#: Ops written between or before their operands; a negative number beside them is parenthesised.
+GRAPH_OPERATORS = {"+", "-", "*", "/", "neg", "^", "dot", "sum", "mean"}
+
+
+def graph_operand(op: str, x: float) -> str:
+    """A plain number the op was applied to, as its formulas write it: 2*(-3), but max(b, -1)."""
+    return paren(x) if op in GRAPH_OPERATORS else fmt(x)
+
+
+def graph_expression(op: str, s: list, args: dict | None = None) -> str:
+    """How a graph node is computed, ``s`` being its operands written as names or numbers:
+    "a*b", "tanh(n1)", "w(X0->Z1)*X0 + w(X1->Z1)*X1", "(L[1] + L[2])/2"."""
+    args = args or {}
+    if "activation" in args:
+        return f"{args['activation'].symbol}({s[0]})"
+    if "loss" in args:
+        return f"{args['loss'].name}({', '.join(s)})"
+    written = {
+        "+": lambda: f"{s[0]} + {s[1]}", "-": lambda: f"{s[0]} - {s[1]}", "*": lambda: f"{s[0]}*{s[1]}",
+        "/": lambda: f"{s[0]}/{s[1]}", "neg": lambda: f"-{s[0]}", "^": lambda: f"{s[0]}^{s[1]}",
+        "exp": lambda: f"exp({s[0]})", "log": lambda: f"log({s[0]})", "max": lambda: f"max({s[0]}, {s[1]})",
+        "sum": lambda: " + ".join(s), "mean": lambda: f"({' + '.join(s)})/{len(s)}",
+        "dot": lambda: " + ".join(f"{s[i]}*{s[i + 1]}" for i in range(0, len(s), 2)),
+    }
+    if op not in written:
+        raise ValueError(f"no notation for the graph operation {op!r}")
+    return written[op]()
+
+
+def graph_local(op: str, k: int, n: list, v: list, out: str, out_value: float, local: float,
+                args: dict | None = None) -> tuple[str, str]:
+    """(symbols, numbers) of the local derivative of a node by its operand ``k``: ``n`` the operands'
+    names (a plain number as graph_operand writes it), ``v`` their numbers, ``out`` and ``out_value``
+    the node's name and value, ``local`` the derivative's value. "∂n/∂a" for n = a*b reads "b", "-3"."""
+    args = args or {}
+    p = paren
+    act = args.get("activation")
+    if act is not None:
+        if act.name == "tanh":
+            return f"1 - {out}^2", f"1 - {p(out_value)}^2"
+        if act.name == "sigmoid":
+            return f"{out}*(1 - {out})", f"{p(out_value)}*(1 - {p(out_value)})"
+        if act.name == "relu":
+            return f"[{n[0]} > 0]", f"[{p(v[0])} > 0]"
+        if act.name == "leaky_relu":
+            al = fmt(act.alpha)
+            return (f"1 if {n[0]} > 0, else {al}",
+                    f"1 since {p(v[0])} > 0" if v[0] > 0 else f"{al} since {p(v[0])} <= 0")
+        return f"{act.symbol}'({n[0]})", f"{act.symbol}'({p(v[0])})"
+    if "loss" in args:
+        return f"dL/d{n[k]}", fmt(local)
+    if op == "^":
+        e = v[1]
+        if e == 2:
+            return f"2*{n[0]}", f"2*{p(v[0])}"
+        return f"{fmt(e)}*{n[0]}^{fmt(e - 1)}", f"{fmt(e)}*{p(v[0])}^{p(e - 1)}"
+    other = 1 - k
+    written = {
+        "+": lambda: ("1", "1"), "sum": lambda: ("1", "1"), "neg": lambda: ("-1", "-1"),
+        "-": lambda: ("1", "1") if k == 0 else ("-1", "-1"),
+        "*": lambda: (n[other], fmt(v[other])),
+        "/": lambda: (f"1/{n[1]}", f"1/{p(v[1])}") if k == 0 else (f"-{n[0]}/{n[1]}^2", f"-{p(v[0])}/{p(v[1])}^2"),
+        "exp": lambda: (f"exp({n[0]}) = {out}", fmt(out_value)),
+        "log": lambda: (f"1/{n[0]}", f"1/{p(v[0])}"),
+        "max": lambda: ((f"[{n[0]} > {n[1]}]", f"[{p(v[0])} > {p(v[1])}]") if k == 0
+                        else (f"[{n[1]} >= {n[0]}]", f"[{p(v[1])} >= {p(v[0])}]")),
+        "mean": lambda: (f"1/{len(n)}", f"1/{len(n)}"),
+        "dot": lambda: (n[k ^ 1], fmt(v[k ^ 1])),  # ∂(w*x)/∂w = x, ∂/∂x = w
+    }
+    if op not in written:
+        raise ValueError(f"no notation for the graph operation {op!r}")
+    return written[op]()
