@@ -552,3 +552,93 @@ def test_code_that_rounds_to_float32_inside_is_accepted_with_a_note():
     result = check_code("forward", forward)
     assert result.correct and "float32" in result.note and "float32" in repr(result)
 
+
+
+def test_a_function_with_other_arguments_is_told_the_tasks_signature():
+    result = check_code("forward", lambda W, X: None)
+    assert result.mistake == "wrong_signature"
+    assert result.message == "your function takes (W, X); the task calls it with (W, X, f)"
+
+
+def test_what_the_learners_function_prints_is_not_shown(capsys):
+    def update(W, grad_W, lr):
+        print("debugging", lr)
+        return [w - lr * g for w, g in zip(W, grad_W)]
+
+    assert check_code("update", update)
+    assert capsys.readouterr().out == ""
+
+
+def output_delta_loops(z, a, y, dL_da, df):
+    L = len(a) - 1
+    m, n = np.shape(a[L])
+    return [[float(dL_da(a[L][s][j], y[s][j]) * df[L](z[L][s][j])) for j in range(n)] for s in range(m)]
+
+
+def output_delta_einsum(z, a, y, dL_da, df):
+    return np.einsum("sj,sj->sj", dL_da(a[-1], y), df[-1](z[-1]))
+
+
+@pytest.mark.parametrize("fn", [output_delta_loops, output_delta_einsum])
+def test_the_output_delta_in_any_style_is_accepted(fn):
+    assert check_code("output_delta", fn)
+
+
+class MicrogradValue:
+    """micrograd's engine as its author wrote it: _prev a set, a recursive topological sort."""
+
+    def __init__(self, data, _children=(), _op=""):
+        self.data = data
+        self.grad = 0
+        self._backward = lambda: None
+        self._prev = set(_children)
+        self._op = _op
+
+    def __add__(self, other):
+        other = other if isinstance(other, MicrogradValue) else MicrogradValue(other)
+        out = MicrogradValue(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, MicrogradValue) else MicrogradValue(other)
+        out = MicrogradValue(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def tanh(self):
+        t = (math.exp(2 * self.data) - 1) / (math.exp(2 * self.data) + 1)
+        out = MicrogradValue(t, (self,), "tanh")
+
+        def _backward():
+            self.grad += (1 - t ** 2) * out.grad
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        topo, visited = [], set()
+
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)
+        build_topo(self)
+        for v in topo:
+            v.grad = 0
+        self.grad = 1
+        for v in reversed(topo):
+            v._backward()
+
+
+def test_micrograds_own_value_class_is_accepted():
+    assert check_code("autograd", MicrogradValue)

@@ -167,6 +167,25 @@ def test_trace_latex_and_explorer():
     assert cmp.marked() and cmp.differences()
 
 
+def test_the_explorer_widget_offers_and_shows_it():
+    """The ActivationExplorer widget itself: offered in its dropdown, chosen by name, and its reading and
+    picture are the activation's own numbers."""
+    pytest.importorskip("ipywidgets")
+    from bpnet.views.widgets import ActivationExplorer
+
+    assert "softplus" in ActivationExplorer().choice.options  # offered beside the built-in ones
+    e = ActivationExplorer("softplus", z=-5.0)
+    assert e.choice.value == "softplus"
+    act = get_activation("softplus")
+    assert e.readout().startswith("softplus: z = -5, f(z) = 0.00672, f'(z) = 0.00669. Saturated")
+    assert math.log1p(math.exp(-5.0)) == pytest.approx(0.006715, abs=5e-7)  # the reading's f(z), by hand
+    e.z_slider.value = 2.0
+    assert "learns well" in e.readout() and f"f(z) = {act.f(np.array([2.0]))[0]:.3g}" in e.readout()
+    picture = e.image.value
+    e.choice.value = "sigmoid"
+    assert e.image.value != picture and e.readout().startswith("sigmoid: z = 2")
+
+
 # ----- network files ---------------------------------------------------------------------------
 def test_network_file_with_the_new_activation_and_loss(tmp_path):
     """A network file names them like any other; load, trace, save, load again and check all work."""

@@ -202,3 +202,24 @@ def test_trace_writes_each_losss_own_formula():
     assert texts["half_squared_error"] == "L = 1/2*(D0 - y)^2 = 1/2*(2.5 - 4)^2 = 1.125"
     assert texts["absolute_error"] == "L = |D0 - y| = |2.5 - 4| = 1.5"
     assert texts["huber"] == "L = huber(D0 - y) = huber(2.5 - 4) = 1"
+
+
+@pytest.mark.parametrize("batch_size", [None, 2, 3])
+def test_training_continued_from_first_epoch_equals_one_longer_call(batch_size):
+    """train(..., first_epoch=k) after k epochs shuffles as epochs k, k+1, ... of one call: the same
+    costs and weights to the last bit (the training stepper continues a run this way)."""
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(7, 3)), rng.uniform(size=(7, 2))
+    whole = Network.random([3, 4, 2], ["tanh", "sigmoid"], seed=2)
+    parts = whole.copy()
+    h = whole.train(X, y, 9, 0.3, "bce", batch_size=batch_size, seed=4)
+    h1 = parts.train(X, y, 4, 0.3, "bce", batch_size=batch_size, seed=4)
+    h2 = parts.train(X, y, 5, 0.3, "bce", batch_size=batch_size, seed=4, first_epoch=4)
+    assert np.concatenate([h1, h2]).tobytes() == h.tobytes()
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(whole.W, parts.W))
+    if batch_size is not None:  # with shuffled batches the epoch number matters
+        other = whole.copy()
+        other.train(X, y, 5, 0.3, "bce", batch_size=batch_size, seed=4, first_epoch=0)
+        restarted = whole.copy()
+        restarted.train(X, y, 5, 0.3, "bce", batch_size=batch_size, seed=4, first_epoch=9)
+        assert any(a.tobytes() != b.tobytes() for a, b in zip(other.W, restarted.W))

@@ -12,6 +12,7 @@ import pytest
 
 import bpnet
 from bpnet.__main__ import main
+from bpnet.core.activations import LeakyReLU
 from bpnet.teach.netfile import MAX_FILE_BYTES, NetworkFileError, load_network, network_to_dict, save_network
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -303,6 +304,37 @@ def test_save_keeps_every_digit_of_a_random_network(tmp_path):
     a = bpnet.trace_step(net, ex.X, ex.y, ex.lr, ex.loss)
     b = bpnet.trace_step(again.net, again.X, again.y, again.lr, again.loss)
     assert a.to_json() == b.to_json()
+
+
+def test_save_keeps_the_parameters_of_activations_and_losses(tmp_path):
+    """A leaky ReLU's slope and a Huber loss's threshold are written into the file ("leaky_relu(0.2)",
+    "huber(0.5)") and read back: the loaded network has alpha 0.2 and gives the identical trace,
+    which differs from the default slope's."""
+    W = [np.array([[0.1, -0.3], [0.4, -0.6], [-0.5, 0.2]]), np.array([[0.05], [0.7], [-0.8]])]
+    net = bpnet.Network(W, [LeakyReLU(0.2), "identity"])
+    X, y = np.array([[1.0, 0.5], [-1.0, 2.0]]), np.array([[3.0], [-2.0]])
+    ex = bpnet.WorkedExample(net, X, y, 0.1, "huber(0.5)")
+    out = save_network(ex, tmp_path / "leaky.json")
+    doc = json.loads(out.read_text())
+    assert doc["activations"] == ["leaky_relu(0.2)", "identity"] and doc["loss"] == "huber(0.5)"
+    again = load_network(out)
+    assert again.net.acts[0].alpha == 0.2 and bpnet.get_loss(again.loss).threshold == 0.5
+    a = bpnet.trace_step(net, X, y, 0.1, ex.loss)
+    b = bpnet.trace_step(again.net, again.X, again.y, again.lr, again.loss)
+    assert a.to_json() == b.to_json()
+    default = bpnet.Network(W, ["leaky_relu", "identity"])  # slope 0.01: another trace
+    assert bpnet.trace_step(default, X, y, 0.1, ex.loss).to_json() != a.to_json()
+    assert bpnet.trace_step(net, X, y, 0.1, "huber").to_json() != a.to_json()  # threshold 1: another too
+
+
+@pytest.mark.parametrize("value,words", [("leaky_relu(x)", "finite numbers"), ("sigmoid(2)", "takes no parameters"),
+                                         ("leaky_relu(0.2", "brackets"), ("leaky_relu(1, 2)", "1 parameter")])
+def test_a_bad_activation_spec_in_a_file_names_the_key(value, words):
+    doc = base()
+    doc["activations"][0] = value
+    with pytest.raises(NetworkFileError, match=r"activations\[0\]") as info:
+        load_network(doc)
+    assert words in str(info.value)
 
 
 def test_save_refuses_a_bad_example_and_writes_nothing(tmp_path):

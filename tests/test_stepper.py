@@ -7,7 +7,7 @@ import pytest
 
 import bpnet
 from bpnet.core.activations import get_activation
-from bpnet.explain.activation_reading import EXPLORER_ACTIVATIONS, activation_reading, saturation_ranges
+from bpnet.explain.activation_reading import activation_reading, explorer_activations, saturation_ranges
 from bpnet.views.stepper import RuleStepper, Stepper, TrainingStepper
 
 from trace_cases import CASE_IDS, CASES
@@ -309,7 +309,7 @@ def test_training_stepper_bounds_and_errors():
 
 
 # ----- activation explorer --------------------------------------------------------------
-@pytest.mark.parametrize("name", EXPLORER_ACTIVATIONS)
+@pytest.mark.parametrize("name", explorer_activations())
 @pytest.mark.parametrize("z", [-5.0, -0.5, 0.0, 0.7, 4.0])
 def test_activation_reading_matches_the_activation(name, z):
     act = get_activation(name)

@@ -420,3 +420,16 @@ def test_a_click_in_a_kernel_shows_the_diagram_first_and_typesets_the_formula_af
     # outside an event loop (code, tests, the player's thread) the formula is set at once
     w.forward_button.click()
     assert _formula_shows(w, w.stepper.current)
+
+
+def test_activation_explorer_takes_a_spec_and_refuses_softmax():
+    """A leaky ReLU with its own slope is shown with that slope; softmax (not elementwise) is one clear error."""
+    e = ActivationExplorer("leaky_relu(0.2)", z=-1.0)
+    assert e.choice.value == "leaky_relu(0.2)" and "leaky_relu" in e.choice.options
+    assert "f(z) = -0.2" in _plain(e.reading.value) and "f'(z) = 0.2" in _plain(e.reading.value)
+    e.choice.value = "leaky_relu"
+    assert "f(z) = -0.01" in _plain(e.reading.value)
+    assert ActivationExplorer("leaky-relu").choice.value == "leaky_relu"  # the default slope: by its name
+    assert ActivationExplorer("linear").choice.value == "identity"
+    with pytest.raises(ValueError, match="elementwise"):
+        ActivationExplorer("softmax")

@@ -18,8 +18,13 @@ and text that says what it is, for the trace, the checkers and the explorer:
   ``note(z)``                            a sentence on how fast a unit at z learns
   ``value_mistakes(z)``, ``derivative_mistakes(z)``   wrong answers typical of this activation
   ``describe()``                         all of it as a dict
+  ``spec``                               itself as text that ``get_activation`` reads back,
+                                         parameters included: "sigmoid", "leaky_relu(0.2)"
 
-A new activation is one subclass and ``register_activation(cls)``.
+A new activation is one subclass and ``register_activation(cls)``. One with parameters takes them
+in its constructor, in the order its ``parameters`` names them, and keeps each as an attribute
+of that name (LeakyReLU: ``parameters = ("alpha",)``, ``self.alpha``), so that its ``spec`` is
+complete.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import math
 
 import numpy as np
 
-from .checks import lookup
+from .checks import lookup, write_spec
 from .notation import fmt
 
 __all__ = [
@@ -68,6 +73,14 @@ class Activation:
     hint = "Apply the activation to z."
     derivative_hint = "Differentiate the activation at z."
     kinks: tuple[float, ...] = ()  # the z where f' jumps (ReLU: 0): there either one-sided slope is right
+    #: the constructor's parameters, in order, each kept as an attribute of that name
+    parameters: tuple[str, ...] = ()
+
+    @property
+    def spec(self) -> str:
+        """This activation as text that ``get_activation`` reads back to an equal one, e.g.
+        "sigmoid" or "leaky_relu(0.2)" (``bpnet.core.checks.write_spec``: one written form)."""
+        return write_spec(self.name, [getattr(self, p) for p in self.parameters])
 
     def f(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -165,13 +178,10 @@ class Sigmoid(Activation):
     derivative_hint = "sigmoid'(z) = sigmoid(z)*(1 - sigmoid(z)); it is at most 0.25, at z = 0."
 
     def f(self, z):
-        # e^-|z| never overflows; pick the algebraically equal form per sign: the numerator is
-        # 1 where z >= 0 and e = e^z where z < 0, i.e. max(e, step(z)) with step(z) = 1 for z >= 0,
-        # 0 below (e <= 1). copysign(z, -1) is -|z|: plain ufuncs, one call each.
-        e = np.exp(np.copysign(z, -1.0))
-        a = np.maximum(e, np.heaviside(z, 1.0))
-        a /= 1.0 + e
-        return a if type(a) is np.ndarray else np.asarray(a)  # a number in: a 0-d array out, as before
+        # 1/(1 + e^-z) for z >= 0 and, the same number, e^z/(1 + e^z) for z < 0: written with
+        # e = e^-|z| <= 1, neither form ever overflows.
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
     def df(self, z, a=None):
         s = self.f(z) if a is None else a
@@ -268,6 +278,7 @@ class LeakyReLU(_Rectifier):
     """f(z) = z for z > 0 else alpha*z, f'(z) = 1 or alpha."""
 
     name = symbol = "leaky_relu"
+    parameters = ("alpha",)
 
     def __init__(self, alpha: float = 0.01):
         self.alpha = self.slope_below = float(alpha)
@@ -325,11 +336,9 @@ class Softmax(Activation):
 
     def f(self, z):
         # Subtracting the row maximum leaves softmax unchanged and keeps e^z <= 1.
-        # (np.maximum.reduce and np.add.reduce are z.max and e.sum without their Python wrappers.)
         z = np.asarray(z)
-        e = np.exp(z - np.maximum.reduce(z, -1, keepdims=True))
-        e /= np.add.reduce(e, -1, keepdims=True)  # e is a fresh array: divide in place
-        return e
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
 
     def df(self, z, a=None):
         a = self.f(z) if a is None else a
@@ -361,6 +370,11 @@ def register_activation(cls: type[Activation], *aliases: str) -> type[Activation
     except TypeError:
         raise TypeError(f"{cls.__name__}.df must take (z, a=None), a = f(z) when it is known; "
                         f"got df{inspect.signature(cls.df)}") from None
+    try:  # its spec is read back as cls(*parameters)
+        inspect.signature(cls).bind(*[1.0] * len(cls.parameters))
+    except TypeError:
+        raise TypeError(f"{cls.__name__}.parameters names {list(cls.parameters)}: its constructor must take "
+                        f"them in that order; got {cls.__name__}{inspect.signature(cls)}") from None
     for key in (cls.name, *aliases):
         ACTIVATIONS[key.lower().replace("-", "_")] = cls
     return cls
@@ -371,5 +385,6 @@ for _cls, *_aliases in ((Identity, "linear"), (Sigmoid,), (Tanh,), (ReLU,), (Lea
 
 
 def get_activation(spec: str | Activation) -> Activation:
-    """Return the activation named by ``spec`` (or ``spec`` itself if it is one)."""
+    """The activation ``spec`` names, with the parameters it gives ("sigmoid", "leaky_relu(0.2)": what
+    ``Activation.spec`` writes), or ``spec`` itself if it is an Activation."""
     return lookup(spec, ACTIVATIONS, Activation, "activation", "sigmoid")

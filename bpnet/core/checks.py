@@ -2,7 +2,8 @@
 
 Each kind of check is written here once: ``check_rule``, ``check_whole`` (a count such as
 epochs or a layer size), ``check_real`` (a finite number such as a learning rate),
-``as_float_array``/``as_batch`` (arrays) and ``lookup`` (a name in a registry).
+``as_float_array``/``as_batch`` (arrays) and ``lookup`` (a name in a registry, or a spec with
+parameters such as "leaky_relu(0.2)": ``write_spec``/``read_spec`` are its one written form).
 """
 
 from __future__ import annotations
@@ -103,13 +104,48 @@ def as_batch(X, y, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray | None
     return X, y
 
 
+def write_spec(name: str, values=()) -> str:
+    """The one written form of a registered activation or loss: its name, followed by its
+    parameters in brackets if it has any, each written with every digit (``repr``), e.g.
+    ``"sigmoid"``, ``"leaky_relu(0.2)"``, ``"huber(1.5)"``. ``lookup`` reads it back."""
+    if not values:
+        return name
+    return f"{name}({', '.join(repr(float(v)) for v in values)})"
+
+
+def read_spec(spec: str, what: str) -> tuple[str, tuple[float, ...]]:
+    """(registry key, parameters) of a written spec: ``"leaky_relu(0.2)"`` -> ("leaky_relu", (0.2,))."""
+    name, bracket, rest = spec.partition("(")
+    key = name.strip().lower().replace("-", "_")
+    if not bracket:
+        return key, ()
+    if not rest.rstrip().endswith(")"):
+        raise ValueError(f"{what} {spec!r} is not a name or a name with its parameters in brackets, "
+                         f"such as 'leaky_relu(0.2)'")
+    args = [a.strip() for a in rest.rstrip()[:-1].split(",")]
+    values = []
+    for a in args:
+        try:
+            values.append(check_real(float(a), f"parameter {a!r} of {what} {spec!r}"))
+        except ValueError:
+            raise ValueError(f"{what} {spec!r}: its parameters must be finite numbers separated by commas, "
+                             f"such as 'leaky_relu(0.2)'; got {a!r}") from None
+    return key, tuple(values)
+
+
 def lookup(spec, registry: dict, base: type, what: str, example: str):
-    """``spec`` itself if it is a ``base``, else a fresh instance of the class it names in ``registry``."""
+    """``spec`` itself if it is a ``base``, else a fresh instance of the class it names in ``registry``,
+    made with the parameters the spec gives (``"leaky_relu(0.2)"`` is LeakyReLU(0.2); see ``write_spec``)."""
     if isinstance(spec, base):
         return spec
     if not isinstance(spec, str):
         raise TypeError(f"{what} must be a name such as {example!r} or a {base.__name__}, got {type(spec).__name__}")
-    key = spec.lower().replace("-", "_")
+    key, values = read_spec(spec, what)
     if key not in registry:
         raise ValueError(f"unknown {what} {spec!r}; expected one of {sorted(registry)}")
-    return registry[key]()
+    cls = registry[key]
+    if len(values) > len(cls.parameters):
+        takes = ("no parameters" if not cls.parameters else
+                 f"{len(cls.parameters)} parameter(s): {', '.join(cls.parameters)}")
+        raise ValueError(f"{what} {spec!r}: {key} takes {takes}, got {len(values)}")
+    return cls(*values)

@@ -15,16 +15,18 @@ is also the numerically stable way (no division by a(1-a) near 0 or 1).
 Each loss also carries its text: ``formula``/``formula_latex`` for one output,
 ``written(...)`` for one sample with names and numbers, ``hint``, and
 ``cost_mistakes(a, y)``, the wrong costs a learner typically computes with it.
-``validate(act, y)`` refuses targets or an output activation the loss cannot use.
+``validate(act, y)`` refuses targets or an output activation the loss cannot use. ``spec`` is
+the loss as text that ``get_loss`` reads back, parameters included: "bce", "huber(1.5)".
 
-A new loss is one subclass and ``register_loss(cls)``.
+A new loss is one subclass and ``register_loss(cls)``; one with parameters names them in
+``parameters`` (constructor order, each kept as an attribute of that name), as activations do.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .checks import lookup
+from .checks import lookup, write_spec
 from .notation import fmt
 from .activations import Activation
 
@@ -42,25 +44,6 @@ __all__ = [
 
 # Predictions are clipped this far from 0 and 1 before a log: log(0) never happens.
 EPS = 1e-12
-
-
-def _clip(a, lo: float, hi: float) -> np.ndarray:
-    """np.clip(a, lo, hi) for lo < hi (NaN stays NaN) as two ufunc calls: np.clip's
-    Python-level dispatch costs more than the clipping itself on a training batch."""
-    return np.minimum(np.maximum(a, lo), hi)
-
-
-# ndarray.sum without its Python-level wrapper: the same reduction, a few microseconds less
-# per call, which on a small network is a fair share of a training step.
-_sum = np.add.reduce
-
-
-def _sum_outputs(terms: np.ndarray) -> np.ndarray:
-    """Each sample's sum of its per-output terms, (m, k) -> (m,): np.add.reduce(terms, -1), but with
-    one output the column itself, without a reduction call (which costs more than the arithmetic on
-    a small batch). The two differ only where a term is -0.0 (the reduction adds it to +0.0), which
-    the terms summed with this never are: squares, softplus(z) - y*z, y*log(a) + (1 - y)*log(1 - a)."""
-    return terms[:, 0] if terms.ndim == 2 and terms.shape[1] == 1 else _sum(terms, -1)
 
 
 def _target_names(k: int) -> list[str]:
@@ -81,6 +64,13 @@ class Loss:
     short_delta_activations: tuple[str, ...] = ()
     #: one output's term, written with {a} and {y}; used by ``written``
     term = "L({a}, {y})"
+    #: the constructor's parameters, in order, each kept as an attribute of that name
+    parameters: tuple[str, ...] = ()
+
+    @property
+    def spec(self) -> str:
+        """This loss as text that ``get_loss`` reads back to an equal one, e.g. "bce" or "huber(1.5)"."""
+        return write_spec(self.name, [getattr(self, p) for p in self.parameters])
 
     def per_sample(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -104,9 +94,7 @@ class Loss:
     def cost(self, a: np.ndarray, y: np.ndarray, z: np.ndarray | None = None,
              act: Activation | None = None) -> float:
         """J = mean over the batch of the per-sample losses (from z where ``sample_losses`` can)."""
-        per_sample = self.sample_losses(a, y, z, act)
-        # sum / size is exactly np.mean (the same pairwise sum), without its Python wrapper.
-        return float(_sum(per_sample, None) / per_sample.size)
+        return float(np.mean(self.sample_losses(a, y, z, act)))
 
     def short_delta(self, act: Activation) -> bool:
         """True if, with this output activation, dL/dz is simply a - y."""
@@ -158,7 +146,7 @@ class HalfSquaredError(Loss):
 
     def per_sample(self, a, y):
         r = a - y
-        return _sum_outputs(0.5 * (r * r))
+        return (0.5 * (r * r)).sum(axis=-1)
 
     def grad(self, a, y):
         return a - y
@@ -217,8 +205,8 @@ class BinaryCrossEntropy(_CrossEntropy):
     short_delta_activations = ("sigmoid",)
 
     def per_sample(self, a, y):
-        a = _clip(a, EPS, 1.0 - EPS)
-        return -_sum_outputs(y * np.log(a) + (1.0 - y) * np.log1p(-a))
+        a = np.clip(a, EPS, 1.0 - EPS)
+        return -(y * np.log(a) + (1.0 - y) * np.log1p(-a)).sum(axis=-1)
 
     def grad(self, a, y):
         a = np.clip(a, EPS, 1.0 - EPS)
@@ -226,12 +214,12 @@ class BinaryCrossEntropy(_CrossEntropy):
 
     def per_sample_from_z(self, z, y, a):
         """With a = sigmoid(z): L = softplus(z) - y*z, softplus(z) = max(z, 0) + log(1 + e^-|z|)."""
-        softplus = np.maximum(z, 0.0) + np.log1p(np.exp(np.copysign(z, -1.0)))  # copysign(z, -1) = -|z|
-        return _sum_outputs(softplus - y * z)
+        softplus = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+        return (softplus - y * z).sum(axis=-1)
 
     def validate(self, act, y):
         self._check_probability_output(act)
-        if np.minimum.reduce(y, None) < 0 or np.maximum.reduce(y, None) > 1:
+        if y.min() < 0 or y.max() > 1:
             bad = y[(y < 0) | (y > 1)].flat[0]
             raise ValueError(f"binary_cross_entropy needs targets y in [0, 1] (a probability), got {fmt(bad)}")
 
@@ -251,12 +239,7 @@ class CategoricalCrossEntropy(_CrossEntropy):
     short_delta_activations = ("softmax",)
 
     def per_sample(self, a, y):
-        return self._per_sample_clipped(_clip(a, EPS, 1.0), y)
-
-    @staticmethod
-    def _per_sample_clipped(a, y):
-        """-sum_k y_k log a_k for outputs a already clipped into [EPS, 1]."""
-        return -_sum(y * np.log(a), -1)
+        return -(y * np.log(np.clip(a, EPS, 1.0))).sum(axis=-1)
 
     def grad(self, a, y):
         return -y / np.clip(a, EPS, 1.0)
@@ -264,20 +247,19 @@ class CategoricalCrossEntropy(_CrossEntropy):
     def per_sample_from_z(self, z, y, a):
         """With a = softmax(z): L = sum(y)*logsumexp(z) - sum(y*z), written with d = z - max(z)
         so that no e^z overflows: L = sum(y)*log(sum(e^d)) - sum(y*d); exact for any z.
-        Where no output is below the clipping bound the formula from a is just as exact (and
-        cheaper), so it is used then."""
-        if np.minimum.reduce(a, None) >= EPS:
-            # per_sample(a, y), without the lower clip: it leaves every a >= EPS as it is
-            return self._per_sample_clipped(np.minimum(a, 1.0), y)
-        d = z - np.maximum.reduce(z, -1, keepdims=True)
-        return _sum(y, -1) * np.log(_sum(np.exp(d), -1)) - _sum(y * d, -1)
+        Where no output is below the clipping bound the formula from a is just as exact, so it
+        is used then."""
+        if a.min() >= EPS:
+            return self.per_sample(a, y)
+        d = z - z.max(axis=-1, keepdims=True)
+        return y.sum(axis=-1) * np.log(np.exp(d).sum(axis=-1)) - (y * d).sum(axis=-1)
 
     def validate(self, act, y):
         self._check_probability_output(act)
-        if np.minimum.reduce(y, None) < 0:
+        if y.min() < 0:
             raise ValueError(f"categorical_cross_entropy needs targets y >= 0, got {fmt(y.min())}")
-        sums = y @ np.ones(y.shape[-1])  # row sums; a matrix-vector product is the fast way here
-        if np.maximum.reduce(np.abs(sums - 1.0), None) > 1e-9:
+        sums = y.sum(axis=-1)
+        if np.abs(sums - 1.0).max() > 1e-9:
             bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-9)
             raise ValueError(
                 f"categorical_cross_entropy needs each target row to sum to 1 (one-hot, or a probability "
@@ -315,6 +297,7 @@ class Huber(Loss):
     """
 
     name = "huber"
+    parameters = ("threshold",)  # the constructor's delta (self.delta is the output delta)
     formula = "huber(a - y)"
     term = "huber({a} - {y})"
 
@@ -364,5 +347,6 @@ for _cls, *_aliases in (
 
 
 def get_loss(spec: str | Loss) -> Loss:
-    """Return the loss named by ``spec`` (or ``spec`` itself if it is one)."""
+    """The loss ``spec`` names, with the parameters it gives ("bce", "huber(1.5)": what ``Loss.spec``
+    writes), or ``spec`` itself if it is a Loss."""
     return lookup(spec, LOSSES, Loss, "loss", "bce")

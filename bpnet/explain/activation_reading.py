@@ -17,15 +17,12 @@ import numpy as np
 from ..core.notation import fmt
 from ..core.activations import ACTIVATIONS, SATURATION, get_activation
 
-__all__ = ["ActivationReading", "activation_reading", "saturation_ranges", "explorer_activations",
-           "EXPLORER_ACTIVATIONS", "SATURATION"]
-
-#: The activations the explorer offers by default: every elementwise one bpnet knows.
-EXPLORER_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu")
+__all__ = ["ActivationReading", "activation_reading", "saturation_ranges", "explorer_activations", "SATURATION"]
 
 
 def explorer_activations() -> tuple[str, ...]:
-    """Every registered elementwise activation, by name (including ones registered later)."""
+    """What the activation explorer offers: every registered elementwise activation, by name, read
+    from the registry when asked (so one registered later is offered too)."""
     names = []
     for cls in ACTIVATIONS.values():
         if cls.elementwise and cls.name not in names:

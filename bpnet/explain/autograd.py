@@ -40,7 +40,7 @@ import numpy as np
 
 from ..core.activations import Identity, LeakyReLU, get_activation
 from ..core.losses import BinaryCrossEntropy, HalfSquaredError, get_loss
-from ..core.checks import check_rule
+from ..core.checks import check_real, check_rule
 from ..core.network import Network
 from ..core.notation import (PHASE_TITLES, PlainTex, fmt, graph_expression, graph_local, graph_operand, latex_number,
                              paren)
@@ -60,7 +60,28 @@ _PHASE_OF = {"forward": "forward", "seed": "backward", "local": "backward", "cha
 def _number(x, what: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
         raise TypeError(f"{what} must be a real number, got {x!r}")
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:  # an int such as 10**400
+        raise ValueError(f"{what} must be a finite number, got an integer beyond the largest float "
+                         "(about 1.8e308)") from None
+
+
+_BEYOND = "beyond the largest float (about 1.8e308)"
+
+
+def _finite_result(compute, what) -> float:
+    """``compute()``, or a ValueError saying ``what()`` is beyond the range of floats (never an
+    OverflowError, a ZeroDivisionError from an underflow, or an inf in a graph)."""
+    try:
+        value = compute()
+    except (OverflowError, ZeroDivisionError) as exc:
+        if "in a computation graph" in str(exc):  # _divide's and _power's own messages: a real 0
+            raise
+        value = math.inf
+    if not math.isfinite(value):
+        raise ValueError(f"{what()} is {_BEYOND}; every number in a graph must be finite")
+    return value
 
 
 class Value:
@@ -189,7 +210,9 @@ def _op(op: str, operands, value, local, **args) -> Value:
     for x in operands:
         if not isinstance(x, Value):
             _number(x, f"an operand of {op} (a Value or a plain number)")
-    out = Value(value(*_numbers(operands)))
+    numbers = _numbers(operands)
+    out = Value(_finite_result(lambda: value(*numbers),
+                               lambda: graph_expression(op, [paren(x) for x in numbers], args)))
     out.op, out.operands, out.args, out._value, out._local = op, tuple(operands), args, value, local
     out.parents = tuple(x for x in operands if isinstance(x, Value))
     return out
@@ -379,7 +402,9 @@ class Graph:
         v = self.nodes[edge.dst]
         k = [i for i, x in enumerate(v.operands) if isinstance(x, Value)][edge.slot]  # the operand it is
         numbers = _numbers(v.operands)
-        local = float(v._local(*numbers, v.data)[k])
+        local = _finite_result(lambda: float(v._local(*numbers, v.data)[k]),
+                               lambda: f"the local derivative ∂{self.names[edge.dst]}/∂{self.names[edge.src]} at "
+                                       f"{', '.join(fmt(x) for x in numbers)}")
         sym, num = graph_local(v.op, k, self._operand_names(v), numbers, self.names[edge.dst], v.data, local, v.args)
         return sym, num, local
 
@@ -391,10 +416,16 @@ class Graph:
         """
         data = {id(v): v.data for v in self.nodes}
         for key, x in (changes or {}).items():
-            data[id(self.nodes[self.find(key) if isinstance(key, str) else self.index[id(key)]])] = float(x)
-        for v in self.nodes:
+            i = self.find(key) if isinstance(key, str) else self.index[id(key)]
+            x = _number(x, f"the new value of {self.names[i]}")
+            if not math.isfinite(x):
+                raise ValueError(f"the new value of {self.names[i]} must be a finite number, got {x}")
+            data[id(self.nodes[i])] = x
+        for i, v in enumerate(self.nodes):
             if v.parents:
-                data[id(v)] = v._value(*_numbers(v.operands, data))
+                numbers = _numbers(v.operands, data)
+                data[id(v)] = _finite_result(lambda: v._value(*numbers),
+                                             lambda: f"{self.names[i]} = {graph_expression(v.op, [paren(x) for x in numbers], v.args)}")
         return data[id(self.root)]
 
     def trace(self, seeds: dict | None = None, lr: float | None = None, of: str | None = None) -> "GraphTrace":
@@ -669,7 +700,8 @@ def _record(g: Graph, seeds, lr, of) -> GraphTrace:
             add("seed", names[i], f"{gname(i)} = {sym}", num, grad[i], [("grad", i)])
         elif len(parts[i]) >= 2:
             contributions = parts[i]
-            grad[i] = _sum([c for _, c in contributions])
+            grad[i] = _finite_result(lambda: _sum([c for _, c in contributions]),
+                                     lambda: f"the gradient of {names[i]}")
             sym = " + ".join(f"(via {names[g.edges[e].dst]})" for e, _ in contributions)
             add("sum", names[i], f"{gname(i)} = {sym}", " + ".join(paren(c) for _, c in contributions),
                 grad[i], [("grad", i)])
@@ -683,7 +715,8 @@ def _record(g: Graph, seeds, lr, of) -> GraphTrace:
             edge_name = f"{names[src]}->{names[i]}"
             sym, num, local = g.local(e)
             add("local", edge_name, f"local ∂{names[i]}/∂{names[src]} = {sym}", num, local, [("local", e)])
-            contribution = grad[i] * local
+            contribution = _finite_result(lambda: grad[i] * local,
+                                          lambda: f"the gradient reaching {names[src]} from {names[i]}")
             parts[src].append((e, contribution))
             chain_sym = f"{gname(i)}*∂{names[i]}/∂{names[src]}"
             if len(fan[src]) >= 2:
@@ -708,6 +741,7 @@ def numerical_gradient(graph: Graph, leaf, eps: float = 1e-6) -> float:
 
     Its error is O(eps^2 * f'''), plus rounding of order (machine epsilon * |f|) / eps.
     """
+    eps = check_real(eps, "eps (the step of the central difference)", positive=True)
     v = graph[leaf] if isinstance(leaf, str) else leaf
     return (graph.evaluate({v: v.data + eps}) - graph.evaluate({v: v.data - eps})) / (2 * eps)
 

@@ -74,9 +74,12 @@ Output activations are elementwise (no softmax), so that f' is a function of z.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import html
+import inspect
+import io
 import linecache
 import math
 import traceback
@@ -107,6 +110,7 @@ RTOL_SINGLE = 2e-5
 #: Code-level slips the checker names, with one line each.
 SLIPS = {
     "exception": "your code raised an exception",
+    "wrong_signature": "the function does not take the task's arguments",
     "wrong_type": "the function returned something of the wrong kind",
     "wrong_length": "a list with the wrong number of layers",
     "wrong_shape": "a result of the wrong shape",
@@ -926,9 +930,10 @@ def _their_line(exc: BaseException) -> str:
 
 
 def _call(fn, args: list, what: str):
-    """``fn(*args)``; an exception inside it becomes a _Slip quoting the learner's line."""
+    """``fn(*args)``; an exception inside it becomes a _Slip quoting the learner's line. What it prints is
+    not shown (it runs on every network of the battery, some twice)."""
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
             return fn(*args)
     except Exception as exc:  # the learner's code may raise anything
         line = _their_line(exc)
@@ -1156,8 +1161,26 @@ def _ref(task: str, case: Case) -> dict:
     return _reference(case.number, "neuron" if task == "cost_gradient" else "networks")
 
 
+def _check_signature(task: Task, fn: Callable, n_args: int) -> None:
+    """A _Slip if ``fn`` cannot be called with the task's arguments (checked before running it)."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin or a C function: its call will tell
+        return
+    try:
+        sig.bind(*range(n_args))
+    except TypeError:
+        want = task.signature.partition("(")[2].rstrip(":").rstrip(")")
+        raise _Slip("wrong_signature", f"your function takes {sig}; the task calls it with ({want})",
+                    f"Start from the task's first line: {task.signature}") from None
+
+
 def _check_network_task(task: Task, fn: Callable) -> CodeResult:
     cases = _cases(task.name)
+    try:
+        _check_signature(task, fn, len(_inputs(task.name, cases[0], _ref(task.name, cases[0]), _Probe())[0]))
+    except _Slip as slip:
+        return _slip_result(task, slip, None)
     yours, singles = [], []
     for case in cases:
         ref = _ref(task.name, case)

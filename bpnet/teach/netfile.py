@@ -4,12 +4,13 @@ A network file is one JSON object (full reference with an example: docs/network-
 
     {
       "layers": [2, 3, 1],                      units per layer, input first, bias units not counted
-      "activations": ["identity", "identity"],  one per non-input layer
+      "activations": ["identity", "identity"],  one per non-input layer, parameters in brackets
+                                                ("leaky_relu(0.2)": Activation.spec)
       "names": ["X", "Z", "D"],                 optional layer letters
       "weights": {"X0->Z1": 1, ...},            every weight by name, biases included
                                                 (or a list of 2-D arrays, row 0 = the bias unit)
       "frozen": ["X0->Z1"] or "biases",         optional: weights the update holds fixed
-      "loss": "half_squared_error",
+      "loss": "half_squared_error",             (or with parameters: "huber(1.5)")
       "lr": 0.1,
       "rule": "gradient",                       optional, "gradient" (default) or "article"
       "convention": ["target_minus_output"],    optional: how the source writes its numbers
@@ -358,9 +359,12 @@ def _build(doc) -> WorkedExample:
     for l, a in enumerate(acts):
         where = _idx("activations", l)
         _string(a, where, f"an activation name, one of {sorted(ACTIVATIONS)}")
-        if a.lower().replace("-", "_") not in ACTIVATIONS:
-            raise NetworkFileError(where, f"unknown activation {json.dumps(a)}", f"one of {sorted(ACTIVATIONS)}")
-        if l < L - 1 and not get_activation(a).elementwise:
+        try:
+            act = get_activation(a)
+        except (TypeError, ValueError) as exc:
+            raise NetworkFileError(where, f"unknown activation {json.dumps(a)}" if "unknown" in str(exc) else str(exc),
+                                   f"one of {sorted(ACTIVATIONS)}, parameters in brackets: \"leaky_relu(0.2)\"") from None
+        if l < L - 1 and not act.elementwise:
             raise NetworkFileError(where, f"{a} on a hidden layer", "softmax only on the output layer")
 
     # names
@@ -390,10 +394,14 @@ def _build(doc) -> WorkedExample:
 
     # loss, lr, rule
     loss = _string(doc["loss"], "loss", _EXPECT["loss"])
-    if loss.lower().replace("-", "_") not in LOSSES:
+    try:
+        loss_fn = get_loss(loss)
+    except (TypeError, ValueError) as exc:
+        if "unknown" not in str(exc):
+            raise NetworkFileError("loss", str(exc), _EXPECT["loss"]) from None
         close = difflib.get_close_matches(loss, list(LOSSES), n=1)
         hint = f" (did you mean \"{close[0]}\"?)" if close else ""
-        raise NetworkFileError("loss", f"unknown loss {json.dumps(loss)}{hint}", f"one of {sorted(LOSSES)}")
+        raise NetworkFileError("loss", f"unknown loss {json.dumps(loss)}{hint}", f"one of {sorted(LOSSES)}") from None
     lr = _number(doc["lr"], "lr")
     if lr <= 0:
         raise NetworkFileError("lr", f"got {_describe(lr)}", _EXPECT["lr"])
@@ -405,7 +413,6 @@ def _build(doc) -> WorkedExample:
 
     # samples
     X, y = _samples(doc["samples"], sizes)
-    loss_fn = get_loss(loss)
     _check_loss_fits(loss_fn, get_activation(acts[-1]), y, L)
 
     # text fields
@@ -425,7 +432,7 @@ def _build(doc) -> WorkedExample:
                 w[0] = -w[0]
 
     net = _network(W, [str(a) for a in acts], names, frozen)
-    return WorkedExample(net, X, y, float(lr), loss_fn.name, rule=rule, frozen=frozen, published=published,
+    return WorkedExample(net, X, y, float(lr), loss_fn.spec, rule=rule, frozen=frozen, published=published,
                          name=info.get("name", ""), description=info.get("description", ""),
                          source=info.get("source", ""), convention=convention)
 
@@ -663,7 +670,7 @@ def network_to_dict(example: WorkedExample) -> dict:
         if getattr(example, k, ""):
             doc[k] = getattr(example, k)
     doc["layers"] = list(net.sizes)
-    doc["activations"] = [a.name for a in net.acts]
+    doc["activations"] = [a.spec for a in net.acts]
     if net.names != default_layer_names(len(net.sizes)):
         doc["names"] = list(net.names)
     doc["weights"] = net.weights_dict()
@@ -671,7 +678,7 @@ def network_to_dict(example: WorkedExample) -> dict:
     if frozen:
         biases = frozenset(_bias_names(net))
         doc["frozen"] = "biases" if frozen == biases else [n for n in net.weight_names() if n in frozen]
-    doc["loss"] = get_loss(example.loss).name
+    doc["loss"] = get_loss(example.loss).spec
     doc["lr"] = float(example.lr)
     doc["rule"] = getattr(example, "rule", "gradient")
     convention = getattr(example, "convention", None)

@@ -11,7 +11,17 @@ after the update (21 of 21 published numbers in all): the output delta's sign fl
 A published number p, printed with quantum q (0.01 for "1.40"), agrees with bpnet's b when
 |b - p| <= q/2 (b rounds to p: ✓), or when |b - p| <= q and q <= 0.001*|p| (off by one in the
 last of at least four significant digits, as a source that rounds intermediate results is: ≈,
-counted as agreeing). Anything else is ✗.
+counted as agreeing), or when the source's own rounded numbers give it: recomputed from the
+other published numbers in place of bpnet's, it rounds to p, and |b - p| is at most one unit of
+its last digit or 1% of it (≈, with the reason: "the source rounded its D0 = 0.474 before using
+it"). Anything else is ✗.
+
+Sources write backpropagation in conventions other than bpnet's (``bpnet.explain.conventions``):
+delta as t - o, biases as thresholds, a loss without the 1/2, one update per sample, ... The
+bpnet column is written in the conventions the file's ``convention`` key states, or, without
+one, in the set that fits the most published numbers (fewest conventions first), which the
+verdict names as assumed. A mistake is looked for in those conventions too; numbers that fit
+different conventions part by part are reported as a set that mixes conventions.
 """
 
 from __future__ import annotations
@@ -213,7 +223,10 @@ class PublishedCheck:
             smp = f"one update per sample, {len(ex.X)} in turn"
         frozen = getattr(ex.net, "frozen", None) or ex.frozen
         held = f", {len(frozen)} weight{'s' if len(frozen) != 1 else ''} held fixed" if frozen else ""
-        return f"{smp}, gradient descent on the {ex.loss} loss, learning rate {fmt(ex.lr)}{held}"
+        loss = f"the {ex.loss} loss"
+        if {"no_half", "mean_over_outputs"} & set(self.convention):
+            loss = "the squared error as this source writes it"
+        return f"{smp}, gradient descent on {loss}, learning rate {fmt(ex.lr)}{held}"
 
     def verdict(self) -> list[str]:
         """The conclusion in sentences."""

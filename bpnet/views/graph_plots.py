@@ -24,7 +24,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from ..core.notation import OKABE_ITO, PALETTE, fmt_or_dash, paren_term
 from ..explain.autograd import Graph, GraphState, GraphStep, GraphTrace, Value
 
-__all__ = ["GraphDrawing", "draw_graph", "graph_layout", "graph_figsize", "plot_cost_ratio"]
+__all__ = ["GraphDrawing", "draw_graph", "graph_layout", "graph_figsize", "columns_that_fit", "plot_cost_ratio"]
 
 # The palette's colours (bpnet.core.notation.PALETTE); nothing relies on colour alone: the current
 # node also gets a thick border, the current edge a thick line and a bold label.
@@ -36,15 +36,19 @@ BOX_W, BOX_H = 0.56, 0.8  # box size as a fraction of the column / row pitch
 
 
 _LINE_CHARS = 21  # the widest line a box holds (in characters of its font)
+_BAND_GAP = 0.45  # rows of space between the bands of a wrapped graph
 
 
 #: Significant digits of the numbers in the picture (the table beside it has all six).
 _DIGITS = 4
 
 
-def graph_layout(graph: Graph) -> dict[int, tuple[float, float]]:
+def graph_layout(graph: Graph, columns: int | None = None) -> dict[int, tuple[float, float]]:
     """(column, row) of every node: computed nodes one column right of their latest parent,
-    leaves one column left of their first consumer; rows ordered to keep edges short."""
+    leaves one column left of their first consumer; rows ordered to keep edges short.
+
+    ``columns``: at most this many columns side by side; a wider graph is wrapped like a
+    line of text, its next ``columns`` columns in a band below the first, and so on."""
     n = len(graph.nodes)
     col = [0] * n
     for i, v in enumerate(graph.nodes):
@@ -59,27 +63,43 @@ def graph_layout(graph: Graph) -> dict[int, tuple[float, float]]:
             col[i] = 1 + max(col[graph.edges[e].src] for e in graph.in_edges[i])
     low = min(col)
     col = [c - low for c in col]
-    columns: dict[int, list[int]] = {}
+    by_column: dict[int, list[int]] = {}
     for i in range(n):
-        columns.setdefault(col[i], []).append(i)
-    rank = {i: float(k) for c in columns.values() for k, i in enumerate(c)}
+        by_column.setdefault(col[i], []).append(i)
+    rank = {i: float(k) for c in by_column.values() for k, i in enumerate(c)}
     # A few sweeps of the barycentre heuristic: each node towards the mean row of its neighbours.
     for sweep in range(4):
-        order = sorted(columns) if sweep % 2 == 0 else sorted(columns, reverse=True)
+        order = sorted(by_column) if sweep % 2 == 0 else sorted(by_column, reverse=True)
         for c in order:
             def key(i):
                 nb = [graph.edges[e].src for e in graph.in_edges[i]] + [graph.edges[e].dst for e in graph.out_edges[i]]
                 return (np.mean([rank[j] for j in nb]) if nb else rank[i], rank[i])
-            columns[c].sort(key=key)
-            height = len(columns[c])
-            for k, i in enumerate(columns[c]):
+            by_column[c].sort(key=key)
+            height = len(by_column[c])
+            for k, i in enumerate(by_column[c]):
                 rank[i] = k - (height - 1) / 2
-    return {i: (float(col[i]), -rank[i]) for i in range(n)}
+    if columns is None or max(col) < columns:
+        return {i: (float(col[i]), -rank[i]) for i in range(n)}
+    # Each band as tall as its own rows, the next one below it after a gap.
+    pos, below = {}, 0.0
+    for band in range(max(col) // columns + 1):
+        members = [i for i in range(n) if col[i] // columns == band]
+        top = max(-rank[i] for i in members)
+        for i in members:
+            pos[i] = (float(col[i] % columns), -rank[i] - top + below)
+        below = min(y for i, (_x, y) in pos.items() if i in members) - 1 - _BAND_GAP
+    return pos
 
 
-def graph_figsize(graph: Graph, scale: float = 1.0) -> tuple[float, float]:
-    """A figure size that keeps every box legible (about 2 inches per column, 1 per row)."""
-    pos = graph_layout(graph)
+def columns_that_fit(width: float) -> int:
+    """How many columns of a graph fit side by side in ``width`` inches (at least 1)."""
+    return max(1, int(width // COL_W))
+
+
+def graph_figsize(graph: Graph, scale: float = 1.0, columns: int | None = None) -> tuple[float, float]:
+    """A figure size that keeps every box legible (about 2.6 inches per column, 1.1 per row);
+    ``columns`` as for ``graph_layout``."""
+    pos = graph_layout(graph, columns)
     cols = max(x for x, _ in pos.values()) + 1
     rows = max(y for _, y in pos.values()) - min(y for _, y in pos.values()) + 1
     return (max(4.0, COL_W * cols) * scale, max(2.2, ROW_H * rows + 0.9) * scale)
@@ -187,11 +207,12 @@ def _fill(v: Value) -> str:
 
 
 def draw_graph(ax: Axes | None, trace, index: int | None = None, title: str | None = None,
-               fontsize: float = 9) -> GraphDrawing:
+               fontsize: float = 9, columns: int | None = None) -> GraphDrawing:
     """Draw the graph of ``trace`` (a GraphTrace, or a Value: its backward pass is run).
 
     ``index``: show the moment after that step (default: the last, everything known),
-    highlighting it. Returns a ``GraphDrawing`` whose ``update`` shows another step.
+    highlighting it. ``columns``: wrap a wider graph into bands (``graph_layout``). Returns a
+    ``GraphDrawing`` whose ``update`` shows another step.
     """
     if isinstance(trace, Value):
         trace = trace.backward()
@@ -201,8 +222,8 @@ def draw_graph(ax: Axes | None, trace, index: int | None = None, title: str | No
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=graph_figsize(g))
-    pos = graph_layout(g)
+        _, ax = plt.subplots(figsize=graph_figsize(g, columns=columns))
+    pos = graph_layout(g, columns)
     w, h = BOX_W, BOX_H * ROW_H / ROW_H
     ax.set_axis_off()
     xs = [x for x, _ in pos.values()]
@@ -223,9 +244,14 @@ def draw_graph(ax: Axes | None, trace, index: int | None = None, title: str | No
         (x0, y0), (x1, y1) = pos[edge.src], pos[edge.dst]
         n_in = len(g.in_edges[edge.dst])
         k = g.in_edges[edge.dst].index(e)
-        # Spread the arrow heads over the left side of the destination box.
-        y1 = y1 + (0 if n_in == 1 else h * 0.8 * (0.5 - k / (n_in - 1)) * 0.9)
-        arrow = FancyArrowPatch((x0 + w / 2, y0), (x1 - w / 2, y1), arrowstyle="-|>", mutation_scale=10,
+        if x1 > x0:  # left to right, within a band
+            # Spread the arrow heads over the left side of the destination box.
+            y1 = y1 + (0 if n_in == 1 else h * 0.8 * (0.5 - k / (n_in - 1)) * 0.9)
+            start, end = (x0 + w / 2, y0), (x1 - w / 2, y1)
+        else:  # on to the next band of a wrapped graph: from the bottom of the source to the top of the destination
+            start, end = (x0, y0 - h / 2), (x1, y1 + h / 2)
+            x0, x1, y0, y1 = x0 - w / 2, x1 + w / 2, y0 - h / 2, y1 + h / 2
+        arrow = FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=10,
                                 color=GREY, linewidth=1.0, zorder=1, shrinkA=0, shrinkB=0)
         ax.add_patch(arrow)
         drawing.arrows.append(arrow)

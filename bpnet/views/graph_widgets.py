@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from ..explain.autograd import GraphTrace, Value, trace_function
 from .stepper import GraphStepper
-from .graph_plots import draw_graph, graph_figsize
+from .graph_plots import columns_that_fit, draw_graph, graph_figsize
 from ..core.notation import PHASE_TITLES, fmt, fmt_or_dash, palette_css, paren
 from .widgets import Player, Playing  # the step-through's clock and its play/pause: skip steps, never queue
 
@@ -161,7 +161,13 @@ class GraphStepThrough(Playing):
     The slider counts steps from 1, like the label.
     """
 
-    def __init__(self, source, lr: float | None = None, dpi: float = 80, index: int = 0, **values):
+    #: The width (CSS pixels) a graph is laid out for: a notebook's column at 1000 px with the file browser open.
+    width = 560
+    #: Pixels per inch of the picture: 96, a CSS pixel per point at 4/3, so 9-point text shows at 12 px.
+    dpi = 96
+
+    def __init__(self, source, lr: float | None = None, dpi: float | None = None, index: int = 0,
+                 width: int | None = None, **values):
         if isinstance(source, Value):
             source = source.backward(lr=lr)
         elif callable(source) and not isinstance(source, GraphTrace):
@@ -191,11 +197,15 @@ class GraphStepThrough(Playing):
         self.formula.add_class("bp-graph-formula")
         self.nodes = W.HTML()
         self.nodes.add_class("bp-graph-nodes")
-        size = graph_figsize(st.graph)
+        dpi = dpi or self.dpi
+        # Wide graphs wrap into bands of the columns that fit, so the picture is shown at the size
+        # it is drawn (text never shrinks below its 9 points) and every node is in view at once.
+        columns = columns_that_fit((width or self.width) / dpi)
+        size = graph_figsize(st.graph, columns=columns)
         self._fig = Figure(figsize=size, dpi=dpi)
         FigureCanvasAgg(self._fig)
-        ax = self._fig.add_axes((0.01, 0.01, 0.98, 0.9))
-        self.drawing = draw_graph(ax, st.trace, st.index)
+        ax = self._fig.add_axes((0.01, 0.01, 0.98, 1 - 0.45 / size[1]))
+        self.drawing = draw_graph(ax, st.trace, st.index, columns=columns)
         self._renderer = Frames(self._fig, self.drawing)
         # Shown at most at the size it is drawn, shrunk (aspect ratio kept) to the width there is,
         # but never below MIN_SCALE of it: a long chain stays legible and scrolls sideways in its box.

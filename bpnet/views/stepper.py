@@ -572,9 +572,9 @@ class TrainingStepper(_TrainingMoves):
         """
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # reported as a divergence, not as warnings
-                if self.per == "epoch":
-                    for idx in self._batches(self.first + self.index):
-                        self.net.step(self.X[idx], self.y[idx], self._step_lr, self.loss, self.rule, self._opt)
+                if self.per == "epoch":  # Network.train's epoch loop, for this one epoch
+                    self.net.train(self.X, self.y, 1, self._step_lr, self.loss, self._opt, self.batch_size,
+                                   self.seed, self.rule, first_epoch=self.first + self.index)
                 else:
                     epoch, b = divmod(self.first + self.index, self.batches_per_epoch)
                     idx = self._batches(epoch)[b]
@@ -662,7 +662,7 @@ class TrainingStepper(_TrainingMoves):
         unit = self.unit
         label = f"{unit} {self.index} — cost {fmt(self.cost)}"
         if self.diverged_at is not None:
-            what = str(self.divergence).removeprefix("the update diverged: ").split("; no weight")[0]
+            what = self.divergence.detail
             label += f" — diverged at {unit} {self.diverged_at}, training stopped (the next update: {what})"
         return label
 

@@ -42,7 +42,9 @@ import ipywidgets as W
 from ..teach.examples import xor_example
 from ..teach.netfile import load_network_text
 from ..teach.published import check_published
-from ..explain.activation_reading import EXPLORER_ACTIVATIONS, activation_reading
+from ..explain.activation_reading import activation_reading, explorer_activations
+from ..core.activations import get_activation
+from ..core.checks import check_real
 from ..core.network import Network
 from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, focus_units, loss_svg, network_svg,
                     touched_weights)
@@ -704,12 +706,32 @@ class CompareSteps(_View):
 class ActivationExplorer(_View):
     """Choose an activation, slide z, read f(z) and f'(z) and whether the unit saturates.
 
+    It offers every registered elementwise activation (``explorer_activations()``, read when the
+    explorer is made); ``name`` may also be a spec with parameters, e.g. "leaky_relu(0.2)".
     The controls and the reading sit beside the plot (below it on a narrow page).
     """
 
     def __init__(self, name: str = "sigmoid", z: float = 0.0, zlim=(-6.0, 6.0)):
-        self.zlim = (float(zlim[0]), float(zlim[1]))
-        self.choice = W.Dropdown(options=list(EXPLORER_ACTIVATIONS), value=name, description="activation",
+        if isinstance(zlim, (str, bytes)) or not hasattr(zlim, "__len__") or len(zlim) != 2:
+            raise TypeError(f"zlim must be two numbers (lowest z, highest z) such as (-6, 6), got {zlim!r}")
+        lo, hi = (check_real(v, "each end of zlim") for v in zlim)
+        if not lo < hi or hi - lo > 1e6:
+            raise ValueError(f"zlim must be (lowest z, highest z) with lowest < highest, at most 1e6 apart "
+                             f"(the slider moves in steps of 0.1), got {zlim!r}")
+        z = check_real(z, "z")
+        if not lo <= z <= hi:
+            raise ValueError(f"z must be within zlim = ({fmt(lo)}, {fmt(hi)}), got {fmt(z)}")
+        self.zlim = zlim = (lo, hi)
+        act = get_activation(name)
+        if not act.elementwise:
+            raise ValueError(f"the explorer shows elementwise activations, one of {list(explorer_activations())}; "
+                             f"{act.name} is not one (each output depends on every z)")
+        options = list(explorer_activations())
+        # By its name, unless its parameters are not the default ones: leaky_relu(0.2) is offered beside the names.
+        value = act.name if act.spec == get_activation(act.name).spec else act.spec
+        if value not in options:
+            options.append(value)
+        self.choice = W.Dropdown(options=options, value=value, description="activation",
                                  tooltip="The activation function f")
         self.choice.add_class("bp-activation-choice")
         self.z_slider = W.FloatSlider(value=z, min=zlim[0], max=zlim[1], step=0.1, description="z",
@@ -738,7 +760,7 @@ class ActivationExplorer(_View):
         self.reading.value = (f"<div>{_tokens(f'z = {fmt(round(r.z, 6))}')}<br>{_tokens(f'f(z) = {short(r.f)}')}"
                               f"<br>{_tokens(f'f' + chr(39) + f'(z) = {short(r.df)}')}</div>"
                               f'<div role="status" aria-live="polite">{_tokens(rounded_percentages(r.note))}</div>')
-        self.image.value = activation_svg(r.name, r.z, zlim=self.zlim)
+        self.image.value = activation_svg(self.choice.value, r.z, zlim=self.zlim)
 
     def __repr__(self) -> str:
         return f"ActivationExplorer: {self.readout()}"
@@ -769,7 +791,7 @@ class CheckExample(_View):
         self.last = None  # the PublishedCheck shown, or the message of the error shown
         self.button.on_click(lambda _b: self.check())
         self.widget = W.VBox([W.HTML(_CSS), self.editor, self.button, self.result])
-        self.widget.add_class("bp-check")
+        self.widget.add_class("bp-check-example")
 
     def check(self):
         """Check the box's text and show the outcome under the button; returns the PublishedCheck or
