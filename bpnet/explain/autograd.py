@@ -742,7 +742,13 @@ def numerical_gradient(graph: Graph, leaf, eps: float = 1e-6) -> float:
     Its error is O(eps^2 * f'''), plus rounding of order (machine epsilon * |f|) / eps.
     """
     eps = check_real(eps, "eps (the step of the central difference)", positive=True)
-    v = graph[leaf] if isinstance(leaf, str) else leaf
+    if isinstance(leaf, str):
+        v = graph[leaf]
+    elif isinstance(leaf, Value) and id(leaf) in graph.index:
+        v = leaf
+    else:
+        raise TypeError(f"leaf must be the name of a node of this graph (one of {graph.names[:8]}) or one of its "
+                        f"Values, got {type(leaf).__name__} {leaf!r:.40}")
     return (graph.evaluate({v: v.data + eps}) - graph.evaluate({v: v.data - eps})) / (2 * eps)
 
 

@@ -494,7 +494,8 @@ def _result(quantity: str, context: str, given, a: Assessment, rtol, atol, gener
     if ans is None:
         return CheckResult(quantity, context, None, False, "unanswered", _UNANSWERED, sol, show_solution, (),
                            levels)
-    v: Verdict = judge(ans, a, rtol, atol, given=given)
+    with np.errstate(over="ignore", invalid="ignore"):  # an answer such as 1e308 is merely far from everything
+        v: Verdict = judge(ans, a, rtol, atol, given=given)
 
     ans_out = float(ans) if ans.ndim == 0 else ans.copy()
     explanations = {c.key: c.explanation for c in a.candidates}

@@ -670,16 +670,18 @@ def _catalogue(net, loss):
     try:
         from ..explain import mistakes
     except ImportError:
-        return _LOCAL_CATALOGUE, _local_candidates
+        return MINIMAL_CATALOGUE, minimal_candidates
     entries = mistakes.catalogue(net, loss) if hasattr(mistakes, "catalogue") else mistakes.CATALOGUE
     return entries, mistakes.candidates
 
 
-# A minimal stand-in for bpnet.explain.mistakes: the article's sign-flipped rule only.
-_LOCAL_CATALOGUE = {"sign": "the output delta's sign flipped (y - a where a - y belongs)"}
+#: A minimal stand-in for bpnet.explain.mistakes: the article's sign-flipped rule only. Also a
+#: starting point for a catalogue of one's own: ``check_published(source, catalogue=(entries,
+#: candidates))`` takes any such pair (``minimal_candidates`` gives the sign flip's numbers).
+MINIMAL_CATALOGUE = {"sign": "the output delta's sign flipped (y - a where a - y belongs)"}
 
 
-def _local_candidates(net, X, y, question, loss, rule, lr) -> dict:
+def minimal_candidates(net, X, y, question, loss, rule, lr) -> dict:
     kind, name = question
     t = trace_step(net, X, y, lr=lr, loss=loss, rule="article")
     st = t.steps[-1].state
