@@ -851,7 +851,9 @@ class Trace:
             return
         fh.write('  "steps": [')
         for i, step in enumerate(self.steps):
-            text = json.dumps(step.to_dict(), indent=2, allow_nan=False).replace("\n", "\n    ")
+            # A step is a flat dict: written key by key (json's indenting encoder is pure Python, 3x slower).
+            text = "{" + ",".join(f"\n      {json.dumps(k)}: {json.dumps(v, allow_nan=False)}"
+                                  for k, v in step.to_dict().items()) + "\n    }"
             fh.write(("\n    " if i == 0 else ",\n    ") + text)
         fh.write("\n  ]\n}")
 

@@ -409,7 +409,8 @@ def check_published(example, catalogue=None) -> PublishedCheck:
 
     The numbers are read in the source's conventions (``bpnet.explain.conventions``): those the
     file's ``convention`` key states, else the set that fits the most numbers (fewest conventions
-    first). A number one unit off in its last digit that the source's own rounded numbers give is ≈.
+    first). A number a little off (one unit of its last digit, or 1%) that the source's own rounded
+    numbers give exactly is ≈, with that reason.
     Returns a ``PublishedCheck`` (a table in a notebook, text with ``str``). ``catalogue``
     is a ``(CATALOGUE, candidates)`` pair to use instead of ``bpnet.explain.mistakes``.
     """
