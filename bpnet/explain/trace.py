@@ -42,7 +42,7 @@ from ..core.errors import DivergenceError
 from ..core.losses import get_loss
 from ..core.network import Backprop, Network
 from ..core.checks import check_lr, check_rule
-from ..core.notation import (ASSIGN, LR, PHASE_TITLES, TEX_ASSIGN, TEX_LR, PlainTex, fmt, latex_number, latex_paren,
+from ..core.notation import (ASSIGN, LR, PALETTE, PHASE_TITLES, TEX_ASSIGN, TEX_LR, PlainTex, fmt, latex_number, latex_paren,
                              markdown_escape, paren, tex_name, tex_text)
 
 __all__ = ["trace_step", "Trace", "MicroStep", "State", "Excerpt", "Formula", "PHASES", "MAX_WHOLE_STEPS", "fmt"]
@@ -59,8 +59,8 @@ _KIND = ("forward", "forward", "forward", "loss", "loss", "loss", "delta", "delt
 _UNIT_CODES = (_FWD, _FWD_Z, _FWD_RATIO, _DELTA_OUT, _DELTA_HIDDEN)  # row = sample, col = unit
 _WEIGHT_CODES = (_GRAD, _UPDATE)  # row = source unit (0 = bias), col = destination unit
 _NEVER = np.iinfo(np.int64).max  # "not computed in this trace"
-#: The colour that marks the number a step computes in its LaTeX form (Okabe-Ito vermillion).
-CHANGED_COLOUR = "#D55E00"
+#: The colour that marks the number a step computes in its LaTeX form.
+CHANGED_COLOUR = PALETTE["changed"]
 
 
 # ----- the state at one moment ----------------------------------------------------------
