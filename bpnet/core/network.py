@@ -79,7 +79,11 @@ class Backprop:
     ``backpropagate(l, delta_next)``      delta[l+1] @ W[l+1][1:].T               (m, n_{l+1})
     ``hidden_delta(l, z, a, back)``       delta[l] = f'(z[l]) * back
     ``gradient(l, a_src, delta)``         grad_W[l]: row 0 mean(delta), rows 1.. a_src.T @ delta / m
-    ``update(l, grad, lr)``               W[l] := W[l] - lr * grad_W[l] in place, frozen weights kept
+    ``new_weights(l, grad, lr)``          W[l] - lr * grad_W[l], frozen weights kept (W unchanged)
+    ``update(l, grad, lr)``               W[l] := new_weights(l, grad, lr), in place
+
+    ``apply`` (so ``step`` and ``training``) computes every layer's ``new_weights``, checks them
+    all for NaN/inf and only then writes them: a failing update changes no weight.
 
     Whole passes: ``forward(X)``, ``cost(fwd, y)``, ``deltas(fwd, y)``, ``gradients(fwd, deltas)``,
     ``apply(grads, lr, optimizer)``, ``step(X, y, lr)`` and ``training(...)`` (the epoch loop).
