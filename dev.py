@@ -1,18 +1,33 @@
 """bpnet's set-up commands in plain Python: the same on Linux, macOS and Windows.
 
     python dev.py lab               open the notebooks in JupyterLab, at notebook 00
-    python dev.py test              run every test and validate every notebook
+    python dev.py test              run every test and validate every notebook, stage by stage
+    python dev.py test --fast       the unit tests only (no notebooks, no browser, no slow test)
     python dev.py reset-notebooks   put the notebooks back as they are in the repository
     python dev.py clean-venv        delete the virtual environment
 
 ``lab`` and ``test`` create a virtual environment in ``.venv/`` on first use and install
-bpnet into it (``pip install -e ".[lab]"`` or ``".[test]"``); they re-install only when
-pyproject.toml changes. Nothing is needed but Python 3.10+ with its ``venv`` module.
-``make lab`` and ``make test`` call this file: there is one implementation.
+bpnet into it (``lab``: ``pip install -e ".[lab]"``; ``test``: the Binder pins of
+binder/requirements.txt, then ``pip install -e ".[test,teach]"`` under those pins, so that the tests
+validate the very versions Binder installs); they re-install only when pyproject.toml or
+binder/requirements.txt changes. Nothing is needed but Python 3.10+ with its ``venv`` module.
+``make lab``, ``make test`` and ``make test-fast`` call this file: there is one implementation.
 
-Arguments after ``--`` go to JupyterLab or pytest:
+``test`` runs four stages and prints the time of each (wall clock, and the CPU time its
+processes used):
+
+    environment   the virtual environment, installed or found up to date
+    tests         every test but the browser's, and nbval over every notebook, each notebook's
+                  trainings started 1e-12 (relative) away from their stored starting weights
+    older-blas    nbval over every notebook again, with OpenBLAS's kernels for an older CPU
+                  (OPENBLAS_CORETYPE=Prescott: no FMA, no AVX)
+    browser       JupyterLab in headless Chromium (one server, one browser for all of them)
+
+A failing stage does not stop the later ones; the command fails if any stage failed.
+Arguments after ``--`` go to JupyterLab, or to every pytest command of ``test``:
     python dev.py lab --port 9000 -- --no-browser
-    python dev.py test -- -m "not slow and not browser"
+    python dev.py test -- -x --durations=20
+    python dev.py test --stage browser
 """
 
 from __future__ import annotations
@@ -22,15 +37,23 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent
 START_NOTEBOOK = "notebooks/00_start_here.ipynb"
 MIN_PYTHON = (3, 10)
+BINDER_REQUIREMENTS = REPO / "binder" / "requirements.txt"
 # nbval compares every stored text output exactly, after the volatile-text rules in the .cfg.
 NBVAL_ARGS = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg",
               "--nbval-cell-timeout=600"]
-
+#: The IPython startup file that starts every training of a notebook 1e-12 (relative) away.
+PERTURB_STARTUP = REPO / "tests" / "perturb_training.py"
+#: The stages of ``dev.py test``, in order (``environment`` always runs first).
+STAGES = ("tests", "older-blas", "browser")
+#: pytest's exit code when a stage's selection is empty (e.g. narrowed by -k): not a failure.
+NO_TESTS_COLLECTED = 5
 
 def venv_python(venv: Path) -> Path:
     """The virtual environment's interpreter (Scripts\\python.exe on Windows, bin/python elsewhere)."""
@@ -44,15 +67,40 @@ def notebooks() -> list[str]:
     return sorted(p.relative_to(REPO).as_posix() for p in (REPO / "notebooks").glob("*.ipynb"))
 
 
+def binder_pins() -> list[str]:
+    """The ``name==version`` lines of binder/requirements.txt (its '.' line, bpnet itself, left out)."""
+    pins = []
+    for raw in BINDER_REQUIREMENTS.read_text(encoding="utf-8").splitlines():
+        line = raw.split(" #")[0].strip()
+        if line and not line.startswith("#") and line != ".":
+            pins.append(line)
+    return pins
+
+
+#: What ``test`` installs: the test tools, and the teaching tools (nbgrader) whose round trip
+#: tests/test_assignment.py runs.
+TEST_EXTRAS = ".[test,teach]"
+
+
 def ensure_venv(venv: Path, extra: str, stamp: Path | None, dry_run: bool = False) -> Path:
-    """Create ``venv`` and install bpnet with ``extra`` unless ``stamp`` is newer than pyproject.toml."""
+    """Create ``venv`` and install bpnet with ``extra`` unless ``stamp`` is newer than what it is built from.
+
+    ``test``: the Binder pins first, then bpnet's test tools under them (``-c``: a pinned package
+    keeps its pin), so the tests run on the versions Binder installs. ``lab``: ``.[lab]``."""
     python = venv_python(venv)
     stamp = stamp or venv / f".bpnet-{extra}-installed"
-    pyproject = REPO / "pyproject.toml"
+    sources = [REPO / "pyproject.toml"] + ([BINDER_REQUIREMENTS] if extra == "test" else [])
     if not python.exists():
         run([sys.executable, "-m", "venv", str(venv)], dry_run)
-    if not stamp.exists() or stamp.stat().st_mtime < pyproject.stat().st_mtime:
-        run([str(python), "-m", "pip", "install", "-e", f".[{extra}]"], dry_run)
+    if not stamp.exists() or any(stamp.stat().st_mtime < source.stat().st_mtime for source in sources):
+        if extra == "test":
+            with tempfile.TemporaryDirectory() as tmp:
+                constraints = Path(tmp) / "binder-pins.txt"
+                constraints.write_text("\n".join(binder_pins()) + "\n", encoding="utf-8")
+                run([str(python), "-m", "pip", "install", "-c", str(constraints), "-r", str(constraints),
+                     "-e", TEST_EXTRAS], dry_run)
+        else:
+            run([str(python), "-m", "pip", "install", "-e", f".[{extra}]"], dry_run)
         if not dry_run:
             stamp.parent.mkdir(parents=True, exist_ok=True)
             stamp.touch()
@@ -62,14 +110,21 @@ def ensure_venv(venv: Path, extra: str, stamp: Path | None, dry_run: bool = Fals
 
 
 def run(cmd: list[str], dry_run: bool = False, env: dict | None = None) -> int:
-    """Print ``cmd`` (as a shell would show it) and run it from the repository root."""
-    print(" ".join(_quote(c) for c in cmd), flush=True)
+    """Print ``cmd`` (as a shell would show it, with the variables ``env`` adds) and run it from the
+    repository root; stop with its exit code if it fails."""
+    code = run_stage(cmd, dry_run, env)
+    if code:
+        raise SystemExit(code)
+    return 0
+
+
+def run_stage(cmd: list[str], dry_run: bool = False, env: dict | None = None) -> int:
+    """Like ``run``, but return the exit code. ``env``: variables added to this process's environment."""
+    shown = [f"{name}={_quote(value)}" for name, value in (env or {}).items()]
+    print(" ".join(shown + [_quote(c) for c in cmd]), flush=True)
     if dry_run:
         return 0
-    result = subprocess.run(cmd, cwd=REPO, env=env)
-    if result.returncode:
-        raise SystemExit(result.returncode)
-    return 0
+    return subprocess.run(cmd, cwd=REPO, env={**os.environ, **env} if env else None).returncode
 
 
 def _quote(word: str) -> str:
@@ -91,8 +146,83 @@ def lab_command(python: Path, port: int, extra: list[str]) -> list[str]:
     return cmd + extra
 
 
-def test_command(python: Path, extra: list[str]) -> list[str]:
-    return [str(python), "-m", "pytest", "tests", *notebooks(), *NBVAL_ARGS, *extra]
+def xdist_args(python: Path, workers: int | None, dry_run: bool = False) -> list[str]:
+    """pytest-xdist's options for ``workers`` processes, each test file (each notebook) whole in one
+    of them; none for one worker or where pytest-xdist is not installed."""
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    if workers <= 1:
+        return []
+    if not dry_run:
+        probe = subprocess.run([str(python), "-c", "import xdist"], capture_output=True)
+        if probe.returncode:
+            return []
+    return ["-n", str(workers), "--dist", "loadfile"]
+
+
+def fast_command(python: Path, extra: list[str], parallel: list[str] = ()) -> list[str]:
+    """The unit tests: no notebook, no browser, no test marked slow."""
+    return [str(python), "-m", "pytest", *parallel, "-m", "not slow and not browser", "tests", *extra]
+
+
+def stage_commands(python: Path, extra: list[str], parallel: list[str], ipython_dir: Path) -> dict:
+    """name -> (what it checks, command, variables added to the environment) for each stage."""
+    # The kernels nbval starts (in notebooks/) import this checkout's bpnet.
+    path = {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
+    pytest = [str(python), "-m", "pytest"]
+    return {
+        "tests": ("every test but the browser's; nbval over every notebook, trainings started 1e-12 away",
+                  [*pytest, *parallel, "-m", "not browser", "tests", *notebooks(), *NBVAL_ARGS, *extra],
+                  {**path, "IPYTHONDIR": str(ipython_dir)}),
+        "older-blas": ("nbval over every notebook with OpenBLAS's kernels for an older CPU",
+                       [*pytest, *parallel, "-p", "no:cacheprovider", *notebooks(), *NBVAL_ARGS, *extra],
+                       {**path, "OPENBLAS_CORETYPE": "Prescott"}),
+        "browser": ("JupyterLab in headless Chromium", [*pytest, "-m", "browser", "tests", *extra], path),
+    }
+
+
+def perturbing_ipython_dir(folder: Path) -> Path:
+    """An IPython folder whose startup file perturbs every training's start (tests/perturb_training.py)."""
+    startup = folder / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PERTURB_STARTUP, startup / "00-perturb-training.py")
+    return folder
+
+
+class StageClock:
+    """Wall-clock and CPU time (of the child processes) of each stage, printed as it ends and summed up."""
+
+    def __init__(self):
+        self.rows: list[tuple[str, float, float | None, str]] = []
+        self.start = time.monotonic()
+
+    @staticmethod
+    def _cpu() -> float | None:
+        try:
+            import resource
+        except ImportError:  # Windows
+            return None
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def begin(self, name: str, what: str) -> None:
+        print(f"\n=== {name}: {what} ({time.strftime('%H:%M:%S')}) ===", flush=True)
+        self._t0, self._cpu0 = time.monotonic(), self._cpu()
+
+    def end(self, name: str, result: str) -> None:
+        wall, cpu = time.monotonic() - self._t0, self._cpu()
+        cpu = None if cpu is None or self._cpu0 is None else cpu - self._cpu0
+        self.rows.append((name, wall, cpu, result))
+        print(f"=== {name}: {result} in {_seconds(wall, cpu)} ===", flush=True)
+
+    def summary(self) -> None:
+        print("\nStage times (wall clock; CPU time of the stage's processes):")
+        for name, wall, cpu, result in self.rows:
+            print(f"  {name:<12} {_seconds(wall, cpu):<24} {result}")
+        print(f"  {'total':<12} {time.monotonic() - self.start:.0f} s", flush=True)
+
+
+def _seconds(wall: float, cpu: float | None) -> str:
+    return f"{wall:.0f} s" + ("" if cpu is None else f" (CPU {cpu:.0f} s)")
 
 
 def cmd_lab(args) -> int:
@@ -106,8 +236,37 @@ def cmd_lab(args) -> int:
 
 
 def cmd_test(args) -> int:
+    clock = StageClock()
+    clock.begin("environment", f"{args.venv}")
     python = ensure_venv(args.venv, "test", args.stamp, args.dry_run)
-    return run(test_command(python, args.extra), args.dry_run)
+    clock.end("environment", "ready")
+    parallel = xdist_args(python, args.workers, args.dry_run)
+    if args.fast:
+        clock.begin("fast", "the unit tests (no notebook, no browser, no slow test)")
+        code = run_stage(fast_command(python, args.extra, parallel), args.dry_run)
+        clock.end("fast", "passed" if code == 0 else f"FAILED (exit {code})")
+        clock.summary()
+        return code
+    failed = []
+    with tempfile.TemporaryDirectory(prefix="bpnet-ipython-") as tmp:
+        stages = stage_commands(python, args.extra, parallel, perturbing_ipython_dir(Path(tmp)))
+        for name in args.stage or STAGES:
+            what, cmd, env = stages[name]
+            clock.begin(name, what)
+            code = run_stage(cmd, args.dry_run, env)
+            if code == NO_TESTS_COLLECTED:
+                result = "nothing selected"
+            elif code:
+                result = f"FAILED (exit {code})"
+                failed.append(name)
+            else:
+                result = "passed"
+            clock.end(name, result)
+    clock.summary()
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_reset_notebooks(args) -> int:
@@ -132,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     commands = {
         "lab": (cmd_lab, "open the notebooks in JupyterLab (creates .venv on first use)"),
-        "test": (cmd_test, "run every test and validate every notebook (creates .venv on first use)"),
+        "test": (cmd_test, "run every test and validate every notebook, stage by stage (creates .venv on first use)"),
         "reset-notebooks": (cmd_reset_notebooks, "put notebooks/ back as committed (git checkout)"),
         "clean-venv": (cmd_clean_venv, "delete the virtual environment"),
     }
@@ -144,9 +303,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--dry-run", action="store_true", help="print the commands instead of running them")
         if name in ("lab", "test"):
             p.add_argument("--stamp", type=Path, default=None,
-                           help="file whose being newer than pyproject.toml means 'already installed'")
+                           help="file whose being newer than what the environment is built from means 'already installed'")
         if name == "lab":
             p.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8888)))
+        if name == "test":
+            p.add_argument("--fast", action="store_true",
+                           help="the unit tests only: no notebook, no browser, no test marked slow (under a minute)")
+            p.add_argument("--stage", action="append", choices=STAGES,
+                           help="run only this stage (repeat for several); default: every stage")
+            p.add_argument("--workers", type=int, default=None,
+                           help="pytest processes for the unit tests and nbval (default: the CPU count, at most 4)")
         if name in ("lab", "test"):
             p.add_argument("extra", nargs="*", help="after --: arguments for JupyterLab or pytest")
     return parser

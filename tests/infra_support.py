@@ -14,6 +14,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = REPO / "notebooks"
+ARTIFACTS = REPO / "test-artifacts"
 SANITIZE_CFG = REPO / "tests" / "nbval_sanitize.cfg"
 WORKED_EXAMPLE = "05_xor_worked_example.ipynb"
 START_NOTEBOOK = "00_start_here.ipynb"
@@ -140,6 +141,25 @@ def copy_repo_files(dest: Path) -> Path:
     return dest
 
 
+def dev_module():
+    """dev.py (the set-up commands, at the repository root) as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bpnet_dev", REPO / "dev.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def stage_commands(tmp: Path) -> dict[str, tuple[dict, list[str]]]:
+    """name -> (variables added to the environment, command) of each stage of ``python dev.py test``,
+    as it runs them with this Python (its perturbing IPython folder made in ``tmp``)."""
+    dev = dev_module()
+    ipython_dir = dev.perturbing_ipython_dir(tmp / "ipython")
+    stages = dev.stage_commands(Path(sys.executable), [], [], ipython_dir)
+    return {name: (env, cmd) for name, (_, cmd, env) in stages.items()}
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -214,11 +234,36 @@ def strip_outputs(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-class LabServer:
-    """A running JupyterLab: its address, token, root folder and log, and its REST API."""
+def lab_root(dest: Path) -> Path:
+    """The folder the browser tests' JupyterLab serves: a copy of the repository (``mirror_repo``)
+    whose ``notebooks/`` holds the notebooks as stored and whose ``fresh/`` holds them with every
+    output stripped (so every output seen there comes from the test's own run)."""
+    root = mirror_repo(dest)
+    shutil.copytree(root / "notebooks", root / FRESH)
+    for path in (root / FRESH).glob("*.ipynb"):
+        strip_outputs(path)
+    return root
 
-    def __init__(self, base: str, token: str, root: Path | None = None, log: Path | None = None):
-        self.base, self.token, self.root, self.log = base, token, root, log
+
+#: ``lab_root``'s folder of notebooks without outputs.
+FRESH = "fresh"
+
+
+class LabServer:
+    """A running JupyterLab: its address, token, root folder and log, and its REST API; ``folder`` is
+    the folder of ``root`` whose notebooks ``url`` and ``path`` name (``in_folder`` gives another)."""
+
+    def __init__(self, base: str, token: str, root: Path | None = None, log: Path | None = None,
+                 folder: str = "notebooks"):
+        self.base, self.token, self.root, self.log, self.folder = base, token, root, log, folder
+
+    def in_folder(self, folder: str) -> "LabServer":
+        """The same server, naming the notebooks of ``root/folder``."""
+        return LabServer(self.base, self.token, self.root, self.log, folder)
+
+    def path(self, notebook: str) -> Path:
+        """The file JupyterLab opens for ``url(notebook)``."""
+        return self.root / self.folder / notebook
 
     def api(self, method: str, path: str, body: object = None) -> tuple[int, object]:
         """``method`` ``path`` with the token (and ``body`` as JSON): (status, the reply's JSON or None)."""
@@ -251,7 +296,15 @@ class LabServer:
             self.api("DELETE", f"/api/sessions/{session['id']}")
 
     def url(self, notebook: str) -> str:
-        return f"{self.base}/lab/tree/notebooks/{notebook}?token={self.token}&reset"
+        return f"{self.base}/lab/tree/{self.folder}/{notebook}?token={self.token}&reset"
+
+    def wait_until_kernels_idle(self, timeout: float = 120) -> None:
+        import time
+
+        deadline = time.monotonic() + timeout  # a hang guard, not a timing check
+        while not self.kernels_idle():
+            assert time.monotonic() < deadline, "the notebook's kernel never became idle"
+            time.sleep(0.5)
 
 
 @contextlib.contextmanager
@@ -315,13 +368,23 @@ def watched_page(context, request, shot: str):
     try:
         yield page
         if request.session.testsfailed > failed_before:  # keep what the browser showed
-            artifacts = REPO / "test-artifacts"
-            artifacts.mkdir(exist_ok=True)
-            path = artifacts / ("failure-" + re.sub(r"[^\w.-]+", "_", shot) + ".png")
+            ARTIFACTS.mkdir(exist_ok=True)
+            path = ARTIFACTS / ("failure-" + re.sub(r"[^\w.-]+", "_", shot) + ".png")
             page.screenshot(path=str(path), full_page=True)
             print(f"screenshot of the failure: {path}")
     finally:
         page.close()
+
+
+def open_notebook(browser, server: LabServer, name: str, viewport: tuple[int, int] = (1400, 900)):
+    """A new page of ``browser`` with ``server``'s notebook ``name`` open, its kernel started and idle
+    (the caller closes the page and shuts the kernel down: ``server.delete_sessions()``)."""
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    page.goto(server.url(name))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    server.wait_until_kernels_idle()
+    page.wait_for_timeout(2000)  # the kernel's info reply reaches the notebook model
+    return page
 
 
 def wait_for_kernel(page, timeout: float = 120) -> None:

@@ -18,7 +18,7 @@ from infra_support import NBVAL_NO_COMPARE_TAGS, NOTEBOOKS_DIR, cell_compared_by
 
 __all__ = [
     "NOTEBOOKS_DIR", "NOTEBOOKS", "ALL_NOTEBOOKS", "load", "source", "code_cells", "markdown_cells", "text_outputs", "stored_text",
-    "cell_with", "exercise_cells", "solution_cells", "setup_code", "RULES",
+    "cell_with", "exercise_cells", "check_cell_of", "solution_cells", "exercise_answers", "setup_code", "RULES",
 ]
 
 #: The learner's sequence, 00, 01, ... (teachers' and quiz notebooks carry no number).
@@ -75,9 +75,21 @@ def cell_with(nb, needle: str):
     raise AssertionError(f"no code cell contains {needle!r}")
 
 
+#: A learner's cell starts empty: ``answer = None`` where a number goes, or a function whose body
+#: (after its docstring) is ``raise NotImplementedError``, or a class left to write.
+_LEARNER_START = re.compile(r"^answer = None\b|^\s+raise NotImplementedError\b", re.M)
+
+
 def exercise_cells(nb) -> list:
-    """The exercise cells: a first attempt with the line to fix marked '# <- fix this line'."""
-    return [c for c in code_cells(nb) if "# <- fix this line" in source(c)]
+    """The learner's cells: each starts from ``answer = None`` or a signature and a docstring whose body
+    raises NotImplementedError, and is followed by its check cell."""
+    return [c for c in code_cells(nb) if _LEARNER_START.search(source(c))]
+
+
+def check_cell_of(nb, cell):
+    """The cell that checks a learner's cell: the next code cell."""
+    cells = code_cells(nb)
+    return cells[cells.index(cell) + 1]
 
 
 def solution_cells(nb) -> list:
@@ -269,7 +281,7 @@ WORKED_EXAMPLE_READERS = ("00_start_here.ipynb", "05_xor_worked_example.ipynb", 
                           "07_beyond_gradient_descent.ipynb")
 
 
-def _numbers(text: str) -> set[str]:
+def numbers_in(text: str) -> set[str]:
     return {m.group().lstrip("-") for m in _NUMBER.finditer(text)}
 
 
@@ -277,17 +289,17 @@ def computed_numbers_not_typed(nb, known=(), settings=()) -> list[str]:
     """A number only a computation produces is printed by a code cell, never typed into the markdown:
     a decimal that a stored (compared) output shows but no code cell types (unless it is one of
     ``settings``, a value a reader chooses), and any of ``known``."""
-    code_numbers = set().union(*(_numbers(source(c)) for c in code_cells(nb)))
+    code_numbers = set().union(*(numbers_in(source(c)) for c in code_cells(nb)))
     output_numbers = set()
     for c in code_cells(nb):
         if cell_compared_by_nbval(c):
             for _, text in text_outputs(c):
-                output_numbers |= _numbers(text)
+                output_numbers |= numbers_in(text)
     problems = []
     for i, c in enumerate(nb.cells):
         if c.cell_type != "markdown":
             continue
-        for number in sorted(_numbers(source(c))):
+        for number in sorted(numbers_in(source(c))):
             if number in output_numbers and number not in code_numbers and number not in settings:
                 problems.append(f"cell {i}: {number} (print it from a code cell)")
         for number in known:
@@ -350,27 +362,31 @@ def seeds_fixed_at_the_top(nb) -> list[str]:
 
 
 # ----- exercises --------------------------------------------------------------------------------
+_CHECKER = re.compile(r"\bcheck_\w+\(")
+_IMPORTS_CHECKERS = re.compile(r"from bpnet(\.teach)? import .*\b(exercises|code_checks)\b|import bpnet\.(teach\.)?"
+                               r"(exercises|code_checks)|from bpnet\.(teach\.)?(exercises|code_checks) import")
+_NOT_ANSWERED = ("Not answered yet", "Not written yet")
+
+
 def exercises_with_feedback(nb) -> list[str]:
-    """An exercises section whose cells call bpnet.teach.exercises checkers, showing a right answer (or a
-    solution asserting one) and the feedback on a wrong one."""
+    """An exercises section whose check cells call a checker of bpnet.teach.exercises or bpnet.teach.code_checks;
+    run as stored, each shows that nothing was answered yet, never a verdict on an answer typed in advance."""
     cells = nb.cells
     heads = [i for i, c in enumerate(cells) if c.cell_type == "markdown"
              and re.search(r"^#+ .*Exercise", source(c), re.M | re.I)]
     if not heads:
         return ["no exercises section (a heading containing 'Exercise')"]
     problems = []
-    checks = [c for c in cells[heads[0]:] if c.cell_type == "code" and re.search(r"\bcheck_\w+\(", source(c))]
+    checks = [c for c in cells[heads[0]:] if c.cell_type == "code" and _CHECKER.search(source(c))
+              and "solution" not in c.get("metadata", {}).get("tags", [])]
     if len(checks) < 2:
-        problems.append("needs at least 2 exercise cells calling a bpnet.teach.exercises checker")
-    src_all = "\n".join(source(c) for c in code_cells(nb))
-    if not re.search(r"from bpnet(\.teach)? import .*\bexercises\b|import bpnet\.(teach\.)?exercises|from bpnet\.(teach\.)?exercises import", src_all):
-        problems.append("exercises must use bpnet.teach.exercises")
-    shown = [text for c in checks for kind, text in text_outputs(c) if kind == "text/plain"]
-    asserted = [c for c in checks if re.search(r"^assert right\b", source(c), re.M)]
-    if not (any(t.startswith("✓ Correct") for t in shown) or asserted):
-        problems.append("no exercise output shows a correct answer, and no solution cell asserts one")
-    if not any(t.startswith("✗ Not yet") and "Hint" in t for t in shown):
-        problems.append("no exercise output shows the feedback on a wrong answer")
+        problems.append("needs at least 2 check cells calling a bpnet.teach.exercises or code_checks checker")
+    if not _IMPORTS_CHECKERS.search("\n".join(source(c) for c in code_cells(nb))):
+        problems.append("exercises must use bpnet.teach.exercises or bpnet.teach.code_checks")
+    for k, c in enumerate(checks, start=1):
+        shown = "\n".join(t for kind, t in text_outputs(c) if kind in ("text/plain", "stdout"))
+        if not any(word in shown for word in _NOT_ANSWERED):
+            problems.append(f"check cell {k}: its stored output does not show an unanswered exercise: {shown[:100]!r}")
     return problems
 
 
@@ -385,21 +401,38 @@ def answers_computed_not_typed(nb) -> list[str]:
     return problems
 
 
-def attempt_check_hint_and_solution_on_request(nb) -> list[str]:
-    """Each exercise cell shows a diagnosed wrong attempt; every correct answer sits in a collapsed solution
-    cell, so Run All shows no answer until a learner opens one on purpose."""
+def learner_writes_help_on_request(nb) -> list[str]:
+    """Each exercise starts from ``answer = None`` or a signature and a docstring, never from a pre-typed attempt;
+    its own check cell follows (``result = check_...``, then ``result``); hints and solutions are calls the learner
+    makes (no cell asks for one, no output shows one); every right answer sits in a collapsed solution cell that
+    prints nothing and asserts the checker accepts it, after all the exercises."""
     exercises, solutions = exercise_cells(nb), solution_cells(nb)
-    if len(exercises) < 2:
-        return ["at least two exercise cells marked '# <- fix this line'"]
-    if len(solutions) != len(exercises):
-        return [f"{len(exercises)} exercises, {len(solutions)} solutions"]
     problems = []
+    if len(exercises) < 2:
+        return ["at least two exercise cells starting from 'answer = None' or 'raise NotImplementedError'"]
+    if len(solutions) != len(exercises):
+        problems.append(f"{len(exercises)} exercises, {len(solutions)} solutions")
+    for k, cell in enumerate(code_cells(nb), start=1):
+        src = source(cell)
+        if "# <- fix this line" in src or re.search(r"^attempt\s*=", src, re.M):
+            problems.append(f"code cell {k}: a pre-typed attempt")
+        if re.search(r"\.hint\(|\.solution\(|show_solution\s*=\s*True", src):
+            problems.append(f"code cell {k}: asks for a hint or a solution; that is the learner's call to make")
+        for _, text in text_outputs(cell):
+            if re.search(r"Hint \d of \d|^Solution|\*\*Solution\*\*|^\**✗ |✗ Not yet", text, re.M):
+                problems.append(f"code cell {k}: its output shows a hint, a solution or a verdict on a typed attempt")
+                break
     for k, cell in enumerate(exercises, start=1):
-        text = "\n".join(t for kind, t in text_outputs(cell) if kind == "text/plain")
-        if not (text.startswith("✗") and "Hint" in text):
-            problems.append(f"exercise {k}: the attempt is not shown as a diagnosed wrong answer: {text[:120]!r}")
-        if not re.search(r"^result$", source(cell), re.M):
-            problems.append(f"exercise {k}: keep the check in 'result' so result.solution() works")
+        src = source(cell)
+        if "def " in src and not re.search(r'def \w+\([^)]*\)[^:]*:\n\s+"""', src):
+            problems.append(f"exercise {k}: a function to write starts from its signature and a docstring")
+        check = check_cell_of(nb, cell)
+        if not (_CHECKER.search(source(check)) and re.search(r"^result = ", source(check), re.M)
+                and re.search(r"^result$", source(check), re.M)):
+            problems.append(f"exercise {k}: the next code cell must check it: 'result = check_...(...)' then 'result'")
+    section = "\n".join(source(c) for c in markdown_cells(nb))
+    if "result.hint()" not in section or "result.solution()" not in section:
+        problems.append("the exercises' introduction must say how to ask for a hint (result.hint()) and the solution")
     for k, cell in enumerate(solutions, start=1):
         if not _hidden(cell):
             problems.append(f"solution {k}: not collapsed (metadata jupyter.source_hidden/outputs_hidden)")
@@ -407,44 +440,98 @@ def attempt_check_hint_and_solution_on_request(nb) -> list[str]:
         # fail (an error nbval reports) if the checker stops accepting its right answer.
         if any(text.strip() for _, text in text_outputs(cell)):
             problems.append(f"solution {k}: prints something; Run All would show it")
-        if not (re.search(r"\bcheck_\w+\(", source(cell)) and re.search(r"^assert right\b", source(cell), re.M)):
+        if not (_CHECKER.search(source(cell)) and re.search(r"^assert right\b", source(cell), re.M)):
             problems.append(f"solution {k}: must check its answer with a checker and assert it is right")
-    for k, cell in enumerate(code_cells(nb), start=1):
-        if cell not in solutions and any("✓ Correct" in text for _, text in text_outputs(cell)):
-            problems.append(f"code cell {k}: a visible cell shows a correct answer after Run All")
-    first_solution = nb.cells.index(solutions[0])
-    if any(nb.cells.index(c) > first_solution for c in exercises):
+    if solutions and any(nb.cells.index(c) > nb.cells.index(solutions[0]) for c in exercises):
         problems.append("the solutions come after every exercise")
-    specific = [c for c in exercises if not re.search(r"general|matches none of the mistakes",
-                                                      "".join(t for _, t in text_outputs(c)).split("\n")[1][:80])]
-    if len(specific) < 2:
-        problems.append("most first attempts should make a catalogued mistake, not a random one")
+    return problems
+
+
+_ANY_NUMBER = re.compile(r"[-−]?\d+(?:\.\d+)?(?:e[-+−]?\d+)?")
+
+
+def _sig4(x: float) -> str:
+    return f"{float(x):.4g}"
+
+
+def exercise_answers(nb) -> list:
+    """The right value of each exercise, in the order of the exercises: what its solution cell hands the
+    checker (``right.solution().value``), or None where the solution is code, not a number."""
+    setup = compile(setup_code(nb), "setup", "exec")
+    values = []
+    for k, cell in enumerate(solution_cells(nb), start=1):
+        namespace: dict = {}
+        exec(setup, namespace)
+        exec(compile(source(cell), f"solution cell {k}", "exec"), namespace)
+        right = namespace.get("right")
+        value = getattr(right, "solution", None) and right.solution()
+        values.append(getattr(value, "value", None))
+    return values
+
+
+def _shows_value(text: str, value) -> bool:
+    """Whether ``text`` shows ``value`` to 4 significant digits: every one of its numbers, for an array; a whole
+    number only as the result of an '=' (so that '4 samples' does not count, 'δ(D0) = 4' does)."""
+    import numpy as np
+
+    wanted = {_sig4(v) for v in np.ravel(np.asarray(value, dtype=float))}
+    found = set()
+    for m in _ANY_NUMBER.finditer(text):
+        if text[max(0, m.start() - 1):m.start()].isalnum() or text[m.start() - 1:m.start()] in ("_", "."):
+            continue  # part of a name (Z2, x_1) or of a longer number
+        number = float(m.group().replace("−", "-"))
+        if number == round(number) and not re.search(r"=\s*\(?$", text[max(0, m.start() - 3):m.start()]):
+            continue
+        for sign in (1, -1):
+            if _sig4(sign * number) in wanted and (sign == 1 or m.group()[0] in "-−"):
+                found.add(_sig4(sign * number))
+    return found == wanted
+
+
+def no_answer_in_the_body(nb) -> list[str]:
+    """No exercise's right value (to 4 significant digits) appears in the Markdown or a stored output of any cell
+    before the exercise's own cell: the learner computes it, the notebook does not print it first."""
+    problems = []
+    exercises = exercise_cells(nb)
+    for k, (cell, value) in enumerate(zip(exercises, exercise_answers(nb)), start=1):
+        if value is None:
+            continue
+        for i, earlier in enumerate(nb.cells[:nb.cells.index(cell)]):
+            texts = [source(earlier)] if earlier.cell_type == "markdown" else [t for _, t in text_outputs(earlier)]
+            if any(_shows_value(t, value) for t in texts):
+                shown = ", ".join(_sig4(v) for v in __import__("numpy").ravel(value))
+                problems.append(f"exercise {k}: its answer {shown} already stands in cell {i}")
     return problems
 
 
 def exercise_cells_stand_alone(nb) -> list[str]:
-    """Each exercise and solution cell runs on its own after the setup cell and the imports (in any order)."""
+    """Each exercise cell with its check cell, and each solution cell, runs on its own after the setup cell and
+    the imports (in any order)."""
     setup = compile(setup_code(nb), "setup", "exec")
     problems = []
-    for k, cell in enumerate(exercise_cells(nb) + solution_cells(nb), start=1):
+    runs = [[c, check_cell_of(nb, c)] for c in exercise_cells(nb)] + [[c] for c in solution_cells(nb)]
+    for k, cells in enumerate(runs, start=1):
         namespace: dict = {}
         exec(setup, namespace)
         try:
-            exec(compile(source(cell), f"exercise/solution cell {k}", "exec"), namespace)
+            for cell in cells:
+                exec(compile(source(cell), f"exercise/solution cell {k}", "exec"), namespace)
         except NameError as e:
             problems.append(f"exercise/solution cell {k} needs a name from an earlier cell: {e}")
     return problems
 
 
 def _run_exercises(nb, which=lambda src: True) -> list[dict]:
-    """The namespace each exercise cell (whose source ``which`` selects) leaves, run after the setup."""
+    """The namespace each exercise cell and its check cell (whose source ``which`` selects) leave, run after
+    the setup."""
     setup = compile(setup_code(nb), "setup", "exec")
     spaces = []
     for k, cell in enumerate(exercise_cells(nb), start=1):
-        if which(source(cell)):
+        src = source(cell) + "\n" + source(check_cell_of(nb, cell))
+        if which(src):
             namespace: dict = {}
             exec(setup, namespace)
-            exec(compile(source(cell), f"exercise cell {k}", "exec"), namespace)
+            exec(compile(src, f"exercise cell {k} and its check", "exec"), namespace)
             spaces.append(namespace)
     return spaces
 
@@ -539,9 +626,11 @@ def _past_the_start(path) -> bool:
     return path.name[:2].isdigit() and path.name[:2] != "00"
 
 
-#: The notebooks whose exercises follow the attempt -> check -> hint -> solution format
-#: (04 and 08 have formats of their own).
-FORMATTED = _numbered("01", "02", "03", "05", "06", "07")
+#: The notebooks whose exercises follow the write -> check -> hint on request -> solution format
+#: (every notebook of the sequence from 01 on).
+FORMATTED = _numbered("01", "02", "03", "04", "05", "06", "07", "08")
+#: Those whose exercise cells build their networks themselves (08's load the learner's example file).
+BUILD_THEIR_NETWORKS = _numbered("01", "02", "03", "04", "05", "06", "07")
 
 #: rule -> which notebooks it concerns (a predicate on the path). "Everywhere" includes the teachers'
 #: notebook and the quiz; the exercise rules concern the learner's sequence only (the quiz's questions
@@ -569,8 +658,9 @@ RULES = {
     seeds_fixed_at_the_top: _everywhere,
     exercises_with_feedback: _past_the_start,
     answers_computed_not_typed: _past_the_start,
-    attempt_check_hint_and_solution_on_request: FORMATTED,
+    learner_writes_help_on_request: FORMATTED,
+    no_answer_in_the_body: FORMATTED,
     exercise_cells_stand_alone: FORMATTED,
-    a_non_degenerate_network_where_it_matters: FORMATTED,
+    a_non_degenerate_network_where_it_matters: BUILD_THEIR_NETWORKS,
     every_mistake_told_apart: _numbered("03", "06"),
 }

@@ -25,13 +25,12 @@ import pytest
 
 from bpnet.lab import ENABLE
 from infra_support import (
-    CHROMIUM_ARGS, REPO, WORKED_EXAMPLE, LabServer, chromium_path, jupyter_lab, mirror_repo, notebooks, run_all_cells,
-    strip_outputs, wait_for_kernel, watched_page,
+    ARTIFACTS, FRESH, REPO, WORKED_EXAMPLE, LabServer, chromium_path, notebooks, run_all_cells, wait_for_kernel,
+    watched_page,
 )
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = REPO / "test-artifacts"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # What a widget looks like when the front end cannot render it: its Python repr as text.
 WIDGET_TEXT_FALLBACK = re.compile(
@@ -45,8 +44,6 @@ UPDATE_X0_Z1 = re.compile(r"w\(X0->Z1\)\s*:=")  # the update itself, not its gra
 NUMBER = re.compile(r"^[-+−]?\d+(?:\.\d+)?")
 
 
-
-
 def _notebook_ids():
     return [p.name for p in notebooks()] or ["<no notebooks>"]
 
@@ -54,30 +51,10 @@ def _notebook_ids():
 # --- JupyterLab server -----------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab (``infra_support.LabServer``, as ``make lab`` serves) over a copy of the repository
-    whose notebooks have no stored outputs."""
-    chromium_path()  # decide skip/fail before starting anything
-    for stale in ARTIFACTS.glob("failure-*.png"):  # screenshots of an earlier run's failures
-        stale.unlink()
-    tmp = tmp_path_factory.mktemp("lab")
-    root = mirror_repo(tmp / "root")
-    for path in (root / "notebooks").glob("*.ipynb"):
-        strip_outputs(path)
-    with jupyter_lab(tmp / "server", root) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser(lab):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def lab(lab_server):
+    """The session's JupyterLab (tests/conftest.py), naming the copies of the notebooks without stored
+    outputs: every output seen comes from this run."""
+    return lab_server.in_folder(FRESH)
 
 
 @pytest.fixture
@@ -99,7 +76,7 @@ def _open_and_run_all(page, lab: LabServer, name: str) -> int:
     page.goto(lab.url(name))
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook")
     wait_for_kernel(page)
-    code_cells = run_all_cells(page, lab.root / "notebooks" / name)
+    code_cells = run_all_cells(page, lab.path(name))
     # The kernel goes idle for a moment between two queued cells: wait until it stays idle a while.
     quiet_since = None
     deadline = time.monotonic() + 300  # hang guard
@@ -146,7 +123,7 @@ def _wait_change(page, selector: str, before: str, timeout: float | None = None)
 
 @pytest.mark.parametrize("name", _notebook_ids())
 def test_notebook_runs_in_jupyterlab_without_errors_and_widgets_render(page, lab, name):
-    assert (lab.root / "notebooks" / name).is_file(), f"no notebooks in {REPO / 'notebooks'}"
+    assert lab.path(name).is_file(), f"no notebooks in {REPO / 'notebooks'}"
     _open_and_run_all(page, lab, name)
 
     expected_widgets = _stored_widget_views(name)

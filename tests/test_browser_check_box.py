@@ -7,8 +7,8 @@ button once used):
   decimals: bpnet's 0.7109 disagrees there, where 0.71 agrees), exactly as the file loader reads it;
 - a key typed twice gets the loader's one-line error, shown in the widget.
 
-The server, browser and helpers are those of tests/test_browser_clean.py (a temporary copy of
-notebooks/, nothing written back to the checkout).
+The server and browser are the session's (tests/conftest.py): a temporary copy of notebooks/,
+nothing written back to the checkout.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import json
 
 import pytest
 
-from infra_support import REPO, run_all_cells
-from test_browser_clean import _open, _shutdown_kernels, lab  # noqa: F401  (lab is a fixture)
+from infra_support import ARTIFACTS, open_notebook, run_all_cells
 
 from bpnet.teach.netfile import load_network_text
 from bpnet.teach.published import check_published
@@ -27,7 +26,6 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOK = "08_check_your_own_example.ipynb"
 BOX = ".jp-NotebookPanel .bp-check-example"
-ARTIFACTS = REPO / "test-artifacts"
 STARTER = {
     "layers": [1, 1, 1],
     "activations": ["sigmoid", "sigmoid"],
@@ -57,11 +55,10 @@ def _check(page, text: str) -> str:
     return _result_text(page)
 
 
-def test_the_check_box_works_after_run_all_and_keeps_the_digits_typed(lab):  # noqa: F811
-    browser, base, token, root = lab
-    page = _open(browser, base, token, NOTEBOOK)
+def test_the_check_box_works_after_run_all_and_keeps_the_digits_typed(browser, lab_server):
+    page = open_notebook(browser, lab_server, NOTEBOOK)
     try:
-        run_all_cells(page, REPO / "notebooks" / NOTEBOOK, timeout=300_000)
+        run_all_cells(page, lab_server.path(NOTEBOOK), timeout=300_000)
         page.wait_for_selector(BOX, timeout=60_000)
         # (Run All at the opening size: at 1000 px the toolbar folds the kernel indicator it waits for.)
         page.set_viewport_size({"width": 1000, "height": 800})
@@ -97,4 +94,4 @@ def test_the_check_box_works_after_run_all_and_keeps_the_digits_typed(lab):  # n
                                  "(a second value would silently replace the first)"), shown
     finally:
         page.close()
-        _shutdown_kernels(base, token)
+        lab_server.delete_sessions()

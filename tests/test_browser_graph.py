@@ -1,7 +1,8 @@
 """Notebook 04's graph step-through in a real browser: JupyterLab in headless Chromium, via Playwright.
 
-The notebook is opened from a temporary copy of the repository with its outputs stripped, run
-with Run -> Run All Cells, and the first graph widget (the fork L = a*b + e^a) is stepped:
+The notebook is opened from a temporary copy of the repository with its outputs stripped (in the
+session's JupyterLab and Chromium: tests/conftest.py), run with Run -> Run All Cells, and the
+first graph widget (the fork L = a*b + e^a) is stepped:
 forward, back (which must restore exactly what was shown), next phase, then forward until the
 step where the two branches of a are added, whose sum must be visible in the formula panel, in
 the node table and in a new picture. At 1000 x 800 with the file browser open every graph picture
@@ -15,15 +16,11 @@ import re
 
 import pytest
 
-from infra_support import (
-    CHROMIUM_ARGS, REPO, chromium_path, jupyter_lab, mirror_repo, run_all_cells, strip_outputs, wait_for_kernel,
-    watched_page,
-)
+from infra_support import ARTIFACTS, FRESH, run_all_cells, wait_for_kernel, watched_page
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "04_backpropagation.ipynb"
-ARTIFACTS = REPO / "test-artifacts"
 GRAPH = ".bp-graph"
 LABEL = f"{GRAPH} .bp-graph-label"
 FORMULA = f"{GRAPH} .bp-graph-formula"
@@ -33,35 +30,27 @@ STEP = re.compile(r"step (\d+) of (\d+)")
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab on a free port over a copy of the repository whose notebook 04 has no outputs."""
-    chromium_path()
-    tmp = tmp_path_factory.mktemp("lab-graph")
-    root = mirror_repo(tmp / "root")
-    strip_outputs(root / "notebooks" / NOTEBOOK)
-    with jupyter_lab(tmp, root) as server:
-        yield server.url(NOTEBOOK)
+def lab(lab_server):
+    """The session's JupyterLab (tests/conftest.py), naming the notebooks without stored outputs."""
+    return lab_server.in_folder(FRESH)
 
 
 @pytest.fixture
-def page(lab, request):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-        try:
-            with watched_page(browser.new_context(viewport={"width": 1400, "height": 1000}), request,
-                              "graph-stepper") as page:
-                yield page
-        finally:
-            browser.close()
+def page(browser, lab, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        with watched_page(context, request, "graph-stepper") as page:
+            yield page
+    finally:
+        context.close()
+        lab.delete_sessions()  # kernels outlive the page
 
 
-def _run_all(page, url: str) -> None:
-    page.goto(url)
+def _run_all(page, lab) -> None:
+    page.goto(lab.url(NOTEBOOK))
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook")
     wait_for_kernel(page)
-    run_all_cells(page, REPO / "notebooks" / NOTEBOOK)
+    run_all_cells(page, lab.path(NOTEBOOK))
 
 
 def _shown(page) -> tuple[str, str, str, str]:

@@ -5,11 +5,11 @@ used as a learner uses it:
 
 - the activation explorer fits the notebook at 1000 x 800 and at 1400 x 900, and answers
   when the activation is changed and z is typed in (the numbers it shows are bpnet's);
-- the first exercise, run as stored, says "Not yet" with the hint for the mistake it holds (the
-  bias left out); fixed and run again, it says "Correct".
+- the first exercise, run as stored, asks for an answer; a wrong one (the bias left out) is told
+  "Not yet" with the hint for that mistake; the right one, "Correct".
 
-The server, browser and helpers are those of tests/test_browser_clean.py (a temporary copy of
-notebooks/, nothing written back to the checkout).
+The server and browser are the session's (tests/conftest.py): a temporary copy of notebooks/,
+nothing written back to the checkout.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ import re
 
 import pytest
 
-from infra_support import REPO, run_all_cells
-from test_browser_clean import _open, _shutdown_kernels, lab  # noqa: F401  (lab is a fixture)
+from infra_support import ARTIFACTS, open_notebook, run_all_cells
 
 import bpnet
 import bpnet.explain.activation_reading
@@ -28,11 +27,12 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOK = "01_neuron_and_activation.ipynb"
 EXPLORER = ".jp-NotebookPanel .bp-explorer"
-FIXED_ATTEMPT = "attempt = 1 / (1 + np.exp(-(w1 @ x1 + b1)))   # <- fix this line"
+WITHOUT_BIAS = "answer = 1 / (1 + np.exp(-(w1 @ x1)))"
+RIGHT = "answer = 1 / (1 + np.exp(-(w1 @ x1 + b1)))"
 
 
-def _run_all(page) -> None:
-    run_all_cells(page, REPO / "notebooks" / NOTEBOOK, timeout=240_000)
+def _run_all(page, lab_server) -> None:
+    run_all_cells(page, lab_server.path(NOTEBOOK), timeout=240_000)
     page.wait_for_selector(EXPLORER, timeout=60_000)
 
 
@@ -59,11 +59,10 @@ def _fits(page) -> dict:
     )
 
 
-def test_explorer_and_first_exercise_as_a_learner_uses_them(lab):  # noqa: F811
-    browser, base, token, root = lab
-    page = _open(browser, base, token, NOTEBOOK)
+def test_explorer_and_first_exercise_as_a_learner_uses_them(browser, lab_server):
+    page = open_notebook(browser, lab_server, NOTEBOOK)
     try:
-        _run_all(page)
+        _run_all(page, lab_server)
 
         # The explorer fits beside the file browser, in a small and a larger laptop window.
         for width, height in ((1000, 800), (1400, 900)):
@@ -91,40 +90,44 @@ def test_explorer_and_first_exercise_as_a_learner_uses_them(lab):  # noqa: F811
         assert f"f(z) = {_short(reading.f)}" in text, text
         assert "$" not in text, f"raw LaTeX in the explorer: {text!r}"
 
-        # The first exercise: as stored it holds a mistake (the bias left out), named by the hint.
-        cell = page.locator(".jp-NotebookPanel .jp-CodeCell").filter(
-            has=page.locator(".jp-InputArea-editor", has_text="check_neuron(w1, b1, x1, attempt")).first
-        output = cell.locator(".jp-OutputArea")
+        # The first exercise: as stored, nothing is answered yet.
+        learner = page.locator(".jp-NotebookPanel .jp-CodeCell").filter(
+            has=page.locator(".jp-InputArea-editor", has_text="x1 = np.array([2.0, 1.0])")).filter(
+            has=page.locator(".jp-InputArea-editor", has_text="answer = None")).first
+        check = page.locator(".jp-NotebookPanel .jp-CodeCell").filter(
+            has=page.locator(".jp-InputArea-editor", has_text="check_neuron(w1, b1, x1, answer")).first
+        output = check.locator(".jp-OutputArea")
         first = output.inner_text()
-        assert "Not yet" in first and "bias" in first, f"the stored first attempt should be diagnosed: {first!r}"
-        # The learner fixes the marked line and runs the cell again.
-        cell.locator(".jp-InputArea-editor").click()
-        page.keyboard.press("Control+A")
-        source = ("w1 = np.array([0.5, -1.5])\nb1 = 0.25\nx1 = np.array([2.0, 1.0])\n\n"
-                  f"{FIXED_ATTEMPT}\n"
-                  'result = exercises.check_neuron(w1, b1, x1, attempt, activation="sigmoid")\nresult')
-        page.keyboard.insert_text(source)
-        page.keyboard.press("Shift+Enter")
-        page.wait_for_function("(e) => /Correct/.test(e.innerText)", arg=output.element_handle(), timeout=60_000)
-        second = output.inner_text()
-        assert re.search(r"✓\s*Correct", second) and "Not yet" not in second, second
-        assert "0.437823" in second, f"the checker should confirm the value: {second!r}"
+        assert "Not answered yet" in first and "Not yet:" not in first, f"run as stored: {first!r}"
+        for answer, expect in ((WITHOUT_BIAS, "Not yet"), (RIGHT, "Correct")):
+            learner.locator(".jp-InputArea-editor").click()
+            page.keyboard.press("Control+A")
+            page.keyboard.insert_text(f"w1 = np.array([0.5, -1.5])\nb1 = 0.25\nx1 = np.array([2.0, 1.0])\n\n{answer}")
+            page.keyboard.press("Shift+Enter")  # runs it and moves to the check cell
+            page.keyboard.press("Shift+Enter")
+            page.wait_for_function("([e, t]) => e.innerText.includes(t)", arg=[output.element_handle(), expect],
+                                   timeout=60_000)
+            text = output.inner_text()
+            if expect == "Not yet":
+                assert "bias" in text, f"the bias left out should be named: {text!r}"
+            else:
+                assert re.search(r"✓\s*Correct", text) and "Not yet" not in text, text
+                assert "0.437823" in text, f"the checker should confirm the value: {text!r}"
     finally:
         page.close()
-        _shutdown_kernels(base, token)
+        lab_server.delete_sessions()
 
 
 # ----- typeset traces: notebooks 04 and 05 after Run All ---------------------------------------------------
 MARKDOWN_OUT = ".jp-NotebookPanel .jp-OutputArea-output.jp-RenderedMarkdown"
-ARTIFACTS = REPO / "test-artifacts"
 
 
-def _clear_and_run_all(page, name: str) -> None:
+def _clear_and_run_all(page, lab_server, name: str) -> None:
     """Edit -> Clear Outputs of All Cells, then Run All: every output on the page is a fresh one."""
     page.locator(".lm-MenuBar-itemLabel:text-is('Edit')").click()
     page.locator(".lm-Menu-item[data-command='editmenu:clear-all']").click()
     page.wait_for_function("(s) => document.querySelectorAll(s).length === 0", arg=MARKDOWN_OUT, timeout=30_000)
-    run_all_cells(page, REPO / "notebooks" / name, timeout=300_000)
+    run_all_cells(page, lab_server.path(name), timeout=300_000)
 
 
 def _typeset_outputs(page) -> list[dict]:
@@ -179,11 +182,10 @@ def _expected_traces() -> dict:
 
 
 @pytest.mark.parametrize("name", ["04_backpropagation.ipynb", "05_xor_worked_example.ipynb"])
-def test_traces_are_typeset_after_run_all(lab, name):  # noqa: F811
-    browser, base, token, root = lab
-    page = _open(browser, base, token, name)
+def test_traces_are_typeset_after_run_all(browser, lab_server, name):
+    page = open_notebook(browser, lab_server, name)
     try:
-        _clear_and_run_all(page, name)
+        _clear_and_run_all(page, lab_server, name)
         outputs = _typeset_outputs(page)
         assert outputs, f"{name}: no Markdown output after Run All"
         for o in outputs:
@@ -225,4 +227,4 @@ def test_traces_are_typeset_after_run_all(lab, name):  # noqa: F811
         page.screenshot(path=str(ARTIFACTS / f"typeset-{name[:2]}.png"), full_page=False)
     finally:
         page.close()
-        _shutdown_kernels(base, token)
+        lab_server.delete_sessions()

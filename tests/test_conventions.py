@@ -279,3 +279,25 @@ def test_each_convention_example_agrees_stated_and_detected(path):
     detected = check_published({k: v for k, v in doc.items() if k != "convention"})
     assert detected.agrees and detected.convention == ex.convention, str(detected)
     assert not check_published(doc | {"convention": "bpnet"}).agrees
+
+
+def test_the_network_file_reference_documents_every_convention_and_the_key():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "network-file.md").read_text(encoding="utf-8")
+    assert "## Conventions" in text and "| `convention` |" in text
+    for key in CONVENTIONS:
+        assert f"| `{key}` |" in text, key
+
+
+def test_the_command_line_names_the_conventions_and_exits_0():
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, "-m", "bpnet", "check", "examples/textbook-thresholds.json", "--format", "json"],
+                       capture_output=True, text=True, cwd=root, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["convention"] == {"keys": ["target_minus_output", "threshold"], "stated": True, "mixed": None,
+                                 "alternative": None}
+    approx = [row for row in out["rows"] if row["mark"] == "≈"]
+    assert approx and all(row["note"].startswith("the source rounded its ") for row in approx)

@@ -1,14 +1,15 @@
 """Binder: binder/ is complete and pinned, agrees with pyproject.toml, the README's badge opens
-notebook 00, and an environment built from binder/ the way repo2docker builds it validates
-every notebook."""
+notebook 00, and the tests run in Binder's environment (`make test` builds it from binder/, so its
+nbval stages validate every notebook on Binder's versions)."""
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
+import zipfile
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -18,7 +19,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from infra_support import REPO, SANITIZE_CFG, START_NOTEBOOK, copy_repo_files, in_ci, notebooks, venv_python
+from infra_support import REPO, START_NOTEBOOK, copy_repo_files, in_ci
 
 try:
     import tomllib
@@ -146,81 +147,113 @@ def test_readme_binder_badge_opens_notebook_00():
     assert target.name == START_NOTEBOOK and target.is_file(), f"the badge opens {urlpath}, which is not notebook 00"
 
 
-# --- repo2docker emulation ---------------------------------------------------------------------
+# --- the tests run in Binder's environment -----------------------------------------------------
+# `make test` builds .venv from binder/requirements.txt (every pin) and adds the test tools under
+# those pins (dev.py), so its nbval stages validate every notebook on exactly what Binder installs.
+# The checks below make sure of it, and check what Binder's own `pip install -r` adds: bpnet
+# itself, from a wheel (with its server-extension switch), and nothing unpinned.
 
-def _python_for(version: str) -> str | None:
-    if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
-        return sys.executable
-    return shutil.which(f"python{version}")
+def _installed(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
 
 
-def _run(cmd, **kwargs) -> subprocess.CompletedProcess:
-    result = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL, **kwargs)
-    assert result.returncode == 0, f"{' '.join(map(str, cmd))} failed:\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
+def _not_binders_environment(problem: str) -> None:
+    """Fail in CI (whose environment dev.py builds from binder/); elsewhere skip, saying why."""
+    message = f"this environment is not Binder's ({problem}); `make test` builds .venv from binder/"
+    if in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def test_the_tests_run_on_binders_python_and_pins():
+    version = _runtime_version()
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if running != version:
+        _not_binders_environment(f"Python {running}, binder/runtime.txt says {version}")
+    other = {name: (pin, _installed(name)) for name, pin in _pins().items() if _installed(name) != pin}
+    if other:
+        _not_binders_environment("pinned -> installed: " + ", ".join(
+            f"{name} {pin} -> {found}" for name, (pin, found) in sorted(other.items())))
+
+
+def _requirements_of(name: str, extras: frozenset = frozenset()) -> list[Requirement]:
+    """What the installed distribution ``name`` (with ``extras``) requires on this platform."""
+    result = []
+    for line in metadata.requires(name) or []:
+        req = Requirement(line)
+        if req.marker is None or any(req.marker.evaluate({"extra": extra}) for extra in extras | {""}):
+            result.append(req)
     return result
 
 
-@pytest.mark.slow
-def test_binder_environment_builds_and_validates_every_notebook(tmp_path):
-    """What repo2docker does with binder/ (pip flavour), in a fresh venv, then nbval in it."""
-    assert notebooks(), "no notebooks to validate"
-    version = _runtime_version()
-    python = _python_for(version)
-    if python is None:
-        message = f"python{version} (binder/runtime.txt) is not installed here"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-
-    repo = copy_repo_files(tmp_path / "repo")  # repo2docker builds from a copy of the repository
-    venv = tmp_path / "venv"
-    _run([python, "-m", "venv", str(venv)])
-    py = str(venv_python(venv))
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
-    env["PIP_NO_INPUT"] = "1"
-
-    # repo2docker: `pip install --no-cache-dir -r binder/requirements.txt`, run from the repo root.
-    _run([py, "-m", "pip", "install", "--no-cache-dir", "-r", "binder/requirements.txt"], cwd=repo, env=env)
-    if (repo / "binder" / "postBuild").exists():
-        _run(["bash", "binder/postBuild"], cwd=repo, env={**env, "PATH": f"{venv / 'bin'}:{env['PATH']}"})
-
-    # Every installed package is pinned (nothing floats in).
-    frozen = _run([py, "-m", "pip", "freeze", "--exclude", "bpnet"], env=env).stdout.split()
-    installed = {canonicalize_name(line.split("==")[0]): line.split("==")[1] for line in frozen if "==" in line}
+def test_everything_binder_installs_is_pinned():
+    """The dependencies of every pinned package and of bpnet[lab], as installed here, are pinned too:
+    nothing floats into Binder's environment."""
     pins = _pins()
-    assert installed == pins, (
-        f"unpinned: {sorted(set(installed) - set(pins))}; pinned but not installed: {sorted(set(pins) - set(installed))}; "
-        f"other versions: {sorted(n for n in set(installed) & set(pins) if installed[n] != pins[n])}"
-    )
-    _run([py, "-m", "pip", "check"], env=env)
+    if any(_installed(name) != pin for name, pin in pins.items()):
+        _not_binders_environment("its versions are not the pins")
+    todo = [(canonicalize_name(r.name), frozenset(r.extras)) for r in _project_requirements()]
+    todo += [(name, frozenset()) for name in pins]
+    seen, unpinned = set(), set()
+    while todo:
+        name, extras = todo.pop()
+        if (name, extras) in seen:
+            continue
+        seen.add((name, extras))
+        if name not in pins:
+            unpinned.add(name)
+            continue
+        todo += [(canonicalize_name(r.name), frozenset(r.extras)) for r in _requirements_of(name, extras)]
+    assert not unpinned, f"installed on Binder but not pinned in binder/requirements.txt: {sorted(unpinned)}"
 
-    # bpnet came from the repo (installed, not just importable from the current directory).
-    where = _run([py, "-c", "import bpnet, ipywidgets, jupyterlab; print(bpnet.__file__); print(jupyterlab.__version__)"],
-                 cwd=tmp_path, env=env).stdout.split()
-    assert str(venv) in where[0], where
-    assert where[1].startswith("4."), where
 
-    # JupyterLab 4 sees the widget manager as a prebuilt extension: widgets render, not text.
-    labext = _run([py, "-m", "jupyter", "labextension", "list"], cwd=tmp_path, env=env)
-    listing = re.sub(r"\x1b\[[0-9;]*m", "", labext.stdout + labext.stderr)  # colour codes
+@pytest.mark.slow
+def test_the_environment_has_no_broken_requirement():
+    out = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.slow
+def test_jupyterlab_has_the_widget_manager():
+    """JupyterLab 4 sees the widget manager as a prebuilt extension: widgets render, not text."""
+    out = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True, text=True,
+                         timeout=300, stdin=subprocess.DEVNULL)
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr)  # colour codes
     assert re.search(r"@jupyter-widgets/jupyterlab-manager v\S+ enabled .*OK", listing), listing
 
-    # The server extension bpnet.lab (widget replies without Nagle's delay) is on, from the
-    # configuration file that installing bpnet put in the environment.
-    serverext = _run([py, "-m", "jupyter", "server", "extension", "list"], cwd=tmp_path, env=env)
-    listing = re.sub(r"\x1b\[[0-9;]*m", "", serverext.stdout + serverext.stderr)
-    assert re.search(r"bpnet\.lab enabled", listing) and re.search(r"bpnet\.lab .*OK", listing), listing
 
-    # Validate the notebooks in that environment (test tools added without moving any pin).
-    constraints = tmp_path / "constraints.txt"
-    constraints.write_text("\n".join(f"{n}=={v}" for n, v in pins.items()) + "\n")
-    _run([py, "-m", "pip", "install", "-c", str(constraints), "pytest", "nbval"], env=env)
-    (repo / "pytest.ini").write_text("[pytest]\n")  # no project ini options in the nested run
-    books = sorted(str(p.relative_to(repo)) for p in (repo / "notebooks").glob("*.ipynb"))
-    run = subprocess.run(
-        [py, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-c", "pytest.ini", "--nbval", "--nbval-current-env",
-         "--nbval-sanitize-with", str(SANITIZE_CFG), *books],
-        cwd=repo, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=1800,
-    )
-    assert run.returncode == 0, f"nbval failed in the Binder environment:\n{run.stdout[-8000:]}\n{run.stderr[-3000:]}"
-    assert " passed" in run.stdout, run.stdout[-3000:]
+def _wheel(tmp_path: Path) -> Path:
+    """bpnet's wheel, built from a copy of the repository's files as Binder's `pip install .` builds it."""
+    repo = copy_repo_files(tmp_path / "repo")
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path / "dist"), "."]
+    out = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+                         env={**os.environ, "PIP_NO_INPUT": "1"})
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-4000:]
+    (wheel,) = (tmp_path / "dist").glob("bpnet-*.whl")
+    return wheel
+
+
+@pytest.mark.slow
+def test_binders_install_of_bpnet_has_every_module_and_switches_the_server_extension_on(tmp_path):
+    """`pip install .` (binder/requirements.txt's last line) installs every module of bpnet, and the
+    configuration file that turns on bpnet.lab (widget replies without Nagle's delay), which then loads."""
+    with zipfile.ZipFile(_wheel(tmp_path)) as wheel:
+        names = set(wheel.namelist())
+        tracked = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "bpnet").rglob("*.py"))
+        missing = [path for path in tracked if path not in names]
+        assert not missing, f"the wheel (Binder's bpnet) lacks {missing}"
+        (config,) = [n for n in names if n.endswith("data/etc/jupyter/jupyter_server_config.d/bpnet.json")]
+        etc = tmp_path / "etc" / "jupyter"
+        (etc / "jupyter_server_config.d").mkdir(parents=True)
+        (etc / "jupyter_server_config.d" / "bpnet.json").write_bytes(wheel.read(config))
+    # `jupyter server extension list` reads the user's, the environment's and the system's folders:
+    # the file goes in as the user's, the others hold no bpnet.json (bpnet is installed editable here).
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(etc),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
+    out = subprocess.run([sys.executable, "-m", "jupyter", "server", "extension", "list"], capture_output=True,
+                         text=True, timeout=300, env=env, stdin=subprocess.DEVNULL)
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr)
+    assert re.search(r"bpnet\.lab enabled", listing) and re.search(r"bpnet\.lab .*OK", listing), listing

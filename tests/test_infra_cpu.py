@@ -3,94 +3,62 @@
 A learner's laptop, an ARM Mac or a Binder node computes the same float64 arithmetic with
 other BLAS kernels (no FMA, another summation order) and so can differ in the last bit. A
 stored output that such a 1-ulp difference can change (the last value of a chaotic or
-diverging run) would fail nbval there. Two checks that would catch one here:
+diverging run) would fail nbval there. `python dev.py test` has two checks that catch one here,
+each a stage of its own (this file checks that they are wired as they claim):
 
-* nbval over every notebook with ``OPENBLAS_CORETYPE=Prescott``: OpenBLAS's kernels for a CPU
-  without FMA or AVX, as an older laptop runs them;
-* nbval over every notebook with every training's starting weights perturbed by 1e-12
-  (relative, seeded): a run whose printed result moves under that is not reproducible across
-  machines, and must be reported as what it is ("diverged", "oscillates") instead.
+* stage ``tests``: nbval over every notebook, in kernels whose IPython startup file
+  (tests/perturb_training.py) multiplies every training's starting weights by (1 + 1e-12 u), u
+  uniform in [-1, 1] and seeded: a run whose printed result moves under that is not reproducible
+  across machines, and must be reported as what it is ("diverged", "oscillates") instead;
+* stage ``older-blas``: nbval over every notebook again, unperturbed, with
+  ``OPENBLAS_CORETYPE=Prescott``: OpenBLAS's kernels for a CPU without FMA or AVX.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
-from infra_support import REPO, SANITIZE_CFG, notebooks
+from infra_support import REPO, dev_module, notebooks, stage_commands
 
 pytestmark = pytest.mark.slow
 
-NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZE_CFG), "--nbval-cell-timeout=600",
-         "-q", "-p", "no:cacheprovider"]
 
-# Run by IPython at kernel start (a startup file): before every Network.train, multiply each
-# weight by (1 + 1e-12 u), u uniform in [-1, 1] from a seeded generator.
-PERTURB_STARTUP = textwrap.dedent('''
-    import numpy as _np
-    import bpnet.core.network as _network
-
-    _rng = _np.random.default_rng(20261127)
-    _train = _network.Network.train
-
-    def _perturbed_train(self, *args, **kwargs):
-        for _w in self.W:
-            _w *= 1.0 + 1e-12 * _rng.uniform(-1.0, 1.0, size=_w.shape)
-        return _train(self, *args, **kwargs)
-
-    _network.Network.train = _perturbed_train
-''')
+def test_the_nbval_stage_perturbs_every_notebook_and_the_older_blas_stage_runs_them_unperturbed(tmp_path):
+    stages = stage_commands(tmp_path)
+    books = [f"notebooks/{p.name}" for p in notebooks()]
+    assert books, "no notebooks"
+    perturbed, older = stages["tests"], stages["older-blas"]
+    for env, words in (perturbed, older):
+        assert "--nbval" in words and all(book in words for book in books), words
+    perturbed_env, older_env = perturbed[0], older[0]
+    ipython_dir = perturbed_env["IPYTHONDIR"]
+    assert "IPYTHONDIR" not in older_env and "OPENBLAS_CORETYPE" not in perturbed_env
+    assert older_env["OPENBLAS_CORETYPE"] == "Prescott"
+    startup = sorted(os.listdir(os.path.join(ipython_dir, "profile_default", "startup")))
+    assert startup == ["00-perturb-training.py"], startup
+    for env, _ in (perturbed, older):  # the kernels import this checkout's bpnet
+        assert env["PYTHONPATH"].split(os.pathsep)[0] == str(REPO)
 
 
-def _nbval(env_extra: dict, tmp_path) -> subprocess.CompletedProcess:
-    env = {**os.environ, **env_extra}
-    # The kernels import this checkout's bpnet wherever they run (notebooks/ is their folder).
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
-    cmd = [sys.executable, "-m", "pytest", *NBVAL, *[str(p) for p in notebooks()]]
-    return subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1800)
-
-
-def _report(result: subprocess.CompletedProcess) -> str:
-    return (result.stdout[-6000:] + "\n" + result.stderr[-2000:]).strip()
-
-
-def test_every_notebook_holds_with_older_blas_kernels(tmp_path):
-    assert notebooks(), "no notebooks"
-    result = _nbval({"OPENBLAS_CORETYPE": "Prescott"}, tmp_path)
-    assert result.returncode == 0, "a stored output changes with OpenBLAS's Prescott kernels:\n" + _report(result)
-
-
-def test_every_notebook_holds_with_training_starts_perturbed_by_1e_12(tmp_path):
-    assert notebooks(), "no notebooks"
-    ipython_dir = tmp_path / "ipython"
-    startup = ipython_dir / "profile_default" / "startup"
-    startup.mkdir(parents=True)
-    (startup / "00-perturb-training.py").write_text(PERTURB_STARTUP)
-    result = _nbval({"IPYTHONDIR": str(ipython_dir)}, tmp_path)
-    assert result.returncode == 0, (
-        "a stored output changes when a training starts 1e-12 (relative) away; report such a run "
-        "as what it is instead of printing its last value:\n" + _report(result))
-
-
-def test_the_perturbation_reaches_the_kernel(tmp_path):
-    """The startup file really runs in a notebook kernel and really moves the weights."""
+def test_the_perturbation_reaches_the_kernel_and_moves_the_weights(tmp_path):
+    """The startup file dev.py installs really runs in a notebook kernel and really moves the weights,
+    and only at the last digits."""
     nbformat = pytest.importorskip("nbformat")
     from nbclient import NotebookClient
 
-    ipython_dir = tmp_path / "ipython"
-    startup = ipython_dir / "profile_default" / "startup"
-    startup.mkdir(parents=True)
-    (startup / "00-perturb-training.py").write_text(PERTURB_STARTUP)
+    ipython_dir = dev_module().perturbing_ipython_dir(tmp_path / "ipython")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(
         "import bpnet\n"
         "net = bpnet.Network.constant([2, 2, 1], 'sigmoid')\n"
         "net.train([[0.0, 1.0]], [[1.0]], epochs=0)\n"
-        "print(any(w != 1.0 for W in net.W for w in W.ravel()))")]
+        "moved = [abs(w - 1.0) for W in net.W for w in W.ravel()]\n"
+        "print(max(moved) > 0, max(moved) <= 1e-12, '_perturb_every_training' in dir())")]
     old = {k: os.environ.get(k) for k in ("IPYTHONDIR", "PYTHONPATH")}
     os.environ["IPYTHONDIR"] = str(ipython_dir)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), old["PYTHONPATH"] or ""]))
@@ -102,4 +70,32 @@ def test_the_perturbation_reaches_the_kernel(tmp_path):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    assert nb.cells[0].outputs[0]["text"].strip() == "True", nb.cells[0].outputs
+    # Moved, by at most 1e-12 of 1.0, and the startup file left no name in the notebook.
+    assert nb.cells[0].outputs[0]["text"].strip() == "True True False", nb.cells[0].outputs
+
+
+def _openblas_core(extra_env: dict) -> str:
+    env = {**os.environ, "OPENBLAS_VERBOSE": "2", **extra_env}
+    out = subprocess.run([sys.executable, "-c", "import numpy"], env=env, capture_output=True, text=True, timeout=120)
+    cores = [line for line in (out.stdout + out.stderr).splitlines() if line.startswith("Core:")]
+    return cores[0] if cores else ""
+
+
+def test_openblas_takes_the_older_cpu_kernels_from_the_variable():
+    """OPENBLAS_CORETYPE=Prescott really changes the kernels numpy's OpenBLAS uses here (else the
+    older-blas stage would only repeat the first)."""
+    default, older = _openblas_core({}), _openblas_core({"OPENBLAS_CORETYPE": "Prescott"})
+    if not default:
+        pytest.skip("this numpy's BLAS does not report its kernels (not OpenBLAS with DYNAMIC_ARCH)")
+    assert older and older != default, (default, older)
+
+
+def test_dev_py_shows_the_stage_commands_it_runs():
+    """The stage table above is what `python dev.py test` runs (its dry run prints each command)."""
+    out = subprocess.run([sys.executable, "dev.py", "test", "--dry-run", "--venv", sys.prefix, "--stamp", __file__],
+                         cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    shown = [shlex.split(line) for line in out.stdout.splitlines() if " -m pytest " in line]
+    assert len(shown) == 3, out.stdout
+    assert any("OPENBLAS_CORETYPE=Prescott" in words for words in shown), out.stdout
+    assert any(any(w.startswith("IPYTHONDIR=") for w in words) for words in shown), out.stdout

@@ -1,21 +1,24 @@
-"""The notebooks' validation set-up: nbval really compares numbers, outputs are deterministic,
-and `make test` validates every notebook. (That every nbval marker says why is a notebook content
-rule: tests/notebook_rules.py.)"""
+"""The notebooks' validation set-up: nbval really compares numbers, and `make test` validates every
+notebook. (That every nbval marker says why is a notebook content rule: tests/notebook_rules.py.)
+
+That a notebook's outputs are deterministic needs no run of its own: `make test` runs each notebook
+twice in fresh kernels (stage ``tests``, trainings perturbed at the 12th digit, and stage
+``older-blas``, on other BLAS kernels), and nbval compares both runs with the stored outputs."""
 
 from __future__ import annotations
 
 import copy
 import os
 import re
+import shlex
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from infra_support import (
     NOTEBOOKS_DIR, REPO, SANITIZE_CFG, START_NOTEBOOK, WORKED_EXAMPLE, cell_compared_by_nbval,
-    mirror_repo, notebooks, sanitize, sanitize_patterns, text_outputs,
+    mirror_repo, notebooks, sanitize, sanitize_patterns,
 )
 
 nbformat = pytest.importorskip("nbformat")
@@ -23,15 +26,6 @@ nbformat = pytest.importorskip("nbformat")
 # The learner's sequence: notebooks numbered 00, 01, ... with no gap and at least 00 ... 07.
 # Notebooks outside the sequence (for teachers) carry no number.
 MIN_NOTEBOOKS = 8
-
-
-def _notebook_ids():
-    return [p.name for p in notebooks()] or ["<no notebooks>"]
-
-
-def _notebook_params():
-    # An empty notebooks/ must fail (the notebooks are part of the product), not skip.
-    return notebooks() or [NOTEBOOKS_DIR / "<no notebooks>"]
 
 
 def test_every_curriculum_notebook_exists():
@@ -54,21 +48,57 @@ def test_make_test_runs_dev_py_test():
     assert len(lines) == 1 and "dev.py test" in lines[0], out.stdout
 
 
-def test_dev_py_test_validates_every_notebook_with_nbval(tmp_path):
-    stamp = tmp_path / "installed"  # newer than pyproject.toml: dev.py shows only the test command
-    stamp.touch()
-    out = subprocess.run([sys.executable, "dev.py", "test", "--dry-run", "--venv", sys.prefix, "--stamp", str(stamp)],
-                         cwd=REPO, capture_output=True, text=True)
+def test_make_test_fast_runs_dev_py_test_fast():
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
+    out = subprocess.run(["make", "--no-print-directory", "-n", "test-fast"], cwd=REPO, capture_output=True, text=True,
+                         env=env)
     assert out.returncode == 0, out.stderr
-    cmd = [line for line in out.stdout.splitlines() if "-m pytest" in line]
-    assert len(cmd) == 1, out.stdout
-    words = cmd[0].split()
+    lines = [line for line in out.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1 and "dev.py test --fast" in lines[0], out.stdout
+
+
+def _dry_run(*args: str) -> list[list[str]]:
+    """The pytest commands ``python dev.py test ARGS`` runs, each as its words (variables first)."""
+    out = subprocess.run([sys.executable, "dev.py", "test", "--dry-run", "--venv", sys.prefix, "--stamp", __file__, *args],
+                         cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return [shlex.split(line) for line in out.stdout.splitlines() if " -m pytest " in line]
+
+
+def _marker_expression(words: list[str]) -> str:
+    """The -m option pytest is given (after ``python -m pytest``)."""
+    options = words[words.index("pytest") + 1:]
+    return options[options.index("-m") + 1]
+
+
+def test_dev_py_test_validates_every_notebook_with_nbval_and_runs_every_test():
+    commands = _dry_run()
+    assert len(commands) == 3, commands  # the stages tests, older-blas, browser
+    first = commands[0]
     for option in ("--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests"):
-        assert option in words, cmd[0]
-    assert "--nbval-lax" not in words
-    assert words[words.index("--nbval-sanitize-with") + 1] == "tests/nbval_sanitize.cfg"
+        assert option in first, first
+    assert "--nbval-lax" not in first
+    assert first[first.index("--nbval-sanitize-with") + 1] == "tests/nbval_sanitize.cfg"
     for nb in notebooks():
-        assert f"notebooks/{nb.name}" in words, f"{nb.name} is not validated by make test"
+        assert f"notebooks/{nb.name}" in first, f"{nb.name} is not validated by make test"
+    # Every test is in one stage: the first takes all but the browser's, the last only those.
+    assert _marker_expression(first) == "not browser", first
+    last = commands[-1]
+    assert _marker_expression(last) == "browser" and "tests" in last, last
+
+
+def test_dev_py_test_fast_runs_the_unit_tests_only():
+    (command,) = _dry_run("--fast")
+    assert "tests" in command and _marker_expression(command) == "not slow and not browser", command
+    assert "--nbval" not in command and not any(word.endswith(".ipynb") for word in command), command
+
+
+def test_every_stage_prints_its_time():
+    out = subprocess.run([sys.executable, "dev.py", "test", "--dry-run", "--venv", sys.prefix, "--stamp", __file__],
+                         cwd=REPO, capture_output=True, text=True, timeout=120)
+    summary = out.stdout.split("Stage times")[-1]
+    for stage in ("environment", "tests", "older-blas", "browser", "total"):
+        assert re.search(rf"^  {stage} +\d+ s", summary, flags=re.M), out.stdout
 
 
 # --- the sanitize rules touch only volatile text ---------------------------------------------
@@ -107,7 +137,8 @@ def test_sanitize_file_is_read_the_way_nbval_reads_it():
 # --- nbval really compares stored numbers -----------------------------------------------------
 
 def _one_digit_change(nb):
-    """(cell index, altered notebook) with one digit of a compared stored text output changed."""
+    """(where, altered notebook) with one digit of a compared stored text output changed; both
+    notebooks end at that cell (the cells after it would only make nbval run longer)."""
     patterns = sanitize_patterns()
     code_index = -1
     for index, cell in enumerate(nb.cells):
@@ -132,6 +163,7 @@ def _one_digit_change(nb):
                 digit = m.group()
                 altered = text[:m.start()] + str((int(digit) + 1) % 10) + text[m.end():]
                 if sanitize(altered, patterns) != sanitize(text, patterns):
+                    del nb.cells[index + 1:]
                     changed = copy.deepcopy(nb)
                     target = changed.cells[index]["outputs"][out_index]
                     for key in field[:-1]:
@@ -144,6 +176,8 @@ def _one_digit_change(nb):
 
 @pytest.mark.slow
 def test_nbval_fails_on_a_one_digit_change_in_a_stored_number(tmp_path):
+    """nbval with this project's sanitize rules fails on a copy of a notebook with one stored digit
+    changed, on that cell only, and passes the unchanged copy."""
     assert notebooks(), f"no notebooks in {NOTEBOOKS_DIR}"
     # Prefer the worked example: its stored outputs are the article's numbers.
     ordered = sorted(notebooks(), key=lambda p: (p.name != WORKED_EXAMPLE, p.name))
@@ -173,41 +207,3 @@ def test_nbval_fails_on_a_one_digit_change_in_a_stored_number(tmp_path):
     assert run.returncode == 1, f"nbval should fail on the altered copy ({where}):\n{report[-6000:]}"
     assert len(failed) == 1 and altered_copy.name in failed[0], "only the altered cell may fail:\n" + report[-6000:]
     assert any(unaltered_copy.name in line for line in passed), report[-6000:]
-
-
-# --- determinism: two fresh runs give the same text ------------------------------------------
-
-def _execute(path: Path):
-    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
-
-    class CurrentEnvKernels(KernelSpecManager):
-        """The kernel is this very Python, whatever kernelspecs the machine has."""
-
-        def get_kernel_spec(self, kernel_name):
-            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                              display_name="current env", language="python")
-
-    nb = nbformat.read(path, as_version=4)
-    km = KernelManager(kernel_name="current-env", kernel_spec_manager=CurrentEnvKernels())
-    NotebookClient(nb, km=km, timeout=600, resources={"metadata": {"path": str(path.parent)}},
-                   store_widget_state=False).execute()
-    return nb
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("path", _notebook_params(), ids=_notebook_ids())
-def test_notebook_runs_are_deterministic(path):
-    assert path.exists(), f"no notebooks in {NOTEBOOKS_DIR}"
-    nb = nbformat.read(path, as_version=4)
-    stored = text_outputs(nb)
-    first = text_outputs(_execute(path))
-    second = text_outputs(_execute(path))
-    code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    assert len(first) == len(second) == len(stored) == len(code_cells)
-    for cell, (code, a, b, kept) in enumerate(zip(code_cells, first, second, stored)):
-        if not cell_compared_by_nbval(code):  # declared volatile, with a reason (test above)
-            continue
-        assert a == b, f"{path.name} code cell {cell} differs between two fresh runs:\n{a}\n---\n{b}"
-        assert a == kept, f"{path.name} code cell {cell}: a fresh run differs from the stored outputs:\n{a}\n---\n{kept}"

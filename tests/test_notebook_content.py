@@ -72,9 +72,9 @@ def _no_inline(nb):
 
 
 def _typed_result(nb):
-    code = set().union(*(rules._numbers(source(c)) for c in code_cells(nb)))
+    code = set().union(*(rules.numbers_in(source(c)) for c in code_cells(nb)))
     shown = {n for c in code_cells(nb) if rules.cell_compared_by_nbval(c)
-             for _, text in text_outputs(c) for n in rules._numbers(text)}
+             for _, text in text_outputs(c) for n in rules.numbers_in(text)}
     _append_markdown(nb, f"The result is {sorted(shown - code - set(rules.TEACHERS_SETTINGS))[0]} here")
 
 
@@ -104,6 +104,13 @@ def _no_exercise_heading(nb):
 
 def _shown_solution(nb):
     solution_cells(nb)[0].metadata["jupyter"] = {}
+
+
+def _answer_printed_first(nb):
+    """The body prints the last exercise's right answer (to 4 significant digits) before the exercise."""
+    value = rules.exercise_answers(nb)[-1]
+    first = nb.cells.index(exercise_cells(nb)[0])
+    nb.cells.insert(first - 1, nbformat.v4.new_markdown_cell(f"By the way, the gradient comes out at {value:.6g}."))
 
 
 def _needs_an_earlier_name(nb):
@@ -151,8 +158,9 @@ BREAKERS = {
     rules.every_random_choice_seeded: ("01", lambda nb: _append_code(nb, "rng = np.random.default_rng()")),
     rules.seeds_fixed_at_the_top: ("01", lambda nb: _append_code(nb, "rng = np.random.default_rng(my_seed)")),
     rules.exercises_with_feedback: ("02", _no_exercise_heading),
+    rules.no_answer_in_the_body: ("04", _answer_printed_first),
     rules.answers_computed_not_typed: ("02", lambda nb: _append_code(nb, "check_delta(net, x, y, 'Z1', 0.123456)")),
-    rules.attempt_check_hint_and_solution_on_request: ("02", _shown_solution),
+    rules.learner_writes_help_on_request: ("02", _shown_solution),
     rules.exercise_cells_stand_alone: ("02", _needs_an_earlier_name),
     rules.no_marker_comments: ("02", _marker_comment),
     rules.a_non_degenerate_network_where_it_matters: ("03", _identity_networks),
@@ -173,6 +181,62 @@ def test_each_rule_catches_a_notebook_that_breaks_it(rule):
     assert not rule(nb), f"{path.name} breaks {rule.__name__} already"
     breaks(nb)
     assert rule(nb), f"{rule.__name__} misses a copy of {path.name} broken by {breaks.__name__}"
+
+
+def _copy(number):
+    return copy.deepcopy(load(next(p for p in ALL_NOTEBOOKS if p.name.startswith(number))))
+
+
+def test_a_pre_typed_attempt_or_a_hint_asked_in_advance_is_caught():
+    """The old shape (a wrong attempt typed in and run, its verdict stored) and a cell that asks for a hint or the
+    solution before the learner does: each is named."""
+    nb = _copy("03")
+    cell = exercise_cells(nb)[0]
+    assert not rules.learner_writes_help_on_request(nb)
+    _set_source(cell, source(cell).replace("answer = None", "attempt = 0.5   # <- fix this line\nanswer = attempt"))
+    assert any("pre-typed attempt" in p for p in rules.learner_writes_help_on_request(nb))
+    nb = _copy("03")
+    check = rules.check_cell_of(nb, exercise_cells(nb)[1])
+    _set_source(check, source(check) + "\nresult.hint()")
+    assert any("asks for a hint" in p for p in rules.learner_writes_help_on_request(nb))
+    nb = _copy("03")
+    for c in markdown_cells(nb):
+        _set_source(c, source(c).replace("result.hint()", "the hints"))
+    assert any("how to ask for a hint" in p for p in rules.learner_writes_help_on_request(nb))
+
+
+def test_a_check_cell_stored_with_a_verdict_is_caught():
+    """Stored as run: the check of an unanswered exercise says so; a stored '✗ Not yet' means an answer was typed in."""
+    nb = _copy("05")
+    check = rules.check_cell_of(nb, exercise_cells(nb)[0])
+    for out in check.outputs:
+        if "text/plain" in out.get("data", {}):
+            out["data"]["text/plain"] = "✗ Not yet: δ(D0) is not -4 (x = (1, 1), y = 0)."
+            out["data"].pop("text/markdown", None)
+    assert any("does not show an unanswered exercise" in p for p in rules.exercises_with_feedback(nb))
+    assert any("verdict on a typed attempt" in p for p in rules.learner_writes_help_on_request(nb))
+
+
+def test_an_answer_in_the_body_is_found_in_outputs_too_and_whole_numbers_only_as_results():
+    """05's first exercise asks for δ(D0) = 10: an output 'δ(D0) = 10' before it gives it away, '10 epochs' does not;
+    a decimal answer counts to 4 significant digits, in any output."""
+    nb = _copy("05")
+    value = rules.exercise_answers(nb)[0]
+    assert value == 10.0  # (1, 1): every unit of the all-ones identity network gives 3, and D0 = 1 + 3*3
+    first = nb.cells.index(exercise_cells(nb)[0])
+    code = next(c for c in nb.cells[:first] if c.cell_type == "code" and c.outputs
+                and any(o.get("output_type") == "stream" for o in c.outputs))
+    stream = next(o for o in code.outputs if o.get("output_type") == "stream")
+    stream["text"] = "trained for 10 epochs\n"
+    assert not rules.no_answer_in_the_body(nb)
+    stream["text"] = "δ(D0) = 10\n"
+    assert rules.no_answer_in_the_body(nb) == [f"exercise 1: its answer 10 already stands in cell {nb.cells.index(code)}"]
+    nb = _copy("04")
+    value = rules.exercise_answers(nb)[-1]
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(f"A number: {float(f'{value:.4g}')}."))
+    assert rules.no_answer_in_the_body(nb)
+    nb.cells[1].source = f"A number: {float(f'{value:.3g}')}."
+    assert not rules.no_answer_in_the_body(nb)
 
 
 def test_one_title_catches_a_second_title_too():
@@ -297,13 +361,16 @@ def test_notebook_figure_helpers_fit_the_page_with_readable_non_overlapping_text
         assert fig.get_figwidth() <= 8.0, f"{name}: {fig.get_figwidth()} in wide"
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
-        # Tick labels exist for ticks outside the axes' limits too; only those _update_ticks returns are drawn.
+        # Tick labels exist for ticks outside the axes' limits too; only those inside the limits are drawn.
         tick_labels, drawn = set(), []
         for ax in fig.axes:
             for axis in (ax.xaxis, ax.yaxis):
+                lo, hi = sorted(axis.get_view_interval())
+                slack = 1e-9 * max(hi - lo, abs(lo), abs(hi), 1e-300)
                 for tick in axis.get_major_ticks() + axis.get_minor_ticks():
                     tick_labels |= {tick.label1, tick.label2}
-                drawn += [lab for tick in axis._update_ticks() for lab in (tick.label1, tick.label2) if lab.get_visible()]
+                    if lo - slack <= tick.get_loc() <= hi + slack:
+                        drawn += [lab for lab in (tick.label1, tick.label2) if lab.get_visible()]
         texts = [t for t in fig.findobj(matplotlib.text.Text) if t not in tick_labels] + drawn
         texts = [t for t in texts if t.get_visible() and t.get_text().strip()]
         small = sorted({(t.get_text(), t.get_fontsize()) for t in texts if t.get_fontsize() < 9})

@@ -181,3 +181,141 @@ class _no_warnings:
 
     def __exit__(self, *exc):
         return self._cm.__exit__(*exc)
+
+
+# ----- 2. checkers at the limits of floating point ------------------------------------------------
+def test_check_update_with_an_update_beyond_floats_says_so_instead_of_a_wrong_diagnosis():
+    from bpnet.teach.exercises import check_update
+
+    n = bpnet.xor_example().net
+    with _no_warnings():
+        with pytest.raises(ValueError, match=r"new w\(X0->Z1\): the right value is -inf here, beyond the largest "
+                                             r"float") as info:
+            check_update(n, X[0], Y[0], "X0->Z1", 1, lr=1e308)
+    assert "f'(z)" not in str(info.value)
+
+
+def test_check_update_just_inside_floats_still_judges():
+    from bpnet.teach.exercises import check_update
+
+    n = bpnet.xor_example().net
+    right = n["X0->Z1"] - 1e300 * n.gradients(X[:1], Y[:1])[0][0, 0]
+    assert check_update(n, X[0], Y[0], "X0->Z1", right, lr=1e300).correct
+
+
+def test_check_neuron_with_a_weighted_sum_beyond_floats_names_z():
+    from bpnet.teach.exercises import check_neuron
+
+    with _no_warnings():
+        with pytest.raises(ValueError, match=r"z = w.x \+ b is inf here, beyond the largest float"):
+            check_neuron([1e200], 0, [1e200], 1.0)
+    assert check_neuron([1e150], 0, [1e150], 1.0).correct  # z = 1e300: sigmoid(z) = 1 exactly
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda E: E.check_forward(None, [1, 0], "Z1", 1), TypeError, "net must be a bpnet.Network"),
+    (lambda E: E.check_delta("net", [1, 0], [1], "D0", 1), TypeError, "net must be a bpnet.Network"),
+    (lambda E: E.check_cost(3, X, Y, 1), TypeError, "net must be a bpnet.Network"),
+    (lambda E: E.check_activation("relu", [], []), ValueError, "z is empty"),
+    (lambda E: E.check_activation_derivative("relu", [], []), ValueError, "z is empty"),
+    (lambda E: E.check_activation("relu", [1.0], [10**400]), ValueError, "answer is too large for a float"),
+    (lambda E: E.check_activation("relu", [1.0], [object()]), TypeError, "answer must be a number"),
+])
+def test_checkers_refuse_bad_arguments_in_one_sentence(call, exc, match):
+    from bpnet.teach import exercises
+
+    with pytest.raises(exc, match=match):
+        call(exercises)
+
+
+@pytest.mark.parametrize("answer", [__import__("fractions").Fraction(4), 4, 4.0, [__import__("fractions").Fraction(8, 2)]])
+def test_answers_as_fractions_or_python_ints_are_numbers(answer):
+    from bpnet.teach.exercises import check_activation
+
+    assert check_activation("relu", [4.0], answer).correct
+
+
+def test_an_answer_of_a_huge_python_int_is_judged():
+    from bpnet.teach.exercises import check_activation
+
+    result = check_activation("relu", [1.0], 2**1000)
+    assert not result.correct and result.mistake != "rounding"
+
+
+# ----- 5. the graph and its Values -------------------------------------------------------------------
+@pytest.mark.parametrize("make,match", [
+    (lambda V: V(1000.0).exp(), r"exp\(1000\) is beyond the largest float"),
+    (lambda V: V(2.0) ** 1e10, r"2\^1e\+10 is beyond the largest float"),
+    (lambda V: V(10**400), "integer beyond the largest float"),
+    (lambda V: V(1e200) * V(1e200), "beyond the largest float"),
+    (lambda V: (1 / V(1e-200)).backward(), r"local derivative .* at 1e-200 is beyond the largest float"),
+    (lambda V: ((V(1e-300, "a") * 1e300) * 1e300).backward(), r"the gradient reaching a .* beyond the largest float"),
+])
+def test_values_beyond_floats_are_a_clear_error(make, match):
+    from bpnet.explain.autograd import Value
+
+    with pytest.raises(ValueError, match=match):
+        make(Value)
+
+
+def test_a_real_division_by_zero_keeps_its_own_message():
+    from bpnet.explain.autograd import Value
+
+    with pytest.raises(ZeroDivisionError, match=r"division by zero: 1/0 in a computation graph"):
+        Value(1.0) / Value(0.0)
+
+
+def test_graph_evaluate_and_numerical_gradient_refuse_what_is_not_finite():
+    from bpnet.explain.autograd import Graph, Value, numerical_gradient
+
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    g = Graph((a * b).named("L"))
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="the new value of a must be a finite number"):
+            g.evaluate({"a": bad})
+    with pytest.raises(ValueError, match=r"L = 1e\+300\*1e\+300 is beyond the largest float"):
+        g.evaluate({"a": 1e300, "b": 1e300})
+    for eps in (0, -1e-6, float("nan")):
+        with pytest.raises(ValueError, match="eps .* must be a finite number > 0"):
+            numerical_gradient(g, "a", eps=eps)
+    assert numerical_gradient(g, "a") == pytest.approx(3.0)
+
+
+# ----- 2. the activation explorer's limits -------------------------------------------------------------
+@pytest.mark.parametrize("kw,exc,match", [
+    (dict(zlim=(0, 0)), ValueError, "lowest < highest"),
+    (dict(zlim=(5, -5)), ValueError, "lowest < highest"),
+    (dict(zlim=(-1e308, 1e308)), ValueError, "at most 1e6 apart"),
+    (dict(zlim=(0, float("nan"))), ValueError, "each end of zlim must be a finite number"),
+    (dict(zlim=3), TypeError, "zlim must be two numbers"),
+    (dict(z=1e308), ValueError, r"z must be within zlim = \(-6, 6\), got 1e\+308"),
+    (dict(z=float("nan")), ValueError, "z must be a finite number"),
+])
+def test_activation_explorer_refuses_limits_it_cannot_show(kw, exc, match):
+    pytest.importorskip("ipywidgets")
+    from bpnet.views.widgets import ActivationExplorer
+
+    with pytest.raises(exc, match=match):
+        ActivationExplorer(**kw)
+
+
+def test_activation_explorer_shows_the_z_it_was_given():
+    pytest.importorskip("ipywidgets")
+    from bpnet.views.widgets import ActivationExplorer
+
+    e = ActivationExplorer(z=-50.0, zlim=(-100, 100))
+    assert e.readout().startswith("sigmoid: z = -50,")
+
+
+@pytest.mark.parametrize("kw,match", [(dict(epochs=1.5), "epochs .* whole number >= 1, got 1.5"),
+                                      (dict(epochs=0), "epochs .* whole number >= 1, got 0"),
+                                      (dict(every=2.5), "every .* whole number >= 1, got 2.5"),
+                                      (dict(every=0), "every .* whole number >= 1, got 0")])
+@pytest.mark.parametrize("view", ["TrainingView", "CompareTraining"])
+def test_training_views_refuse_counts_that_are_not_whole(view, kw, match):
+    pytest.importorskip("ipywidgets")
+    import bpnet.views.widgets as widgets
+
+    extra = {"branch": {"lr": 0.5}} if view == "CompareTraining" else {}
+    with pytest.raises(ValueError, match=match):
+        getattr(widgets, view)(net(), X, Y, **kw, **extra)

@@ -350,26 +350,15 @@ def test_quiz_notebook_runs_and_checks(tmp_path):
 
 # ----- print-ready HTML in a real browser ----------------------------------------------------
 @pytest.mark.browser
-def test_html_prints_one_variant_a_page_without_overflow(tmp_path):
-    import shutil
-
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        from infra_support import in_ci
-        if in_ci():
-            pytest.fail("chromium is needed for the print test in CI")
-        pytest.skip("chromium is not on PATH")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_html_prints_one_variant_a_page_without_overflow(tmp_path, browser):
     variants = ws.generate("leaky-2-2-1", 4, seed=7)
     pages.write_worksheets(variants, tmp_path / "set", paper="A4")
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
     artifacts = REPO / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=args)
-        # A4 at 96 px/inch is 794 px wide; with 14 mm margins the printable width is 688 px.
-        page = browser.new_page(viewport={"width": 688, "height": 1017})
+    # The session's Chromium (tests/conftest.py): a page of its own, closed at the end.
+    # A4 at 96 px/inch is 794 px wide; with 14 mm margins the printable width is 688 px.
+    page = browser.new_page(viewport={"width": 688, "height": 1017})
+    try:
         for name in ("sheets.html", "keys.html"):
             page.goto((tmp_path / "set" / name).as_uri())
             page.emulate_media(media="print")
@@ -385,7 +374,8 @@ def test_html_prints_one_variant_a_page_without_overflow(tmp_path):
                 page.emulate_media(media="screen")
                 page.set_viewport_size({"width": 900, "height": 1200})
                 page.screenshot(path=str(artifacts / "worksheet.png"))
-        browser.close()
+    finally:
+        page.close()
 
 
 def test_quiz_diagram_fits_the_narrowest_notebook_column():
@@ -395,3 +385,93 @@ def test_quiz_diagram_fits_the_narrowest_notebook_column():
     width = float(re.search(r'<svg[^>]*?\swidth="([\d.]+)px"', svg).group(1))
     assert width <= 520
     assert 'viewBox="0 0 ' in svg  # scaled as a whole: the drawing keeps its proportions
+
+
+# ----- a folder is never damaged -------------------------------------------------------------
+def _cli(*args, cwd=REPO):
+    import os
+    return subprocess.run([sys.executable, "-m", "bpnet", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_a_new_run_replaces_a_previous_output_whole(tmp_path):
+    out = tmp_path / "class"
+    pages.write_worksheets(ws.generate("leaky-2-2-1", 12, seed=1), out)
+    first = (out / "keys.html").read_text()
+    pages.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=2), out)
+    assert sorted(p.name for p in (out / "sheets").iterdir()) == [
+        f"variant-{k:02d}.{ext}" for k in range(1, 4) for ext in ("html", "md")]
+    assert (out / "keys.html").read_text() != first
+    assert [p.name for p in tmp_path.iterdir()] == ["class"]  # no temporary folder left beside it
+
+
+def test_a_folder_with_other_files_is_refused_and_left_alone(tmp_path):
+    (tmp_path / "keys.html").write_text("my own keys")
+    result = _cli("worksheet", "--template", "leaky-2-2-1", "--out", ".", cwd=tmp_path)
+    assert result.returncode == 2 and "holds other files" in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "keys.html").read_text() == "my own keys" and len(list(tmp_path.iterdir())) == 1
+    out = tmp_path / "set"
+    pages.write_worksheets(ws.generate("leaky-2-2-1", 1, seed=1), out)
+    (out / "mine").mkdir()  # a previous output with a file it did not write
+    (out / "mine" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="did not write"):
+        pages.write_worksheets(ws.generate("leaky-2-2-1", 1, seed=2), out)
+    assert (out / "mine" / "notes.txt").read_text() == "mine"
+
+
+def test_a_write_that_fails_partway_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
+    out = tmp_path / "set"
+    pages.write_worksheets(ws.generate("leaky-2-2-1", 2, seed=1), out)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    real = Path.write_text
+    calls = []
+
+    def failing(self, *args, **kwargs):
+        calls.append(self)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", failing)
+    with pytest.raises(ValueError, match="cannot write the worksheets into .*No space left on device"):
+        pages.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=2), out)
+    monkeypatch.undo()
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir()] == ["set"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--weights", "1e-7,-1,1"], "at most 1000 are allowed"),
+    (["--inputs", "1e-9,-1,1"], "at most 1000 are allowed"),
+    (["--weights", "0.5,-inf,inf"], "finite numbers"),
+    (["--roster", "/dev/zero"], "larger than 100 kB"),
+    (["--variants", "5000"], "from 1 to 1000"),
+])
+def test_unbounded_requests_are_refused_before_any_work(tmp_path, args, message):
+    import time
+    start = time.perf_counter()
+    result = _cli("worksheet", "--template", "leaky-2-2-1", *args, "--out", str(tmp_path / "x"))
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert time.perf_counter() - start < 30
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_network_too_large_to_work_by_hand_is_refused_before_it_is_loaded(tmp_path):
+    big = {"layers": [4900, 200, 1], "activations": ["sigmoid", "sigmoid"], "loss": "half_squared_error",
+           "lr": 0.1, "weights": [np.full((4901, 200), 0.1).tolist(), np.full((201, 1), 0.1).tolist()],
+           "samples": {"inputs": [[0.0] * 4900], "targets": [[1.0]]}}
+    (tmp_path / "big.json").write_text(json.dumps(big))
+    result = _cli("worksheet", str(tmp_path / "big.json"), "--out", str(tmp_path / "x"))
+    assert result.returncode == 2 and "worked by hand" in result.stderr and "4900-200-1" in result.stderr
+    with pytest.raises(ValueError, match="and 64 weights; 2-8-8-1 has 3 weight layers and 105 weights"):
+        ws.Template("wide", (2, 8, 8, 1), ("relu", "relu", "identity"))
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "examples").glob("*.json")), ids=lambda p: p.name)
+def test_every_shipped_example_is_a_template(path):
+    t = ws.template_from_example(path)
+    v = ws.generate(t, 1, seed=1)[0]
+    assert v.questions and "Quiz code" in ws.sheet_markdown(v)
+    if t.one_hot_targets:  # softmax: a target row sums to 1
+        assert sorted(np.ravel(v.y)) == [0.0] * (t.sizes[-1] - 1) + [1.0]

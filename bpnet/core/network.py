@@ -397,6 +397,9 @@ class Network:
             spec = ()
         elif isinstance(spec, str):
             spec = (spec,)
+        elif not hasattr(spec, "__iter__") or isinstance(spec, (bytes, dict)):
+            raise TypeError(f"frozen must be weight names such as [{self.weight_name(0, 0, 0)!r}], 'biases', or None; "
+                            f"got {type(spec).__name__} {spec!r:.40}")
         names = set()
         for item in spec:
             if item == "biases":
@@ -685,8 +688,8 @@ def _check_layer_names(names, n: int) -> list[str]:
     both call a unit A11), and none may end in a digit or contain '->'."""
     if names is None:
         return default_layer_names(n)
-    if isinstance(names, str):
-        raise TypeError(f"names must be a list of {n} layer names such as {default_layer_names(n)}, got {names!r}")
+    if isinstance(names, str) or not hasattr(names, "__iter__") or isinstance(names, (bytes, dict)):
+        raise TypeError(f"names must be a list of {n} layer names such as {default_layer_names(n)}, got {names!r:.40}")
     names = list(names)
     if len(names) != n:
         raise ValueError(f"need {n} layer names, got {len(names)}")

@@ -40,7 +40,7 @@ import numpy as np
 
 from ..core.activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from ..core.losses import BinaryCrossEntropy, HalfSquaredError, get_loss
-from ..core.checks import check_rule
+from ..core.checks import check_real, check_rule
 from ..core.network import Network
 from ..core.notation import PHASE_TITLES, PlainTex, fmt, latex_number
 from .trace import CHANGED_COLOUR, Excerpt, capped, phase_blocks, select_steps
@@ -66,7 +66,28 @@ def _p(x: float) -> str:
 def _number(x, what: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
         raise TypeError(f"{what} must be a real number, got {x!r}")
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:  # an int such as 10**400
+        raise ValueError(f"{what} must be a finite number, got an integer beyond the largest float "
+                         "(about 1.8e308)") from None
+
+
+_BEYOND = "beyond the largest float (about 1.8e308)"
+
+
+def _finite_result(compute, what) -> float:
+    """``compute()``, or a ValueError saying ``what()`` is beyond the range of floats (never an
+    OverflowError, a ZeroDivisionError from an underflow, or an inf in a graph)."""
+    try:
+        value = compute()
+    except (OverflowError, ZeroDivisionError) as exc:
+        if "in a computation graph" in str(exc):  # _divide's and _power's own messages: a real 0
+            raise
+        value = math.inf
+    if not math.isfinite(value):
+        raise ValueError(f"{what()} is {_BEYOND}; every number in a graph must be finite")
+    return value
 
 
 # A local derivative rule: (parent names, parent values, own name, own value) ->
@@ -121,7 +142,8 @@ class Value:
         for p in parents:
             if not isinstance(p, Value):
                 raise TypeError(f"{op} needs Values, got {p!r}")
-        value = f([p.data for p in parents])
+        data = [p.data for p in parents]
+        value = _finite_result(lambda: f(data), lambda: show([_p(d) for d in data]))
         out = Value(value)
         out.op, out.parents, out._f, out._show, out._rule = op, parents, f, show, rule
         return out
@@ -432,7 +454,15 @@ class Graph:
         edge = self.edges[e]
         v = self.nodes[edge.dst]
         names = [self.name_of(p) for p in v.parents]
-        return v._rule(names, [p.data for p in v.parents], self.names[edge.dst], v.data)[edge.slot]
+        out = []
+
+        def rule():
+            out.append(v._rule(names, [p.data for p in v.parents], self.names[edge.dst], v.data)[edge.slot])
+            return out[0][2]
+
+        _finite_result(rule, lambda: f"the local derivative ∂{self.names[edge.dst]}/∂{self.names[edge.src]} at "
+                                     f"{', '.join(fmt(p.data) for p in v.parents)}")
+        return out[0]
 
     def evaluate(self, changes: dict | None = None) -> float:
         """The root's value with some leaves set to other numbers ({Value or name: number}).
@@ -443,10 +473,15 @@ class Graph:
         values = [v.data for v in self.nodes]
         for key, x in (changes or {}).items():
             i = self.find(key) if isinstance(key, str) else self.index[id(key)]
-            values[i] = float(x)
+            x = _number(x, f"the new value of {self.names[i]}")
+            if not math.isfinite(x):
+                raise ValueError(f"the new value of {self.names[i]} must be a finite number, got {x}")
+            values[i] = x
         for i, v in enumerate(self.nodes):
             if v.parents:
-                values[i] = v._f([values[self.index[id(p)]] for p in v.parents])
+                args = [values[self.index[id(p)]] for p in v.parents]
+                values[i] = _finite_result(lambda: v._f(args),
+                                           lambda: f"{self.names[i]} = {v._show([_p(a) for a in args])}")
         return values[-1]
 
     def trace(self, seeds: dict | None = None, lr: float | None = None, of: str | None = None) -> "GraphTrace":
@@ -721,7 +756,8 @@ def _record(g: Graph, seeds, lr, of) -> GraphTrace:
             add("seed", names[i], f"{gname(i)} = {sym}", num, grad[i], [("grad", i)])
         elif len(parts[i]) >= 2:
             contributions = parts[i]
-            grad[i] = _sum([c for _, c in contributions])
+            grad[i] = _finite_result(lambda: _sum([c for _, c in contributions]),
+                                     lambda: f"the gradient of {names[i]}")
             sym = " + ".join(f"(via {names[g.edges[e].dst]})" for e, _ in contributions)
             add("sum", names[i], f"{gname(i)} = {sym}", " + ".join(_p(c) for _, c in contributions),
                 grad[i], [("grad", i)])
@@ -735,7 +771,8 @@ def _record(g: Graph, seeds, lr, of) -> GraphTrace:
             edge_name = f"{names[src]}->{names[i]}"
             sym, num, local = g.local(e)
             add("local", edge_name, f"local ∂{names[i]}/∂{names[src]} = {sym}", num, local, [("local", e)])
-            contribution = grad[i] * local
+            contribution = _finite_result(lambda: grad[i] * local,
+                                          lambda: f"the gradient reaching {names[src]} from {names[i]}")
             parts[src].append((e, contribution))
             chain_sym = f"{gname(i)}*∂{names[i]}/∂{names[src]}"
             if len(fan[src]) >= 2:
@@ -760,7 +797,14 @@ def numerical_gradient(graph: Graph, leaf, eps: float = 1e-6) -> float:
 
     Its error is O(eps^2 * f'''), plus rounding of order (machine epsilon * |f|) / eps.
     """
-    v = graph[leaf] if isinstance(leaf, str) else leaf
+    eps = check_real(eps, "eps (the step of the central difference)", positive=True)
+    if isinstance(leaf, str):
+        v = graph[leaf]
+    elif isinstance(leaf, Value) and id(leaf) in graph.index:
+        v = leaf
+    else:
+        raise TypeError(f"leaf must be the name of a node of this graph (one of {graph.names[:8]}) or one of its "
+                        f"Values, got {type(leaf).__name__} {leaf!r:.40}")
     return (graph.evaluate({v: v.data + eps}) - graph.evaluate({v: v.data - eps})) / (2 * eps)
 
 

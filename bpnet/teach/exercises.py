@@ -336,10 +336,8 @@ class CheckResult:
             lines.append(f"Note: {self.note}")
         if self.show_solution:
             lines += ["Solution:", self.solution().text]
-        elif not self.answered:
-            lines.append(_ON_REQUEST)
         elif not self.correct:
-            lines.append("(Call .solution() on this result to see the worked solution.)")
+            lines.append(_ON_REQUEST)
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
@@ -353,8 +351,6 @@ class CheckResult:
             parts.append(f"*Note:* {markdown_escape(self.note)}")
         if self.show_solution:
             parts.append("**Solution**\n\n" + _code_block(self.solution().text))
-        elif not self.correct and self.answered:
-            parts.append("*Call `.solution()` on this result to see the worked solution.*")
         elif not self.correct:
             parts.append("*" + _ON_REQUEST.replace(".hint()", "`.hint()`").replace(".solution()", "`.solution()`") + "*")
         return "\n\n".join(parts)
@@ -399,7 +395,16 @@ def _answer(answer, shape: tuple) -> np.ndarray:
         raise TypeError(f"answer must be a number, got {answer!r}")
     if isinstance(answer, numbers.Number) and not isinstance(answer, numbers.Real):
         raise TypeError(f"answer must be a real number, got {answer!r}")
-    arr = as_float_array(answer, "answer")
+    try:
+        arr = as_float_array(answer, "answer")
+    except TypeError:  # Fraction(4), 2**1000 or a list of them: numbers numpy keeps as objects
+        try:
+            arr = np.asarray(answer, dtype=float)
+        except OverflowError:
+            raise ValueError("answer is too large for a float (beyond about 1.8e308)") from None
+        except (TypeError, ValueError):
+            raise TypeError(f"answer must be a number or numbers, got {type(answer).__name__} {answer!r:.60}") from None
+        arr = as_float_array(arr, "answer")
     if shape == ():
         if arr.size != 1:
             raise ValueError(f"answer must be one number, got an array of shape {arr.shape}")
@@ -420,8 +425,32 @@ def _tolerances(rtol, atol) -> tuple[float, float | None]:
     return float(rtol), (None if atol is None else float(atol))
 
 
+def _network(net) -> Network:
+    """``net`` if it is a Network, else a TypeError saying what to pass."""
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a bpnet.Network (e.g. ex.net of a worked example), got {type(net).__name__}")
+    return net
+
+
+def _assess(net, X, y, question, *args) -> Assessment:
+    """``assess``, with overflow on the way reported once by ``_result`` (a clear error), not as warnings."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return assess(net, X, y, question, *args)
+
+
+def _beyond_floats(quantity: str, a: Assessment) -> None:
+    """A ValueError when the question's own numbers are not finite: then every verdict would be a guess."""
+    for what, v in (("the right value", a.expected), ("the step lr*g", a.step),
+                    ("a number it is computed from", a.scale)):
+        if v is not None and not np.isfinite(np.asarray(v, dtype=float)).all():
+            shown = fmt(float(v)) if np.ndim(v) == 0 else "not finite"
+            raise ValueError(
+                f"{quantity}: {what} is {shown} here, beyond the largest float (about 1.8e308), so no answer "
+                "can be checked against it; choose smaller numbers (weights, inputs or learning rate)")
+
+
 def _one_sample(net: Network, x, y=None):
-    X, Y = net.check(x, y)
+    X, Y = _network(net).check(x, y)
     if X.shape[0] != 1:
         raise ValueError(
             f"give one sample (shape ({net.sizes[0]},)), got a batch of {X.shape[0]}; "
@@ -440,6 +469,7 @@ def _result(quantity: str, context: str, given, a: Assessment, rtol, atol, gener
     answered yet. ``general`` is also the first hint level (the idea); ``formula`` the second and
     ``numbers`` the third, when the solution's own lines do not show them.
     """
+    _beyond_floats(quantity, a)
     ans = _answer(given, np.shape(a.expected))
     expected = a.expected
     value = float(expected) if np.ndim(expected) == 0 else np.array(expected)
@@ -464,7 +494,8 @@ def _result(quantity: str, context: str, given, a: Assessment, rtol, atol, gener
     if ans is None:
         return CheckResult(quantity, context, None, False, "unanswered", _UNANSWERED, sol, show_solution, (),
                            levels)
-    v: Verdict = judge(ans, a, rtol, atol, given=given)
+    with np.errstate(over="ignore", invalid="ignore"):  # an answer such as 1e308 is merely far from everything
+        v: Verdict = judge(ans, a, rtol, atol, given=given)
 
     ans_out = float(ans) if ans.ndim == 0 else ans.copy()
     explanations = {c.key: c.explanation for c in a.candidates}
@@ -509,9 +540,14 @@ def check_neuron(w, b, x, answer, activation="sigmoid", value: str = "a", *, rto
     if not act.elementwise:
         raise ValueError(f"a single neuron cannot use {act.name}; it needs several outputs")
     ans = _answer(answer, ())
+    with np.errstate(over="ignore", invalid="ignore"):
+        z_check = float(b + w @ x)
+    if not np.isfinite(z_check):
+        raise ValueError(f"z = w.x + b is {fmt(z_check)} here, beyond the largest float (about 1.8e308), so no "
+                         "answer can be checked against it; choose smaller weights or inputs")
     # The neuron is a network of one layer: input units x1..xn and a bias unit, one output.
     net = Network([np.concatenate([[b], w]).reshape(-1, 1)], [act], names=["x", "a"])
-    a = assess(net, x, None, ("forward" if value == "a" else "z", "a0"))
+    a = _assess(net, x, None, ("forward" if value == "a" else "z", "a0"))
     z = float(net.W[0][0, 0] + w @ x)
     af = float(act.f(np.array(z)))
 
@@ -568,6 +604,8 @@ def check_activation(name, z, answer, *, rtol=RTOL, atol=None, show_solution: bo
     rtol, atol = _tolerances(rtol, atol)
     act = get_activation(name)
     z = as_float_array(z, "z")
+    if z.size == 0:
+        raise ValueError("z is empty; give a number or an array of numbers")
     if not act.elementwise and z.ndim != 1:
         raise ValueError(f"{act.name} needs a vector z of several scores, got shape {z.shape}")
     ans = _answer(answer, z.shape)
@@ -596,6 +634,8 @@ def check_activation_derivative(name, z, answer, *, rtol=RTOL, atol=None,
         raise ValueError(f"{act.name}'s derivative is a matrix (each output depends on every z), not one "
                          "number per z; choose an elementwise activation such as sigmoid, tanh or relu")
     z = as_float_array(z, "z")
+    if z.size == 0:
+        raise ValueError("z is empty; give a number or an array of numbers")
     ans = _answer(answer, z.shape)
     expected = act.df(z)
     f = act.f(z)
@@ -635,7 +675,7 @@ def check_forward(net: Network, x, unit: str, answer, value: str = "a", *, rtol=
         raise ValueError(f"value must be 'a' (the activation) or 'z' (the weighted sum), got {value!r}")
     X, _ = _one_sample(net, x)
     ans = _answer(answer, ())
-    a = assess(net, X, None, ("forward" if value == "a" else "z", unit))
+    a = _assess(net, X, None, ("forward" if value == "a" else "z", unit))
     q = a.question
     act = net.acts[q.layer]
     srcs = net.unit_names(q.layer)
@@ -658,11 +698,11 @@ def check_cost(net: Network, X, y, answer, loss="half_squared_error", *, rtol=RT
     """The cost J = mean over the batch of each sample's loss (one sample: its loss)."""
     rtol, atol = _tolerances(rtol, atol)
     loss = get_loss(loss)
-    X, Y = net.check(X, y)
+    X, Y = _network(net).check(X, y)
     if Y is None:
         raise ValueError("check_cost needs the targets y")
     ans = _answer(answer, ())
-    a = assess(net, X, Y, ("cost", None), loss)
+    a = _assess(net, X, Y, ("cost", None), loss)
     m = X.shape[0]
     snapshot = a.context.net  # the network as it was asked about
 
@@ -689,7 +729,7 @@ def check_delta(net: Network, x, y, unit: str, answer, loss="half_squared_error"
         raise ValueError("check_delta needs the target y of the sample")
     lr_ = check_lr(lr) if lr is not None else None
     ans = _answer(answer, ())
-    a = assess(net, X, Y, ("delta", unit), loss, rule, lr_)
+    a = _assess(net, X, Y, ("delta", unit), loss, rule, lr_)
     l, L = a.question.layer, net.n_layers
     snapshot = a.context.net  # the network as it was asked about
 
@@ -721,12 +761,12 @@ def check_gradient(net: Network, X, y, weight_name: str, answer, loss="half_squa
     rtol, atol = _tolerances(rtol, atol)
     loss = get_loss(loss)
     rule = check_rule(rule)
-    X, Y = net.check(X, y)
+    X, Y = _network(net).check(X, y)
     if Y is None:
         raise ValueError("check_gradient needs the targets y")
     lr_ = check_lr(lr) if lr is not None else None
     ans = _answer(answer, ())
-    a = assess(net, X, Y, ("gradient", weight_name), loss, rule, lr_)
+    a = _assess(net, X, Y, ("gradient", weight_name), loss, rule, lr_)
     q = a.question
     src, dst = net.unit_name(q.layer, q.i), net.dest_name(q.layer, q.j)
     snapshot = a.context.net  # the network as it was asked about
@@ -752,12 +792,12 @@ def check_update(net: Network, X, y, weight_name: str, answer, lr: float, loss="
     rtol, atol = _tolerances(rtol, atol)
     loss = get_loss(loss)
     rule = check_rule(rule)
-    X, Y = net.check(X, y)
+    X, Y = _network(net).check(X, y)
     if Y is None:
         raise ValueError("check_update needs the targets y")
     lr = check_lr(lr)
     ans = _answer(answer, ())
-    a = assess(net, X, Y, ("update", weight_name), loss, rule, lr)
+    a = _assess(net, X, Y, ("update", weight_name), loss, rule, lr)
     snapshot = a.context.net  # the network as it was asked about
 
     def solution() -> str:

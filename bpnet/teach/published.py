@@ -11,7 +11,17 @@ after the update (21 of 21 published numbers in all): the output delta's sign fl
 A published number p, printed with quantum q (0.01 for "1.40"), agrees with bpnet's b when
 |b - p| <= q/2 (b rounds to p: ✓), or when |b - p| <= q and q <= 0.001*|p| (off by one in the
 last of at least four significant digits, as a source that rounds intermediate results is: ≈,
-counted as agreeing). Anything else is ✗.
+counted as agreeing), or when the source's own rounded numbers give it: recomputed from the
+other published numbers in place of bpnet's, it rounds to p, and |b - p| is at most one unit of
+its last digit or 1% of it (≈, with the reason: "the source rounded its D0 = 0.474 before using
+it"). Anything else is ✗.
+
+Sources write backpropagation in conventions other than bpnet's (``bpnet.explain.conventions``):
+delta as t - o, biases as thresholds, a loss without the 1/2, one update per sample, ... The
+bpnet column is written in the conventions the file's ``convention`` key states, or, without
+one, in the set that fits the most published numbers (fewest conventions first), which the
+verdict names as assumed. A mistake is looked for in those conventions too; numbers that fit
+different conventions part by part are reported as a set that mixes conventions.
 """
 
 from __future__ import annotations
@@ -213,7 +223,10 @@ class PublishedCheck:
             smp = f"one update per sample, {len(ex.X)} in turn"
         frozen = getattr(ex.net, "frozen", None) or ex.frozen
         held = f", {len(frozen)} weight{'s' if len(frozen) != 1 else ''} held fixed" if frozen else ""
-        return f"{smp}, gradient descent on the {ex.loss} loss, learning rate {fmt(ex.lr)}{held}"
+        loss = f"the {ex.loss} loss"
+        if {"no_half", "mean_over_outputs"} & set(self.convention):
+            loss = "the squared error as this source writes it"
+        return f"{smp}, gradient descent on {loss}, learning rate {fmt(ex.lr)}{held}"
 
     def verdict(self) -> list[str]:
         """The conclusion in sentences."""
@@ -396,7 +409,8 @@ def check_published(example, catalogue=None) -> PublishedCheck:
 
     The numbers are read in the source's conventions (``bpnet.explain.conventions``): those the
     file's ``convention`` key states, else the set that fits the most numbers (fewest conventions
-    first). A number one unit off in its last digit that the source's own rounded numbers give is ≈.
+    first). A number a little off (one unit of its last digit, or 1%) that the source's own rounded
+    numbers give exactly is ≈, with that reason.
     Returns a ``PublishedCheck`` (a table in a notebook, text with ``str``). ``catalogue``
     is a ``(CATALOGUE, candidates)`` pair to use instead of ``bpnet.explain.mistakes``.
     """
@@ -657,16 +671,18 @@ def _catalogue(net, loss):
     try:
         from ..explain import mistakes
     except ImportError:
-        return _LOCAL_CATALOGUE, _local_candidates
+        return MINIMAL_CATALOGUE, minimal_candidates
     entries = mistakes.catalogue(net, loss) if hasattr(mistakes, "catalogue") else mistakes.CATALOGUE
     return entries, mistakes.candidates
 
 
-# A minimal stand-in for bpnet.explain.mistakes: the article's sign-flipped rule only.
-_LOCAL_CATALOGUE = {"sign": "the output delta's sign flipped (y - a where a - y belongs)"}
+#: A minimal stand-in for bpnet.explain.mistakes: the article's sign-flipped rule only. Also a
+#: starting point for a catalogue of one's own: ``check_published(source, catalogue=(entries,
+#: candidates))`` takes any such pair (``minimal_candidates`` gives the sign flip's numbers).
+MINIMAL_CATALOGUE = {"sign": "the output delta's sign flipped (y - a where a - y belongs)"}
 
 
-def _local_candidates(net, X, y, question, loss, rule, lr) -> dict:
+def minimal_candidates(net, X, y, question, loss, rule, lr) -> dict:
     kind, name = question
     t = trace_step(net, X, y, lr=lr, loss=loss, rule="article")
     st = t.steps[-1].state

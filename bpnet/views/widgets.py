@@ -44,6 +44,7 @@ from ..teach.netfile import load_network_text
 from ..teach.published import check_published
 from ..explain.activation_reading import activation_reading, explorer_activations
 from ..core.activations import get_activation
+from ..core.checks import check_real, check_whole
 from ..core.network import Network
 from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, focus_units, loss_svg, network_svg,
                     touched_weights)
@@ -711,7 +712,16 @@ class ActivationExplorer(_View):
     """
 
     def __init__(self, name: str = "sigmoid", z: float = 0.0, zlim=(-6.0, 6.0)):
-        self.zlim = (float(zlim[0]), float(zlim[1]))
+        if isinstance(zlim, (str, bytes)) or not hasattr(zlim, "__len__") or len(zlim) != 2:
+            raise TypeError(f"zlim must be two numbers (lowest z, highest z) such as (-6, 6), got {zlim!r}")
+        lo, hi = (check_real(v, "each end of zlim") for v in zlim)
+        if not lo < hi or hi - lo > 1e6:
+            raise ValueError(f"zlim must be (lowest z, highest z) with lowest < highest, at most 1e6 apart "
+                             f"(the slider moves in steps of 0.1), got {zlim!r}")
+        z = check_real(z, "z")
+        if not lo <= z <= hi:
+            raise ValueError(f"z must be within zlim = ({fmt(lo)}, {fmt(hi)}), got {fmt(z)}")
+        self.zlim = zlim = (lo, hi)
         act = get_activation(name)
         if not act.elementwise:
             raise ValueError(f"the explorer shows elementwise activations, one of {list(explorer_activations())}; "
@@ -824,10 +834,11 @@ class TrainingView(Playing, _View):
     def __init__(self, net: Network, X, y, epochs: int = 200, lr: float = 0.1, loss="half_squared_error",
                  optimizer=None, batch_size: int | None = None, per: str = "epoch", seed: int = 0,
                  every: int = 1, keep: int = 64):
+        epochs = check_whole(epochs, "epochs (how far the slider goes)", 1)
+        self.every = check_whole(every, "every (steps per click)", 1)
         self.stepper = TrainingStepper(net, X, y, lr, loss, optimizer, batch_size, per, seed, keep,
                                        max_steps=epochs)
-        self.every = max(1, int(every))
-        self.epochs = int(epochs)
+        self.epochs = epochs
         self.unit = unit = "epoch" if per == "epoch" else "update"
         self._lock = threading.RLock()
         self.start_button = _button("start", "bp-start", "Back to before training", "fast-backward")
@@ -953,11 +964,13 @@ class CompareTraining(_View):
     def __init__(self, net: Network, X, y, epochs: int = 200, lr: float = 0.1, loss="half_squared_error",
                  optimizer=None, batch_size: int | None = None, per: str = "epoch", seed: int = 0,
                  rule: str = "gradient", *, branch: dict, at: int = 0, every: int = 1):
+        epochs = check_whole(epochs, "epochs (how far the slider goes)", 1)
+        self.every = check_whole(every, "every (steps per click)", 1)
         self.comparison = TrainingComparison(net, X, y, lr, loss, optimizer, batch_size, per, seed, rule,
                                              branch=branch, at=at, max_steps=epochs)
         c = self.comparison
         c.goto(int(at))  # where the branch splits off
-        self.every, self.epochs = max(1, int(every)), int(epochs)
+        self.epochs = epochs
         self.unit = unit = "epoch" if per == "epoch" else "update"
         self._lock = threading.RLock()
         self.start_button = _button("start", "bp-start", "Back to the same initial weights, before training",

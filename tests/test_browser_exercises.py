@@ -1,0 +1,145 @@
+"""Notebook 04's exercises done as a learner does them, in JupyterLab in headless Chromium.
+
+After Run All the first exercise asks for an answer (nothing was typed in advance). The learner
+then writes a wrong answer (the sign of the output delta flipped) and checks it: "Not yet", and the
+mistake is named. In a new cell they ask for help three times: the idea, the formula, the numbers,
+one level per call, none of them the answer. Their right answer is then "Correct".
+
+Then they write the backward pass over all layers as code, forgetting f'(z) at the hidden units,
+and check it with bpnet.teach.code_checks: the checker names the first differing number and the
+mistake. The page at that moment is docs/code-checker.png (the README shows it).
+
+The server and browser are the session's (tests/conftest.py): a temporary copy of notebooks/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from infra_support import REPO, open_notebook, run_all_cells
+
+import bpnet
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = "04_backpropagation.ipynb"
+CELLS = ".jp-NotebookPanel .jp-CodeCell"
+SCREENSHOT = REPO / "docs" / "code-checker.png"
+
+WRONG = "answer = (yq[0] - a_D0) * a_D0 * (1 - a_D0)"   # y - a: the sign flipped
+RIGHT = "answer = (a_D0 - yq[0]) * a_D0 * (1 - a_D0)"
+
+BUGGY_BACKWARD = '''from bpnet.teach.code_checks import check_code
+
+
+def backward(W, z, a, delta_L, df):
+    """Every layer's delta, from the output's back to the first hidden layer's."""
+    L = len(W)
+    delta = [None] * (L + 1)
+    delta[L] = delta_L
+    for l in range(L - 1, 0, -1):
+        delta[l] = delta[l + 1] @ W[l][1:].T
+    return delta
+
+
+check_code("backward", backward)'''
+
+
+def _expected():
+    """The first exercise's right answer, computed here as the exercise states it."""
+    import numpy as np
+
+    r4 = np.random.default_rng(4)
+    rnet = bpnet.Network([r4.normal(size=(3, 3)), r4.normal(size=(4, 1))], activations="sigmoid")
+    xq, yq = np.array([-1.0, 2.0]), np.array([0.0])
+    a = rnet.forward(xq).a[2][0, 0]
+    return bpnet.fmt((a - yq[0]) * a * (1 - a))
+
+
+def _cell(page, text: str):
+    return page.locator(CELLS).filter(has=page.locator(".jp-InputArea-editor", has_text=text)).first
+
+
+def _type_into(page, cell, source: str) -> None:
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(source)
+
+
+def _output_with(page, cell, text: str) -> str:
+    output = cell.locator(".jp-OutputArea")
+    page.wait_for_function("([e, t]) => e.innerText.includes(t)", arg=[output.element_handle(), text],
+                           timeout=60_000)
+    return output.inner_text()
+
+
+def test_an_exercise_and_a_code_check_as_a_learner_does_them(browser, lab_server):
+    import nbformat
+
+    page = open_notebook(browser, lab_server, NOTEBOOK)
+    try:
+        run_all_cells(page, lab_server.path(NOTEBOOK), timeout=300_000)
+        stored = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4)
+        learner_source = next(c.source for c in stored.cells if c.cell_type == "code"
+                              and "answer = None   # δ(D0)" in c.source)
+        learner = _cell(page, "answer = None   # δ(D0)")
+        check = _cell(page, 'check_delta(rnet, xq, yq, "D0", answer)')
+        right_value = _expected()
+
+        # Run as stored: no verdict, no hint, no answer on the page.
+        first = check.locator(".jp-OutputArea").inner_text()
+        assert "Not answered yet" in first and "Not yet:" not in first and "Hint 1" not in first, first
+        assert right_value not in page.locator(".jp-NotebookPanel").inner_text()
+
+        # A wrong answer: the mistake is named.
+        _type_into(page, learner, learner_source.replace(learner_source.splitlines()[-1], WRONG))
+        page.keyboard.press("Shift+Enter")
+        page.keyboard.press("Shift+Enter")
+        wrong = _output_with(page, check, "Not yet")
+        assert "opposite sign" in wrong and ".hint()" in wrong, wrong
+
+        # Hints on request, one level per call, in a cell the learner adds below the check.
+        check.locator(".jp-InputArea-prompt").click()
+        page.keyboard.press("Escape")
+        page.keyboard.press("b")
+        asked = page.locator(f"{CELLS}.jp-mod-selected").first
+        page.keyboard.press("Enter")
+        page.keyboard.insert_text("result.hint()")
+        seen = []
+        for level, name in ((1, "the idea"), (2, "the formula"), (3, "the numbers")):
+            page.keyboard.press("Control+Enter")
+            text = _output_with(page, asked, f"Hint {level} of 3 ({name})")
+            assert right_value not in text, f"hint {level} gives the answer away: {text!r}"
+            seen.append(text)
+        assert "δ(D0)" in seen[1] and "0.840153" in seen[2], seen  # the formula, then the numbers that go in
+        page.keyboard.press("Control+Enter")
+        assert "solution()" in _output_with(page, asked, "last hint")
+
+        # The right answer.
+        _type_into(page, learner, learner_source.replace(learner_source.splitlines()[-1], RIGHT))
+        page.keyboard.press("Shift+Enter")
+        page.keyboard.press("Shift+Enter")
+        right = _output_with(page, check, "Correct")
+        assert re.search(r"✓\s*Correct", right) and right_value in right, right
+
+        # The backward pass as code, with f'(z) forgotten at the hidden units: the code checker names it.
+        asked.locator(".jp-InputArea-prompt").click()
+        page.keyboard.press("Escape")
+        page.keyboard.press("b")
+        code = page.locator(f"{CELLS}.jp-mod-selected").first
+        page.keyboard.press("Enter")
+        page.keyboard.insert_text(BUGGY_BACKWARD)
+        page.keyboard.press("Control+Enter")
+        verdict = _output_with(page, code, "✗")
+        assert "δ(Z1)" in verdict and "yours" in verdict and "expected" in verdict, verdict
+        assert "f'(z) left out at the hidden units" in verdict, verdict
+        code.scroll_into_view_if_needed()
+        page.evaluate("(e) => e.scrollIntoView({block: 'center'})", code.element_handle())
+        page.wait_for_timeout(500)
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        code.screenshot(path=str(SCREENSHOT))
+    finally:
+        page.close()
+        lab_server.delete_sessions()
