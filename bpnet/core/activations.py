@@ -72,6 +72,7 @@ class Activation:
     saturation_note = "f'(z) never gets small: the unit does not saturate."
     hint = "Apply the activation to z."
     derivative_hint = "Differentiate the activation at z."
+    kinks: tuple[float, ...] = ()  # the z where f' jumps (ReLU: 0): there either one-sided slope is right
     #: the constructor's parameters, in order, each kept as an attribute of that name
     parameters: tuple[str, ...] = ()
 
@@ -83,6 +84,10 @@ class Activation:
 
     def f(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def at_kink(self, z) -> np.ndarray:
+        """True where z sits exactly on one of the activation's kinks."""
+        return np.isin(np.asarray(z, dtype=float), self.kinks)
 
     def df(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
@@ -228,6 +233,7 @@ class _Rectifier(Activation):
     slope_below = 0.0
     peak = 1.0
     peak_at = "for every z > 0"
+    kinks = (0.0,)
 
     def note(self, z):
         if z > 0:

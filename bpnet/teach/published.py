@@ -35,7 +35,7 @@ import numpy as np
 
 from .examples import WorkedExample
 from .netfile import PUBLISHED_SECTIONS, NetworkFileError, decimals_of, load_network
-from ..core.notation import fmt
+from ..core.notation import PALETTE, fmt
 from ..explain.conventions import CONVENTIONS, ORDER, applicable, candidate_sets, describe, replay
 from ..explain.trace import trace_step
 
@@ -317,8 +317,8 @@ class PublishedCheck:
         e = html.escape
         rows = []
         for r, note in self._cells():
-            style = ' style="background:#fde2e1;font-weight:bold"' if note == "first disagreement" else ""
-            color = {"✓": "#1a7f37", "≈": "#9a6700", "✗": "#cf222e"}[r.mark]
+            style = f' style="background:{PALETTE["disagree_fill"]};font-weight:bold"' if note == "first disagreement" else ""
+            color = {"✓": PALETTE["agree"], "≈": PALETTE["close"], "✗": PALETTE["disagree"]}[r.mark]
             rows.append(f"<tr{style}><td>{e(r.label)}</td><td style=\"text-align:right\">{e(r.published_text)}</td>"
                         f"<td style=\"text-align:right\">{e(r.bpnet_text)}</td>"
                         f"<td style=\"text-align:right\">{e(r.difference_text)}</td>"
