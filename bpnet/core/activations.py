@@ -178,10 +178,10 @@ class Sigmoid(Activation):
     derivative_hint = "sigmoid'(z) = sigmoid(z)*(1 - sigmoid(z)); it is at most 0.25, at z = 0."
 
     def f(self, z):
-        # 1/(1 + e^-z) for z >= 0 and, the same number, e^z/(1 + e^z) for z < 0: written with
-        # e = e^-|z| <= 1, neither form ever overflows.
+        # 1/(1 + e^-z) for z >= 0 and, the same number, e^z/(1 + e^z) for z < 0: with
+        # e = e^-|z| <= 1 both are (1 or e)/(1 + e), and nothing overflows.
         e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
     def df(self, z, a=None):
         s = self.f(z) if a is None else a

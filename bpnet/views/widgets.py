@@ -38,6 +38,7 @@ import threading
 import time
 
 import ipywidgets as W
+import numpy as np
 
 from ..teach.examples import xor_example
 from ..teach.netfile import load_network_text
@@ -45,7 +46,7 @@ from ..teach.published import check_published
 from ..explain.activation_reading import activation_reading, explorer_activations
 from ..core.activations import get_activation
 from ..core.checks import check_real, check_whole
-from ..core.network import Network
+from ..core.network import Backprop, Network
 from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, focus_units, loss_svg, network_svg,
                     touched_weights)
 from .stepper import RuleStepper, StepComparison, TrainingComparison, TrainingStepper
@@ -817,8 +818,12 @@ class CheckExample(_View):
 
 # ----- training ------------------------------------------------------------------------
 def _outputs(net: Network, grid):
-    """The network's first output at each grid point, as the square grid ``boundary_svg`` draws."""
-    out = net.predict(grid)
+    """The network's first output at each grid point, as the square grid ``boundary_svg`` draws.
+
+    Training stops before a weight overflows, but a grid point far from the data may still give an
+    output beyond the largest float: the picture shows it as it is, where ``predict`` would refuse."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = Backprop(net).forward(np.asarray(grid, dtype=float)).output
     n = int(round(len(grid) ** 0.5))
     return out[:, 0].reshape(n, n)
 
