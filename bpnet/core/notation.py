@@ -285,7 +285,7 @@ PALETTE = {
     "current": OKABE_ITO["vermilion"],    # the edge (and its label) of a graph's current step
     "mark": OKABE_ITO["purple"],          # ring around a unit whose numbers differ from the other run's
     "target": OKABE_ITO["orange"],        # a data point of target 1
-    "ink": "#000000", "paper": "#FFFFFF",
+    "ink": "#000000", "white": "#FFFFFF",
     "link": "#B0B0B0",                    # a weight not being looked at
     "bias_fill": "#D9D9D9",               # a bias unit
     "slow": "#E4E4E4",                    # where f'(z) is below 10% of its peak

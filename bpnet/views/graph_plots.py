@@ -30,7 +30,7 @@ __all__ = ["GraphDrawing", "draw_graph", "graph_layout", "graph_figsize", "colum
 # node also gets a thick border, the current edge a thick line and a bold label.
 YELLOW, VERMILION, BLUE, GREY = PALETTE["highlight"], PALETTE["current"], OKABE_ITO["blue"], PALETTE["edge"]
 LEAF_FILL, CONST_FILL, PARAM_FILL, NODE_FILL = (PALETTE["leaf_fill"], PALETTE["const_fill"], PALETTE["param_fill"],
-                                                PALETTE["paper"])
+                                                PALETTE["white"])
 COL_W, ROW_H = 2.6, 1.1  # inches per column and per row of the layout
 BOX_W, BOX_H = 0.56, 0.8  # box size as a fraction of the column / row pitch
 

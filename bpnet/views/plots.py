@@ -57,7 +57,7 @@ __all__ = [
 
 # The colours, by what they mean (bpnet.core.notation.PALETTE).
 UP, DOWN, HIGHLIGHT, MARK = PALETTE["up"], PALETTE["down"], PALETTE["highlight"], PALETTE["mark"]
-LINK, BIAS_FILL, BLACK, WHITE = PALETTE["link"], PALETTE["bias_fill"], PALETTE["ink"], PALETTE["paper"]
+LINK, BIAS_FILL, BLACK, WHITE = PALETTE["link"], PALETTE["bias_fill"], PALETTE["ink"], PALETTE["white"]
 SLOW, AXIS, CONTOUR, TARGET = PALETTE["slow"], PALETTE["axis"], PALETTE["contour"], PALETTE["target"]
 
 

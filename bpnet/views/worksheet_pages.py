@@ -99,7 +99,7 @@ def _html_doc(title: str, body: str, paper: str) -> str:
     if paper not in ("A4", "Letter"):
         raise ValueError(f"paper must be 'A4' or 'Letter', got {paper!r}")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{html.escape(title)}</title>\n<style>{_CSS % {'paper': paper, **PALETTE}}</style>\n</head>\n"
+            f"<title>{html.escape(title)}</title>\n<style>{_CSS % {**PALETTE, 'paper': paper}}</style>\n</head>\n"
             f"<body>\n{body}\n</body>\n</html>\n")
 
 
