@@ -80,7 +80,11 @@ def _finite(x) -> bool:
 # so one layout (and one check that labels do not overlap) serves both renderers.
 _DX = 270.0      # between layers
 _R = 19.0        # unit radius (half the side of a bias square)
-_FONT = 12.0     # unit names and weight labels
+_FONT = 12.0     # unit names; weight labels and a unit's values are 1 point smaller
+_FONT_SMALL_NET = 13.0  # the same for a small network drawn to fit the column: its smaller text at 12 px (9 points)
+#: The width a diagram is laid out for where it can be: a notebook's column at 1000 px with the file
+#: browser open (drawn wider, it would be shrunk there and its 12-px text with it).
+COLUMN_WIDTH = 560.0
 _LINE = 13.5     # height of one line of a unit's values
 _MARGIN = 12.0
 
@@ -153,7 +157,12 @@ def diagram_layout(net: Network, shown=None) -> DiagramLayout:
     tall = max(rows)
     height = 2 * _MARGIN + (tall - 1) * sy + 2 * _R + lines * _LINE + 4
     # Up to 30 weights every label is shown and needs room; beyond, only a step's own labels.
-    dx = _DX if sum((n + 1) * m for n, m in zip(net.sizes, net.sizes[1:])) <= 30 else 0.7 * _DX
+    n_weights = sum((n + 1) * m for n, m in zip(net.sizes, net.sizes[1:]))
+    dx = _DX if n_weights <= 30 else 0.7 * _DX
+    font = _FONT
+    if n_weights <= 13:  # a small network (XOR's 2-3-1) is drawn to fit the column, its text at 9 points or more
+        dx = max(min(dx, (COLUMN_WIDTH - 2 * (_MARGIN + _R + 30)) / L), 0.7 * _DX)
+        font = _FONT_SMALL_NET
     width = 2 * (_MARGIN + _R + 30) + L * dx
     units, elided = {}, {}
     for l in range(L + 1):
@@ -175,7 +184,7 @@ def diagram_layout(net: Network, shown=None) -> DiagramLayout:
                 d = math.hypot(x1 - x0, y1 - y0)
                 ux, uy = (x1 - x0) / d, (y1 - y0) / d
                 links[f"{src}->{dst}"] = (x0 + _R * ux, y0 + _R * uy, x1 - _R * ux, y1 - _R * uy)
-    return DiagramLayout(width, height, units, links, lines, elided=elided)
+    return DiagramLayout(width, height, units, links, lines, elided=elided, font=font)
 
 
 def diagram_figsize(net: Network, scale: float = 1.0) -> tuple[float, float]:
