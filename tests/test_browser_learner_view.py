@@ -91,8 +91,8 @@ FITS = """(el) => {
             scrolls: area.scrollWidth > area.clientWidth + 1};
 }"""
 
-#: The highlighted (yellow, #F0E442) box in a graph picture, in page coordinates, and the notebook's
-#: visible area: the current step as the learner sees it.
+#: The highlighted box (yellow, #F0E442) or edge (vermilion, #D55E00) of a graph picture, in page coordinates,
+#: and the notebook's visible area: the current step as the learner sees it.
 CURRENT_NODE = """async (img) => {
     if (!img.complete) await new Promise(ok => img.addEventListener('load', ok, {once: true}));
     const c = document.createElement('canvas');
@@ -103,7 +103,9 @@ CURRENT_NODE = """async (img) => {
     let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
     for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) {
         const k = 4 * (y * c.width + x);
-        if (Math.abs(d[k] - 240) < 6 && Math.abs(d[k + 1] - 228) < 6 && Math.abs(d[k + 2] - 66) < 6) {
+        const yellow = Math.abs(d[k] - 240) < 6 && Math.abs(d[k + 1] - 228) < 6 && Math.abs(d[k + 2] - 66) < 6;
+        const vermilion = Math.abs(d[k] - 213) < 6 && Math.abs(d[k + 1] - 94) < 6 && Math.abs(d[k + 2]) < 6;
+        if (yellow || vermilion) {
             x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
         }
     }
