@@ -294,7 +294,7 @@ def test_01_explorer_offers_softmax_on_a_vector_of_scores(browser, lab):
         text = explorer.inner_text()
         for k, a in enumerate(r.a):
             assert f"a{k + 1} = {format(a, '.3g')}" in text, text
-        assert "softmax of" in explorer.locator("svg").first.inner_text()
+        assert "softmax of" in explorer.locator("svg").first.text_content()
         _fits(page, explorer)
         assert not _small_text(page, ".jp-NotebookPanel .bp-explorer")
         _shot(page, "01-explorer-softmax")

@@ -798,7 +798,7 @@ def activation_svg(name: str, z: float | None = None, zlim: tuple[float, float] 
             description += f", with z = {fmt(r.z)} marked: f(z) = {fmt(r.f)}, f'(z) = {fmt(r.df)}"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bp-activation-svg" role="img" '
            f'viewBox="0 0 {a(width)} {a(height)}" width="{a(width)}" style="max-width:100%;height:auto" '
-           f'aria-label="{e(description, quote=True)}" font-family="sans-serif" font-size="11">',
+           f'aria-label="{e(description, quote=True)}" font-family="sans-serif" font-size="12">',
            f"<title>{e(description)}</title>"]
     for s0, s1 in saturation_ranges(act.name, lo, hi):
         out.append(f'<rect x="{a(X(s0))}" y="{a(top)}" width="{a(X(s1) - X(s0))}" height="{a(ph)}" fill="{SLOW}"/>')
@@ -820,7 +820,7 @@ def activation_svg(name: str, z: float | None = None, zlim: tuple[float, float] 
                    f'stroke-dasharray="2 3"/>'
                    f'<circle cx="{a(X(r.z))}" cy="{a(Y(r.f))}" r="4.5" fill="{UP}" stroke="{BLACK}"/>'
                    f'<rect x="{a(X(r.z) - 4)}" y="{a(Y(r.df) - 4)}" width="8" height="8" fill="{DOWN}" stroke="{BLACK}"/>')
-    out.append(f'<text x="{a(left + pw / 2)}" y="15" text-anchor="middle" font-size="12">'
+    out.append(f'<text x="{a(left + pw / 2)}" y="15" text-anchor="middle" font-size="13">'
                f'{e(act.name)}: f(z) and f\'(z)</text>'
                f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 29)}" text-anchor="middle">z (pre-activation)</text>')
     ly = height - 10
@@ -859,7 +859,7 @@ def softmax_svg(z1: float | None = None, others=SOFTMAX_OTHERS, zlim: tuple[floa
                         f"da1/dz1 = {fmt(r.df)}")
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bp-activation-svg" role="img" '
            f'viewBox="0 0 {a(width)} {a(height)}" width="{a(width)}" style="max-width:100%;height:auto" '
-           f'aria-label="{e(description, quote=True)}" font-family="sans-serif" font-size="11">',
+           f'aria-label="{e(description, quote=True)}" font-family="sans-serif" font-size="12">',
            f"<title>{e(description)}</title>",
            f'<line x1="{a(left)}" x2="{a(left + pw)}" y1="{a(Y(0))}" y2="{a(Y(0))}" stroke="#888" stroke-width="0.6"/>']
     for t in _ticks(lo, hi, 7):
@@ -879,7 +879,7 @@ def softmax_svg(z1: float | None = None, others=SOFTMAX_OTHERS, zlim: tuple[floa
                    f'stroke-dasharray="2 3"/>'
                    f'<circle cx="{a(X(r.z[0]))}" cy="{a(Y(r.f))}" r="4.5" fill="{UP}" stroke="#000"/>'
                    f'<rect x="{a(X(r.z[0]) - 4)}" y="{a(Y(r.df) - 4)}" width="8" height="8" fill="{DOWN}" stroke="#000"/>')
-    out.append(f'<text x="{a(left + pw / 2)}" y="15" text-anchor="middle" font-size="12">'
+    out.append(f'<text x="{a(left + pw / 2)}" y="15" text-anchor="middle" font-size="13">'
                f'softmax of (z1, {e(fixed)}): the shares a</text>'
                f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 29)}" text-anchor="middle">z1 (the score varied)</text>')
     ly, x = height - 10, left
@@ -1033,7 +1033,7 @@ def _axes_svg(out: list, left, top, pw, ph, xt, yt, X, Y, xlabel: str, ylabel: s
         out.append(f'<line x1="{a(left - 4)}" x2="{a(left)}" y1="{a(Y(t))}" y2="{a(Y(t))}" stroke="{BLACK}"/>'
                    f'<text x="{a(left - 6)}" y="{a(Y(t) + 4)}" text-anchor="end">{e(short(t))}</text>')
     out.append(f'<rect x="{a(left)}" y="{a(top)}" width="{a(pw)}" height="{a(ph)}" fill="none" stroke="{BLACK}"/>'
-               f'<text x="{a(left + pw / 2)}" y="{a(top - 8)}" text-anchor="middle" font-size="12">{e(title)}</text>'
+               f'<text x="{a(left + pw / 2)}" y="{a(top - 8)}" text-anchor="middle" font-size="13">{e(title)}</text>'
                f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 30)}" text-anchor="middle">{e(xlabel)}</text>'
                f'<text transform="translate({a(left - 38)} {a(top + ph / 2)}) rotate(-90)" text-anchor="middle">'
                f'{e(ylabel)}</text>')
@@ -1043,7 +1043,7 @@ def _svg_open(css: str, width: float, height: float, description: str) -> str:
     a, e = _attr, html.escape
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{css}" role="img" viewBox="0 0 {a(width)} {a(height)}" '
             f'width="{a(width)}" style="max-width:100%;height:auto" aria-label="{e(description, quote=True)}" '
-            f'font-family="sans-serif" font-size="11"><title>{e(description)}</title>')
+            f'font-family="sans-serif" font-size="12"><title>{e(description)}</title>')
 
 
 def loss_svg(runs, unit: str = "epoch", title: str = "Cost after each epoch", width: float = 330,

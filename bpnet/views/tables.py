@@ -28,11 +28,11 @@ __all__ = ["Table"]
 # Inline styles: JupyterLab keeps an element's style attribute in a notebook it does not trust yet
 # (one opened as stored), where it drops <style> blocks.
 _BOX = "overflow-x:auto;max-width:100%"
-_TABLE = "border-collapse:collapse;margin:0;font-variant-numeric:tabular-nums"
+_TABLE = "border-collapse:collapse;margin:0;font-size:13px;font-variant-numeric:tabular-nums"
 _CAPTION = "text-align:left;caption-side:top;padding:0 0 4px 0;white-space:normal"
 _LABEL = "text-align:left;white-space:normal;padding:1px 8px 1px 0;border:0;vertical-align:top"
-_NUMBER = "text-align:right;white-space:nowrap;padding:1px 0 1px 8px;border:0;vertical-align:top"
-_HEAD = ";font-weight:bold;border-bottom:1px solid var(--jp-border-color1,#999)"
+_NUMBER = "text-align:right;white-space:nowrap;padding:1px 0 1px 7px;border:0;vertical-align:top"
+_HEAD = ";font-weight:bold;white-space:normal;border-bottom:1px solid var(--jp-border-color1,#999)"
 
 
 def _cell(v) -> str:
