@@ -513,7 +513,8 @@ class TrainingStepper(_TrainingMoves):
 
     ``per="epoch"``: one pass over (X, y) per step (``batch_size`` None = one batch update).
     ``per="update"``: one (mini-)batch update per step.
-    Epoch e shuffles as ``Network.train`` does (``bpnet.core.network.batches``), so any step can be recomputed exactly from an
+    An epoch is ``Network.train``'s epoch loop for that one epoch (``first_epoch=e``: the same
+    shuffle, ``bpnet.core.network.batches``), so any step can be recomputed exactly from an
     earlier snapshot. Keeps the cost after every step (one float each) and at most
     ``keep`` weight snapshots besides the start; ``max_steps`` bounds everything.
     ``costs[k]`` is the cost over all of (X, y) after k steps (``costs[0]`` = before training).
