@@ -719,7 +719,9 @@ def _record(g: Graph, seeds, lr, of) -> GraphTrace:
             contribution = _finite_result(lambda: grad[i] * local,
                                           lambda: f"the gradient reaching {names[src]} from {names[i]}")
             parts[src].append((e, contribution))
-            chain_sym = f"{gname(i)}*∂{names[i]}/∂{names[src]}"
+            # From a seed (∂f/∂f = 1) the product's local factor has the same name as the result: say it is the local one.
+            local_sym = f"∂{names[i]}/∂{names[src]}"
+            chain_sym = f"{gname(i)}*" + (f"(local {local_sym})" if i in seed_idx and of == names[i] else local_sym)
             if len(fan[src]) >= 2:
                 add("chain", edge_name, f"{gname(src)} (via {names[i]}) = {chain_sym}",
                     f"{paren(grad[i])}*{paren(local)}", contribution, [("chain", e)])
