@@ -847,3 +847,97 @@ def check_learning_rate(schedule: str, lr0: float, epoch: int, answer, *, drop: 
     a = _plain(Question("learning_rate", schedule), float(expected), cands, abs(float(expected)))
     return _result(f"lr at epoch {epoch}", f"{schedule} decay from {fmt(lr0)}", answer, a, rtol, atol, general,
                    lambda: text, show_solution)
+
+
+# ----- batch normalisation (notebook 10) -----------------------------------------------------------
+__all__ += ["check_batch_norm", "check_batch_norm_gradient"]
+
+
+def _batch_norm_unit(u, targets=None, gamma: float = 1.0, beta: float = 0.0):
+    """One unit batch-normalised over the samples ``u``: (u_hat, s, z, dL/dz per sample, dL/du per sample)
+    for L = mean of ½(z − t)² (the last two None without targets), by bpnet.core.dropout_batchnorm."""
+    from ..core.dropout_batchnorm import BatchNorm
+
+    u = as_float_array(u, "u").ravel()
+    if u.size < 2:
+        raise ValueError(f"batch normalisation needs a batch of at least 2 samples, got {u.size}")
+    net = Network([np.array([[0.0], [1.0]]), np.array([[0.0], [1.0]])], ["identity", "identity"])
+    bn = BatchNorm(net)
+    bn.gamma, bn.beta = [np.array([float(gamma)])], [np.array([float(beta)])]
+    fwd = bn.forward(u[:, None])
+    u_hat, s, z = bn.u_hat[0][:, 0], float(bn.s[0][0]), fwd.z[0][:, 0]
+    if targets is None:
+        return u_hat, s, z, None, None
+    t = as_float_array(targets, "targets").ravel()
+    if t.shape != u.shape:
+        raise ValueError(f"one target per sample: {u.size} samples, {t.size} targets")
+    delta = bn.deltas(fwd, t[:, None])[0]
+    return u_hat, s, z, delta[:, 0] / u.size, bn.through_norm(0, delta)[:, 0] / u.size
+
+
+def check_batch_norm(u, i: int, answer, gamma: float = 1.0, beta: float = 0.0, *, rtol=RTOL, atol=None,
+                     show_solution: bool = False) -> CheckResult:
+    """z_i = γ·(u_i − μ)/√(v + ε) + β of one unit batch-normalised over the samples ``u`` (i from 1)."""
+    rtol, atol = _tolerances(rtol, atol)
+    u = as_float_array(u, "u").ravel()
+    if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 1 <= i <= u.size:
+        raise ValueError(f"i must be a sample number 1..{u.size}, got {i!r}")
+    u_hat, s, z, _, _ = _batch_norm_unit(u, None, gamma, beta)
+    m, k = u.size, int(i) - 1
+    mu = float(u.mean())
+    s_sample = float(np.sqrt(((u - mu) ** 2).sum() / (m - 1)))
+    cands = [
+        ("variance_divided_by_m_minus_1", gamma * (u[k] - mu) / s_sample + beta,
+         f"Batch normalisation divides the squared deviations by m = {m}, the batch's own variance, not by m - 1."),
+        ("standard_deviation_left_out", gamma * (u[k] - mu) + beta,
+         "After subtracting the mean, divide by s = sqrt(v + eps), the batch's standard deviation."),
+        ("mean_left_out", gamma * u[k] / s + beta, "Subtract the batch's mean mu before dividing by s."),
+        ("shift_left_out", gamma * u_hat[k], "Add the shift beta after scaling by gamma."),
+        ("scale_left_out", u_hat[k] + beta, "Multiply the normalised u_hat by gamma before adding beta."),
+    ]
+    a = _plain(Question("batch_norm", i), float(z[k]), cands, abs(float(z[k])) + abs(gamma))
+
+    def solution() -> str:
+        return (f"mu = mean(u) = {fmt(mu)}\n"
+                f"v = mean((u - mu)^2) = {fmt(float(((u - mu) ** 2).mean()))}\n"
+                f"s = sqrt(v + eps) = {fmt(s)}\n"
+                f"u_hat{i} = (u{i} - mu)/s = ({fmt(u[k])} - {paren(mu)})/{fmt(s)} = {fmt(u_hat[k])}\n"
+                f"z{i} = gamma*u_hat{i} + beta = {fmt(gamma)}*{paren(u_hat[k])} + {paren(beta)} = {fmt(z[k])}")
+
+    general = "Normalise u over the batch (subtract the mean, divide by the standard deviation), then scale and shift."
+    return _result(f"z{i}", f"batch norm of u = {_fmt_value(u)}, gamma = {fmt(gamma)}, beta = {fmt(beta)}", answer, a,
+                   rtol, atol, general, solution, show_solution,
+                   formula=f"z{i} = gamma*(u{i} - mu)/sqrt(v + eps) + beta")
+
+
+def check_batch_norm_gradient(u, targets, i: int, answer, gamma: float = 1.0, beta: float = 0.0, *, rtol=RTOL,
+                              atol=None, show_solution: bool = False) -> CheckResult:
+    """∂L/∂u_i for one unit batch-normalised over the samples ``u``, L = mean over the batch of ½(z − t)²."""
+    rtol, atol = _tolerances(rtol, atol)
+    u = as_float_array(u, "u").ravel()
+    if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 1 <= i <= u.size:
+        raise ValueError(f"i must be a sample number 1..{u.size}, got {i!r}")
+    u_hat, s, z, dz, du = _batch_norm_unit(u, targets, gamma, beta)
+    k = int(i) - 1
+    direct = gamma / s * dz
+    through_mean = direct - direct.mean()
+    cands = [
+        ("statistics_held_constant", direct[k],
+         "mu and s depend on every u of the batch, u_i included: add the paths through them (the mean and the variance)."),
+        ("variance_path_left_out", through_mean[k],
+         "You have the direct path and the one through the mean; u_i also changes the variance v, and so s."),
+    ]
+    a = _plain(Question("batch_norm_gradient", i), float(du[k]), cands, abs(float(direct[k])) + abs(float(du[k])))
+
+    def solution() -> str:
+        return (f"dL/dz = (z - t)/m per sample = {_fmt_value(dz)}\n"
+                f"u_hat = {_fmt_value(u_hat)}, s = {fmt(s)}\n"
+                f"dL/du{i} = gamma/s*(dL/dz{i} - mean(dL/dz) - u_hat{i}*mean(dL/dz*u_hat))\n"
+                f"= {fmt(gamma)}/{fmt(s)}*({fmt(dz[k])} - {paren(float(dz.mean()))} - "
+                f"{paren(u_hat[k])}*{paren(float((dz * u_hat).mean()))}) = {fmt(du[k])}")
+
+    general = ("Every z depends on u_i three ways: directly, through the mean mu and through the variance v. "
+               "Add the three paths.")
+    return _result(f"dL/du{i}", f"batch norm of u = {_fmt_value(u)}, targets {_fmt_value(np.ravel(targets))}",
+                   answer, a, rtol, atol, general, solution, show_solution,
+                   formula=f"dL/du{i} = gamma/s*(dL/dz{i} - mean(dL/dz) - u_hat{i}*mean(dL/dz*u_hat))")
