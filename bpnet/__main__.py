@@ -31,6 +31,7 @@ from .teach.netfile import NetworkFileError, load_network
 from .core.network import RULES
 from .teach.published import check_published
 from .explain.trace import trace_step
+from .teach import assignment
 from .views import worksheet_pages
 
 
@@ -54,13 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "json"), default="text")
     w = sub.add_parser("worksheet", help="write worksheet variants with nice numbers and separate answer keys")
     worksheet_pages.add_arguments(w)
+    a = sub.add_parser("assignment", help="write an nbgrader assignment (solutions, autograded tests) from the exercises")
+    assignment.add_arguments(a)
     r = sub.add_parser("quiz-results", help="re-grade the quizzes a class handed in and summarise them")
     worksheet_pages.add_results_arguments(r)
     return parser
 
 
 def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    one_line = message.replace("\r", "\\r").replace("\n", "\\n")  # a file name may hold a line break
+    print(f"error: {one_line}", file=sys.stderr)
     return 2
 
 
@@ -141,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if args.command == "worksheet":
                 return worksheet_pages.run_cli(args)
+            if args.command == "assignment":
+                return assignment.run_cli(args)
             if args.command == "quiz-results":
                 return worksheet_pages.run_results_cli(args)
             return _trace(args) if args.command == "trace" else _check(args)

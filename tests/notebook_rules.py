@@ -281,7 +281,7 @@ WORKED_EXAMPLE_READERS = ("00_start_here.ipynb", "05_xor_worked_example.ipynb", 
                           "07_beyond_gradient_descent.ipynb")
 
 
-def _numbers(text: str) -> set[str]:
+def numbers_in(text: str) -> set[str]:
     return {m.group().lstrip("-") for m in _NUMBER.finditer(text)}
 
 
@@ -289,17 +289,17 @@ def computed_numbers_not_typed(nb, known=(), settings=()) -> list[str]:
     """A number only a computation produces is printed by a code cell, never typed into the markdown:
     a decimal that a stored (compared) output shows but no code cell types (unless it is one of
     ``settings``, a value a reader chooses), and any of ``known``."""
-    code_numbers = set().union(*(_numbers(source(c)) for c in code_cells(nb)))
+    code_numbers = set().union(*(numbers_in(source(c)) for c in code_cells(nb)))
     output_numbers = set()
     for c in code_cells(nb):
         if cell_compared_by_nbval(c):
             for _, text in text_outputs(c):
-                output_numbers |= _numbers(text)
+                output_numbers |= numbers_in(text)
     problems = []
     for i, c in enumerate(nb.cells):
         if c.cell_type != "markdown":
             continue
-        for number in sorted(_numbers(source(c))):
+        for number in sorted(numbers_in(source(c))):
             if number in output_numbers and number not in code_numbers and number not in settings:
                 problems.append(f"cell {i}: {number} (print it from a code cell)")
         for number in known:

@@ -9,7 +9,7 @@ Then they write the backward pass over all layers as code, forgetting f'(z) at t
 and check it with bpnet.teach.code_checks: the checker names the first differing number and the
 mistake. The page at that moment is docs/code-checker.png (the README shows it).
 
-The server and browser are those of tests/test_browser_clean.py (a temporary copy of notebooks/).
+The server and browser are the session's (tests/conftest.py): a temporary copy of notebooks/.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ import re
 
 import pytest
 
-from infra_support import REPO, run_all_cells
-from test_browser_clean import _open, _shutdown_kernels, lab  # noqa: F401  (lab is a fixture)
+from infra_support import REPO, open_notebook, run_all_cells
 
 import bpnet
 
@@ -76,13 +75,12 @@ def _output_with(page, cell, text: str) -> str:
     return output.inner_text()
 
 
-def test_an_exercise_and_a_code_check_as_a_learner_does_them(lab):  # noqa: F811
+def test_an_exercise_and_a_code_check_as_a_learner_does_them(browser, lab_server):
     import nbformat
 
-    browser, base, token, root = lab
-    page = _open(browser, base, token, NOTEBOOK)
+    page = open_notebook(browser, lab_server, NOTEBOOK)
     try:
-        run_all_cells(page, REPO / "notebooks" / NOTEBOOK, timeout=300_000)
+        run_all_cells(page, lab_server.path(NOTEBOOK), timeout=300_000)
         stored = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4)
         learner_source = next(c.source for c in stored.cells if c.cell_type == "code"
                               and "answer = None   # δ(D0)" in c.source)
@@ -144,4 +142,4 @@ def test_an_exercise_and_a_code_check_as_a_learner_does_them(lab):  # noqa: F811
         code.screenshot(path=str(SCREENSHOT))
     finally:
         page.close()
-        _shutdown_kernels(base, token)
+        lab_server.delete_sessions()

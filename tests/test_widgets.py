@@ -372,30 +372,36 @@ def test_compare_training_overlays_the_costs_and_rewinds_to_the_same_start():
 
 
 def test_formula_text_never_breaks_inside_a_name_or_a_number():
-    from bpnet.views.widgets import _tokens
-
-    out = _tokens("z(Z1) = w(X1->Z1)*X1 + -0.514182 = 42 %")
-    # a token with a hyphen, arrow or bracket is one unbreakable span; spaces are the only breaks
-    assert '<span class="bp-tok">w(X1-&gt;Z1)*X1</span>' in out and '<span class="bp-tok">-0.514182</span>' in out
-    assert '<span class="bp-tok">42\u00a0%</span>' in out
     w = StepThrough.from_example(rule="gradient")
+    # In the step's words (the live panel): a token with a hyphen, arrow or bracket is one unbreakable
+    # span; spaces are the only breaks.
+    seen = set()
+    for _ in range(30):
+        words, shown = w.live_text(), w.live.value
+        for token in words.split(" "):
+            if re.search(r"[^\w.]", token):
+                assert f'<span class="bp-tok">{html.escape(token)}</span>' in shown, (token, shown)
+                seen.update(kind for kind, pattern in (("name", "->"), ("number", r"\d")) if re.search(pattern, token))
+        w.forward_button.click()
+    assert seen == {"name", "number"}, f"no weight name or no number with a sign or bracket in 30 steps: {seen}"
     assert ".bp-formula .bp-tok, .bp-live .bp-tok { white-space: nowrap; }" in w.widget.children[0].value
 
 
 def test_speed_is_one_implementation_and_changes_the_rate_while_playing():
+    from bpnet.explain.autograd import inputs
     from bpnet.views.graph_widgets import GraphStepThrough
-    from bpnet.views.widgets import Playing
 
-    assert StepThrough._on_speed is Playing._on_speed and GraphStepThrough._on_speed is Playing._on_speed
-    w = StepThrough.from_example(rule="article")
-    w.speed.value = 2.0
-    assert w.rate == 2.0 and not w.playing
-    w.toggle_play()
-    try:
-        w.speed.value = 8.0
-        assert w.rate == 8.0 and w.playing  # plays on, from the step shown, at the new rate
-    finally:
-        w.pause()
+    a, b = inputs(a=1.5, b=-0.5)
+    graph = GraphStepThrough(((a * b).named("c") + a.exp().named("d")).named("L"))
+    for w in (StepThrough.from_example(rule="article"), graph):  # both step-throughs, the same way
+        w.speed.value = 2.0
+        assert w.rate == 2.0 and not w.playing
+        w.toggle_play()
+        try:
+            w.speed.value = 8.0
+            assert w.rate == 8.0 and w.playing  # plays on, from the step shown, at the new rate
+        finally:
+            w.pause()
 
 
 def test_a_click_in_a_kernel_shows_the_diagram_first_and_typesets_the_formula_after():

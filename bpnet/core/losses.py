@@ -94,7 +94,8 @@ class Loss:
     def cost(self, a: np.ndarray, y: np.ndarray, z: np.ndarray | None = None,
              act: Activation | None = None) -> float:
         """J = mean over the batch of the per-sample losses (from z where ``sample_losses`` can)."""
-        return float(np.mean(self.sample_losses(a, y, z, act)))
+        per_sample = self.sample_losses(a, y, z, act)
+        return float(per_sample.sum() / len(per_sample))
 
     def short_delta(self, act: Activation) -> bool:
         """True if, with this output activation, dL/dz is simply a - y."""

@@ -1304,11 +1304,9 @@ _KINKS = (_kink_learner(np.inf), _kink_learner(-np.inf))
 
 
 def _at_a_kink(net: Network, fwd: Forward) -> bool:
-    """True if some unit's z sits where f' jumps (z = 0 of ReLU): there either slope is right."""
-    for act, z in zip(net.acts, fwd.z):
-        if act.elementwise and np.any(np.abs(act.df(np.nextafter(z, np.inf)) - act.df(np.nextafter(z, -np.inf))) > 1e-9):
-            return True
-    return False
+    """True if some unit's z sits where f' jumps (an activation's ``kinks``, z = 0 of ReLU): there
+    either slope is right."""
+    return any(act.at_kink(z).any() for act, z in zip(net.acts, fwd.z))
 
 
 def _scale(ctx: Context, right: Learner, deltas) -> object:

@@ -494,7 +494,8 @@ def _result(quantity: str, context: str, given, a: Assessment, rtol, atol, gener
     if ans is None:
         return CheckResult(quantity, context, None, False, "unanswered", _UNANSWERED, sol, show_solution, (),
                            levels)
-    v: Verdict = judge(ans, a, rtol, atol, given=given)
+    with np.errstate(over="ignore", invalid="ignore"):  # an answer such as 1e308 is merely far from everything
+        v: Verdict = judge(ans, a, rtol, atol, given=given)
 
     ans_out = float(ans) if ans.ndim == 0 else ans.copy()
     explanations = {c.key: c.explanation for c in a.candidates}
@@ -576,23 +577,16 @@ def check_neuron(w, b, x, answer, activation="sigmoid", value: str = "a", *, rto
     return _result(quantity, f"x = {_vec(x)}", answer, a, rtol, atol, general, solution, show_solution, hints)
 
 
-def _at_kink(z: np.ndarray, fn) -> np.ndarray:
-    """Where z sits on a kink: the slopes just left and just right of z differ (ReLU at 0), beyond the
-    rounding by which a smooth f' moves in one step of z (sigmoid, tanh)."""
-    left, right = fn(np.nextafter(z, -np.inf)), fn(np.nextafter(z, np.inf))
-    return ~np.isclose(left, right, rtol=1e-9, atol=1e-12)
-
-
-def _kink_values(z: np.ndarray, fn) -> list:
-    """The other right values where some z sits on a kink of f: f' just right, and just left, of it
-    (the other z keep their own f'(z))."""
-    kink = _at_kink(z, fn)
+def _kink_values(z: np.ndarray, act) -> list:
+    """The other right values where some z sits on a kink of f (``act.kinks``): f' just right, and
+    just left, of it (the other z keep their own f'(z))."""
+    kink = act.at_kink(z)
     if not kink.any():
         return []
-    at = fn(z)
+    at = act.df(z)
     out = []
     for side in (np.inf, -np.inf):
-        v = np.where(kink, fn(np.nextafter(z, side)), at)
+        v = np.where(kink, act.df(np.nextafter(z, side)), at)
         if not np.array_equal(v, at):
             out.append(v)
     return out
@@ -642,7 +636,7 @@ def check_activation_derivative(name, z, answer, *, rtol=RTOL, atol=None,
     cands.append(("derivative_of_a", act.df(f), f"You evaluated the derivative at a = {act.symbol}(z) "
                   f"instead of at z: f'(z) = {act.derivative} takes z itself."))
     scale = np.abs(f) + np.abs(expected)
-    kinks = _kink_values(z, act.df)
+    kinks = _kink_values(z, act)
     a = _plain(Question("derivative", act.name), expected, cands, scale, kinks)
 
     def solution() -> str:

@@ -113,7 +113,7 @@ class Quiz:
     """A worksheet variant as a quiz (see the module docstring)."""
 
     def __init__(self, template, seed: int, variant: int, steps=("forward", "delta", "update"), digits: int = 4,
-                 *, student: str | None = None, check: str | None = None):
+                 *, student: str | None = None, check: str | None = None, assessment: bool = False):
         self.template = get_template(template)
         self.variant = make_variant(self.template, seed, variant, steps, digits)
         if check is not None and str(check) != variant_check(self.variant):
@@ -123,6 +123,8 @@ class Quiz:
         if student is not None and (not isinstance(student, str) or not student.strip()):
             raise ValueError(f"student must be your name as text, got {student!r}")
         self.student = student.strip() if student else None
+        #: an assessment shows no solution (a quiz with a student's name is one)
+        self.assessment = bool(assessment or self.student)
         self.record: dict = {}  # question (k or concept name) -> its last verdict, with the attempts
 
     @classmethod
@@ -202,7 +204,7 @@ class Quiz:
     def solution(self, k: int) -> exercises.Solution:
         """The worked answer to question k: its formula with the numbers substituted (shown as text).
         Not in an assessment."""
-        if self.student:
+        if self.assessment:
             raise ValueError("this quiz is an assessment: it shows no solution (your teacher goes through them)")
         q = self.question(k)
         return exercises.Solution(f"{q.formula}\n  = {q.numbers}", q.value)
@@ -219,7 +221,7 @@ class Quiz:
         if letter not in c.choices:
             raise ValueError(f"choose one of {', '.join(c.choices)} for {name}, got {choice!r}")
         if letter == c.right:
-            result = QuizResult(name, c.prompt, letter, True, None, "" if self.student else c.why, None)
+            result = QuizResult(name, c.prompt, letter, True, None, "" if self.assessment else c.why, None)
         else:
             result = QuizResult(name, c.prompt, letter, False, f"concept:{name}:{letter}",
                                 f"This answer holds a common misconception ({c.misconceptions[letter]}). "

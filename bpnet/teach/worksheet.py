@@ -384,9 +384,9 @@ def _draw(template: Template, rng: np.random.Generator):
 
 
 def _at_a_kink(net: Network, x) -> bool:
-    """True when a ReLU or leaky-ReLU unit has z exactly 0 on this sample."""
+    """True when some unit's z sits where its f' jumps (the activation's ``kinks``, z = 0 of ReLU) on this sample."""
     fwd = net.forward(x)
-    return any(act.name in ("relu", "leaky_relu") and np.any(z == 0) for act, z in zip(net.acts, fwd.z))
+    return any(act.at_kink(z).any() for act, z in zip(net.acts, fwd.z))
 
 
 def _variant_seed(seed: int, number: int) -> np.random.SeedSequence:

@@ -21,15 +21,16 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from ..core.notation import fmt_or_dash, paren_term
+from ..core.notation import OKABE_ITO, PALETTE, fmt_or_dash, paren_term
 from ..explain.autograd import Graph, GraphState, GraphStep, GraphTrace, Value
 
 __all__ = ["GraphDrawing", "draw_graph", "graph_layout", "graph_figsize", "columns_that_fit", "plot_cost_ratio"]
 
-# Okabe & Ito colours (distinct under the common colour blindnesses); nothing relies on colour alone:
-# the current node also gets a thick border, the current edge a thick line and a bold label.
-YELLOW, VERMILION, BLUE, GREY = "#F0E442", "#D55E00", "#0072B2", "#8C8C8C"
-LEAF_FILL, CONST_FILL, PARAM_FILL, NODE_FILL = "#E8E8E8", "#F5F5F5", "#D6EAF8", "#FFFFFF"
+# The palette's colours (bpnet.core.notation.PALETTE); nothing relies on colour alone: the current
+# node also gets a thick border, the current edge a thick line and a bold label.
+YELLOW, VERMILION, BLUE, GREY = PALETTE["highlight"], PALETTE["current"], OKABE_ITO["blue"], PALETTE["edge"]
+LEAF_FILL, CONST_FILL, PARAM_FILL, NODE_FILL = (PALETTE["leaf_fill"], PALETTE["const_fill"], PALETTE["param_fill"],
+                                                PALETTE["paper"])
 COL_W, ROW_H = 2.6, 1.1  # inches per column and per row of the layout
 BOX_W, BOX_H = 0.56, 0.8  # box size as a fraction of the column / row pitch
 

@@ -513,7 +513,8 @@ class TrainingStepper(_TrainingMoves):
 
     ``per="epoch"``: one pass over (X, y) per step (``batch_size`` None = one batch update).
     ``per="update"``: one (mini-)batch update per step.
-    Epoch e shuffles as ``Network.train`` does (``bpnet.core.network.batches``), so any step can be recomputed exactly from an
+    An epoch is ``Network.train``'s epoch loop for that one epoch (``first_epoch=e``: the same
+    shuffle, ``bpnet.core.network.batches``), so any step can be recomputed exactly from an
     earlier snapshot. Keeps the cost after every step (one float each) and at most
     ``keep`` weight snapshots besides the start; ``max_steps`` bounds everything.
     ``costs[k]`` is the cost over all of (X, y) after k steps (``costs[0]`` = before training).
@@ -714,6 +715,9 @@ def _differs(a, b, tol: float) -> bool:
 
 
 def _check_changes(changes: dict, allowed: tuple, what: str) -> dict:
+    if not isinstance(changes, dict):
+        raise TypeError(f"branch must be a dict of the settings the branch changes, such as {{'lr': 0.5}}; "
+                        f"got {type(changes).__name__} {changes!r:.40}")
     if not changes:
         raise ValueError(f"a {what} needs at least one setting to change for the branch: one of {allowed}")
     unknown = sorted(set(changes) - set(allowed))
@@ -778,8 +782,7 @@ class StepComparison:
                  rule: str = "gradient", *, branch: dict, index: int = 0, init: str = "xavier"):
         if not isinstance(net, Network):
             raise TypeError(f"StepComparison needs a bpnet.Network, got {type(net).__name__}")
-        branch = dict(branch)
-        if "optimizer" in branch:
+        if isinstance(branch, dict) and "optimizer" in branch:
             raise ValueError("one recorded update is plain gradient descent: compare optimizers "
                              "with TrainingComparison")
         self.changes = _check_changes(branch, self.BRANCHES, "StepComparison")
@@ -901,7 +904,7 @@ class TrainingComparison(_TrainingMoves):
     def __init__(self, net: Network, X, y, lr: float = 0.1, loss="half_squared_error", optimizer=None,
                  batch_size: int | None = None, per: str = "epoch", seed: int = 0, rule: str = "gradient",
                  *, branch: dict, at: int = 0, keep: int = 64, max_steps: int = 100_000, init: str = "xavier"):
-        self.changes = _check_changes(dict(branch), self.BRANCHES, "TrainingComparison")
+        self.changes = _check_changes(branch, self.BRANCHES, "TrainingComparison")
         if isinstance(at, bool) or not isinstance(at, (int, np.integer)) or not 0 <= at <= max_steps:
             raise ValueError(f"at must be a whole number of steps in 0..{max_steps}, got {at!r}")
         if "seed" in self.changes and at:

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from ..core.network import Network
-from ..core.notation import PHASE_TITLES
+from ..core.notation import PALETTE, PHASE_TITLES
 from ..teach import quiz as quizzes
 from ..teach.quiz import CONCEPTS
 from ..teach import worksheet as ws
@@ -69,15 +69,15 @@ def diagram_svg(v) -> str:
 _CSS = """
 @page { size: %(paper)s; margin: 14mm; }
 * { box-sizing: border-box; }
-body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: #111; margin: 0; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: %(print_ink)s; margin: 0; }
 .variant { page-break-after: always; break-after: page; }
 .variant:last-child { page-break-after: auto; break-after: auto; }
 h1 { font-size: 15pt; margin: 0 0 4pt 0; }
 h2 { font-size: 11.5pt; margin: 8pt 0 3pt 0; }
 p { margin: 3pt 0; }
 table { border-collapse: collapse; margin: 3pt 0; }
-td, th { border: 0.6pt solid #999; padding: 1.5pt 5pt; text-align: left; vertical-align: top; }
-th { background: #eee; }
+td, th { border: 0.6pt solid %(print_rule)s; padding: 1.5pt 5pt; text-align: left; vertical-align: top; }
+th { background: %(print_head)s; }
 .blank { width: 32mm; }
 .cols { display: flex; gap: 6mm; align-items: flex-start; }
 .cols > div { flex: 1 1 0; min-width: 0; }
@@ -86,12 +86,12 @@ svg.diagram { display: block; width: 100%%; height: auto; max-height: 70mm; marg
 td.blank { width: 30mm; height: 6.5mm; }
 td.name { white-space: nowrap; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; white-space: pre-wrap; word-break: keep-all; }
-.footer { color: #555; font-size: 7.5pt; margin-top: 4pt; }
+.footer { color: %(print_note)s; font-size: 7.5pt; margin-top: 4pt; }
 .nb { white-space: nowrap; }
 section.key { font-size: 9pt; }
 section.key td { padding: 1pt 4pt; }
 section.key code { font-size: 7.5pt; }
-@media screen { body { max-width: 190mm; margin: 10mm auto; } .variant { border-bottom: 1px dashed #aaa; padding-bottom: 8mm; margin-bottom: 8mm; } }
+@media screen { body { max-width: 190mm; margin: 10mm auto; } .variant { border-bottom: 1px dashed %(print_cut)s; padding-bottom: 8mm; margin-bottom: 8mm; } }
 """
 
 
@@ -99,7 +99,7 @@ def _html_doc(title: str, body: str, paper: str) -> str:
     if paper not in ("A4", "Letter"):
         raise ValueError(f"paper must be 'A4' or 'Letter', got {paper!r}")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{html.escape(title)}</title>\n<style>{_CSS % {'paper': paper}}</style>\n</head>\n"
+            f"<title>{html.escape(title)}</title>\n<style>{_CSS % {'paper': paper, **PALETTE}}</style>\n</head>\n"
             f"<body>\n{body}\n</body>\n</html>\n")
 
 
