@@ -9,7 +9,7 @@ Then they write the backward pass over all layers as code, forgetting f'(z) at t
 and check it with bpnet.teach.code_checks: the checker names the first differing number and the
 mistake. The page at that moment is docs/code-checker.png (the README shows it).
 
-The server and browser are those of tests/test_browser_clean.py (a temporary copy of notebooks/).
+The server and browser are the session's (tests/conftest.py: a copy of the repository).
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ import re
 
 import pytest
 
-from infra_support import REPO, run_all_cells
-from test_browser_clean import _open, _shutdown_kernels, lab  # noqa: F401  (lab is a fixture)
+from infra_support import REPO, open_notebook, run_all_cells
 
 import bpnet
 
@@ -59,14 +58,18 @@ def _expected():
     return bpnet.fmt((a - yq[0]) * a * (1 - a))
 
 
-def _cell(page, text: str):
-    return page.locator(CELLS).filter(has=page.locator(".jp-InputArea-editor", has_text=text)).first
-
-
 def _type_into(page, cell, source: str) -> None:
     cell.locator(".jp-InputArea-editor").click()
     page.keyboard.press("Control+A")
     page.keyboard.insert_text(source)
+
+
+def _run(page, learner, check) -> None:
+    """Run the learner's cell, then its check cell (a Markdown cell stands between them)."""
+    learner.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    check.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
 
 
 def _output_with(page, cell, text: str) -> str:
@@ -76,18 +79,18 @@ def _output_with(page, cell, text: str) -> str:
     return output.inner_text()
 
 
-def test_an_exercise_and_a_code_check_as_a_learner_does_them(lab):  # noqa: F811
+def test_an_exercise_and_a_code_check_as_a_learner_does_them(browser, lab_server):
     import nbformat
 
-    browser, base, token, root = lab
-    page = _open(browser, base, token, NOTEBOOK)
+    page = open_notebook(browser, lab_server, NOTEBOOK)
     try:
-        run_all_cells(page, REPO / "notebooks" / NOTEBOOK, timeout=300_000)
+        run_all_cells(page, lab_server.path(NOTEBOOK), timeout=300_000)
         stored = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4)
-        learner_source = next(c.source for c in stored.cells if c.cell_type == "code"
-                              and "answer = None   # δ(D0)" in c.source)
-        learner = _cell(page, "answer = None   # δ(D0)")
-        check = _cell(page, 'check_delta(rnet, xq, yq, "D0", answer)')
+        code_sources = [c.source for c in stored.cells if c.cell_type == "code"]
+        k = next(i for i, src in enumerate(code_sources) if "answer = None   # δ(D0)" in src)
+        learner_source = code_sources[k]
+        assert 'check_delta(rnet, xq, yq, "D0", answer)' in code_sources[k + 1]
+        learner, check = page.locator(CELLS).nth(k), page.locator(CELLS).nth(k + 1)  # by position: the text changes
         right_value = _expected()
 
         # Run as stored: no verdict, no hint, no answer on the page.
@@ -97,8 +100,7 @@ def test_an_exercise_and_a_code_check_as_a_learner_does_them(lab):  # noqa: F811
 
         # A wrong answer: the mistake is named.
         _type_into(page, learner, learner_source.replace(learner_source.splitlines()[-1], WRONG))
-        page.keyboard.press("Shift+Enter")
-        page.keyboard.press("Shift+Enter")
+        _run(page, learner, check)
         wrong = _output_with(page, check, "Not yet")
         assert "opposite sign" in wrong and ".hint()" in wrong, wrong
 
@@ -121,8 +123,7 @@ def test_an_exercise_and_a_code_check_as_a_learner_does_them(lab):  # noqa: F811
 
         # The right answer.
         _type_into(page, learner, learner_source.replace(learner_source.splitlines()[-1], RIGHT))
-        page.keyboard.press("Shift+Enter")
-        page.keyboard.press("Shift+Enter")
+        _run(page, learner, check)
         right = _output_with(page, check, "Correct")
         assert re.search(r"✓\s*Correct", right) and right_value in right, right
 
@@ -144,4 +145,4 @@ def test_an_exercise_and_a_code_check_as_a_learner_does_them(lab):  # noqa: F811
         code.screenshot(path=str(SCREENSHOT))
     finally:
         page.close()
-        _shutdown_kernels(base, token)
+        lab_server.delete_sessions()
