@@ -437,6 +437,8 @@ def learner_writes_help_on_request(nb) -> list[str]:
                 and re.search(r"^result$", source(check), re.M)):
             problems.append(f"exercise {k}: the next code cell must check it: 'result = check_...(...)' then 'result'")
     section = "\n".join(source(c) for c in markdown_cells(nb))
+    for phrase in re.findall(r"first\s+attempt|fix\s+this\s+line|[Tt]he\s+attempt\b", section):
+        problems.append(f"the Markdown speaks of a pre-typed attempt: {phrase!r}")
     if "result.hint()" not in section or "result.solution()" not in section:
         problems.append("the exercises' introduction must say how to ask for a hint (result.hint()) and the solution")
     for k, cell in enumerate(solutions, start=1):

@@ -199,6 +199,10 @@ def test_a_pre_typed_attempt_or_a_hint_asked_in_advance_is_caught():
     check = rules.check_cell_of(nb, exercise_cells(nb)[1])
     _set_source(check, source(check) + "\nresult.hint()")
     assert any("asks for a hint" in p for p in rules.learner_writes_help_on_request(nb))
+    nb = _copy("06")
+    question = next(c for c in markdown_cells(nb) if source(c).startswith("### Exercise 1"))
+    _set_source(question, source(question) + " The first attempt forgets the 1/2.")
+    assert any("pre-typed attempt" in p for p in rules.learner_writes_help_on_request(nb))
     nb = _copy("03")
     for c in markdown_cells(nb):
         _set_source(c, source(c).replace("result.hint()", "the hints"))
