@@ -8,7 +8,7 @@
 
 ``lab`` and ``test`` create a virtual environment in ``.venv/`` on first use and install
 bpnet into it (``lab``: ``pip install -e ".[lab]"``; ``test``: the Binder pins of
-binder/requirements.txt, then ``pip install -e ".[test]"`` under those pins, so that the tests
+binder/requirements.txt, then ``pip install -e ".[test,teach]"`` under those pins, so that the tests
 validate the very versions Binder installs); they re-install only when pyproject.toml or
 binder/requirements.txt changes. Nothing is needed but Python 3.10+ with its ``venv`` module.
 ``make lab``, ``make test`` and ``make test-fast`` call this file: there is one implementation.
@@ -77,6 +77,11 @@ def binder_pins() -> list[str]:
     return pins
 
 
+#: What ``test`` installs: the test tools, and the teaching tools (nbgrader) whose round trip
+#: tests/test_assignment.py runs.
+TEST_EXTRAS = ".[test,teach]"
+
+
 def ensure_venv(venv: Path, extra: str, stamp: Path | None, dry_run: bool = False) -> Path:
     """Create ``venv`` and install bpnet with ``extra`` unless ``stamp`` is newer than what it is built from.
 
@@ -93,7 +98,7 @@ def ensure_venv(venv: Path, extra: str, stamp: Path | None, dry_run: bool = Fals
                 constraints = Path(tmp) / "binder-pins.txt"
                 constraints.write_text("\n".join(binder_pins()) + "\n", encoding="utf-8")
                 run([str(python), "-m", "pip", "install", "-c", str(constraints), "-r", str(constraints),
-                     "-e", ".[test]"], dry_run)
+                     "-e", TEST_EXTRAS], dry_run)
         else:
             run([str(python), "-m", "pip", "install", "-e", f".[{extra}]"], dry_run)
         if not dry_run:

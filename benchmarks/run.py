@@ -200,11 +200,10 @@ def compare(rep: Report, spec: C.Spec, names: list[str], opt: dict, cfg) -> dict
 
 def step_tables(rep: Report, results: list[tuple[C.Spec, dict]], names: list[str]):
     labels = {n: C.COMPETITORS[n].label for n in names}
-    rep.add("Ratios: time per update divided by bpnet `net.step`'s (below 1 = faster than bpnet, "
-            "above 1 = slower).", "")
+    rep.add("Ratios: time per update divided by the hand-fused loop's (the floor: 1 = as fast as it).", "")
     rows = []
     for spec, r in results:
-        base = r["times"].get("bpnet", float("nan"))
+        base = r["times"].get("hand", float("nan"))
         rows.append([spec.name] + [fmt_ratio(r["times"][n] / base) if n in r["times"] else "—" for n in names])
     rep.add(*table(["network, batch"] + [labels[n] for n in names], rows))
     rep.add("Absolute: median time per update, ± half the interquartile range of the samples "
@@ -238,20 +237,8 @@ def section_step(rep: Report, opt, cfg):
     rep.plot["step"] = [(spec.name, r["times"]) for spec, r in results]
     for spec, r in results:
         t = r["times"]
-        short = spec.name.split(" (")[0].split(",")[0]
-        for key, how in (("bpnet", "`net.step`"), ("bpnet_train", "`net.train`, per epoch")):
-            if key in t and "hand" in t:
-                _hand_target(rep, short, key, how, t[key] / t["hand"])
-    spec, r = results[1]
-    t = r["times"]
-    for other, want in (("torch", 6), ("micrograd", 20)):
-        label = C.COMPETITORS[other].label
-        if other in t and "bpnet" in t:
-            ratio = t[other] / t["bpnet"]
-            note = f"`net.train` per epoch: {t[other] / t['bpnet_train']:.1f}×" if "bpnet_train" in t else ""
-            rep.target(f"2-8-1: `net.step` ≥ {want}× faster than {label}", f"{ratio:.1f}×", ratio >= want, note)
-        else:
-            rep.target(f"2-8-1: `net.step` ≥ {want}× faster than {label}", r["status"].get(other, "—"), None)
+        if "bpnet_train" in t and "hand" in t:
+            _train_target(rep, spec.name.split(" (")[0].split(",")[0], t["bpnet_train"] / t["hand"])
 
 
 def section_classifier(rep: Report, opt, cfg):
@@ -267,20 +254,18 @@ def section_classifier(rep: Report, opt, cfg):
     for spec, r in results:
         t = r["times"]
         if "bpnet_train" in t and "hand" in t:
-            short = "64-32-10, batch " + spec.name.rsplit(" ", 1)[-1]
-            _hand_target(rep, short, "bpnet_train", "`net.train`, per epoch", t["bpnet_train"] / t["hand"])
+            _train_target(rep, "64-32-10, batch " + spec.name.rsplit(" ", 1)[-1], t["bpnet_train"] / t["hand"])
 
 
-#: How close to the hand-fused loop: `net.step` (which checks its input on every call) and
-#: `net.train` per epoch (which checks once, then runs the same routine).
-HAND_TARGETS = {"bpnet": 1.5, "bpnet_train": 1.3}
+#: How close `net.train` (per epoch: checks once, then Backprop's epoch loop, one method per
+#: equation, every new weight checked before it is written) comes to the hand-fused loop. The only
+#: speed target: `net.step` and the competitors are reported, not targeted.
+TRAIN_TARGET = 1.5
 
 
-def _hand_target(rep: Report, short: str, key: str, how: str, ratio: float) -> None:
-    want = HAND_TARGETS[key]
-    note = ("validates X, y, lr and every weight on each call (one clear error for bad input)"
-            if key == "bpnet" else "validates once per call, then the routine's full-batch loop")
-    rep.target(f"{short}: {how} within {want}× of hand-fused", f"{ratio:.2f}×", ratio <= want, note)
+def _train_target(rep: Report, short: str, ratio: float) -> None:
+    rep.target(f"{short}: `net.train`, per epoch, within {TRAIN_TARGET}× of hand-fused", f"{ratio:.2f}×",
+               ratio <= TRAIN_TARGET, "plain numpy, one line per equation; every new weight checked")
 
 
 # --------------------------------------------------------------------------- section 3
@@ -718,7 +703,7 @@ def update_readme(readme: Path, head: list[str], rep: Report) -> None:
             part = md.split(sec, 1)[1]
             title = part.split("\n", 1)[0].strip()
             tbl = [line for line in part.split("Ratios:", 1)[1].split("\n\n")[1].split("\n") if line.startswith("|")]
-            steps += [f"**{sec[3:]} {title}** — time per update ÷ bpnet `net.step`'s:", ""] + tbl + [""]
+            steps += [f"**{sec[3:]} {title}** — time per update ÷ the hand-fused loop's:", ""] + tbl + [""]
     block = ([START, "", head[2], ""] + targets + steps
              + ["![bpnet benchmark plots](results.png)", "", "Full tables: [results.md](results.md).", "", END])
     a, b = text.index(START), text.index(END) + len(END)

@@ -4,13 +4,15 @@
     python -m bpnet trace --network examples/two-outputs-sigmoid.json --sample all --format json
     python -m bpnet check examples/xor-article-published.json
     python -m bpnet worksheet --template leaky-2-2-1 --variants 30 --seed 7 --out my-class
+    python -m bpnet quiz-results handed-in/
 
 ``trace`` prints one recorded training step as a worked solution (``--format text``) or
 as JSON with every micro-step and the weights before and after (``--format json``).
 ``check`` recomputes every number in a file's ``published`` section and names the known
 mistake that reproduces them best; it exits 0 when all agree, 1 when some do not.
 ``worksheet`` writes seeded worksheet variants with nice numbers and separate answer keys
-(see ``bpnet.teach.worksheet`` and ``bpnet.views.worksheet_pages``).
+(see ``bpnet.teach.worksheet`` and ``bpnet.views.worksheet_pages``); ``quiz-results FOLDER``
+re-grades the quizzes a class handed in and summarises them (``bpnet.teach.quiz``).
 A bad file or option exits 2 with one line saying what is wrong, before any work starts.
 Output is written step by step (a trace of a million weights never has to fit in memory),
 and in any console encoding: a symbol the console cannot show is spelled in ASCII
@@ -29,6 +31,7 @@ from .teach.netfile import NetworkFileError, load_network
 from .core.network import RULES
 from .teach.published import check_published
 from .explain.trace import trace_step
+from .teach import assignment
 from .views import worksheet_pages
 
 
@@ -52,11 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "json"), default="text")
     w = sub.add_parser("worksheet", help="write worksheet variants with nice numbers and separate answer keys")
     worksheet_pages.add_arguments(w)
+    a = sub.add_parser("assignment", help="write an nbgrader assignment (solutions, autograded tests) from the exercises")
+    assignment.add_arguments(a)
+    r = sub.add_parser("quiz-results", help="re-grade the quizzes a class handed in and summarise them")
+    worksheet_pages.add_results_arguments(r)
     return parser
 
 
 def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    one_line = message.replace("\r", "\\r").replace("\n", "\\n")  # a file name may hold a line break
+    print(f"error: {one_line}", file=sys.stderr)
     return 2
 
 
@@ -137,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if args.command == "worksheet":
                 return worksheet_pages.run_cli(args)
+            if args.command == "assignment":
+                return assignment.run_cli(args)
+            if args.command == "quiz-results":
+                return worksheet_pages.run_results_cli(args)
             return _trace(args) if args.command == "trace" else _check(args)
         except NetworkFileError as exc:
             return _error(str(exc))

@@ -211,7 +211,8 @@ def _has_figure(cell) -> bool:
 
 def figures_shown_titled_and_told(nb) -> list[str]:
     """A cell that draws a figure calls plt.show() (or ends with ';'), so no '<Figure ...>' repr is stored;
-    each figure has a title and a printed text equivalent in its cell or a neighbouring one."""
+    each figure has a title and a printed text equivalent (or a bpnet.views.tables.Table) in its cell or a
+    neighbouring one."""
     cells = code_cells(nb)
     problems = []
     for k, cell in enumerate(cells):
@@ -226,7 +227,8 @@ def figures_shown_titled_and_told(nb) -> list[str]:
                 problems.append(f"code cell {k + 1}: a '<Figure ...>' repr without the figure")
         if has_png:
             near = [cells[j] for j in (k - 1, k, k + 1) if 0 <= j < len(cells)]
-            if not any(kind == "stdout" and text.strip() for c in near for kind, text in text_outputs(c)):
+            if not any((kind == "stdout" and text.strip()) or (kind == "text/html" and 'class="bp-table"' in text)
+                       for c in near for kind, text in text_outputs(c)):
                 problems.append(f"code cell {k + 1}: a figure without a printed text equivalent next to it")
             if "plt." in src and not re.search(r"title|suptitle|plot_|draw_network", src):
                 problems.append(f"code cell {k + 1}: a figure without a title")
@@ -287,7 +289,7 @@ WORKED_EXAMPLE_READERS = ("00_start_here.ipynb", "05_xor_worked_example.ipynb", 
                           "07_beyond_gradient_descent.ipynb")
 
 
-def _numbers(text: str) -> set[str]:
+def numbers_in(text: str) -> set[str]:
     return {m.group().lstrip("-") for m in _NUMBER.finditer(text)}
 
 
@@ -295,17 +297,17 @@ def computed_numbers_not_typed(nb, known=(), settings=()) -> list[str]:
     """A number only a computation produces is printed by a code cell, never typed into the markdown:
     a decimal that a stored (compared) output shows but no code cell types (unless it is one of
     ``settings``, a value a reader chooses), and any of ``known``."""
-    code_numbers = set().union(*(_numbers(source(c)) for c in code_cells(nb)))
+    code_numbers = set().union(*(numbers_in(source(c)) for c in code_cells(nb)))
     output_numbers = set()
     for c in code_cells(nb):
         if cell_compared_by_nbval(c):
             for _, text in text_outputs(c):
-                output_numbers |= _numbers(text)
+                output_numbers |= numbers_in(text)
     problems = []
     for i, c in enumerate(nb.cells):
         if c.cell_type != "markdown":
             continue
-        for number in sorted(_numbers(source(c))):
+        for number in sorted(numbers_in(source(c))):
             if number in output_numbers and number not in code_numbers and number not in settings:
                 problems.append(f"cell {i}: {number} (print it from a code cell)")
         for number in known:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import bpnet
+from bpnet.core.activations import LeakyReLU
 from bpnet.views.stepper import GraphStepper
 from bpnet.explain.autograd import (Graph, GraphTrace, Value, dot, inputs, mean, network_graph,
                                     numerical_gradient, total, trace_function)
@@ -269,3 +270,51 @@ def test_the_module_docstring_example_runs_as_printed():
     import bpnet.explain.autograd
 
     assert doctest.testmod(bpnet.explain.autograd).failed == 0
+
+
+# ----- each op records what it is; its text comes from bpnet.core.notation ---------------------------
+class _Softsign(bpnet.Activation):
+    """f(z) = z/(1 + |z|), f'(z) = 1/(1 + |z|)^2: an activation bpnet does not ship."""
+
+    name = symbol = "softsign"
+
+    def f(self, z):
+        return z / (1 + np.abs(z))
+
+    def df(self, z, a=None):
+        return 1 / (1 + np.abs(z)) ** 2
+
+
+@pytest.mark.parametrize("act", [_Softsign(), bpnet.get_activation("sigmoid"), LeakyReLU(0.2)],
+                         ids=lambda a: a.name)
+def test_any_activation_is_a_graph_node_with_its_own_f_and_df(act):
+    x = Value(0.7, "x")
+    y = (x * -1.5).named("z").act(act).named("y")
+    trace = y.backward()
+    assert y.op == act.name and y.args["activation"] is act and y.parents[0].name == "z"
+    z = y.parents[0].data  # 0.7*(-1.5), as the float product gives it
+    assert y.data == pytest.approx(float(act.f(np.array([z]))[0]), abs=0)
+    assert trace.find("local", "z->y").value == pytest.approx(float(act.df(np.array([z]))[0]), rel=1e-15)
+    assert close_enough(x.grad, numerical_gradient(Graph(y), "x"))
+    assert trace.find("forward", "y").text.startswith(f"y = {act.symbol}(z) = {act.symbol}(-1.05)")
+
+
+def test_sigmoid_and_tanh_are_the_activations_of_bpnet_core():
+    z = Value(-2.5, "z")
+    assert z.sigmoid().data == float(bpnet.get_activation("sigmoid").f(np.array([-2.5]))[0])
+    assert z.tanh().data == float(bpnet.get_activation("tanh").f(np.array([-2.5]))[0])
+
+
+def test_a_node_records_its_op_and_operands_and_its_formulas_come_from_notation():
+    from bpnet.core.notation import graph_expression, graph_local
+
+    a, b = inputs(a=2.0, b=-3.0)
+    n = (a * b).named("n")
+    c = (2.0 * a).named("c")
+    assert (n.op, n.operands) == ("*", (a, b)) and (c.op, c.operands, c.parents) == ("*", (2.0, a), (a,))
+    g = Graph((n + c).named("L"))
+    assert g.expression(g.find("n")) == graph_expression("*", ["a", "b"]) == "a*b"
+    assert g.expression(g.find("n"), numbers=True) == "2*(-3)"
+    assert g.expression(g.find("c")) == "2*a"
+    e = next(e for e, edge in enumerate(g.edges) if edge.dst == g.find("n") and edge.slot == 1)
+    assert g.local(e) == ("a", "2", 2.0) == (*graph_local("*", 1, ["a", "b"], [2.0, -3.0], "n", -6.0, 2.0), 2.0)

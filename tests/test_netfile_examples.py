@@ -11,7 +11,7 @@ import pytest
 
 import bpnet
 from bpnet.teach.netfile import load_network, network_to_dict
-from bpnet.teach.published import _LOCAL_CATALOGUE, _local_candidates, _mark, check_published
+from bpnet.teach.published import MINIMAL_CATALOGUE, CheckRow, check_published, minimal_candidates
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 FILES = sorted(EXAMPLES.glob("*.json"))
@@ -101,6 +101,11 @@ def test_the_two_sigmoid_example_is_right_to_its_printed_digits_and_independentl
     assert pub["weights_after"]["X2->Z1"] == round(w["X2->Z1"] - doc["lr"] * x[1] * d_h[0], 6)
 
 
+def _mark(value: float, published: float, q: Decimal) -> str:
+    """The check table's mark for bpnet's ``value`` beside a ``published`` number given to ``q``."""
+    return CheckRow("forward", "Z1", None, published, str(published), value, q).mark
+
+
 def test_rounding_to_the_sources_digits():
     q = Decimal("0.01")
     assert _mark(1.4049, 1.40, q) == "✓"
@@ -133,13 +138,13 @@ def test_the_check_ranks_mistakes_by_how_many_numbers_they_reproduce():
     ex = load_network(EXAMPLES / "xor-article-published.json")
 
     def stub(net, X, y, question, loss, rule, lr):
-        out = _local_candidates(net, X, y, question, loss, rule, lr)
+        out = minimal_candidates(net, X, y, question, loss, rule, lr)
         # forward values right, deltas as published, every weight left at 1: 4 + 4 + 6 of 21
         out["half_right"] = {"forward": out["sign"], "delta": -4.0, "update": 1.0}[question[0]]
         out["nothing"] = 123.0
         return out
 
-    cat = dict(_LOCAL_CATALOGUE, half_right="Half right.", nothing="Nothing at all.")
+    cat = dict(MINIMAL_CATALOGUE, half_right="Half right.", nothing="Nothing at all.")
     result = check_published(ex, catalogue=(cat, stub))
     assert [e.key for e in result.explanations] == ["sign", "half_right"]
     assert result.explanations[1].matched == 4 + 4 + 6

@@ -148,3 +148,64 @@ def test_no_module_but_notation_defines_phase_titles_or_an_escaper():
 def test_the_scan_finds_titles_and_escapers():
     assert _TITLE.search('_PHASES = {"update": "Update"}') and _ESCAPER.search("def _md_escape(text):")
     assert _ESCAPER.search('_MD_SPECIAL = re.compile(r"([\\\\`*_])")')
+
+
+# ----- colours ---------------------------------------------------------------------------------
+def test_the_palette_is_okabe_ito_where_it_means_something():
+    assert nt.PALETTE["up"] == nt.OKABE_ITO["blue"] and nt.PALETTE["down"] == nt.OKABE_ITO["vermilion"]
+    assert nt.PALETTE["highlight"] == nt.OKABE_ITO["yellow"] and nt.PALETTE["changed"] == nt.PALETTE["down"]
+    assert all(re.fullmatch(r"#[0-9a-fA-F]{6}", c) for c in nt.PALETTE.values())
+
+
+def test_the_widgets_css_is_generated_from_the_palette():
+    css = nt.palette_css()
+    for role, colour in nt.PALETTE.items():
+        assert f"--bp-{role.replace('_', '-')}: {colour};" in css
+    assert css.startswith(":root {") and css.endswith("}")
+
+
+_HEX = re.compile(r"(?<![\w&])#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?\b")
+
+
+def test_no_module_but_notation_writes_a_colour():
+    found = [f"{p.relative_to(PACKAGE)}:{k}: {line.strip()}"
+             for p in _modules() for k, line in enumerate(p.read_text().splitlines(), 1) if _HEX.search(line)]
+    assert not found, "colours outside bpnet/core/notation.py:\n" + "\n".join(found)
+
+
+def test_the_scan_finds_a_colour():
+    assert _HEX.search('stroke="#000"') and _HEX.search('UP = "#0072B2"') and _HEX.search("{ background: #eee; }")
+    assert not _HEX.search('fill="url(#bp-cividis)"') and not _HEX.search("see issue #12, &#123;")
+
+
+# ----- kinks: one declaration, read by every checker ---------------------------------------------
+class _Bent(bpnet.Activation):
+    """f(z) = z below 1 and 1 + 2(z - 1) above: f' jumps from 1 to 2 at z = 1 (2 there)."""
+
+    name = symbol = "bent"
+    kinks = (1.0,)
+
+    def f(self, z):
+        return np.where(z < 1, z, 1 + 2 * (z - 1))
+
+    def df(self, z, a=None):
+        return np.where(np.asarray(z) < 1, 1.0, 2.0)
+
+
+class _Undeclared(_Bent):
+    name = symbol = "bent_undeclared"
+    kinks = ()
+
+
+def test_activations_declare_their_kinks():
+    relu, leaky, sigmoid = (bpnet.get_activation(n) for n in ("relu", "leaky_relu", "sigmoid"))
+    assert relu.at_kink(np.array([-1.0, 0.0, -0.0, 2.0])).tolist() == [False, True, True, False]
+    assert leaky.at_kink(0.0) and not sigmoid.at_kink(0.0) and not _Bent().at_kink(0.0) and _Bent().at_kink(1.0)
+
+
+def test_the_derivative_checker_accepts_either_slope_only_at_a_declared_kink():
+    from bpnet.teach.exercises import check_activation_derivative
+
+    assert check_activation_derivative(_Bent(), 1.0, 2.0) and check_activation_derivative(_Bent(), 1.0, 1.0)
+    assert not check_activation_derivative(_Bent(), 0.5, 2.0)
+    assert not check_activation_derivative(_Undeclared(), 1.0, 1.0)  # not declared: one right slope

@@ -72,9 +72,9 @@ def _no_inline(nb):
 
 
 def _typed_result(nb):
-    code = set().union(*(rules._numbers(source(c)) for c in code_cells(nb)))
+    code = set().union(*(rules.numbers_in(source(c)) for c in code_cells(nb)))
     shown = {n for c in code_cells(nb) if rules.cell_compared_by_nbval(c)
-             for _, text in text_outputs(c) for n in rules._numbers(text)}
+             for _, text in text_outputs(c) for n in rules.numbers_in(text)}
     _append_markdown(nb, f"The result is {sorted(shown - code - set(rules.TEACHERS_SETTINGS))[0]} here")
 
 
@@ -365,13 +365,16 @@ def test_notebook_figure_helpers_fit_the_page_with_readable_non_overlapping_text
         assert fig.get_figwidth() <= 8.0, f"{name}: {fig.get_figwidth()} in wide"
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
-        # Tick labels exist for ticks outside the axes' limits too; only those _update_ticks returns are drawn.
+        # Tick labels exist for ticks outside the axes' limits too; only those inside the limits are drawn.
         tick_labels, drawn = set(), []
         for ax in fig.axes:
             for axis in (ax.xaxis, ax.yaxis):
+                lo, hi = sorted(axis.get_view_interval())
+                slack = 1e-9 * max(hi - lo, abs(lo), abs(hi), 1e-300)
                 for tick in axis.get_major_ticks() + axis.get_minor_ticks():
                     tick_labels |= {tick.label1, tick.label2}
-                drawn += [lab for tick in axis._update_ticks() for lab in (tick.label1, tick.label2) if lab.get_visible()]
+                    if lo - slack <= tick.get_loc() <= hi + slack:
+                        drawn += [lab for lab in (tick.label1, tick.label2) if lab.get_visible()]
         texts = [t for t in fig.findobj(matplotlib.text.Text) if t not in tick_labels] + drawn
         texts = [t for t in texts if t.get_visible() and t.get_text().strip()]
         small = sorted({(t.get_text(), t.get_fontsize()) for t in texts if t.get_fontsize() < 9})

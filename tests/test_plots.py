@@ -196,9 +196,12 @@ def test_diagram_look_does_not_depend_on_what_was_shown_before():
         plt.close(fresh.figure)
 
 
-def _overlaps(boxes: dict, others: dict | None = None) -> list:
-    from bpnet.views.plots import _overlap
+def _overlap(a: tuple, b: tuple) -> bool:
+    """Two (x0, y0, x1, y1) boxes share some area."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
+
+def _overlaps(boxes: dict, others: dict | None = None) -> list:
     names = list(boxes)
     pairs = [(a, b) for k, a in enumerate(names) for b in names[k + 1:] if _overlap(boxes[a], boxes[b])]
     if others:
@@ -208,14 +211,17 @@ def _overlaps(boxes: dict, others: dict | None = None) -> list:
 
 @pytest.mark.parametrize("sizes,seed", [([2, 3, 1], s) for s in range(6)] + [([2, 2, 2], 1), ([3, 3, 2], 4)])
 def test_weight_labels_never_overlap_each_other_or_a_unit(sizes, seed):
-    from bpnet.views.plots import _R
-
     net = bpnet.Network.random(sizes, "tanh", seed=seed)
     rng = np.random.default_rng(seed)
     X, y = rng.normal(size=(2, sizes[0])), rng.uniform(size=(2, sizes[-1]))
     trace = bpnet.trace_step(net, X, y, 0.7)
     lay = diagram_layout(net)
-    units = {u: (x - _R, y0 - _R, x + _R, y0 + _R) for u, (x, y0, *_rest) in lay.units.items()}
+    # A link starts on its unit's rim: the distance from the unit's centre is the unit's radius.
+    link, (x0, y0, *_) = next(iter(lay.links.items()))
+    ux, uy = lay.units[link.split("->")[0]][:2]
+    r = float(np.hypot(x0 - ux, y0 - uy))
+    assert r > 5, r
+    units = {u: (x - r, y0 - r, x + r, y0 + r) for u, (x, y0, *_rest) in lay.units.items()}
     st = Stepper(trace)
     for i in list(range(0, len(trace), 7)) + [len(trace) - 1]:
         st.goto(i)
@@ -297,6 +303,7 @@ def test_activation_svg_marks_z_on_both_curves():
     assert len([r for r in root.iter(f"{ns}rect") if r.get("fill") == "#E4E4E4"]) == 2 + 1  # 2 bands + legend
 
 
+@pytest.mark.slow
 def test_dead_parameters_are_gone_and_plots_do_not_import_the_stepper():
     import dataclasses
     import importlib.util

@@ -305,3 +305,17 @@ def test_activation_explorer_shows_the_z_it_was_given():
 
     e = ActivationExplorer(z=-50.0, zlim=(-100, 100))
     assert e.readout().startswith("sigmoid: z = -50,")
+
+
+@pytest.mark.parametrize("kw,match", [(dict(epochs=1.5), "epochs .* whole number >= 1, got 1.5"),
+                                      (dict(epochs=0), "epochs .* whole number >= 1, got 0"),
+                                      (dict(every=2.5), "every .* whole number >= 1, got 2.5"),
+                                      (dict(every=0), "every .* whole number >= 1, got 0")])
+@pytest.mark.parametrize("view", ["TrainingView", "CompareTraining"])
+def test_training_views_refuse_counts_that_are_not_whole(view, kw, match):
+    pytest.importorskip("ipywidgets")
+    import bpnet.views.widgets as widgets
+
+    extra = {"branch": {"lr": 0.5}} if view == "CompareTraining" else {}
+    with pytest.raises(ValueError, match=match):
+        getattr(widgets, view)(net(), X, Y, **kw, **extra)

@@ -372,30 +372,36 @@ def test_compare_training_overlays_the_costs_and_rewinds_to_the_same_start():
 
 
 def test_formula_text_never_breaks_inside_a_name_or_a_number():
-    from bpnet.views.widgets import _tokens
-
-    out = _tokens("z(Z1) = w(X1->Z1)*X1 + -0.514182 = 42 %")
-    # a token with a hyphen, arrow or bracket is one unbreakable span; spaces are the only breaks
-    assert '<span class="bp-tok">w(X1-&gt;Z1)*X1</span>' in out and '<span class="bp-tok">-0.514182</span>' in out
-    assert '<span class="bp-tok">42\u00a0%</span>' in out
     w = StepThrough.from_example(rule="gradient")
+    # In the step's words (the live panel): a token with a hyphen, arrow or bracket is one unbreakable
+    # span; spaces are the only breaks.
+    seen = set()
+    for _ in range(30):
+        words, shown = w.live_text(), w.live.value
+        for token in words.split(" "):
+            if re.search(r"[^\w.]", token):
+                assert f'<span class="bp-tok">{html.escape(token)}</span>' in shown, (token, shown)
+                seen.update(kind for kind, pattern in (("name", "->"), ("number", r"\d")) if re.search(pattern, token))
+        w.forward_button.click()
+    assert seen == {"name", "number"}, f"no weight name or no number with a sign or bracket in 30 steps: {seen}"
     assert ".bp-formula .bp-tok, .bp-live .bp-tok { white-space: nowrap; }" in w.widget.children[0].value
 
 
 def test_speed_is_one_implementation_and_changes_the_rate_while_playing():
+    from bpnet.explain.autograd import inputs
     from bpnet.views.graph_widgets import GraphStepThrough
-    from bpnet.views.widgets import Playing
 
-    assert StepThrough._on_speed is Playing._on_speed and GraphStepThrough._on_speed is Playing._on_speed
-    w = StepThrough.from_example(rule="article")
-    w.speed.value = 2.0
-    assert w.rate == 2.0 and not w.playing
-    w.toggle_play()
-    try:
-        w.speed.value = 8.0
-        assert w.rate == 8.0 and w.playing  # plays on, from the step shown, at the new rate
-    finally:
-        w.pause()
+    a, b = inputs(a=1.5, b=-0.5)
+    graph = GraphStepThrough(((a * b).named("c") + a.exp().named("d")).named("L"))
+    for w in (StepThrough.from_example(rule="article"), graph):  # both step-throughs, the same way
+        w.speed.value = 2.0
+        assert w.rate == 2.0 and not w.playing
+        w.toggle_play()
+        try:
+            w.speed.value = 8.0
+            assert w.rate == 8.0 and w.playing  # plays on, from the step shown, at the new rate
+        finally:
+            w.pause()
 
 
 def test_a_click_in_a_kernel_shows_the_diagram_first_and_typesets_the_formula_after():
@@ -422,8 +428,8 @@ def test_a_click_in_a_kernel_shows_the_diagram_first_and_typesets_the_formula_af
     assert _formula_shows(w, w.stepper.current)
 
 
-def test_activation_explorer_takes_a_spec_and_refuses_softmax():
-    """A leaky ReLU with its own slope is shown with that slope; softmax (not elementwise) is one clear error."""
+def test_activation_explorer_takes_a_spec():
+    """A leaky ReLU with its own slope is shown with that slope."""
     e = ActivationExplorer("leaky_relu(0.2)", z=-1.0)
     assert e.choice.value == "leaky_relu(0.2)" and "leaky_relu" in e.choice.options
     assert "f(z) = -0.2" in _plain(e.reading.value) and "f'(z) = 0.2" in _plain(e.reading.value)
@@ -431,5 +437,25 @@ def test_activation_explorer_takes_a_spec_and_refuses_softmax():
     assert "f(z) = -0.01" in _plain(e.reading.value)
     assert ActivationExplorer("leaky-relu").choice.value == "leaky_relu"  # the default slope: by its name
     assert ActivationExplorer("linear").choice.value == "identity"
-    with pytest.raises(ValueError, match="elementwise"):
-        ActivationExplorer("softmax")
+
+
+def test_activation_explorer_shows_softmax_on_a_vector_of_scores():
+    """Softmax (not elementwise) is offered, read on three scores (z, 1, -1): the three shares add up to
+    1, and how each moves with z is the slope of bpnet's softmax by central differences."""
+    from bpnet.core.activations import get_activation
+
+    e = ActivationExplorer("sigmoid", z=0.5)
+    assert "softmax" in e.choice.options
+    e.choice.value = "softmax"
+    text = _plain(e.reading.value)
+    sm, h = get_activation("softmax"), 1e-6
+    a = sm.f(np.array([[0.5, 1.0, -1.0]]))[0]
+    slope = (sm.f(np.array([[0.5 + h, 1.0, -1.0]])) - sm.f(np.array([[0.5 - h, 1.0, -1.0]])))[0] / (2 * h)
+    assert abs(a.sum() - 1) < 1e-12
+    for k in range(3):
+        assert f"a{k + 1} = {format(a[k], '.3g')}" in text, text
+        assert f"da{k + 1}/dz1 = {format(slope[k], '.3g')}" in text, text
+    assert "z = (0.5, 1, -1)" in text and "bp-activation-svg" in e.image.value and "a1" in e.image.value
+    assert "softmax" in repr(e) and "f(z)" not in repr(e)
+    e.z_slider.value = -6.0  # far below the other scores: its share is near 0 and barely moves
+    assert "barely moves" in _plain(e.reading.value)

@@ -52,6 +52,7 @@ def _value(x) -> float:
     return float(np.ravel(np.asarray(x, dtype=float))[0])
 
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_files(tmp_path):
     a = pages.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=7), tmp_path / "a", quiz=True)
     b = pages.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=7), tmp_path / "b", quiz=True)
@@ -69,6 +70,7 @@ def test_a_variant_does_not_depend_on_how_many_are_generated():
         assert v.net.weights_dict() == w.net.weights_dict() and np.array_equal(v.x, w.x)
 
 
+@pytest.mark.slow
 def test_every_key_number_is_the_traces(full):
     for v, _ in full:
         fresh = trace_step(v.net, v.x, v.y, lr=v.template.lr, loss=v.template.loss, rule=v.template.rule)
@@ -80,6 +82,7 @@ def test_every_key_number_is_the_traces(full):
             assert f"**{ws.fmt(q.value)}**" in key
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["many", "full"])
 def test_the_numbers_are_nice(which, request):
     # leaky-2-2-1 is piecewise linear with slope 0.1: every number up to the last asked step is
@@ -96,6 +99,7 @@ def test_the_numbers_are_nice(which, request):
         assert all(np.all(z != 0) for z in v.net.forward(v.x).z[:-1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["many", "full"])
 def test_every_mistake_gets_a_number_of_its_step_wrong(which, request):
     # For every asked step and every mistake that can show in it on this template, someone
@@ -112,6 +116,7 @@ def test_every_mistake_gets_a_number_of_its_step_wrong(which, request):
                 assert wrong, (v.number, step, key)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["many", "full"])
 def test_every_detectable_mistake_gets_some_number_of_the_sheet_wrong(which, request):
     # Independently of how the generator decides: a learner holding any catalogue mistake
@@ -170,6 +175,7 @@ def test_the_key_names_mistakes_that_happen_to_give_a_number():
         assert _explanation(key) in _unescaped(ws.key_markdown(w))
 
 
+@pytest.mark.slow
 def test_the_key_notes_number_questions_as_the_tables_do():
     # With gradients and updates both asked, the questions of the two steps interleave in the
     # variant; the note "k. question: ..." must name the question numbered k in the tables.
@@ -191,6 +197,7 @@ def test_quiz_question_k_is_question_k_of_its_sheet():
     assert [label.replace("\\", "") for _, label in rows] == quiz.questions  # Markdown's escapes off
 
 
+@pytest.mark.slow
 def test_sigmoid_template_checks_digits_only_before_the_first_sigmoid():
     v = ws.generate("sigmoid-2-2-1", 2, seed=1)[0]
     z_steps = [st for st in ws.exact_steps(v.net, v.trace, "update")]
@@ -199,6 +206,7 @@ def test_sigmoid_template_checks_digits_only_before_the_first_sigmoid():
     assert len(ws.exact_steps(relu.net, relu.trace, "update")) == len(list(relu.trace))
 
 
+@pytest.mark.slow
 def test_questions_follow_the_asked_steps():
     v = ws.generate("leaky-2-2-1", 1, seed=2, steps="forward,update")[0]
     assert {q.step for q in v.questions} == {"forward", "update"}
@@ -224,12 +232,14 @@ def test_bad_requests_say_what_is_wrong(kwargs, message):
         ws.generate(**args)
 
 
+@pytest.mark.slow
 def test_an_impossible_template_says_so():
     t = ws.TEMPLATES["leaky-2-2-1"].with_values(weights=(0.001, 0.001, 0.003), inputs=(0.007, 0.007, 0.007))
     with pytest.raises(ValueError, match="no nice, non-degenerate variant"):
         ws.generate(t, 1, seed=0, digits=1)
 
 
+@pytest.mark.slow
 def test_roster_names_the_variants(tmp_path):
     roster = tmp_path / "class.txt"
     roster.write_text("Ada Lovelace\nAlan Turing\n\n")
@@ -242,6 +252,7 @@ def test_roster_names_the_variants(tmp_path):
     assert not (out / "sheets" / "variant-03.md").exists()
 
 
+@pytest.mark.slow
 def test_cli_writes_sheets_and_separate_keys(tmp_path):
     out = tmp_path / "set"
     result = subprocess.run([sys.executable, "-m", "bpnet", "worksheet", "--template", "leaky-2-2-1", "--variants", "4",
@@ -274,6 +285,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     assert not (tmp_path / "x").exists()  # nothing written
 
 
+@pytest.mark.slow
 def test_a_network_file_is_a_template(tmp_path):
     example = REPO / "examples" / "xor.json"
     if not example.exists():
@@ -323,6 +335,7 @@ def test_quiz_notebook_stores_no_answer(tmp_path):
     assert spec.replace('"', '\\"') in text or repr(spec) in text
 
 
+@pytest.mark.slow
 def test_quiz_notebook_runs_and_checks(tmp_path):
     nbformat = pytest.importorskip("nbformat")
     from nbclient import NotebookClient
@@ -385,3 +398,93 @@ def test_quiz_diagram_fits_the_narrowest_notebook_column():
     width = float(re.search(r'<svg[^>]*?\swidth="([\d.]+)px"', svg).group(1))
     assert width <= 520
     assert 'viewBox="0 0 ' in svg  # scaled as a whole: the drawing keeps its proportions
+
+
+# ----- a folder is never damaged -------------------------------------------------------------
+def _cli(*args, cwd=REPO):
+    import os
+    return subprocess.run([sys.executable, "-m", "bpnet", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_a_new_run_replaces_a_previous_output_whole(tmp_path):
+    out = tmp_path / "class"
+    pages.write_worksheets(ws.generate("leaky-2-2-1", 12, seed=1), out)
+    first = (out / "keys.html").read_text()
+    pages.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=2), out)
+    assert sorted(p.name for p in (out / "sheets").iterdir()) == [
+        f"variant-{k:02d}.{ext}" for k in range(1, 4) for ext in ("html", "md")]
+    assert (out / "keys.html").read_text() != first
+    assert [p.name for p in tmp_path.iterdir()] == ["class"]  # no temporary folder left beside it
+
+
+def test_a_folder_with_other_files_is_refused_and_left_alone(tmp_path):
+    (tmp_path / "keys.html").write_text("my own keys")
+    result = _cli("worksheet", "--template", "leaky-2-2-1", "--out", ".", cwd=tmp_path)
+    assert result.returncode == 2 and "holds other files" in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "keys.html").read_text() == "my own keys" and len(list(tmp_path.iterdir())) == 1
+    out = tmp_path / "set"
+    pages.write_worksheets(ws.generate("leaky-2-2-1", 1, seed=1), out)
+    (out / "mine").mkdir()  # a previous output with a file it did not write
+    (out / "mine" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="did not write"):
+        pages.write_worksheets(ws.generate("leaky-2-2-1", 1, seed=2), out)
+    assert (out / "mine" / "notes.txt").read_text() == "mine"
+
+
+def test_a_write_that_fails_partway_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
+    out = tmp_path / "set"
+    pages.write_worksheets(ws.generate("leaky-2-2-1", 2, seed=1), out)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    real = Path.write_text
+    calls = []
+
+    def failing(self, *args, **kwargs):
+        calls.append(self)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", failing)
+    with pytest.raises(ValueError, match="cannot write the worksheets into .*No space left on device"):
+        pages.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=2), out)
+    monkeypatch.undo()
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir()] == ["set"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--weights", "1e-7,-1,1"], "at most 1000 are allowed"),
+    (["--inputs", "1e-9,-1,1"], "at most 1000 are allowed"),
+    (["--weights", "0.5,-inf,inf"], "finite numbers"),
+    (["--roster", "/dev/zero"], "larger than 100 kB"),
+    (["--variants", "5000"], "from 1 to 1000"),
+])
+def test_unbounded_requests_are_refused_before_any_work(tmp_path, args, message):
+    import time
+    start = time.perf_counter()
+    result = _cli("worksheet", "--template", "leaky-2-2-1", *args, "--out", str(tmp_path / "x"))
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert time.perf_counter() - start < 30
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_network_too_large_to_work_by_hand_is_refused_before_it_is_loaded(tmp_path):
+    big = {"layers": [4900, 200, 1], "activations": ["sigmoid", "sigmoid"], "loss": "half_squared_error",
+           "lr": 0.1, "weights": [np.full((4901, 200), 0.1).tolist(), np.full((201, 1), 0.1).tolist()],
+           "samples": {"inputs": [[0.0] * 4900], "targets": [[1.0]]}}
+    (tmp_path / "big.json").write_text(json.dumps(big))
+    result = _cli("worksheet", str(tmp_path / "big.json"), "--out", str(tmp_path / "x"))
+    assert result.returncode == 2 and "worked by hand" in result.stderr and "4900-200-1" in result.stderr
+    with pytest.raises(ValueError, match="and 64 weights; 2-8-8-1 has 3 weight layers and 105 weights"):
+        ws.Template("wide", (2, 8, 8, 1), ("relu", "relu", "identity"))
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "examples").glob("*.json")), ids=lambda p: p.name)
+def test_every_shipped_example_is_a_template(path):
+    t = ws.template_from_example(path)
+    v = ws.generate(t, 1, seed=1)[0]
+    assert v.questions and "Quiz code" in ws.sheet_markdown(v)
+    if t.one_hot_targets:  # softmax: a target row sums to 1
+        assert sorted(np.ravel(v.y)) == [0.0] * (t.sizes[-1] - 1) + [1.0]

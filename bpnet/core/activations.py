@@ -72,6 +72,7 @@ class Activation:
     saturation_note = "f'(z) never gets small: the unit does not saturate."
     hint = "Apply the activation to z."
     derivative_hint = "Differentiate the activation at z."
+    kinks: tuple[float, ...] = ()  # the z where f' jumps (ReLU: 0): there either one-sided slope is right
     #: the constructor's parameters, in order, each kept as an attribute of that name
     parameters: tuple[str, ...] = ()
 
@@ -83,6 +84,10 @@ class Activation:
 
     def f(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def at_kink(self, z) -> np.ndarray:
+        """True where z sits exactly on one of the activation's kinks."""
+        return np.isin(np.asarray(z, dtype=float), self.kinks)
 
     def df(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
@@ -173,10 +178,10 @@ class Sigmoid(Activation):
     derivative_hint = "sigmoid'(z) = sigmoid(z)*(1 - sigmoid(z)); it is at most 0.25, at z = 0."
 
     def f(self, z):
-        # 1/(1 + e^-z) for z >= 0 and, the same number, e^z/(1 + e^z) for z < 0: written with
-        # e = e^-|z| <= 1, neither form ever overflows.
+        # 1/(1 + e^-z) for z >= 0 and, the same number, e^z/(1 + e^z) for z < 0: with
+        # e = e^-|z| <= 1 both are (1 or e)/(1 + e), and nothing overflows.
         e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
     def df(self, z, a=None):
         s = self.f(z) if a is None else a
@@ -228,6 +233,7 @@ class _Rectifier(Activation):
     slope_below = 0.0
     peak = 1.0
     peak_at = "for every z > 0"
+    kinks = (0.0,)
 
     def note(self, z):
         if z > 0:

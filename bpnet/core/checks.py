@@ -54,8 +54,9 @@ def as_float_array(x, what: str) -> np.ndarray:
     else:
         try:
             arr = np.asarray(x)
-        except ValueError as exc:  # ragged nested lists
-            raise ValueError(f"{what} must be a rectangular array of numbers ({exc})") from None
+        except ValueError:  # ragged nested lists
+            raise ValueError(f"{what} must be a rectangular array of numbers: every row as long as the first "
+                             "(a nested list whose rows differ in length cannot be one)") from None
         if arr.dtype == bool or not (
             np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
         ):

@@ -94,7 +94,8 @@ class Loss:
     def cost(self, a: np.ndarray, y: np.ndarray, z: np.ndarray | None = None,
              act: Activation | None = None) -> float:
         """J = mean over the batch of the per-sample losses (from z where ``sample_losses`` can)."""
-        return float(np.mean(self.sample_losses(a, y, z, act)))
+        per_sample = self.sample_losses(a, y, z, act)
+        return float(per_sample.sum() / len(per_sample))
 
     def short_delta(self, act: Activation) -> bool:
         """True if, with this output activation, dL/dz is simply a - y."""
@@ -161,7 +162,9 @@ class HalfSquaredError(Loss):
 
     def grad_mistakes(self, a, y):
         return [("missing_half", 2.0 * (a - y), "You left out the 1/2 of the loss: dL/da came out as "
-                 "2*(a - y). With L = 1/2*(a - y)^2 the 1/2 cancels the 2 of the square, so dL/da = a - y.")]
+                 "2*(a - y). With L = 1/2*(a - y)^2 the 1/2 cancels the 2 of the square, so dL/da = a - y."),
+                ("missing_error", np.ones_like(a), "Your number is f'(z) alone: the output delta is "
+                 "dL/da*f'(z), and you left out dL/da = a - y, the error of the prediction.")]
 
     def cost_mistakes(self, a, y):
         per = self.per_sample(a, y)

@@ -79,7 +79,11 @@ class Backprop:
     ``backpropagate(l, delta_next)``      delta[l+1] @ W[l+1][1:].T               (m, n_{l+1})
     ``hidden_delta(l, z, a, back)``       delta[l] = f'(z[l]) * back
     ``gradient(l, a_src, delta)``         grad_W[l]: row 0 mean(delta), rows 1.. a_src.T @ delta / m
-    ``update(l, grad, lr)``               W[l] := W[l] - lr * grad_W[l] in place, frozen weights kept
+    ``new_weights(l, grad, lr)``          W[l] - lr * grad_W[l], frozen weights kept (W unchanged)
+    ``update(l, grad, lr)``               W[l] := new_weights(l, grad, lr), in place
+
+    ``apply`` (so ``step`` and ``training``) computes every layer's ``new_weights``, checks them
+    all for NaN/inf and only then writes them: a failing update changes no weight.
 
     Whole passes: ``forward(X)``, ``cost(fwd, y)``, ``deltas(fwd, y)``, ``gradients(fwd, deltas)``,
     ``apply(grads, lr, optimizer)``, ``step(X, y, lr)`` and ``training(...)`` (the epoch loop).
@@ -95,6 +99,7 @@ class Backprop:
         self.L = len(net.W)
         self.frozen = net.frozen_masks()  # per layer: None, or True where a weight is frozen
         self.last_forward: Forward | None = None  # to say where a divergence started
+        self.checked_targets: np.ndarray | None = None
 
     # ----- one layer at a time ------------------------------------------------------
     def pre_activation(self, l: int, a_src: np.ndarray) -> np.ndarray:
@@ -122,10 +127,9 @@ class Backprop:
     def gradient(self, l: int, a_src: np.ndarray, delta: np.ndarray) -> np.ndarray:
         """grad_W[l], the shape of W[l]: row 0 = mean(delta) (the bias unit's activation is 1),
         rows 1.. = a_src.T @ delta / m (source activation times destination delta, averaged)."""
-        m = a_src.shape[0]
-        grad_bias = delta.sum(axis=0) / m  # (n_{l+1},)
-        grad_in = a_src.T @ delta / m  # (n_l, n_{l+1})
-        return np.vstack([grad_bias, grad_in])
+        grad_bias = delta.sum(axis=0, keepdims=True)  # (1, n_{l+1}): summed over the batch
+        grad_in = a_src.T @ delta  # (n_l, n_{l+1}): summed over the batch
+        return np.concatenate([grad_bias, grad_in]) / a_src.shape[0]  # averaged: / m
 
     def new_weights(self, l: int, grad: np.ndarray, lr: float) -> np.ndarray:
         """W[l] - lr * grad_W[l], frozen weights kept as they are (W itself unchanged)."""
@@ -148,8 +152,11 @@ class Backprop:
         return self.last_forward
 
     def check_targets(self, y: np.ndarray) -> None:
-        """Refuse targets (or an output activation) the loss cannot use, before any weight changes."""
-        self.loss.validate(self.acts[-1], y)
+        """Refuse targets (or an output activation) the loss cannot use, before any weight changes;
+        an epoch's cost and deltas share one array of targets, checked once."""
+        if y is not self.checked_targets:
+            self.loss.validate(self.acts[-1], y)
+            self.checked_targets = y
 
     def cost(self, fwd: Forward, y: np.ndarray) -> float:
         """J = mean over the batch of the loss of each sample (from z where the loss can: exact for any z)."""
@@ -390,6 +397,9 @@ class Network:
             spec = ()
         elif isinstance(spec, str):
             spec = (spec,)
+        elif not hasattr(spec, "__iter__") or isinstance(spec, (bytes, dict)):
+            raise TypeError(f"frozen must be weight names such as [{self.weight_name(0, 0, 0)!r}], 'biases', or None; "
+                            f"got {type(spec).__name__} {spec!r:.40}")
         names = set()
         for item in spec:
             if item == "biases":
@@ -678,8 +688,8 @@ def _check_layer_names(names, n: int) -> list[str]:
     both call a unit A11), and none may end in a digit or contain '->'."""
     if names is None:
         return default_layer_names(n)
-    if isinstance(names, str):
-        raise TypeError(f"names must be a list of {n} layer names such as {default_layer_names(n)}, got {names!r}")
+    if isinstance(names, str) or not hasattr(names, "__iter__") or isinstance(names, (bytes, dict)):
+        raise TypeError(f"names must be a list of {n} layer names such as {default_layer_names(n)}, got {names!r:.40}")
     names = list(names)
     if len(names) != n:
         raise ValueError(f"need {n} layer names, got {len(names)}")

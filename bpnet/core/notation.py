@@ -19,7 +19,9 @@ import numpy as np
 
 __all__ = ["fmt", "short", "fmt_or_dash", "paren", "paren_term", "latex_number", "latex_paren", "vector",
            "DIAGRAM_DIGITS", "DASH", "ASSIGN", "LR", "TEX_ASSIGN", "TEX_LR", "RULE_TEXT", "RULE_TEX",
-           "PHASE_TITLES", "markdown_escape", "tex_text", "tex_name", "PlainTex", "plain_to_tex"]
+           "PHASE_TITLES", "markdown_escape", "tex_text", "tex_name", "PlainTex", "plain_to_tex",
+           "OKABE_ITO", "PALETTE", "palette_css", "GRAPH_OPERATORS", "graph_operand", "graph_expression",
+           "graph_local"]
 
 #: Significant digits of the numbers a worked solution and a table print.
 DIGITS = 6
@@ -263,3 +265,117 @@ class PlainTex:
 def plain_to_tex(text: str, names=()) -> str:
     """A plain formula in LaTeX (``PlainTex(names)(text)``): "w(X0->Z1) := w(X0->Z1) - lr*g(X0->Z1)"."""
     return PlainTex(names)(text)
+
+
+# ----- colours ------------------------------------------------------------------------------
+#: Okabe & Ito (2008), "Color Universal Design": distinct under the common colour blindnesses.
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermilion": "#D55E00", "purple": "#CC79A7",
+}
+
+#: Every colour bpnet draws or writes, by what it means. Nothing relies on colour alone: a grown
+#: weight also has ▲, the current step a thick border or bold text, a check its ✓ ≈ ✗.
+PALETTE = {
+    # the step-through, the diagrams and the traces
+    "up": OKABE_ITO["blue"],              # a weight that grew
+    "down": OKABE_ITO["vermilion"],       # a weight that shrank
+    "highlight": OKABE_ITO["yellow"],     # fill behind the element of the current step
+    "changed": OKABE_ITO["vermilion"],    # the number a step computes, in its typeset formula
+    "current": OKABE_ITO["vermilion"],    # the edge (and its label) of a graph's current step
+    "mark": OKABE_ITO["purple"],          # ring around a unit whose numbers differ from the other run's
+    "target": OKABE_ITO["orange"],        # a data point of target 1
+    "ink": "#000000", "white": "#FFFFFF",
+    "link": "#B0B0B0",                    # a weight not being looked at
+    "bias_fill": "#D9D9D9",               # a bias unit
+    "slow": "#E4E4E4",                    # where f'(z) is below 10% of its peak
+    "axis": "#888888", "contour": "#999999", "table_rule": "#dddddd",
+    "edge": "#8C8C8C",                    # a graph's edges
+    "leaf_fill": "#E8E8E8", "const_fill": "#F5F5F5", "param_fill": "#D6EAF8",  # a graph's inputs
+    # checks of published numbers and of the learner's code
+    "agree": "#1a7f37", "close": "#9a6700", "disagree": "#cf222e", "disagree_fill": "#fde2e1",
+    "warn": "#b35900",
+    # printed worksheets
+    "print_ink": "#111111", "print_rule": "#999999", "print_head": "#eeeeee", "print_note": "#555555",
+    "print_cut": "#aaaaaa",
+}
+
+
+def palette_css() -> str:
+    """The palette as CSS custom properties, ``--bp-up`` etc., for a style sheet's ``var(...)``."""
+    return ":root { " + " ".join(f"--bp-{k.replace('_', '-')}: {v};" for k, v in PALETTE.items()) + " }"
+
+
+# ----- a computation graph's formulas, from the recorded op ----------------------------------
+#: Ops written between or before their operands; a negative number beside them is parenthesised.
+GRAPH_OPERATORS = {"+", "-", "*", "/", "neg", "^", "dot", "sum", "mean"}
+
+
+def graph_operand(op: str, x: float) -> str:
+    """A plain number the op was applied to, as its formulas write it: 2*(-3), but max(b, -1)."""
+    return paren(x) if op in GRAPH_OPERATORS else fmt(x)
+
+
+def graph_expression(op: str, s: list, args: dict | None = None) -> str:
+    """How a graph node is computed, ``s`` being its operands written as names or numbers:
+    "a*b", "tanh(n1)", "w(X0->Z1)*X0 + w(X1->Z1)*X1", "(L[1] + L[2])/2"."""
+    args = args or {}
+    if "activation" in args:
+        return f"{args['activation'].symbol}({s[0]})"
+    if "loss" in args:
+        return f"{args['loss'].name}({', '.join(s)})"
+    written = {
+        "+": lambda: f"{s[0]} + {s[1]}", "-": lambda: f"{s[0]} - {s[1]}", "*": lambda: f"{s[0]}*{s[1]}",
+        "/": lambda: f"{s[0]}/{s[1]}", "neg": lambda: f"-{s[0]}", "^": lambda: f"{s[0]}^{s[1]}",
+        "exp": lambda: f"exp({s[0]})", "log": lambda: f"log({s[0]})", "max": lambda: f"max({s[0]}, {s[1]})",
+        "sum": lambda: " + ".join(s), "mean": lambda: f"({' + '.join(s)})/{len(s)}",
+        "dot": lambda: " + ".join(f"{s[i]}*{s[i + 1]}" for i in range(0, len(s), 2)),
+    }
+    if op not in written:
+        raise ValueError(f"no notation for the graph operation {op!r}")
+    return written[op]()
+
+
+def graph_local(op: str, k: int, n: list, v: list, out: str, out_value: float, local: float,
+                args: dict | None = None) -> tuple[str, str]:
+    """(symbols, numbers) of the local derivative of a node by its operand ``k``: ``n`` the operands'
+    names (a plain number as graph_operand writes it), ``v`` their numbers, ``out`` and ``out_value``
+    the node's name and value, ``local`` the derivative's value. "∂n/∂a" for n = a*b reads "b", "-3"."""
+    args = args or {}
+    p = paren
+    act = args.get("activation")
+    if act is not None:
+        if act.name == "tanh":
+            return f"1 - {out}^2", f"1 - {p(out_value)}^2"
+        if act.name == "sigmoid":
+            return f"{out}*(1 - {out})", f"{p(out_value)}*(1 - {p(out_value)})"
+        if act.name == "relu":
+            return f"[{n[0]} > 0]", f"[{p(v[0])} > 0]"
+        if act.name == "leaky_relu":
+            al = fmt(act.alpha)
+            return (f"1 if {n[0]} > 0, else {al}",
+                    f"1 since {p(v[0])} > 0" if v[0] > 0 else f"{al} since {p(v[0])} <= 0")
+        return f"{act.symbol}'({n[0]})", f"{act.symbol}'({p(v[0])})"
+    if "loss" in args:
+        return f"dL/d{n[k]}", fmt(local)
+    if op == "^":
+        e = v[1]
+        if e == 2:
+            return f"2*{n[0]}", f"2*{p(v[0])}"
+        return f"{fmt(e)}*{n[0]}^{fmt(e - 1)}", f"{fmt(e)}*{p(v[0])}^{p(e - 1)}"
+    other = 1 - k
+    written = {
+        "+": lambda: ("1", "1"), "sum": lambda: ("1", "1"), "neg": lambda: ("-1", "-1"),
+        "-": lambda: ("1", "1") if k == 0 else ("-1", "-1"),
+        "*": lambda: (n[other], fmt(v[other])),
+        "/": lambda: (f"1/{n[1]}", f"1/{p(v[1])}") if k == 0 else (f"-{n[0]}/{n[1]}^2", f"-{p(v[0])}/{p(v[1])}^2"),
+        "exp": lambda: (f"exp({n[0]}) = {out}", fmt(out_value)),
+        "log": lambda: (f"1/{n[0]}", f"1/{p(v[0])}"),
+        "max": lambda: ((f"[{n[0]} > {n[1]}]", f"[{p(v[0])} > {p(v[1])}]") if k == 0
+                        else (f"[{n[1]} >= {n[0]}]", f"[{p(v[1])} >= {p(v[0])}]")),
+        "mean": lambda: (f"1/{len(n)}", f"1/{len(n)}"),
+        "dot": lambda: (n[k ^ 1], fmt(v[k ^ 1])),  # ∂(w*x)/∂w = x, ∂/∂x = w
+    }
+    if op not in written:
+        raise ValueError(f"no notation for the graph operation {op!r}")
+    return written[op]()

@@ -1,9 +1,11 @@
 """A scalar autograd whose backward pass is recorded as a list of micro-steps.
 
-A ``Value`` holds one number. Arithmetic on Values (+, -, *, /, **, exp, log, tanh,
-sigmoid, relu, leaky_relu, max, and the n-ary ``total``, ``mean`` and ``dot``) builds a
-computation graph: every result remembers the Values it came from and how to
-differentiate with respect to each of them. ``L.backward()`` then applies the chain
+A ``Value`` holds one number. Arithmetic on Values (+, -, *, /, **, exp, log, max, any
+activation of bpnet.core.activations with ``act`` (tanh, sigmoid, relu and leaky_relu by
+name too), and the n-ary ``total``, ``mean`` and ``dot``) builds a computation graph: every
+result remembers its op, the Values it came from, and, side by side, its value and its
+local derivative with respect to each of them (as micrograd's engine does); its formulas
+are written from that record by bpnet.core.notation. ``L.backward()`` then applies the chain
 rule node by node, from L back to the inputs, in reverse topological order:
 
   seed     ∂L/∂L = 1
@@ -32,35 +34,28 @@ gradients and new weights can be computed a second, independent way.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 import numpy as np
 
-from ..core.activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+from ..core.activations import Identity, LeakyReLU, get_activation
 from ..core.losses import BinaryCrossEntropy, HalfSquaredError, get_loss
 from ..core.checks import check_real, check_rule
 from ..core.network import Network
-from ..core.notation import PHASE_TITLES, PlainTex, fmt, latex_number
+from ..core.notation import (PHASE_TITLES, PlainTex, fmt, graph_expression, graph_local, graph_operand, latex_number,
+                             paren)
 from .trace import CHANGED_COLOUR, Excerpt, capped, phase_blocks, select_steps
 
 __all__ = [
     "Value", "inputs", "trace_function", "total", "mean", "dot", "Graph", "Edge",
-    "GraphStep", "GraphState", "GraphTrace", "GraphStepper", "NodeRow",
+    "GraphStep", "GraphState", "GraphTrace",
     "NetworkGraph", "network_graph", "numerical_gradient", "GRAPH_PHASES",
 ]
 
 GRAPH_PHASES = ("forward", "backward", "update")
-_OPERATORS = {"+", "-", "*", "/", "neg", "^", "dot", "sum", "mean"}  # written between or before their operands
 _PHASE_OF = {"forward": "forward", "seed": "backward", "local": "backward", "chain": "backward",
              "sum": "backward", "update": "update"}
-
-
-def _p(x: float) -> str:
-    """fmt, parenthesised when negative so that products read 2*(-3)."""
-    s = fmt(x)
-    return f"({s})" if s.startswith("-") else s
 
 
 def _number(x, what: str) -> float:
@@ -90,11 +85,6 @@ def _finite_result(compute, what) -> float:
     return value
 
 
-# A local derivative rule: (parent names, parent values, own name, own value) ->
-# one (symbols, numbers, value) per parent.
-_Rule = Callable[[list, list, str, float], list]
-
-
 class Value:
     """One number in a computation graph, with the gradient the backward pass gives it.
 
@@ -102,6 +92,11 @@ class Value:
     flows into (a network's input, a bias unit's 1); ``param=True`` a weight that an
     update changes. Results of arithmetic are unnamed until you name them:
     ``e = (a * b).named("e")``; a ``Graph`` names the rest n1, n2, ...
+
+    A result records its op, what it was applied to (``operands``: Values, and plain numbers
+    that stay part of the op, as the 2 of ``2*a``) and, side by side, how its value and its
+    local derivatives follow from their numbers (micrograd's ``_backward``, as numbers the
+    recorded backward pass writes out). Its formulas are written by bpnet.core.notation.
     """
 
     def __init__(self, data, name: str | None = None, *, const: bool = False, param: bool = False):
@@ -115,10 +110,11 @@ class Value:
         self.param = bool(param)
         self.grad = 0.0
         self.op = "const" if const else "input"
-        self.parents: tuple[Value, ...] = ()
-        self._f: Callable[[list], float] | None = None  # value from the parents' values
-        self._show: Callable[[list], str] | None = None  # the expression, from parents' names or numbers
-        self._rule: _Rule | None = None
+        self.operands: tuple = ()  # what op was applied to: Values and plain numbers, in order
+        self.parents: tuple[Value, ...] = ()  # the Values among them
+        self.args: dict = {}  # what the op needs besides its operands: an activation, a loss
+        self._value: Callable[..., float] | None = None  # data from the operands' numbers
+        self._local: Callable[..., tuple] | None = None  # ∂data/∂operand, from their numbers and data
 
     def named(self, name: str) -> "Value":
         """Give this node a name (returns self, so ``e = (a * b).named("e")``)."""
@@ -135,133 +131,69 @@ class Value:
         name = f"{self.name!r}, " if self.name else ""
         return f"Value({name}data={fmt(self.data)}, grad={fmt(self.grad)})"
 
-    # ----- building nodes -------------------------------------------------------------
-    @staticmethod
-    def _node(op: str, parents, f, show, rule) -> "Value":
-        parents = tuple(parents)
-        for p in parents:
-            if not isinstance(p, Value):
-                raise TypeError(f"{op} needs Values, got {p!r}")
-        data = [p.data for p in parents]
-        value = _finite_result(lambda: f(data), lambda: show([_p(d) for d in data]))
-        out = Value(value)
-        out.op, out.parents, out._f, out._show, out._rule = op, parents, f, show, rule
-        return out
-
-    def _binary(self, other, op, f, show, d_x, d_y, swap=False):
-        """x op y with x = self (y = self if ``swap``); d_x, d_y give ∂(x op y)/∂x and /∂y.
-
-        A plain number as the other operand becomes part of the operation, not a node.
-        """
-        if isinstance(other, Value):
-            parents = (other, self) if swap else (self, other)
-            return Value._node(op, parents, lambda v: f(v[0], v[1]), lambda s: show(s[0], s[1]),
-                               lambda n, v, o, ov: [d_x(n, v, o, ov), d_y(n, v, o, ov)])
-        c = _number(other, f"the other operand of {op}")
-        cs = fmt(c) if op == "max" else _p(c)  # max(b, -1), but 2*(-1)
-        if swap:  # c op self: self is y
-            return Value._node(op, (self,), lambda v: f(c, v[0]), lambda s: show(cs, s[0]),
-                               lambda n, v, o, ov: [d_y([cs, n[0]], [c, v[0]], o, ov)])
-        return Value._node(op, (self,), lambda v: f(v[0], c), lambda s: show(s[0], cs),
-                           lambda n, v, o, ov: [d_x([n[0], cs], [v[0], c], o, ov)])
-
-    # d(rule) entries for binary ops: (names [x, y], values [x, y], out name, out value)
+    # ----- the ops: each one's value and local derivatives, side by side --------------------
     def __add__(self, other):
-        one = lambda n, v, o, ov: ("1", "1", 1.0)  # noqa: E731
-        return self._binary(other, "+", lambda x, y: x + y, lambda x, y: f"{x} + {y}", one, one)
+        return _op("+", (self, other), lambda x, y: x + y, lambda x, y, out: (1.0, 1.0))
 
     def __radd__(self, other):
-        one = lambda n, v, o, ov: ("1", "1", 1.0)  # noqa: E731
-        return self._binary(other, "+", lambda x, y: x + y, lambda x, y: f"{x} + {y}", one, one, swap=True)
+        return _op("+", (other, self), lambda x, y: x + y, lambda x, y, out: (1.0, 1.0))
 
     def __sub__(self, other):
-        return self._binary(other, "-", lambda x, y: x - y, lambda x, y: f"{x} - {y}",
-                            lambda n, v, o, ov: ("1", "1", 1.0), lambda n, v, o, ov: ("-1", "-1", -1.0))
+        return _op("-", (self, other), lambda x, y: x - y, lambda x, y, out: (1.0, -1.0))
 
     def __rsub__(self, other):
-        return self._binary(other, "-", lambda x, y: x - y, lambda x, y: f"{x} - {y}",
-                            lambda n, v, o, ov: ("1", "1", 1.0), lambda n, v, o, ov: ("-1", "-1", -1.0),
-                            swap=True)
+        return _op("-", (other, self), lambda x, y: x - y, lambda x, y, out: (1.0, -1.0))
 
     def __mul__(self, other):
-        return self._binary(other, "*", lambda x, y: x * y, lambda x, y: f"{x}*{y}",
-                            lambda n, v, o, ov: (n[1], fmt(v[1]), v[1]),
-                            lambda n, v, o, ov: (n[0], fmt(v[0]), v[0]))
+        return _op("*", (self, other), lambda x, y: x * y, lambda x, y, out: (y, x))
 
     def __rmul__(self, other):
-        return self._binary(other, "*", lambda x, y: x * y, lambda x, y: f"{x}*{y}",
-                            lambda n, v, o, ov: (n[1], fmt(v[1]), v[1]),
-                            lambda n, v, o, ov: (n[0], fmt(v[0]), v[0]), swap=True)
+        return _op("*", (other, self), lambda x, y: x * y, lambda x, y, out: (y, x))
 
     def __truediv__(self, other):
-        return self._binary(other, "/", _divide, lambda x, y: f"{x}/{y}",
-                            lambda n, v, o, ov: (f"1/{n[1]}", f"1/{_p(v[1])}", 1.0 / v[1]),
-                            lambda n, v, o, ov: (f"-{n[0]}/{n[1]}^2", f"-{_p(v[0])}/{_p(v[1])}^2",
-                                                 -v[0] / v[1] ** 2))
+        return _op("/", (self, other), _divide, lambda x, y, out: (1.0 / y, -x / y ** 2))
 
     def __rtruediv__(self, other):
-        return self._binary(other, "/", _divide, lambda x, y: f"{x}/{y}",
-                            lambda n, v, o, ov: (f"1/{n[1]}", f"1/{_p(v[1])}", 1.0 / v[1]),
-                            lambda n, v, o, ov: (f"-{n[0]}/{n[1]}^2", f"-{_p(v[0])}/{_p(v[1])}^2",
-                                                 -v[0] / v[1] ** 2), swap=True)
+        return _op("/", (other, self), _divide, lambda x, y, out: (1.0 / y, -x / y ** 2))
 
     def __neg__(self):
-        return Value._node("neg", (self,), lambda v: -v[0], lambda s: f"-{s[0]}",
-                           lambda n, v, o, ov: [("-1", "-1", -1.0)])
+        return _op("neg", (self,), lambda x: -x, lambda x, out: (-1.0,))
 
     def __pow__(self, k):
         k = _number(k, "an exponent (a plain number; Value ** Value is not supported)")
-        ks, k1 = fmt(k), fmt(k - 1)
-
-        def rule(n, v, o, ov):
-            if k == 2:
-                return [(f"2*{n[0]}", f"2*{_p(v[0])}", 2.0 * v[0])]
-            return [(f"{ks}*{n[0]}^{k1}", f"{ks}*{_p(v[0])}^{_p(k - 1)}", k * v[0] ** (k - 1))]
-        return Value._node("^", (self,), lambda v: _power(v[0], k), lambda s: f"{s[0]}^{_p(k)}", rule)
+        return _op("^", (self, k), _power, lambda x, k, out: (k * x ** (k - 1), 0.0))
 
     def exp(self):
-        return Value._node("exp", (self,), lambda v: math.exp(v[0]), lambda s: f"exp({s[0]})",
-                           lambda n, v, o, ov: [(f"exp({n[0]}) = {o}", fmt(ov), ov)])
+        return _op("exp", (self,), math.exp, lambda x, out: (out,))
 
     def log(self):
-        def f(v):
-            if v[0] <= 0:
-                raise ValueError(f"log needs a positive number, got {fmt(v[0])}")
-            return math.log(v[0])
-        return Value._node("log", (self,), f, lambda s: f"log({s[0]})",
-                           lambda n, v, o, ov: [(f"1/{n[0]}", f"1/{_p(v[0])}", 1.0 / v[0])])
-
-    def tanh(self):
-        return Value._node("tanh", (self,), lambda v: math.tanh(v[0]), lambda s: f"tanh({s[0]})",
-                           lambda n, v, o, ov: [(f"1 - {o}^2", f"1 - {_p(ov)}^2", 1.0 - ov * ov)])
-
-    def sigmoid(self):
-        return Value._node("sigmoid", (self,), lambda v: _sigmoid(v[0]), lambda s: f"sigmoid({s[0]})",
-                           lambda n, v, o, ov: [(f"{o}*(1 - {o})", f"{_p(ov)}*(1 - {_p(ov)})",
-                                                 ov * (1.0 - ov))])
-
-    def relu(self):
-        return Value._node("relu", (self,), lambda v: v[0] if v[0] > 0 else 0.0, lambda s: f"relu({s[0]})",
-                           lambda n, v, o, ov: [(f"[{n[0]} > 0]", f"[{_p(v[0])} > 0]", 1.0 if v[0] > 0 else 0.0)])
-
-    def leaky_relu(self, alpha: float = 0.01):
-        alpha = _number(alpha, "alpha")
-        al = fmt(alpha)
-
-        def rule(n, v, o, ov):
-            if v[0] > 0:
-                return [(f"1 if {n[0]} > 0, else {al}", f"1 since {_p(v[0])} > 0", 1.0)]
-            return [(f"1 if {n[0]} > 0, else {al}", f"{al} since {_p(v[0])} <= 0", alpha)]
-        return Value._node("leaky_relu", (self,), lambda v: v[0] if v[0] > 0 else alpha * v[0],
-                           lambda s: f"leaky_relu({s[0]})", rule)
+        return _op("log", (self,), _log, lambda x, out: (1.0 / x,))
 
     def max(self, other):
         """max(self, other). Its gradient goes to the larger input only (to ``other`` at a tie)."""
-        return self._binary(other, "max", lambda x, y: x if x > y else y, lambda x, y: f"max({x}, {y})",
-                            lambda n, v, o, ov: (f"[{n[0]} > {n[1]}]", f"[{_p(v[0])} > {_p(v[1])}]",
-                                                 1.0 if v[0] > v[1] else 0.0),
-                            lambda n, v, o, ov: (f"[{n[1]} >= {n[0]}]", f"[{_p(v[1])} >= {_p(v[0])}]",
-                                                 1.0 if v[1] >= v[0] else 0.0))
+        return _op("max", (self, other), lambda x, y: x if x > y else y,
+                   lambda x, y, out: (1.0 if x > y else 0.0, 1.0 if y >= x else 0.0))
+
+    def act(self, activation) -> "Value":
+        """f(self) for any registered activation (a name or an ``Activation``), computed by its own
+        f and f' (``bpnet.core.activations``): ``z.act("swish")``, ``z.act(LeakyReLU(0.2))``."""
+        act = get_activation(activation)
+        if not act.elementwise:
+            raise ValueError(f"{act.name} is not elementwise (its units depend on each other): it is no graph node")
+        return _op(act.name, (self,), lambda z: _scalar(act.f(np.array([z]))),
+                   lambda z, out: (_scalar(act.df(np.array([z]), np.array([out]))),), activation=act)
+
+    def tanh(self):
+        return self.act("tanh")
+
+    def sigmoid(self):
+        return self.act("sigmoid")
+
+    def relu(self):
+        return self.act("relu")
+
+    def leaky_relu(self, alpha: float = 0.01):
+        return self.act(LeakyReLU(_number(alpha, "alpha")))
 
     # ----- the backward pass --------------------------------------------------------------
     def backward(self, lr: float | None = None) -> "GraphTrace":
@@ -273,10 +205,39 @@ class Value:
         return Graph(self).trace(lr=lr)
 
 
+def _op(op: str, operands, value, local, **args) -> Value:
+    """The node ``op`` applied to ``operands`` (Values, or plain numbers that stay part of the op):
+    its data is ``value(*numbers)``, its local derivatives ``local(*numbers, data)``, one per operand."""
+    for x in operands:
+        if not isinstance(x, Value):
+            _number(x, f"an operand of {op} (a Value or a plain number)")
+    numbers = _numbers(operands)
+    out = Value(_finite_result(lambda: value(*numbers),
+                               lambda: graph_expression(op, [paren(x) for x in numbers], args)))
+    out.op, out.operands, out.args, out._value, out._local = op, tuple(operands), args, value, local
+    out.parents = tuple(x for x in operands if isinstance(x, Value))
+    return out
+
+
+def _numbers(operands, data=None) -> list:
+    """The operands' numbers: each Value's data (or ``data[id]`` when given), each plain number itself."""
+    return [(x.data if data is None else data[id(x)]) if isinstance(x, Value) else float(x) for x in operands]
+
+
+def _scalar(arr) -> float:
+    return float(np.asarray(arr, dtype=float).reshape(-1)[0])
+
+
 def _divide(x: float, y: float) -> float:
     if y == 0:
         raise ZeroDivisionError(f"division by zero: {fmt(x)}/0 in a computation graph")
     return x / y
+
+
+def _log(x: float) -> float:
+    if x <= 0:
+        raise ValueError(f"log needs a positive number, got {fmt(x)}")
+    return math.log(x)
 
 
 def _power(x: float, k: float) -> float:
@@ -287,12 +248,6 @@ def _power(x: float, k: float) -> float:
     if isinstance(out, complex):
         raise ValueError(f"{fmt(x)}^{fmt(k)} is not a real number")
     return float(out)
-
-
-def _sigmoid(z: float) -> float:
-    # e^-|z| never overflows; the same two algebraically equal forms as bpnet.core.activations.
-    e = math.exp(-abs(z))
-    return (1.0 if z >= 0 else e) / (1.0 + e)
 
 
 def inputs(**named) -> tuple[Value, ...]:
@@ -319,48 +274,40 @@ def trace_function(f: Callable[..., Value], lr: float | None = None, name: str =
     return out.backward(lr=lr)
 
 
-def total(values: Iterable[Value]) -> Value:
-    """v1 + v2 + ... as one node (local derivative 1 for each term)."""
+def _values(values, what: str) -> list:
     values = list(values)
     if not values:
-        raise ValueError("total needs at least one Value")
-    return Value._node("sum", values, _sum, lambda s: " + ".join(s),
-                       lambda n, v, o, ov: [("1", "1", 1.0)] * len(v))
+        raise ValueError(f"{what} needs at least one Value")
+    for v in values:
+        if not isinstance(v, Value):
+            raise TypeError(f"{what} needs Values, got {v!r}")
+    return values
+
+
+def total(values: Iterable[Value]) -> Value:
+    """v1 + v2 + ... as one node (local derivative 1 for each term)."""
+    values = _values(values, "total")
+    return _op("sum", values, lambda *v: _sum(v), lambda *v: (1.0,) * (len(v) - 1))
 
 
 def mean(values: Iterable[Value]) -> Value:
     """(v1 + ... + vm)/m as one node (local derivative 1/m for each term): a batch's cost."""
-    values = list(values)
-    if not values:
-        raise ValueError("mean needs at least one Value")
+    values = _values(values, "mean")
     m = len(values)
-    return Value._node("mean", values, lambda v: _sum(v) / m, lambda s: f"({' + '.join(s)})/{m}",
-                       lambda n, v, o, ov: [(f"1/{m}", f"1/{m}", 1.0 / m)] * m)
+    return _op("mean", values, lambda *v: _sum(v) / m, lambda *v: (1.0 / m,) * m)
 
 
 def dot(pairs: Iterable[tuple[Value, Value]]) -> Value:
     """w1*x1 + w2*x2 + ... as one node: a unit's pre-activation z.
 
-    Local derivatives: ∂z/∂w_i = x_i and ∂z/∂x_i = w_i. Parents are stored w1, x1, w2, x2, ...
+    Local derivatives: ∂z/∂w_i = x_i and ∂z/∂x_i = w_i. Operands are stored w1, x1, w2, x2, ...
     """
     pairs = [tuple(p) for p in pairs]
     if not pairs or any(len(p) != 2 for p in pairs):
         raise ValueError("dot needs a non-empty list of (weight, source) pairs")
-    flat = [v for p in pairs for v in p]
-
-    def f(v):
-        return _sum([v[2 * i] * v[2 * i + 1] for i in range(len(v) // 2)])
-
-    def show(s):
-        return " + ".join(f"{s[2 * i]}*{s[2 * i + 1]}" for i in range(len(s) // 2))
-
-    def rule(n, v, o, ov):
-        out = []
-        for i in range(0, len(v), 2):
-            out.append((n[i + 1], fmt(v[i + 1]), v[i + 1]))
-            out.append((n[i], fmt(v[i]), v[i]))
-        return out
-    return Value._node("dot", flat, f, show, rule)
+    flat = _values([v for p in pairs for v in p], "dot")
+    return _op("dot", flat, lambda *v: _sum([v[i] * v[i + 1] for i in range(0, len(v), 2)]),
+               lambda *v: tuple(v[k ^ 1] for k in range(len(v) - 1)))
 
 
 def _sum(values) -> float:
@@ -443,26 +390,24 @@ class Graph:
         v = self.nodes[i]
         if v.is_leaf:
             return fmt(v.data) if numbers else self.names[i]
-        if not numbers:
-            return v._show([self.name_of(p) for p in v.parents])
-        # A negative number needs parentheses next to an operator (2*(-3)), not as a function's argument.
-        wrap = fmt if v.op not in _OPERATORS else _p
-        return v._show([wrap(p.data) for p in v.parents])
+        if numbers:  # a negative number needs parentheses next to an operator (2*(-3)), not as an argument
+            return graph_expression(v.op, [graph_operand(v.op, x) for x in _numbers(v.operands)], v.args)
+        return graph_expression(v.op, self._operand_names(v), v.args)
+
+    def _operand_names(self, v: Value) -> list:
+        return [self.name_of(x) if isinstance(x, Value) else graph_operand(v.op, x) for x in v.operands]
 
     def local(self, e: int) -> tuple[str, str, float]:
         """(symbols, numbers, value) of edge e's local derivative ∂dst/∂src."""
         edge = self.edges[e]
         v = self.nodes[edge.dst]
-        names = [self.name_of(p) for p in v.parents]
-        out = []
-
-        def rule():
-            out.append(v._rule(names, [p.data for p in v.parents], self.names[edge.dst], v.data)[edge.slot])
-            return out[0][2]
-
-        _finite_result(rule, lambda: f"the local derivative ∂{self.names[edge.dst]}/∂{self.names[edge.src]} at "
-                                     f"{', '.join(fmt(p.data) for p in v.parents)}")
-        return out[0]
+        k = [i for i, x in enumerate(v.operands) if isinstance(x, Value)][edge.slot]  # the operand it is
+        numbers = _numbers(v.operands)
+        local = _finite_result(lambda: float(v._local(*numbers, v.data)[k]),
+                               lambda: f"the local derivative ∂{self.names[edge.dst]}/∂{self.names[edge.src]} at "
+                                       f"{', '.join(fmt(x) for x in numbers)}")
+        sym, num = graph_local(v.op, k, self._operand_names(v), numbers, self.names[edge.dst], v.data, local, v.args)
+        return sym, num, local
 
     def evaluate(self, changes: dict | None = None) -> float:
         """The root's value with some leaves set to other numbers ({Value or name: number}).
@@ -470,19 +415,19 @@ class Graph:
         Nothing in the graph changes: this recomputes every node from the changed leaves
         (what a numerical gradient needs: many forward passes).
         """
-        values = [v.data for v in self.nodes]
+        data = {id(v): v.data for v in self.nodes}
         for key, x in (changes or {}).items():
             i = self.find(key) if isinstance(key, str) else self.index[id(key)]
             x = _number(x, f"the new value of {self.names[i]}")
             if not math.isfinite(x):
                 raise ValueError(f"the new value of {self.names[i]} must be a finite number, got {x}")
-            values[i] = x
+            data[id(self.nodes[i])] = x
         for i, v in enumerate(self.nodes):
             if v.parents:
-                args = [values[self.index[id(p)]] for p in v.parents]
-                values[i] = _finite_result(lambda: v._f(args),
-                                           lambda: f"{self.names[i]} = {v._show([_p(a) for a in args])}")
-        return values[-1]
+                numbers = _numbers(v.operands, data)
+                data[id(v)] = _finite_result(lambda: v._value(*numbers),
+                                             lambda: f"{self.names[i]} = {graph_expression(v.op, [paren(x) for x in numbers], v.args)}")
+        return data[id(self.root)]
 
     def trace(self, seeds: dict | None = None, lr: float | None = None, of: str | None = None) -> "GraphTrace":
         """Run the backward pass, set every ``.grad``, and return the recorded steps.
@@ -759,7 +704,7 @@ def _record(g: Graph, seeds, lr, of) -> GraphTrace:
             grad[i] = _finite_result(lambda: _sum([c for _, c in contributions]),
                                      lambda: f"the gradient of {names[i]}")
             sym = " + ".join(f"(via {names[g.edges[e].dst]})" for e, _ in contributions)
-            add("sum", names[i], f"{gname(i)} = {sym}", " + ".join(_p(c) for _, c in contributions),
+            add("sum", names[i], f"{gname(i)} = {sym}", " + ".join(paren(c) for _, c in contributions),
                 grad[i], [("grad", i)])
         elif not parts[i]:
             grad[i] = 0.0  # reached by nothing: cannot happen for an active node, kept for safety
@@ -774,13 +719,15 @@ def _record(g: Graph, seeds, lr, of) -> GraphTrace:
             contribution = _finite_result(lambda: grad[i] * local,
                                           lambda: f"the gradient reaching {names[src]} from {names[i]}")
             parts[src].append((e, contribution))
-            chain_sym = f"{gname(i)}*∂{names[i]}/∂{names[src]}"
+            # From a seed (∂f/∂f = 1) the product's local factor has the same name as the result: say it is the local one.
+            local_sym = f"∂{names[i]}/∂{names[src]}"
+            chain_sym = f"{gname(i)}*" + (f"(local {local_sym})" if i in seed_idx and of == names[i] else local_sym)
             if len(fan[src]) >= 2:
                 add("chain", edge_name, f"{gname(src)} (via {names[i]}) = {chain_sym}",
-                    f"{_p(grad[i])}*{_p(local)}", contribution, [("chain", e)])
+                    f"{paren(grad[i])}*{paren(local)}", contribution, [("chain", e)])
             else:
                 grad[src] = contribution
-                add("chain", edge_name, f"{gname(src)} = {chain_sym}", f"{_p(grad[i])}*{_p(local)}",
+                add("chain", edge_name, f"{gname(src)} = {chain_sym}", f"{paren(grad[i])}*{paren(local)}",
                     contribution, [("chain", e), ("grad", src)])
 
     if lr is not None:
@@ -788,7 +735,7 @@ def _record(g: Graph, seeds, lr, of) -> GraphTrace:
             if v.param and i in active:
                 new = v.data - lr * grad[i]
                 add("update", names[i], f"{names[i]} := {names[i]} - lr*{gname(i)}",
-                    f"{_p(v.data)} - {fmt(lr)}*{_p(grad[i])}", new, [("new", i)])
+                    f"{paren(v.data)} - {fmt(lr)}*{paren(grad[i])}", new, [("new", i)])
     return GraphTrace(g, steps, lr, of, forks)
 
 
@@ -798,7 +745,13 @@ def numerical_gradient(graph: Graph, leaf, eps: float = 1e-6) -> float:
     Its error is O(eps^2 * f'''), plus rounding of order (machine epsilon * |f|) / eps.
     """
     eps = check_real(eps, "eps (the step of the central difference)", positive=True)
-    v = graph[leaf] if isinstance(leaf, str) else leaf
+    if isinstance(leaf, str):
+        v = graph[leaf]
+    elif isinstance(leaf, Value) and id(leaf) in graph.index:
+        v = leaf
+    else:
+        raise TypeError(f"leaf must be the name of a node of this graph (one of {graph.names[:8]}) or one of its "
+                        f"Values, got {type(leaf).__name__} {leaf!r:.40}")
     return (graph.evaluate({v: v.data + eps}) - graph.evaluate({v: v.data - eps})) / (2 * eps)
 
 
@@ -847,34 +800,23 @@ class NetworkGraph:
         return out
 
 
-def _activation_node(z: Value, act) -> Value:
-    """a = f(z) for any elementwise activation, with the activation's own f and f' (a new
-    activation registered with bpnet works here with nothing else to write)."""
-    one = lambda v: np.array([v], dtype=float)  # noqa: E731
-    return Value._node(act.name, (z,), lambda v: float(act.f(one(v[0]))[0]), lambda s: f"{act.symbol}({s[0]})",
-                       lambda n, v, o, ov: [(f"{act.symbol}'({n[0]})", f"{act.symbol}'({_p(v[0])})",
-                                             float(act.df(one(v[0]))[0]))])
-
-
 def _loss_node(outs: list, y_row, loss_fn) -> Value:
     """One sample's loss of the outputs ``outs`` for any loss: its own per_sample and grad."""
     y_row = np.asarray(y_row, dtype=float)[None, :]
-    row = lambda v: np.array([v], dtype=float)  # noqa: E731
-    return Value._node(loss_fn.name, outs, lambda v: float(loss_fn.per_sample(row(v), y_row)[0]),
-                       lambda s: f"{loss_fn.name}({', '.join(s)})",
-                       lambda n, v, o, ov: [(f"dL/d{n[k]}", fmt(g), float(g))
-                                            for k, g in enumerate(loss_fn.grad(row(v), y_row)[0])])
+    return _op(loss_fn.name, outs, lambda *a: _scalar(loss_fn.per_sample(np.array([a]), y_row)),
+               lambda *a: tuple(float(g) for g in loss_fn.grad(np.array([a[:-1]]), y_row)[0]), loss=loss_fn)
 
 
 def network_graph(net: Network, X, y, loss="half_squared_error", rule: str = "gradient") -> NetworkGraph:
     """Build ``net``'s forward pass and loss on (X, y) out of Values.
 
     Units and losses are made of the graph's own operations: z = dot(weights, sources)
-    with the bias unit a constant 1, then sigmoid / tanh / relu / leaky_relu (identity
-    adds no node); half squared error L = 0.5*(a - y)^2 summed over outputs, or binary
-    cross-entropy; J = mean of the samples' L. Any other elementwise activation or loss
-    becomes one node computed by its own f and f' (per_sample and grad). Softmax is refused. ``rule="article"`` starts the backward
-    pass at each output unit's z with the article's (y - a)/m instead of ∂J/∂z.
+    with the bias unit a constant 1, then a = f(z) as one node computed by the activation's
+    own f and f' (identity adds no node; softmax, whose units depend on each other, is
+    refused); half squared error L = 0.5*(a - y)^2 summed over outputs, or binary
+    cross-entropy; any other loss one node computed by its own per_sample and grad; J = mean
+    of the samples' L. ``rule="article"`` starts the backward pass at each output unit's z
+    with the article's (y - a)/m instead of ∂J/∂z.
     """
     if not isinstance(net, Network):
         raise TypeError(f"network_graph needs a bpnet.Network, got {type(net).__name__}")
@@ -907,14 +849,7 @@ def network_graph(net: Network, X, y, loss="half_squared_error", rule: str = "gr
                 if isinstance(act, Identity):
                     a = z.named(f"{unit}{tag(s)}")
                 else:
-                    z.named(f"z({unit}){tag(s)}")
-                    if isinstance(act, LeakyReLU):
-                        a = z.leaky_relu(act.alpha)
-                    elif isinstance(act, (Sigmoid, Tanh, ReLU)):
-                        a = getattr(z, act.name)()
-                    else:  # any other registered activation: its own f and f'
-                        a = _activation_node(z, act)
-                    a.named(f"{unit}{tag(s)}")
+                    a = z.named(f"z({unit}){tag(s)}").act(act).named(f"{unit}{tag(s)}")  # its own f and f'
                 zs[l][s].append(z)
                 acts[l][s].append(a)
                 layer.append(a)
@@ -936,7 +871,7 @@ def network_graph(net: Network, X, y, loss="half_squared_error", rule: str = "gr
                 z_out = zs[L - 1][s][k]
                 name = net.dest_name(L - 1, k)
                 seeds[z_out] = ((t - a.data) / m, f"({yk} - {name}{tag(s)})/{m}" if m > 1 else f"{yk} - {name}",
-                                f"({fmt(t)} - {_p(a.data)})/{m}" if m > 1 else f"{fmt(t)} - {_p(a.data)}")
+                                f"({fmt(t)} - {paren(a.data)})/{m}" if m > 1 else f"{fmt(t)} - {paren(a.data)}")
         Ls = (terms[0] if len(terms) == 1 else total(terms)).named(f"L{tag(s)}")
         losses.append(Ls)
     root = losses[0] if m == 1 else mean(losses).named("J")

@@ -210,11 +210,16 @@ class Written:
         return self.factor(section, name) * self.bpnet_value(section, name, sample)
 
 
-def _put(arr: np.ndarray, given: dict, key: tuple, s: int, j: int, samples) -> None:
-    """Replace one element by the source's number, if it printed it."""
-    v = given.get(key + (samples[s],)) if given else None
-    if v is not None:
-        arr[s, j] = v
+def _put_all(arr: np.ndarray, given: dict | None, section: str, names: list[str], samples: list[int]) -> None:
+    """Replace the elements of ``arr`` (one row per sample of ``samples``, one column per name) that the
+    source printed by its numbers."""
+    if not given:
+        return
+    for s, sample in enumerate(samples):
+        for j, name in enumerate(names):
+            v = given.get((section, name, sample))
+            if v is not None:
+                arr[s, j] = v
 
 
 def replay(net: Network, X: np.ndarray, y: np.ndarray, loss, lr: float, keys=(), *, given: dict | None = None,
@@ -237,11 +242,15 @@ def replay(net: Network, X: np.ndarray, y: np.ndarray, loss, lr: float, keys=(),
     scale = loss_scale(keys, loss.name, k)
     per_sample = "per_sample" in keys and m > 1
     step = lr * scale * (m if "sum_over_samples" in keys and not per_sample else 1)
+    with np.errstate(all="ignore"):  # a step that overflows gives inf or NaN: a number that agrees with nothing
+        return _replay(net, work, X, y, loss, keys, given, lr, scale, per_sample, step)
+
+
+def _replay(net, work, X, y, loss, keys, given, lr, scale, per_sample, step) -> Written:
+    m = X.shape[0]
     bp = Backprop(work, loss)
     L = work.n_layers
     units = [[work.dest_name(l, j) for j in range(work.sizes[l + 1])] for l in range(L)]
-    names = work.weight_names()
-    index = {n: work.weight_index(n) for n in names}
     batches = [np.arange(s, s + 1) for s in range(m)] if per_sample else [np.arange(m)]
     zs = [np.zeros((m, work.sizes[l + 1])) for l in range(L)]
     as_ = [X.copy()] + [np.zeros((m, work.sizes[l + 1])) for l in range(L)]
@@ -249,18 +258,14 @@ def replay(net: Network, X: np.ndarray, y: np.ndarray, loss, lr: float, keys=(),
     grad = None
     losses = []
     for rows in batches:
-        samples = list(rows) if len(rows) > 1 or not per_sample else [int(rows[0])]
+        samples = [int(r) for r in rows]
         xb, yb = X[rows], y[rows]
         a, z = [xb], []
         for l in range(L):
             zl = np.array(bp.pre_activation(l, a[l]), dtype=float)
-            for s in range(len(rows)):
-                for j, u in enumerate(units[l]):
-                    _put(zl, given, ("forward", f"z({u})"), s, j, samples)
+            _put_all(zl, given, "forward", [f"z({u})" for u in units[l]], samples)
             al = np.array(bp.activate(l, zl), dtype=float)
-            for s in range(len(rows)):
-                for j, u in enumerate(units[l]):
-                    _put(al, given, ("forward", u), s, j, samples)
+            _put_all(al, given, "forward", units[l], samples)
             z.append(zl)
             a.append(al)
         fwd = Forward(z, a)
@@ -270,15 +275,12 @@ def replay(net: Network, X: np.ndarray, y: np.ndarray, loss, lr: float, keys=(),
         for l in range(L - 1, -1, -1):
             if l < L - 1:
                 d[l] = np.array(bp.hidden_delta(l, z[l], a[l + 1], bp.backpropagate(l, d[l + 1])), dtype=float)
-            for s in range(len(rows)):
-                for j, u in enumerate(units[l]):
-                    _put(d[l], given, ("delta", u), s, j, samples)
+            _put_all(d[l], given, "delta", units[l], samples)
         g = [np.array(bp.gradient(l, a[l], d[l]), dtype=float) for l in range(L)]
         if not per_sample:
-            for n in names:
-                v = given.get(("gradient", n, None)) if given else None
-                if v is not None:
-                    l, i, j = index[n]
+            for (section, name, _), v in (given or {}).items():
+                if section == "gradient":
+                    l, i, j = work.weight_index(name)
                     g[l][i, j] = v
             grad = [x.copy() for x in g]
         for l in range(L):

@@ -91,7 +91,7 @@ import numpy as np
 
 from ..core.losses import LOSSES, get_loss
 from ..core.network import Backprop, Forward, Network
-from ..core.notation import fmt
+from ..core.notation import PALETTE, fmt
 from ..explain.autograd import Value as _BpValue
 from ..explain.mistakes import CATALOGUE, Learner, Question
 from ..explain.trace import trace_step
@@ -1148,7 +1148,7 @@ class CodeResult:
 
     def _repr_html_(self) -> str:
         lines = self._lines()
-        colour = "#1a7f37" if self.correct else "#b35900"
+        colour = PALETTE["agree"] if self.correct else PALETTE["warn"]
         head = html.escape(lines[0]).replace("\n", "<br>")
         body = "".join(f"<p>{html.escape(x)}</p>" for x in lines[1:])
         return f'<div class="bpnet-code-check"><p style="color:{colour}"><b>{head}</b></p>{body}</div>'

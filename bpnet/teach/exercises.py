@@ -494,11 +494,13 @@ def _result(quantity: str, context: str, given, a: Assessment, rtol, atol, gener
     if ans is None:
         return CheckResult(quantity, context, None, False, "unanswered", _UNANSWERED, sol, show_solution, (),
                            levels)
-    v: Verdict = judge(ans, a, rtol, atol, given=given)
+    with np.errstate(over="ignore", invalid="ignore"):  # an answer such as 1e308 is merely far from everything
+        v: Verdict = judge(ans, a, rtol, atol, given=given)
 
     ans_out = float(ans) if ans.ndim == 0 else ans.copy()
     explanations = {c.key: c.explanation for c in a.candidates}
-    same = tuple(dict.fromkeys(explanations.get(k, k) for k in v.same_as))
+    same_keys = _could_make(a, v.same_as) if v.correct else v.same_as
+    same = tuple(dict.fromkeys(explanations.get(k, k) for k in same_keys))
     if v.correct:
         return CheckResult(quantity, context, ans_out, True, None, "", sol, show_solution, same, levels)
     if v.key == "rounding":
@@ -508,6 +510,27 @@ def _result(quantity: str, context: str, given, a: Assessment, rtol, atol, gener
     else:
         hint = (hints or {}).get(v.key) or v.candidate.hint()
     return CheckResult(quantity, context, ans_out, False, v.key, hint, sol, show_solution, same, levels)
+
+
+def _could_make(a: Assessment, keys: tuple) -> tuple:
+    """Of the mistakes ``keys`` that give the right number on ``a``'s question, those that are a step
+    one could get wrong there: a mistake that gives the right number on every input is none (f'(z)
+    left out where f'(z) is always 1, as at an identity output or a softmax output with
+    cross-entropy, where the delta is a - y), and a note about it would name a step the learner
+    never takes. Told by asking again on other weights and inputs (seeded): a mistake that still
+    gives the right number there is left out."""
+    c = a.context
+    if not keys or c is None or not isinstance(a.question, Question) or c.q.kind not in (
+            "forward", "z", "delta", "gradient", "update", "cost"):
+        return tuple(keys)
+    rng = np.random.default_rng(20240611)
+    net = Network([w + rng.normal(0.0, 0.5, size=w.shape) for w in c.net.W], c.net.acts, c.net.names)
+    X = c.X + rng.normal(0.0, 0.5, size=c.X.shape)
+    other = assess(net, X, c.y, c.q, c.loss, c.rule, c.lr, combos=False)
+    e = np.asarray(other.expected, dtype=float)
+    differ = {cand.key for cand in other.candidates
+              if np.any(np.abs(np.asarray(cand.value, dtype=float) - e) > 1e-9 * (1.0 + np.abs(e)))}
+    return tuple(k for k in keys if k in differ)
 
 
 def _plain(question: Question, expected, cands: list, scale, accepted=()) -> Assessment:
@@ -576,23 +599,16 @@ def check_neuron(w, b, x, answer, activation="sigmoid", value: str = "a", *, rto
     return _result(quantity, f"x = {_vec(x)}", answer, a, rtol, atol, general, solution, show_solution, hints)
 
 
-def _at_kink(z: np.ndarray, fn) -> np.ndarray:
-    """Where z sits on a kink: the slopes just left and just right of z differ (ReLU at 0), beyond the
-    rounding by which a smooth f' moves in one step of z (sigmoid, tanh)."""
-    left, right = fn(np.nextafter(z, -np.inf)), fn(np.nextafter(z, np.inf))
-    return ~np.isclose(left, right, rtol=1e-9, atol=1e-12)
-
-
-def _kink_values(z: np.ndarray, fn) -> list:
-    """The other right values where some z sits on a kink of f: f' just right, and just left, of it
-    (the other z keep their own f'(z))."""
-    kink = _at_kink(z, fn)
+def _kink_values(z: np.ndarray, act) -> list:
+    """The other right values where some z sits on a kink of f (``act.kinks``): f' just right, and
+    just left, of it (the other z keep their own f'(z))."""
+    kink = act.at_kink(z)
     if not kink.any():
         return []
-    at = fn(z)
+    at = act.df(z)
     out = []
     for side in (np.inf, -np.inf):
-        v = np.where(kink, fn(np.nextafter(z, side)), at)
+        v = np.where(kink, act.df(np.nextafter(z, side)), at)
         if not np.array_equal(v, at):
             out.append(v)
     return out
@@ -642,7 +658,7 @@ def check_activation_derivative(name, z, answer, *, rtol=RTOL, atol=None,
     cands.append(("derivative_of_a", act.df(f), f"You evaluated the derivative at a = {act.symbol}(z) "
                   f"instead of at z: f'(z) = {act.derivative} takes z itself."))
     scale = np.abs(f) + np.abs(expected)
-    kinks = _kink_values(z, act.df)
+    kinks = _kink_values(z, act)
     a = _plain(Question("derivative", act.name), expected, cands, scale, kinks)
 
     def solution() -> str:

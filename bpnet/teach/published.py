@@ -35,7 +35,7 @@ import numpy as np
 
 from .examples import WorkedExample
 from .netfile import PUBLISHED_SECTIONS, NetworkFileError, decimals_of, load_network
-from ..core.notation import fmt
+from ..core.notation import PALETTE, fmt
 from ..explain.conventions import CONVENTIONS, ORDER, applicable, candidate_sets, describe, replay
 from ..explain.trace import trace_step
 
@@ -251,8 +251,8 @@ class PublishedCheck:
             parts = "; ".join(f"the {_join([_SECTION_PLURAL[x] for x in secs])} fit "
                               + (_titles(keys) if keys else "bpnet's own conventions") for secs, keys in self.mixed)
             lines.append(f"This set mixes conventions: no one set of conventions gives all {n} numbers, but {parts}. "
-                         "Numbers written in different conventions belong to different updates: together they are not "
-                         "one step of gradient descent.")
+                         "Each part agrees with gradient descent in the conventions named, but the source does not write "
+                         "its numbers in one set of them.")
         if self.alternative is not None:
             alt = _titles(self.alternative) if self.alternative else "bpnet's own conventions"
             lines.append(f"All {n} agree if the source writes {alt} instead of the conventions the file states: "
@@ -317,8 +317,8 @@ class PublishedCheck:
         e = html.escape
         rows = []
         for r, note in self._cells():
-            style = ' style="background:#fde2e1;font-weight:bold"' if note == "first disagreement" else ""
-            color = {"✓": "#1a7f37", "≈": "#9a6700", "✗": "#cf222e"}[r.mark]
+            style = f' style="background:{PALETTE["disagree_fill"]};font-weight:bold"' if note == "first disagreement" else ""
+            color = {"✓": PALETTE["agree"], "≈": PALETTE["close"], "✗": PALETTE["disagree"]}[r.mark]
             rows.append(f"<tr{style}><td>{e(r.label)}</td><td style=\"text-align:right\">{e(r.published_text)}</td>"
                         f"<td style=\"text-align:right\">{e(r.bpnet_text)}</td>"
                         f"<td style=\"text-align:right\">{e(r.difference_text)}</td>"
@@ -409,7 +409,8 @@ def check_published(example, catalogue=None) -> PublishedCheck:
 
     The numbers are read in the source's conventions (``bpnet.explain.conventions``): those the
     file's ``convention`` key states, else the set that fits the most numbers (fewest conventions
-    first). A number one unit off in its last digit that the source's own rounded numbers give is ≈.
+    first). A number a little off (one unit of its last digit, or 1%) that the source's own rounded
+    numbers give exactly is ≈, with that reason.
     Returns a ``PublishedCheck`` (a table in a notebook, text with ``str``). ``catalogue``
     is a ``(CATALOGUE, candidates)`` pair to use instead of ``bpnet.explain.mistakes``.
     """
@@ -463,7 +464,8 @@ def check_published(example, catalogue=None) -> PublishedCheck:
     asked: dict = {}  # the catalogue's answers, by (thresholds read, step size)
 
     def explain_in(keys):
-        return _explanations(ex, X, y, keys, rows_in(keys), run(keys), catalogue, flip(keys), asked)
+        with np.errstate(over="ignore", invalid="ignore"):  # a mistake's number may overflow: it then explains nothing
+            return _explanations(ex, X, y, keys, rows_in(keys), run(keys), catalogue, flip(keys), asked)
 
     shown = chosen
     explanations, indistinguishable = explain_in(chosen)
@@ -670,16 +672,18 @@ def _catalogue(net, loss):
     try:
         from ..explain import mistakes
     except ImportError:
-        return _LOCAL_CATALOGUE, _local_candidates
+        return MINIMAL_CATALOGUE, minimal_candidates
     entries = mistakes.catalogue(net, loss) if hasattr(mistakes, "catalogue") else mistakes.CATALOGUE
     return entries, mistakes.candidates
 
 
-# A minimal stand-in for bpnet.explain.mistakes: the article's sign-flipped rule only.
-_LOCAL_CATALOGUE = {"sign": "the output delta's sign flipped (y - a where a - y belongs)"}
+#: A minimal stand-in for bpnet.explain.mistakes: the article's sign-flipped rule only. Also a
+#: starting point for a catalogue of one's own: ``check_published(source, catalogue=(entries,
+#: candidates))`` takes any such pair (``minimal_candidates`` gives the sign flip's numbers).
+MINIMAL_CATALOGUE = {"sign": "the output delta's sign flipped (y - a where a - y belongs)"}
 
 
-def _local_candidates(net, X, y, question, loss, rule, lr) -> dict:
+def minimal_candidates(net, X, y, question, loss, rule, lr) -> dict:
     kind, name = question
     t = trace_step(net, X, y, lr=lr, loss=loss, rule="article")
     st = t.steps[-1].state

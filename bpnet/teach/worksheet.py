@@ -32,7 +32,10 @@ exercise.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import math
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -46,7 +49,9 @@ __all__ = [
     "Template", "Variant", "Question", "Detectable", "TEMPLATES", "DEFAULT_TEMPLATE", "STEPS",
     "get_template", "template_from_example", "generate", "make_variant", "check_steps", "detectable", "concerns",
     "exact_steps", "sheet_markdown", "key_markdown", "setting_rows", "weight_rows", "numbered_questions",
-    "key_notes", "footer", "explain_mistake", "fmt", "vector",
+    "key_notes", "footer", "quiz_code", "parse_quiz_code", "variant_check", "precision_unit",
+    "right_to_digits", "distinguishable", "explain_mistake", "fmt", "vector",
+    "MAX_GRID_VALUES", "MAX_VARIANTS", "MAX_UNITS_PER_LAYER", "MAX_WEIGHTS", "MAX_WEIGHT_LAYERS",
 ]
 
 #: The steps a worksheet can ask for, in the order a student computes them.
@@ -56,16 +61,53 @@ _EXACT_ACTIVATIONS = {"identity", "relu", "leaky_relu"}
 _MAX_TRIES_PER_VARIANT = 2000
 
 
+#: Limits checked before any work: values per grid, students on a roster (= variants), and
+#: the size of a network worked by hand.
+MAX_GRID_VALUES = 1000
+MAX_VARIANTS = 1000
+MAX_UNITS_PER_LAYER = 8
+MAX_WEIGHTS = 64
+MAX_WEIGHT_LAYERS = 3
+
+
 def _grid(step: float, lo: float, hi: float, zero: bool = True) -> tuple[float, ...]:
     """Multiples of ``step`` in [lo, hi], e.g. _grid(0.5, -1, 1) = (-1, -0.5, 0, 0.5, 1)."""
-    if not (step > 0 and math.isfinite(step) and lo <= hi):
+    if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (step, lo, hi)):
+        raise ValueError(f"a grid needs finite numbers, got step {step}, range [{lo}, {hi}]")
+    if not (step > 0 and lo <= hi):
         raise ValueError(f"a grid needs step > 0 and lo <= hi, got step {step}, range [{lo}, {hi}]")
+    count = math.floor(hi / step + 1e-9) - math.ceil(lo / step - 1e-9) + 1
+    if count > MAX_GRID_VALUES:
+        raise ValueError(f"a grid of multiples of {step} in [{lo}, {hi}] has {count} values; at most "
+                         f"{MAX_GRID_VALUES} are allowed (take a larger step or a narrower range)")
     k0, k1 = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
     values = tuple(round(k * step, 10) for k in range(k0, k1 + 1))
     values = tuple(v for v in values if zero or v != 0)
     if not values:
         raise ValueError(f"no multiple of {step} lies in [{lo}, {hi}]")
     return values
+
+
+def _check_values(values, what: str) -> tuple[float, ...]:
+    values = tuple(float(v) for v in values)
+    if not values:
+        raise ValueError(f"the {what} values are empty")
+    if len(values) > MAX_GRID_VALUES:
+        raise ValueError(f"{len(values)} {what} values; at most {MAX_GRID_VALUES} are allowed")
+    bad = [v for v in values if not math.isfinite(v)]
+    if bad:
+        raise ValueError(f"the {what} values must be finite numbers, got {bad[0]}")
+    return values
+
+
+def _check_size(sizes) -> None:
+    """A network small enough to be worked by hand, or one clear error."""
+    weights = sum((n + 1) * k for n, k in zip(sizes[:-1], sizes[1:]))
+    if len(sizes) - 1 > MAX_WEIGHT_LAYERS or max(sizes) > MAX_UNITS_PER_LAYER or weights > MAX_WEIGHTS:
+        raise ValueError(
+            f"a worksheet's network is worked by hand: at most {MAX_WEIGHT_LAYERS} weight layers, "
+            f"{MAX_UNITS_PER_LAYER} units a layer and {MAX_WEIGHTS} weights; "
+            f"{'-'.join(map(str, sizes))} has {len(sizes) - 1} weight layers and {weights} weights")
 
 
 @dataclass(frozen=True)
@@ -89,6 +131,22 @@ class Template:
     target_values: tuple[float, ...] = (0.0, 0.5, 1.0)
     frozen: tuple[str, ...] = ()
     description: str = ""
+
+    def __post_init__(self):
+        sizes = tuple(self.sizes)
+        if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes):
+            raise ValueError(f"a template's sizes are whole numbers >= 1, at least two of them, got {list(sizes)}")
+        sizes = tuple(int(n) for n in sizes)
+        object.__setattr__(self, "sizes", sizes)
+        _check_size(sizes)
+        for name in ("weight_values", "input_values", "target_values"):
+            object.__setattr__(self, name, _check_values(getattr(self, name), name.split("_")[0]))
+
+    @property
+    def one_hot_targets(self) -> bool:
+        """True when a target row must sum to 1 (softmax output or categorical cross-entropy):
+        targets are then drawn one-hot."""
+        return self.loss == "categorical_cross_entropy" or self.activations[-1] == "softmax"
 
     def network(self, W) -> Network:
         frozen = "biases" if self.frozen == ("biases",) else list(self.frozen)
@@ -168,6 +226,8 @@ def template_from_example(example, name: str | None = None, **values) -> Templat
     """
     if not hasattr(example, "net"):
         from .netfile import load_network
+        if isinstance(example, (str, Path)):
+            _check_file_size(Path(example))
         example = load_network(example)
     net = example.net
     frozen = tuple(sorted(getattr(net, "frozen", ()) or ()))
@@ -175,6 +235,19 @@ def template_from_example(example, name: str | None = None, **values) -> Templat
                  tuple(_activation_spec(a) for a in net.acts), loss=_loss_name(example.loss), lr=float(example.lr),
                  rule=getattr(example, "rule", "gradient") or "gradient", names=tuple(net.names), frozen=frozen)
     return t.with_values(**values) if values else t
+
+
+def _check_file_size(path: Path) -> None:
+    """Refuse a network file too large for a worksheet before it is loaded (its "layers" read first)."""
+    try:
+        layers = json.loads(path.read_text(encoding="utf-8")).get("layers")
+    except (OSError, ValueError, AttributeError, UnicodeDecodeError):
+        return  # the loader says what is wrong with the file
+    if isinstance(layers, list) and layers and all(isinstance(n, int) and n >= 1 for n in layers):
+        try:
+            _check_size(tuple(layers))
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
 
 
 def _activation(spec: str):
@@ -205,6 +278,11 @@ class Question:
     numbers: str
     #: mistakes that give this same number on this variant (each is exposed by another question)
     also: tuple[str, ...] = ()
+    #: "value" (the number itself) or, for an update, "change": the step Δw = new - old weight,
+    #: asked when the new weight to the sheet's digits cannot tell a mistake from the right step
+    ask: str = "value"
+    #: for a change: the weight before the update (the new weight is old + the answer)
+    old: float = 0.0
 
     @property
     def key(self) -> tuple[str, str | None]:
@@ -219,7 +297,7 @@ def _questions(net: Network, trace: Trace, steps) -> list[Question]:
         if st.sample not in (0, None):
             continue
         kind = st.kind
-        if kind == "forward" and "forward" in steps:
+        if kind == "forward" and "forward" in steps and "(" not in st.name:  # softmax's z(D0): its z, asked as D0
             qs.append(Question("forward", st.name, f"activation of {st.name}", st.value, st.formula, st.numbers))
         elif kind == "loss" and "loss" in steps and st.sample == 0:
             qs.append(Question("loss", "L", "loss L of the sample", st.value, st.formula, st.numbers))
@@ -286,6 +364,7 @@ class Variant:
     steps: tuple[str, ...]
     label: str = ""  # a roster name, or "Variant 3"
     undetectable: tuple[str, ...] = field(default=())  # mistakes no variant of the template can expose
+    digits: int = 4  # every answer is given, and judged, to this many significant digits
 
     @property
     def title(self) -> str:
@@ -297,22 +376,26 @@ def _draw(template: Template, rng: np.random.Generator):
     for n, k in zip(template.sizes[:-1], template.sizes[1:]):
         W.append(rng.choice(np.asarray(template.weight_values), size=(n + 1, k)))
     x = rng.choice(np.asarray(template.input_values), size=(1, template.sizes[0]))
-    y = rng.choice(np.asarray(template.target_values), size=(1, template.sizes[-1]))
+    if template.one_hot_targets:
+        y = np.eye(template.sizes[-1])[[rng.integers(template.sizes[-1])]]
+    else:
+        y = rng.choice(np.asarray(template.target_values), size=(1, template.sizes[-1]))
     return W, x, y
 
 
 def _at_a_kink(net: Network, x) -> bool:
-    """True when a ReLU or leaky-ReLU unit has z exactly 0 on this sample."""
+    """True when some unit's z sits where its f' jumps (the activation's ``kinks``, z = 0 of ReLU) on this sample."""
     fwd = net.forward(x)
-    return any(act.name in ("relu", "leaky_relu") and np.any(z == 0) for act, z in zip(net.acts, fwd.z))
+    return any(act.at_kink(z).any() for act, z in zip(net.acts, fwd.z))
 
 
 def _variant_seed(seed: int, number: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([int(seed), int(number)])
 
 
-def _coinciding(net: Network, x, y, template: Template, questions: list[Question]) -> dict:
-    """For each asked question: (every catalogue mistake that applies, those that give its right number)."""
+def _coinciding(net: Network, x, y, template: Template, questions: list[Question], digits: int = 4) -> dict:
+    """For each asked question: (every catalogue mistake that applies, those that give its right number,
+    those that give another number that the sheet's ``digits`` cannot tell from it)."""
     from ..explain.mistakes import candidates
 
     out = {}
@@ -321,8 +404,40 @@ def _coinciding(net: Network, x, y, template: Template, questions: list[Question
         # The other slope at a ReLU kink is an accepted convention, not a mistake (and variants
         # with a unit at its kink are not drawn at all).
         cands = {k: v for k, v in cands.items() if not k.endswith("kink")}
-        out[(q.step, q.name)] = (set(cands), {key for key, value in cands.items() if _same(value, q.value)})
+        if q.ask == "change":  # asked for the change, giving the change is right
+            cands.pop("change_not_weight", None)
+        alike = {key for key, value in cands.items() if _same(value, q.value)}
+        close = {key for key, value in cands.items()
+                 if key not in alike and _scalar(value) is not None
+                 and not distinguishable(_scalar(value) - q.old, q.value - q.old, digits)}
+        out[(q.step, q.name)] = (set(cands), alike, close)
     return out
+
+
+def _scalar(value) -> float | None:
+    v = np.asarray(value, dtype=float).ravel()
+    return float(v[0]) if v.size == 1 and np.isfinite(v[0]) else None
+
+
+def precision_unit(x: float, digits: int) -> float:
+    """One unit in the last of ``digits`` significant digits of x (e.g. 0.001 for 1.0015 at 4 digits)."""
+    if x == 0 or not math.isfinite(x):
+        return 0.0
+    return 10.0 ** (math.floor(math.log10(abs(x))) - digits + 1)
+
+
+def right_to_digits(answer: float, right: float, digits: int) -> bool:
+    """True when ``answer`` is ``right`` given to ``digits`` significant digits (rounded either way
+    at a tie, or with more digits): within half a unit of the last digit, up to float rounding."""
+    half = precision_unit(right, digits) / 2
+    return abs(answer - right) <= half * (1 + 1e-9) + 1e-12 * max(1.0, abs(right))
+
+
+def distinguishable(mistake: float, right: float, digits: int) -> bool:
+    """True when no number that is ``right`` to ``digits`` significant digits is also ``mistake`` to
+    them: the two differ by more than a unit of the last digit (so their roundings differ)."""
+    unit = max(precision_unit(right, digits), precision_unit(mistake, digits))
+    return abs(mistake - right) > unit * (1 + 1e-9)
 
 
 def _same(value, right: float) -> bool:
@@ -357,7 +472,7 @@ def detectable(template: Template, steps: tuple[str, ...], pilot: int = 24) -> D
         W, x, y = _draw(template, rng)
         net = template.network(W)
         tr = trace_step(net, x, y, lr=template.lr, loss=template.loss, rule=template.rule)
-        for (step, name), (keys, alike) in _coinciding(net, x, y, template, _questions(net, tr, steps)).items():
+        for (step, name), (keys, alike, _) in _coinciding(net, x, y, template, _questions(net, tr, steps)).items():
             for key in keys:
                 seen[step, name, key] = seen.get((step, name, key), 0) + 1
             for key in alike:
@@ -394,7 +509,7 @@ def _exposes_every_mistake(coincide: dict, exposable: Detectable, step: str) -> 
     the step's questions: someone holding it cannot get the step all right."""
     for key, names in exposable.by_step.get(step, {}).items():
         if not any(key in keys and key not in alike
-                   for (s, name), (keys, alike) in coincide.items() if s == step and name in names):
+                   for (s, name), (keys, alike, _) in coincide.items() if s == step and name in names):
             return False
     return True
 
@@ -409,8 +524,8 @@ def generate(template=DEFAULT_TEMPLATE, n: int = 1, seed: int = 0, steps=("forwa
     """
     template = get_template(template)
     steps = check_steps(steps)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 1000:
-        raise ValueError(f"the number of variants must be a whole number from 1 to 1000, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_VARIANTS:
+        raise ValueError(f"the number of variants must be a whole number from 1 to {MAX_VARIANTS}, got {n!r}")
     if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 15:
         raise ValueError(f"digits must be a whole number from 1 to 15, got {digits!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -434,6 +549,18 @@ def make_variant(template, seed: int, number: int, steps=("forward", "delta", "u
     return _make_variant(template, int(seed), int(number), steps, digits, detectable(template, steps), label)
 
 
+def _as_change(q: Question, template: Template) -> Question:
+    """An update question asked as the step Δw = new - old weight."""
+    m = re.fullmatch(r"(.*?) ([-+]) (.*) = (\S+)", q.numbers)
+    old = float(q.numbers.split(" ")[0]) if m is None else float(m.group(1))
+    change = q.value - old
+    numbers = (f"{'-' if m.group(2) == '-' else ''}{m.group(3)} = {fmt(change)}" if m
+               else f"{fmt(q.value)} - {fmt(old)} = {fmt(change)}")
+    return replace(q, label=f"change Δw of {q.name} (new weight − old)", value=change, ask="change", old=old,
+                   formula=f"Δw({q.name}) = " + q.formula.split(":=", 1)[1].strip().replace(f"w({q.name}) ", "", 1).replace("- ", "-", 1),
+                   numbers=numbers)
+
+
 def _make_variant(template: Template, seed: int, number: int, steps, digits: int, exposable: Detectable,
                   label: str = "") -> Variant:
     """Variant ``number`` of the template: drawn from its own seed, so it does not depend on the others."""
@@ -450,7 +577,20 @@ def _make_variant(template: Template, seed: int, number: int, steps, digits: int
         qs = _questions(net, tr, steps)
         coincide, exposed = {}, True
         for step in steps:  # step by step: most rejected draws are rejected early, cheaply
-            coincide.update(_coinciding(net, x, y, template, [q for q in qs if q.step == step]))
+            asked = [q for q in qs if q.step == step]
+            found = _coinciding(net, x, y, template, asked, digits)
+            if step == "update":
+                # A new weight whose mistakes the sheet's digits cannot tell apart is asked as
+                # its change Δw (much smaller than the weight, so its digits tell them apart).
+                changed = [_as_change(q, template) for q in asked if found[q.step, q.name][2]]
+                if changed:
+                    found.update(_coinciding(net, x, y, template, changed, digits))
+                    by_name = {q.name: q for q in changed}
+                    qs = [by_name.get(q.name, q) if q.step == "update" else q for q in qs]
+            if any(close for _, _, close in found.values()):
+                exposed = False  # a question whose right answer a mistake gives too, to the sheet's digits
+                break
+            coincide.update(found)
             if not _exposes_every_mistake(coincide, exposable, step):
                 exposed = False
                 break
@@ -458,9 +598,9 @@ def _make_variant(template: Template, seed: int, number: int, steps, digits: int
             continue
         # Name, at each question, the mistakes that could have shown there but happen not to.
         also = {(step, name): tuple(sorted(k for k in alike if name in exposable.by_step.get(step, {}).get(k, ())))
-                for (step, name), (_, alike) in coincide.items()}
+                for (step, name), (_, alike, _) in coincide.items()}
         qs = [replace(q, also=also.get((q.step, q.name), ())) for q in qs]
-        return Variant(number, int(seed), template, net, x, y, tr, qs, steps, label, exposable.never)
+        return Variant(number, int(seed), template, net, x, y, tr, qs, steps, label, exposable.never, digits)
     raise ValueError(
         f"no nice, non-degenerate variant {number} of {template.name!r} in {_MAX_TRIES_PER_VARIANT} draws: "
         f"allow more significant digits (now {digits}) or other weight/input values")
@@ -525,7 +665,7 @@ def sheet_markdown(v: Variant) -> str:
     """The student's sheet as Markdown: the setting, every weight, and the questions with blanks."""
     lines = [f"# Backpropagation worksheet — {markdown_escape(v.title)}", "",
              "One gradient-descent update of the network below on one sample. Give every answer "
-             "to 4 significant digits.", "", "| | |", "|---|---|"]
+             f"to {v.digits} significant digits.", "", "| | |", "|---|---|"]
     lines += [f"| {markdown_escape(k)} | {markdown_escape(val)} |" for k, val in setting_rows(v)]
     lines += ["", "**Weights** (row 0 of each layer is the bias unit, whose activation is 1):", "",
               "| weight | value |", "|---|---|"]
@@ -576,5 +716,31 @@ def _numbers_only(q: Question) -> str:
 
 
 def footer(v: Variant) -> str:
-    return (f"bpnet worksheet, template {v.template.name}, seed {v.seed}, variant {v.number}; "
-            f"regenerate with the same template and seed")
+    """The line at the foot of a sheet and its key: everything that rebuilds the variant, and its quiz code."""
+    return (f"bpnet worksheet: template {v.template.name}, steps {','.join(v.steps)}, seed {v.seed}, "
+            f"variant {v.number}, {v.digits} significant digits. Quiz code: {quiz_code(v)}")
+
+
+def variant_check(v: Variant) -> str:
+    """Six hex digits that change with any number of the variant (its template, weights, sample, questions)."""
+    text = json.dumps([v.template.to_dict(), list(v.steps), v.seed, v.number, v.digits,
+                       sorted(v.net.weights_dict().items()), np.ravel(v.x).tolist(), np.ravel(v.y).tolist(),
+                       [(q.step, q.name, q.ask) for q in v.questions]], sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()[:6]
+
+
+def quiz_code(v: Variant) -> str:
+    """What a student types into the quiz to get this variant: template:steps:seed:variant:digits:check."""
+    return f"{v.template.name}:{','.join(v.steps)}:{v.seed}:{v.number}:{v.digits}:{variant_check(v)}"
+
+
+def parse_quiz_code(code: str) -> dict:
+    """The parts of a quiz code (see ``quiz_code``), or one clear error."""
+    parts = code.strip().rsplit(":", 5) if isinstance(code, str) else []
+    try:
+        name, steps, seed, number, digits, check = parts
+        return {"template": name, "steps": check_steps(steps), "seed": int(seed), "variant": int(number),
+                "digits": int(digits), "check": check}
+    except ValueError:
+        raise ValueError(f"a quiz code looks like leaky-2-2-1:forward,delta,update:7:1:4:3f9a2c (copy it from "
+                         f"the foot of your sheet), got {code!r}") from None

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from ..explain.autograd import GraphTrace, Value, trace_function
 from .stepper import GraphStepper
 from .graph_plots import columns_that_fit, draw_graph, graph_figsize
-from ..core.notation import PHASE_TITLES, fmt, fmt_or_dash, paren
+from ..core.notation import PHASE_TITLES, fmt, fmt_or_dash, palette_css, paren
 from .widgets import Player, Playing  # the step-through's clock and its play/pause: skip steps, never queue
 
 __all__ = ["GraphStepThrough", "Frames", "MeasuredFigure", "cost_ratio_view"]
@@ -45,12 +45,12 @@ _MIN_SCALE = 0.85
 _PLAY_TIP = "Play the steps one after another; press again to pause"
 _PAUSE_TIP = "Pause on the step shown (play continues from here)"
 
-_CSS = """<style>
+_CSS = "<style>\n" + palette_css() + """
 .bp-graph-nodes table { border-collapse: collapse; font-family: var(--jp-code-font-family, monospace); font-size: 12px; }
 .bp-graph-nodes caption { text-align: left; font-weight: bold; padding-bottom: 2px; white-space: nowrap; }
-.bp-graph-nodes th, .bp-graph-nodes td { padding: 1px 8px; text-align: right; border-bottom: 1px solid #ddd; white-space: nowrap; }
+.bp-graph-nodes th, .bp-graph-nodes td { padding: 1px 8px; text-align: right; border-bottom: 1px solid var(--bp-table-rule); white-space: nowrap; }
 .bp-graph-nodes th { text-align: left; }
-.bp-graph-nodes tr[aria-current="true"] { background: #F0E442; font-weight: bold; }
+.bp-graph-nodes tr[aria-current="true"] { background: var(--bp-highlight); font-weight: bold; }
 .bp-graph-formula code { font-size: 13px; white-space: pre-wrap; word-break: keep-all; overflow-wrap: normal; }
 .bp-graph-buttons { flex-wrap: wrap; }
 .bp-graph { max-width: 100%; min-width: 0; }

@@ -39,10 +39,10 @@ from matplotlib.patches import Circle, FancyBboxPatch, Patch
 from matplotlib.text import Text
 
 from ..core.activations import get_activation
-from ..explain.activation_reading import activation_reading, saturation_ranges
+from ..explain.activation_reading import SOFTMAX_OTHERS, activation_reading, saturation_ranges, softmax_reading
 from ..core.network import Network
 from ..explain.trace import MicroStep, State
-from ..core.notation import fmt, short
+from ..core.notation import OKABE_ITO, PALETTE, fmt, short  # noqa: F401 (OKABE_ITO: this module's name too)
 
 __all__ = [
     "OKABE_ITO", "UP", "DOWN", "HIGHLIGHT",
@@ -55,18 +55,10 @@ __all__ = [
     "new_axes", "plot_digits", "plot_confusion",
 ]
 
-#: Okabe & Ito (2008), "Color Universal Design".
-OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermilion": "#D55E00", "purple": "#CC79A7",
-}
-UP = OKABE_ITO["blue"]          # a weight that grew, with ▲
-DOWN = OKABE_ITO["vermilion"]   # a weight that shrank, with ▼
-HIGHLIGHT = OKABE_ITO["yellow"]  # fill behind the element of the current step
-MARK = OKABE_ITO["purple"]  # ring around a unit whose numbers differ from the other run's
-LINK = "#B0B0B0"
-BIAS_FILL = "#D9D9D9"
-BLACK = OKABE_ITO["black"]
+# The colours, by what they mean (bpnet.core.notation.PALETTE).
+UP, DOWN, HIGHLIGHT, MARK = PALETTE["up"], PALETTE["down"], PALETTE["highlight"], PALETTE["mark"]
+LINK, BIAS_FILL, BLACK, WHITE = PALETTE["link"], PALETTE["bias_fill"], PALETTE["ink"], PALETTE["white"]
+SLOW, AXIS, CONTOUR, TARGET = PALETTE["slow"], PALETTE["axis"], PALETTE["contour"], PALETTE["target"]
 
 
 def new_axes(ax: Axes | None = None, figsize=(6.4, 4.0)) -> Axes:
@@ -305,7 +297,9 @@ def diagram_styles(net: Network, state: State | Network | None = None, highlight
 
     ``state``: a trace State or a Network holding the weights to show (default: ``net``).
     ``highlight``: a unit name, a weight name, or a MicroStep (its unit or weight; a loss
-    step highlights the output units; its sample picks whose values the units show).
+    step highlights the output units; its sample picks whose values the units show; a step
+    over a batch of several samples, such as a gradient's mean, shows no unit values unless
+    ``sample`` names a sample).
     ``updated``: weight names already updated (an unchanged one then reads "1 (=)").
     ``show_weights``: "all", "touched" (only ``touched`` and the highlighted weight) or
     "auto" (all up to 30 weights, else touched). ``marked``: weights and units whose
@@ -315,6 +309,10 @@ def diagram_styles(net: Network, state: State | Network | None = None, highlight
     lay = layout or diagram_layout(net)
     target, step_sample = _highlight_target(net, lay, highlight)
     s = int(sample if sample is not None else (step_sample if step_sample is not None else 0))
+    st = state if isinstance(state, State) else None
+    if (st is not None and sample is None and step_sample is None and isinstance(highlight, MicroStep)
+            and st.a[0].shape[0] > 1):
+        st = None  # a step over the whole batch (its mean): no one sample's numbers are its inputs
     if show_weights == "auto":
         show_weights = "all" if len(lay.links) <= 30 else "touched"
     if show_weights not in ("all", "touched"):
@@ -344,7 +342,6 @@ def diagram_styles(net: Network, state: State | Network | None = None, highlight
         visible = on or show_weights == "all" or name in touched or name in marked
         line_colour = BLACK if on else (LINK if colour == BLACK else colour)
         links[name] = LinkStyle(line_colour, 4.0 if on else width, label, BLACK if on else colour, visible, on)
-    st = state if isinstance(state, State) else None
     units = {}
     for name, (x, y, layer, k, bias) in lay.units.items():
         on = name in lit
@@ -490,11 +487,11 @@ def network_svg(net: Network, state: State | Network | None = None, highlight=No
                        f'stroke-width="2.5" stroke-dasharray="4 2"/>')
         if bias:
             out.append(f'<rect x="{a(x - _R)}" y="{a(y - _R)}" width="{a(2 * _R)}" height="{a(2 * _R)}" '
-                       f'fill="{us.fill}" stroke="#000" stroke-width="{a(us.line_width)}"/>')
+                       f'fill="{us.fill}" stroke="{BLACK}" stroke-width="{a(us.line_width)}"/>')
             out.append(f'<text x="{a(x)}" y="{a(y - 2)}" text-anchor="middle" font-weight="bold">{e(name)}</text>'
                        f'<text x="{a(x)}" y="{a(y + f - 1)}" text-anchor="middle">+1</text>')
         else:
-            out.append(f'<circle cx="{a(x)}" cy="{a(y)}" r="{a(_R)}" fill="{us.fill}" stroke="#000" '
+            out.append(f'<circle cx="{a(x)}" cy="{a(y)}" r="{a(_R)}" fill="{us.fill}" stroke="{BLACK}" '
                        f'stroke-width="{a(us.line_width)}"/>')
             out.append(f'<text x="{a(x)}" y="{a(y + f / 2 - 1.5)}" text-anchor="middle" font-weight="bold">'
                        f'{e(name)}</text>')
@@ -509,7 +506,7 @@ def network_svg(net: Network, state: State | Network | None = None, highlight=No
         cx, cy = sty.label_at[name]
         ls = sty.links[name]
         w = _text_width(ls.label, f - 1)
-        fill, edge = (HIGHLIGHT, ' stroke="#000"') if ls.highlighted else ("#fff", "")
+        fill, edge = (HIGHLIGHT, f' stroke="{BLACK}"') if ls.highlighted else (WHITE, "")
         bold = ' font-weight="bold"' if ls.highlighted else ""
         out.append(f'<rect x="{a(cx - w / 2)}" y="{a(cy - h / 2)}" width="{a(w)}" height="{a(h)}" rx="3" '
                    f'fill="{fill}" fill-opacity="0.92"{edge}/>'
@@ -715,7 +712,7 @@ class ActivationPlot:
         for s in self.spans:
             s.remove()
         lo, hi = self.f_line.get_xdata()[[0, -1]]
-        self.spans = [self.ax.axvspan(a, b, facecolor="#E4E4E4", zorder=0, linewidth=0)
+        self.spans = [self.ax.axvspan(a, b, facecolor=SLOW, zorder=0, linewidth=0)
                       for a, b in saturation_ranges(self.name, float(lo), float(hi))]
 
     def _rescale(self) -> None:
@@ -740,7 +737,7 @@ def plot_activation(ax: Axes | None, name: str, z: float | None = None,
     z_line = ax.axvline(0.0, color="black", lw=1, ls=":")
     f_point, = ax.plot([0.0], [0.0], "o", color=OKABE_ITO["blue"], ms=7, zorder=5)
     df_point, = ax.plot([0.0], [0.0], "s", color=OKABE_ITO["vermilion"], ms=7, zorder=5)
-    ax.axhline(0.0, color="#888888", lw=0.6)
+    ax.axhline(0.0, color=AXIS, lw=0.6)
     ax.set_xlabel("z (pre-activation)")
     ax.set_ylabel("f(z), f'(z)")
     ax.set_xlim(*zlim)
@@ -748,7 +745,7 @@ def plot_activation(ax: Axes | None, name: str, z: float | None = None,
     note = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                    bbox=dict(facecolor="white", edgecolor="none", alpha=0.85))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8, frameon=False, handles=[
-        f_line, df_line, Patch(facecolor="#E4E4E4", label="f'(z) < 10% of its peak")])
+        f_line, df_line, Patch(facecolor=SLOW, label="f'(z) < 10% of its peak")])
     p = ActivationPlot(ax, act.name, f_line, df_line, z_line, f_point, df_point, note)
     p._draw_spans()
     p._rescale()
@@ -795,25 +792,25 @@ def activation_svg(name: str, z: float | None = None, zlim: tuple[float, float] 
            f'aria-label="{e(description, quote=True)}" font-family="sans-serif" font-size="11">',
            f"<title>{e(description)}</title>"]
     for s0, s1 in saturation_ranges(act.name, lo, hi):
-        out.append(f'<rect x="{a(X(s0))}" y="{a(top)}" width="{a(X(s1) - X(s0))}" height="{a(ph)}" fill="#E4E4E4"/>')
+        out.append(f'<rect x="{a(X(s0))}" y="{a(top)}" width="{a(X(s1) - X(s0))}" height="{a(ph)}" fill="{SLOW}"/>')
     if ylo < 0 < yhi:
-        out.append(f'<line x1="{a(left)}" x2="{a(left + pw)}" y1="{a(Y(0))}" y2="{a(Y(0))}" stroke="#888" stroke-width="0.6"/>')
+        out.append(f'<line x1="{a(left)}" x2="{a(left + pw)}" y1="{a(Y(0))}" y2="{a(Y(0))}" stroke="{AXIS}" stroke-width="0.6"/>')
     for t in _ticks(lo, hi, 7):
-        out.append(f'<line x1="{a(X(t))}" x2="{a(X(t))}" y1="{a(top + ph)}" y2="{a(top + ph + 4)}" stroke="#000"/>'
+        out.append(f'<line x1="{a(X(t))}" x2="{a(X(t))}" y1="{a(top + ph)}" y2="{a(top + ph + 4)}" stroke="{BLACK}"/>'
                    f'<text x="{a(X(t))}" y="{a(top + ph + 15)}" text-anchor="middle">{e(short(t))}</text>')
     for t in _ticks(ylo, yhi, 5):
-        out.append(f'<line x1="{a(left - 4)}" x2="{a(left)}" y1="{a(Y(t))}" y2="{a(Y(t))}" stroke="#000"/>'
+        out.append(f'<line x1="{a(left - 4)}" x2="{a(left)}" y1="{a(Y(t))}" y2="{a(Y(t))}" stroke="{BLACK}"/>'
                    f'<text x="{a(left - 6)}" y="{a(Y(t) + 4)}" text-anchor="end">{e(short(t))}</text>')
-    out.append(f'<rect x="{a(left)}" y="{a(top)}" width="{a(pw)}" height="{a(ph)}" fill="none" stroke="#000"/>')
+    out.append(f'<rect x="{a(left)}" y="{a(top)}" width="{a(pw)}" height="{a(ph)}" fill="none" stroke="{BLACK}"/>')
     for ys, colour, dash in ((f, UP, ""), (df, DOWN, ' stroke-dasharray="6 4"')):
         pts = " ".join(f"{X(zi):.1f},{Y(v):.1f}" for zi, v in zip(zs, ys))
         out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
     if z is not None:
         r = activation_reading(act.name, z)
-        out.append(f'<line x1="{a(X(r.z))}" x2="{a(X(r.z))}" y1="{a(top)}" y2="{a(top + ph)}" stroke="#000" '
+        out.append(f'<line x1="{a(X(r.z))}" x2="{a(X(r.z))}" y1="{a(top)}" y2="{a(top + ph)}" stroke="{BLACK}" '
                    f'stroke-dasharray="2 3"/>'
-                   f'<circle cx="{a(X(r.z))}" cy="{a(Y(r.f))}" r="4.5" fill="{UP}" stroke="#000"/>'
-                   f'<rect x="{a(X(r.z) - 4)}" y="{a(Y(r.df) - 4)}" width="8" height="8" fill="{DOWN}" stroke="#000"/>')
+                   f'<circle cx="{a(X(r.z))}" cy="{a(Y(r.f))}" r="4.5" fill="{UP}" stroke="{BLACK}"/>'
+                   f'<rect x="{a(X(r.z) - 4)}" y="{a(Y(r.df) - 4)}" width="8" height="8" fill="{DOWN}" stroke="{BLACK}"/>')
     out.append(f'<text x="{a(left + pw / 2)}" y="15" text-anchor="middle" font-size="12">'
                f'{e(act.name)}: f(z) and f\'(z)</text>'
                f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 29)}" text-anchor="middle">z (pre-activation)</text>')
@@ -822,8 +819,66 @@ def activation_svg(name: str, z: float | None = None, zlim: tuple[float, float] 
                f'<text x="{a(left + 26)}" y="{a(ly)}">f(z)</text>'
                f'<line x1="{a(left + 70)}" x2="{a(left + 92)}" y1="{a(ly - 4)}" y2="{a(ly - 4)}" stroke="{DOWN}" '
                f'stroke-width="2" stroke-dasharray="6 4"/><text x="{a(left + 96)}" y="{a(ly)}">f\'(z)</text>'
-               f'<rect x="{a(left + 144)}" y="{a(ly - 10)}" width="14" height="10" fill="#E4E4E4" stroke="#999"/>'
+               f'<rect x="{a(left + 144)}" y="{a(ly - 10)}" width="14" height="10" fill="{SLOW}" stroke="{CONTOUR}"/>'
                f'<text x="{a(left + 162)}" y="{a(ly)}">saturates (slow learning)</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def softmax_svg(z1: float | None = None, others=SOFTMAX_OTHERS, zlim: tuple[float, float] = (-6.0, 6.0),
+                width: float = 380, height: float = 250) -> str:
+    """Softmax on three scores (z1, *others) as z1 slides over ``zlim``: the three shares a1, a2, a3
+    (solid, they add up to 1) and ∂a1/∂z1 (dashed vermilion), ``z1`` (if given) marked. Softmax
+    is not elementwise, so it is drawn on a vector whose first score varies, not as one curve f(z)."""
+    lo, hi = float(zlim[0]), float(zlim[1])
+    zs = np.linspace(lo, hi, 241)
+    readings = [softmax_reading(v, others) for v in zs]
+    shares = np.array([r.a for r in readings])
+    slope = np.array([r.df for r in readings])
+    ylo, yhi = -0.05, 1.05
+    left, right, top, bottom = 42.0, 10.0, 24.0, 58.0
+    pw, ph = width - left - right, height - top - bottom
+    X = lambda v: left + (v - lo) / (hi - lo) * pw  # noqa: E731
+    Y = lambda v: top + (yhi - v) / (yhi - ylo) * ph  # noqa: E731
+    a, e = _attr, html.escape
+    fixed = ", ".join(fmt(v) for v in others)
+    description = (f"Softmax of the scores (z1, {fixed}) for z1 from {fmt(lo)} to {fmt(hi)}: the three shares "
+                   f"a1, a2, a3 and the slope da1/dz1")
+    if z1 is not None:
+        r = softmax_reading(z1, others)
+        description += (f", with z1 = {fmt(r.z[0])} marked: a = ({', '.join(fmt(v) for v in r.a)}), "
+                        f"da1/dz1 = {fmt(r.df)}")
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bp-activation-svg" role="img" '
+           f'viewBox="0 0 {a(width)} {a(height)}" width="{a(width)}" style="max-width:100%;height:auto" '
+           f'aria-label="{e(description, quote=True)}" font-family="sans-serif" font-size="11">',
+           f"<title>{e(description)}</title>",
+           f'<line x1="{a(left)}" x2="{a(left + pw)}" y1="{a(Y(0))}" y2="{a(Y(0))}" stroke="#888" stroke-width="0.6"/>']
+    for t in _ticks(lo, hi, 7):
+        out.append(f'<line x1="{a(X(t))}" x2="{a(X(t))}" y1="{a(top + ph)}" y2="{a(top + ph + 4)}" stroke="#000"/>'
+                   f'<text x="{a(X(t))}" y="{a(top + ph + 15)}" text-anchor="middle">{e(short(t))}</text>')
+    for t in (0.0, 0.25, 0.5, 0.75, 1.0):
+        out.append(f'<line x1="{a(left - 4)}" x2="{a(left)}" y1="{a(Y(t))}" y2="{a(Y(t))}" stroke="#000"/>'
+                   f'<text x="{a(left - 6)}" y="{a(Y(t) + 4)}" text-anchor="end">{e(short(t))}</text>')
+    out.append(f'<rect x="{a(left)}" y="{a(top)}" width="{a(pw)}" height="{a(ph)}" fill="none" stroke="#000"/>')
+    curves = ((shares[:, 0], UP, "", 2.4), (shares[:, 1], OKABE_ITO["green"], "", 1.6),
+              (shares[:, 2], OKABE_ITO["orange"], "", 1.6), (slope, DOWN, ' stroke-dasharray="6 4"', 2.0))
+    for ys, colour, dash, w in curves:
+        pts = " ".join(f"{X(zi):.1f},{Y(v):.1f}" for zi, v in zip(zs, ys))
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="{w}"{dash}/>')
+    if z1 is not None:
+        out.append(f'<line x1="{a(X(r.z[0]))}" x2="{a(X(r.z[0]))}" y1="{a(top)}" y2="{a(top + ph)}" stroke="#000" '
+                   f'stroke-dasharray="2 3"/>'
+                   f'<circle cx="{a(X(r.z[0]))}" cy="{a(Y(r.f))}" r="4.5" fill="{UP}" stroke="#000"/>'
+                   f'<rect x="{a(X(r.z[0]) - 4)}" y="{a(Y(r.df) - 4)}" width="8" height="8" fill="{DOWN}" stroke="#000"/>')
+    out.append(f'<text x="{a(left + pw / 2)}" y="15" text-anchor="middle" font-size="12">'
+               f'softmax of (z1, {e(fixed)}): the shares a</text>'
+               f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 29)}" text-anchor="middle">z1 (the score varied)</text>')
+    ly, x = height - 10, left
+    for label, colour, dash in (("a1", UP, ""), ("a2", OKABE_ITO["green"], ""), ("a3", OKABE_ITO["orange"], ""),
+                                ("da1/dz1", DOWN, ' stroke-dasharray="6 4"')):
+        out.append(f'<line x1="{a(x)}" x2="{a(x + 22)}" y1="{a(ly - 4)}" y2="{a(ly - 4)}" stroke="{colour}" '
+                   f'stroke-width="2"{dash}/><text x="{a(x + 26)}" y="{a(ly)}">{e(label)}</text>')
+        x += 40 + 6.5 * len(label)
     out.append("</svg>")
     return "".join(out)
 
@@ -944,7 +999,7 @@ def plot_decision_boundary(ax: Axes | None, net, X, y, lim=(-0.25, 1.25), resolu
     image = ax.imshow(np.zeros(gx.shape), origin="lower", extent=(lim[0], lim[1], lim[0], lim[1]),
                       cmap="cividis", vmin=0.0, vmax=1.0, interpolation="bilinear", aspect="equal")
     ax.figure.colorbar(image, ax=ax, label="network output (clipped to 0..1)", fraction=0.046, pad=0.04)
-    for target, marker, colour, label in ((0, "o", "white", "target 0"), (1, "^", OKABE_ITO["orange"], "target 1")):
+    for target, marker, colour, label in ((0, "o", "white", "target 0"), (1, "^", TARGET, "target 1")):
         sel = y == target
         ax.scatter(X[sel, 0], X[sel, 1], marker=marker, s=90, c=colour, edgecolors="black", zorder=3,
                    label=label)
@@ -963,12 +1018,12 @@ def _axes_svg(out: list, left, top, pw, ph, xt, yt, X, Y, xlabel: str, ylabel: s
     """Frame, ticks, tick labels and axis labels of one SVG plot (appended to ``out``)."""
     a, e = _attr, html.escape
     for t in xt:
-        out.append(f'<line x1="{a(X(t))}" x2="{a(X(t))}" y1="{a(top + ph)}" y2="{a(top + ph + 4)}" stroke="#000"/>'
+        out.append(f'<line x1="{a(X(t))}" x2="{a(X(t))}" y1="{a(top + ph)}" y2="{a(top + ph + 4)}" stroke="{BLACK}"/>'
                    f'<text x="{a(X(t))}" y="{a(top + ph + 15)}" text-anchor="middle">{e(short(t))}</text>')
     for t in yt:
-        out.append(f'<line x1="{a(left - 4)}" x2="{a(left)}" y1="{a(Y(t))}" y2="{a(Y(t))}" stroke="#000"/>'
+        out.append(f'<line x1="{a(left - 4)}" x2="{a(left)}" y1="{a(Y(t))}" y2="{a(Y(t))}" stroke="{BLACK}"/>'
                    f'<text x="{a(left - 6)}" y="{a(Y(t) + 4)}" text-anchor="end">{e(short(t))}</text>')
-    out.append(f'<rect x="{a(left)}" y="{a(top)}" width="{a(pw)}" height="{a(ph)}" fill="none" stroke="#000"/>'
+    out.append(f'<rect x="{a(left)}" y="{a(top)}" width="{a(pw)}" height="{a(ph)}" fill="none" stroke="{BLACK}"/>'
                f'<text x="{a(left + pw / 2)}" y="{a(top - 8)}" text-anchor="middle" font-size="12">{e(title)}</text>'
                f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 30)}" text-anchor="middle">{e(xlabel)}</text>'
                f'<text transform="translate({a(left - 38)} {a(top + ph / 2)}) rotate(-90)" text-anchor="middle">'
@@ -1065,14 +1120,14 @@ def boundary_svg(values: np.ndarray, X, y, lim=(-0.25, 1.25), title: str = "Outp
     if np.nanmin(values) < BOUNDARY < np.nanmax(values):
         for line in contourpy.contour_generator(g, gy, values).lines(BOUNDARY):
             pts = " ".join(f"{Xs(px):.1f},{Ys(py):.1f}" for px, py in line)
-            out.append(f'<polyline points="{pts}" fill="none" stroke="#000" stroke-width="1.5" stroke-dasharray="5 3"/>')
+            out.append(f'<polyline points="{pts}" fill="none" stroke="{BLACK}" stroke-width="1.5" stroke-dasharray="5 3"/>')
     for (x1, x2), target in zip(X[:, :2], y):
         cx, cy = Xs(x1), Ys(x2)
         if target == 1:
             out.append(f'<polygon points="{cx:.1f},{cy - 7:.1f} {cx - 7:.1f},{cy + 5:.1f} {cx + 7:.1f},{cy + 5:.1f}" '
-                       f'fill="{OKABE_ITO["orange"]}" stroke="#000"/>')
+                       f'fill="{TARGET}" stroke="{BLACK}"/>')
         else:
-            out.append(f'<circle cx="{a(cx)}" cy="{a(cy)}" r="6" fill="#fff" stroke="#000"/>')
+            out.append(f'<circle cx="{a(cx)}" cy="{a(cy)}" r="6" fill="{WHITE}" stroke="{BLACK}"/>')
     ticks = _ticks(lo, hi, 4)
     _axes_svg(out, left, top, side, side, ticks, ticks, Xs, Ys, "X1", "X2", title)
     # colour bar
@@ -1080,16 +1135,16 @@ def boundary_svg(values: np.ndarray, X, y, lim=(-0.25, 1.25), title: str = "Outp
     stops = "".join(f'<stop offset="{k / 10:.1f}" stop-color="#{"".join(f"{v:02x}" for v in cmap(1 - k / 10, bytes=True)[:3])}"/>'
                     for k in range(11))
     out.append(f'<defs><linearGradient id="bp-cividis" x1="0" y1="0" x2="0" y2="1">{stops}</linearGradient></defs>'
-               f'<rect x="{a(cb)}" y="{a(top)}" width="12" height="{a(side)}" fill="url(#bp-cividis)" stroke="#000"/>')
+               f'<rect x="{a(cb)}" y="{a(top)}" width="12" height="{a(side)}" fill="url(#bp-cividis)" stroke="{BLACK}"/>')
     for t in (0.0, 0.5, 1.0):
         yy = top + (1 - t) * side
         out.append(f'<text x="{a(cb + 16)}" y="{a(yy + 4)}">{e(short(t))}</text>')
     ly = height - 8
-    out.append(f'<circle cx="{a(left + 6)}" cy="{a(ly - 4)}" r="5" fill="#fff" stroke="#000"/>'
+    out.append(f'<circle cx="{a(left + 6)}" cy="{a(ly - 4)}" r="5" fill="{WHITE}" stroke="{BLACK}"/>'
                f'<text x="{a(left + 14)}" y="{a(ly)}">target 0</text>'
                f'<polygon points="{left + 76:.1f},{ly - 10:.1f} {left + 70:.1f},{ly:.1f} {left + 82:.1f},{ly:.1f}" '
-               f'fill="{OKABE_ITO["orange"]}" stroke="#000"/><text x="{a(left + 88)}" y="{a(ly)}">target 1</text>'
-               f'<line x1="{a(left + 140)}" x2="{a(left + 160)}" y1="{a(ly - 4)}" y2="{a(ly - 4)}" stroke="#000" '
+               f'fill="{TARGET}" stroke="{BLACK}"/><text x="{a(left + 88)}" y="{a(ly)}">target 1</text>'
+               f'<line x1="{a(left + 140)}" x2="{a(left + 160)}" y1="{a(ly - 4)}" y2="{a(ly - 4)}" stroke="{BLACK}" '
                f'stroke-dasharray="5 3"/><text x="{a(left + 164)}" y="{a(ly)}">output 0.5</text>')
     out.append("</svg>")
     return "".join(out)
@@ -1149,7 +1204,7 @@ def plot_activation_grid(names, zlim=(-6.0, 6.0), ncols: int = 3):
     key.axis("off")
     key.legend(handles=[Line2D([], [], color=OKABE_ITO["blue"], lw=2, label="f(z)"),
                         Line2D([], [], color=OKABE_ITO["vermilion"], lw=2, ls="--", label="f'(z)"),
-                        Patch(facecolor="#E4E4E4", label="f'(z) below 10 %\nof its peak")],
+                        Patch(facecolor=SLOW, label="f'(z) below 10 %\nof its peak")],
                loc="center", fontsize=NOTEBOOK_FONT, frameon=False)
     for ax in axes[len(names) + 1:]:
         ax.axis("off")
@@ -1159,7 +1214,7 @@ def plot_activation_grid(names, zlim=(-6.0, 6.0), ncols: int = 3):
 
 
 _RUN_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["green"], OKABE_ITO["vermilion"], OKABE_ITO["purple"],
-                OKABE_ITO["orange"], OKABE_ITO["sky_blue"]]
+                TARGET, OKABE_ITO["sky_blue"]]
 _RUN_STYLES = ["-", "--", "-.", ":", "-", "--"]
 
 
@@ -1178,7 +1233,7 @@ def plot_descent_paths(costs: dict, paths: dict, landscape, best, title: str = "
     ax1.set_xlabel("epoch")
     ax1.set_ylabel("cost J (log scale)")
     ax1.legend(loc="upper left")
-    ax2.contour(ws, bs, J, levels=np.geomspace(J.min() + 1e-3, J.max(), 12), colors="#999999", linewidths=0.8)
+    ax2.contour(ws, bs, J, levels=np.geomspace(J.min() + 1e-3, J.max(), 12), colors=CONTOUR, linewidths=0.8)
     for (label, p), colour, style in zip(paths.items(), _RUN_COLOURS, _RUN_STYLES):
         ax2.plot(p[:, 0], p[:, 1], style, marker="o", ms=3, color=colour)
     ax2.plot([best[0]], [best[1]], "*", ms=14, color="black", label="best line")

@@ -132,7 +132,7 @@ class StepView:
 
     ``highlight``: what the diagram marks — a weight name, a unit name, or the output
     units joined by commas for a loss step (None: nothing). ``sample``: whose values
-    the units show. ``updated``: the weights already updated at this step.
+    the units show (None: a step over the whole batch, ``batch`` samples: no one sample's values). ``updated``: the weights already updated at this step.
     """
 
     index: int
@@ -141,13 +141,18 @@ class StepView:
     phase: str
     step: MicroStep
     state: State
-    sample: int
+    sample: int | None
     highlight: str | None
     updated: UpdatedWeights
     change: Change
     #: a RuleStepper's view: the same step under the other rule (None: it has no such step)
     other: MicroStep | None = None
     other_rule: str | None = None
+
+    @property
+    def batch(self) -> int:
+        """How many samples the step averages over (0: the step is one sample's)."""
+        return int(self.state.a[0].shape[0]) if self.sample is None else 0
 
     @property
     def formula(self) -> str:
@@ -315,9 +320,13 @@ class Stepper:
 
     @property
     def sample(self) -> int | None:
-        """Sample of the current step; for batch-wide steps the last sample the trace used."""
+        """Sample of the current step. None for a step over the whole batch of several samples
+        (the cost, a gradient, an update: the batch mean, no one sample's step); for a trace of
+        one sample, that sample."""
         s = self.current.sample
-        return self.trace.X.shape[0] - 1 if s is None else s
+        if s is None and self.trace.X.shape[0] == 1:
+            return 0
+        return s
 
     def change(self) -> Change:
         """The one number the current step computed, with its value before (NaN if new)."""
@@ -513,7 +522,8 @@ class TrainingStepper(_TrainingMoves):
 
     ``per="epoch"``: one pass over (X, y) per step (``batch_size`` None = one batch update).
     ``per="update"``: one (mini-)batch update per step.
-    Epoch e shuffles as ``Network.train`` does (``bpnet.core.network.batches``), so any step can be recomputed exactly from an
+    An epoch is ``Network.train``'s epoch loop for that one epoch (``first_epoch=e``: the same
+    shuffle, ``bpnet.core.network.batches``), so any step can be recomputed exactly from an
     earlier snapshot. Keeps the cost after every step (one float each) and at most
     ``keep`` weight snapshots besides the start; ``max_steps`` bounds everything.
     ``costs[k]`` is the cost over all of (X, y) after k steps (``costs[0]`` = before training).
@@ -714,6 +724,9 @@ def _differs(a, b, tol: float) -> bool:
 
 
 def _check_changes(changes: dict, allowed: tuple, what: str) -> dict:
+    if not isinstance(changes, dict):
+        raise TypeError(f"branch must be a dict of the settings the branch changes, such as {{'lr': 0.5}}; "
+                        f"got {type(changes).__name__} {changes!r:.40}")
     if not changes:
         raise ValueError(f"a {what} needs at least one setting to change for the branch: one of {allowed}")
     unknown = sorted(set(changes) - set(allowed))
@@ -730,7 +743,7 @@ def _branch_net(net: Network, changes: dict, init: str) -> Network:
     return Network([w.copy() for w in net.W], acts, net.names)
 
 
-def _marked(net: Network, s1: State, s2: State, sample: int, tol: float) -> frozenset:
+def _marked(net: Network, s1: State, s2: State, sample: int | None, tol: float) -> frozenset:
     """Names of the weights and units whose shown numbers differ between two states."""
     out = set()
     for l in range(net.n_layers):
@@ -738,6 +751,8 @@ def _marked(net: Network, s1: State, s2: State, sample: int, tol: float) -> froz
         out.update(net.weight_name(l, int(i), int(j)) for i, j in zip(*np.nonzero(differ)))
     for l in range(net.n_layers):
         for field_, layer in (("z", l), ("a", l + 1), ("delta", l)):
+            if sample is None:  # a step over the whole batch: no one sample's numbers are shown
+                continue
             v1, v2 = getattr(s1, field_)[layer][sample], getattr(s2, field_)[layer][sample]
             for j in np.flatnonzero(~_close(v1, v2, tol)):
                 out.add(net.dest_name(l, int(j)))
@@ -778,8 +793,7 @@ class StepComparison:
                  rule: str = "gradient", *, branch: dict, index: int = 0, init: str = "xavier"):
         if not isinstance(net, Network):
             raise TypeError(f"StepComparison needs a bpnet.Network, got {type(net).__name__}")
-        branch = dict(branch)
-        if "optimizer" in branch:
+        if isinstance(branch, dict) and "optimizer" in branch:
             raise ValueError("one recorded update is plain gradient descent: compare optimizers "
                              "with TrainingComparison")
         self.changes = _check_changes(branch, self.BRANCHES, "StepComparison")
@@ -901,7 +915,7 @@ class TrainingComparison(_TrainingMoves):
     def __init__(self, net: Network, X, y, lr: float = 0.1, loss="half_squared_error", optimizer=None,
                  batch_size: int | None = None, per: str = "epoch", seed: int = 0, rule: str = "gradient",
                  *, branch: dict, at: int = 0, keep: int = 64, max_steps: int = 100_000, init: str = "xavier"):
-        self.changes = _check_changes(dict(branch), self.BRANCHES, "TrainingComparison")
+        self.changes = _check_changes(branch, self.BRANCHES, "TrainingComparison")
         if isinstance(at, bool) or not isinstance(at, (int, np.integer)) or not 0 <= at <= max_steps:
             raise ValueError(f"at must be a whole number of steps in 0..{max_steps}, got {at!r}")
         if "seed" in self.changes and at:

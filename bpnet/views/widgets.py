@@ -38,18 +38,19 @@ import threading
 import time
 
 import ipywidgets as W
+import numpy as np
 
 from ..teach.examples import xor_example
 from ..teach.netfile import load_network_text
 from ..teach.published import check_published
-from ..explain.activation_reading import activation_reading, explorer_activations
+from ..explain.activation_reading import activation_reading, explorer_activations, softmax_reading
 from ..core.activations import get_activation
-from ..core.checks import check_real
-from ..core.network import Network
+from ..core.checks import check_real, check_whole
+from ..core.network import Backprop, Network
 from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, focus_units, loss_svg, network_svg,
-                    touched_weights)
+                    softmax_svg, touched_weights)
 from .stepper import RuleStepper, StepComparison, TrainingComparison, TrainingStepper
-from ..core.notation import PHASE_TITLES, RULE_TEX, RULE_TEXT, fmt, fmt_or_dash, short
+from ..core.notation import PALETTE, PHASE_TITLES, RULE_TEX, RULE_TEXT, fmt, fmt_or_dash, palette_css, short
 
 __all__ = ["StepThrough", "CompareSteps", "ActivationExplorer", "TrainingView", "CompareTraining", "CheckExample",
            "BUTTONS"]
@@ -73,7 +74,7 @@ BUTTONS = (
 )
 PAUSE = ("pause", "Pause on the step shown (play continues from here)", "pause")
 
-_CSS = """<style>
+_CSS = "<style>\n" + palette_css() + """
 .bp-stepper, .bp-explorer, .bp-training { max-width: 100%; }
 .bp-stepper .widget-html-content, .bp-explorer .widget-html-content, .bp-training .widget-html-content { line-height: 1.4; }
 .bp-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
@@ -94,11 +95,11 @@ _CSS = """<style>
 .bp-weights table, .bp-touched table { border-collapse: collapse; font-family: var(--jp-code-font-family, monospace); font-size: 12px; }
 .bp-weights caption, .bp-touched caption { text-align: left; font-weight: bold; padding-bottom: 2px; white-space: nowrap; }
 .bp-weights thead th, .bp-touched thead th { font-weight: normal; font-style: italic; text-align: right; }
-.bp-weights th, .bp-weights td, .bp-touched th, .bp-touched td { padding: 1px 8px; text-align: right; border-bottom: 1px solid #ddd; white-space: nowrap; }
+.bp-weights th, .bp-weights td, .bp-touched th, .bp-touched td { padding: 1px 8px; text-align: right; border-bottom: 1px solid var(--bp-table-rule); white-space: nowrap; }
 .bp-weights th, .bp-touched th { text-align: left; }
-.bp-weights tr[aria-current="true"], .bp-touched tr[aria-current="true"] { background: #F0E442; font-weight: bold; }
-.bp-up { color: #0072B2; } .bp-down { color: #D55E00; }
-.bp-legend { font-size: 11px; color: var(--jp-ui-font-color1, #000); display: flex; flex-flow: row wrap;
+.bp-weights tr[aria-current="true"], .bp-touched tr[aria-current="true"] { background: var(--bp-highlight); font-weight: bold; }
+.bp-up { color: var(--bp-up); } .bp-down { color: var(--bp-down); }
+.bp-legend { font-size: 11px; color: var(--jp-ui-font-color1, var(--bp-ink)); display: flex; flex-flow: row wrap;
               gap: 0 10px; max-width: 100%; white-space: normal; }
 .bp-legend span { white-space: nowrap; }
 .bp-legend-box, .bp-legend-box .widget-html-content { max-width: 100%; white-space: normal; }
@@ -109,10 +110,10 @@ _CSS = """<style>
 </style>"""
 
 _LEGEND = ('<div class="bp-legend" aria-hidden="true">'
-           '<span><b style="color:#0072B2">━ ▲</b> weight grew</span>'
-           '<span><b style="color:#D55E00">━ ▼</b> weight shrank</span>'
+           f'<span><b style="color:{PALETTE["up"]}">━ ▲</b> weight grew</span>'
+           f'<span><b style="color:{PALETTE["down"]}">━ ▼</b> weight shrank</span>'
            '<span>▩ bias unit (+1)</span>'
-           '<span><b style="background:#F0E442">&nbsp;■&nbsp;</b> current step</span>'
+           f'<span><b style="background:{PALETTE["highlight"]}">&nbsp;■&nbsp;</b> current step</span>'
            '<span>numbers rounded to 3 digits (all 6 in the tables)</span></div>')
 
 
@@ -269,7 +270,10 @@ class _View:
 
 
 # ----- step through one update ---------------------------------------------------------
-def _sample_text(trace, s: int) -> str:
+def _sample_text(trace, s: int | None) -> str:
+    """Whose numbers a step uses: one sample's (x and y), or the whole batch's (``s`` None)."""
+    if s is None:
+        return f"the batch mean of {trace.X.shape[0]} samples"
     x = ", ".join(fmt(v) for v in trace.X[s])
     t = ", ".join(fmt(v) for v in trace.y[s])
     m = trace.X.shape[0]
@@ -283,7 +287,9 @@ def _diagram_description(trace, v, marked=()) -> str:
     what = {"gradient": "weight", "update": "weight", "loss": "output units"}.get(v.step.kind, "unit")
     text = (f"Network diagram, layers of {' - '.join(str(n) for n in net.sizes)} units plus bias units; "
             f"{v.label}; {_sample_text(trace, v.sample)}; highlighted {what} {v.step.name}. "
-            "Blue links grew, vermilion links shrank in this update.")
+            + ("No unit values shown: this step uses every sample's, as its formula shows. " if v.sample is None
+               else "")
+            + "Blue links grew, vermilion links shrank in this update.")
     if marked:
         text += f" Numbers that differ from the other run (marked ⚠): {', '.join(sorted(marked))}."
     return text
@@ -293,7 +299,10 @@ def _formula_lines(v) -> str:
     """What a step computes, its formula typeset (LaTeX when the trace has it), and the change."""
     e = html.escape
     step, ch = v.step, v.change
-    sample = "" if step.sample is None else f" · sample {step.sample + 1}"
+    if v.sample is None:
+        sample = f" · the batch mean of {v.batch} samples"
+    else:
+        sample = "" if step.sample is None else f" · sample {step.sample + 1}"
     old = "not yet computed" if ch.old != ch.old else fmt(ch.old)  # NaN != NaN
     tex = getattr(step, "formula_latex", None)
     if tex is not None:
@@ -707,9 +716,15 @@ class ActivationExplorer(_View):
     """Choose an activation, slide z, read f(z) and f'(z) and whether the unit saturates.
 
     It offers every registered elementwise activation (``explorer_activations()``, read when the
-    explorer is made); ``name`` may also be a spec with parameters, e.g. "leaky_relu(0.2)".
-    The controls and the reading sit beside the plot (below it on a narrow page).
+    explorer is made) and softmax; ``name`` may also be a spec with parameters, e.g.
+    "leaky_relu(0.2)". Softmax is not elementwise (each share depends on every score): it is
+    shown on three scores (z, 1, -1) with the first one on the slider, its three shares and
+    how each moves with z (``softmax_reading``). The controls and the reading sit beside the
+    plot (below it on a narrow page).
     """
+
+    #: Not elementwise: offered on a vector of scores (``softmax_reading``).
+    VECTOR = ("softmax",)
 
     def __init__(self, name: str = "sigmoid", z: float = 0.0, zlim=(-6.0, 6.0)):
         if isinstance(zlim, (str, bytes)) or not hasattr(zlim, "__len__") or len(zlim) != 2:
@@ -723,10 +738,10 @@ class ActivationExplorer(_View):
             raise ValueError(f"z must be within zlim = ({fmt(lo)}, {fmt(hi)}), got {fmt(z)}")
         self.zlim = zlim = (lo, hi)
         act = get_activation(name)
-        if not act.elementwise:
-            raise ValueError(f"the explorer shows elementwise activations, one of {list(explorer_activations())}; "
-                             f"{act.name} is not one (each output depends on every z)")
-        options = list(explorer_activations())
+        if not act.elementwise and act.name not in self.VECTOR:
+            raise ValueError(f"the explorer shows elementwise activations, one of {list(explorer_activations())}, "
+                             f"and softmax; {act.name} is not one (each output depends on every z)")
+        options = list(explorer_activations()) + list(self.VECTOR)
         # By its name, unless its parameters are not the default ones: leaky_relu(0.2) is offered beside the names.
         value = act.name if act.spec == get_activation(act.name).spec else act.spec
         if value not in options:
@@ -751,11 +766,24 @@ class ActivationExplorer(_View):
 
     def readout(self) -> str:
         """What the reading says, rounded to what matters (3 digits, whole percentages)."""
+        if self.choice.value in self.VECTOR:
+            r = softmax_reading(self.z_slider.value)
+            return (f"softmax: z = ({', '.join(fmt(round(v, 6)) for v in r.z)}), "
+                    f"a = ({', '.join(short(v) for v in r.a)}), da1/dz1 = {short(r.df)}. {r.note}")
         r = activation_reading(self.choice.value, self.z_slider.value)
         return (f"{r.name}: z = {fmt(round(r.z, 6))}, f(z) = {short(r.f)}, f'(z) = {short(r.df)}. "
                 f"{rounded_percentages(r.note)}")
 
     def _show(self) -> None:
+        if self.choice.value in self.VECTOR:
+            r = softmax_reading(self.z_slider.value)
+            lines = ([f"z = ({', '.join(fmt(round(v, 6)) for v in r.z)})"]
+                     + [f"a{k + 1} = {short(v)}" for k, v in enumerate(r.a)]
+                     + [f"da{k + 1}/dz1 = {short(v)}" for k, v in enumerate(r.da)])
+            self.reading.value = ("<div>" + "<br>".join(_tokens(t) for t in lines) + "</div>"
+                                  f'<div role="status" aria-live="polite">{_tokens(r.note)}</div>')
+            self.image.value = softmax_svg(r.z[0], zlim=self.zlim)
+            return
         r = activation_reading(self.choice.value, self.z_slider.value)
         self.reading.value = (f"<div>{_tokens(f'z = {fmt(round(r.z, 6))}')}<br>{_tokens(f'f(z) = {short(r.f)}')}"
                               f"<br>{_tokens(f'f' + chr(39) + f'(z) = {short(r.df)}')}</div>"
@@ -817,8 +845,12 @@ class CheckExample(_View):
 
 # ----- training ------------------------------------------------------------------------
 def _outputs(net: Network, grid):
-    """The network's first output at each grid point, as the square grid ``boundary_svg`` draws."""
-    out = net.predict(grid)
+    """The network's first output at each grid point, as the square grid ``boundary_svg`` draws.
+
+    Training stops before a weight overflows, but a grid point far from the data may still give an
+    output beyond the largest float: the picture shows it as it is, where ``predict`` would refuse."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = Backprop(net).forward(np.asarray(grid, dtype=float)).output
     n = int(round(len(grid) ** 0.5))
     return out[:, 0].reshape(n, n)
 
@@ -834,10 +866,11 @@ class TrainingView(Playing, _View):
     def __init__(self, net: Network, X, y, epochs: int = 200, lr: float = 0.1, loss="half_squared_error",
                  optimizer=None, batch_size: int | None = None, per: str = "epoch", seed: int = 0,
                  every: int = 1, keep: int = 64):
+        epochs = check_whole(epochs, "epochs (how far the slider goes)", 1)
+        self.every = check_whole(every, "every (steps per click)", 1)
         self.stepper = TrainingStepper(net, X, y, lr, loss, optimizer, batch_size, per, seed, keep,
                                        max_steps=epochs)
-        self.every = max(1, int(every))
-        self.epochs = int(epochs)
+        self.epochs = epochs
         self.unit = unit = "epoch" if per == "epoch" else "update"
         self._lock = threading.RLock()
         self.start_button = _button("start", "bp-start", "Back to before training", "fast-backward")
@@ -963,11 +996,13 @@ class CompareTraining(_View):
     def __init__(self, net: Network, X, y, epochs: int = 200, lr: float = 0.1, loss="half_squared_error",
                  optimizer=None, batch_size: int | None = None, per: str = "epoch", seed: int = 0,
                  rule: str = "gradient", *, branch: dict, at: int = 0, every: int = 1):
+        epochs = check_whole(epochs, "epochs (how far the slider goes)", 1)
+        self.every = check_whole(every, "every (steps per click)", 1)
         self.comparison = TrainingComparison(net, X, y, lr, loss, optimizer, batch_size, per, seed, rule,
                                              branch=branch, at=at, max_steps=epochs)
         c = self.comparison
         c.goto(int(at))  # where the branch splits off
-        self.every, self.epochs = max(1, int(every)), int(epochs)
+        self.epochs = epochs
         self.unit = unit = "epoch" if per == "epoch" else "update"
         self._lock = threading.RLock()
         self.start_button = _button("start", "bp-start", "Back to the same initial weights, before training",

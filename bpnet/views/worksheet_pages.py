@@ -19,15 +19,18 @@ import html
 import io
 import json
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 from ..core.network import Network
-from ..core.notation import PHASE_TITLES
+from ..core.notation import PALETTE, PHASE_TITLES
 from ..teach import quiz as quizzes
+from ..teach.quiz import CONCEPTS
 from ..teach import worksheet as ws
 
-__all__ = ["Quiz", "diagram_svg", "sheet_html", "key_html", "write_worksheets", "quiz_notebook",
-           "add_arguments", "run_cli"]
+__all__ = ["Quiz", "diagram_svg", "sheet_html", "key_html", "write_worksheets", "quiz_notebook", "MANIFEST",
+           "add_arguments", "run_cli", "add_results_arguments", "run_results_cli"]
 
 
 class Quiz(quizzes.Quiz):
@@ -66,15 +69,15 @@ def diagram_svg(v) -> str:
 _CSS = """
 @page { size: %(paper)s; margin: 14mm; }
 * { box-sizing: border-box; }
-body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: #111; margin: 0; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: %(print_ink)s; margin: 0; }
 .variant { page-break-after: always; break-after: page; }
 .variant:last-child { page-break-after: auto; break-after: auto; }
 h1 { font-size: 15pt; margin: 0 0 4pt 0; }
 h2 { font-size: 11.5pt; margin: 8pt 0 3pt 0; }
 p { margin: 3pt 0; }
 table { border-collapse: collapse; margin: 3pt 0; }
-td, th { border: 0.6pt solid #999; padding: 1.5pt 5pt; text-align: left; vertical-align: top; }
-th { background: #eee; }
+td, th { border: 0.6pt solid %(print_rule)s; padding: 1.5pt 5pt; text-align: left; vertical-align: top; }
+th { background: %(print_head)s; }
 .blank { width: 32mm; }
 .cols { display: flex; gap: 6mm; align-items: flex-start; }
 .cols > div { flex: 1 1 0; min-width: 0; }
@@ -83,12 +86,12 @@ svg.diagram { display: block; width: 100%%; height: auto; max-height: 70mm; marg
 td.blank { width: 30mm; height: 6.5mm; }
 td.name { white-space: nowrap; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; white-space: pre-wrap; word-break: keep-all; }
-.footer { color: #555; font-size: 7.5pt; margin-top: 4pt; }
+.footer { color: %(print_note)s; font-size: 7.5pt; margin-top: 4pt; }
 .nb { white-space: nowrap; }
 section.key { font-size: 9pt; }
 section.key td { padding: 1pt 4pt; }
 section.key code { font-size: 7.5pt; }
-@media screen { body { max-width: 190mm; margin: 10mm auto; } .variant { border-bottom: 1px dashed #aaa; padding-bottom: 8mm; margin-bottom: 8mm; } }
+@media screen { body { max-width: 190mm; margin: 10mm auto; } .variant { border-bottom: 1px dashed %(print_cut)s; padding-bottom: 8mm; margin-bottom: 8mm; } }
 """
 
 
@@ -96,7 +99,7 @@ def _html_doc(title: str, body: str, paper: str) -> str:
     if paper not in ("A4", "Letter"):
         raise ValueError(f"paper must be 'A4' or 'Letter', got {paper!r}")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{html.escape(title)}</title>\n<style>{_CSS % {'paper': paper}}</style>\n</head>\n"
+            f"<title>{html.escape(title)}</title>\n<style>{_CSS % {**PALETTE, 'paper': paper}}</style>\n</head>\n"
             f"<body>\n{body}\n</body>\n</html>\n")
 
 
@@ -123,7 +126,7 @@ def _sheet_section(v: ws.Variant) -> str:
     setting = _table([(e(k), e(val)) for k, val in ws.setting_rows(v)])
     weights = _table([(_nobreak(e(k)), e(val)) for k, val in ws.weight_rows(v.net)], head=("weight", "value"))
     parts = [f"<section class=\"variant\">\n<h1>Backpropagation worksheet — {e(v.title)}</h1>",
-             "<p>One gradient-descent update of this network on one sample. Give every answer to 4 "
+             f"<p>One gradient-descent update of this network on one sample. Give every answer to {v.digits} "
              "significant digits. Row 0 of each layer is the bias unit; its activation is 1.</p>",
              f"<div class=\"figure\">{diagram_svg(v)}</div>"]
     blocks = []
@@ -170,36 +173,95 @@ def key_html(variants, paper: str = "A4") -> str:
     return _html_doc("Answer keys", "\n".join(_key_section(v) for v in variants), paper)
 
 
-def write_worksheets(variants, out_dir, paper: str = "A4", quiz: bool = False) -> list[Path]:
+#: The list of files a worksheet folder holds; a folder with it (and nothing else) is a previous
+#: output that a new run may replace whole.
+MANIFEST = "bpnet-worksheets.json"
+
+
+def write_worksheets(variants, out_dir, paper: str = "A4", quiz: bool | str = False) -> list[Path]:
     """Write sheets/ and keys/ (Markdown and HTML per variant), sheets.html and keys.html.
 
     The keys go in their own folder so the student sheets can be handed out on their own.
-    With ``quiz``, also quizzes/variant-NN.ipynb: the self-checking notebook of each variant.
+    With ``quiz``, also quizzes/variant-NN.ipynb: the self-checking notebook of each variant
+    (``quiz="assessment"``: one the student puts a name in and hands in, with no solution).
     Returns the paths written, in order. The same variants give byte-identical files.
+
+    The folder never holds a mix: everything is written into a new folder beside ``out_dir``
+    and moved into place only when complete. ``out_dir`` may be missing, empty, or a previous
+    output of this function (listed in its ``bpnet-worksheets.json``), which is replaced whole;
+    any other folder is refused, so no file of yours is ever overwritten. Every failure is one
+    ValueError saying what is wrong, and leaves ``out_dir`` as it was.
     """
     variants = list(variants)
     if not variants:
         raise ValueError("no variants to write")
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} exists and is not a folder")
-    # Render everything first, so a failure leaves no half-written folder behind.
-    files: dict[Path, str] = {}
+    out = Path(out_dir).absolute()
+    _check_out(out)
+    # Render everything first: a failure here writes nothing.
+    files: dict[str, str] = {}
     width = max(2, len(str(len(variants))))
     for v in variants:
         stem = f"variant-{v.number:0{width}d}"
-        files[out / "sheets" / f"{stem}.md"] = ws.sheet_markdown(v)
-        files[out / "sheets" / f"{stem}.html"] = sheet_html(v, paper)
-        files[out / "keys" / f"{stem}.md"] = ws.key_markdown(v)
-        files[out / "keys" / f"{stem}.html"] = key_html(v, paper)
+        files[f"sheets/{stem}.md"] = ws.sheet_markdown(v)
+        files[f"sheets/{stem}.html"] = sheet_html(v, paper)
+        files[f"keys/{stem}.md"] = ws.key_markdown(v)
+        files[f"keys/{stem}.html"] = key_html(v, paper)
         if quiz:
-            files[out / "quizzes" / f"{stem}.ipynb"] = quiz_notebook(v.template, v.seed, v.number, v.steps)
-    files[out / "sheets.html"] = sheet_html(variants, paper)
-    files[out / "keys.html"] = key_html(variants, paper)
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
-    return list(files)
+            files[f"quizzes/{stem}.ipynb"] = quiz_notebook(v.template, v.seed, v.number, v.steps, v.digits,
+                                                          assessment=quiz == "assessment")
+    files["sheets.html"] = sheet_html(variants, paper)
+    files["keys.html"] = key_html(variants, paper)
+    files[MANIFEST] = json.dumps({"written by": "python -m bpnet worksheet", "files": sorted([*files, MANIFEST])},
+                                 indent=1) + "\n"
+    new = old = None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        new = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+        for rel, text in files.items():
+            path = new / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="\n")
+        new.chmod(0o755)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            out.replace(old / "previous")
+        new.replace(out)
+        new = None
+    except OSError as exc:
+        if old is not None and (old / "previous").exists() and not out.exists():
+            (old / "previous").replace(out)  # put the previous output back
+        raise ValueError(f"cannot write the worksheets into {out}: {exc.strerror or exc}") from None
+    finally:
+        for tmp in (new, old):
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+    return [out / rel for rel in files if rel != MANIFEST]
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an ``out`` that is a file, or a folder holding anything but a previous output."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} exists and is not a folder")
+    if not out.is_dir():
+        return
+    try:
+        present = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir())
+    except OSError as exc:
+        raise ValueError(f"cannot read the folder {out}: {exc.strerror or exc}") from None
+    if not present:
+        return
+    listed = None
+    try:
+        listed = set(json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]) | {MANIFEST}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    if listed is None:
+        raise ValueError(f"--out {out} is a folder that holds other files (e.g. {present[0]}); "
+                         "give a new or empty folder, or one this command wrote before")
+    extra = [p for p in present if p not in listed]
+    if extra:
+        raise ValueError(f"--out {out} holds {extra[0]}, which this command did not write; move it away "
+                         "or give another folder (a previous output is replaced whole)")
 
 
 # The narrowest notebook column a learner has: JupyterLab at 1000 px with its file browser open.
@@ -233,12 +295,15 @@ class SVGPicture:
         return "<the network with its weights (SVG)>"
 
 
-def quiz_notebook(template, seed: int, variant: int, steps=("forward", "delta", "update")) -> str:
-    """The self-checking notebook of one variant, as .ipynb JSON (no answer stored in it)."""
+def quiz_notebook(template, seed: int, variant: int, steps=("forward", "delta", "update"), digits: int = 4,
+                  assessment: bool = False) -> str:
+    """The quiz notebook of one variant, as .ipynb JSON (no answer stored in it): a check cell for
+    every question of its sheet and every conceptual question. With ``assessment``, the student
+    puts their name in, sees no solution, and hands in the file ``quiz.hand_in()`` writes."""
     t = ws.get_template(template)
     steps = ws.check_steps(steps)
     spec = json.dumps(t.to_dict(), sort_keys=True)
-    q = Quiz(t, seed, variant, steps)
+    q = Quiz(t, seed, variant, steps, digits)
 
     def md(src):
         return {"cell_type": "markdown", "id": _cell_id(spec, seed, variant, src), "metadata": {}, "source": src}
@@ -247,21 +312,37 @@ def quiz_notebook(template, seed: int, variant: int, steps=("forward", "delta", 
         return {"cell_type": "code", "id": _cell_id(spec, seed, variant, src), "execution_count": None,
                 "metadata": {}, "outputs": [], "source": src}
 
+    student = "STUDENT = None  # your name, as text: \"Ada Lovelace\"\n" if assessment else ""
+    how = ("Put your name in the next cell and run it: it shows your network — the same as on your printed sheet — "
+           "and the questions. Then put your answer in each check cell and run it: bpnet tells you whether it is "
+           "right to the sheet's digits and, if not, which common mistake it matches. No solution is shown. At the "
+           "end, run the last cell and hand in the file it writes.") if assessment else (
+           "Run the next cell to see your network and the questions. Then put your answer in each check cell and "
+           "run it: bpnet tells you whether it is right to the sheet's digits and, if not, which common mistake "
+           "it matches.")
     cells = [
-        md(f"# Backpropagation quiz — variant {variant}\n\nRun the next cell to see your network and the "
-           "questions. Then put your answer in each check cell and run it: bpnet tells you whether it is "
-           "right and, if not, which common mistake it matches. Answers are checked by bpnet when you run a "
+        md(f"# Backpropagation quiz — variant {variant}\n\n{how} Answers are checked by bpnet when you run a "
            "cell; they are not stored in this notebook."),
         code("import json\nfrom bpnet.teach.worksheet import Template\nfrom bpnet.views.worksheet_pages import Quiz\n\n"
-             f"TEMPLATE = Template.from_dict(json.loads({spec!r}))\n"
-             f"quiz = Quiz(TEMPLATE, seed={int(seed)}, variant={int(variant)}, steps={list(steps)!r})\nquiz"),
+             f"{student}TEMPLATE = Template.from_dict(json.loads({spec!r}))\n"
+             f"quiz = Quiz(TEMPLATE, seed={int(seed)}, variant={int(variant)}, steps={list(steps)!r}, "
+             f"digits={int(digits)}{', student=STUDENT' if assessment else ''})\nquiz"),
         md("The network, drawn with its weights (row 0 of each layer is the bias unit, activation 1):"),
         code("quiz.diagram()"),
     ]
     for k, label in enumerate(q.questions, 1):
         cells.append(md(f"**Question {k}.** The {label}. Replace `None` by your answer and run the cell."))
         cells.append(code(f"answer_{k} = None\nquiz.check({k}, answer_{k})"))
-    cells.append(md("Stuck on a question? `quiz.solution(k)` shows its worked answer — try first."))
+    for name, c in CONCEPTS.items():
+        choices = "\n".join(f"- ({letter}) {text}" for letter, text in c.choices.items())
+        cells.append(md(f"**Why?** {c.prompt}\n\n{choices}\n\nReplace `None` by the letter of your choice, "
+                        "as text (\"a\"), and run the cell."))
+        cells.append(code(f"choice = None\nquiz.check_concept({name!r}, choice)"))
+    if assessment:
+        cells.append(md("When you have answered everything, write the file to hand in:"))
+        cells.append(code("quiz.hand_in()"))
+    else:
+        cells.append(md("Stuck on a question? `quiz.solution(k)` shows its worked answer — try first."))
     nb = {"cells": cells, "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
                                                        "name": "python3"},
                                         "language_info": {"name": "python"}},
@@ -294,6 +375,8 @@ def add_arguments(p) -> None:
     p.add_argument("--roster", default=None, help="text file with one student name a line: one variant each")
     p.add_argument("--paper", choices=("A4", "Letter"), default="A4")
     p.add_argument("--quiz", action="store_true", help="also write a self-checking quiz notebook per variant")
+    p.add_argument("--assessment", action="store_true",
+                   help="with --quiz: quizzes the students put their name in and hand in, with no solution")
     p.add_argument("--out", required=True, help="folder to write sheets/, keys/, sheets.html and keys.html into")
 
 
@@ -303,6 +386,10 @@ def _triple(text: str, option: str) -> tuple[float, float, float]:
     except ValueError:
         raise ValueError(f"{option} must be STEP,LO,HI such as 0.5,-1.5,1.5, got {text!r}") from None
     return step, lo, hi
+
+
+#: The largest roster file read (a name a line).
+MAX_ROSTER_BYTES = 100_000
 
 
 def run_cli(args) -> int:
@@ -330,19 +417,51 @@ def run_cli(args) -> int:
         labels = None
         if args.roster:
             try:
-                text = Path(args.roster).read_text(encoding="utf-8")
+                with open(args.roster, "rb") as f:
+                    raw = f.read(MAX_ROSTER_BYTES + 1)
+                if len(raw) > MAX_ROSTER_BYTES:
+                    raise ValueError(f"the roster {args.roster} is larger than {MAX_ROSTER_BYTES // 1000} kB; "
+                                     "give a text file with one student name a line")
+                text = raw.decode("utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise ValueError(f"cannot read the roster {args.roster}: {exc}") from None
             labels = [line.strip() for line in text.splitlines() if line.strip()]
+            if "\x00" in text or any(len(name) > 200 for name in labels):
+                raise ValueError(f"the roster {args.roster} is not a text file with one student name a line")
+            if len(labels) > ws.MAX_VARIANTS:
+                raise ValueError(f"the roster {args.roster} names {len(labels)} students; at most "
+                                 f"{ws.MAX_VARIANTS} are allowed")
             if not labels:
                 raise ValueError(f"the roster {args.roster} names no student")
+        if args.assessment and not args.quiz:
+            raise ValueError("--assessment is for the quiz notebooks: give --quiz too")
+        _check_out(Path(args.out).absolute())  # before any work: a folder that would be refused
         n = args.variants if args.variants is not None else (len(labels) if labels else 1)
         variants = ws.generate(template, n, args.seed, args.steps, args.digits, labels)
-        paths = write_worksheets(variants, args.out, paper=args.paper, quiz=args.quiz)
-    except (ValueError, TypeError, KeyError) as exc:
+        paths = write_worksheets(variants, args.out, paper=args.paper,
+                                 quiz="assessment" if args.quiz and args.assessment else args.quiz)
+    except (ValueError, TypeError, KeyError, OSError, OverflowError, MemoryError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"error: {message}", file=sys.stderr)
         return 2
     print(f"wrote {len(variants)} variant(s) of {template.name} (seed {args.seed}) to {args.out}: "
           f"sheets/ and sheets.html for the students, keys/ and keys.html for you ({len(paths)} files)")
+    return 0
+
+
+def add_results_arguments(p) -> None:
+    """The options of ``python -m bpnet quiz-results``."""
+    p.add_argument("folder", help="the folder of the quiz files your students handed in (quiz.hand_in())")
+
+
+def run_results_cli(args) -> int:
+    """Run ``python -m bpnet quiz-results FOLDER``: re-grade the handed-in quizzes and summarise the class."""
+    import sys
+
+    try:
+        summary = quizzes.summarize_class(args.folder)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(summary.to_text())
     return 0

@@ -1,0 +1,150 @@
+"""nbgrader assignments from bpnet's exercises: the source notebook's form, and a real round trip
+(generate_assignment, a submission with known mistakes, autograde, the gradebook's scores and the
+feedback naming each mistake). The round trip needs the `teach` extra (nbgrader): it is skipped
+without it, except in CI, which installs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bpnet.explain.mistakes import CATALOGUE, candidates
+from bpnet.teach.assignment import POINTS, assignment_notebook, require, write_assignment
+from bpnet.teach.quiz import CONCEPTS, Quiz
+
+REPO = Path(__file__).resolve().parent.parent
+SETTING = {"template": "leaky-2-2-1", "seed": 7, "variant": 1, "steps": "forward,delta,update"}
+
+
+def _meta(cell):
+    return cell["metadata"].get("nbgrader", {})
+
+
+def test_the_source_notebook_has_solutions_and_hidden_graded_tests():
+    nb = assignment_notebook(**SETTING)
+    quiz = Quiz("leaky-2-2-1", 7, 1)
+    tests = [c for c in nb["cells"] if _meta(c).get("grade")]
+    solutions = [c for c in nb["cells"] if _meta(c).get("solution")]
+    assert len(tests) == len(solutions) == len(quiz.questions) + 1 + len(CONCEPTS)
+    assert sum(_meta(c)["points"] for c in tests) == (len(quiz.questions) * POINTS["number"] + POINTS["code"]
+                                                      + len(CONCEPTS) * POINTS["concept"])
+    for c in solutions:
+        assert "### BEGIN SOLUTION" in c["source"] and "### END SOLUTION" in c["source"]
+    for c in tests:
+        visible, hidden = c["source"].split("### BEGIN HIDDEN TESTS")
+        assert "require(" in hidden and "### END HIDDEN TESTS" in hidden
+        assert "check" not in visible  # the visible part checks the form, never runs a checker
+        assert _meta(c)["locked"]
+    code = next(c for c in solutions if _meta(c)["grade_id"] == "code_output_delta")
+    assert code["source"].startswith("def output_delta(") and '"""' in code["source"].split("### BEGIN")[0]
+    ids = [_meta(c)["grade_id"] for c in nb["cells"] if _meta(c)]
+    assert len(ids) == len(set(ids))
+
+
+def test_require_fails_with_the_checkers_diagnosis():
+    quiz = Quiz("leaky-2-2-1", 7, 1)
+    require(quiz.check(1, quiz.variant.questions[0].value))
+    with pytest.raises(AssertionError, match=CONCEPTS["mean-not-sum"].misconceptions["b"].split(":")[0]):
+        require(quiz.check_concept("mean-not-sum", "b"))
+
+
+def test_write_assignment_never_overwrites(tmp_path):
+    path = write_assignment(tmp_path, "ps1", **SETTING)
+    assert path == tmp_path / "source" / "ps1" / "ps1.ipynb"
+    with pytest.raises(ValueError, match="exists"):
+        write_assignment(tmp_path, "ps1", **SETTING)
+    with pytest.raises(ValueError, match="unknown item"):
+        write_assignment(tmp_path, "ps2", code_tasks=("nope",), **SETTING)
+    assert not (tmp_path / "source" / "ps2").exists()
+
+
+# ----- the round trip through real nbgrader --------------------------------------------------
+def _nbgrader_or_skip():
+    try:
+        import nbgrader  # noqa: F401
+    except ImportError:
+        from infra_support import in_ci
+        if in_ci():
+            pytest.fail("CI installs the teach extra (nbgrader) for this test")
+        pytest.skip("nbgrader is not installed (pip install -e '.[teach]')")
+
+
+def _run(course: Path, *args):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@pytest.mark.slow
+def test_nbgrader_round_trip_scores_and_names_each_mistake(tmp_path):
+    _nbgrader_or_skip()
+    from nbgrader.api import Gradebook
+
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "bpnet"\n')
+    write_assignment(course, "ps1", **SETTING)
+    _run(course, "generate_assignment", "ps1", "--force")
+    released = json.loads((course / "release" / "ps1" / "ps1.ipynb").read_text())
+    assert "BEGIN SOLUTION" not in json.dumps(released) and "HIDDEN TESTS" not in json.dumps(released)
+
+    # The student: every number right but one delta with its sign flipped, one question left
+    # unanswered, the output delta with f'(a) for f'(z), and "more training" for the linear network.
+    quiz = Quiz("leaky-2-2-1", 7, 1)
+    qs = quiz.variant.questions
+    t = quiz.template
+    k_sign = next(k for k, q in enumerate(qs, 1) if q.step == "delta")
+    q = qs[k_sign - 1]
+    sign = float(np.ravel(candidates(quiz.net, quiz.variant.x, quiz.variant.y, q.key, loss=t.loss, rule=t.rule,
+                                     lr=t.lr)["sign"])[0])
+    assert not quiz.check(k_sign, sign)
+    k_blank = len(qs)
+    answers = {f"answer_{k}": (sign if k == k_sign else q.value) for k, q in enumerate(qs, 1) if k != k_blank}
+    choices = {f"choice_{n.replace('-', '_')}": ("b" if n == "linear-xor" else c.right) for n, c in CONCEPTS.items()}
+    for cell in released["cells"]:
+        gid = _meta(cell).get("grade_id", "")
+        if not _meta(cell).get("solution"):
+            continue
+        src = "".join(cell["source"])
+        if gid in answers:
+            src = f"{gid} = {answers[gid]!r}"
+        elif gid in choices:
+            src = f"{gid} = {choices[gid]!r}"
+        elif gid == "code_output_delta":
+            src = src.replace("# YOUR CODE HERE\n    raise NotImplementedError()",
+                              "L = len(a) - 1\n    return dL_da(a[L], y) * df[L](a[L])")
+            assert "return" in src, src
+        cell["source"] = src
+    submitted = course / "submitted" / "ada" / "ps1"
+    submitted.mkdir(parents=True)
+    (submitted / "ps1.ipynb").write_text(json.dumps(released))
+    _run(course, "autograde", "ps1", "--create", "--force")
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        sub = gb.find_submission("ps1", "ada")
+        grades = {g.name: (g.score, g.max_score) for nb in sub.notebooks for g in nb.grades}
+        total, max_total = sub.score, sub.max_score
+    wrong = {f"test_{k_sign}", f"test_{k_blank}", "test_code_output_delta", "test_choice_linear_xor"}
+    for name, (score, max_score) in grades.items():
+        assert score == (0 if name in wrong else max_score), (name, score, max_score)
+    assert max_total == len(qs) * POINTS["number"] + POINTS["code"] + len(CONCEPTS) * POINTS["concept"]
+    assert total == max_total - 2 * POINTS["number"] - POINTS["code"] - POINTS["concept"]
+
+    # The feedback: each failed test's message names the mistake.
+    graded = json.loads((course / "autograded" / "ada" / "ps1" / "ps1.ipynb").read_text())
+    errors = {_meta(c)["grade_id"]: " ".join(o.get("evalue", "") + "".join(o.get("traceback", []))
+                                             for o in c.get("outputs", []) if o.get("output_type") == "error")
+              for c in graded["cells"] if _meta(c).get("grade")}
+    assert CATALOGUE["sign"].explanation.rstrip(".") in errors[f"test_{k_sign}"]
+    assert "f'(a) used where f'(z) belongs" in errors["test_code_output_delta"]
+    assert CONCEPTS["linear-xor"].misconceptions["b"] in errors["test_choice_linear_xor"]
+    assert f"answer_{k_blank}" in errors[f"test_{k_blank}"]  # never given
+    assert not errors[f"test_{k_sign - 1}"]
