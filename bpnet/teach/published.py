@@ -251,8 +251,8 @@ class PublishedCheck:
             parts = "; ".join(f"the {_join([_SECTION_PLURAL[x] for x in secs])} fit "
                               + (_titles(keys) if keys else "bpnet's own conventions") for secs, keys in self.mixed)
             lines.append(f"This set mixes conventions: no one set of conventions gives all {n} numbers, but {parts}. "
-                         "Numbers written in different conventions belong to different updates: together they are not "
-                         "one step of gradient descent.")
+                         "Each part agrees with gradient descent in the conventions named, but the source does not write "
+                         "its numbers in one set of them.")
         if self.alternative is not None:
             alt = _titles(self.alternative) if self.alternative else "bpnet's own conventions"
             lines.append(f"All {n} agree if the source writes {alt} instead of the conventions the file states: "
