@@ -205,7 +205,8 @@ def _has_figure(cell) -> bool:
 
 def figures_shown_titled_and_told(nb) -> list[str]:
     """A cell that draws a figure calls plt.show() (or ends with ';'), so no '<Figure ...>' repr is stored;
-    each figure has a title and a printed text equivalent in its cell or a neighbouring one."""
+    each figure has a title and a printed text equivalent (or a bpnet.views.tables.Table) in its cell or a
+    neighbouring one."""
     cells = code_cells(nb)
     problems = []
     for k, cell in enumerate(cells):
@@ -220,7 +221,8 @@ def figures_shown_titled_and_told(nb) -> list[str]:
                 problems.append(f"code cell {k + 1}: a '<Figure ...>' repr without the figure")
         if has_png:
             near = [cells[j] for j in (k - 1, k, k + 1) if 0 <= j < len(cells)]
-            if not any(kind == "stdout" and text.strip() for c in near for kind, text in text_outputs(c)):
+            if not any((kind == "stdout" and text.strip()) or (kind == "text/html" and 'class="bp-table"' in text)
+                       for c in near for kind, text in text_outputs(c)):
                 problems.append(f"code cell {k + 1}: a figure without a printed text equivalent next to it")
             if "plt." in src and not re.search(r"title|suptitle|plot_|draw_network", src):
                 problems.append(f"code cell {k + 1}: a figure without a title")

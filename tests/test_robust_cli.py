@@ -76,6 +76,7 @@ def test_published_numbers_of_many_digits_or_tiny_ones_are_checked(tmp_path, cap
     assert "First disagreement: delta D0" in out
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a mistake's overflowing number is no warning either
 def test_a_bpnet_number_far_above_the_published_digits_is_rounded_to_them():
     """1e300 published to 2 decimals: the rounding needs 303 digits (the default context has 28)."""
     text = ARTICLE.read_text()
@@ -207,3 +208,25 @@ def test_an_error_reaches_such_a_console_too(encoding, tmp_path):
     assert proc.returncode == 2 and proc.stdout == b""
     err = proc.stderr.decode(encoding)
     assert err == f'error: {f}: lr: got the string "eta = 0.1"; expected a finite number (write 0.5, not "0.5")\n'
+
+
+# ----- 3. nesting, in a file and in a dict ---------------------------------------------------------------
+@pytest.mark.parametrize("depth,ok", [(10, True), (11, False), (100_000, False)])
+def test_nesting_beyond_ten_levels_is_refused(tmp_path, capsys, depth, ok):
+    """A file needs five levels; the nesting sits under a key of its own, refused next if it gets through."""
+    nested = "[" * depth + "]" * depth
+    text = article_text('"lr": 0.1', f'"lr": 0.1, "extra": {nested}')
+    f = with_text(tmp_path, text)
+    if ok:
+        with pytest.raises(bpnet.NetworkFileError, match=r"extra: unknown key"):
+            load_network(f)
+    else:
+        err = one_line_error(capsys, "check", f)
+        assert "nested too deeply; expected a JSON object at most 10 levels deep" in err
+
+
+def test_a_dict_that_holds_itself_is_refused():
+    doc = json.loads(ARTICLE.read_text())
+    doc["published"] = doc
+    with pytest.raises(bpnet.NetworkFileError, match="nested too deeply"):
+        bpnet.load_network(doc)

@@ -1077,6 +1077,7 @@ DECLARED = {
     "swapped": "the positive and negative sides swapped",
     "missing_normalisation": "softmax's division by the sum left out",
     "missing_half": "the 1/2 of the half squared error left out",
+    "missing_error": "dL/da = a - y left out of the output delta (f'(z) alone)",
     "error_not_loss": "the signed error a - y given instead of the loss",
     "derivative_of_a": "f'(a) used where f'(z) belongs",
     "off_by_one": "the schedule one step early or late",
@@ -1146,8 +1147,11 @@ def _reaches_declaring(key: str, c: Context) -> bool:
 
 
 def _declaring(c: Context, method: str, key: str) -> Activation:
-    """The first activation of the network that declares the mistake ``key``."""
-    for act in dict.fromkeys(c.net.acts):
+    """The first activation that declares the mistake ``key`` among those the question's value goes
+    through (for a derivative: the asked layer's and those after it), else of the network."""
+    layer = c.q.layer if c.q.layer is not None else c.L - 1
+    path = _forward_layers(c) if method == "value_mistakes" else c.net.acts[layer:]
+    for act in list(dict.fromkeys(path)) + list(dict.fromkeys(c.net.acts)):
         if act.elementwise or method == "value_mistakes":
             if any(k == key for k, _, _ in getattr(act, method)(np.array([[0.5, -0.5]]))):
                 return act

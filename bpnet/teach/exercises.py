@@ -499,7 +499,8 @@ def _result(quantity: str, context: str, given, a: Assessment, rtol, atol, gener
 
     ans_out = float(ans) if ans.ndim == 0 else ans.copy()
     explanations = {c.key: c.explanation for c in a.candidates}
-    same = tuple(dict.fromkeys(explanations.get(k, k) for k in v.same_as))
+    same_keys = _could_make(a, v.same_as) if v.correct else v.same_as
+    same = tuple(dict.fromkeys(explanations.get(k, k) for k in same_keys))
     if v.correct:
         return CheckResult(quantity, context, ans_out, True, None, "", sol, show_solution, same, levels)
     if v.key == "rounding":
@@ -509,6 +510,27 @@ def _result(quantity: str, context: str, given, a: Assessment, rtol, atol, gener
     else:
         hint = (hints or {}).get(v.key) or v.candidate.hint()
     return CheckResult(quantity, context, ans_out, False, v.key, hint, sol, show_solution, same, levels)
+
+
+def _could_make(a: Assessment, keys: tuple) -> tuple:
+    """Of the mistakes ``keys`` that give the right number on ``a``'s question, those that are a step
+    one could get wrong there: a mistake that gives the right number on every input is none (f'(z)
+    left out where f'(z) is always 1, as at an identity output or a softmax output with
+    cross-entropy, where the delta is a - y), and a note about it would name a step the learner
+    never takes. Told by asking again on other weights and inputs (seeded): a mistake that still
+    gives the right number there is left out."""
+    c = a.context
+    if not keys or c is None or not isinstance(a.question, Question) or c.q.kind not in (
+            "forward", "z", "delta", "gradient", "update", "cost"):
+        return tuple(keys)
+    rng = np.random.default_rng(20240611)
+    net = Network([w + rng.normal(0.0, 0.5, size=w.shape) for w in c.net.W], c.net.acts, c.net.names)
+    X = c.X + rng.normal(0.0, 0.5, size=c.X.shape)
+    other = assess(net, X, c.y, c.q, c.loss, c.rule, c.lr, combos=False)
+    e = np.asarray(other.expected, dtype=float)
+    differ = {cand.key for cand in other.candidates
+              if np.any(np.abs(np.asarray(cand.value, dtype=float) - e) > 1e-9 * (1.0 + np.abs(e)))}
+    return tuple(k for k in keys if k in differ)
 
 
 def _plain(question: Question, expected, cands: list, scale, accepted=()) -> Assessment:
