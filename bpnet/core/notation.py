@@ -287,6 +287,7 @@ PALETTE = {
     "bias_fill": "#D9D9D9",               # a bias unit
     "slow": "#E4E4E4",                    # where f'(z) is below 10% of its peak
     "axis": "#888888", "contour": "#999999", "table_rule": "#dddddd",
+    "table_head_rule": "#999",            # under a table's head, where JupyterLab gives no colour
     "edge": "#8C8C8C",                    # a graph's edges
     "leaf_fill": "#E8E8E8", "const_fill": "#F5F5F5", "param_fill": "#D6EAF8",  # a graph's inputs
     # checks of published numbers and of the learner's code
