@@ -154,7 +154,7 @@ def test_the_scan_finds_titles_and_escapers():
 def test_the_palette_is_okabe_ito_where_it_means_something():
     assert nt.PALETTE["up"] == nt.OKABE_ITO["blue"] and nt.PALETTE["down"] == nt.OKABE_ITO["vermilion"]
     assert nt.PALETTE["highlight"] == nt.OKABE_ITO["yellow"] and nt.PALETTE["changed"] == nt.PALETTE["down"]
-    assert all(re.fullmatch(r"#[0-9a-fA-F]{6}", c) for c in nt.PALETTE.values())
+    assert all(re.fullmatch(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?", c) for c in nt.PALETTE.values())
 
 
 def test_the_widgets_css_is_generated_from_the_palette():

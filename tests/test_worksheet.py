@@ -381,8 +381,8 @@ def test_html_prints_one_variant_a_page_without_overflow(tmp_path, browser):
                 assert extra_width <= 0, f"{name}: variant {k} is wider than an A4 page"
                 assert height <= 1017, f"{name}: variant {k} is taller than an A4 page ({height:.0f} px)"
             pdf = page.pdf(format="A4", print_background=True)
-            pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
-            assert pages == len(variants), f"{name}: {pages} pages for {len(variants)} variants"
+            n_pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+            assert n_pages == len(variants), f"{name}: {n_pages} pages for {len(variants)} variants"
             if name == "sheets.html":
                 page.emulate_media(media="screen")
                 page.set_viewport_size({"width": 900, "height": 1200})

@@ -181,23 +181,19 @@ class _Tex(_Plain):
         return self.names[name]
 
     def z(self, name):
-        return f"z_{{{self.names[name]}}}"
+        return tex_name(f"z({name})")
 
     def d(self, name):
-        return rf"\delta_{{{self.names[name]}}}"
-
-    def _w(self, name):
-        src, dst = name.split("->")
-        return rf"{self.names[src]} \to {self.names[dst]}"
+        return tex_name(f"δ({name})")
 
     def w(self, name):
-        return f"w_{{{self._w(name)}}}"
+        return tex_name(f"w({name})")
 
     def g(self, name):
         if self.rule == "article":  # not a gradient: the article's a_src * (y - a)
-            return f"g_{{{self._w(name)}}}"
+            return tex_name(f"g({name})")
         of = "J" if self.m > 1 else "L"
-        return rf"\frac{{\partial {of}}}{{\partial w_{{{self._w(name)}}}}}"
+        return rf"\frac{{\partial {of}}}{{\partial {self.w(name)}}}"
 
     def y(self, k, n_out):
         return "y" if n_out == 1 else f"y_{{{k}}}"
@@ -213,7 +209,7 @@ class _Tex(_Plain):
         return rf"\operatorname{{{sym}}}\left({arg}\right)"
 
     def fp(self, name):
-        return f"f'(z_{{{self.names[name]}}})"
+        return f"f'({self.z(name)})"
 
     def exp(self, x):
         return f"e^{{{x}}}"
@@ -237,7 +233,7 @@ class _Tex(_Plain):
         return f"{name}_{{{s + 1}}}"
 
     def dl_dz(self, name):
-        return rf"\frac{{\partial L}}{{\partial z_{{{self.names[name]}}}}}"
+        return rf"\frac{{\partial L}}{{\partial {self.z(name)}}}"
 
     def dl_da(self, name):
         return rf"\frac{{\partial L}}{{\partial {self.names[name]}}}"
