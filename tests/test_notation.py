@@ -209,3 +209,13 @@ def test_the_derivative_checker_accepts_either_slope_only_at_a_declared_kink():
     assert check_activation_derivative(_Bent(), 1.0, 2.0) and check_activation_derivative(_Bent(), 1.0, 1.0)
     assert not check_activation_derivative(_Bent(), 0.5, 2.0)
     assert not check_activation_derivative(_Undeclared(), 1.0, 1.0)  # not declared: one right slope
+
+
+def test_notation_imports_nothing_of_bpnet():
+    import ast
+
+    tree = ast.parse(NOTATION.read_text())
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in imported if m.startswith("bpnet") or m == ""], imported
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level], "a relative import"

@@ -134,15 +134,18 @@ def read_spec(spec: str, what: str) -> tuple[str, tuple[float, ...]]:
         return key, ()
     if not rest.rstrip().endswith(")"):
         raise ValueError(f"{what} {spec!r} is not a name or a name with its parameters in brackets, "
-                         f"such as 'leaky_relu(0.2)'")
-    args = [a.strip() for a in rest.rstrip()[:-1].split(",")]
+                         f"such as 'leaky_relu(0.2)' or 'huber(1.5)'")
+    inside = rest.rstrip()[:-1].strip()
+    if not inside:  # "leaky_relu()": the default parameters
+        return key, ()
+    args = [a.strip() for a in inside.split(",")]
     values = []
     for a in args:
         try:
             values.append(check_real(float(a), f"parameter {a!r} of {what} {spec!r}"))
         except ValueError:
             raise ValueError(f"{what} {spec!r}: its parameters must be finite numbers separated by commas, "
-                             f"such as 'leaky_relu(0.2)'; got {a!r}") from None
+                             f"such as 'leaky_relu(0.2)' or 'huber(1.5)'; got {a!r}") from None
     return key, tuple(values)
 
 
