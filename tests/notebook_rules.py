@@ -164,12 +164,18 @@ def nbval_tags_give_a_reason(nb) -> list[str]:
     return problems
 
 
+#: The attributes of a learner's own scalar autograd ``Value``, named as micrograd names them (the code
+#: checker's autograd task asks for them): the learner's own class's, not a library's insides.
+OWN_VALUE_ATTRIBUTES = ("_prev", "_backward")
+
+
 def public_names_only(nb) -> list[str]:
     """Code cells use public names only (no ``module._helper``): what a reader copies from a notebook
     keeps working when a library's insides change."""
     return [f"code cell {k}: {name} is private; use a public name"
             for k, c in enumerate(code_cells(nb), start=1)
-            for name in dict.fromkeys(re.findall(r"\b[A-Za-z]\w*\._[A-Za-z]\w*", source(c)))]
+            for name in dict.fromkeys(re.findall(r"\b[A-Za-z]\w*\._[A-Za-z]\w*", source(c)))
+            if name.split(".")[1] not in OWN_VALUE_ATTRIBUTES]
 
 
 def speaks_of_the_project_only(nb) -> list[str]:
@@ -231,7 +237,8 @@ def _has_figure(cell) -> bool:
 
 def figures_shown_titled_and_told(nb) -> list[str]:
     """A cell that draws a figure calls plt.show() (or ends with ';'), so no '<Figure ...>' repr is stored;
-    each figure has a title and a printed text equivalent in its cell or a neighbouring one."""
+    each figure has a title and a printed text equivalent (or a bpnet.views.tables.Table) in its cell or a
+    neighbouring one."""
     cells = code_cells(nb)
     problems = []
     for k, cell in enumerate(cells):
@@ -246,7 +253,8 @@ def figures_shown_titled_and_told(nb) -> list[str]:
                 problems.append(f"code cell {k + 1}: a '<Figure ...>' repr without the figure")
         if has_png:
             near = [cells[j] for j in (k - 1, k, k + 1) if 0 <= j < len(cells)]
-            if not any(kind == "stdout" and text.strip() for c in near for kind, text in text_outputs(c)):
+            if not any((kind == "stdout" and text.strip()) or (kind == "text/html" and 'class="bp-table"' in text)
+                       for c in near for kind, text in text_outputs(c)):
                 problems.append(f"code cell {k + 1}: a figure without a printed text equivalent next to it")
             if "plt." in src and not re.search(r"title|suptitle|plot_|draw_network", src):
                 problems.append(f"code cell {k + 1}: a figure without a title")
@@ -457,6 +465,8 @@ def learner_writes_help_on_request(nb) -> list[str]:
                 and re.search(r"^result$", source(check), re.M)):
             problems.append(f"exercise {k}: the next code cell must check it: 'result = check_...(...)' then 'result'")
     section = "\n".join(source(c) for c in markdown_cells(nb))
+    for phrase in re.findall(r"first\s+attempt|fix\s+this\s+line|[Tt]he\s+attempt\b", section):
+        problems.append(f"the Markdown speaks of a pre-typed attempt: {phrase!r}")
     if "result.hint()" not in section or "result.solution()" not in section:
         problems.append("the exercises' introduction must say how to ask for a hint (result.hint()) and the solution")
     for k, cell in enumerate(solutions, start=1):

@@ -22,6 +22,7 @@ from benchmarks import competitors as C  # noqa: E402
 from benchmarks import run  # noqa: E402
 
 
+@pytest.mark.slow
 def test_quick_run_writes_table_and_plot(tmp_path):
     r = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--skip", "torch,micrograd,notebooks,import",

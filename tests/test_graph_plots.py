@@ -51,8 +51,12 @@ def test_a_fork_shows_its_branches_adding_and_is_highlighted():
     assert text[2] == "grad 3.982"  # b + e^a = -0.5 + 4.48169
     assert text[3] == "= 4.48 + (-0.5)"  # in the order the branches sent them, as the sum step adds them
     assert to_hex(d.boxes[a].get_facecolor()) == YELLOW.lower() and d.boxes[a].get_linewidth() == 3.0
-    # one step earlier only one branch had arrived
+    # one step earlier both branches had arrived and only their sum was left: no "+ …" waits for more
     d.update(trace.state(i - 1), trace[i - 1])
+    assert d.texts[a].get_text().splitlines()[3] == "4.48 + (-0.5)"
+    # while only the first branch is in, the box says more is coming
+    first = next(s.index for s in trace if s.kind == "chain" and s.name.startswith("a->"))
+    d.update(trace.state(first), trace[first])
     assert d.texts[a].get_text().splitlines()[3].endswith(" + …")
 
 

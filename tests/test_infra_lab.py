@@ -50,6 +50,7 @@ def _status_without_following(url: str) -> int:
         return error.code
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["make", "dev.py"])
 def test_lab_serves_notebook_00_on_localhost_with_a_token(tmp_path, how):
     assert (REPO / "notebooks" / START_NOTEBOOK).is_file(), f"notebooks/{START_NOTEBOOK} is missing"

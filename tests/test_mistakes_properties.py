@@ -102,6 +102,7 @@ def sig4(v: float) -> float:
     return float(f"{v:.4g}")
 
 
+@pytest.mark.slow
 def test_property_mistakes_never_accepted_and_diagnosed():
     checked = diagnosed_same = rounding_skipped = inside_band = 0
     kinds_seen, keys_seen = set(), set()
@@ -175,6 +176,7 @@ def test_property_right_values_are_the_calculus():
             assert a.expected == pytest.approx(numeric, rel=1e-4, abs=1e-6), (seed, name)
 
 
+@pytest.mark.slow
 def test_property_single_unit_checkers():
     """check_neuron, check_activation and check_activation_derivative on 200 random cases: every
     mistake's number is named and never accepted; the right value is accepted in every form."""

@@ -219,6 +219,7 @@ def test_misspelt_weight_names_the_unknown_and_the_missing_one():
                                      'the file also lacks "X1->Z1"')
 
 
+@pytest.mark.slow
 def test_the_command_line_never_prints_a_traceback(tmp_path):
     import subprocess
     import sys

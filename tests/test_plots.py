@@ -303,6 +303,7 @@ def test_activation_svg_marks_z_on_both_curves():
     assert len([r for r in root.iter(f"{ns}rect") if r.get("fill") == "#E4E4E4"]) == 2 + 1  # 2 bands + legend
 
 
+@pytest.mark.slow
 def test_dead_parameters_are_gone_and_plots_do_not_import_the_stepper():
     import dataclasses
     import importlib.util

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -32,6 +34,7 @@ def test_python_example_runs_and_prints_what_its_comment_says():
     assert r.stdout.splitlines()[0] == promised
 
 
+@pytest.mark.slow
 def test_every_cli_command_in_the_readme_works():
     commands = re.findall(r"^python -m bpnet (trace[^\n#]*)", block("bash", "python -m bpnet trace"), flags=re.M)
     assert len(commands) >= 6 and any("--network" in c for c in commands)

@@ -76,6 +76,7 @@ def test_published_numbers_of_many_digits_or_tiny_ones_are_checked(tmp_path, cap
     assert "First disagreement: delta D0" in out
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # a mistake's overflowing number is no warning either
 def test_a_bpnet_number_far_above_the_published_digits_is_rounded_to_them():
     """1e300 published to 2 decimals: the rounding needs 303 digits (the default context has 28)."""
     text = ARTICLE.read_text()
@@ -100,6 +101,7 @@ def test_an_empty_path_is_named_as_such(capsys):
     assert "no file name given" in err and "directory" not in err
 
 
+@pytest.mark.slow  # subprocesses
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
 def test_a_named_pipe_is_refused_without_waiting(tmp_path):
     fifo = tmp_path / "net.json"
@@ -169,7 +171,8 @@ def test_write_json_holds_one_step_at_a_time():
 def test_a_whole_trace_string_too_large_for_memory_is_refused_with_its_size(monkeypatch):
     trace = next(small_traces())
     monkeypatch.setattr(trace_module, "MAX_WHOLE_STEPS", len(trace) - 1)
-    for call, stream in ((trace.to_json, "write_json"), (trace.to_text, "write_text"), (trace.to_dict, "write_json")):
+    for call, stream in ((trace.to_json, "write_json"), (trace.to_text, "write_text"), (trace.to_dict, "write_json"),
+                         (lambda: trace.to_markdown(max_steps=None), "write_text")):
         with pytest.raises(ValueError, match=rf"{len(trace)} steps: .* about [0-9.]+ GB in memory .*{stream}"):
             call()
     assert trace.to_text(max_steps=3)  # a capped text is built as before
@@ -179,6 +182,7 @@ def test_a_whole_trace_string_too_large_for_memory_is_refused_with_its_size(monk
 
 
 # ----- 4. any console encoding ---------------------------------------------------------------------
+@pytest.mark.slow  # subprocesses
 @pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
 @pytest.mark.parametrize("argv,code", [(["check", str(ARTICLE)], 1),
                                        (["check", str(EXAMPLES / "two-outputs-sigmoid.json")], 0),
@@ -199,6 +203,7 @@ def test_output_reaches_a_console_that_cannot_show_the_symbols(encoding, argv, c
         assert "delta(D0)" in out and "δ" not in out
 
 
+@pytest.mark.slow  # subprocesses
 @pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
 def test_an_error_reaches_such_a_console_too(encoding, tmp_path):
     f = with_text(tmp_path, article_text('"lr": 0.1', '"lr": "η = 0.1"'))
@@ -207,3 +212,25 @@ def test_an_error_reaches_such_a_console_too(encoding, tmp_path):
     assert proc.returncode == 2 and proc.stdout == b""
     err = proc.stderr.decode(encoding)
     assert err == f'error: {f}: lr: got the string "eta = 0.1"; expected a finite number (write 0.5, not "0.5")\n'
+
+
+# ----- 3. nesting, in a file and in a dict ---------------------------------------------------------------
+@pytest.mark.parametrize("depth,ok", [(10, True), (11, False), (100_000, False)])
+def test_nesting_beyond_ten_levels_is_refused(tmp_path, capsys, depth, ok):
+    """A file needs five levels; the nesting sits under a key of its own, refused next if it gets through."""
+    nested = "[" * depth + "]" * depth
+    text = article_text('"lr": 0.1', f'"lr": 0.1, "extra": {nested}')
+    f = with_text(tmp_path, text)
+    if ok:
+        with pytest.raises(bpnet.NetworkFileError, match=r"extra: unknown key"):
+            load_network(f)
+    else:
+        err = one_line_error(capsys, "check", f)
+        assert "nested too deeply; expected a JSON object at most 10 levels deep" in err
+
+
+def test_a_dict_that_holds_itself_is_refused():
+    doc = json.loads(ARTICLE.read_text())
+    doc["published"] = doc
+    with pytest.raises(bpnet.NetworkFileError, match="nested too deeply"):
+        bpnet.load_network(doc)

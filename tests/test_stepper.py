@@ -47,6 +47,7 @@ def _model_move(move, i, n, phases, arg):
     return earlier[-1] if earlier else 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_random_move_sequences_show_the_recomputed_state(case):
     _, net, X, y, lr, loss, rule = case

@@ -428,8 +428,8 @@ def test_a_click_in_a_kernel_shows_the_diagram_first_and_typesets_the_formula_af
     assert _formula_shows(w, w.stepper.current)
 
 
-def test_activation_explorer_takes_a_spec_and_refuses_softmax():
-    """A leaky ReLU with its own slope is shown with that slope; softmax (not elementwise) is one clear error."""
+def test_activation_explorer_takes_a_spec():
+    """A leaky ReLU with its own slope is shown with that slope."""
     e = ActivationExplorer("leaky_relu(0.2)", z=-1.0)
     assert e.choice.value == "leaky_relu(0.2)" and "leaky_relu" in e.choice.options
     assert "f(z) = -0.2" in _plain(e.reading.value) and "f'(z) = 0.2" in _plain(e.reading.value)
@@ -437,5 +437,25 @@ def test_activation_explorer_takes_a_spec_and_refuses_softmax():
     assert "f(z) = -0.01" in _plain(e.reading.value)
     assert ActivationExplorer("leaky-relu").choice.value == "leaky_relu"  # the default slope: by its name
     assert ActivationExplorer("linear").choice.value == "identity"
-    with pytest.raises(ValueError, match="elementwise"):
-        ActivationExplorer("softmax")
+
+
+def test_activation_explorer_shows_softmax_on_a_vector_of_scores():
+    """Softmax (not elementwise) is offered, read on three scores (z, 1, -1): the three shares add up to
+    1, and how each moves with z is the slope of bpnet's softmax by central differences."""
+    from bpnet.core.activations import get_activation
+
+    e = ActivationExplorer("sigmoid", z=0.5)
+    assert "softmax" in e.choice.options
+    e.choice.value = "softmax"
+    text = _plain(e.reading.value)
+    sm, h = get_activation("softmax"), 1e-6
+    a = sm.f(np.array([[0.5, 1.0, -1.0]]))[0]
+    slope = (sm.f(np.array([[0.5 + h, 1.0, -1.0]])) - sm.f(np.array([[0.5 - h, 1.0, -1.0]])))[0] / (2 * h)
+    assert abs(a.sum() - 1) < 1e-12
+    for k in range(3):
+        assert f"a{k + 1} = {format(a[k], '.3g')}" in text, text
+        assert f"da{k + 1}/dz1 = {format(slope[k], '.3g')}" in text, text
+    assert "z = (0.5, 1, -1)" in text and "bp-activation-svg" in e.image.value and "a1" in e.image.value
+    assert "softmax" in repr(e) and "f(z)" not in repr(e)
+    e.z_slider.value = -6.0  # far below the other scores: its share is near 0 and barely moves
+    assert "barely moves" in _plain(e.reading.value)

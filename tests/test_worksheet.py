@@ -52,6 +52,7 @@ def _value(x) -> float:
     return float(np.ravel(np.asarray(x, dtype=float))[0])
 
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_files(tmp_path):
     a = pages.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=7), tmp_path / "a", quiz=True)
     b = pages.write_worksheets(ws.generate("leaky-2-2-1", 3, seed=7), tmp_path / "b", quiz=True)
@@ -69,6 +70,7 @@ def test_a_variant_does_not_depend_on_how_many_are_generated():
         assert v.net.weights_dict() == w.net.weights_dict() and np.array_equal(v.x, w.x)
 
 
+@pytest.mark.slow
 def test_every_key_number_is_the_traces(full):
     for v, _ in full:
         fresh = trace_step(v.net, v.x, v.y, lr=v.template.lr, loss=v.template.loss, rule=v.template.rule)
@@ -80,6 +82,7 @@ def test_every_key_number_is_the_traces(full):
             assert f"**{ws.fmt(q.value)}**" in key
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["many", "full"])
 def test_the_numbers_are_nice(which, request):
     # leaky-2-2-1 is piecewise linear with slope 0.1: every number up to the last asked step is
@@ -96,6 +99,7 @@ def test_the_numbers_are_nice(which, request):
         assert all(np.all(z != 0) for z in v.net.forward(v.x).z[:-1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["many", "full"])
 def test_every_mistake_gets_a_number_of_its_step_wrong(which, request):
     # For every asked step and every mistake that can show in it on this template, someone
@@ -112,6 +116,7 @@ def test_every_mistake_gets_a_number_of_its_step_wrong(which, request):
                 assert wrong, (v.number, step, key)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["many", "full"])
 def test_every_detectable_mistake_gets_some_number_of_the_sheet_wrong(which, request):
     # Independently of how the generator decides: a learner holding any catalogue mistake
@@ -170,6 +175,7 @@ def test_the_key_names_mistakes_that_happen_to_give_a_number():
         assert _explanation(key) in _unescaped(ws.key_markdown(w))
 
 
+@pytest.mark.slow
 def test_the_key_notes_number_questions_as_the_tables_do():
     # With gradients and updates both asked, the questions of the two steps interleave in the
     # variant; the note "k. question: ..." must name the question numbered k in the tables.
@@ -191,6 +197,7 @@ def test_quiz_question_k_is_question_k_of_its_sheet():
     assert [label.replace("\\", "") for _, label in rows] == quiz.questions  # Markdown's escapes off
 
 
+@pytest.mark.slow
 def test_sigmoid_template_checks_digits_only_before_the_first_sigmoid():
     v = ws.generate("sigmoid-2-2-1", 2, seed=1)[0]
     z_steps = [st for st in ws.exact_steps(v.net, v.trace, "update")]
@@ -199,6 +206,7 @@ def test_sigmoid_template_checks_digits_only_before_the_first_sigmoid():
     assert len(ws.exact_steps(relu.net, relu.trace, "update")) == len(list(relu.trace))
 
 
+@pytest.mark.slow
 def test_questions_follow_the_asked_steps():
     v = ws.generate("leaky-2-2-1", 1, seed=2, steps="forward,update")[0]
     assert {q.step for q in v.questions} == {"forward", "update"}
@@ -224,12 +232,14 @@ def test_bad_requests_say_what_is_wrong(kwargs, message):
         ws.generate(**args)
 
 
+@pytest.mark.slow
 def test_an_impossible_template_says_so():
     t = ws.TEMPLATES["leaky-2-2-1"].with_values(weights=(0.001, 0.001, 0.003), inputs=(0.007, 0.007, 0.007))
     with pytest.raises(ValueError, match="no nice, non-degenerate variant"):
         ws.generate(t, 1, seed=0, digits=1)
 
 
+@pytest.mark.slow
 def test_roster_names_the_variants(tmp_path):
     roster = tmp_path / "class.txt"
     roster.write_text("Ada Lovelace\nAlan Turing\n\n")
@@ -242,6 +252,7 @@ def test_roster_names_the_variants(tmp_path):
     assert not (out / "sheets" / "variant-03.md").exists()
 
 
+@pytest.mark.slow
 def test_cli_writes_sheets_and_separate_keys(tmp_path):
     out = tmp_path / "set"
     result = subprocess.run([sys.executable, "-m", "bpnet", "worksheet", "--template", "leaky-2-2-1", "--variants", "4",
@@ -274,6 +285,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     assert not (tmp_path / "x").exists()  # nothing written
 
 
+@pytest.mark.slow
 def test_a_network_file_is_a_template(tmp_path):
     example = REPO / "examples" / "xor.json"
     if not example.exists():
@@ -323,6 +335,7 @@ def test_quiz_notebook_stores_no_answer(tmp_path):
     assert spec.replace('"', '\\"') in text or repr(spec) in text
 
 
+@pytest.mark.slow
 def test_quiz_notebook_runs_and_checks(tmp_path):
     nbformat = pytest.importorskip("nbformat")
     from nbclient import NotebookClient
@@ -368,8 +381,8 @@ def test_html_prints_one_variant_a_page_without_overflow(tmp_path, browser):
                 assert extra_width <= 0, f"{name}: variant {k} is wider than an A4 page"
                 assert height <= 1017, f"{name}: variant {k} is taller than an A4 page ({height:.0f} px)"
             pdf = page.pdf(format="A4", print_background=True)
-            pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
-            assert pages == len(variants), f"{name}: {pages} pages for {len(variants)} variants"
+            n_pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+            assert n_pages == len(variants), f"{name}: {n_pages} pages for {len(variants)} variants"
             if name == "sheets.html":
                 page.emulate_media(media="screen")
                 page.set_viewport_size({"width": 900, "height": 1200})

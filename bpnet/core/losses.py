@@ -162,7 +162,9 @@ class HalfSquaredError(Loss):
 
     def grad_mistakes(self, a, y):
         return [("missing_half", 2.0 * (a - y), "You left out the 1/2 of the loss: dL/da came out as "
-                 "2*(a - y). With L = 1/2*(a - y)^2 the 1/2 cancels the 2 of the square, so dL/da = a - y.")]
+                 "2*(a - y). With L = 1/2*(a - y)^2 the 1/2 cancels the 2 of the square, so dL/da = a - y."),
+                ("missing_error", np.ones_like(a), "Your number is f'(z) alone: the output delta is "
+                 "dL/da*f'(z), and you left out dL/da = a - y, the error of the prediction.")]
 
     def cost_mistakes(self, a, y):
         per = self.per_sample(a, y)

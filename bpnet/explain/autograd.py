@@ -1,9 +1,11 @@
 """A scalar autograd whose backward pass is recorded as a list of micro-steps.
 
-A ``Value`` holds one number. Arithmetic on Values (+, -, *, /, **, exp, log, tanh,
-sigmoid, relu, leaky_relu, max, and the n-ary ``total``, ``mean`` and ``dot``) builds a
-computation graph: every result remembers the Values it came from and how to
-differentiate with respect to each of them. ``L.backward()`` then applies the chain
+A ``Value`` holds one number. Arithmetic on Values (+, -, *, /, **, exp, log, max, any
+activation of bpnet.core.activations with ``act`` (tanh, sigmoid, relu and leaky_relu by
+name too), and the n-ary ``total``, ``mean`` and ``dot``) builds a computation graph: every
+result remembers its op, the Values it came from, and, side by side, its value and its
+local derivative with respect to each of them (as micrograd's engine does); its formulas
+are written from that record by bpnet.core.notation. ``L.backward()`` then applies the chain
 rule node by node, from L back to the inputs, in reverse topological order:
 
   seed     ∂L/∂L = 1
@@ -32,7 +34,6 @@ gradients and new weights can be computed a second, independent way.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -718,7 +719,9 @@ def _record(g: Graph, seeds, lr, of) -> GraphTrace:
             contribution = _finite_result(lambda: grad[i] * local,
                                           lambda: f"the gradient reaching {names[src]} from {names[i]}")
             parts[src].append((e, contribution))
-            chain_sym = f"{gname(i)}*∂{names[i]}/∂{names[src]}"
+            # From a seed (∂f/∂f = 1) the product's local factor has the same name as the result: say it is the local one.
+            local_sym = f"∂{names[i]}/∂{names[src]}"
+            chain_sym = f"{gname(i)}*" + (f"(local {local_sym})" if i in seed_idx and of == names[i] else local_sym)
             if len(fan[src]) >= 2:
                 add("chain", edge_name, f"{gname(src)} (via {names[i]}) = {chain_sym}",
                     f"{paren(grad[i])}*{paren(local)}", contribution, [("chain", e)])
@@ -808,11 +811,12 @@ def network_graph(net: Network, X, y, loss="half_squared_error", rule: str = "gr
     """Build ``net``'s forward pass and loss on (X, y) out of Values.
 
     Units and losses are made of the graph's own operations: z = dot(weights, sources)
-    with the bias unit a constant 1, then sigmoid / tanh / relu / leaky_relu (identity
-    adds no node); half squared error L = 0.5*(a - y)^2 summed over outputs, or binary
-    cross-entropy; J = mean of the samples' L. Any other elementwise activation or loss
-    becomes one node computed by its own f and f' (per_sample and grad). Softmax is refused. ``rule="article"`` starts the backward
-    pass at each output unit's z with the article's (y - a)/m instead of ∂J/∂z.
+    with the bias unit a constant 1, then a = f(z) as one node computed by the activation's
+    own f and f' (identity adds no node; softmax, whose units depend on each other, is
+    refused); half squared error L = 0.5*(a - y)^2 summed over outputs, or binary
+    cross-entropy; any other loss one node computed by its own per_sample and grad; J = mean
+    of the samples' L. ``rule="article"`` starts the backward pass at each output unit's z
+    with the article's (y - a)/m instead of ∂J/∂z.
     """
     if not isinstance(net, Network):
         raise TypeError(f"network_graph needs a bpnet.Network, got {type(net).__name__}")

@@ -49,7 +49,7 @@ import numpy as np
 from ..core.checks import check_lr, check_rule
 from ..core.notation import fmt
 from ..core.activations import Activation
-from ..core.losses import Loss, get_loss
+from ..core.losses import LOSSES, Loss, get_loss
 from ..core.network import Backprop, Forward, Network
 
 __all__ = [
@@ -750,9 +750,22 @@ def _h_article(c: Context) -> str:
 def _h_missing_output_derivative(c: Context) -> str:
     # The formula, not its value here: a diagnosis names the mistake; the numbers are a hint asked for.
     out = c.out_act
-    return (f"You left out f'(z) at the output. The output delta is dL/da*f'(z), with dL/da = "
+    hint = (f"You left out f'(z) at the output. The output delta is dL/da*f'(z), with dL/da = "
             f"{c.loss.grad_formula} for {_loss_name(c.loss)}, and for the {out.name} output f'(z) = "
             f"{out.derivative}.")
+    partner = _short_delta_loss(out)
+    if partner is not None and partner.name != c.loss.name:
+        hint += (f" (Without it, a - y is the right output delta for {_loss_name(partner)}, where f'(z) cancels; "
+                 f"for {_loss_name(c.loss)} it does not.)")
+    return hint
+
+
+def _short_delta_loss(act: Activation) -> Loss | None:
+    """The registered loss whose output delta with ``act`` is a - y (its f'(z) cancels), if any."""
+    for loss in LOSSES.values():
+        if act.name in loss.short_delta_activations and act.name != "identity":
+            return get_loss(loss.name)
+    return None
 
 
 def _h_missing_hidden_derivative(c: Context) -> str:
@@ -1077,6 +1090,7 @@ DECLARED = {
     "swapped": "the positive and negative sides swapped",
     "missing_normalisation": "softmax's division by the sum left out",
     "missing_half": "the 1/2 of the half squared error left out",
+    "missing_error": "dL/da = a - y left out of the output delta (f'(z) alone)",
     "error_not_loss": "the signed error a - y given instead of the loss",
     "derivative_of_a": "f'(a) used where f'(z) belongs",
     "off_by_one": "the schedule one step early or late",
@@ -1146,8 +1160,11 @@ def _reaches_declaring(key: str, c: Context) -> bool:
 
 
 def _declaring(c: Context, method: str, key: str) -> Activation:
-    """The first activation of the network that declares the mistake ``key``."""
-    for act in dict.fromkeys(c.net.acts):
+    """The first activation that declares the mistake ``key`` among those the question's value goes
+    through (for a derivative: the asked layer's and those after it), else of the network."""
+    layer = c.q.layer if c.q.layer is not None else c.L - 1
+    path = _forward_layers(c) if method == "value_mistakes" else c.net.acts[layer:]
+    for act in list(dict.fromkeys(path)) + list(dict.fromkeys(c.net.acts)):
         if act.elementwise or method == "value_mistakes":
             if any(k == key for k, _, _ in getattr(act, method)(np.array([[0.5, -0.5]]))):
                 return act

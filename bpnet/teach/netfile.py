@@ -68,7 +68,7 @@ _EXPECT = {
     "activations": "a list with one activation name per non-input layer, such as [\"sigmoid\", \"sigmoid\"]",
     "weights": "an object with every weight by name, such as {\"X0->Z1\": 0.35, ...}, "
                "or a list of 2-D arrays (row 0 = bias unit)",
-    "loss": f"a loss name, one of {sorted(LOSSES)}",
+    "loss": f"a loss name, one of {sorted(LOSSES)}, parameters in brackets (\"huber(1.5)\")",
     "lr": "a learning rate, a finite number > 0 such as 0.1",
     "samples": "an object {\"inputs\": [[...], ...], \"targets\": [[...], ...]}",
     "names": "a list of layer letters, one per layer, such as [\"X\", \"Z\", \"D\"]",
@@ -218,13 +218,19 @@ def _parse_text(text: str, src: str):
                                "a JSON object such as {\"layers\": [2, 3, 1], ...}") from None
     except RecursionError:
         raise deep from None
-    # Depth, without recursion: the checks below recurse into what is there.
+    return _check_depth(doc, src)
+
+
+def _check_depth(doc, src: str | None):
+    """``doc`` if its lists and objects nest at most MAX_DEPTH deep (found without recursion: the
+    checks after it recurse into what is there; a dict that holds itself is refused too)."""
     level = [doc]
     for _ in range(MAX_DEPTH + 1):
-        level = [x for v in level for x in (v.values() if isinstance(v, dict) else v if isinstance(v, list) else ())]
+        level = [x for v in level for x in (v.values() if isinstance(v, dict) else
+                                            v if isinstance(v, (list, tuple)) else ())]
         if not level:
             return doc
-    raise deep
+    raise NetworkFileError(src or "(top level)", "nested too deeply", f"a JSON object at most {MAX_DEPTH} levels deep")
 
 
 def _check_duplicates(v, path: str = "") -> None:
@@ -658,7 +664,7 @@ def load_network(source) -> WorkedExample:
         ex.path = str(path)
         return ex
     if isinstance(source, dict):
-        return _check_document(source, None)
+        return _check_document(_check_depth(source, None), None)
     raise TypeError(f"load_network needs a file path or a dict, got {type(source).__name__}")
 
 

@@ -464,7 +464,8 @@ def check_published(example, catalogue=None) -> PublishedCheck:
     asked: dict = {}  # the catalogue's answers, by (thresholds read, step size)
 
     def explain_in(keys):
-        return _explanations(ex, X, y, keys, rows_in(keys), run(keys), catalogue, flip(keys), asked)
+        with np.errstate(over="ignore", invalid="ignore"):  # a mistake's number may overflow: it then explains nothing
+            return _explanations(ex, X, y, keys, rows_in(keys), run(keys), catalogue, flip(keys), asked)
 
     shown = chosen
     explanations, indistinguishable = explain_in(chosen)

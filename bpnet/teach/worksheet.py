@@ -575,6 +575,8 @@ def _make_variant(template: Template, seed: int, number: int, steps, digits: int
         if not all(_significant_digits_ok(st.value, digits) for st in exact_steps(net, tr, last)):
             continue
         qs = _questions(net, tr, steps)
+        if any(0 < abs(q.value) < 1e-9 for q in qs):
+            continue  # a number that is zero but for float rounding (1e-16): no one can give it
         coincide, exposed = {}, True
         for step in steps:  # step by step: most rejected draws are rejected early, cheaply
             asked = [q for q in qs if q.step == step]

@@ -30,7 +30,7 @@ __all__ = ["GraphDrawing", "draw_graph", "graph_layout", "graph_figsize", "colum
 # node also gets a thick border, the current edge a thick line and a bold label.
 YELLOW, VERMILION, BLUE, GREY = PALETTE["highlight"], PALETTE["current"], OKABE_ITO["blue"], PALETTE["edge"]
 LEAF_FILL, CONST_FILL, PARAM_FILL, NODE_FILL = (PALETTE["leaf_fill"], PALETTE["const_fill"], PALETTE["param_fill"],
-                                                PALETTE["paper"])
+                                                PALETTE["white"])
 COL_W, ROW_H = 2.6, 1.1  # inches per column and per row of the layout
 BOX_W, BOX_H = 0.56, 0.8  # box size as a fraction of the column / row pitch
 
@@ -133,14 +133,16 @@ class GraphDrawing:
         if i in self.trace.forks and parts:
             # the branches' gradients, adding up (the sum is complete once every branch has sent its part)
             complete = state.grad[i] == state.grad[i]
+            arrived = len(parts) == len(self.trace.branches(i))  # every branch in: only the sum is left to do
             if len(self.trace.branches(i)) > 2:  # the edges carry each part; the box says how many add up
                 lines.append(f"= sum of {len(parts)} branches" if complete
+                             else f"all {len(parts)} branches in" if arrived
                              else f"{len(parts)} of {len(self.trace.branches(i))} branches in")
             else:
                 # 3 significant digits, fewer if the brackets around negative terms make it too wide for the box
                 for digits in (3, 2, 1):
                     line = (("= " if complete else "") + " + ".join(paren_term(fmt_or_dash(p, digits)) for p in parts)
-                            + ("" if complete else " + …"))
+                            + ("" if complete or arrived else " + …"))
                     if len(line) <= _LINE_CHARS:
                         break
                 lines.append(line)
@@ -260,7 +262,7 @@ def draw_graph(ax: Axes | None, trace, index: int | None = None, title: str | No
         t = 0.32 if len(g.out_edges[edge.src]) == 1 and n_in > 1 else 0.68 if n_in == 1 and len(
             g.out_edges[edge.src]) > 1 else 0.5
         drawing.labels.append(ax.text(x0 + w / 2 + t * (x1 - x0 - w), y0 + t * (y1 - y0), "", ha="center",
-                                      va="center", fontsize=fontsize - 1, zorder=4, linespacing=1.1,
+                                      va="center", fontsize=fontsize, zorder=4, linespacing=1.1,
                                       bbox=dict(boxstyle="round,pad=0.15", facecolor="white",
                                                 edgecolor="none", alpha=0.9)))
     drawing.title = ax.set_title("", fontsize=fontsize + 1, loc="left")

@@ -39,7 +39,7 @@ from matplotlib.patches import Circle, FancyBboxPatch, Patch
 from matplotlib.text import Text
 
 from ..core.activations import get_activation
-from ..explain.activation_reading import activation_reading, saturation_ranges
+from ..explain.activation_reading import SOFTMAX_OTHERS, activation_reading, saturation_ranges, softmax_reading
 from ..core.network import Network
 from ..explain.trace import MicroStep, State
 from ..core.notation import OKABE_ITO, PALETTE, fmt, short  # noqa: F401 (OKABE_ITO: this module's name too)
@@ -57,7 +57,7 @@ __all__ = [
 
 # The colours, by what they mean (bpnet.core.notation.PALETTE).
 UP, DOWN, HIGHLIGHT, MARK = PALETTE["up"], PALETTE["down"], PALETTE["highlight"], PALETTE["mark"]
-LINK, BIAS_FILL, BLACK, WHITE = PALETTE["link"], PALETTE["bias_fill"], PALETTE["ink"], PALETTE["paper"]
+LINK, BIAS_FILL, BLACK, WHITE = PALETTE["link"], PALETTE["bias_fill"], PALETTE["ink"], PALETTE["white"]
 SLOW, AXIS, CONTOUR, TARGET = PALETTE["slow"], PALETTE["axis"], PALETTE["contour"], PALETTE["target"]
 
 
@@ -297,7 +297,9 @@ def diagram_styles(net: Network, state: State | Network | None = None, highlight
 
     ``state``: a trace State or a Network holding the weights to show (default: ``net``).
     ``highlight``: a unit name, a weight name, or a MicroStep (its unit or weight; a loss
-    step highlights the output units; its sample picks whose values the units show).
+    step highlights the output units; its sample picks whose values the units show; a step
+    over a batch of several samples, such as a gradient's mean, shows no unit values unless
+    ``sample`` names a sample).
     ``updated``: weight names already updated (an unchanged one then reads "1 (=)").
     ``show_weights``: "all", "touched" (only ``touched`` and the highlighted weight) or
     "auto" (all up to 30 weights, else touched). ``marked``: weights and units whose
@@ -307,6 +309,10 @@ def diagram_styles(net: Network, state: State | Network | None = None, highlight
     lay = layout or diagram_layout(net)
     target, step_sample = _highlight_target(net, lay, highlight)
     s = int(sample if sample is not None else (step_sample if step_sample is not None else 0))
+    st = state if isinstance(state, State) else None
+    if (st is not None and sample is None and step_sample is None and isinstance(highlight, MicroStep)
+            and st.a[0].shape[0] > 1):
+        st = None  # a step over the whole batch (its mean): no one sample's numbers are its inputs
     if show_weights == "auto":
         show_weights = "all" if len(lay.links) <= 30 else "touched"
     if show_weights not in ("all", "touched"):
@@ -336,7 +342,6 @@ def diagram_styles(net: Network, state: State | Network | None = None, highlight
         visible = on or show_weights == "all" or name in touched or name in marked
         line_colour = BLACK if on else (LINK if colour == BLACK else colour)
         links[name] = LinkStyle(line_colour, 4.0 if on else width, label, BLACK if on else colour, visible, on)
-    st = state if isinstance(state, State) else None
     units = {}
     for name, (x, y, layer, k, bias) in lay.units.items():
         on = name in lit
@@ -816,6 +821,64 @@ def activation_svg(name: str, z: float | None = None, zlim: tuple[float, float] 
                f'stroke-width="2" stroke-dasharray="6 4"/><text x="{a(left + 96)}" y="{a(ly)}">f\'(z)</text>'
                f'<rect x="{a(left + 144)}" y="{a(ly - 10)}" width="14" height="10" fill="{SLOW}" stroke="{CONTOUR}"/>'
                f'<text x="{a(left + 162)}" y="{a(ly)}">saturates (slow learning)</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def softmax_svg(z1: float | None = None, others=SOFTMAX_OTHERS, zlim: tuple[float, float] = (-6.0, 6.0),
+                width: float = 380, height: float = 250) -> str:
+    """Softmax on three scores (z1, *others) as z1 slides over ``zlim``: the three shares a1, a2, a3
+    (solid, they add up to 1) and ∂a1/∂z1 (dashed vermilion), ``z1`` (if given) marked. Softmax
+    is not elementwise, so it is drawn on a vector whose first score varies, not as one curve f(z)."""
+    lo, hi = float(zlim[0]), float(zlim[1])
+    zs = np.linspace(lo, hi, 241)
+    readings = [softmax_reading(v, others) for v in zs]
+    shares = np.array([r.a for r in readings])
+    slope = np.array([r.df for r in readings])
+    ylo, yhi = -0.05, 1.05
+    left, right, top, bottom = 42.0, 10.0, 24.0, 58.0
+    pw, ph = width - left - right, height - top - bottom
+    X = lambda v: left + (v - lo) / (hi - lo) * pw  # noqa: E731
+    Y = lambda v: top + (yhi - v) / (yhi - ylo) * ph  # noqa: E731
+    a, e = _attr, html.escape
+    fixed = ", ".join(fmt(v) for v in others)
+    description = (f"Softmax of the scores (z1, {fixed}) for z1 from {fmt(lo)} to {fmt(hi)}: the three shares "
+                   f"a1, a2, a3 and the slope da1/dz1")
+    if z1 is not None:
+        r = softmax_reading(z1, others)
+        description += (f", with z1 = {fmt(r.z[0])} marked: a = ({', '.join(fmt(v) for v in r.a)}), "
+                        f"da1/dz1 = {fmt(r.df)}")
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bp-activation-svg" role="img" '
+           f'viewBox="0 0 {a(width)} {a(height)}" width="{a(width)}" style="max-width:100%;height:auto" '
+           f'aria-label="{e(description, quote=True)}" font-family="sans-serif" font-size="11">',
+           f"<title>{e(description)}</title>",
+           f'<line x1="{a(left)}" x2="{a(left + pw)}" y1="{a(Y(0))}" y2="{a(Y(0))}" stroke="{AXIS}" stroke-width="0.6"/>']
+    for t in _ticks(lo, hi, 7):
+        out.append(f'<line x1="{a(X(t))}" x2="{a(X(t))}" y1="{a(top + ph)}" y2="{a(top + ph + 4)}" stroke="{BLACK}"/>'
+                   f'<text x="{a(X(t))}" y="{a(top + ph + 15)}" text-anchor="middle">{e(short(t))}</text>')
+    for t in (0.0, 0.25, 0.5, 0.75, 1.0):
+        out.append(f'<line x1="{a(left - 4)}" x2="{a(left)}" y1="{a(Y(t))}" y2="{a(Y(t))}" stroke="{BLACK}"/>'
+                   f'<text x="{a(left - 6)}" y="{a(Y(t) + 4)}" text-anchor="end">{e(short(t))}</text>')
+    out.append(f'<rect x="{a(left)}" y="{a(top)}" width="{a(pw)}" height="{a(ph)}" fill="none" stroke="{BLACK}"/>')
+    curves = ((shares[:, 0], UP, "", 2.4), (shares[:, 1], OKABE_ITO["green"], "", 1.6),
+              (shares[:, 2], OKABE_ITO["orange"], "", 1.6), (slope, DOWN, ' stroke-dasharray="6 4"', 2.0))
+    for ys, colour, dash, w in curves:
+        pts = " ".join(f"{X(zi):.1f},{Y(v):.1f}" for zi, v in zip(zs, ys))
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="{w}"{dash}/>')
+    if z1 is not None:
+        out.append(f'<line x1="{a(X(r.z[0]))}" x2="{a(X(r.z[0]))}" y1="{a(top)}" y2="{a(top + ph)}" stroke="{BLACK}" '
+                   f'stroke-dasharray="2 3"/>'
+                   f'<circle cx="{a(X(r.z[0]))}" cy="{a(Y(r.f))}" r="4.5" fill="{UP}" stroke="{BLACK}"/>'
+                   f'<rect x="{a(X(r.z[0]) - 4)}" y="{a(Y(r.df) - 4)}" width="8" height="8" fill="{DOWN}" stroke="{BLACK}"/>')
+    out.append(f'<text x="{a(left + pw / 2)}" y="15" text-anchor="middle" font-size="12">'
+               f'softmax of (z1, {e(fixed)}): the shares a</text>'
+               f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 29)}" text-anchor="middle">z1 (the score varied)</text>')
+    ly, x = height - 10, left
+    for label, colour, dash in (("a1", UP, ""), ("a2", OKABE_ITO["green"], ""), ("a3", OKABE_ITO["orange"], ""),
+                                ("da1/dz1", DOWN, ' stroke-dasharray="6 4"')):
+        out.append(f'<line x1="{a(x)}" x2="{a(x + 22)}" y1="{a(ly - 4)}" y2="{a(ly - 4)}" stroke="{colour}" '
+                   f'stroke-width="2"{dash}/><text x="{a(x + 26)}" y="{a(ly)}">{e(label)}</text>')
+        x += 40 + 6.5 * len(label)
     out.append("</svg>")
     return "".join(out)
 

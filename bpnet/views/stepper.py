@@ -132,7 +132,7 @@ class StepView:
 
     ``highlight``: what the diagram marks — a weight name, a unit name, or the output
     units joined by commas for a loss step (None: nothing). ``sample``: whose values
-    the units show. ``updated``: the weights already updated at this step.
+    the units show (None: a step over the whole batch, ``batch`` samples: no one sample's values). ``updated``: the weights already updated at this step.
     """
 
     index: int
@@ -141,13 +141,18 @@ class StepView:
     phase: str
     step: MicroStep
     state: State
-    sample: int
+    sample: int | None
     highlight: str | None
     updated: UpdatedWeights
     change: Change
     #: a RuleStepper's view: the same step under the other rule (None: it has no such step)
     other: MicroStep | None = None
     other_rule: str | None = None
+
+    @property
+    def batch(self) -> int:
+        """How many samples the step averages over (0: the step is one sample's)."""
+        return int(self.state.a[0].shape[0]) if self.sample is None else 0
 
     @property
     def formula(self) -> str:
@@ -315,9 +320,13 @@ class Stepper:
 
     @property
     def sample(self) -> int | None:
-        """Sample of the current step; for batch-wide steps the last sample the trace used."""
+        """Sample of the current step. None for a step over the whole batch of several samples
+        (the cost, a gradient, an update: the batch mean, no one sample's step); for a trace of
+        one sample, that sample."""
         s = self.current.sample
-        return self.trace.X.shape[0] - 1 if s is None else s
+        if s is None and self.trace.X.shape[0] == 1:
+            return 0
+        return s
 
     def change(self) -> Change:
         """The one number the current step computed, with its value before (NaN if new)."""
@@ -734,7 +743,7 @@ def _branch_net(net: Network, changes: dict, init: str) -> Network:
     return Network([w.copy() for w in net.W], acts, net.names)
 
 
-def _marked(net: Network, s1: State, s2: State, sample: int, tol: float) -> frozenset:
+def _marked(net: Network, s1: State, s2: State, sample: int | None, tol: float) -> frozenset:
     """Names of the weights and units whose shown numbers differ between two states."""
     out = set()
     for l in range(net.n_layers):
@@ -742,6 +751,8 @@ def _marked(net: Network, s1: State, s2: State, sample: int, tol: float) -> froz
         out.update(net.weight_name(l, int(i), int(j)) for i, j in zip(*np.nonzero(differ)))
     for l in range(net.n_layers):
         for field_, layer in (("z", l), ("a", l + 1), ("delta", l)):
+            if sample is None:  # a step over the whole batch: no one sample's numbers are shown
+                continue
             v1, v2 = getattr(s1, field_)[layer][sample], getattr(s2, field_)[layer][sample]
             for j in np.flatnonzero(~_close(v1, v2, tol)):
                 out.add(net.dest_name(l, int(j)))

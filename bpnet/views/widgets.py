@@ -43,12 +43,12 @@ import numpy as np
 from ..teach.examples import xor_example
 from ..teach.netfile import load_network_text
 from ..teach.published import check_published
-from ..explain.activation_reading import activation_reading, explorer_activations
+from ..explain.activation_reading import activation_reading, explorer_activations, softmax_reading
 from ..core.activations import get_activation
 from ..core.checks import check_real, check_whole
 from ..core.network import Backprop, Network
 from .plots import (activation_svg, boundary_grid, boundary_svg, diagram_layout, focus_units, loss_svg, network_svg,
-                    touched_weights)
+                    softmax_svg, touched_weights)
 from .stepper import RuleStepper, StepComparison, TrainingComparison, TrainingStepper
 from ..core.notation import PALETTE, PHASE_TITLES, RULE_TEX, RULE_TEXT, fmt, fmt_or_dash, palette_css, short
 
@@ -270,7 +270,10 @@ class _View:
 
 
 # ----- step through one update ---------------------------------------------------------
-def _sample_text(trace, s: int) -> str:
+def _sample_text(trace, s: int | None) -> str:
+    """Whose numbers a step uses: one sample's (x and y), or the whole batch's (``s`` None)."""
+    if s is None:
+        return f"the batch mean of {trace.X.shape[0]} samples"
     x = ", ".join(fmt(v) for v in trace.X[s])
     t = ", ".join(fmt(v) for v in trace.y[s])
     m = trace.X.shape[0]
@@ -284,7 +287,9 @@ def _diagram_description(trace, v, marked=()) -> str:
     what = {"gradient": "weight", "update": "weight", "loss": "output units"}.get(v.step.kind, "unit")
     text = (f"Network diagram, layers of {' - '.join(str(n) for n in net.sizes)} units plus bias units; "
             f"{v.label}; {_sample_text(trace, v.sample)}; highlighted {what} {v.step.name}. "
-            "Blue links grew, vermilion links shrank in this update.")
+            + ("No unit values shown: this step uses every sample's, as its formula shows. " if v.sample is None
+               else "")
+            + "Blue links grew, vermilion links shrank in this update.")
     if marked:
         text += f" Numbers that differ from the other run (marked ⚠): {', '.join(sorted(marked))}."
     return text
@@ -294,7 +299,10 @@ def _formula_lines(v) -> str:
     """What a step computes, its formula typeset (LaTeX when the trace has it), and the change."""
     e = html.escape
     step, ch = v.step, v.change
-    sample = "" if step.sample is None else f" · sample {step.sample + 1}"
+    if v.sample is None:
+        sample = f" · the batch mean of {v.batch} samples"
+    else:
+        sample = "" if step.sample is None else f" · sample {step.sample + 1}"
     old = "not yet computed" if ch.old != ch.old else fmt(ch.old)  # NaN != NaN
     tex = getattr(step, "formula_latex", None)
     if tex is not None:
@@ -708,9 +716,15 @@ class ActivationExplorer(_View):
     """Choose an activation, slide z, read f(z) and f'(z) and whether the unit saturates.
 
     It offers every registered elementwise activation (``explorer_activations()``, read when the
-    explorer is made); ``name`` may also be a spec with parameters, e.g. "leaky_relu(0.2)".
-    The controls and the reading sit beside the plot (below it on a narrow page).
+    explorer is made) and softmax; ``name`` may also be a spec with parameters, e.g.
+    "leaky_relu(0.2)". Softmax is not elementwise (each share depends on every score): it is
+    shown on three scores (z, 1, -1) with the first one on the slider, its three shares and
+    how each moves with z (``softmax_reading``). The controls and the reading sit beside the
+    plot (below it on a narrow page).
     """
+
+    #: Not elementwise: offered on a vector of scores (``softmax_reading``).
+    VECTOR = ("softmax",)
 
     def __init__(self, name: str = "sigmoid", z: float = 0.0, zlim=(-6.0, 6.0)):
         if isinstance(zlim, (str, bytes)) or not hasattr(zlim, "__len__") or len(zlim) != 2:
@@ -724,10 +738,10 @@ class ActivationExplorer(_View):
             raise ValueError(f"z must be within zlim = ({fmt(lo)}, {fmt(hi)}), got {fmt(z)}")
         self.zlim = zlim = (lo, hi)
         act = get_activation(name)
-        if not act.elementwise:
-            raise ValueError(f"the explorer shows elementwise activations, one of {list(explorer_activations())}; "
-                             f"{act.name} is not one (each output depends on every z)")
-        options = list(explorer_activations())
+        if not act.elementwise and act.name not in self.VECTOR:
+            raise ValueError(f"the explorer shows elementwise activations, one of {list(explorer_activations())}, "
+                             f"and softmax; {act.name} is not one (each output depends on every z)")
+        options = list(explorer_activations()) + list(self.VECTOR)
         # By its name, unless its parameters are not the default ones: leaky_relu(0.2) is offered beside the names.
         value = act.name if act.spec == get_activation(act.name).spec else act.spec
         if value not in options:
@@ -752,11 +766,24 @@ class ActivationExplorer(_View):
 
     def readout(self) -> str:
         """What the reading says, rounded to what matters (3 digits, whole percentages)."""
+        if self.choice.value in self.VECTOR:
+            r = softmax_reading(self.z_slider.value)
+            return (f"softmax: z = ({', '.join(fmt(round(v, 6)) for v in r.z)}), "
+                    f"a = ({', '.join(short(v) for v in r.a)}), da1/dz1 = {short(r.df)}. {r.note}")
         r = activation_reading(self.choice.value, self.z_slider.value)
         return (f"{r.name}: z = {fmt(round(r.z, 6))}, f(z) = {short(r.f)}, f'(z) = {short(r.df)}. "
                 f"{rounded_percentages(r.note)}")
 
     def _show(self) -> None:
+        if self.choice.value in self.VECTOR:
+            r = softmax_reading(self.z_slider.value)
+            lines = ([f"z = ({', '.join(fmt(round(v, 6)) for v in r.z)})"]
+                     + [f"a{k + 1} = {short(v)}" for k, v in enumerate(r.a)]
+                     + [f"da{k + 1}/dz1 = {short(v)}" for k, v in enumerate(r.da)])
+            self.reading.value = ("<div>" + "<br>".join(_tokens(t) for t in lines) + "</div>"
+                                  f'<div role="status" aria-live="polite">{_tokens(r.note)}</div>')
+            self.image.value = softmax_svg(r.z[0], zlim=self.zlim)
+            return
         r = activation_reading(self.choice.value, self.z_slider.value)
         self.reading.value = (f"<div>{_tokens(f'z = {fmt(round(r.z, 6))}')}<br>{_tokens(f'f(z) = {short(r.f)}')}"
                               f"<br>{_tokens(f'f' + chr(39) + f'(z) = {short(r.df)}')}</div>"

@@ -1,0 +1,87 @@
+"""A table of numbers for a notebook: an HTML table in JupyterLab, aligned text elsewhere.
+
+JupyterLab wraps a text output that is wider than its column anywhere, also inside a number
+(its ``pre`` breaks words); a table printed as text then reads wrong on a laptop. ``Table`` is
+shown as an HTML table there: a number is never broken across lines, a row label may wrap
+between its words, and a table still too wide for the column scrolls sideways inside its own
+box. ``print(table)``, a terminal and nbval read the same rows as aligned text.
+
+    >>> Table(["rate", "lr"], [["too small", 0.02], ["too large", 2.18]], title="two rates")
+    two rates
+    rate         lr
+    too small  0.02
+    too large  2.18
+
+A cell is a string, shown as it is, or a number, shown with ``fmt`` (six significant digits).
+The view computes nothing: the notebook passes the numbers bpnet computed.
+"""
+
+from __future__ import annotations
+
+import html
+import numbers
+
+from ..core.notation import PALETTE, fmt
+
+__all__ = ["Table"]
+
+_CSS = ("<style>.bp-table{overflow-x:auto;max-width:100%}"
+        ".bp-table table{border-collapse:collapse;margin:0;font-size:var(--jp-code-font-size,13px);"
+        "font-variant-numeric:tabular-nums}"
+        ".bp-table caption{text-align:left;caption-side:top;padding:0 0 4px 0;white-space:normal}"
+        ".bp-table th,.bp-table td{padding:1px 8px;text-align:right;white-space:nowrap;border:0;"
+        "vertical-align:top}"
+        ".bp-table th:first-child,.bp-table td:first-child{text-align:left;white-space:normal;padding-left:0}"
+        ".bp-table thead th{border-bottom:1px solid var(--jp-border-color1," + PALETTE["table_head_rule"]
+        + ");font-weight:bold}</style>")
+
+
+def _cell(v) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, numbers.Real) and not isinstance(v, bool):
+        return fmt(v)
+    return str(v)
+
+
+class Table:
+    """``rows`` under a ``header`` (one name a column), with an optional ``title`` line above.
+
+    The first column holds row labels (left-aligned, may wrap at spaces in HTML); the others
+    hold numbers or short texts (right-aligned, never wrapped).
+    """
+
+    def __init__(self, header, rows, title: str = ""):
+        self.header = [_cell(h) for h in header]
+        self.rows = [[_cell(v) for v in row] for row in rows]
+        self.title = str(title)
+        n = len(self.header)
+        for k, row in enumerate(self.rows):
+            if len(row) != n:
+                raise ValueError(f"row {k + 1} has {len(row)} cells; expected {n}, one per column of the header")
+
+    def text(self) -> str:
+        """The table as aligned text: the first column left-aligned, the others right-aligned."""
+        lines = [self.header] + self.rows
+        widths = [max(len(line[k]) for line in lines) for k in range(len(self.header))]
+
+        def line(cells) -> str:
+            return "  ".join(c.ljust(w) if k == 0 else c.rjust(w)
+                             for k, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+        out = ([self.title] if self.title else []) + [line(c) for c in lines]
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    __str__ = text
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        head = "".join(f'<th scope="col">{e(h)}</th>' for h in self.header)
+        body = "".join("<tr>" + "".join((f'<th scope="row">{e(c)}</th>' if k == 0 else f"<td>{e(c)}</td>")
+                                        for k, c in enumerate(row)) + "</tr>" for row in self.rows)
+        caption = f"<caption>{e(self.title)}</caption>" if self.title else ""
+        return (f'{_CSS}<div class="bp-table"><table>{caption}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table></div>")

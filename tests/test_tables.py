@@ -1,0 +1,36 @@
+"""bpnet.views.tables.Table: aligned text for print and nbval, an HTML table for JupyterLab."""
+
+import doctest
+import re
+
+import pytest
+
+import bpnet.views.tables as tables
+from bpnet.views.tables import Table
+
+
+def test_the_module_example_runs():
+    assert doctest.testmod(tables).failed == 0
+
+
+def test_text_is_aligned_and_numbers_are_written_with_six_digits():
+    t = Table(["rate", "lr", "factor"], [["too small", 0.02, 0.9798551], ["about right", 0.99, -1.195784]], title="t")
+    lines = t.text().splitlines()
+    assert lines[0] == "t"
+    assert len({len(line) for line in lines[1:]}) == 1  # every row as wide as the header: columns line up
+    assert lines[2].endswith("0.979855") and lines[3].endswith("-1.19578")
+    assert repr(t) == str(t) == t.text()
+
+
+def test_html_keeps_each_number_on_one_line_and_escapes_text():
+    t = Table(["optimizer", "step 10"], [["momentum (β < 1)", 0.000769634]], title="f & g")
+    h = t._repr_html_()
+    assert "<caption>f &amp; g</caption>" in h and "momentum (β &lt; 1)" in h
+    assert re.search(r"\.bp-table th,\.bp-table td\{[^}]*white-space:nowrap", h)  # numbers never wrap
+    assert "overflow-x:auto" in h  # a table too wide for the column scrolls in its own box
+    assert "<td>0.000769634</td>" in h
+
+
+def test_a_row_of_the_wrong_length_is_one_clear_error():
+    with pytest.raises(ValueError, match="row 2 has 1 cells; expected 2"):
+        Table(["a", "b"], [["x", 1], ["y"]])
