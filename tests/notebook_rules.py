@@ -164,12 +164,18 @@ def nbval_tags_give_a_reason(nb) -> list[str]:
     return problems
 
 
+#: The attributes of a learner's own scalar autograd ``Value``, named as micrograd names them (the code
+#: checker's autograd task asks for them): the learner's own class's, not a library's insides.
+OWN_VALUE_ATTRIBUTES = ("_prev", "_backward")
+
+
 def public_names_only(nb) -> list[str]:
     """Code cells use public names only (no ``module._helper``): what a reader copies from a notebook
     keeps working when a library's insides change."""
     return [f"code cell {k}: {name} is private; use a public name"
             for k, c in enumerate(code_cells(nb), start=1)
-            for name in dict.fromkeys(re.findall(r"\b[A-Za-z]\w*\._[A-Za-z]\w*", source(c)))]
+            for name in dict.fromkeys(re.findall(r"\b[A-Za-z]\w*\._[A-Za-z]\w*", source(c)))
+            if name.split(".")[1] not in OWN_VALUE_ATTRIBUTES]
 
 
 def speaks_of_the_project_only(nb) -> list[str]:
@@ -433,6 +439,8 @@ def learner_writes_help_on_request(nb) -> list[str]:
                 and re.search(r"^result$", source(check), re.M)):
             problems.append(f"exercise {k}: the next code cell must check it: 'result = check_...(...)' then 'result'")
     section = "\n".join(source(c) for c in markdown_cells(nb))
+    for phrase in re.findall(r"first\s+attempt|fix\s+this\s+line|[Tt]he\s+attempt\b", section):
+        problems.append(f"the Markdown speaks of a pre-typed attempt: {phrase!r}")
     if "result.hint()" not in section or "result.solution()" not in section:
         problems.append("the exercises' introduction must say how to ask for a hint (result.hint()) and the solution")
     for k, cell in enumerate(solutions, start=1):

@@ -154,7 +154,7 @@ def test_the_scan_finds_titles_and_escapers():
 def test_the_palette_is_okabe_ito_where_it_means_something():
     assert nt.PALETTE["up"] == nt.OKABE_ITO["blue"] and nt.PALETTE["down"] == nt.OKABE_ITO["vermilion"]
     assert nt.PALETTE["highlight"] == nt.OKABE_ITO["yellow"] and nt.PALETTE["changed"] == nt.PALETTE["down"]
-    assert all(re.fullmatch(r"#[0-9a-fA-F]{6}", c) for c in nt.PALETTE.values())
+    assert all(re.fullmatch(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?", c) for c in nt.PALETTE.values())
 
 
 def test_the_widgets_css_is_generated_from_the_palette():
@@ -209,3 +209,13 @@ def test_the_derivative_checker_accepts_either_slope_only_at_a_declared_kink():
     assert check_activation_derivative(_Bent(), 1.0, 2.0) and check_activation_derivative(_Bent(), 1.0, 1.0)
     assert not check_activation_derivative(_Bent(), 0.5, 2.0)
     assert not check_activation_derivative(_Undeclared(), 1.0, 1.0)  # not declared: one right slope
+
+
+def test_notation_imports_nothing_of_bpnet():
+    import ast
+
+    tree = ast.parse(NOTATION.read_text())
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in imported if m.startswith("bpnet") or m == ""], imported
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level], "a relative import"

@@ -108,7 +108,7 @@ def _shown_solution(nb):
 
 def _answer_printed_first(nb):
     """The body prints the last exercise's right answer (to 4 significant digits) before the exercise."""
-    value = rules.exercise_answers(nb)[-1]
+    value = [v for v in rules.exercise_answers(nb) if v is not None][-1]
     first = nb.cells.index(exercise_cells(nb)[0])
     nb.cells.insert(first - 1, nbformat.v4.new_markdown_cell(f"By the way, the gradient comes out at {value:.6g}."))
 
@@ -199,6 +199,10 @@ def test_a_pre_typed_attempt_or_a_hint_asked_in_advance_is_caught():
     check = rules.check_cell_of(nb, exercise_cells(nb)[1])
     _set_source(check, source(check) + "\nresult.hint()")
     assert any("asks for a hint" in p for p in rules.learner_writes_help_on_request(nb))
+    nb = _copy("06")
+    question = next(c for c in markdown_cells(nb) if source(c).startswith("### Exercise 1"))
+    _set_source(question, source(question) + " The first attempt forgets the 1/2.")
+    assert any("pre-typed attempt" in p for p in rules.learner_writes_help_on_request(nb))
     nb = _copy("03")
     for c in markdown_cells(nb):
         _set_source(c, source(c).replace("result.hint()", "the hints"))
@@ -232,7 +236,7 @@ def test_an_answer_in_the_body_is_found_in_outputs_too_and_whole_numbers_only_as
     stream["text"] = "δ(D0) = 10\n"
     assert rules.no_answer_in_the_body(nb) == [f"exercise 1: its answer 10 already stands in cell {nb.cells.index(code)}"]
     nb = _copy("04")
-    value = rules.exercise_answers(nb)[-1]
+    value = [v for v in rules.exercise_answers(nb) if v is not None][-1]
     nb.cells.insert(1, nbformat.v4.new_markdown_cell(f"A number: {float(f'{value:.4g}')}."))
     assert rules.no_answer_in_the_body(nb)
     nb.cells[1].source = f"A number: {float(f'{value:.3g}')}."

@@ -8,6 +8,17 @@ Numbers
 ``paren_term(s)``    an already written term in parentheses when negative: 4.48 + (-0.5)
 ``latex_number(x)``  the same number for LaTeX: 1.5e-07 becomes 1.5 \\times 10^{-7}
 ``vector(x)``        an array, flattened, as "(1, -2, 0.5)"
+
+The update rule     ASSIGN, LR (":=", "lr") and their LaTeX, RULE_TEXT and RULE_TEX: the notation
+                    card's w := w - lr*g in every view
+Phase titles        PHASE_TITLES: a trace's, a graph trace's and a worksheet's headings
+Text                markdown_escape (Markdown), tex_text (words inside \\text{...})
+Names and formulas  tex_name ("w(X0->Z1)" as w_{X_{0} \\to Z_{1}}), PlainTex / plain_to_tex (a plain
+                    formula in LaTeX), graph_expression and graph_local (a graph node's formulas,
+                    from its recorded op)
+Colours             OKABE_ITO, PALETTE (every colour, by meaning), palette_css (the widgets' CSS)
+
+It imports nothing of bpnet: the activations and losses describe themselves with it.
 """
 
 from __future__ import annotations
@@ -287,6 +298,7 @@ PALETTE = {
     "bias_fill": "#D9D9D9",               # a bias unit
     "slow": "#E4E4E4",                    # where f'(z) is below 10% of its peak
     "axis": "#888888", "contour": "#999999", "table_rule": "#dddddd",
+    "table_head_rule": "#999",            # under a table's head, where JupyterLab gives no colour
     "edge": "#8C8C8C",                    # a graph's edges
     "leaf_fill": "#E8E8E8", "const_fill": "#F5F5F5", "param_fill": "#D6EAF8",  # a graph's inputs
     # checks of published numbers and of the learner's code

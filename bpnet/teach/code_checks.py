@@ -109,6 +109,7 @@ RTOL_SINGLE = 2e-5
 
 #: Code-level slips the checker names, with one line each.
 SLIPS = {
+    "unwritten": "not written yet: the body still raises NotImplementedError",
     "exception": "your code raised an exception",
     "wrong_signature": "the function does not take the task's arguments",
     "wrong_type": "the function returned something of the wrong kind",
@@ -935,6 +936,8 @@ def _call(fn, args: list, what: str):
     try:
         with np.errstate(all="ignore"), contextlib.redirect_stdout(io.StringIO()):
             return fn(*args)
+    except NotImplementedError:  # the starter's body, not yet replaced: nothing to judge
+        raise _Slip("unwritten", "not written yet") from None
     except Exception as exc:  # the learner's code may raise anything
         line = _their_line(exc)
         message = f"your code raised {type(exc).__name__}: {exc}" + (f" ({what})" if what else "")
@@ -1097,6 +1100,11 @@ class CodeResult:
 
     def _lines(self) -> list[str]:
         t = self.task
+        if self.mistake == "unwritten":
+            return [f"… Not written yet: {t.title}.",
+                    "Write your code in the cell above, in place of raise NotImplementedError; run that cell, "
+                    "then run this one again.",
+                    f"Call .hint() for a hint ({len(self._hints)} levels, one at a time), .solution() for a solution."]
         if self.correct:
             if t.name == "cost_gradient":
                 lines = [f"✓ {t.title}: both numbers agree with bpnet's, on all {self.n_cases} data sets "
@@ -1151,10 +1159,11 @@ def _slip_result(task: Task, slip: _Slip, case: Case | None) -> CodeResult:
     what = "data set" if task.name == "cost_gradient" else "network"
     where = f" on {what} {case.number} ({case.description})" if case is not None else ""
     message = slip.message
-    if where and slip.key != "nondeterministic":
+    if where and slip.key not in ("nondeterministic", "unwritten"):
         first, _, rest = message.partition("\n")
         message = first + where + (("\n" + rest) if rest else "")
-    return CodeResult(task, False, slip.key, message, "", "", (slip.hint, task.idea, task.formula))
+    hints = (task.idea, task.formula) if slip.key == "unwritten" else (slip.hint, task.idea, task.formula)
+    return CodeResult(task, False, slip.key, message, "", "", hints)
 
 
 def _ref(task: str, case: Case) -> dict:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import numbers
 
-from ..core.notation import fmt
+from ..core.notation import PALETTE, fmt
 
 __all__ = ["Table"]
 
@@ -32,7 +32,8 @@ _CSS = ("<style>.bp-table{overflow-x:auto;max-width:100%}"
         ".bp-table th,.bp-table td{padding:1px 8px;text-align:right;white-space:nowrap;border:0;"
         "vertical-align:top}"
         ".bp-table th:first-child,.bp-table td:first-child{text-align:left;white-space:normal;padding-left:0}"
-        ".bp-table thead th{border-bottom:1px solid var(--jp-border-color1,#999);font-weight:bold}</style>")
+        ".bp-table thead th{border-bottom:1px solid var(--jp-border-color1," + PALETTE["table_head_rule"]
+        + ");font-weight:bold}</style>")
 
 
 def _cell(v) -> str:
