@@ -88,6 +88,12 @@ _KINDS = {"check_forward": {"forward", "z"}, "check_neuron": {"forward", "z"}, "
           "check_published": {"forward", "z", "cost", "delta", "gradient", "update"}}
 
 
+#: what a code exercise of bpnet.teach.code_checks computes
+_CODE_KINDS = {"forward": {"forward", "z"}, "cost_gradient": {"gradient"}, "output_delta": {"delta"},
+               "backward": {"delta"}, "gradients": {"gradient"}, "update": {"update"},
+               "train_step": {"delta", "gradient", "update"}, "autograd": {"gradient"}}
+
+
 def _source(cell) -> str:
     """A cell's text; in a code cell, IPython's %magic and !shell lines left out."""
     text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
@@ -123,6 +129,8 @@ def exercises(path: Path) -> list[tuple[str, set]]:
             continue
         for name in re.findall(r"\b(check_\w+)\(", src):
             found.setdefault(label, set()).update(_KINDS.get(name, set()))
+        for task in re.findall(r"\bcheck_code\(\s*[\"'](\w+)", src):
+            found.setdefault(label, set()).update(_CODE_KINDS.get(task, set()))
     return list(found.items())
 
 
@@ -220,8 +228,14 @@ def render() -> str:
               "own cell.", "", "| notebook | exercise | quantity | for | answer |", "|---|---|---|---|---|"]
     for path in _sequence():
         for label, right in solutions(path):
-            lines.append(f"| {path.stem[:2]} | {label.replace('Exercise ', '')} | {right.quantity} | "
-                         f"{right.context} | {_value(right.answer)} |")
+            if hasattr(right, "task"):  # a code exercise (bpnet.teach.code_checks): the reference function
+                sig = right.task.signature.rstrip(":")
+                what = f"class `{sig.split()[1]}`" if sig.startswith("class ") else f"function `{sig[4:]}`"
+                row = (what,
+                       f"{right.n_cases} networks", "the notebook's solution cell")
+            else:
+                row = (right.quantity, right.context, _value(right.answer))
+            lines.append(f"| {path.stem[:2]} | {label.replace('Exercise ', '')} | " + " | ".join(row) + " |")
     return "\n".join(lines).replace("|", "|") + "\n"
 
 
