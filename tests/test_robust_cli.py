@@ -101,6 +101,7 @@ def test_an_empty_path_is_named_as_such(capsys):
     assert "no file name given" in err and "directory" not in err
 
 
+@pytest.mark.slow  # subprocesses
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
 def test_a_named_pipe_is_refused_without_waiting(tmp_path):
     fifo = tmp_path / "net.json"
@@ -180,6 +181,7 @@ def test_a_whole_trace_string_too_large_for_memory_is_refused_with_its_size(monk
 
 
 # ----- 4. any console encoding ---------------------------------------------------------------------
+@pytest.mark.slow  # subprocesses
 @pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
 @pytest.mark.parametrize("argv,code", [(["check", str(ARTICLE)], 1),
                                        (["check", str(EXAMPLES / "two-outputs-sigmoid.json")], 0),
@@ -200,6 +202,7 @@ def test_output_reaches_a_console_that_cannot_show_the_symbols(encoding, argv, c
         assert "delta(D0)" in out and "δ" not in out
 
 
+@pytest.mark.slow  # subprocesses
 @pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
 def test_an_error_reaches_such_a_console_too(encoding, tmp_path):
     f = with_text(tmp_path, article_text('"lr": 0.1', '"lr": "η = 0.1"'))
