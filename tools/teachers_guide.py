@@ -81,6 +81,13 @@ PLAN = {
         ["type in a textbook's network and its printed numbers and check every one",
          "name the known mistake that explains a disagreement"],
         ["Your textbook and bpnet disagree in the fourth digit. Who is wrong, and how do you find out?"]),
+    "09_handwritten_digits": (
+        60, "06 (07 helps); softmax and cross-entropy from 01",
+        ["turn an image into an input vector and train a 64-…-10 softmax network on 1797 scanned digits",
+         "read the cost and accuracy curves, and the digits it gets wrong",
+         "follow one update of a real network step by step with the same equations as notebook 04"],
+        ["The training accuracy is higher than the test accuracy. Why, and when does it matter?",
+         "Which digits does the network confuse, and would a person confuse them too?"]),
 }
 
 _KINDS = {"check_forward": {"forward", "z"}, "check_neuron": {"forward", "z"}, "check_cost": {"cost"},
@@ -234,7 +241,8 @@ def render() -> str:
                 row = (what,
                        f"{right.n_cases} networks", "the notebook's solution cell")
             else:
-                row = (right.quantity, right.context, _value(right.answer))
+                context = right.context if len(right.context) <= 80 else right.context[:60].rsplit(",", 1)[0] + ", …"
+                row = (right.quantity, context, _value(right.answer))
             lines.append(f"| {path.stem[:2]} | {label.replace('Exercise ', '')} | " + " | ".join(row) + " |")
     return "\n".join(lines).replace("|", "|") + "\n"
 
