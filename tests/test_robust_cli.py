@@ -171,7 +171,8 @@ def test_write_json_holds_one_step_at_a_time():
 def test_a_whole_trace_string_too_large_for_memory_is_refused_with_its_size(monkeypatch):
     trace = next(small_traces())
     monkeypatch.setattr(trace_module, "MAX_WHOLE_STEPS", len(trace) - 1)
-    for call, stream in ((trace.to_json, "write_json"), (trace.to_text, "write_text"), (trace.to_dict, "write_json")):
+    for call, stream in ((trace.to_json, "write_json"), (trace.to_text, "write_text"), (trace.to_dict, "write_json"),
+                         (lambda: trace.to_markdown(max_steps=None), "write_text")):
         with pytest.raises(ValueError, match=rf"{len(trace)} steps: .* about [0-9.]+ GB in memory .*{stream}"):
             call()
     assert trace.to_text(max_steps=3)  # a capped text is built as before

@@ -798,6 +798,11 @@ class Trace:
         return self._tex_cache
 
     # ----- whole-trace forms --------------------------------------------------------
+    def _shown(self, chosen, max_steps) -> int:
+        """How many steps a text of ``chosen`` (None: all) capped at ``max_steps`` writes."""
+        n = self._n if chosen is None else len(chosen)
+        return n if max_steps is None or isinstance(max_steps, bool) else min(n, max(int(max_steps), 0))
+
     def _check_fits(self, form: str, n_steps: int, bytes_per_step: int, stream: str) -> None:
         """A ValueError with the size it would take, before building a whole-trace string or
         dict of more than MAX_WHOLE_STEPS steps (the ``write_*`` methods stream any size)."""
@@ -868,8 +873,7 @@ class Trace:
         ``max_steps`` caps the number of steps written (None: all of them).
         """
         chosen = None if steps is None else select_steps(self, steps)
-        n = len(capped(range(self._n) if chosen is None else chosen, max_steps))
-        self._check_fits("its text", n, 120, "write_text")
+        self._check_fits("its text", self._shown(chosen, max_steps), 120, "write_text")
         return "\n".join(self._text_lines(chosen, max_steps)).lstrip("\n")
 
     def write_text(self, fh) -> None:
@@ -904,6 +908,7 @@ class Trace:
         A text that reaches the last step ends with the weights before and after the update.
         """
         chosen = None if steps is None else select_steps(self, steps)
+        self._check_fits("its Markdown", self._shown(chosen, max_steps), 250, "write_text")
         lines = []
         if chosen is None:
             if self.rule == "article":
