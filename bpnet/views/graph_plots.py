@@ -287,7 +287,7 @@ def plot_cost_ratio(ax: Axes, n_weights, ratios, forward_per_backprop: float = 3
               label=f"2n / {forward_per_backprop:g}: backprop counted as {forward_per_backprop:g} forward passes")
     if measured_forward_per_backprop is not None:
         ax.loglog(n, 2 * n / measured_forward_per_backprop, ":", color=BLUE,
-                  label=f"2n / {measured_forward_per_backprop:.2g}: backprop as measured, in forward passes")
+                  label=f"2n / {measured_forward_per_backprop:.2g}: backprop as measured, in evaluations of the cost")
     ax.set_xlabel("number of weights n")
     ax.set_ylabel("how many times slower")
     ax.grid(True, which="major", alpha=0.3)
