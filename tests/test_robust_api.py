@@ -195,6 +195,7 @@ def test_check_update_with_an_update_beyond_floats_says_so_instead_of_a_wrong_di
     assert "f'(z)" not in str(info.value)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_check_update_just_inside_floats_still_judges():
     from bpnet.teach.exercises import check_update
 

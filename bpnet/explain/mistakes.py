@@ -763,7 +763,7 @@ def _h_missing_output_derivative(c: Context) -> str:
 def _short_delta_loss(act: Activation) -> Loss | None:
     """The registered loss whose output delta with ``act`` is a - y (its f'(z) cancels), if any."""
     for loss in LOSSES.values():
-        if act.name in loss.short_delta_activations and act.name != "identity":
+        if act.name in loss.short_delta_activations:
             return get_loss(loss.name)
     return None
 
