@@ -185,6 +185,32 @@ def speaks_of_the_project_only(nb) -> list[str]:
             if re.search(pattern, text)]
 
 
+# ----- one meaning per symbol (the notation card in 00) --------------------------------------------
+#: symbol written with a meaning the card gives another symbol -> what the card writes instead
+_SECOND_MEANINGS = [
+    (re.compile(r"σ²|σ\^2|\\sigma\^\{?2"), "σ is the sigmoid: a weight's variance is Var(w), its spread std(w)"),
+    (re.compile(r"λ_?\{?max|\\lambda_\{?\\?max|lambda_max"),
+     "λ is the regularisation strength: a curvature is c, the largest c_max"),
+    (re.compile(r"η|\\eta\b"), "the learning rate is lr"),
+    (re.compile(r"[\w)\]]\s*(?:←|\\leftarrow|\\gets)\s*[\w(]"), "\"becomes\" is :="),
+    (re.compile(r"\[L\]|\^\{\[L\]\}"), "L is the loss: the output layer is K"),
+]
+
+
+def one_meaning_per_symbol(nb) -> list[str]:
+    """No symbol of the notation card with a second meaning in the Markdown or the stored text outputs: σ is the
+    sigmoid (not a standard deviation), λ the regularisation strength (not an eigenvalue), lr the learning rate
+    (not η), := "becomes" (not ←), L the loss (not the output layer's index)."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        texts = [source(cell)] if cell.cell_type == "markdown" else [t for _, t in text_outputs(cell)]
+        for text in texts:
+            for pattern, meaning in _SECOND_MEANINGS:
+                for hit in dict.fromkeys(m.group(0) for m in pattern.finditer(text)):
+                    problems.append(f"cell {i}: {hit!r}: {meaning}")
+    return problems
+
+
 # ----- stored outputs --------------------------------------------------------------------------
 def outputs_stored_and_clean(nb) -> list[str]:
     """Run in order (execution counts 1, 2, ...), no error, traceback, stderr or numpy scalar repr."""
@@ -661,6 +687,7 @@ RULES = {
     figure_styling_in_helpers: _everywhere,
     no_clear_output_loops: _everywhere,
     timings_not_compared: _everywhere,
+    one_meaning_per_symbol: _everywhere,
     computed_numbers_not_typed: lambda path: path.name != "teachers.ipynb",
     teachers_numbers_not_typed: _named("teachers.ipynb"),
     worked_example_numbers_not_typed: _named(*WORKED_EXAMPLE_READERS),

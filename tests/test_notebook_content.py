@@ -151,6 +151,7 @@ BREAKERS = {
     rules.figure_styling_in_helpers: ("06", lambda nb: _append_code(nb, "fig, ax = plt.subplots()\nax.plot(costs)\n"
         "ax.set_title('Cost')\nax.set_xlabel('epoch')\nax.set_ylabel('J')\nax.grid(True)\nplt.show()")),
     rules.no_clear_output_loops: ("01", lambda nb: _append_code(nb, "out.clear_output(wait=True)")),
+    rules.one_meaning_per_symbol: ("04", lambda nb: _append_markdown(nb, "The output delta: δ[L] = ∂L/∂a[L] ⊙ f'(z[L]).")),
     rules.timings_not_compared: ("01", lambda nb: _append_code(nb, "t0 = time.perf_counter()\nprint(time.perf_counter() - t0)")),
     rules.computed_numbers_not_typed: ("06", _typed_result),
     rules.teachers_numbers_not_typed: ("teachers", _typed_result),
@@ -386,3 +387,19 @@ def test_notebook_figure_helpers_fit_the_page_with_readable_non_overlapping_text
         assert not clashes, f"{name}: overlapping texts: {clashes[:5]}"
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("text", ["the weights have variance σ² = 1/n", r"the limit $2/\lambda_{\max}$",
+                                  "w ← w − lr·g", r"$w \gets w - g$", "the step η·g", r"$\delta^{[L]}$"])
+def test_a_symbol_with_a_second_meaning_is_named(text):
+    nb = _copy("04")
+    assert not rules.one_meaning_per_symbol(nb)
+    _append_markdown(nb, text)
+    assert rules.one_meaning_per_symbol(nb), text
+
+
+def test_the_card_s_own_meanings_pass():
+    nb = _copy("04")
+    _append_markdown(nb, r"σ(z) is the sigmoid; L2 adds λ/2·Σw²; $\text{lr} < 2/c_{\max}$; w := w − lr·g; $\delta^{[K]}$; "
+                         "the picture shows the gradient sent back (←…)")
+    assert not rules.one_meaning_per_symbol(nb)

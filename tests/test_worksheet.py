@@ -78,7 +78,11 @@ def test_every_key_number_is_the_traces(full):
         assert v.questions, "a variant with no question"
         for q in v.questions:
             step = fresh.find(q.step, "L" if q.step == "loss" else q.name, sample=0)
-            assert step.value == q.value and step.numbers == q.numbers
+            if q.ask == "change":  # asked as Δw = new - old: the trace's new weight less the old one
+                assert q.value == pytest.approx(step.value - q.old, rel=1e-9, abs=1e-15)
+                assert step.numbers.startswith(ws.fmt(q.old)) and q.numbers.endswith(f"= {ws.fmt(q.value)}")
+            else:
+                assert step.value == q.value and step.numbers == q.numbers
             assert f"**{ws.fmt(q.value)}**" in key
 
 
