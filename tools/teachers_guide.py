@@ -35,7 +35,7 @@ PLAN = {
         45, "00; a derivative of a function of one variable",
         ["compute a neuron's z and a, and f'(z) of identity, sigmoid, tanh, ReLU, leaky ReLU and softmax",
          "explain saturation and dying ReLU from the derivative",
-         "say why sigmoid or softmax with cross-entropy gives an output delta of a − y"],
+         "say what softmax does with a layer's scores, and why log-sum-exp keeps it finite"],
         ["Why is f'(z), not f'(a), the slope a delta needs? When do the two agree?",
          "A sigmoid unit with z = 8: what happens to the weights into it, and why?"]),
     "02_forward_pass": (
@@ -54,9 +54,12 @@ PLAN = {
         70, "03; the chain rule",
         ["step a computation graph backwards (add, multiply, max gates; a fork adds its gradients)",
          "compute output and hidden deltas, gradient = source activation × destination delta, the update",
+         "derive the four equations from the chain rule, and say why sigmoid or softmax with cross-entropy gives an "
+         "output delta of a − y",
          "check a gradient against central differences with a sound tolerance"],
         ["Why do the gradients arriving at a fork add?",
-         "Backprop costs about as much as one forward pass; a numerical gradient costs one per weight. Why?"]),
+         "Counted in arithmetic, a backprop costs about three forward passes and a numerical gradient two per weight; "
+         "measured on a small network, a backprop costs less than three. Why?"]),
     "05_xor_worked_example": (
         60, "04",
         ["reproduce a published worked example number by number",

@@ -144,7 +144,11 @@ def _tex_unit(prefix: str, i: int) -> str:
 
 def tex_name(name: str) -> str:
     r"""A name in LaTeX: x, n_{1}, X_{0}, w_{X_{0} \to Z_{1}}, g_{X_{0} \to Z_{1}}, z_{Z_{1}}, \delta_{Z_{1}},
-    \hat{y}; a sample's tag [2] as a superscript (2)."""
+    \hat{y}; a layer's index ^[1] as the superscript [1] (z^[1]: z^{[1]}), a sample's tag [2] as a
+    superscript (2)."""
+    layered = re.fullmatch(r"(.+)\^\[(\d+)\]", name)
+    if layered:
+        return f"{tex_name(layered.group(1))}^{{[{layered.group(2)}]}}"
     tagged = re.fullmatch(r"(.+)\[(\d+)\]", name)
     if tagged:
         return f"{tex_name(tagged.group(1))}^{{({tagged.group(2)})}}"
