@@ -546,6 +546,8 @@ def make_variant(template, seed: int, number: int, steps=("forward", "delta", "u
         raise ValueError(f"variant must be a whole number >= 1, got {number!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 15:
+        raise ValueError(f"digits must be a whole number from 1 to 15, got {digits!r}")
     return _make_variant(template, int(seed), int(number), steps, digits, detectable(template, steps), label)
 
 
