@@ -164,12 +164,18 @@ def nbval_tags_give_a_reason(nb) -> list[str]:
     return problems
 
 
+#: The attributes of a learner's own scalar autograd ``Value``, named as micrograd names them (the code
+#: checker's autograd task asks for them): the learner's own class's, not a library's insides.
+OWN_VALUE_ATTRIBUTES = ("_prev", "_backward")
+
+
 def public_names_only(nb) -> list[str]:
     """Code cells use public names only (no ``module._helper``): what a reader copies from a notebook
     keeps working when a library's insides change."""
     return [f"code cell {k}: {name} is private; use a public name"
             for k, c in enumerate(code_cells(nb), start=1)
-            for name in dict.fromkeys(re.findall(r"\b[A-Za-z]\w*\._[A-Za-z]\w*", source(c)))]
+            for name in dict.fromkeys(re.findall(r"\b[A-Za-z]\w*\._[A-Za-z]\w*", source(c)))
+            if name.split(".")[1] not in OWN_VALUE_ATTRIBUTES]
 
 
 def speaks_of_the_project_only(nb) -> list[str]:
@@ -177,6 +183,32 @@ def speaks_of_the_project_only(nb) -> list[str]:
     return [f"contains {pattern!r}" for pattern in
             (r"\bAI\b", r"\bLLM\b", r"\bagents?\b", r"\bissue #\d", r"\bTODO\b", r"\bFIXME\b")
             if re.search(pattern, text)]
+
+
+# ----- one meaning per symbol (the notation card in 00) --------------------------------------------
+#: symbol written with a meaning the card gives another symbol -> what the card writes instead
+_SECOND_MEANINGS = [
+    (re.compile(r"σ²|σ\^2|\\sigma\^\{?2"), "σ is the sigmoid: a weight's variance is Var(w), its spread std(w)"),
+    (re.compile(r"λ_?\{?max|\\lambda_\{?\\?max|lambda_max"),
+     "λ is the regularisation strength: a curvature is c, the largest c_max"),
+    (re.compile(r"η|\\eta\b"), "the learning rate is lr"),
+    (re.compile(r"[\w)\]]\s*(?:←|\\leftarrow|\\gets)\s*[\w(]"), "\"becomes\" is :="),
+    (re.compile(r"\[L\]|\^\{\[L\]\}"), "L is the loss: the output layer is K"),
+]
+
+
+def one_meaning_per_symbol(nb) -> list[str]:
+    """No symbol of the notation card with a second meaning in the Markdown or the stored text outputs: σ is the
+    sigmoid (not a standard deviation), λ the regularisation strength (not an eigenvalue), lr the learning rate
+    (not η), := "becomes" (not ←), L the loss (not the output layer's index)."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        texts = [source(cell)] if cell.cell_type == "markdown" else [t for _, t in text_outputs(cell)]
+        for text in texts:
+            for pattern, meaning in _SECOND_MEANINGS:
+                for hit in dict.fromkeys(m.group(0) for m in pattern.finditer(text)):
+                    problems.append(f"cell {i}: {hit!r}: {meaning}")
+    return problems
 
 
 # ----- stored outputs --------------------------------------------------------------------------
@@ -433,6 +465,8 @@ def learner_writes_help_on_request(nb) -> list[str]:
                 and re.search(r"^result$", source(check), re.M)):
             problems.append(f"exercise {k}: the next code cell must check it: 'result = check_...(...)' then 'result'")
     section = "\n".join(source(c) for c in markdown_cells(nb))
+    for phrase in re.findall(r"first\s+attempt|fix\s+this\s+line|[Tt]he\s+attempt\b", section):
+        problems.append(f"the Markdown speaks of a pre-typed attempt: {phrase!r}")
     if "result.hint()" not in section or "result.solution()" not in section:
         problems.append("the exercises' introduction must say how to ask for a hint (result.hint()) and the solution")
     for k, cell in enumerate(solutions, start=1):
@@ -653,6 +687,7 @@ RULES = {
     figure_styling_in_helpers: _everywhere,
     no_clear_output_loops: _everywhere,
     timings_not_compared: _everywhere,
+    one_meaning_per_symbol: _everywhere,
     computed_numbers_not_typed: lambda path: path.name != "teachers.ipynb",
     teachers_numbers_not_typed: _named("teachers.ipynb"),
     worked_example_numbers_not_typed: _named(*WORKED_EXAMPLE_READERS),

@@ -148,3 +148,21 @@ def test_nbgrader_round_trip_scores_and_names_each_mistake(tmp_path):
     assert CONCEPTS["linear-xor"].misconceptions["b"] in errors["test_choice_linear_xor"]
     assert f"answer_{k_blank}" in errors[f"test_{k_blank}"]  # never given
     assert not errors[f"test_{k_sign - 1}"]
+
+
+def test_every_code_exercise_solution_cell_passes_the_code_checker():
+    from bpnet.teach.code_checks import TASKS, check_code
+
+    functions = [n for n, t in TASKS.items() if t.starter.rstrip().endswith("...")]
+    nb = assignment_notebook(**SETTING, code_tasks=tuple(functions), concepts=())
+    for name in functions:
+        cell = next(c for c in nb["cells"] if _meta(c).get("grade_id") == f"code_{name}")
+        head = cell["source"].split("### BEGIN SOLUTION")[0]
+        assert head.startswith(f"def {name}(") and '"""' in head  # the student starts from signature and docstring
+        setup = next(c for c in nb["cells"] if _meta(c).get("grade_id") == "setup")
+        assert "import numpy as np" in setup["source"]
+        ns: dict = {"np": np}
+        exec(cell["source"], ns)
+        assert check_code(name, ns[name]), name
+    with pytest.raises(ValueError, match="code exercises"):
+        assignment_notebook(**SETTING, code_tasks=("autograd",))

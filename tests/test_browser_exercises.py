@@ -5,11 +5,12 @@ then writes a wrong answer (the sign of the output delta flipped) and checks it:
 mistake is named. In a new cell they ask for help three times: the idea, the formula, the numbers,
 one level per call, none of them the answer. Their right answer is then "Correct".
 
-Then they write the backward pass over all layers as code, forgetting f'(z) at the hidden units,
-and check it with bpnet.teach.code_checks: the checker names the first differing number and the
-mistake. The page at that moment is docs/code-checker.png (the README shows it).
+Then they write Exercise 5, the backward pass over all layers, as code, forgetting f'(z) at the
+hidden units, and check it with bpnet.teach.code_checks: the checker names the first differing
+number and the mistake. The two cells at that moment are docs/code-checker.png (the README shows
+it). A hint, the fix, and every number agrees.
 
-The server and browser are the session's (tests/conftest.py): a temporary copy of notebooks/.
+The server and browser are the session's (tests/conftest.py: a copy of the repository).
 """
 
 from __future__ import annotations
@@ -31,20 +32,15 @@ SCREENSHOT = REPO / "docs" / "code-checker.png"
 WRONG = "answer = (yq[0] - a_D0) * a_D0 * (1 - a_D0)"   # y - a: the sign flipped
 RIGHT = "answer = (a_D0 - yq[0]) * a_D0 * (1 - a_D0)"
 
-BUGGY_BACKWARD = '''from bpnet.teach.code_checks import check_code
-
-
-def backward(W, z, a, delta_L, df):
+BUGGY_BACKWARD = '''def backward(W, z, a, delta_L, df):
     """Every layer's delta, from the output's back to the first hidden layer's."""
     L = len(W)
     delta = [None] * (L + 1)
     delta[L] = delta_L
     for l in range(L - 1, 0, -1):
         delta[l] = delta[l + 1] @ W[l][1:].T
-    return delta
-
-
-check_code("backward", backward)'''
+    return delta'''
+FIXED_BACKWARD = BUGGY_BACKWARD.replace("@ W[l][1:].T", "@ W[l][1:].T * df[l](z[l])")
 
 
 def _expected():
@@ -58,14 +54,18 @@ def _expected():
     return bpnet.fmt((a - yq[0]) * a * (1 - a))
 
 
-def _cell(page, text: str):
-    return page.locator(CELLS).filter(has=page.locator(".jp-InputArea-editor", has_text=text)).first
-
-
 def _type_into(page, cell, source: str) -> None:
     cell.locator(".jp-InputArea-editor").click()
     page.keyboard.press("Control+A")
     page.keyboard.insert_text(source)
+
+
+def _run(page, learner, check) -> None:
+    """Run the learner's cell, then its check cell (a Markdown cell stands between them)."""
+    learner.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    check.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
 
 
 def _output_with(page, cell, text: str) -> str:
@@ -82,10 +82,11 @@ def test_an_exercise_and_a_code_check_as_a_learner_does_them(browser, lab_server
     try:
         run_all_cells(page, lab_server.path(NOTEBOOK), timeout=300_000)
         stored = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4)
-        learner_source = next(c.source for c in stored.cells if c.cell_type == "code"
-                              and "answer = None   # δ(D0)" in c.source)
-        learner = _cell(page, "answer = None   # δ(D0)")
-        check = _cell(page, 'check_delta(rnet, xq, yq, "D0", answer)')
+        code_sources = [c.source for c in stored.cells if c.cell_type == "code"]
+        k = next(i for i, src in enumerate(code_sources) if "answer = None   # δ(D0)" in src)
+        learner_source = code_sources[k]
+        assert 'check_delta(rnet, xq, yq, "D0", answer)' in code_sources[k + 1]
+        learner, check = page.locator(CELLS).nth(k), page.locator(CELLS).nth(k + 1)  # by position: the text changes
         right_value = _expected()
 
         # Run as stored: no verdict, no hint, no answer on the page.
@@ -95,8 +96,7 @@ def test_an_exercise_and_a_code_check_as_a_learner_does_them(browser, lab_server
 
         # A wrong answer: the mistake is named.
         _type_into(page, learner, learner_source.replace(learner_source.splitlines()[-1], WRONG))
-        page.keyboard.press("Shift+Enter")
-        page.keyboard.press("Shift+Enter")
+        _run(page, learner, check)
         wrong = _output_with(page, check, "Not yet")
         assert "opposite sign" in wrong and ".hint()" in wrong, wrong
 
@@ -119,27 +119,41 @@ def test_an_exercise_and_a_code_check_as_a_learner_does_them(browser, lab_server
 
         # The right answer.
         _type_into(page, learner, learner_source.replace(learner_source.splitlines()[-1], RIGHT))
-        page.keyboard.press("Shift+Enter")
-        page.keyboard.press("Shift+Enter")
+        _run(page, learner, check)
         right = _output_with(page, check, "Correct")
         assert re.search(r"✓\s*Correct", right) and right_value in right, right
 
-        # The backward pass as code, with f'(z) forgotten at the hidden units: the code checker names it.
-        asked.locator(".jp-InputArea-prompt").click()
-        page.keyboard.press("Escape")
-        page.keyboard.press("b")
-        code = page.locator(f"{CELLS}.jp-mod-selected").first
-        page.keyboard.press("Enter")
-        page.keyboard.insert_text(BUGGY_BACKWARD)
-        page.keyboard.press("Control+Enter")
-        verdict = _output_with(page, code, "✗")
+        # Exercise 5, the backward pass as code: as stored, not written yet.
+        k = next(i for i, src in enumerate(code_sources) if src.startswith("def backward(W, z, a, delta_L, df):"))
+        assert 'check_code("backward", backward)' in code_sources[k + 1]
+        k += 1  # the cell added above for the hints comes before it
+        learner, check = page.locator(CELLS).nth(k), page.locator(CELLS).nth(k + 1)
+        assert "Not written yet" in check.locator(".jp-OutputArea").inner_text()
+        # Written with f'(z) forgotten at the hidden units: the checker names the number and the mistake.
+        _type_into(page, learner, BUGGY_BACKWARD)
+        _run(page, learner, check)
+        verdict = _output_with(page, check, "✗")
         assert "δ(Z1)" in verdict and "yours" in verdict and "expected" in verdict, verdict
         assert "f'(z) left out at the hidden units" in verdict, verdict
-        code.scroll_into_view_if_needed()
-        page.evaluate("(e) => e.scrollIntoView({block: 'center'})", code.element_handle())
+        box = [learner.bounding_box(), check.bounding_box()]
+        page.evaluate("(e) => e.scrollIntoView({block: 'center'})", learner.element_handle())
         page.wait_for_timeout(500)
+        box = [learner.bounding_box(), check.bounding_box()]
         SCREENSHOT.parent.mkdir(exist_ok=True)
-        code.screenshot(path=str(SCREENSHOT))
+        page.screenshot(path=str(SCREENSHOT), clip={"x": box[0]["x"], "y": box[0]["y"], "width": box[0]["width"],
+                                                     "height": box[1]["y"] + box[1]["height"] - box[0]["y"]})
+        # A hint on request, then the fix: every number agrees.
+        check.locator(".jp-InputArea-prompt").click()
+        page.keyboard.press("Escape")
+        page.keyboard.press("b")
+        asked = page.locator(f"{CELLS}.jp-mod-selected").first
+        page.keyboard.press("Enter")
+        page.keyboard.insert_text("result.hint()")
+        page.keyboard.press("Control+Enter")
+        assert "Hint 1 of" in _output_with(page, asked, "Hint 1 of")
+        _type_into(page, learner, FIXED_BACKWARD)
+        _run(page, learner, check)
+        assert "every number agrees" in _output_with(page, check, "✓")
     finally:
         page.close()
         lab_server.delete_sessions()

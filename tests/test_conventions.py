@@ -159,7 +159,7 @@ def test_a_real_mistake_written_in_a_convention_is_still_caught(name, stated):
 
 def test_the_verdict_wording_for_t_minus_o():
     text = str(check_published(case_file("target_minus_output")))
-    assert ("This source writes δ = t − o, the negative of bpnet's ∂L/∂z, and adds η·δ·a: the same update."
+    assert ("This source writes δ = t − o, the negative of bpnet's ∂L/∂z, and adds lr·δ·a: the same update."
             in text)
 
 

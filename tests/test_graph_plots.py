@@ -142,3 +142,19 @@ def test_edge_labels_clear_the_boxes_and_each_other(make):
     for k, (text, extent) in enumerate(labels):
         assert not any(extent.overlaps(b) for b in boxes), text
         assert not any(extent.overlaps(other) for _, other in labels[k + 1:]), text
+
+
+def test_the_cost_ratio_draws_the_counted_line_and_the_measured_one():
+    """2n / 3 for the arithmetic count; 2n / (the measured backprop cost) only when one is given."""
+    from bpnet.views.graph_plots import plot_cost_ratio
+
+    n, ratios = [15, 37, 105], [20.0, 31.5, 80.2]
+    ax = Figure().add_subplot()
+    plot_cost_ratio(ax, n, ratios)
+    assert len(ax.get_lines()) == 2
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), [10.0, 74 / 3, 70.0])
+    ax = Figure().add_subplot()
+    plot_cost_ratio(ax, n, ratios, measured_forward_per_backprop=1.6)
+    counted, measured = ax.get_lines()[1:]
+    np.testing.assert_allclose(measured.get_ydata(), [30 / 1.6, 74 / 1.6, 210 / 1.6])
+    assert "measured" in measured.get_label() and "counted as 3" in counted.get_label()

@@ -88,6 +88,7 @@ def test_the_scan_finds_a_number_format():
 @pytest.mark.parametrize("name, tex", [
     ("X0", "X_{0}"), ("H1_1", r"\mathrm{H1}_{1}"), ("w(X0->Z1)", r"w_{X_{0} \to Z_{1}}"), ("z(Z1)", "z_{Z_{1}}"),
     ("y_hat", r"\hat{y}"), ("Z1[2]", "Z_{1}^{(2)}"), ("x", "x"), ("cost_J", r"\mathrm{cost\_J}"),
+    ("z^[1]", "z^{[1]}"), ("a^[2]", "a^{[2]}"),  # a layer's index in square brackets, as on the card
 ])
 def test_tex_name_sets_units_weights_and_tags(name, tex):
     assert nt.tex_name(name) == tex
@@ -101,6 +102,8 @@ def test_plain_formulas_are_set_in_the_cards_notation():
     assert nt.plain_to_tex("L = 1/2*(D0 - y0)^2 + log(a)") == r"L = \frac{1}{2}(D_{0} - y_{0})^{2} + \log(a)"
     assert nt.plain_to_tex("δ(Z1) = 2.5e-07") == r"\delta_{Z_{1}} = 2.5 \times 10^{-7}"
     assert nt.plain_to_tex("∂f/∂q = 1", ["f", "q"]) == r"\frac{\partial f}{\partial q} = 1"
+    # a layer's index stays a layer's (square brackets), never a sample's (round ones)
+    assert nt.plain_to_tex("a^[1] = sigmoid(z^[1])", ["a^[1]", "z^[1]"]) == r"a^{[1]} = \operatorname{sigmoid}(z^{[1]})"
 
 
 def test_every_rule_is_written_with_the_cards_assign_and_lr():
@@ -154,7 +157,7 @@ def test_the_scan_finds_titles_and_escapers():
 def test_the_palette_is_okabe_ito_where_it_means_something():
     assert nt.PALETTE["up"] == nt.OKABE_ITO["blue"] and nt.PALETTE["down"] == nt.OKABE_ITO["vermilion"]
     assert nt.PALETTE["highlight"] == nt.OKABE_ITO["yellow"] and nt.PALETTE["changed"] == nt.PALETTE["down"]
-    assert all(re.fullmatch(r"#[0-9a-fA-F]{6}", c) for c in nt.PALETTE.values())
+    assert all(re.fullmatch(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?", c) for c in nt.PALETTE.values())
 
 
 def test_the_widgets_css_is_generated_from_the_palette():
@@ -209,3 +212,13 @@ def test_the_derivative_checker_accepts_either_slope_only_at_a_declared_kink():
     assert check_activation_derivative(_Bent(), 1.0, 2.0) and check_activation_derivative(_Bent(), 1.0, 1.0)
     assert not check_activation_derivative(_Bent(), 0.5, 2.0)
     assert not check_activation_derivative(_Undeclared(), 1.0, 1.0)  # not declared: one right slope
+
+
+def test_notation_imports_nothing_of_bpnet():
+    import ast
+
+    tree = ast.parse(NOTATION.read_text())
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in imported if m.startswith("bpnet") or m == ""], imported
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level], "a relative import"

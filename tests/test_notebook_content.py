@@ -108,7 +108,7 @@ def _shown_solution(nb):
 
 def _answer_printed_first(nb):
     """The body prints the last exercise's right answer (to 4 significant digits) before the exercise."""
-    value = rules.exercise_answers(nb)[-1]
+    value = [v for v in rules.exercise_answers(nb) if v is not None][-1]
     first = nb.cells.index(exercise_cells(nb)[0])
     nb.cells.insert(first - 1, nbformat.v4.new_markdown_cell(f"By the way, the gradient comes out at {value:.6g}."))
 
@@ -151,6 +151,7 @@ BREAKERS = {
     rules.figure_styling_in_helpers: ("06", lambda nb: _append_code(nb, "fig, ax = plt.subplots()\nax.plot(costs)\n"
         "ax.set_title('Cost')\nax.set_xlabel('epoch')\nax.set_ylabel('J')\nax.grid(True)\nplt.show()")),
     rules.no_clear_output_loops: ("01", lambda nb: _append_code(nb, "out.clear_output(wait=True)")),
+    rules.one_meaning_per_symbol: ("04", lambda nb: _append_markdown(nb, "The output delta: δ[L] = ∂L/∂a[L] ⊙ f'(z[L]).")),
     rules.timings_not_compared: ("01", lambda nb: _append_code(nb, "t0 = time.perf_counter()\nprint(time.perf_counter() - t0)")),
     rules.computed_numbers_not_typed: ("06", _typed_result),
     rules.teachers_numbers_not_typed: ("teachers", _typed_result),
@@ -199,6 +200,10 @@ def test_a_pre_typed_attempt_or_a_hint_asked_in_advance_is_caught():
     check = rules.check_cell_of(nb, exercise_cells(nb)[1])
     _set_source(check, source(check) + "\nresult.hint()")
     assert any("asks for a hint" in p for p in rules.learner_writes_help_on_request(nb))
+    nb = _copy("06")
+    question = next(c for c in markdown_cells(nb) if source(c).startswith("### Exercise 1"))
+    _set_source(question, source(question) + " The first attempt forgets the 1/2.")
+    assert any("pre-typed attempt" in p for p in rules.learner_writes_help_on_request(nb))
     nb = _copy("03")
     for c in markdown_cells(nb):
         _set_source(c, source(c).replace("result.hint()", "the hints"))
@@ -232,7 +237,7 @@ def test_an_answer_in_the_body_is_found_in_outputs_too_and_whole_numbers_only_as
     stream["text"] = "δ(D0) = 10\n"
     assert rules.no_answer_in_the_body(nb) == [f"exercise 1: its answer 10 already stands in cell {nb.cells.index(code)}"]
     nb = _copy("04")
-    value = rules.exercise_answers(nb)[-1]
+    value = [v for v in rules.exercise_answers(nb) if v is not None][-1]
     nb.cells.insert(1, nbformat.v4.new_markdown_cell(f"A number: {float(f'{value:.4g}')}."))
     assert rules.no_answer_in_the_body(nb)
     nb.cells[1].source = f"A number: {float(f'{value:.3g}')}."
@@ -382,3 +387,19 @@ def test_notebook_figure_helpers_fit_the_page_with_readable_non_overlapping_text
         assert not clashes, f"{name}: overlapping texts: {clashes[:5]}"
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("text", ["the weights have variance σ² = 1/n", r"the limit $2/\lambda_{\max}$",
+                                  "w ← w − lr·g", r"$w \gets w - g$", "the step η·g", r"$\delta^{[L]}$"])
+def test_a_symbol_with_a_second_meaning_is_named(text):
+    nb = _copy("04")
+    assert not rules.one_meaning_per_symbol(nb)
+    _append_markdown(nb, text)
+    assert rules.one_meaning_per_symbol(nb), text
+
+
+def test_the_card_s_own_meanings_pass():
+    nb = _copy("04")
+    _append_markdown(nb, r"σ(z) is the sigmoid; L2 adds λ/2·Σw²; $\text{lr} < 2/c_{\max}$; w := w − lr·g; $\delta^{[K]}$; "
+                         "the picture shows the gradient sent back (←…)")
+    assert not rules.one_meaning_per_symbol(nb)

@@ -70,7 +70,7 @@ def test_a_small_update_is_asked_as_its_change_and_judged_at_the_sheets_digits()
     v, k, q = changes[0]
     assert q.label.startswith("change Δw of") and q.label in ws.sheet_markdown(v).replace("\\", "")
     new = next(st for st in v.trace if st.kind == "update" and st.name == q.name).value
-    assert q.value == pytest.approx(new - q.old, abs=1e-15)
+    assert q.value == pytest.approx(new - q.old, rel=1e-10)
     quiz = Quiz("sigmoid-2-2-1", 3, v.number)
     assert quiz.check(k, float(f"{q.value:.3e}"))
     assert not quiz.check(k, new)  # the new weight where its change is asked

@@ -34,6 +34,7 @@ def click(box: CheckExample):
     return box.last
 
 
+@pytest.mark.slow  # runs the command line beside the box
 def test_trailing_zeros_typed_in_the_box_are_compared_as_typed(tmp_path):
     """D0 to two decimals with two zeros added is four decimals: bpnet's D0 disagrees there, as
     `bpnet check` on the same text says (the box once read 0.7500 as 0.75)."""

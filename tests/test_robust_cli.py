@@ -101,6 +101,7 @@ def test_an_empty_path_is_named_as_such(capsys):
     assert "no file name given" in err and "directory" not in err
 
 
+@pytest.mark.slow  # subprocesses
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX feature")
 def test_a_named_pipe_is_refused_without_waiting(tmp_path):
     fifo = tmp_path / "net.json"
@@ -170,7 +171,8 @@ def test_write_json_holds_one_step_at_a_time():
 def test_a_whole_trace_string_too_large_for_memory_is_refused_with_its_size(monkeypatch):
     trace = next(small_traces())
     monkeypatch.setattr(trace_module, "MAX_WHOLE_STEPS", len(trace) - 1)
-    for call, stream in ((trace.to_json, "write_json"), (trace.to_text, "write_text"), (trace.to_dict, "write_json")):
+    for call, stream in ((trace.to_json, "write_json"), (trace.to_text, "write_text"), (trace.to_dict, "write_json"),
+                         (lambda: trace.to_markdown(max_steps=None), "write_text")):
         with pytest.raises(ValueError, match=rf"{len(trace)} steps: .* about [0-9.]+ GB in memory .*{stream}"):
             call()
     assert trace.to_text(max_steps=3)  # a capped text is built as before
@@ -180,6 +182,7 @@ def test_a_whole_trace_string_too_large_for_memory_is_refused_with_its_size(monk
 
 
 # ----- 4. any console encoding ---------------------------------------------------------------------
+@pytest.mark.slow  # subprocesses
 @pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
 @pytest.mark.parametrize("argv,code", [(["check", str(ARTICLE)], 1),
                                        (["check", str(EXAMPLES / "two-outputs-sigmoid.json")], 0),
@@ -200,6 +203,7 @@ def test_output_reaches_a_console_that_cannot_show_the_symbols(encoding, argv, c
         assert "delta(D0)" in out and "δ" not in out
 
 
+@pytest.mark.slow  # subprocesses
 @pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
 def test_an_error_reaches_such_a_console_too(encoding, tmp_path):
     f = with_text(tmp_path, article_text('"lr": 0.1', '"lr": "η = 0.1"'))

@@ -31,11 +31,11 @@ import pytest
 
 import bpnet
 from bpnet.__main__ import main as cli_main
-from bpnet.core.optimizers import Adam
-from bpnet.explain.autograd import Graph, Value, numerical_gradient
+from bpnet.core.optimizers import Adam, get_optimizer, step_decay
+from bpnet.explain.autograd import Graph, Value, numerical_gradient, trace_function
 from bpnet.teach import exercises
 from bpnet.teach.netfile import load_network_text, network_to_dict
-from bpnet.views.stepper import RuleStepper, StepComparison, TrainingComparison, TrainingStepper
+from bpnet.views.stepper import GraphStepper, RuleStepper, StepComparison, TrainingComparison, TrainingStepper
 
 ROOT = Path(__file__).resolve().parents[1]
 X, Y = bpnet.XOR_X, bpnet.XOR_Y
@@ -99,6 +99,11 @@ def finite(x) -> bool:
 
 
 # ----- the entry points: name -> (valid arguments, call, sanity check of a result) -------------------
+def _moved(stepper):
+    stepper.forward(3)
+    return stepper
+
+
 def _graph():
     a, b = Value(2.0, "a"), Value(-3.0, "b")
     return Graph(((a * b).tanh() + a).named("L"))
@@ -124,9 +129,13 @@ ENTRY_POINTS = {
     "TrainingStepper": (dict(X=X, y=Y, lr=0.5, loss="half_squared_error", optimizer=None, batch_size=None,
                              per="epoch", seed=0, keep=4, max_steps=20, rule="gradient"),
                         lambda k, n: TrainingStepper(n, **k).forward(3), lambda r: r in (True, False)),
-    "TrainingStepper moves": (dict(move="forward", k=2),
-                              lambda k, n: getattr(TrainingStepper(n, X, Y, max_steps=20), k["move"])(k["k"]),
-                              lambda r: r in (True, False)),
+    "TrainingStepper.forward": (dict(k=2), lambda k, n: TrainingStepper(n, X, Y, max_steps=20).forward(k["k"]),
+                                lambda r: r in (True, False)),
+    "TrainingStepper.back": (dict(k=1), lambda k, n: _moved(TrainingStepper(n, X, Y, max_steps=20)).back(k["k"]),
+                             lambda r: r in (True, False)),
+    "TrainingStepper.run": (dict(steps=3, every=1),
+                            lambda k, n: TrainingStepper(n, X, Y, max_steps=20).run(k["steps"], every=k["every"]),
+                            lambda r: r is None),
     "TrainingStepper.goto": (dict(i=3), lambda k, n: TrainingStepper(n, X, Y, max_steps=20).goto(k["i"]),
                              lambda r: r in (True, False)),
     "RuleStepper": (dict(X=X, y=Y, lr=0.5, loss="half_squared_error", rule="gradient", index=0),
@@ -149,13 +158,33 @@ ENTRY_POINTS = {
                     lambda k, n: exercises.check_delta(n, **k), lambda r: r.correct in (True, False)),
     "check_update": (dict(X=[1.0, 0.0], y=[1.0], weight_name="Z1->D0", answer=0.3, lr=0.5),
                      lambda k, n: exercises.check_update(n, **k), lambda r: r.correct in (True, False)),
+    "check_cost": (dict(X=X, y=Y, answer=0.2, loss="half_squared_error"),
+                   lambda k, n: exercises.check_cost(n, **k), lambda r: r.correct in (True, False)),
+    "check_gradient": (dict(X=X, y=Y, weight_name="X1->Z2", answer=0.01, loss="half_squared_error"),
+                       lambda k, n: exercises.check_gradient(n, **k), lambda r: r.correct in (True, False)),
+    "check_activation_derivative": (dict(name="sigmoid", z=[0.0, 2.0], answer=[0.25, 0.1]),
+                                    lambda k: exercises.check_activation_derivative(**k),
+                                    lambda r: r.correct in (True, False)),
+    "check_learning_rate": (dict(schedule="step", lr0=0.5, epoch=12, answer=0.25, drop=0.5, every=10),
+                            lambda k: exercises.check_learning_rate(**k), lambda r: r.correct in (True, False)),
+    "step_decay": (dict(lr0=0.5, epoch=12, drop=0.5, every=10), lambda k: step_decay(**k), lambda r: finite(r)),
+    "get_optimizer": (dict(name="adam", lr=0.01), lambda k: get_optimizer(k["name"], lr=k["lr"]),
+                      lambda r: r.t == 0),
+    "trace_function": (dict(lr=0.1, x=0.5, w=-1.0),
+                       lambda k: trace_function(lambda x, w: (x * w).sigmoid(), **k), lambda r: len(r.steps) > 0),
+    "GraphStepper": (dict(index=0, lr=0.1),
+                     lambda k: GraphStepper(trace_function(lambda a: a.tanh(), lr=k["lr"], a=0.3), k["index"]),
+                     lambda r: r.index >= 0),
+    "load_network": (dict(source=str(ROOT / "examples" / "xor.json")), lambda k: bpnet.load_network(k["source"]),
+                     lambda r: all(finite(w) for w in r.net.W)),
     "Value": (dict(data=2.0, other=3.0), lambda k: (Value(k["data"], "a") * k["other"]).exp().backward(),
               lambda r: len(r.steps) > 0),
     "Graph.evaluate": (dict(a=1.0, b=2.0), lambda k: _graph().evaluate(k), lambda r: finite(r)),
     "numerical_gradient": (dict(leaf="a", eps=1e-6), lambda k: numerical_gradient(_graph(), **k),
                            lambda r: finite(r)),
 }
-NEEDS_NET = {"forward", "cost", "gradients", "step", "train", "trace_step", "TrainingStepper", "TrainingStepper moves",
+NEEDS_NET = {"check_cost", "check_gradient", "forward", "cost", "gradients", "step", "train", "trace_step",
+             "TrainingStepper", "TrainingStepper.forward", "TrainingStepper.back", "TrainingStepper.run",
              "TrainingStepper.goto", "RuleStepper", "RuleStepper.goto", "StepComparison", "TrainingComparison",
              "check_forward", "check_delta", "check_update"}
 

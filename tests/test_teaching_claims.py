@@ -40,3 +40,18 @@ def test_tanh_gain_5_3_is_above_he_and_keeps_the_variance_level(inputs):
     assert 0.7 < min(var[1:]) and max(var[1:]) < 1.6       # level from layer 2 to 20
     var_x, _ = _measure(bpnet.Network.random(WIDE, activations="tanh", init="xavier", seed=0), *inputs)
     assert var_x[-1] < var_x[1] / 4                        # while Xavier's falls with depth
+
+
+def test_leaving_out_the_sigmoids_derivative_under_squared_error_is_told_it_is_cross_entropys_delta():
+    """Notebook 03, Exercise 2b: a - y without σ'(z) is right for cross-entropy, not for ½(a - y)²."""
+    from bpnet.teach import exercises
+
+    net = bpnet.Network([np.array([[-0.2], [0.5]])], ["sigmoid"])
+    X = np.array([[-0.8], [-0.5], [0.1], [0.6], [0.9]])
+    y = np.array([[0.0], [0.0], [1.0], [1.0], [1.0]])
+    a = net.forward(X).output
+    result = exercises.check_update(net, X, y, "X1->D0", 0.5 - 0.3 * np.mean((a - y) * X), lr=0.3)
+    assert not result and "right output delta for binary cross entropy" in str(result)
+    # and that answer is right under cross-entropy
+    assert exercises.check_update(net, X, y, "X1->D0", 0.5 - 0.3 * np.mean((a - y) * X), lr=0.3,
+                                  loss="binary_cross_entropy")

@@ -78,7 +78,11 @@ def test_every_key_number_is_the_traces(full):
         assert v.questions, "a variant with no question"
         for q in v.questions:
             step = fresh.find(q.step, "L" if q.step == "loss" else q.name, sample=0)
-            assert step.value == q.value and step.numbers == q.numbers
+            if q.ask == "change":  # asked as Δw = new - old: the trace's new weight less the old one
+                assert q.value == pytest.approx(step.value - q.old, rel=1e-9, abs=1e-15)
+                assert step.numbers.startswith(ws.fmt(q.old)) and q.numbers.endswith(f"= {ws.fmt(q.value)}")
+            else:
+                assert step.value == q.value and step.numbers == q.numbers
             assert f"**{ws.fmt(q.value)}**" in key
 
 
@@ -381,8 +385,8 @@ def test_html_prints_one_variant_a_page_without_overflow(tmp_path, browser):
                 assert extra_width <= 0, f"{name}: variant {k} is wider than an A4 page"
                 assert height <= 1017, f"{name}: variant {k} is taller than an A4 page ({height:.0f} px)"
             pdf = page.pdf(format="A4", print_background=True)
-            pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
-            assert pages == len(variants), f"{name}: {pages} pages for {len(variants)} variants"
+            n_pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+            assert n_pages == len(variants), f"{name}: {n_pages} pages for {len(variants)} variants"
             if name == "sheets.html":
                 page.emulate_media(media="screen")
                 page.set_viewport_size({"width": 900, "height": 1200})

@@ -20,6 +20,10 @@ import numpy as np
 #: never train with it.
 RULES = ("gradient", "article")
 
+#: Most epochs one Network.train call runs (its history alone is 8 bytes per epoch), and the
+#: latest epoch a learning-rate schedule is asked about.
+MAX_EPOCHS = 10_000_000
+
 
 def check_rule(rule) -> str:
     """``rule`` if it is one of RULES, else a ValueError listing them."""
@@ -31,7 +35,11 @@ def check_rule(rule) -> str:
 def check_whole(x, what: str, minimum: int = 0) -> int:
     """``x`` as an int: a whole number >= ``minimum`` (3 and 3.0 pass; 2.7, True and "3" do not)."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a whole number >= {minimum}, got {type(x).__name__} {x!r}")
+        raise TypeError(f"{what} must be a whole number >= {minimum}, got {type(x).__name__} {x!r:.40}")
+    if isinstance(x, numbers.Integral):  # exact, however large (np.isfinite(10**400) would overflow)
+        if int(x) < minimum:
+            raise ValueError(f"{what} must be a whole number >= {minimum}, got {int(x)}")
+        return int(x)
     if not np.isfinite(x) or x != int(x) or x < minimum:
         raise ValueError(f"{what} must be a whole number >= {minimum}, got {x!r}")
     return int(x)
@@ -40,8 +48,12 @@ def check_whole(x, what: str, minimum: int = 0) -> int:
 def check_real(x, what: str, *, positive: bool = False) -> float:
     """``x`` as a float: a finite number (and > 0 if ``positive``)."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a number, got {type(x).__name__} {x!r}")
-    x = float(x)
+        raise TypeError(f"{what} must be a number, got {type(x).__name__} {x!r:.40}")
+    try:
+        x = float(x)
+    except OverflowError:  # an int such as 10**400
+        raise ValueError(f"{what} must be a finite number, got an integer beyond the largest float "
+                         "(about 1.8e308)") from None
     if not np.isfinite(x) or (positive and x <= 0):
         raise ValueError(f"{what} must be a finite number{' > 0' if positive else ''}, got {x}")
     return x
@@ -122,15 +134,18 @@ def read_spec(spec: str, what: str) -> tuple[str, tuple[float, ...]]:
         return key, ()
     if not rest.rstrip().endswith(")"):
         raise ValueError(f"{what} {spec!r} is not a name or a name with its parameters in brackets, "
-                         f"such as 'leaky_relu(0.2)'")
-    args = [a.strip() for a in rest.rstrip()[:-1].split(",")]
+                         f"such as 'leaky_relu(0.2)' or 'huber(1.5)'")
+    inside = rest.rstrip()[:-1].strip()
+    if not inside:  # "leaky_relu()": the default parameters
+        return key, ()
+    args = [a.strip() for a in inside.split(",")]
     values = []
     for a in args:
         try:
             values.append(check_real(float(a), f"parameter {a!r} of {what} {spec!r}"))
         except ValueError:
             raise ValueError(f"{what} {spec!r}: its parameters must be finite numbers separated by commas, "
-                             f"such as 'leaky_relu(0.2)'; got {a!r}") from None
+                             f"such as 'leaky_relu(0.2)' or 'huber(1.5)'; got {a!r}") from None
     return key, tuple(values)
 
 

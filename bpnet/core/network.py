@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import RULES, as_batch, as_float_array, check_lr, check_rule, check_whole
+from .checks import MAX_EPOCHS, RULES, as_batch, as_float_array, check_lr, check_rule, check_whole
 from .activations import Activation, get_activation
 from .errors import DivergenceError, first_non_finite
 from .losses import Loss, get_loss
@@ -48,8 +48,6 @@ __all__ = ["Network", "Forward", "Backprop", "RULES", "batches", "divergence", "
 #: Most weights Network.constant/random will build (8 bytes each: 0.8 GB); more is refused
 #: before anything is allocated.
 MAX_WEIGHTS = 100_000_000
-#: Most epochs one Network.train call runs (its history alone is 8 bytes per epoch).
-MAX_EPOCHS = 10_000_000
 
 
 @dataclass

@@ -8,6 +8,17 @@ Numbers
 ``paren_term(s)``    an already written term in parentheses when negative: 4.48 + (-0.5)
 ``latex_number(x)``  the same number for LaTeX: 1.5e-07 becomes 1.5 \\times 10^{-7}
 ``vector(x)``        an array, flattened, as "(1, -2, 0.5)"
+
+The update rule     ASSIGN, LR (":=", "lr") and their LaTeX, RULE_TEXT and RULE_TEX: the notation
+                    card's w := w - lr*g in every view
+Phase titles        PHASE_TITLES: a trace's, a graph trace's and a worksheet's headings
+Text                markdown_escape (Markdown), tex_text (words inside \\text{...})
+Names and formulas  tex_name ("w(X0->Z1)" as w_{X_{0} \\to Z_{1}}), PlainTex / plain_to_tex (a plain
+                    formula in LaTeX), graph_expression and graph_local (a graph node's formulas,
+                    from its recorded op)
+Colours             OKABE_ITO, PALETTE (every colour, by meaning), palette_css (the widgets' CSS)
+
+It imports nothing of bpnet: the activations and losses describe themselves with it.
 """
 
 from __future__ import annotations
@@ -132,17 +143,19 @@ def _tex_unit(prefix: str, i: int) -> str:
 
 
 def tex_name(name: str) -> str:
-    r"""A node's name in LaTeX: x, n_{1}, w_{X_{0} \to Z_{1}}, z_{Z_{1}}, \hat{y}; a sample's tag
-    [2] as a superscript (2)."""
+    r"""A name in LaTeX: x, n_{1}, X_{0}, w_{X_{0} \to Z_{1}}, g_{X_{0} \to Z_{1}}, z_{Z_{1}}, \delta_{Z_{1}},
+    \hat{y}; a layer's index ^[1] as the superscript [1] (z^[1]: z^{[1]}), a sample's tag [2] as a
+    superscript (2)."""
+    layered = re.fullmatch(r"(.+)\^\[(\d+)\]", name)
+    if layered:
+        return f"{tex_name(layered.group(1))}^{{[{layered.group(2)}]}}"
     tagged = re.fullmatch(r"(.+)\[(\d+)\]", name)
     if tagged:
         return f"{tex_name(tagged.group(1))}^{{({tagged.group(2)})}}"
-    weight = re.fullmatch(r"w\((.+)->(.+)\)", name)
-    if weight:
-        return rf"w_{{{tex_name(weight.group(1))} \to {tex_name(weight.group(2))}}}"
-    pre = re.fullmatch(r"z\((.+)\)", name)
-    if pre:
-        return f"z_{{{tex_name(pre.group(1))}}}"
+    of = re.fullmatch(r"([wgzδ])\((.+)\)", name)  # w(X0->Z1), g(X0->Z1), z(Z1), δ(Z1)
+    if of:
+        sub = r" \to ".join(tex_name(part) for part in of.group(2).split("->"))
+        return ("\\delta" if of.group(1) == "δ" else of.group(1)) + f"_{{{sub}}}"
     hat = re.fullmatch(r"([A-Za-z])_?hat", name)
     if hat:
         return rf"\hat{{{hat.group(1)}}}"
@@ -210,8 +223,7 @@ class PlainTex:
             elif kind == "g":
                 out.append(("tex", f"g_{{{tex_name(mo.group('g'))}}}"))
             elif kind in ("fn", "arg"):
-                sub = r" \to ".join(tex_name(part) for part in mo.group("arg").split("->"))
-                out.append(("tex", ("\\delta" if mo.group("fn") == "δ" else mo.group("fn")) + f"_{{{sub}}}"))
+                out.append(("tex", tex_name(tok)))
             elif kind == "half":
                 out.append(("tex", r"\frac{1}{2}"))
             elif kind == "name":
@@ -290,6 +302,7 @@ PALETTE = {
     "bias_fill": "#D9D9D9",               # a bias unit
     "slow": "#E4E4E4",                    # where f'(z) is below 10% of its peak
     "axis": "#888888", "contour": "#999999", "table_rule": "#dddddd",
+    "table_head_rule": "#999",            # under a table's head, where JupyterLab gives no colour
     "edge": "#8C8C8C",                    # a graph's edges
     "leaf_fill": "#E8E8E8", "const_fill": "#F5F5F5", "param_fill": "#D6EAF8",  # a graph's inputs
     # checks of published numbers and of the learner's code

@@ -22,7 +22,7 @@ import weakref
 
 import numpy as np
 
-from .checks import check_lr
+from .checks import MAX_EPOCHS, check_lr
 from .errors import DivergenceError, first_non_finite
 
 __all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam", "AdaGrad", "OPTIMIZERS", "get_optimizer",
@@ -52,8 +52,9 @@ def _check_eps(eps: float) -> float:
 
 
 def _check_epoch(epoch) -> int:
-    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
-        raise ValueError(f"epoch must be a whole number >= 0, got {epoch!r}")
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or not 0 <= epoch <= MAX_EPOCHS:
+        raise ValueError(f"epoch must be a whole number from 0 to {MAX_EPOCHS:,} (the most one training "
+                         f"runs), got {epoch!r:.40}")
     return int(epoch)
 
 

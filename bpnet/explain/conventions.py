@@ -52,12 +52,12 @@ class Convention:
 
 _ENTRIES = [
     Convention("target_minus_output", "δ = t − o",
-               "this source writes δ = t − o, the negative of bpnet's ∂L/∂z, and adds η·δ·a: the same update"),
+               "this source writes δ = t − o, the negative of bpnet's ∂L/∂z, and adds lr·δ·a: the same update"),
     Convention("threshold", "bias as a threshold θ",
                "this source writes each bias as a threshold θ subtracted (net = Σ w·x − θ, θ = −bias), so θ "
                "moves the other way: the same update"),
-    Convention("lr_in_gradient", "η folded into the gradient",
-               "this source prints each gradient with the learning rate folded in (η times it, the size of the "
+    Convention("lr_in_gradient", "lr folded into the gradient",
+               "this source prints each gradient with the learning rate folded in (lr times it, the size of the "
                "step): the same update"),
     Convention("per_sample", "one update per sample",
                "this source updates after each sample in turn (online), not once for the batch: each sample's "

@@ -49,7 +49,7 @@ import numpy as np
 from ..core.checks import check_lr, check_rule
 from ..core.notation import fmt
 from ..core.activations import Activation
-from ..core.losses import Loss, get_loss
+from ..core.losses import LOSSES, Loss, get_loss
 from ..core.network import Backprop, Forward, Network
 
 __all__ = [
@@ -750,9 +750,22 @@ def _h_article(c: Context) -> str:
 def _h_missing_output_derivative(c: Context) -> str:
     # The formula, not its value here: a diagnosis names the mistake; the numbers are a hint asked for.
     out = c.out_act
-    return (f"You left out f'(z) at the output. The output delta is dL/da*f'(z), with dL/da = "
+    hint = (f"You left out f'(z) at the output. The output delta is dL/da*f'(z), with dL/da = "
             f"{c.loss.grad_formula} for {_loss_name(c.loss)}, and for the {out.name} output f'(z) = "
             f"{out.derivative}.")
+    partner = _short_delta_loss(out)
+    if partner is not None and partner.name != c.loss.name:
+        hint += (f" (Without it, a - y is the right output delta for {_loss_name(partner)}, where f'(z) cancels; "
+                 f"for {_loss_name(c.loss)} it does not.)")
+    return hint
+
+
+def _short_delta_loss(act: Activation) -> Loss | None:
+    """The registered loss whose output delta with ``act`` is a - y (its f'(z) cancels), if any."""
+    for loss in LOSSES.values():
+        if act.name in loss.short_delta_activations:
+            return get_loss(loss.name)
+    return None
 
 
 def _h_missing_hidden_derivative(c: Context) -> str:

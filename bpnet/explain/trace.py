@@ -181,23 +181,19 @@ class _Tex(_Plain):
         return self.names[name]
 
     def z(self, name):
-        return f"z_{{{self.names[name]}}}"
+        return tex_name(f"z({name})")
 
     def d(self, name):
-        return rf"\delta_{{{self.names[name]}}}"
-
-    def _w(self, name):
-        src, dst = name.split("->")
-        return rf"{self.names[src]} \to {self.names[dst]}"
+        return tex_name(f"δ({name})")
 
     def w(self, name):
-        return f"w_{{{self._w(name)}}}"
+        return tex_name(f"w({name})")
 
     def g(self, name):
         if self.rule == "article":  # not a gradient: the article's a_src * (y - a)
-            return f"g_{{{self._w(name)}}}"
+            return tex_name(f"g({name})")
         of = "J" if self.m > 1 else "L"
-        return rf"\frac{{\partial {of}}}{{\partial w_{{{self._w(name)}}}}}"
+        return rf"\frac{{\partial {of}}}{{\partial {self.w(name)}}}"
 
     def y(self, k, n_out):
         return "y" if n_out == 1 else f"y_{{{k}}}"
@@ -213,7 +209,7 @@ class _Tex(_Plain):
         return rf"\operatorname{{{sym}}}\left({arg}\right)"
 
     def fp(self, name):
-        return f"f'(z_{{{self.names[name]}}})"
+        return f"f'({self.z(name)})"
 
     def exp(self, x):
         return f"e^{{{x}}}"
@@ -237,7 +233,7 @@ class _Tex(_Plain):
         return f"{name}_{{{s + 1}}}"
 
     def dl_dz(self, name):
-        return rf"\frac{{\partial L}}{{\partial z_{{{self.names[name]}}}}}"
+        return rf"\frac{{\partial L}}{{\partial {self.z(name)}}}"
 
     def dl_da(self, name):
         return rf"\frac{{\partial L}}{{\partial {self.names[name]}}}"
@@ -802,6 +798,11 @@ class Trace:
         return self._tex_cache
 
     # ----- whole-trace forms --------------------------------------------------------
+    def _shown(self, chosen, max_steps) -> int:
+        """How many steps a text of ``chosen`` (None: all) capped at ``max_steps`` writes."""
+        n = self._n if chosen is None else len(chosen)
+        return n if max_steps is None or isinstance(max_steps, bool) else min(n, max(int(max_steps), 0))
+
     def _check_fits(self, form: str, n_steps: int, bytes_per_step: int, stream: str) -> None:
         """A ValueError with the size it would take, before building a whole-trace string or
         dict of more than MAX_WHOLE_STEPS steps (the ``write_*`` methods stream any size)."""
@@ -872,8 +873,7 @@ class Trace:
         ``max_steps`` caps the number of steps written (None: all of them).
         """
         chosen = None if steps is None else select_steps(self, steps)
-        n = len(capped(range(self._n) if chosen is None else chosen, max_steps))
-        self._check_fits("its text", n, 120, "write_text")
+        self._check_fits("its text", self._shown(chosen, max_steps), 120, "write_text")
         return "\n".join(self._text_lines(chosen, max_steps)).lstrip("\n")
 
     def write_text(self, fh) -> None:
@@ -908,6 +908,7 @@ class Trace:
         A text that reaches the last step ends with the weights before and after the update.
         """
         chosen = None if steps is None else select_steps(self, steps)
+        self._check_fits("its Markdown", self._shown(chosen, max_steps), 250, "write_text")
         lines = []
         if chosen is None:
             if self.rule == "article":

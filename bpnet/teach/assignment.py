@@ -101,9 +101,10 @@ def assignment_notebook(template="leaky-2-2-1", seed: int = 0, variant: int = 1,
     """The nbgrader source notebook (nbformat 4, as a dict) of one variant: see the module docstring."""
     t = get_template(template)
     quiz = Quiz(t, seed, variant, steps, digits)
-    unknown = [c for c in concepts if c not in CONCEPTS] + [c for c in code_tasks if c not in code_checks.TASKS]
+    functions = [name for name, task in code_checks.TASKS.items() if task.starter.rstrip().endswith("...")]
+    unknown = [c for c in concepts if c not in CONCEPTS] + [c for c in code_tasks if c not in functions]
     if unknown:
-        raise ValueError(f"unknown item(s) {unknown}; code tasks are {', '.join(code_checks.TASKS)}, "
+        raise ValueError(f"unknown item(s) {unknown}; code exercises (functions) are {', '.join(functions)}, "
                          f"concepts {', '.join(CONCEPTS)}")
     spec = json.dumps(t.to_dict(), sort_keys=True)
     cells = []
@@ -132,7 +133,7 @@ def assignment_notebook(template="leaky-2-2-1", seed: int = 0, variant: int = 1,
        f"{total} points. Give every number to {digits} significant digits. Each answer is graded when "
        "you hand in; before that, the cell under it checks only that it is a number, a function or a letter.")
     md("Run the next cell: it shows the network, the sample and the questions of your sheet.")
-    code("import json\n\nfrom bpnet.teach.assignment import require, require_choice, require_function, "
+    code("import json\n\nimport numpy as np\n\nfrom bpnet.teach.assignment import require, require_choice, require_function, "
          "require_number\nfrom bpnet.teach.code_checks import check_code\n"
          "from bpnet.teach.quiz import Quiz\nfrom bpnet.teach.worksheet import Template\n\n"
          f"quiz = Quiz(Template.from_dict(json.loads({spec!r})), seed={int(seed)}, variant={int(variant)},\n"
@@ -202,7 +203,8 @@ def add_arguments(p) -> None:
     p.add_argument("--steps", default="forward,delta,update")
     p.add_argument("--digits", type=int, default=4)
     p.add_argument("--code", default="output_delta",
-                   help=f"comma-separated code exercises, from {','.join(code_checks.TASKS)} ('' for none)")
+                   help="comma-separated code exercises (functions of bpnet.teach.code_checks.TASKS, e.g. "
+                        "forward,output_delta,backward; '' for none)")
     p.add_argument("--concepts", default=",".join(CONCEPTS),
                    help=f"comma-separated conceptual questions, from {','.join(CONCEPTS)} ('' for none)")
 

@@ -68,7 +68,7 @@ _EXPECT = {
     "activations": "a list with one activation name per non-input layer, such as [\"sigmoid\", \"sigmoid\"]",
     "weights": "an object with every weight by name, such as {\"X0->Z1\": 0.35, ...}, "
                "or a list of 2-D arrays (row 0 = bias unit)",
-    "loss": f"a loss name, one of {sorted(LOSSES)}",
+    "loss": f"a loss name, one of {sorted(LOSSES)}, parameters in brackets (\"huber(1.5)\")",
     "lr": "a learning rate, a finite number > 0 such as 0.1",
     "samples": "an object {\"inputs\": [[...], ...], \"targets\": [[...], ...]}",
     "names": "a list of layer letters, one per layer, such as [\"X\", \"Z\", \"D\"]",

@@ -97,7 +97,7 @@ CONCEPTS: dict[str, Concept] = {c.name: c for c in (
     Concept(
         "mean-not-sum",
         "Why is the cost J the mean of the samples' losses rather than their sum?",
-        {"a": "So that the step η·∂J/∂w does not grow with the number of samples: the same learning rate "
+        {"a": "So that the step lr·∂J/∂w does not grow with the number of samples: the same learning rate "
               "works for any batch size.",
          "b": "The sum points the step in the wrong direction.",
          "c": "Backpropagation's chain rule needs a mean.",

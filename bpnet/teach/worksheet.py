@@ -546,6 +546,8 @@ def make_variant(template, seed: int, number: int, steps=("forward", "delta", "u
         raise ValueError(f"variant must be a whole number >= 1, got {number!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 15:
+        raise ValueError(f"digits must be a whole number from 1 to 15, got {digits!r}")
     return _make_variant(template, int(seed), int(number), steps, digits, detectable(template, steps), label)
 
 
@@ -553,7 +555,7 @@ def _as_change(q: Question, template: Template) -> Question:
     """An update question asked as the step Δw = new - old weight."""
     m = re.fullmatch(r"(.*?) ([-+]) (.*) = (\S+)", q.numbers)
     old = float(q.numbers.split(" ")[0]) if m is None else float(m.group(1))
-    change = q.value - old
+    change = float(f"{q.value - old:.12g}")  # the float noise of the subtraction off (0.016, not 0.016000000000000014)
     numbers = (f"{'-' if m.group(2) == '-' else ''}{m.group(3)} = {fmt(change)}" if m
                else f"{fmt(q.value)} - {fmt(old)} = {fmt(change)}")
     return replace(q, label=f"change Δw of {q.name} (new weight − old)", value=change, ask="change", old=old,
@@ -575,6 +577,8 @@ def _make_variant(template: Template, seed: int, number: int, steps, digits: int
         if not all(_significant_digits_ok(st.value, digits) for st in exact_steps(net, tr, last)):
             continue
         qs = _questions(net, tr, steps)
+        if any(0 < abs(q.value) < 1e-9 for q in qs):
+            continue  # a number that is zero but for float rounding (1e-16): no one can give it
         coincide, exposed = {}, True
         for step in steps:  # step by step: most rejected draws are rejected early, cheaply
             asked = [q for q in qs if q.step == step]

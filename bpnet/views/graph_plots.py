@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from ..core.notation import OKABE_ITO, PALETTE, fmt_or_dash, paren_term
+from ..core.notation import OKABE_ITO, PALETTE, fmt, fmt_or_dash, paren_term
 from ..explain.autograd import Graph, GraphState, GraphStep, GraphTrace, Value
 
 __all__ = ["GraphDrawing", "draw_graph", "graph_layout", "graph_figsize", "columns_that_fit", "plot_cost_ratio"]
@@ -275,13 +275,19 @@ def draw_graph(ax: Axes | None, trace, index: int | None = None, title: str | No
     return drawing
 
 
-def plot_cost_ratio(ax: Axes, n_weights, ratios, forward_per_backprop: float = 3.0) -> None:
+def plot_cost_ratio(ax: Axes, n_weights, ratios, forward_per_backprop: float = 3.0,
+                    measured_forward_per_backprop: float | None = None) -> None:
     """Measured time(numerical gradient) / time(backprop) against the number of weights, log-log,
-    with the count it is expected to follow: 2n forward passes against about ``forward_per_backprop``."""
+    with the count it is expected to follow: 2n forward passes against about ``forward_per_backprop``
+    (the arithmetic count), and, when given, against ``measured_forward_per_backprop`` (a backprop's
+    measured cost in forward passes)."""
     n = np.asarray(n_weights, dtype=float)
     ax.loglog(n, ratios, "o-", color=BLUE, label="measured: numerical gradient time / backprop time")
     ax.loglog(n, 2 * n / forward_per_backprop, "--", color=VERMILION,
-              label=f"2n forward passes / {forward_per_backprop:g} (one forward + one backward)")
+              label=f"2n / {forward_per_backprop:g}: backprop counted as {forward_per_backprop:g} forward passes")
+    if measured_forward_per_backprop is not None:
+        ax.loglog(n, 2 * n / measured_forward_per_backprop, ":", color=BLUE,
+                  label=f"2n / {fmt(measured_forward_per_backprop, 2)}: backprop as measured, in evaluations of the cost")
     ax.set_xlabel("number of weights n")
     ax.set_ylabel("how many times slower")
     ax.grid(True, which="major", alpha=0.3)

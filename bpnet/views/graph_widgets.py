@@ -401,12 +401,13 @@ class MeasuredFigure:
         return self.note
 
 
-def cost_ratio_view(n_weights, ratios) -> MeasuredFigure:
-    """The measured cost of a numerical gradient relative to backprop, as a ``MeasuredFigure``."""
+def cost_ratio_view(n_weights, ratios, measured_forward_per_backprop=None) -> MeasuredFigure:
+    """The measured cost of a numerical gradient relative to backprop, as a ``MeasuredFigure``; with
+    ``measured_forward_per_backprop`` (a backprop's measured cost in forward passes) a second line."""
     from .graph_plots import plot_cost_ratio
 
     fig = Figure(figsize=(6.4, 3.8))
     ax = fig.add_subplot()
     fig.subplots_adjust(left=0.13, right=0.97, top=0.95, bottom=0.15)
-    plot_cost_ratio(ax, n_weights, ratios)
+    plot_cost_ratio(ax, n_weights, ratios, measured_forward_per_backprop=measured_forward_per_backprop)
     return MeasuredFigure(fig, "Figure: numerical gradient time / backprop time against the number of weights")

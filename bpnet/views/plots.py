@@ -861,24 +861,24 @@ def softmax_svg(z1: float | None = None, others=SOFTMAX_OTHERS, zlim: tuple[floa
            f'viewBox="0 0 {a(width)} {a(height)}" width="{a(width)}" style="max-width:100%;height:auto" '
            f'aria-label="{e(description, quote=True)}" font-family="sans-serif" font-size="12">',
            f"<title>{e(description)}</title>",
-           f'<line x1="{a(left)}" x2="{a(left + pw)}" y1="{a(Y(0))}" y2="{a(Y(0))}" stroke="#888" stroke-width="0.6"/>']
+           f'<line x1="{a(left)}" x2="{a(left + pw)}" y1="{a(Y(0))}" y2="{a(Y(0))}" stroke="{AXIS}" stroke-width="0.6"/>']
     for t in _ticks(lo, hi, 7):
-        out.append(f'<line x1="{a(X(t))}" x2="{a(X(t))}" y1="{a(top + ph)}" y2="{a(top + ph + 4)}" stroke="#000"/>'
+        out.append(f'<line x1="{a(X(t))}" x2="{a(X(t))}" y1="{a(top + ph)}" y2="{a(top + ph + 4)}" stroke="{BLACK}"/>'
                    f'<text x="{a(X(t))}" y="{a(top + ph + 15)}" text-anchor="middle">{e(short(t))}</text>')
     for t in (0.0, 0.25, 0.5, 0.75, 1.0):
-        out.append(f'<line x1="{a(left - 4)}" x2="{a(left)}" y1="{a(Y(t))}" y2="{a(Y(t))}" stroke="#000"/>'
+        out.append(f'<line x1="{a(left - 4)}" x2="{a(left)}" y1="{a(Y(t))}" y2="{a(Y(t))}" stroke="{BLACK}"/>'
                    f'<text x="{a(left - 6)}" y="{a(Y(t) + 4)}" text-anchor="end">{e(short(t))}</text>')
-    out.append(f'<rect x="{a(left)}" y="{a(top)}" width="{a(pw)}" height="{a(ph)}" fill="none" stroke="#000"/>')
+    out.append(f'<rect x="{a(left)}" y="{a(top)}" width="{a(pw)}" height="{a(ph)}" fill="none" stroke="{BLACK}"/>')
     curves = ((shares[:, 0], UP, "", 2.4), (shares[:, 1], OKABE_ITO["green"], "", 1.6),
               (shares[:, 2], OKABE_ITO["orange"], "", 1.6), (slope, DOWN, ' stroke-dasharray="6 4"', 2.0))
     for ys, colour, dash, w in curves:
         pts = " ".join(f"{X(zi):.1f},{Y(v):.1f}" for zi, v in zip(zs, ys))
         out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="{w}"{dash}/>')
     if z1 is not None:
-        out.append(f'<line x1="{a(X(r.z[0]))}" x2="{a(X(r.z[0]))}" y1="{a(top)}" y2="{a(top + ph)}" stroke="#000" '
+        out.append(f'<line x1="{a(X(r.z[0]))}" x2="{a(X(r.z[0]))}" y1="{a(top)}" y2="{a(top + ph)}" stroke="{BLACK}" '
                    f'stroke-dasharray="2 3"/>'
-                   f'<circle cx="{a(X(r.z[0]))}" cy="{a(Y(r.f))}" r="4.5" fill="{UP}" stroke="#000"/>'
-                   f'<rect x="{a(X(r.z[0]) - 4)}" y="{a(Y(r.df) - 4)}" width="8" height="8" fill="{DOWN}" stroke="#000"/>')
+                   f'<circle cx="{a(X(r.z[0]))}" cy="{a(Y(r.f))}" r="4.5" fill="{UP}" stroke="{BLACK}"/>'
+                   f'<rect x="{a(X(r.z[0]) - 4)}" y="{a(Y(r.df) - 4)}" width="8" height="8" fill="{DOWN}" stroke="{BLACK}"/>')
     out.append(f'<text x="{a(left + pw / 2)}" y="15" text-anchor="middle" font-size="13">'
                f'softmax of (z1, {e(fixed)}): the shares a</text>'
                f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 29)}" text-anchor="middle">z1 (the score varied)</text>')

@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import numbers
 
-from ..core.notation import fmt
+from ..core.notation import PALETTE, fmt
 
 __all__ = ["Table"]
 
@@ -32,7 +32,8 @@ _TABLE = "border-collapse:collapse;margin:0;font-size:13px;font-variant-numeric:
 _CAPTION = "text-align:left;caption-side:top;padding:0 0 4px 0;white-space:normal"
 _LABEL = "text-align:left;white-space:normal;padding:1px 8px 1px 0;border:0;vertical-align:top"
 _NUMBER = "text-align:right;white-space:nowrap;padding:1px 0 1px 7px;border:0;vertical-align:top"
-_HEAD = ";font-weight:bold;white-space:normal;border-bottom:1px solid var(--jp-border-color1,#999)"
+_HEAD = (";font-weight:bold;white-space:normal;border-bottom:1px solid var(--jp-border-color1,"
+         + PALETTE["table_head_rule"] + ")")
 
 
 def _cell(v) -> str:

@@ -91,16 +91,44 @@ code { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; white-space
 section.key { font-size: 9pt; }
 section.key td { padding: 1pt 4pt; }
 section.key code { font-size: 7.5pt; }
-@media screen { body { max-width: 190mm; margin: 10mm auto; } .variant { border-bottom: 1px dashed %(print_cut)s; padding-bottom: 8mm; margin-bottom: 8mm; } }
+@media screen { body { width: %(width)s; margin: 10mm auto; } .variant { outline: 1px dashed %(print_cut)s; outline-offset: 4mm; margin-bottom: 12mm; } }
+"""
+
+#: The printable size of a page (the paper less the 14 mm margins of @page), in mm.
+_PRINTABLE_MM = {"A4": (182.0, 269.0), "Letter": (187.9, 251.4)}
+
+# Each variant is one page: a variant taller than the printable height is scaled down as a
+# whole (CSS zoom) when the page loads, before it is printed. The screen lays the page out at
+# the printable width, so the height measured there is the printed one.
+_FIT_SCRIPT = """
+(function () {
+  var limit = %(height)s * 96 / 25.4 - 4;  // the printable height in CSS px, less a little
+  function fit() {
+    document.querySelectorAll("section.variant").forEach(function (s) {
+      var zoom = 1;
+      s.style.zoom = "";
+      for (var i = 0; i < 6; i++) {
+        var h = s.getBoundingClientRect().height;
+        if (h <= limit) { break; }
+        zoom = Math.max(0.5, zoom * limit / h * 0.99);
+        s.style.zoom = String(zoom);
+      }
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", fit); } else { fit(); }
+  window.addEventListener("load", fit);
+})();
 """
 
 
 def _html_doc(title: str, body: str, paper: str) -> str:
     if paper not in ("A4", "Letter"):
         raise ValueError(f"paper must be 'A4' or 'Letter', got {paper!r}")
+    width, height = _PRINTABLE_MM[paper]
+    css = _CSS % {**PALETTE, "paper": paper, "width": f"{width}mm"}
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{html.escape(title)}</title>\n<style>{_CSS % {**PALETTE, 'paper': paper}}</style>\n</head>\n"
-            f"<body>\n{body}\n</body>\n</html>\n")
+            f"<title>{html.escape(title)}</title>\n<style>{css}</style>\n</head>\n"
+            f"<body>\n{body}\n<script>{_FIT_SCRIPT % {'height': height}}</script>\n</body>\n</html>\n")
 
 
 _TOKEN = re.compile(r"[\w.]*\([^()\s]*-&gt;[^()\s]*\)|[\w.]+-&gt;[\w.]+")  # "->" as html.escape writes it
@@ -121,10 +149,19 @@ def _table(rows, head=None, cls="") -> str:
     return "\n".join(out)
 
 
+def _weights_table(pairs) -> str:
+    """The weights as (name, value) pairs side by side, up to three a row, so that a long list stays short."""
+    per_row = 1 if len(pairs) <= 8 else 2 if len(pairs) <= 16 else 3
+    height = -(-len(pairs) // per_row)
+    columns = [pairs[i * height:(i + 1) * height] for i in range(per_row)]
+    rows = [tuple(c for col in columns for c in (col[r] if r < len(col) else ("", ""))) for r in range(height)]
+    return _table(rows, head=("weight", "value") * per_row)
+
+
 def _sheet_section(v: ws.Variant) -> str:
     e = html.escape
     setting = _table([(e(k), e(val)) for k, val in ws.setting_rows(v)])
-    weights = _table([(_nobreak(e(k)), e(val)) for k, val in ws.weight_rows(v.net)], head=("weight", "value"))
+    weights = _weights_table([(_nobreak(e(k)), e(val)) for k, val in ws.weight_rows(v.net)])
     parts = [f"<section class=\"variant\">\n<h1>Backpropagation worksheet — {e(v.title)}</h1>",
              f"<p>One gradient-descent update of this network on one sample. Give every answer to {v.digits} "
              "significant digits. Row 0 of each layer is the bias unit; its activation is 1.</p>",
