@@ -46,13 +46,13 @@ with ✓ or ✗. The same function always gets the same result.
 
 The tasks (shape convention of ``bpnet.core.network``; the names of the notation card)
 --------------------------------------------------------------------------------------
-Layers are numbered l = 0 (the input) .. L (the output), and every per-layer list is
+Layers are numbered l = 0 (the input) .. K (the output), and every per-layer list is
 indexed by it, entry 0 unused (None) where the input layer has none:
 
-* ``W[l]``, l = 0 .. L-1: shape (n_l + 1, n_{l+1}); row 0 holds the biases, row i the
+* ``W[l]``, l = 0 .. K-1: shape (n_l + 1, n_{l+1}); row 0 holds the biases, row i the
   weights out of unit i, column j the weights into unit j of layer l + 1.
-* Samples are rows: ``X`` is (m, n_0), ``y`` (m, n_L); ``z[l]``, ``a[l]``, ``delta[l]`` are
-  (m, n_l) for l = 1 .. L; ``a[0] = X``; ``z[0] = delta[0] = None``.
+* Samples are rows: ``X`` is (m, n_0), ``y`` (m, n_K); ``z[l]``, ``a[l]``, ``delta[l]`` are
+  (m, n_l) for l = 1 .. K; ``a[0] = X``; ``z[0] = delta[0] = None``.
 * ``f[l]``, ``df[l]``: the activation of layer l and its derivative, functions of z
   (elementwise; ``f[0] = df[0] = None``). ``dL_da(a, y)``: dL/da of one sample's loss,
   elementwise, shaped like a. ``lr``: the learning rate. ``grad_W[l]`` is shaped like W[l].
@@ -60,8 +60,8 @@ indexed by it, entry 0 unused (None) where the input layer has none:
 ``forward(W, X, f) -> (z, a)``                  z[l] = a[l-1] @ W[l-1][1:] + W[l-1][0], a[l] = f[l](z[l])
 ``cost_gradient(w, b, x, y) -> (dJ_dw, dJ_db)``  the neuron a = w*x + b, J = mean of 1/2 (a - y)^2
                                                 (x, y: m numbers each; run on ``neuron_battery()``)
-``output_delta(z, a, y, dL_da, df) -> delta_L`` delta[L] = dL_da(a[L], y) * df[L](z[L])
-``backward(W, z, a, delta_L, df) -> delta``      delta[l] = (delta[l+1] @ W[l][1:].T) * df[l](z[l])
+``output_delta(z, a, y, dL_da, df) -> delta_K`` delta[K] = dL_da(a[K], y) * df[K](z[K])
+``backward(W, z, a, delta_K, df) -> delta``      delta[l] = (delta[l+1] @ W[l][1:].T) * df[l](z[l])
 ``gradients(z, a, delta) -> grad_W``            grad_W[l] = [mean(delta[l+1]); a[l].T @ delta[l+1] / m]
 ``update(W, grad_W, lr) -> W``                  W[l] - lr * grad_W[l] (W may be changed in place)
 ``train_step(W, X, y, f, df, dL_da, lr) -> W``  all of the above, once
@@ -155,7 +155,7 @@ class Task:
 
 
 _SHAPES = """W[l] is (n_l + 1, n_{l+1}): row 0 the biases, rows 1.. the weights out of each unit.
-Samples are rows. Lists are indexed by layer, 0 (input) .. L (output); entry 0 is None
+Samples are rows. Lists are indexed by layer, 0 (input) .. K (output); entry 0 is None
 where the input layer has none."""
 
 _TASKS = [
@@ -164,10 +164,10 @@ _TASKS = [
         "def forward(W, X, f):",
         f"""The forward pass of a batch: every layer's pre-activation z and activation a.
 
-W: list of L weight arrays. {_SHAPES}
+W: list of K weight arrays. {_SHAPES}
 X: (m, n_0) inputs, one sample per row.
-f: list of L + 1 activation functions, f[l] for layer l (f[0] is None).
-Returns (z, a): two lists of L + 1 arrays, z[0] = None and a[0] = X; for l = 1 .. L
+f: list of K + 1 activation functions, f[l] for layer l (f[0] is None).
+Returns (z, a): two lists of K + 1 arrays, z[0] = None and a[0] = X; for l = 1 .. K
     z[l] = a[l-1] @ W[l-1][1:] + W[l-1][0]   shape (m, n_l)
     a[l] = f[l](z[l])""",
         """def forward(W, X, f):
@@ -204,58 +204,58 @@ Returns (dJ_dw, dJ_db), two numbers: the mean over the samples of (a - y)*x, and
         "def output_delta(z, a, y, dL_da, df):",
         f"""delta[L] = dL/dz of the output layer, for every sample.
 
-z, a: lists of L + 1 arrays from the forward pass (z[0] = None, a[0] = X); the output
-    layer's are z[L] and a[L], shape (m, n_L).
-y: (m, n_L) targets, one sample per row.
+z, a: lists of K + 1 arrays from the forward pass (z[0] = None, a[0] = X); the output
+    layer's are z[K] and a[K], shape (m, n_K).
+y: (m, n_K) targets, one sample per row.
 dL_da: dL_da(a, y) is dL/da of one sample's loss, elementwise, shaped like a.
-df: list of L + 1 derivative functions, df[l](z) = f'(z) of layer l.
-Returns delta[L], shape (m, n_L): dL/da * f'(z) at the output.""",
+df: list of K + 1 derivative functions, df[l](z) = f'(z) of layer l.
+Returns delta[K], shape (m, n_K): dL/da * f'(z) at the output.""",
         """def output_delta(z, a, y, dL_da, df):
-    L = len(a) - 1
-    return dL_da(a[L], y) * df[L](z[L])
+    K = len(a) - 1
+    return dL_da(a[K], y) * df[K](z[K])
 """,
         "The output delta is how one sample's loss changes with the output unit's pre-activation z: "
         "the chain rule through a = f(z) gives two factors, one from the loss and one from the activation.",
-        "delta[L] = dL_da(a[L], y) * df[L](z[L])   (elementwise; f' at z, not at a)",
+        "delta[K] = dL_da(a[K], y) * df[K](z[K])   (elementwise; f' at z, not at a)",
     ),
     Task(
         "backward", "The hidden deltas: a backward pass over all layers",
-        "def backward(W, z, a, delta_L, df):",
+        "def backward(W, z, a, delta_K, df):",
         f"""Every layer's delta, from the output's back to the first hidden layer's.
 
-W: list of L weight arrays (the weights of the forward pass). {_SHAPES}
-z, a: lists of L + 1 arrays from the forward pass.
-delta_L: (m, n_L) the output delta.
-df: list of L + 1 derivative functions, df[l](z) = f'(z) of layer l.
-Returns delta: a list of L + 1 arrays, delta[0] = None, delta[L] = delta_L, and for
-    l = L-1 .. 1:  delta[l] = (delta[l+1] @ W[l][1:].T) * df[l](z[l])   shape (m, n_l)""",
-        """def backward(W, z, a, delta_L, df):
-    L = len(W)
-    delta = [None] * (L + 1)
-    delta[L] = delta_L
-    for l in range(L - 1, 0, -1):
+W: list of K weight arrays (the weights of the forward pass). {_SHAPES}
+z, a: lists of K + 1 arrays from the forward pass.
+delta_K: (m, n_K) the output delta.
+df: list of K + 1 derivative functions, df[l](z) = f'(z) of layer l.
+Returns delta: a list of K + 1 arrays, delta[0] = None, delta[K] = delta_K, and for
+    l = K-1 .. 1:  delta[l] = (delta[l+1] @ W[l][1:].T) * df[l](z[l])   shape (m, n_l)""",
+        """def backward(W, z, a, delta_K, df):
+    K = len(W)
+    delta = [None] * (K + 1)
+    delta[K] = delta_K
+    for l in range(K - 1, 0, -1):
         delta[l] = (delta[l + 1] @ W[l][1:].T) * df[l](z[l])
     return delta
 """,
         "A hidden unit's delta collects the deltas of the units it feeds, each through the weight of its "
         "link, and multiplies the sum by its own slope f'(z). The bias row carries nothing back: the bias "
         "unit has no inputs.",
-        "delta[l] = (delta[l+1] @ W[l][1:].T) * df[l](z[l])   for l = L-1 down to 1",
+        "delta[l] = (delta[l+1] @ W[l][1:].T) * df[l](z[l])   for l = K-1 down to 1",
     ),
     Task(
         "gradients", "The gradients",
         "def gradients(z, a, delta):",
         f"""The gradient of the cost J (the mean of the samples' losses) for every weight.
 
-z, a: lists of L + 1 arrays from the forward pass (a[0] = X).
-delta: list of L + 1 arrays, delta[l] = dL/dz[l] per sample (delta[0] = None).
-Returns grad_W: a list of L arrays, grad_W[l] shaped like W[l], (n_l + 1, n_{{l+1}}):
+z, a: lists of K + 1 arrays from the forward pass (a[0] = X).
+delta: list of K + 1 arrays, delta[l] = dL/dz[l] per sample (delta[0] = None).
+Returns grad_W: a list of K arrays, grad_W[l] shaped like W[l], (n_l + 1, n_{{l+1}}):
     row 0 (the bias unit, activation 1): the mean over the samples of delta[l+1]
     rows 1..: a[l].T @ delta[l+1] / m   (source activation times destination delta, averaged)""",
         """def gradients(z, a, delta):
     m = a[0].shape[0]
-    L = len(a) - 1
-    return [np.vstack([delta[l + 1].mean(axis=0), a[l].T @ delta[l + 1] / m]) for l in range(L)]
+    K = len(a) - 1
+    return [np.vstack([delta[l + 1].mean(axis=0), a[l].T @ delta[l + 1] / m]) for l in range(K)]
 """,
         "The gradient of a weight is the activation at the link's source times the delta at its "
         "destination, averaged over the batch. The bias unit's activation is 1.",
@@ -266,10 +266,10 @@ Returns grad_W: a list of L arrays, grad_W[l] shaped like W[l], (n_l + 1, n_{{l+
         "def update(W, grad_W, lr):",
         f"""One step of gradient descent on every weight.
 
-W: list of L weight arrays. {_SHAPES}
-grad_W: list of L gradient arrays, shaped like W.
+W: list of K weight arrays. {_SHAPES}
+grad_W: list of K gradient arrays, shaped like W.
 lr: the learning rate.
-Returns the list of the L new weight arrays, W[l] - lr * grad_W[l]
+Returns the list of the K new weight arrays, W[l] - lr * grad_W[l]
     (changing W in place and returning it is fine).""",
         """def update(W, grad_W, lr):
     return [w - lr * g for w, g in zip(W, grad_W)]
@@ -283,31 +283,31 @@ Returns the list of the L new weight arrays, W[l] - lr * grad_W[l]
         "def train_step(W, X, y, f, df, dL_da, lr):",
         f"""One update of every weight from the batch (X, y): forward pass, deltas, gradients, update.
 
-W: list of L weight arrays. {_SHAPES}
-X: (m, n_0) inputs; y: (m, n_L) targets; one sample per row.
-f, df: lists of L + 1 functions: f[l] the activation of layer l, df[l] its derivative (of z).
+W: list of K weight arrays. {_SHAPES}
+X: (m, n_0) inputs; y: (m, n_K) targets; one sample per row.
+f, df: lists of K + 1 functions: f[l] the activation of layer l, df[l] its derivative (of z).
 dL_da: dL_da(a, y) is dL/da of one sample's loss, elementwise.
 lr: the learning rate.
-Returns the list of the L new weight arrays (changing W in place and returning it is fine).
+Returns the list of the K new weight arrays (changing W in place and returning it is fine).
 Every delta is computed with the weights of the forward pass: update only at the end.""",
         """def train_step(W, X, y, f, df, dL_da, lr):
-    L = len(W)
+    K = len(W)
     z, a = [None], [X]
-    for l in range(1, L + 1):
+    for l in range(1, K + 1):
         z.append(a[l - 1] @ W[l - 1][1:] + W[l - 1][0])
         a.append(f[l](z[l]))
-    delta = [None] * (L + 1)
-    delta[L] = dL_da(a[L], y) * df[L](z[L])
-    for l in range(L - 1, 0, -1):
+    delta = [None] * (K + 1)
+    delta[K] = dL_da(a[K], y) * df[K](z[K])
+    for l in range(K - 1, 0, -1):
         delta[l] = (delta[l + 1] @ W[l][1:].T) * df[l](z[l])
     m = X.shape[0]
-    grad_W = [np.vstack([delta[l + 1].mean(axis=0), a[l].T @ delta[l + 1] / m]) for l in range(L)]
+    grad_W = [np.vstack([delta[l + 1].mean(axis=0), a[l].T @ delta[l + 1] / m]) for l in range(K)]
     return [w - lr * g for w, g in zip(W, grad_W)]
 """,
         "A training step is the forward pass (keep every z and a), the output delta, the hidden deltas "
         "back to the first layer, the gradients, and only then the update of every weight.",
         "z[l] = a[l-1] @ W[l-1][1:] + W[l-1][0];  a[l] = f[l](z[l])\n"
-        "delta[L] = dL_da(a[L], y) * df[L](z[L]);  delta[l] = (delta[l+1] @ W[l][1:].T) * df[l](z[l])\n"
+        "delta[K] = dL_da(a[K], y) * df[K](z[K]);  delta[l] = (delta[l+1] @ W[l][1:].T) * df[l](z[l])\n"
         "grad_W[l] = [mean(delta[l+1]); a[l].T @ delta[l+1] / m];  W[l] := W[l] - lr * grad_W[l]",
     ),
     Task(
@@ -545,7 +545,7 @@ def _inputs(task: str, case: Case, ref: dict, probe: _Probe) -> tuple[list, list
     if task == "output_delta":
         return [z, a, y, dL_da, df], ["z", "a", "y"]
     if task == "backward":
-        return [W, z, a, ref["delta"][-1].copy(), df], ["W", "z", "a", "delta_L"]
+        return [W, z, a, ref["delta"][-1].copy(), df], ["W", "z", "a", "delta_K"]
     if task == "gradients":
         return [z, a, [None] + [d.copy() for d in ref["delta"]]], ["z", "a", "delta"]
     if task == "update":
@@ -859,7 +859,7 @@ def _read(task: str, ret, expected: dict) -> dict:
     if task == "output_delta":
         arr = _array(ret, "the output delta") if ret is not None else None
         if arr is None:
-            raise _Slip("wrong_type", "output_delta returned None; it must return delta[L]", "End with `return ...`.")
+            raise _Slip("wrong_type", "output_delta returned None; it must return delta[K]", "End with `return ...`.")
         _check_shape(arr, expected["delta"][0], "the output delta", "delta")
         return {"delta": [arr]}
     if task == "backward":
