@@ -171,3 +171,10 @@ def test_quiz_notebook_has_a_check_cell_for_every_question_and_concept():
     for name in CONCEPTS:
         assert any(f"quiz.check_concept({name!r}" in s for s in sources), name
     assert any("quiz.hand_in()" in s for s in sources)
+
+
+def test_a_quiz_code_of_a_shipped_network_file_needs_no_file_name():
+    t = ws.template_from_example(REPO / "examples" / "xor.json")
+    v = ws.generate(t, 1, seed=3)[0]
+    quiz = Quiz.from_code(ws.quiz_code(v))
+    assert quiz.net.weights_dict() == v.net.weights_dict()

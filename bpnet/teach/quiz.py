@@ -39,7 +39,7 @@ from ..core.network import Network
 from . import exercises
 from ..core.notation import markdown_escape
 from .worksheet import (
-    Question, Template, explain_mistake, get_template, make_variant, parse_quiz_code, quiz_code,
+    TEMPLATES, Question, Template, explain_mistake, get_template, make_variant, parse_quiz_code, quiz_code,
     right_to_digits, sheet_markdown, variant_check,
 )
 
@@ -132,6 +132,8 @@ class Quiz:
         """The quiz of a sheet's quiz code (printed at its foot). A template that is not built in
         (a network file) is given as ``template``; its name must be the code's."""
         parts = parse_quiz_code(code)
+        if template is None and parts["template"] not in TEMPLATES:
+            template = _shipped_example(parts["template"])
         t = get_template(parts["template"] if template is None else template)
         if t.name != parts["template"]:
             raise ValueError(f"the quiz code is for template {parts['template']!r}, not {t.name!r}")
@@ -250,6 +252,24 @@ class Quiz:
                 "concepts": [self.record[k] for k in CONCEPTS if k in self.record]}
         path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         return path
+
+
+def _shipped_example(name: str):
+    """The shipped example network file whose template is called ``name`` (a quiz code names a network
+    file's template by the file's name), or None."""
+    from .examples import example_file
+
+    try:
+        folder = example_file()
+    except FileNotFoundError:
+        return None
+    for path in sorted(folder.glob("*.json")):
+        try:
+            if json.loads(path.read_text(encoding="utf-8")).get("name") == name:
+                return path
+        except (OSError, ValueError, AttributeError):
+            continue
+    return None
 
 
 def _number(answer) -> float:
