@@ -62,3 +62,18 @@ def test_a_tall_graph_shows_the_window_around_the_current_step():
     a, b = inputs(a=2.0, b=-3.0)
     small = GraphStepThrough((a * b).named("L"))
     assert small.window() is None and small.diagram_note.layout.display == "none"
+
+
+def test_the_activation_plot_legend_is_whole_in_a_narrow_picture():
+    """The step-through's f'(z) panel is 320 wide: 'saturates (slow learning)' once ran past its right edge."""
+    import re
+
+    from bpnet.views.plots import activation_svg
+
+    for width in (320, 380):
+        svg = activation_svg("sigmoid", 1.0, width=width, height=220)
+        vb_width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+        x = float(re.search(r'<text x="([\d.]+)"[^>]*>saturates \(slow learning\)</text>', svg).group(1))
+        # DejaVu Sans at 12 px: at most 0.72 em a letter (digits and most lower-case letters are narrower)
+        assert x + 12 * 0.66 * len("saturates (slow learning)") <= vb_width, (width, x)
+        assert 'font-size="11"' not in svg

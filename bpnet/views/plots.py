@@ -796,8 +796,12 @@ def activation_svg(name: str, z: float | None = None, zlim: tuple[float, float] 
         if z is not None:
             r = activation_reading(act.name, z)
             description += f", with z = {fmt(r.z)} marked: f(z) = {fmt(r.f)}, f'(z) = {fmt(r.df)}"
+    # The legend on one line, or its last entry on a second line if the picture is too narrow for it.
+    lx, slow_label = 8.0, "saturates (slow learning)"
+    wrap = lx + 154 + _text_width(slow_label, 12) > width - 2
+    total = height + (16 if wrap else 0)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bp-activation-svg" role="img" '
-           f'viewBox="0 0 {a(width)} {a(height)}" width="{a(width)}" style="max-width:100%;height:auto" '
+           f'viewBox="0 0 {a(width)} {a(total)}" width="{a(width)}" style="max-width:100%;height:auto" '
            f'aria-label="{e(description, quote=True)}" font-family="sans-serif" font-size="12">',
            f"<title>{e(description)}</title>"]
     for s0, s1 in saturation_ranges(act.name, lo, hi):
@@ -824,12 +828,13 @@ def activation_svg(name: str, z: float | None = None, zlim: tuple[float, float] 
                f'{e(act.name)}: f(z) and f\'(z)</text>'
                f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 29)}" text-anchor="middle">z (pre-activation)</text>')
     ly = height - 10
-    out.append(f'<line x1="{a(left)}" x2="{a(left + 22)}" y1="{a(ly - 4)}" y2="{a(ly - 4)}" stroke="{UP}" stroke-width="2"/>'
-               f'<text x="{a(left + 26)}" y="{a(ly)}">f(z)</text>'
-               f'<line x1="{a(left + 70)}" x2="{a(left + 92)}" y1="{a(ly - 4)}" y2="{a(ly - 4)}" stroke="{DOWN}" '
-               f'stroke-width="2" stroke-dasharray="6 4"/><text x="{a(left + 96)}" y="{a(ly)}">f\'(z)</text>'
-               f'<rect x="{a(left + 144)}" y="{a(ly - 10)}" width="14" height="10" fill="{SLOW}" stroke="{CONTOUR}"/>'
-               f'<text x="{a(left + 162)}" y="{a(ly)}">saturates (slow learning)</text>')
+    sx, sy = (lx, ly + 16) if wrap else (lx + 136, ly)
+    out.append(f'<line x1="{a(lx)}" x2="{a(lx + 22)}" y1="{a(ly - 4)}" y2="{a(ly - 4)}" stroke="{UP}" stroke-width="2"/>'
+               f'<text x="{a(lx + 26)}" y="{a(ly)}">f(z)</text>'
+               f'<line x1="{a(lx + 66)}" x2="{a(lx + 88)}" y1="{a(ly - 4)}" y2="{a(ly - 4)}" stroke="{DOWN}" '
+               f'stroke-width="2" stroke-dasharray="6 4"/><text x="{a(lx + 92)}" y="{a(ly)}">f\'(z)</text>'
+               f'<rect x="{a(sx)}" y="{a(sy - 10)}" width="14" height="10" fill="{SLOW}" stroke="{CONTOUR}"/>'
+               f'<text x="{a(sx + 18)}" y="{a(sy)}">{slow_label}</text>')
     out.append("</svg>")
     return "".join(out)
 
