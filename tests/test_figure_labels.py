@@ -77,3 +77,16 @@ def test_the_activation_plot_legend_is_whole_in_a_narrow_picture():
         # DejaVu Sans at 12 px: at most 0.72 em a letter (digits and most lower-case letters are narrower)
         assert x + 12 * 0.66 * len("saturates (slow learning)") <= vb_width, (width, x)
         assert 'font-size="11"' not in svg
+
+
+def test_epoch_ticks_are_whole_numbers_and_the_last_one_is_not_cut():
+    """06 trains for 2000 epochs: its ticks read 1000, 1500, 2000 (not 1e+03, 1.5e+03 and a cut '2e+0')."""
+    import re
+
+    from bpnet.views.plots import loss_svg
+
+    svg = loss_svg([("cost", np.linspace(1.0, 0.1, 2001))], unit="epoch")
+    ticks = re.findall(r'<text x="[\d.]+" y="[\d.]+" text-anchor="(middle|end)">([^<]*)</text>', svg)
+    labels = [t for _, t in ticks]
+    assert "2000" in labels and "1000" in labels and not any("e+" in t for t in labels), labels
+    assert dict((t, anchor) for anchor, t in ticks)["2000"] == "end"

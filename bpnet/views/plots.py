@@ -1028,12 +1028,20 @@ def plot_decision_boundary(ax: Axes | None, net, X, y, lim=(-0.25, 1.25), resolu
     return p
 
 # ----- training curves and decision boundaries as SVG (the training widgets) ---------------
+def _tick_label(t: float) -> str:
+    """A tick's label: a whole number as it is (2000, not 2e+03), else 3 significant digits."""
+    return str(int(round(t))) if t == round(t) and abs(t) < 1e6 else short(t)
+
+
 def _axes_svg(out: list, left, top, pw, ph, xt, yt, X, Y, xlabel: str, ylabel: str, title: str) -> None:
     """Frame, ticks, tick labels and axis labels of one SVG plot (appended to ``out``)."""
     a, e = _attr, html.escape
     for t in xt:
+        # the label of a tick at the right end ends there, so that the picture's edge cannot cut it
+        at_end = X(t) >= left + pw - 1
+        anchor, x = ("end", X(t) + 3) if at_end else ("middle", X(t))
         out.append(f'<line x1="{a(X(t))}" x2="{a(X(t))}" y1="{a(top + ph)}" y2="{a(top + ph + 4)}" stroke="{BLACK}"/>'
-                   f'<text x="{a(X(t))}" y="{a(top + ph + 15)}" text-anchor="middle">{e(short(t))}</text>')
+                   f'<text x="{a(x)}" y="{a(top + ph + 15)}" text-anchor="{anchor}">{e(_tick_label(t))}</text>')
     for t in yt:
         out.append(f'<line x1="{a(left - 4)}" x2="{a(left)}" y1="{a(Y(t))}" y2="{a(Y(t))}" stroke="{BLACK}"/>'
                    f'<text x="{a(left - 6)}" y="{a(Y(t) + 4)}" text-anchor="end">{e(short(t))}</text>')
