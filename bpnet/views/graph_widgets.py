@@ -93,6 +93,9 @@ class Frames:
                               key=lambda a: (a.get_zorder(), order.get(id(a), 0))) + [d.title]
         self.extents: dict[int, object] | None = None
 
+    #: (top, bottom) pixel rows of the figure the PNG shows (None: all of it).
+    rows: tuple[int, int] | None = None
+
     def full(self) -> bytes:
         """Draw the whole figure; its PNG."""
         self.fig.canvas.draw()
@@ -149,7 +152,10 @@ class Frames:
 
         buf = io.BytesIO()
         # Light compression: encoding is a large part of a click, and the image never leaves this machine.
-        Image.fromarray(np.asarray(self.fig.canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
+        pixels = np.asarray(self.fig.canvas.buffer_rgba())
+        if self.rows is not None:
+            pixels = pixels[self.rows[0]:self.rows[1]]
+        Image.fromarray(pixels).save(buf, format="png", compress_level=1)
         return buf.getvalue()
 
 
@@ -165,6 +171,10 @@ class GraphStepThrough(Playing):
     width = 560
     #: Pixels per inch of the picture: 96, a CSS pixel per point at 4/3, so 9-point text shows at 12 px.
     dpi = 96
+    #: The tallest picture shown whole (CSS pixels): with the buttons, the slider and the formula above
+    #: it, it stays in a laptop's view (800 px). A taller graph (a long chain wrapped into bands) is
+    #: shown as the window of this height around the current step, which moves with it.
+    max_height = 420
 
     def __init__(self, source, lr: float | None = None, dpi: float | None = None, index: int = 0,
                  width: int | None = None, **values):
@@ -207,6 +217,9 @@ class GraphStepThrough(Playing):
         ax = self._fig.add_axes((0.01, 0.01, 0.98, 1 - 0.45 / size[1]))
         self.drawing = draw_graph(ax, st.trace, st.index, columns=columns)
         self._renderer = Frames(self._fig, self.drawing)
+        self._height = self._fig.canvas.get_width_height()[1]  # the whole picture's pixel rows
+        self.diagram_note = W.HTML(layout=W.Layout(display="none"))
+        self.diagram_note.add_class("bp-graph-note")
         # Shown at most at the size it is drawn, shrunk (aspect ratio kept) to the width there is,
         # but never below MIN_SCALE of it: a long chain stays legible and scrolls sideways in its box.
         width = int(round(size[0] * dpi))
@@ -238,7 +251,7 @@ class GraphStepThrough(Playing):
         buttons.add_class("bp-graph-buttons")
         self.widget = W.VBox([W.HTML(_CSS), buttons,
                               W.HBox([self.slider, self.step_label], layout=W.Layout(flex_flow="row wrap")),
-                              self.formula, self.diagram_box, self.nodes])
+                              self.formula, self.diagram_box, self.diagram_note, self.nodes])
         self.widget.add_class("bp-graph")
         self._show()
 
@@ -289,8 +302,32 @@ class GraphStepThrough(Playing):
             if len(self._frames) >= 256:
                 self._frames.pop(next(iter(self._frames)))
             changed = self.drawing.update(state, step, f"{st.label}:  {step.text}")
-            self._frames[st.index] = self._renderer.update(changed)
+            self._renderer.rows = None
+            full = self._renderer.update(changed)
+            rows = self.window()
+            if rows is not None:
+                self._renderer.rows = rows
+                full = self._renderer._encode()
+            self._frames[st.index] = full
         self.diagram_image.value = self._frames[st.index]
+        rows = self.window()
+        if rows is not None:
+            self.diagram_note.value = (f"<i>the part of the graph around this step (rows {rows[0] + 1} to {rows[1]} of "
+                                       f"{self._height} pixels); the table below lists every node</i>")
+            self.diagram_note.layout.display = None
+
+    def window(self) -> tuple[int, int] | None:
+        """The pixel rows (top, bottom) of the picture shown: all of it (None) if it is at most
+        ``max_height`` tall, else that many rows centred on the current step's node or edge."""
+        if self._height <= self.max_height:
+            return None
+        field_, k = self.stepper.current.where[0]
+        d = self.drawing
+        artist = d.arrows[k] if field_ in ("local", "chain") else d.boxes[k]
+        box = artist.get_window_extent(self._fig.canvas.get_renderer())
+        middle = self._height - (box.y0 + box.y1) / 2  # matplotlib counts rows from the bottom
+        top = int(round(min(max(middle - self.max_height / 2, 0), self._height - self.max_height)))
+        return top, top + self.max_height
 
     def formula_html(self) -> str:
         """The current step: what it computes, in symbols, with numbers (and a fork's branches)."""

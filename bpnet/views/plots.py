@@ -80,7 +80,11 @@ def _finite(x) -> bool:
 # so one layout (and one check that labels do not overlap) serves both renderers.
 _DX = 270.0      # between layers
 _R = 19.0        # unit radius (half the side of a bias square)
-_FONT = 12.0     # unit names and weight labels
+_FONT = 12.0     # unit names; weight labels and a unit's values are 1 point smaller
+_FONT_SMALL_NET = 13.0  # the same for a small network drawn to fit the column: its smaller text at 12 px (9 points)
+#: The width a diagram is laid out for where it can be: a notebook's column at 1000 px with the file
+#: browser open (drawn wider, it would be shrunk there and its 12-px text with it).
+COLUMN_WIDTH = 560.0
 _LINE = 13.5     # height of one line of a unit's values
 _MARGIN = 12.0
 
@@ -153,7 +157,12 @@ def diagram_layout(net: Network, shown=None) -> DiagramLayout:
     tall = max(rows)
     height = 2 * _MARGIN + (tall - 1) * sy + 2 * _R + lines * _LINE + 4
     # Up to 30 weights every label is shown and needs room; beyond, only a step's own labels.
-    dx = _DX if sum((n + 1) * m for n, m in zip(net.sizes, net.sizes[1:])) <= 30 else 0.7 * _DX
+    n_weights = sum((n + 1) * m for n, m in zip(net.sizes, net.sizes[1:]))
+    dx = _DX if n_weights <= 30 else 0.7 * _DX
+    font = _FONT
+    if n_weights <= 13:  # a small network (XOR's 2-3-1) is drawn to fit the column, its text at 9 points or more
+        dx = max(min(dx, (COLUMN_WIDTH - 2 * (_MARGIN + _R + 30)) / L), 0.7 * _DX)
+        font = _FONT_SMALL_NET
     width = 2 * (_MARGIN + _R + 30) + L * dx
     units, elided = {}, {}
     for l in range(L + 1):
@@ -175,7 +184,7 @@ def diagram_layout(net: Network, shown=None) -> DiagramLayout:
                 d = math.hypot(x1 - x0, y1 - y0)
                 ux, uy = (x1 - x0) / d, (y1 - y0) / d
                 links[f"{src}->{dst}"] = (x0 + _R * ux, y0 + _R * uy, x1 - _R * ux, y1 - _R * uy)
-    return DiagramLayout(width, height, units, links, lines, elided=elided)
+    return DiagramLayout(width, height, units, links, lines, elided=elided, font=font)
 
 
 def diagram_figsize(net: Network, scale: float = 1.0) -> tuple[float, float]:
@@ -789,7 +798,7 @@ def activation_svg(name: str, z: float | None = None, zlim: tuple[float, float] 
             description += f", with z = {fmt(r.z)} marked: f(z) = {fmt(r.f)}, f'(z) = {fmt(r.df)}"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bp-activation-svg" role="img" '
            f'viewBox="0 0 {a(width)} {a(height)}" width="{a(width)}" style="max-width:100%;height:auto" '
-           f'aria-label="{e(description, quote=True)}" font-family="sans-serif" font-size="11">',
+           f'aria-label="{e(description, quote=True)}" font-family="sans-serif" font-size="12">',
            f"<title>{e(description)}</title>"]
     for s0, s1 in saturation_ranges(act.name, lo, hi):
         out.append(f'<rect x="{a(X(s0))}" y="{a(top)}" width="{a(X(s1) - X(s0))}" height="{a(ph)}" fill="{SLOW}"/>')
@@ -811,7 +820,7 @@ def activation_svg(name: str, z: float | None = None, zlim: tuple[float, float] 
                    f'stroke-dasharray="2 3"/>'
                    f'<circle cx="{a(X(r.z))}" cy="{a(Y(r.f))}" r="4.5" fill="{UP}" stroke="{BLACK}"/>'
                    f'<rect x="{a(X(r.z) - 4)}" y="{a(Y(r.df) - 4)}" width="8" height="8" fill="{DOWN}" stroke="{BLACK}"/>')
-    out.append(f'<text x="{a(left + pw / 2)}" y="15" text-anchor="middle" font-size="12">'
+    out.append(f'<text x="{a(left + pw / 2)}" y="15" text-anchor="middle" font-size="13">'
                f'{e(act.name)}: f(z) and f\'(z)</text>'
                f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 29)}" text-anchor="middle">z (pre-activation)</text>')
     ly = height - 10
@@ -850,7 +859,7 @@ def softmax_svg(z1: float | None = None, others=SOFTMAX_OTHERS, zlim: tuple[floa
                         f"da1/dz1 = {fmt(r.df)}")
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bp-activation-svg" role="img" '
            f'viewBox="0 0 {a(width)} {a(height)}" width="{a(width)}" style="max-width:100%;height:auto" '
-           f'aria-label="{e(description, quote=True)}" font-family="sans-serif" font-size="11">',
+           f'aria-label="{e(description, quote=True)}" font-family="sans-serif" font-size="12">',
            f"<title>{e(description)}</title>",
            f'<line x1="{a(left)}" x2="{a(left + pw)}" y1="{a(Y(0))}" y2="{a(Y(0))}" stroke="{AXIS}" stroke-width="0.6"/>']
     for t in _ticks(lo, hi, 7):
@@ -870,7 +879,7 @@ def softmax_svg(z1: float | None = None, others=SOFTMAX_OTHERS, zlim: tuple[floa
                    f'stroke-dasharray="2 3"/>'
                    f'<circle cx="{a(X(r.z[0]))}" cy="{a(Y(r.f))}" r="4.5" fill="{UP}" stroke="{BLACK}"/>'
                    f'<rect x="{a(X(r.z[0]) - 4)}" y="{a(Y(r.df) - 4)}" width="8" height="8" fill="{DOWN}" stroke="{BLACK}"/>')
-    out.append(f'<text x="{a(left + pw / 2)}" y="15" text-anchor="middle" font-size="12">'
+    out.append(f'<text x="{a(left + pw / 2)}" y="15" text-anchor="middle" font-size="13">'
                f'softmax of (z1, {e(fixed)}): the shares a</text>'
                f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 29)}" text-anchor="middle">z1 (the score varied)</text>')
     ly, x = height - 10, left
@@ -1024,7 +1033,7 @@ def _axes_svg(out: list, left, top, pw, ph, xt, yt, X, Y, xlabel: str, ylabel: s
         out.append(f'<line x1="{a(left - 4)}" x2="{a(left)}" y1="{a(Y(t))}" y2="{a(Y(t))}" stroke="{BLACK}"/>'
                    f'<text x="{a(left - 6)}" y="{a(Y(t) + 4)}" text-anchor="end">{e(short(t))}</text>')
     out.append(f'<rect x="{a(left)}" y="{a(top)}" width="{a(pw)}" height="{a(ph)}" fill="none" stroke="{BLACK}"/>'
-               f'<text x="{a(left + pw / 2)}" y="{a(top - 8)}" text-anchor="middle" font-size="12">{e(title)}</text>'
+               f'<text x="{a(left + pw / 2)}" y="{a(top - 8)}" text-anchor="middle" font-size="13">{e(title)}</text>'
                f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 30)}" text-anchor="middle">{e(xlabel)}</text>'
                f'<text transform="translate({a(left - 38)} {a(top + ph / 2)}) rotate(-90)" text-anchor="middle">'
                f'{e(ylabel)}</text>')
@@ -1034,7 +1043,7 @@ def _svg_open(css: str, width: float, height: float, description: str) -> str:
     a, e = _attr, html.escape
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{css}" role="img" viewBox="0 0 {a(width)} {a(height)}" '
             f'width="{a(width)}" style="max-width:100%;height:auto" aria-label="{e(description, quote=True)}" '
-            f'font-family="sans-serif" font-size="11"><title>{e(description)}</title>')
+            f'font-family="sans-serif" font-size="12"><title>{e(description)}</title>')
 
 
 def loss_svg(runs, unit: str = "epoch", title: str = "Cost after each epoch", width: float = 330,

@@ -25,15 +25,15 @@ from ..core.notation import PALETTE, fmt
 
 __all__ = ["Table"]
 
-_CSS = ("<style>.bp-table{overflow-x:auto;max-width:100%}"
-        ".bp-table table{border-collapse:collapse;margin:0;font-size:var(--jp-code-font-size,13px);"
-        "font-variant-numeric:tabular-nums}"
-        ".bp-table caption{text-align:left;caption-side:top;padding:0 0 4px 0;white-space:normal}"
-        ".bp-table th,.bp-table td{padding:1px 8px;text-align:right;white-space:nowrap;border:0;"
-        "vertical-align:top}"
-        ".bp-table th:first-child,.bp-table td:first-child{text-align:left;white-space:normal;padding-left:0}"
-        ".bp-table thead th{border-bottom:1px solid var(--jp-border-color1," + PALETTE["table_head_rule"]
-        + ");font-weight:bold}</style>")
+# Inline styles: JupyterLab keeps an element's style attribute in a notebook it does not trust yet
+# (one opened as stored), where it drops <style> blocks.
+_BOX = "overflow-x:auto;max-width:100%"
+_TABLE = "border-collapse:collapse;margin:0;font-size:13px;font-variant-numeric:tabular-nums"
+_CAPTION = "text-align:left;caption-side:top;padding:0 0 4px 0;white-space:normal"
+_LABEL = "text-align:left;white-space:normal;padding:1px 8px 1px 0;border:0;vertical-align:top"
+_NUMBER = "text-align:right;white-space:nowrap;padding:1px 0 1px 7px;border:0;vertical-align:top"
+_HEAD = (";font-weight:bold;white-space:normal;border-bottom:1px solid var(--jp-border-color1,"
+         + PALETTE["table_head_rule"] + ")")
 
 
 def _cell(v) -> str:
@@ -79,9 +79,15 @@ class Table:
 
     def _repr_html_(self) -> str:
         e = html.escape
-        head = "".join(f'<th scope="col">{e(h)}</th>' for h in self.header)
-        body = "".join("<tr>" + "".join((f'<th scope="row">{e(c)}</th>' if k == 0 else f"<td>{e(c)}</td>")
-                                        for k, c in enumerate(row)) + "</tr>" for row in self.rows)
-        caption = f"<caption>{e(self.title)}</caption>" if self.title else ""
-        return (f'{_CSS}<div class="bp-table"><table>{caption}<thead><tr>{head}</tr></thead>'
+
+        def cell(tag: str, k: int, text: str, head: bool = False) -> str:
+            scope = (' scope="col"' if head else ' scope="row"' if k == 0 else "")
+            style = (_LABEL if k == 0 else _NUMBER) + (_HEAD if head else "")
+            return f'<{tag}{scope} style="{style}">{e(text)}</{tag}>'
+
+        head = "".join(cell("th", k, h, head=True) for k, h in enumerate(self.header))
+        body = "".join("<tr>" + "".join(cell("th" if k == 0 else "td", k, c) for k, c in enumerate(row)) + "</tr>"
+                       for row in self.rows)
+        caption = f'<caption style="{_CAPTION}">{e(self.title)}</caption>' if self.title else ""
+        return (f'<div class="bp-table" style="{_BOX}"><table style="{_TABLE}">{caption}<thead><tr>{head}</tr></thead>'
                 f"<tbody>{body}</tbody></table></div>")

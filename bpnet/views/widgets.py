@@ -99,7 +99,7 @@ _CSS = "<style>\n" + palette_css() + """
 .bp-weights th, .bp-touched th { text-align: left; }
 .bp-weights tr[aria-current="true"], .bp-touched tr[aria-current="true"] { background: var(--bp-highlight); font-weight: bold; }
 .bp-up { color: var(--bp-up); } .bp-down { color: var(--bp-down); }
-.bp-legend { font-size: 11px; color: var(--jp-ui-font-color1, var(--bp-ink)); display: flex; flex-flow: row wrap;
+.bp-legend { font-size: 12px; color: var(--jp-ui-font-color1, var(--bp-ink)); display: flex; flex-flow: row wrap;
               gap: 0 10px; max-width: 100%; white-space: normal; }
 .bp-legend span { white-space: nowrap; }
 .bp-legend-box, .bp-legend-box .widget-html-content { max-width: 100%; white-space: normal; }
@@ -119,7 +119,7 @@ _LEGEND = ('<div class="bp-legend" aria-hidden="true">'
 
 def _legend() -> W.HTML:
     """The diagram's legend: its entries wrap onto more lines in a narrow notebook column."""
-    legend = W.HTML(_LEGEND, layout=W.Layout(width="100%", max_width="100%"))
+    legend = W.HTML(_LEGEND, layout=W.Layout(width="auto", max_width="100%"))
     legend.add_class("bp-legend-box")
     return legend
 

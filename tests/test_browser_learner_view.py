@@ -1,0 +1,303 @@
+"""What a learner sees at 1000 x 800 with the file browser open, in JupyterLab in headless Chromium.
+
+Each notebook is opened without stored outputs (the session's JupyterLab and Chromium:
+tests/conftest.py), run with Run -> Run All Cells, and then looked at and used in a laptop's
+window beside the file browser:
+
+- 02's batch stepper: a batch gradient says it is the batch mean of the 4 samples (formula,
+  diagram's description, screen-reader line) and the diagram shows no one sample's a, z or δ;
+- 04's graph step-throughs and 00's: each picture fits its box whole (no sideways scroll, node L
+  not cut), is shown at its drawn size (9-point text at 12 px or more), and at the last step the
+  highlighted node is in the notebook's view with the widget's buttons;
+- 03's and 07's tables: no number is broken across two lines, a table fits the column;
+- 01's activation explorer: softmax is offered and shown on a vector of scores;
+- in all of them no text of the widgets and tables is under 9 points (12 CSS px).
+
+Screenshots of the walk-through: test-artifacts/walk-*.png.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from infra_support import ARTIFACTS, FRESH, open_notebook, run_all_cells
+
+pytestmark = pytest.mark.browser
+
+WIDTH, HEIGHT = 1000, 800
+PT9 = 12.0 - 0.05  # 9 points in CSS pixels, less rounding
+
+#: Every text of the elements matching a selector that shows under 9 points: its own font size,
+#: scaled for an SVG drawn smaller or larger than its viewBox (MathJax's sub- and superscripts and
+#: text only a screen reader gets are left out).
+SMALL_TEXT = """([sel, limit]) => {
+    const small = [];
+    for (const root of document.querySelectorAll(sel)) {
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        let n;
+        while ((n = walker.nextNode())) {
+            const el = n.parentElement;
+            if (!n.textContent.trim() || el.closest('.bp-sr-only, mjx-container, style, title')) continue;
+            const box = el.getBoundingClientRect();
+            if (box.width === 0 || box.height === 0) continue;  // not shown
+            let px = parseFloat(getComputedStyle(el).fontSize);
+            const svg = el.closest('svg');
+            if (svg && svg.viewBox && svg.viewBox.baseVal && svg.viewBox.baseVal.width)
+                px *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            if (px < limit) small.push(n.textContent.trim().slice(0, 40) + ' @ ' + px.toFixed(1) + 'px');
+        }
+    }
+    return small;
+}"""
+
+#: Places in the text of the outputs where a line breaks inside a number (a digit or point on each side).
+SPLIT_NUMBERS = """() => {
+    const out = [], r = document.createRange();
+    for (const area of document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output')) {
+        if (area.querySelector('mjx-container, .jupyter-widgets')) continue;
+        const walker = document.createTreeWalker(area, NodeFilter.SHOW_TEXT);
+        let node, prev = null;
+        while ((node = walker.nextNode())) {
+            const t = node.textContent;
+            for (let i = 0; i < t.length; i++) {
+                if (t[i] === '\\n') { prev = null; continue; }
+                r.setStart(node, i); r.setEnd(node, i + 1);
+                const rect = r.getClientRects()[0];
+                if (!rect) continue;
+                if (prev && prev.node === node && rect.top > prev.top + 2 && /[\\d.]/.test(prev.ch) && /[\\d.]/.test(t[i]))
+                    out.push(t.slice(Math.max(0, i - 15), i + 10));
+                prev = {node, top: rect.top, ch: t[i]};
+            }
+        }
+    }
+    return out;
+}"""
+
+#: Where an element is against the notebook's column: {right, panel (the column's right edge), scrolls}.
+FITS = """(el) => {
+    const r = el.getBoundingClientRect();
+    const panel = document.querySelector('.jp-NotebookPanel .jp-Notebook').getBoundingClientRect();
+    const area = el.closest('.jp-OutputArea-output') || el;
+    // what is cut off: shown elements reaching past the output's right edge (not inside a box of their own that scrolls)
+    const edge = area.getBoundingClientRect().right;
+    const out = [...el.querySelectorAll('*')].filter(d => {
+        const b = d.getBoundingClientRect();
+        if (b.width === 0 || b.right <= edge + 1) return false;
+        for (let p = d.parentElement; p && p !== el; p = p.parentElement)
+            if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) return false;
+        return true;
+    }).map(d => d.tagName + '.' + [...d.classList].join('.') + ' ' + Math.round(d.getBoundingClientRect().right));
+    return {right: r.right, width: r.width, panel: panel.right, out: out.slice(0, 8),
+            scrolls: area.scrollWidth > area.clientWidth + 1};
+}"""
+
+#: The highlighted box (yellow, #F0E442) or edge (vermilion, #D55E00) of a graph picture, in page coordinates,
+#: and the notebook's visible area: the current step as the learner sees it.
+CURRENT_NODE = """async (img) => {
+    if (!img.complete) await new Promise(ok => img.addEventListener('load', ok, {once: true}));
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth; c.height = img.naturalHeight;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+    for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) {
+        const k = 4 * (y * c.width + x);
+        const yellow = Math.abs(d[k] - 240) < 6 && Math.abs(d[k + 1] - 228) < 6 && Math.abs(d[k + 2] - 66) < 6;
+        const vermilion = Math.abs(d[k] - 213) < 6 && Math.abs(d[k + 1] - 94) < 6 && Math.abs(d[k + 2]) < 6;
+        if (yellow || vermilion) {
+            x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+        }
+    }
+    const r = img.getBoundingClientRect(), s = r.width / img.naturalWidth;
+    const view = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer, .jp-NotebookPanel .jp-Notebook')
+                         .getBoundingClientRect();
+    return {found: x1 >= 0, top: r.top + y0 * s, bottom: r.top + y1 * s, left: r.left + x0 * s,
+            right: r.left + x1 * s, viewTop: view.top, viewBottom: Math.min(view.bottom, innerHeight),
+            viewRight: view.right};
+}"""
+
+
+@pytest.fixture
+def lab(lab_server):
+    """The session's JupyterLab, naming the notebooks without stored outputs."""
+    return lab_server.in_folder(FRESH)
+
+
+def _open_file_browser(page) -> None:
+    if not page.locator(".jp-FileBrowser").first.is_visible():
+        page.locator(".jp-SideBar.jp-mod-left [data-id='filebrowser']").first.click()
+    page.wait_for_selector(".jp-FileBrowser", state="visible")
+
+
+def _run_all_then_laptop_view(page, lab, name: str, wait_for: str | None = None) -> None:
+    """Run All at the opening size (at 1000 px the toolbar folds the indicator it waits for), then
+    1000 x 800 with the file browser open."""
+    run_all_cells(page, lab.path(name), timeout=400_000)
+    if wait_for:
+        page.wait_for_selector(wait_for, timeout=60_000)
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    _open_file_browser(page)
+    page.wait_for_timeout(600)  # the notebook takes the width that is left
+    assert page.locator(".jp-FileBrowser").first.bounding_box()["width"] > 50
+
+
+def _fits(page, el) -> None:
+    m = el.evaluate(FITS)
+    assert m["width"] > 200 and m["right"] <= m["panel"] + 1 and not m["scrolls"] and not m["out"], m
+
+
+def _small_text(page, selector: str) -> list[str]:
+    return page.evaluate(SMALL_TEXT, [selector, PT9])
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"walk-{name}.png"), full_page=False)
+
+
+def _wait_label(page, root, pattern: str) -> str:
+    label = root.locator(".bp-step-label").first
+    page.wait_for_function("([e, p]) => new RegExp(p).test(e.innerText)", arg=[label.element_handle(), pattern],
+                           timeout=30_000)
+    page.wait_for_timeout(300)  # the formula is typeset a moment after the label
+    return label.inner_text()
+
+
+def test_02_batch_gradient_is_the_batch_mean_in_words_and_on_the_diagram(browser, lab):
+    import re
+
+    import bpnet
+    from bpnet.views.widgets import StepThrough
+
+    name = "02_forward_pass.ipynb"
+    page = open_notebook(browser, lab, name)
+    try:
+        _run_all_then_laptop_view(page, lab, name, ".bp-stepper .bp-next-phase")
+        stepper = page.locator(".jp-NotebookPanel .bp-stepper").first
+        stepper.scroll_into_view_if_needed()
+        _fits(page, stepper)
+        small = _small_text(page, ".jp-NotebookPanel .bp-stepper")
+        for _ in range(6):  # forward -> loss -> deltas -> updates
+            if "updates" in stepper.locator(".bp-step-label").first.inner_text():
+                break
+            before = stepper.locator(".bp-step-label").first.inner_text()
+            stepper.locator(".bp-next-phase").first.click()
+            page.wait_for_function("([e, t]) => e.innerText !== t",
+                                   arg=[stepper.locator(".bp-step-label").first.element_handle(), before])
+        label = _wait_label(page, stepper, "updates")
+        k = int(re.search(r"step (\d+) of", label).group(1))
+        # the same step, built here: a gradient over the XOR batch of 4
+        net, X, y, lr = bpnet.xor_example()
+        w = StepThrough(net, X, y, lr=lr, rule="gradient")
+        w.stepper.goto(k - 1)
+        assert w.stepper.current.kind == "gradient" and w.stepper.current.sample is None
+        formula = stepper.locator(".bp-formula").first.inner_text()
+        assert "the batch mean of 4 samples" in formula, formula
+        alt = stepper.locator(".bp-diagram svg").first.get_attribute("aria-label")
+        assert "the batch mean of 4 samples" in alt and not re.search(r"sample \d of 4", alt), alt
+        live = stepper.locator(".bp-live").first.inner_text()
+        assert live.strip() == w.live_text().strip() and "*" in live, live  # the four products and their mean
+        values = stepper.locator(".bp-diagram svg text").all_text_contents()
+        assert not [t for t in values if re.match(r"(⚠ )?(a|z|δ)=", t)], values
+        _shot(page, "02-batch-gradient")
+        small += _small_text(page, ".jp-NotebookPanel .bp-stepper")
+        assert not small, f"text under 9 points: {sorted(set(small))}"
+    finally:
+        page.close()
+        lab.delete_sessions()
+
+
+def _graph_pictures(page) -> list[dict]:
+    return page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel .bp-graph')].map(graph => {
+        const box = graph.querySelector('.bp-graph-diagram-box'), img = box.querySelector('img');
+        const b = box.getBoundingClientRect(), i = img.getBoundingClientRect();
+        const area = graph.closest('.jp-OutputArea-output');
+        return {boxLeft: b.left, boxRight: b.right, imgLeft: i.left, imgRight: i.right, imgWidth: i.width,
+                natural: img.naturalWidth, scrolls: box.scrollWidth > box.clientWidth + 1,
+                areaScrolls: area.scrollWidth > area.clientWidth + 1, areaRight: area.getBoundingClientRect().right};
+    })""")
+
+
+def _check_graph_pictures(pictures: list[dict], name: str) -> None:
+    assert pictures, f"{name}: no graph step-through"
+    for k, p in enumerate(pictures):
+        assert not p["scrolls"] and not p["areaScrolls"], (name, k, p)  # no sideways scroll
+        assert p["imgLeft"] >= p["boxLeft"] - 1 and p["imgRight"] <= p["boxRight"] + 1, (name, k, p)  # nothing cut
+        assert p["boxRight"] <= p["areaRight"] + 1, (name, k, p)
+        # shown at its drawn size (96 dpi): 9-point text at 12 px, never shrunk
+        assert p["imgWidth"] >= p["natural"] - 1, (name, k, p)
+
+
+def test_graph_pictures_fit_and_the_last_step_is_in_view(browser, lab):
+    for name in ("04_backpropagation.ipynb", "00_start_here.ipynb"):
+        page = open_notebook(browser, lab, name)
+        try:
+            _run_all_then_laptop_view(page, lab, name, ".bp-graph .bp-graph-end")
+            _check_graph_pictures(_graph_pictures(page), name)
+            assert not _small_text(page, ".jp-NotebookPanel .bp-graph"), name
+            graphs = page.locator(".jp-NotebookPanel .bp-graph")
+            for k in range(graphs.count()):
+                graph = graphs.nth(k)
+                # the learner has the buttons at the top of the view and presses "end"
+                graph.locator(".bp-graph-buttons").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+                label = graph.locator(".bp-graph-label").first
+                before = label.inner_text()
+                graph.locator(".bp-graph-end").first.click()
+                page.wait_for_function("([e, t]) => e.innerText !== t || /step (\\d+) of \\1\\b/.test(e.innerText)",
+                                       arg=[label.element_handle(), before], timeout=30_000)
+                page.wait_for_timeout(800)  # the picture arrives after the label
+                n = label.inner_text()
+                where = graph.locator("img").first.evaluate(CURRENT_NODE)
+                assert where["found"], (name, k, n)
+                assert where["top"] >= where["viewTop"] - 1 and where["bottom"] <= where["viewBottom"] + 1, (
+                    f"{name}, graph {k + 1}: at the last step ({n}) the highlighted node is out of view: {where}")
+                assert where["right"] <= where["viewRight"] + 1, (name, k, where)
+                _shot(page, f"{name[:2]}-graph{k + 1}-last-step")
+        finally:
+            page.close()
+            lab.delete_sessions()
+
+
+@pytest.mark.parametrize("name", ["03_loss_and_gradient_descent.ipynb", "07_beyond_gradient_descent.ipynb"])
+def test_tables_keep_every_number_whole_and_fit_the_column(browser, lab, name):
+    page = open_notebook(browser, lab, name)
+    try:
+        _run_all_then_laptop_view(page, lab, name, ".bp-table")
+        split = page.evaluate(SPLIT_NUMBERS)
+        assert not split, f"{name}: numbers broken across lines at 1000 x 800: {split}"
+        tables = page.locator(".jp-NotebookPanel .bp-table")
+        assert tables.count() >= 3
+        for k in range(tables.count()):
+            _fits(page, tables.nth(k))
+        assert not _small_text(page, ".jp-NotebookPanel .bp-table")
+        tables.first.scroll_into_view_if_needed()
+        _shot(page, f"{name[:2]}-table")
+    finally:
+        page.close()
+        lab.delete_sessions()
+
+
+def test_01_explorer_offers_softmax_on_a_vector_of_scores(browser, lab):
+    from bpnet.explain.activation_reading import softmax_reading
+
+    name = "01_neuron_and_activation.ipynb"
+    page = open_notebook(browser, lab, name)
+    try:
+        _run_all_then_laptop_view(page, lab, name, ".bp-explorer")
+        explorer = page.locator(".jp-NotebookPanel .bp-explorer").first
+        explorer.scroll_into_view_if_needed()
+        explorer.locator(".bp-activation-choice select").select_option("softmax")
+        page.wait_for_function("(e) => /a3 = /.test(e.innerText)", arg=explorer.element_handle(), timeout=30_000)
+        z = float(explorer.locator(".bp-z .widget-readout").first.inner_text())
+        r = softmax_reading(z)
+        text = explorer.inner_text()
+        for k, a in enumerate(r.a):
+            assert f"a{k + 1} = {format(a, '.3g')}" in text, text
+        assert "softmax of" in explorer.locator("svg").first.text_content()
+        _fits(page, explorer)
+        assert not _small_text(page, ".jp-NotebookPanel .bp-explorer")
+        _shot(page, "01-explorer-softmax")
+    finally:
+        page.close()
+        lab.delete_sessions()
