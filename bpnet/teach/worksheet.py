@@ -555,7 +555,7 @@ def _as_change(q: Question, template: Template) -> Question:
     """An update question asked as the step Δw = new - old weight."""
     m = re.fullmatch(r"(.*?) ([-+]) (.*) = (\S+)", q.numbers)
     old = float(q.numbers.split(" ")[0]) if m is None else float(m.group(1))
-    change = float(f"{q.value - old:.12g}")  # the float noise of the subtraction off (0.016, not 0.016000000000000014)
+    change = float(fmt(q.value - old, 12))  # the float noise of the subtraction off (0.016, not 0.016000000000000014)
     numbers = (f"{'-' if m.group(2) == '-' else ''}{m.group(3)} = {fmt(change)}" if m
                else f"{fmt(q.value)} - {fmt(old)} = {fmt(change)}")
     return replace(q, label=f"change Δw of {q.name} (new weight − old)", value=change, ask="change", old=old,
