@@ -301,3 +301,37 @@ def test_01_explorer_offers_softmax_on_a_vector_of_scores(browser, lab):
     finally:
         page.close()
         lab.delete_sessions()
+
+
+#: The learner's notebooks. 08's printed network files and the teachers' notebook print dicts and JSON
+#: as they are (the file's own text), wider than the column.
+LEARNER_NOTEBOOKS = ["00_start_here.ipynb", "01_neuron_and_activation.ipynb", "02_forward_pass.ipynb",
+                     "03_loss_and_gradient_descent.ipynb", "04_backpropagation.ipynb", "05_xor_worked_example.ipynb",
+                     "06_training_xor.ipynb", "07_beyond_gradient_descent.ipynb", "quiz.ipynb"]
+
+
+@pytest.mark.parametrize("name", LEARNER_NOTEBOOKS)
+def test_walk_every_notebook_as_stored_keeps_its_numbers_whole(browser, lab_server, name):
+    """Each notebook as a learner first opens it (its stored outputs, not run) at 1000 x 800 beside the
+    file browser: no number of a text output or table is broken across two lines, and no output scrolls
+    sideways as a whole; a screenshot of each screenful of the walk-through."""
+    page = open_notebook(browser, lab_server, name, viewport=(WIDTH, HEIGHT))
+    try:
+        _open_file_browser(page)
+        page.wait_for_timeout(800)
+        split = page.evaluate(SPLIT_NUMBERS)
+        assert not split, f"{name}: numbers broken across lines at 1000 x 800: {split}"
+        wide = page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output')]
+            .filter(o => o.scrollWidth > o.clientWidth + 1 && !o.querySelector('mjx-container'))
+            .map(o => o.innerText.slice(0, 80))""")
+        assert not wide, f"{name}: outputs wider than the column: {wide}"
+        scroller = ".jp-NotebookPanel .jp-WindowedPanel-outer"
+        height = page.evaluate("(s) => document.querySelector(s).scrollHeight", scroller)
+        step = HEIGHT - 200
+        for k, top in enumerate(range(0, min(height, 12 * step), step)):
+            page.evaluate("([s, y]) => { document.querySelector(s).scrollTop = y; }", [scroller, top])
+            page.wait_for_timeout(150)
+            _shot(page, f"{name[:2]}-as-stored-{k + 1:02d}")
+    finally:
+        page.close()
+        lab_server.delete_sessions()
