@@ -335,3 +335,49 @@ def test_walk_every_notebook_as_stored_keeps_its_numbers_whole(browser, lab_serv
     finally:
         page.close()
         lab_server.delete_sessions()
+
+
+def _type_and_run(page, cell, source: str) -> None:
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(source)
+    prompt = cell.locator(".jp-InputArea-prompt").first
+    before = prompt.inner_text()
+    page.keyboard.press("Control+Enter")  # run the cell and stay on it
+    # done when its prompt carries a new execution count (at 1000 px the toolbar hides the kernel indicator)
+    page.wait_for_function("([e, t]) => /^\\[\\d+\\]:$/.test(e.innerText.trim()) && e.innerText !== t",
+                           arg=[prompt.element_handle(), before], timeout=60_000)
+
+
+def test_05_exercise_1b_hint_names_the_slip_made_not_a_tanh_unit(browser, lab):
+    """f'(z) alone, ŷ(1 − ŷ), as the output delta: the hint says dL/da = a - y is missing; it once said
+    'Check f'(z) of the tanh units ... Also: opposite sign', though no tanh unit is on the way."""
+    name = "05_xor_worked_example.ipynb"
+    page = open_notebook(browser, lab, name)
+    try:
+        _run_all_then_laptop_view(page, lab, name)
+        cells = page.locator(".jp-NotebookPanel .jp-CodeCell")
+        answer_cell = cells.filter(has=page.locator(".jp-InputArea-editor", has_text="δ(D0) (x = (0, 1), y = 1)")).first
+        check_cell = cells.filter(has=page.locator(".jp-InputArea-editor",
+                                                   has_text='check_delta(rnet, x, t, "D0", answer)')).first
+        source = answer_cell.locator(".jp-InputArea-editor").inner_text()
+        prefix = source.split("answer = None")[0]
+        output = check_cell.locator(".jp-OutputArea")
+        for attempt, expect in (("y_hat * (1 - y_hat)", "Not yet"),
+                                ("(y_hat - t[0]) * y_hat * (1 - y_hat)", "Correct")):
+            before = output.inner_text()
+            _type_and_run(page, answer_cell, prefix + f"answer = {attempt}   # δ(D0) (x = (0, 1), y = 1): a number")
+            _type_and_run(page, check_cell, 'result = check_delta(rnet, x, t, "D0", answer)\nresult')
+            page.wait_for_function("([e, t, w]) => e.innerText !== t && e.innerText.includes(w)",
+                                   arg=[output.element_handle(), before, expect], timeout=60_000)
+            text = output.inner_text()
+            assert "tanh" not in text and "opposite sign" not in text, text
+            if expect == "Not yet":
+                assert "a - y" in text and "f'(z) alone" in text, text
+            else:
+                assert "f'(z) left out" not in text, text
+            check_cell.scroll_into_view_if_needed()
+            _shot(page, f"05-exercise-1b-{expect.split()[0].lower()}")
+    finally:
+        page.close()
+        lab.delete_sessions()
