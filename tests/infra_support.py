@@ -320,6 +320,11 @@ def jupyter_lab(tmp: Path, root: Path, start_timeout: float = 180):
     config.mkdir(parents=True)
     (config / "jupyter_server_config.json").write_text(json.dumps(
         {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}))
+    # JupyterLab as a learner has it: without the teachers' nbgrader extension (`make test` installs
+    # nbgrader for its own tests; Binder does not), whose toolbar button and sidebar change the layout.
+    (config / "labconfig").mkdir()
+    (config / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": {
+        name: True for name in ("@jupyter/nbgrader", "nbgrader")}}))
     settings = tmp / "settings"
     for name, values in LAB_SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
