@@ -32,12 +32,12 @@ SCREENSHOT = REPO / "docs" / "code-checker.png"
 WRONG = "answer = (yq[0] - a_D0) * a_D0 * (1 - a_D0)"   # y - a: the sign flipped
 RIGHT = "answer = (a_D0 - yq[0]) * a_D0 * (1 - a_D0)"
 
-BUGGY_BACKWARD = '''def backward(W, z, a, delta_L, df):
+BUGGY_BACKWARD = '''def backward(W, z, a, delta_K, df):
     """Every layer's delta, from the output's back to the first hidden layer's."""
-    L = len(W)
-    delta = [None] * (L + 1)
-    delta[L] = delta_L
-    for l in range(L - 1, 0, -1):
+    K = len(W)
+    delta = [None] * (K + 1)
+    delta[K] = delta_K
+    for l in range(K - 1, 0, -1):
         delta[l] = delta[l + 1] @ W[l][1:].T
     return delta'''
 FIXED_BACKWARD = BUGGY_BACKWARD.replace("@ W[l][1:].T", "@ W[l][1:].T * df[l](z[l])")
@@ -124,7 +124,7 @@ def test_an_exercise_and_a_code_check_as_a_learner_does_them(browser, lab_server
         assert re.search(r"✓\s*Correct", right) and right_value in right, right
 
         # Exercise 5, the backward pass as code: as stored, not written yet.
-        k = next(i for i, src in enumerate(code_sources) if src.startswith("def backward(W, z, a, delta_L, df):"))
+        k = next(i for i, src in enumerate(code_sources) if src.startswith("def backward(W, z, a, delta_K, df):"))
         assert 'check_code("backward", backward)' in code_sources[k + 1]
         k += 1  # the cell added above for the hints comes before it
         learner, check = page.locator(CELLS).nth(k), page.locator(CELLS).nth(k + 1)
