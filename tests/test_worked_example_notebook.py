@@ -90,7 +90,7 @@ def test_stored_article_numbers_published_beside_computed(nb, traces):
 
 
 def test_sign_check_uses_a_central_difference_with_a_floored_relative_error(nb):
-    cell = cell_with(nb, "slope = (up.cost(x0, y0) - down.cost(x0, y0)) / (2 * h)")
+    cell = cell_with(nb, "slope = (up.cost(x0, y0) - down.cost(x0, y0)) / (2 * eps)")
     assert "max(abs(slope), abs(exact), 1e-4)" in cell.source   # notebook 04's floor and threshold
     assert "central difference 4, exact 4; error below 1e-6: True" in text_of(cell)
 
