@@ -91,6 +91,14 @@ PLAN = {
          "follow one update of a real network step by step with the same equations as notebook 04"],
         ["The training accuracy is higher than the test accuracy. Why, and when does it matter?",
          "Which digits does the network confuse, and would a person confuse them too?"]),
+    "10_dropout_and_batch_norm": (
+        50, "04 and 07 (the computation graph, vanishing gradients)",
+        ["step through batch normalisation of one unit over a batch, forward and backward, and say why the "
+         "gradients of the batch's inputs add up to 0",
+         "step through dropout's mask and its 1/(1 - p) scaling, and say why a dropped unit gets no gradient",
+         "read what each does on a small training run: less overfitting, a deep sigmoid network that learns"],
+        ["Why does holding the batch's mean and variance constant give the wrong gradient?",
+         "Dropout makes the training cost worse. Why can it still be the better network?"]),
 }
 
 _KINDS = {"check_forward": {"forward", "z"}, "check_neuron": {"forward", "z"}, "check_cost": {"cost"},
@@ -113,7 +121,7 @@ def _source(cell) -> str:
 
 
 def _sequence() -> list[Path]:
-    return sorted(p for p in NOTEBOOKS.glob("0*.ipynb"))
+    return sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
 def _title(nb) -> str:
