@@ -85,6 +85,7 @@ def test_bad_options_exit_2_with_one_line(capsys):
     assert code == 2 and "nothing.json: no such file" in err
 
 
+@pytest.mark.slow
 def test_check_the_articles_numbers_names_the_sign_flip(capsys):
     code, out, err = run(capsys, "check", str(EXAMPLES / "xor-article-published.json"))
     assert code == 1 and err == ""
@@ -115,6 +116,7 @@ def test_check_a_correct_published_example_exits_0(capsys, name):
     assert "published numbers agree with bpnet" in out and "✗" not in out
 
 
+@pytest.mark.slow
 def test_python_m_bpnet_runs_as_a_program():
     r = subprocess.run([sys.executable, "-m", "bpnet", "check", "examples/xor-article-published.json"],
                        capture_output=True, text=True, cwd=ROOT)

@@ -288,6 +288,7 @@ def test_the_network_file_reference_documents_every_convention_and_the_key():
         assert f"| `{key}` |" in text, key
 
 
+@pytest.mark.slow
 def test_the_command_line_names_the_conventions_and_exits_0():
     import subprocess
     import sys

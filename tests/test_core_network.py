@@ -149,6 +149,7 @@ def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "bpnet", *args], capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_cli_text_article():
     r = run_cli("trace", "--example", "xor", "--rule", "article")
     assert r.returncode == 0, r.stderr
@@ -160,6 +161,7 @@ def test_cli_text_article():
     assert any(l.split() == ["X1->Z1", "1", "->", "1"] for l in lines)
 
 
+@pytest.mark.slow
 def test_cli_json_gradient():
     r = run_cli("trace", "--example", "xor", "--rule", "gradient", "--format", "json")
     assert r.returncode == 0, r.stderr
@@ -175,6 +177,7 @@ def test_cli_json_gradient():
     assert d0["value"] == 4.0
 
 
+@pytest.mark.slow
 def test_cli_sample_and_errors():
     r = run_cli("trace", "--sample", "4", "--format", "json")
     assert json.loads(r.stdout)["inputs"] == [[1.0, 1.0]]

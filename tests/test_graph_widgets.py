@@ -72,6 +72,7 @@ def test_a_measured_figure_keeps_no_numbers_in_its_text_form():
     assert view.widget.value[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_redrawing_only_what_changed_gives_the_same_picture_as_drawing_everything():
     import numpy as np
 

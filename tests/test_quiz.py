@@ -35,6 +35,7 @@ def _templates():
         yield path.name, ws.template_from_example(path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, template", list(_templates()), ids=[n for n, _ in _templates()])
 def test_every_right_value_rounded_as_instructed_is_right(name, template):
     """Every template, every question kind: the right value rounded to the sheet's digits (half up and
@@ -61,6 +62,7 @@ def test_every_right_value_rounded_as_instructed_is_right(name, template):
                     (name, v.number, q.label, key)
 
 
+@pytest.mark.slow
 def test_a_small_update_is_asked_as_its_change_and_judged_at_the_sheets_digits():
     # sigmoid-2-2-1's updates are small beside the weights: the new weight to 4 digits cannot tell
     # "f' of the wrong unit" from the right step, so the sheet asks for the change Δw instead.
@@ -78,6 +80,7 @@ def test_a_small_update_is_asked_as_its_change_and_judged_at_the_sheets_digits()
     assert not far and far.mistake is not None
 
 
+@pytest.mark.slow
 def test_the_sheet_prints_the_quiz_code_and_the_quiz_refuses_another_network():
     v = ws.generate("leaky-2-2-1", 2, seed=7, steps="forward")[0]
     code = ws.quiz_code(v)
@@ -127,6 +130,7 @@ def _hand_in(tmp_path, name, answers, concepts, seed=7, variant=1):
     return quiz, quiz.hand_in(tmp_path / f"{name}.json")
 
 
+@pytest.mark.slow
 def test_a_handed_in_file_records_each_answer_and_the_class_summary_regrades_them(tmp_path):
     quiz = Quiz("leaky-2-2-1", 7, 1)
     qs = quiz.variant.questions
@@ -173,6 +177,7 @@ def test_quiz_notebook_has_a_check_cell_for_every_question_and_concept():
     assert any("quiz.hand_in()" in s for s in sources)
 
 
+@pytest.mark.slow
 def test_a_quiz_code_of_a_shipped_network_file_needs_no_file_name():
     t = ws.template_from_example(REPO / "examples" / "xor.json")
     v = ws.generate(t, 1, seed=3)[0]

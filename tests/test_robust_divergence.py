@@ -152,6 +152,7 @@ def test_trace_step_refuses_a_divergent_update():
 
 
 # ----- the command line ---------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["json", "text"])
 def test_cli_prints_one_error_line_and_exits_non_zero(fmt):
     r = subprocess.run([sys.executable, "-m", "bpnet", "trace", "--example", "xor", "--lr", "1e308",
@@ -162,6 +163,7 @@ def test_cli_prints_one_error_line_and_exits_non_zero(fmt):
     assert len(lines) == 1 and lines[0].startswith("error:") and "diverged" in lines[0]
 
 
+@pytest.mark.slow
 def test_cli_json_is_strict_json():
     """Every number the CLI writes is finite: a strict parser (no NaN/Infinity) reads it."""
     r = subprocess.run([sys.executable, "-m", "bpnet", "trace", "--example", "xor", "--lr", "1e300",

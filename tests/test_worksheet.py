@@ -63,6 +63,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     assert (tmp_path / "c" / "keys.html").read_bytes() != (tmp_path / "a" / "keys.html").read_bytes()
 
 
+@pytest.mark.slow
 def test_a_variant_does_not_depend_on_how_many_are_generated():
     three = ws.generate("leaky-2-2-1", 3, seed=5)
     five = ws.generate("leaky-2-2-1", 5, seed=5)
@@ -411,6 +412,7 @@ def _cli(*args, cwd=REPO):
                           timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
+@pytest.mark.slow
 def test_a_new_run_replaces_a_previous_output_whole(tmp_path):
     out = tmp_path / "class"
     pages.write_worksheets(ws.generate("leaky-2-2-1", 12, seed=1), out)
@@ -485,6 +487,7 @@ def test_a_network_too_large_to_work_by_hand_is_refused_before_it_is_loaded(tmp_
         ws.Template("wide", (2, 8, 8, 1), ("relu", "relu", "identity"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", sorted((REPO / "examples").glob("*.json")), ids=lambda p: p.name)
 def test_every_shipped_example_is_a_template(path):
     t = ws.template_from_example(path)

@@ -456,6 +456,34 @@ class Detectable:
     never: tuple[str, ...]  # mistakes no variant of the template can expose at any asked question
 
 
+@functools.lru_cache(maxsize=8)
+def _pilot_draws(template: Template, pilot: int) -> tuple:
+    """The pilot's draws of the template: (network, x, y, trace) each. They have a seed of their own:
+    what a template can expose does not depend on the teacher's seed (and is worked out once per template)."""
+    rng = np.random.default_rng(_variant_seed(20261127, 0))
+    draws = []
+    for _ in range(pilot):
+        W, x, y = _draw(template, rng)
+        net = template.network(W)
+        draws.append((net, x, y, trace_step(net, x, y, lr=template.lr, loss=template.loss, rule=template.rule)))
+    return tuple(draws)
+
+
+@functools.lru_cache(maxsize=64)
+def _pilot_counts(template: Template, step: str, pilot: int) -> tuple[dict, dict]:
+    """Over the pilot's draws, at each question of ``step``: how often each mistake applies (seen) and
+    how often it gives the right number (same), keyed by (step, question name, mistake key)."""
+    seen: dict[tuple[str, str, str], int] = {}
+    same: dict[tuple[str, str, str], int] = {}
+    for net, x, y, tr in _pilot_draws(template, pilot):
+        for (_, name), (keys, alike, _) in _coinciding(net, x, y, template, _questions(net, tr, (step,))).items():
+            for key in keys:
+                seen[step, name, key] = seen.get((step, name, key), 0) + 1
+            for key in alike:
+                same[step, name, key] = same.get((step, name, key), 0) + 1
+    return seen, same
+
+
 @functools.lru_cache(maxsize=32)
 def detectable(template: Template, steps: tuple[str, ...], pilot: int = 24) -> Detectable:
     """A mistake can expose itself at a question when, over a pilot of draws of the template,
@@ -463,20 +491,12 @@ def detectable(template: Template, steps: tuple[str, ...], pilot: int = 24) -> D
     least once in ten draws. At other
     questions it does not touch the number (a hidden unit's slope does not enter an output
     weight's update) or cannot change it on this template (with leaky ReLU, f'(a) is f'(z))."""
-    # The pilot's draws have a seed of their own: what a template can expose does not depend on
-    # the teacher's seed (and is worked out once per template).
-    rng = np.random.default_rng(_variant_seed(20261127, 0))
     seen: dict[tuple[str, str, str], int] = {}
     same: dict[tuple[str, str, str], int] = {}
-    for _ in range(pilot):
-        W, x, y = _draw(template, rng)
-        net = template.network(W)
-        tr = trace_step(net, x, y, lr=template.lr, loss=template.loss, rule=template.rule)
-        for (step, name), (keys, alike, _) in _coinciding(net, x, y, template, _questions(net, tr, steps)).items():
-            for key in keys:
-                seen[step, name, key] = seen.get((step, name, key), 0) + 1
-            for key in alike:
-                same[step, name, key] = same.get((step, name, key), 0) + 1
+    for step in steps:  # a step's questions do not depend on the others asked: counted once per step
+        step_seen, step_same = _pilot_counts(template, step, pilot)
+        seen.update(step_seen)
+        same.update(step_same)
     by_step: dict[str, dict[str, set]] = {}
     for (step, name, key), n in seen.items():
         # A mistake that can arise only on rare draws (the other slope exactly at a ReLU kink,
