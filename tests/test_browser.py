@@ -21,12 +21,13 @@ import statistics
 import subprocess
 import sys
 
+import nbformat
 import pytest
 
 from bpnet.lab import ENABLE
 from infra_support import (
-    ARTIFACTS, FRESH, REPO, WORKED_EXAMPLE, LabServer, chromium_path, notebooks, open_file_browser, run_all_cells,
-    wait_for_kernel, wait_until_quiet, watched_page,
+    ARTIFACTS, FRESH, REPO, WORKED_EXAMPLE, LabServer, chromium_path, notebooks, open_file_browser, output_differences,
+    run_all_cells, save_notebook, wait_for_kernel, wait_until_quiet, watched_page,
 )
 
 pytestmark = pytest.mark.browser
@@ -90,8 +91,6 @@ def _outputs(page) -> list[dict]:
 
 
 def _stored_widget_views(name: str) -> int:
-    import nbformat
-
     nb = nbformat.read(REPO / "notebooks" / name, as_version=4)
     return sum(WIDGET_VIEW in out.get("data", {}) for c in nb.cells if c.cell_type == "code" for out in c.outputs)
 
@@ -111,9 +110,12 @@ def _wait_change(page, selector: str, before: str, timeout: float | None = None)
 # --- every notebook ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.notebook(name)) for name in _notebook_ids()])
-def test_notebook_runs_in_jupyterlab_without_errors_and_widgets_render(notebook_page, name):
+def test_notebook_runs_in_jupyterlab_without_errors_and_widgets_render(notebook_page, notebook_runs, name):
     """Run All (the session's one run of the notebook, shared by its other browser tests, which come
-    after this one): no error output, every widget rendered, no stretched picture, no solution shown."""
+    after this one): no error output, every widget rendered, no stretched picture, no solution shown;
+    and, saved, the notebook holds the stored outputs, compared as nbval compares them. The kernels
+    use OpenBLAS's kernels for an older CPU (``infra_support.LAB_ENVIRONMENT``), so this is also the
+    check that the stored numbers hold on a CPU without FMA or AVX."""
     page = notebook_page
 
     expected_widgets = _stored_widget_views(name)
@@ -151,6 +153,12 @@ def test_notebook_runs_in_jupyterlab_without_errors_and_widgets_render(notebook_
     # .solution() only where a learner asks for it); a failure here names the notebook and cell.
     shown = _visible_solutions(page)
     assert not shown, f"{name}: worked solutions visible after Run All:\n" + "\n---\n".join(shown)
+
+    path = notebook_runs.server.path(name)
+    save_notebook(page, path)
+    differ = output_differences(nbformat.read(REPO / "notebooks" / name, as_version=4), nbformat.read(path, as_version=4))
+    assert not differ, (f"{name}: after Run All in JupyterLab (OpenBLAS kernels for an older CPU) these outputs "
+                        "differ from the stored ones:\n" + "\n".join(differ))
 
 
 def _stretched_pictures(page) -> list[str]:
