@@ -395,9 +395,9 @@ def _place_labels(lay: DiagramLayout, labels: tuple, values: dict) -> dict:
     Greedy (the highlighted label first): each label tries points along its own link,
     starting from a spread that keeps links into one unit apart, and takes the first whose
     box is clear of every unit and of the unit's values, and at least ``LABEL_GAP`` from the
-    labels placed so far (else
-    the one that overlaps least). If some label found no clear point, the placement is
-    tried again with those labels first, a few times, and the best placement is kept.
+    labels placed so far (else such a point moved ``_NUDGE`` above or below the link, else the
+    one that overlaps least). If some label found no clear point, the placement is tried
+    again with those labels first, a few times, and the best placement is kept.
     """
     h = lay.font + 5
     obstacles = []
@@ -1021,9 +1021,9 @@ def boundary_square(X, lim=(-0.25, 1.25), margin: float = BOUNDARY_MARGIN) -> tu
         raise ValueError(f"lim must be (low, high) with low < high, got {tuple(lim)}")
     finite = X[np.isfinite(X).all(axis=1)] if X.size else X
     if finite.size:
-        lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
-        pad = margin * (hi - lo) / (1 - 2 * margin)
-        lo, hi = min(float(lim[0]), float(finite.min()) - pad), max(float(lim[1]), float(finite.max()) + pad)
+        first, last = float(finite.min()), float(finite.max())
+        pad = margin * (max(hi, last) - min(lo, first)) / (1 - 2 * margin)  # at least margin of the final side
+        lo, hi = min(lo, first - pad), max(hi, last + pad)
     return lo, hi
 
 
