@@ -426,3 +426,85 @@ def run_all_cells(page, notebook: Path, timeout: float = 180_000) -> int:
     )
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
     return code_cells
+
+
+def open_file_browser(page) -> None:
+    """JupyterLab's default layout: the file browser open in the left sidebar."""
+    if not page.locator(".jp-FileBrowser").first.is_visible():
+        page.locator(".jp-SideBar.jp-mod-left [data-id='filebrowser']").first.click()
+    page.wait_for_selector(".jp-FileBrowser", state="visible")
+
+
+def wait_until_quiet(page, name: str, quiet: float = 1.5, timeout: float = 300) -> None:
+    """Wait until the open notebook's kernel has stayed idle for ``quiet`` seconds with no cell queued
+    (between two queued cells the kernel is idle for a moment)."""
+    import time
+
+    quiet_since = None
+    deadline = time.monotonic() + timeout  # a hang guard, not a timing check
+    while True:
+        busy = page.locator(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']").count() == 0
+        busy = busy or page.locator(".jp-NotebookPanel .jp-InputArea-prompt:text-is('[*]:')").count() > 0
+        now = time.monotonic()
+        quiet_since = None if busy else (quiet_since or now)
+        if quiet_since is not None and now - quiet_since >= quiet:
+            return
+        assert now < deadline, f"{name}: Run All did not finish"
+        page.wait_for_timeout(100)
+
+
+#: The window every shared notebook page is run in: a small laptop screen, the file browser open.
+SMALL_LAPTOP = (1000, 800)
+
+
+class NotebookRuns:
+    """One Run All per notebook for the whole browser session (the ``notebook_page`` fixture).
+
+    ``page(name)`` opens ``server``'s notebook ``name`` (the copy without stored outputs) in a new
+    browser context, runs Run -> Run All Cells at 1400 x 900 (at 1000 px the notebook's toolbar folds
+    away the kernel indicator the run waits for), waits until the kernel stays idle, and hands the
+    page over at 1000 x 800 with the file browser open. The page is kept and handed to every test of that notebook in turn (the
+    browser tests are ordered by notebook, tests/conftest.py), so each notebook runs once, not once
+    per test; asking for another notebook closes it and shuts its kernel down. A test that fails
+    ``discard``s it: the next one starts from a new run. The page keeps its JavaScript errors
+    (``page.errors``) and websocket URLs (``page.sockets``) from the moment it opened."""
+
+    def __init__(self, browser, server: LabServer, viewport: tuple[int, int] = SMALL_LAPTOP):
+        self.browser, self.server, self.viewport = browser, server, viewport
+        self.name = self.current = self.context = None
+        self.runs: list[str] = []  # the notebooks run, in order (each once unless a test failed)
+
+    def page(self, name: str):
+        if self.current is not None and self.name == name:
+            self.current.set_viewport_size({"width": self.viewport[0], "height": self.viewport[1]})
+            return self.current
+        self.discard()
+        assert self.server.path(name).is_file(), f"no notebook {self.server.path(name)}"
+        self.context = self.browser.new_context(viewport={"width": 1400, "height": 900})
+        page = self.context.new_page()
+        page.set_default_timeout(120_000)  # hang guard for every wait
+        page.errors, page.sockets = [], []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.on("websocket", lambda ws: page.sockets.append(ws.url))
+        self.name, self.current = name, page
+        page.goto(self.server.url(name))
+        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook")
+        wait_for_kernel(page)
+        run_all_cells(page, self.server.path(name), timeout=400_000)
+        wait_until_quiet(page, name)
+        page.set_viewport_size({"width": self.viewport[0], "height": self.viewport[1]})
+        open_file_browser(page)
+        page.wait_for_timeout(300)  # the notebook panel takes the width that is left
+        self.runs.append(name)
+        return page
+
+    def discard(self) -> None:
+        """Close the current page and shut its kernel down."""
+        context, self.name, self.current, self.context = self.context, None, None, None
+        if context is not None:
+            try:
+                context.close()
+            finally:
+                self.server.delete_sessions()
+
+    close = discard
