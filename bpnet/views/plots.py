@@ -1504,7 +1504,7 @@ def plot_digits(images, title: str, labels=None, predicted=None, cols: int = 10,
     ``predicted`` "true → predicted"."""
     images = np.asarray(images)
     rows = -(-len(images) // cols)
-    fig, axes = _pyplot_figure(rows, cols, figsize=(0.8 * cols, 0.95 * rows + 0.5), squeeze=False)
+    fig, axes = _pyplot_figure(rows, cols, figsize=(0.56 * cols, 0.75 * rows + 0.5), squeeze=False)
     for k, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if k >= len(images):
