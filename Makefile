@@ -11,7 +11,7 @@
 # only when pyproject.toml (or, for the tests, binder/requirements.txt) changes (stamp files inside .venv).
 #
 # Overrides:  make lab PORT=9000    make test PYTEST_ARGS="-m 'not slow and not browser'"
-#             make test STAGE=browser   (one stage of make test: tests, older-blas or browser)
+#             make test STAGE=browser   (one stage of make test: tests or browser)
 #             PYTHON=python3.12     VENV=path/to/venv    LAB_ARGS="--no-browser"
 
 PYTHON ?= python3

@@ -10,20 +10,27 @@
 bpnet into it (``lab``: ``pip install -e ".[lab]"``; ``test``: the Binder pins of
 binder/requirements.txt, then ``pip install -e ".[test,teach]"`` under those pins, so that the tests
 validate the very versions Binder installs); they re-install only when pyproject.toml or
-binder/requirements.txt changes. Nothing is needed but Python 3.10+ with its ``venv`` module.
+binder/requirements.txt changes. The installing is done by uv (``uv pip install``, pip's faster
+drop-in, which pip puts into the environment first), or by pip where uv cannot be installed. Nothing is needed but Python 3.10+ with its ``venv`` module.
 ``make lab``, ``make test`` and ``make test-fast`` call this file: there is one implementation.
 
-``test`` runs four stages and prints the time of each (wall clock, and the CPU time its
+``test`` runs three stages and prints the time of each (wall clock, and the CPU time its
 processes used):
 
     environment   the virtual environment, installed or found up to date
     tests         every test but the browser's, and nbval over every notebook, each notebook's
                   trainings started 1e-12 (relative) away from their stored starting weights
-    older-blas    nbval over every notebook again, with OpenBLAS's kernels for an older CPU
-                  (OPENBLAS_CORETYPE=Prescott: no FMA, no AVX)
-    browser       JupyterLab in headless Chromium (one server, one browser for all of them)
+    browser       JupyterLab in headless Chromium (one server, one browser for all of them):
+                  every notebook run once with Run All, in kernels using OpenBLAS's kernels for
+                  an older CPU (OPENBLAS_CORETYPE=Prescott: no FMA, no AVX), its outputs compared
+                  with the stored ones as nbval compares them, then used as a learner uses it
 
-A failing stage does not stop the later ones; the command fails if any stage failed.
+So every notebook is executed twice: perturbed (nbval) and on other BLAS kernels (the browser).
+``tests`` and ``browser`` run side by side (a browser test mostly waits for the page, the other
+uses the CPU); ``browser``'s output is printed when it ends. ``--one-at-a-time`` runs them one
+after the other (then the click latencies the browser stage writes to
+test-artifacts/browser_latency.json are measured on an otherwise quiet machine).
+A failing stage does not stop the other; the command fails if any stage failed.
 Arguments after ``--`` go to JupyterLab, or to every pytest command of ``test``:
     python dev.py lab --port 9000 -- --no-browser
     python dev.py test -- -x --durations=20
@@ -50,8 +57,10 @@ NBVAL_ARGS = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/
               "--nbval-cell-timeout=600"]
 #: The IPython startup file that starts every training of a notebook 1e-12 (relative) away.
 PERTURB_STARTUP = REPO / "tests" / "perturb_training.py"
+#: OpenBLAS's kernels for a CPU without FMA or AVX: the browser stage's notebooks run on them.
+OLDER_BLAS = {"OPENBLAS_CORETYPE": "Prescott"}
 #: The stages of ``dev.py test``, in order (``environment`` always runs first).
-STAGES = ("tests", "older-blas", "browser")
+STAGES = ("tests", "browser")
 #: pytest's exit code when a stage's selection is empty (e.g. narrowed by -k): not a failure.
 NO_TESTS_COLLECTED = 5
 
@@ -97,16 +106,32 @@ def ensure_venv(venv: Path, extra: str, stamp: Path | None, dry_run: bool = Fals
             with tempfile.TemporaryDirectory() as tmp:
                 constraints = Path(tmp) / "binder-pins.txt"
                 constraints.write_text("\n".join(binder_pins()) + "\n", encoding="utf-8")
-                run([str(python), "-m", "pip", "install", "-c", str(constraints), "-r", str(constraints),
-                     "-e", TEST_EXTRAS], dry_run)
+                pip_install(python, ["-c", str(constraints), "-r", str(constraints), "-e", TEST_EXTRAS], dry_run)
         else:
-            run([str(python), "-m", "pip", "install", "-e", f".[{extra}]"], dry_run)
+            pip_install(python, ["-e", f".[{extra}]"], dry_run)
         if not dry_run:
             stamp.parent.mkdir(parents=True, exist_ok=True)
             stamp.touch()
             if extra == "test":  # the test extra includes everything lab needs
                 (venv / ".bpnet-lab-installed").touch()
     return python
+
+
+#: The installer ``pip_install`` puts into the virtual environment first: uv, pip's drop-in
+#: replacement (``uv pip install`` takes pip's arguments), which installs the hundred-odd
+#: packages of the test environment in seconds where pip takes about a minute.
+FAST_INSTALLER = "uv"
+
+
+def pip_install(python: Path, args: list[str], dry_run: bool = False) -> None:
+    """``pip install ARGS`` into the virtual environment of ``python``: through uv (installed into that
+    environment with pip first), or with pip itself where uv cannot be installed."""
+    if dry_run or run_stage([str(python), "-m", "pip", "install", "-q", FAST_INSTALLER], dry_run) == 0:
+        code = run_stage([str(python), "-m", FAST_INSTALLER, "pip", "install", "--python", str(python), *args], dry_run)
+        if code == 0:
+            return
+        print(f"{FAST_INSTALLER} failed (exit {code}); installing with pip instead", flush=True)
+    run([str(python), "-m", "pip", "install", *args], dry_run)
 
 
 def run(cmd: list[str], dry_run: bool = False, env: dict | None = None) -> int:
@@ -175,10 +200,9 @@ def stage_commands(python: Path, extra: list[str], parallel: list[str], ipython_
         "tests": ("every test but the browser's; nbval over every notebook, trainings started 1e-12 away",
                   [*pytest, *parallel, "-m", "not browser", "tests", *notebooks(), *NBVAL_ARGS, *extra],
                   {**path, "IPYTHONDIR": str(ipython_dir)}),
-        "older-blas": ("nbval over every notebook with OpenBLAS's kernels for an older CPU",
-                       [*pytest, *parallel, "-p", "no:cacheprovider", *notebooks(), *NBVAL_ARGS, *extra],
-                       {**path, "OPENBLAS_CORETYPE": "Prescott"}),
-        "browser": ("JupyterLab in headless Chromium", [*pytest, "-m", "browser", "tests", *extra], path),
+        "browser": ("JupyterLab in headless Chromium; every notebook run on OpenBLAS's kernels for an older CPU",
+                    [*pytest, "-p", "no:cacheprovider", "-m", "browser", "tests", *extra],
+                    {**path, **OLDER_BLAS}),
     }
 
 
@@ -213,6 +237,9 @@ class StageClock:
     def end(self, name: str, result: str) -> None:
         wall, cpu = time.monotonic() - self._t0, self._cpu()
         cpu = None if cpu is None or self._cpu0 is None else cpu - self._cpu0
+        self.record(name, wall, cpu, result)
+
+    def record(self, name: str, wall: float, cpu: float | None, result: str) -> None:
         self.rows.append((name, wall, cpu, result))
         print(f"=== {name}: {result} in {_seconds(wall, cpu)} ===", flush=True)
 
@@ -223,8 +250,59 @@ class StageClock:
         print(f"  {'total':<12} {time.monotonic() - self.start:.0f} s", flush=True)
 
 
+class Background:
+    """A stage run beside the others: its output goes to a file, printed by ``finish``, which also
+    gives its wall-clock and CPU time (``os.wait4``: this process's, not its siblings')."""
+
+    def __init__(self, name: str, what: str, cmd: list[str], env: dict, log_dir: Path, dry_run: bool = False):
+        self.name, self.what, self.dry_run = name, what, dry_run
+        self.log = log_dir / f"{name}.log"
+        print(f"\n=== {name}: {what}: started beside the others ({time.strftime('%H:%M:%S')}), "
+              f"output shown when it ends ===", flush=True)
+        shown = [f"{k}={_quote(v)}" for k, v in env.items()]
+        print(" ".join(shown + [_quote(c) for c in cmd]), flush=True)
+        self.t0 = time.monotonic()
+        self.proc = None
+        if not dry_run:
+            with open(self.log, "wb") as out:
+                self.proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
+                                             stdout=out, stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait()
+
+    def finish(self) -> tuple[int, float, float | None]:
+        """Wait for the stage; print its output; return (exit code, wall seconds, CPU seconds or None)."""
+        if self.proc is None:
+            return 0, 0.0, 0.0
+        cpu = None
+        if hasattr(os, "wait4"):
+            _, status, usage = os.wait4(self.proc.pid, 0)
+            self.proc.returncode = os.waitstatus_to_exitcode(status)
+            cpu = usage.ru_utime + usage.ru_stime
+        else:  # Windows
+            self.proc.wait()
+        wall = time.monotonic() - self.t0
+        print(f"\n=== {self.name}: {self.what} (ran beside the others; its output) ===", flush=True)
+        sys.stdout.write(self.log.read_text(encoding="utf-8", errors="replace"))
+        sys.stdout.flush()
+        return self.proc.returncode, wall, cpu
+
+
 def _seconds(wall: float, cpu: float | None) -> str:
     return f"{wall:.0f} s" + ("" if cpu is None else f" (CPU {cpu:.0f} s)")
+
+
+def _result(code: int, name: str, failed: list[str]) -> str:
+    """What a stage's pytest exit code means (a failure is added to ``failed``)."""
+    if code == NO_TESTS_COLLECTED:
+        return "nothing selected"
+    if code:
+        failed.append(name)
+        return f"FAILED (exit {code})"
+    return "passed"
 
 
 def cmd_lab(args) -> int:
@@ -252,18 +330,25 @@ def cmd_test(args) -> int:
     failed = []
     with tempfile.TemporaryDirectory(prefix="bpnet-ipython-") as tmp:
         stages = stage_commands(python, args.extra, parallel, perturbing_ipython_dir(Path(tmp)))
-        for name in args.stage or STAGES:
-            what, cmd, env = stages[name]
-            clock.begin(name, what)
-            code = run_stage(cmd, args.dry_run, env)
-            if code == NO_TESTS_COLLECTED:
-                result = "nothing selected"
-            elif code:
-                result = f"FAILED (exit {code})"
-                failed.append(name)
-            else:
-                result = "passed"
-            clock.end(name, result)
+        chosen = [name for name in STAGES if name in (args.stage or STAGES)]
+        # The browser stage beside the tests stage, unless asked for one at a time.
+        beside = [] if args.one_at_a_time or len(chosen) < 2 else chosen[1:]
+        running = [Background(name, *stages[name], Path(tmp), args.dry_run) for name in beside]
+        try:
+            for name in chosen:
+                if name in beside:
+                    continue
+                what, cmd, env = stages[name]
+                clock.begin(name, what)
+                code = run_stage(cmd, args.dry_run, env)
+                clock.end(name, _result(code, name, failed))
+        except BaseException:  # e.g. Ctrl-C: stop the stage running beside too
+            for stage in running:
+                stage.stop()
+            raise
+        for stage in running:
+            code, wall, cpu = stage.finish()
+            clock.record(stage.name, wall, cpu, _result(code, stage.name, failed) + " (beside tests)")
     clock.summary()
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
@@ -313,6 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="the unit tests only: no notebook, no browser, no test marked slow (under a minute)")
             p.add_argument("--stage", action="append", choices=STAGES,
                            help="run only this stage (repeat for several); default: every stage")
+            p.add_argument("--one-at-a-time", action="store_true",
+                           help="run the stages one after the other instead of the browser beside the tests")
             p.add_argument("--workers", type=int, default=None,
                            help="pytest processes for the unit tests and nbval (default: the CPU count, at most 4)")
         if name in ("lab", "test"):

@@ -10,20 +10,32 @@ developer narrow a run: `make test-fast` is `-m "not slow and not browser"` over
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from infra_support import ARTIFACTS, CHROMIUM_ARGS, chromium_path, jupyter_lab, lab_root
+from infra_support import ARTIFACTS, CHROMIUM_ARGS, FRESH, NotebookRuns, chromium_path, jupyter_lab, lab_root
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes seconds (a subprocess, a kernel, a server): not in make test-fast")
     config.addinivalue_line("markers", "browser: drives JupyterLab in a real Chromium (needs chromium on PATH)")
+    config.addinivalue_line("markers", "notebook(name): the test uses the page of notebooks/NAME after Run All "
+                                       "that the session's browser tests of that notebook share (notebook_page)")
+
+
+def notebook_of(item) -> str:
+    """The notebook a test's ``notebook`` mark names ('' for none)."""
+    mark = item.get_closest_marker("notebook")
+    return mark.args[0] if mark else ""
 
 
 def pytest_collection_modifyitems(config, items):
     """Browser tests run last: the shared Chromium lives until the session ends, and nothing after it
-    has to share the process with Playwright's event loop."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    has to share the process with Playwright's event loop. Among them, the tests of one notebook run
+    one after another (in the order of their files and of each file), after the tests of no notebook,
+    so that they share one Run All (``notebook_page``)."""
+    items.sort(key=lambda item: (item.get_closest_marker("browser") is not None, notebook_of(item)))
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +64,35 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="session")
+def notebook_runs(browser, lab_server):
+    """The session's pages of notebooks after Run All (``infra_support.NotebookRuns``): one run per notebook."""
+    runs = NotebookRuns(browser, lab_server.in_folder(FRESH))
+    try:
+        yield runs
+    finally:
+        runs.close()
+
+
+@pytest.fixture
+def notebook_page(notebook_runs, request):
+    """The page of the notebook the test's ``@pytest.mark.notebook(NAME)`` names, after Run All, at
+    1000 x 800 with the file browser open: the one page every test of that notebook shares, in order.
+    A test changes the window size or the notebook as a learner would; one that fails leaves a
+    screenshot (test-artifacts/failure-TEST.png) and the next test gets a new run."""
+    name = notebook_of(request.node)
+    if not name:
+        pytest.fail("notebook_page needs the test marked @pytest.mark.notebook(NAME)")
+    page = notebook_runs.page(name)
+    failed_before = request.session.testsfailed
+    yield page
+    if request.session.testsfailed > failed_before:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / ("failure-" + re.sub(r"[^\w.-]+", "_", request.node.name) + ".png")
+        try:
+            page.screenshot(path=str(path), full_page=True)
+            print(f"screenshot of the failure: {path}")
+        finally:
+            notebook_runs.discard()

@@ -100,6 +100,52 @@ def text_outputs(nb, patterns=None) -> list[list[str]]:
     return result
 
 
+#: What nbval leaves out when it compares two outputs (nbval.plugin.IPyNbFile.skip_compare, with the
+#: raster images it skips unless nbdime is installed).
+NBVAL_SKIP_COMPARE = ("metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
+                      "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg")
+
+
+def nbval_view(outputs, patterns=None) -> dict[str, list]:
+    """A cell's outputs as nbval compares them: streams of one name merged into one, then each key of
+    an output (each MIME type of its data) but those nbval skips -> the list of its sanitised values,
+    in order. Two cells agree for nbval when their views are equal."""
+    import copy
+
+    from nbval.plugin import coalesce_streams, transform_streams_for_comparison
+
+    patterns = sanitize_patterns() if patterns is None else patterns
+    view: dict[str, list] = {}
+    for out in transform_streams_for_comparison(coalesce_streams(copy.deepcopy(list(outputs)))):
+        for key, value in out.items():
+            if key in NBVAL_SKIP_COMPARE:
+                continue
+            items = value.items() if key == "data" else [(key, value)]
+            for name, v in items:
+                if name not in NBVAL_SKIP_COMPARE:
+                    view.setdefault(name, []).append(sanitize(v, patterns) if isinstance(v, str) else v)
+    return view
+
+
+def output_differences(stored, run, patterns=None) -> list[str]:
+    """Where the notebook ``run`` (the same notebook, executed) shows other outputs than ``stored`` in a
+    cell nbval compares: one line per cell, naming it and the first output that differs."""
+    patterns = sanitize_patterns() if patterns is None else patterns
+    found = []
+    code = [(s, r) for s, r in zip(stored.cells, run.cells) if s.cell_type == "code"]
+    if len(stored.cells) != len(run.cells):
+        return [f"{len(run.cells)} cells, stored {len(stored.cells)}"]
+    for k, (s, r) in enumerate(code):
+        if not cell_compared_by_nbval(s):
+            continue
+        want, got = nbval_view(s.outputs, patterns), nbval_view(r.outputs, patterns)
+        if want != got:
+            key = next((key for key in sorted(set(want) | set(got)) if want.get(key) != got.get(key)), "?")
+            found.append(f"code cell {k + 1} ({cell_source(s)[:50]!r}...): {key}: stored "
+                         f"{str(want.get(key))[:300]!r}, shown {str(got.get(key))[:300]!r}")
+    return found
+
+
 def mirror_repo(dest: Path, copy_notebooks: bool = True) -> Path:
     """Make `dest` look like the repository root without touching the checkout.
 
@@ -307,6 +353,12 @@ class LabServer:
             time.sleep(0.5)
 
 
+#: What the browser tests' JupyterLab adds to its environment, and so to its kernels': OpenBLAS's kernels
+#: for an older CPU (no FMA, no AVX). A notebook run in the browser is then also the check that its
+#: stored numbers hold on another processor (tests/test_browser.py compares them as nbval does).
+LAB_ENVIRONMENT = {"OPENBLAS_CORETYPE": "Prescott"}
+
+
 @contextlib.contextmanager
 def jupyter_lab(tmp: Path, root: Path, start_timeout: float = 180):
     """JupyterLab serving ``root`` on a free 127.0.0.1 port with a token (``LabServer``), its config,
@@ -329,7 +381,7 @@ def jupyter_lab(tmp: Path, root: Path, start_timeout: float = 180):
     for name, values in LAB_SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
         (settings / name).write_text(json.dumps(values))
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+    env = {**os.environ, **LAB_ENVIRONMENT, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
            "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
            "IPYTHONDIR": str(tmp / "ipython"), "BROWSER": "true",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
@@ -426,3 +478,101 @@ def run_all_cells(page, notebook: Path, timeout: float = 180_000) -> int:
     )
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
     return code_cells
+
+
+def open_file_browser(page) -> None:
+    """JupyterLab's default layout: the file browser open in the left sidebar."""
+    if not page.locator(".jp-FileBrowser").first.is_visible():
+        page.locator(".jp-SideBar.jp-mod-left [data-id='filebrowser']").first.click()
+    page.wait_for_selector(".jp-FileBrowser", state="visible")
+
+
+def save_notebook(page, path: Path) -> None:
+    """File -> Save Notebook, and wait until the notebook's file ``path`` is written and the tab is no
+    longer marked modified."""
+    import time
+
+    before = path.stat().st_mtime_ns
+    page.locator(".lm-MenuBar-itemLabel:text-is('File')").click()
+    page.locator(".lm-Menu-item[data-command='docmanager:save']").click()
+    deadline = time.monotonic() + 60  # a hang guard, not a timing check
+    while path.stat().st_mtime_ns == before:
+        assert time.monotonic() < deadline, f"{path.name} was not saved"
+        page.wait_for_timeout(100)
+    page.wait_for_function("() => !document.querySelector('.lm-TabBar-tab.jp-mod-current.jp-mod-dirty')",
+                           timeout=60_000)
+
+
+def wait_until_quiet(page, name: str, quiet: float = 1.5, timeout: float = 300) -> None:
+    """Wait until the open notebook's kernel has stayed idle for ``quiet`` seconds with no cell queued
+    (between two queued cells the kernel is idle for a moment)."""
+    import time
+
+    quiet_since = None
+    deadline = time.monotonic() + timeout  # a hang guard, not a timing check
+    while True:
+        busy = page.locator(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']").count() == 0
+        busy = busy or page.locator(".jp-NotebookPanel .jp-InputArea-prompt:text-is('[*]:')").count() > 0
+        now = time.monotonic()
+        quiet_since = None if busy else (quiet_since or now)
+        if quiet_since is not None and now - quiet_since >= quiet:
+            return
+        assert now < deadline, f"{name}: Run All did not finish"
+        page.wait_for_timeout(100)
+
+
+#: The window every shared notebook page is run in: a small laptop screen, the file browser open.
+SMALL_LAPTOP = (1000, 800)
+
+
+class NotebookRuns:
+    """One Run All per notebook for the whole browser session (the ``notebook_page`` fixture).
+
+    ``page(name)`` opens ``server``'s notebook ``name`` (the copy without stored outputs) in a new
+    browser context, runs Run -> Run All Cells at 1400 x 900 (at 1000 px the notebook's toolbar folds
+    away the kernel indicator the run waits for), waits until the kernel stays idle, and hands the
+    page over at 1000 x 800 with the file browser open. The page is kept and handed to every test of that notebook in turn (the
+    browser tests are ordered by notebook, tests/conftest.py), so each notebook runs once, not once
+    per test; asking for another notebook closes it and shuts its kernel down. A test that fails
+    ``discard``s it: the next one starts from a new run. The page keeps its JavaScript errors
+    (``page.errors``) and websocket URLs (``page.sockets``) from the moment it opened."""
+
+    def __init__(self, browser, server: LabServer, viewport: tuple[int, int] = SMALL_LAPTOP):
+        self.browser, self.server, self.viewport = browser, server, viewport
+        self.name = self.current = self.context = None
+        self.runs: list[str] = []  # the notebooks run, in order (each once unless a test failed)
+
+    def page(self, name: str):
+        if self.current is not None and self.name == name:
+            self.current.set_viewport_size({"width": self.viewport[0], "height": self.viewport[1]})
+            return self.current
+        self.discard()
+        assert self.server.path(name).is_file(), f"no notebook {self.server.path(name)}"
+        self.context = self.browser.new_context(viewport={"width": 1400, "height": 900})
+        page = self.context.new_page()
+        page.set_default_timeout(120_000)  # hang guard for every wait
+        page.errors, page.sockets = [], []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.on("websocket", lambda ws: page.sockets.append(ws.url))
+        self.name, self.current = name, page
+        page.goto(self.server.url(name))
+        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook")
+        wait_for_kernel(page)
+        run_all_cells(page, self.server.path(name), timeout=400_000)
+        wait_until_quiet(page, name)
+        page.set_viewport_size({"width": self.viewport[0], "height": self.viewport[1]})
+        open_file_browser(page)
+        page.wait_for_timeout(300)  # the notebook panel takes the width that is left
+        self.runs.append(name)
+        return page
+
+    def discard(self) -> None:
+        """Close the current page and shut its kernel down."""
+        context, self.name, self.current, self.context = self.context, None, None, None
+        if context is not None:
+            try:
+                context.close()
+            finally:
+                self.server.delete_sessions()
+
+    close = discard

@@ -2,9 +2,10 @@
 
 Each notebook is opened from a temporary copy of the repository (outputs stripped, so every
 output seen comes from this run, and nothing the browser saves reaches the checkout), run with
-Run -> Run All Cells, and checked for errors and for widgets that did not render. The
-worked-example notebook's step-through widget is then clicked through and checked in
-laptop-sized windows (layout, pause). Its click latency is measured, idle and with a busy CPU
+Run -> Run All Cells at 1000 x 800 with the file browser open, and checked for errors and for
+widgets that did not render; that run is the one every browser test of the notebook then uses
+(``notebook_page``, tests/conftest.py). The worked-example notebook's step-through widget is
+then clicked through and checked in laptop-sized windows (layout, pause). Its click latency is measured, idle and with a busy CPU
 beside it, in the notebook as JupyterLab opens it for a learner.
 Artefacts: test-artifacts/stepper.png, stepper-1400x900.png, stepper-1000x800.png,
 browser_layout.json, browser_latency.json.
@@ -19,14 +20,14 @@ import re
 import statistics
 import subprocess
 import sys
-import time
 
+import nbformat
 import pytest
 
 from bpnet.lab import ENABLE
 from infra_support import (
-    ARTIFACTS, FRESH, REPO, WORKED_EXAMPLE, LabServer, chromium_path, notebooks, run_all_cells, wait_for_kernel,
-    watched_page,
+    ARTIFACTS, FRESH, REPO, WORKED_EXAMPLE, LabServer, chromium_path, notebooks, open_file_browser, output_differences,
+    run_all_cells, save_notebook, wait_for_kernel, wait_until_quiet, watched_page,
 )
 
 pytestmark = pytest.mark.browser
@@ -77,18 +78,7 @@ def _open_and_run_all(page, lab: LabServer, name: str) -> int:
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook")
     wait_for_kernel(page)
     code_cells = run_all_cells(page, lab.path(name))
-    # The kernel goes idle for a moment between two queued cells: wait until it stays idle a while.
-    quiet_since = None
-    deadline = time.monotonic() + 300  # hang guard
-    while True:
-        busy = page.locator(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']").count() == 0
-        busy = busy or page.locator(".jp-NotebookPanel .jp-InputArea-prompt:text-is('[*]:')").count() > 0
-        now = time.monotonic()
-        quiet_since = None if busy else (quiet_since or now)
-        if quiet_since is not None and now - quiet_since >= 1.5:
-            break
-        assert now < deadline, f"{name}: Run All did not finish"
-        page.wait_for_timeout(100)
+    wait_until_quiet(page, name)
     return code_cells
 
 
@@ -101,8 +91,6 @@ def _outputs(page) -> list[dict]:
 
 
 def _stored_widget_views(name: str) -> int:
-    import nbformat
-
     nb = nbformat.read(REPO / "notebooks" / name, as_version=4)
     return sum(WIDGET_VIEW in out.get("data", {}) for c in nb.cells if c.cell_type == "code" for out in c.outputs)
 
@@ -121,10 +109,14 @@ def _wait_change(page, selector: str, before: str, timeout: float | None = None)
 
 # --- every notebook ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", _notebook_ids())
-def test_notebook_runs_in_jupyterlab_without_errors_and_widgets_render(page, lab, name):
-    assert lab.path(name).is_file(), f"no notebooks in {REPO / 'notebooks'}"
-    _open_and_run_all(page, lab, name)
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.notebook(name)) for name in _notebook_ids()])
+def test_notebook_runs_in_jupyterlab_without_errors_and_widgets_render(notebook_page, notebook_runs, name):
+    """Run All (the session's one run of the notebook, shared by its other browser tests, which come
+    after this one): no error output, every widget rendered, no stretched picture, no solution shown;
+    and, saved, the notebook holds the stored outputs, compared as nbval compares them. The kernels
+    use OpenBLAS's kernels for an older CPU (``infra_support.LAB_ENVIRONMENT``), so this is also the
+    check that the stored numbers hold on a CPU without FMA or AVX."""
+    page = notebook_page
 
     expected_widgets = _stored_widget_views(name)
     if expected_widgets:  # widget views render asynchronously after the cell has run
@@ -161,6 +153,12 @@ def test_notebook_runs_in_jupyterlab_without_errors_and_widgets_render(page, lab
     # .solution() only where a learner asks for it); a failure here names the notebook and cell.
     shown = _visible_solutions(page)
     assert not shown, f"{name}: worked solutions visible after Run All:\n" + "\n---\n".join(shown)
+
+    path = notebook_runs.server.path(name)
+    save_notebook(page, path)
+    differ = output_differences(nbformat.read(REPO / "notebooks" / name, as_version=4), nbformat.read(path, as_version=4))
+    assert not differ, (f"{name}: after Run All in JupyterLab (OpenBLAS kernels for an older CPU) these outputs "
+                        "differ from the stored ones:\n" + "\n".join(differ))
 
 
 def _stretched_pictures(page) -> list[str]:
@@ -293,12 +291,12 @@ def _select_article_rule(page) -> None:
     pytest.fail("the rule toggle (.bp-rule) has no 'article' option")
 
 
-def test_worked_example_stepper(page, lab):
-    """One Run All of the worked example, then: forward/back and the X0->Z1 update; the layout
+@pytest.mark.notebook(WORKED_EXAMPLE)
+def test_worked_example_stepper(notebook_page):
+    """The worked example after Run All: forward/back and the X0->Z1 update; the layout
     in laptop windows; pause."""
-    assert (REPO / "notebooks" / WORKED_EXAMPLE).is_file(), f"notebooks/{WORKED_EXAMPLE} is missing"
+    page = notebook_page
     page.set_viewport_size({"width": 1400, "height": 900})
-    _open_and_run_all(page, lab, WORKED_EXAMPLE)
     page.wait_for_selector(f"{STEPPER} .bp-forward")
     _steps_forward_back_and_updates_x0_z1(page)
     _fits_a_laptop_window_and_pauses_in_place(page)
@@ -373,13 +371,6 @@ _LAYOUT_JS = """(root) => {
 def _inside(inner: dict, outer: dict) -> bool:
     return (inner["top"] >= outer["top"] - 1 and inner["bottom"] <= outer["bottom"] + 1
             and inner["left"] >= outer["left"] - 1 and inner["right"] <= outer["right"] + 1)
-
-
-def _open_file_browser(page) -> None:
-    """JupyterLab's default layout: the file browser open in the left sidebar."""
-    if not page.locator(".jp-FileBrowser").first.is_visible():
-        page.locator(".jp-SideBar.jp-mod-left [data-id='filebrowser']").first.click()
-    page.wait_for_selector(".jp-FileBrowser", state="visible")
 
 
 def _measure_clicks(page, n: int, view: str = STEPPER) -> list[dict]:
@@ -466,7 +457,7 @@ def _fits_a_laptop_window_and_pauses_in_place(page) -> None:
     formula visible and typeset, this step's weight row in view after a click; pause keeps the step."""
     import bpnet.explain.trace
 
-    _open_file_browser(page)
+    open_file_browser(page)
     root = page.locator(STEPPER).first
     ARTIFACTS.mkdir(exist_ok=True)
     typeset = hasattr(bpnet.explain.trace.MicroStep, "formula_latex")
@@ -561,7 +552,7 @@ def test_click_latency_in_the_notebook_as_a_learner_opens_it(page, lab):
             mode = page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel .jp-Cell')]
                 .some(c => c.style.contentVisibility) ? 'contentVisibility' : 'other'""")
             assert mode == LEARNER_WINDOWING, f"{notebook} does not open in JupyterLab's default windowing mode"
-            _open_file_browser(page)
+            open_file_browser(page)
             page.locator(view).first.evaluate("e => e.scrollIntoView({block: 'start'})")
             samples = {}
             for load in ("idle", "one core busy"):

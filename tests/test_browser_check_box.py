@@ -17,7 +17,7 @@ import json
 
 import pytest
 
-from infra_support import ARTIFACTS, open_notebook, run_all_cells
+from infra_support import ARTIFACTS
 
 from bpnet.teach.netfile import load_network_text
 from bpnet.teach.published import check_published
@@ -55,43 +55,36 @@ def _check(page, text: str) -> str:
     return _result_text(page)
 
 
-def test_the_check_box_works_after_run_all_and_keeps_the_digits_typed(browser, lab_server):
-    page = open_notebook(browser, lab_server, NOTEBOOK)
-    try:
-        run_all_cells(page, lab_server.path(NOTEBOOK), timeout=300_000)
-        page.wait_for_selector(BOX, timeout=60_000)
-        # (Run All at the opening size: at 1000 px the toolbar folds the kernel indicator it waits for.)
-        page.set_viewport_size({"width": 1000, "height": 800})
-        page.wait_for_timeout(500)
-        page.locator(BOX).first.scroll_into_view_if_needed()
-        m = page.evaluate(
-            """(sel) => {
-                const e = document.querySelector(sel).getBoundingClientRect();
-                const n = document.querySelector('.jp-NotebookPanel .jp-Notebook').getBoundingClientRect();
-                const fb = document.querySelector('.jp-FileBrowser');
-                return {right: e.right, panel: n.right, width: e.width,
-                        file_browser: !!fb && fb.getBoundingClientRect().width > 50};
-            }""", BOX)
-        assert m["file_browser"], "the file browser is not open"
-        assert m["width"] > 300 and m["right"] <= m["panel"] + 1, f"the box does not fit the notebook: {m}"
+@pytest.mark.notebook(NOTEBOOK)
+def test_the_check_box_works_after_run_all_and_keeps_the_digits_typed(notebook_page):
+    page = notebook_page  # after Run All, at 1000 x 800 with the file browser open
+    page.wait_for_selector(BOX, timeout=60_000)
+    page.locator(BOX).first.scroll_into_view_if_needed()
+    m = page.evaluate(
+        """(sel) => {
+            const e = document.querySelector(sel).getBoundingClientRect();
+            const n = document.querySelector('.jp-NotebookPanel .jp-Notebook').getBoundingClientRect();
+            const fb = document.querySelector('.jp-FileBrowser');
+            return {right: e.right, panel: n.right, width: e.width,
+                    file_browser: !!fb && fb.getBoundingClientRect().width > 50};
+        }""", BOX)
+    assert m["file_browser"], "the file browser is not open"
+    assert m["width"] > 300 and m["right"] <= m["panel"] + 1, f"the box does not fit the notebook: {m}"
 
-        # Run All ran the exercises after the box (they rebind `result`): the button still answers.
-        for z1, agrees in (("0.71", True), ("0.7100", False)):
-            text = _typed(z1)
-            expected = check_published(load_network_text(text))
-            assert expected.agrees is agrees  # the case: Z1 = 0.7109 agrees to 2 decimals, not to 4
-            shown = _check(page, text)
-            assert expected.verdict()[0] in shown, shown
-            row = expected.rows[0]
-            assert row.published_text == z1 and f"{z1}\t{row.bpnet_text}" in shown, shown
-            assert ("✗" in shown) is (not agrees)
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "check-box-08.png"), full_page=False)
+    # Run All ran the exercises after the box (they rebind `result`): the button still answers.
+    for z1, agrees in (("0.71", True), ("0.7100", False)):
+        text = _typed(z1)
+        expected = check_published(load_network_text(text))
+        assert expected.agrees is agrees  # the case: Z1 = 0.7109 agrees to 2 decimals, not to 4
+        shown = _check(page, text)
+        assert expected.verdict()[0] in shown, shown
+        row = expected.rows[0]
+        assert row.published_text == z1 and f"{z1}\t{row.bpnet_text}" in shown, shown
+        assert ("✗" in shown) is (not agrees)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "check-box-08.png"), full_page=False)
 
-        # A key typed twice: the loader's one line, in the widget.
-        shown = _check(page, _typed("0.71").replace('"lr": 1.0', '"lr": 1.0, "lr": 2.0'))
-        assert shown.strip() == ("the box: lr: this key appears more than once; expected each key once "
-                                 "(a second value would silently replace the first)"), shown
-    finally:
-        page.close()
-        lab_server.delete_sessions()
+    # A key typed twice: the loader's one line, in the widget.
+    shown = _check(page, _typed("0.71").replace('"lr": 1.0', '"lr": 1.0, "lr": 2.0'))
+    assert shown.strip() == ("the box: lr: this key appears more than once; expected each key once "
+                             "(a second value would silently replace the first)"), shown

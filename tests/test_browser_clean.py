@@ -1,11 +1,13 @@
-"""Opening a notebook in JupyterLab leaves it unmodified: no "Save changes?" for an untouched
-notebook, and nothing but a learner's own work is ever written back into the repository.
+"""Running and saving a notebook in JupyterLab writes nothing but its outputs: nothing but a
+learner's own work is ever written back into the repository.
 
-Each notebook is opened, as stored (outputs included), from a temporary copy of notebooks/ in
-JupyterLab in headless Chromium (the session's: tests/conftest.py); once its kernel is idle the tab
-must not be marked modified.
-Then one notebook is run (Run All Cells) and saved: its sources and its notebook and cell
+One notebook is opened from a temporary copy of notebooks/ in JupyterLab in headless Chromium (the
+session's: tests/conftest.py), run (Run All Cells) and saved: its sources and its notebook and cell
 metadata must be exactly the stored ones (JupyterLab adds no kernel, widget or timing metadata).
+
+That opening a notebook leaves it unmodified (no "Save changes?" for an untouched notebook: the tab
+is not marked modified once its kernel is idle) is checked for every notebook as stored in the same
+page load as the rest of the walk-through: tests/test_browser_learner_view.py.
 """
 
 from __future__ import annotations
@@ -15,23 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from infra_support import START_NOTEBOOK, notebooks, open_notebook, run_all_cells
+from infra_support import START_NOTEBOOK, open_notebook, run_all_cells
 
 pytestmark = pytest.mark.browser
 
 DIRTY_TAB = ".lm-TabBar-tab.jp-mod-dirty"
-
-
-@pytest.mark.parametrize("name", [p.name for p in notebooks()])
-def test_opening_a_notebook_does_not_modify_it(browser, lab_server, name):
-    page = open_notebook(browser, lab_server, name)
-    try:
-        assert page.locator(DIRTY_TAB).count() == 0, (
-            f"{name} is marked modified as soon as it opens: JupyterLab rewrote something in it "
-            "(store it with tools/nbrun.py, which writes the metadata as JupyterLab does)")
-    finally:
-        page.close()
-        lab_server.delete_sessions()
 
 
 def _sources_and_metadata(path: Path) -> dict:

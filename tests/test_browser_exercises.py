@@ -19,7 +19,7 @@ import re
 
 import pytest
 
-from infra_support import REPO, open_notebook, run_all_cells
+from infra_support import REPO
 
 import bpnet
 
@@ -75,85 +75,82 @@ def _output_with(page, cell, text: str) -> str:
     return output.inner_text()
 
 
-def test_an_exercise_and_a_code_check_as_a_learner_does_them(browser, lab_server):
+@pytest.mark.notebook(NOTEBOOK)
+def test_an_exercise_and_a_code_check_as_a_learner_does_them(notebook_page):
     import nbformat
 
-    page = open_notebook(browser, lab_server, NOTEBOOK)
-    try:
-        run_all_cells(page, lab_server.path(NOTEBOOK), timeout=300_000)
-        stored = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4)
-        code_sources = [c.source for c in stored.cells if c.cell_type == "code"]
-        k = next(i for i, src in enumerate(code_sources) if "answer = None   # δ(D0)" in src)
-        learner_source = code_sources[k]
-        assert 'check_delta(rnet, xq, yq, "D0", answer)' in code_sources[k + 1]
-        learner, check = page.locator(CELLS).nth(k), page.locator(CELLS).nth(k + 1)  # by position: the text changes
-        right_value = _expected()
+    page = notebook_page
+    page.set_viewport_size({"width": 1400, "height": 900})  # the window of the README's picture
+    stored = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4)
+    code_sources = [c.source for c in stored.cells if c.cell_type == "code"]
+    k = next(i for i, src in enumerate(code_sources) if "answer = None   # δ(D0)" in src)
+    learner_source = code_sources[k]
+    assert 'check_delta(rnet, xq, yq, "D0", answer)' in code_sources[k + 1]
+    learner, check = page.locator(CELLS).nth(k), page.locator(CELLS).nth(k + 1)  # by position: the text changes
+    right_value = _expected()
 
-        # Run as stored: no verdict, no hint, no answer on the page.
-        first = check.locator(".jp-OutputArea").inner_text()
-        assert "Not answered yet" in first and "Not yet:" not in first and "Hint 1" not in first, first
-        assert right_value not in page.locator(".jp-NotebookPanel").inner_text()
+    # Run as stored: no verdict, no hint, no answer on the page.
+    first = check.locator(".jp-OutputArea").inner_text()
+    assert "Not answered yet" in first and "Not yet:" not in first and "Hint 1" not in first, first
+    assert right_value not in page.locator(".jp-NotebookPanel").inner_text()
 
-        # A wrong answer: the mistake is named.
-        _type_into(page, learner, learner_source.replace(learner_source.splitlines()[-1], WRONG))
-        _run(page, learner, check)
-        wrong = _output_with(page, check, "Not yet")
-        assert "opposite sign" in wrong and ".hint()" in wrong, wrong
+    # A wrong answer: the mistake is named.
+    _type_into(page, learner, learner_source.replace(learner_source.splitlines()[-1], WRONG))
+    _run(page, learner, check)
+    wrong = _output_with(page, check, "Not yet")
+    assert "opposite sign" in wrong and ".hint()" in wrong, wrong
 
-        # Hints on request, one level per call, in a cell the learner adds below the check.
-        check.locator(".jp-InputArea-prompt").click()
-        page.keyboard.press("Escape")
-        page.keyboard.press("b")
-        asked = page.locator(f"{CELLS}.jp-mod-selected").first
-        page.keyboard.press("Enter")
-        page.keyboard.insert_text("result.hint()")
-        seen = []
-        for level, name in ((1, "the idea"), (2, "the formula"), (3, "the numbers")):
-            page.keyboard.press("Control+Enter")
-            text = _output_with(page, asked, f"Hint {level} of 3 ({name})")
-            assert right_value not in text, f"hint {level} gives the answer away: {text!r}"
-            seen.append(text)
-        assert "δ(D0)" in seen[1] and "0.840153" in seen[2], seen  # the formula, then the numbers that go in
+    # Hints on request, one level per call, in a cell the learner adds below the check.
+    check.locator(".jp-InputArea-prompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    asked = page.locator(f"{CELLS}.jp-mod-selected").first
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text("result.hint()")
+    seen = []
+    for level, name in ((1, "the idea"), (2, "the formula"), (3, "the numbers")):
         page.keyboard.press("Control+Enter")
-        assert "solution()" in _output_with(page, asked, "last hint")
+        text = _output_with(page, asked, f"Hint {level} of 3 ({name})")
+        assert right_value not in text, f"hint {level} gives the answer away: {text!r}"
+        seen.append(text)
+    assert "δ(D0)" in seen[1] and "0.840153" in seen[2], seen  # the formula, then the numbers that go in
+    page.keyboard.press("Control+Enter")
+    assert "solution()" in _output_with(page, asked, "last hint")
 
-        # The right answer.
-        _type_into(page, learner, learner_source.replace(learner_source.splitlines()[-1], RIGHT))
-        _run(page, learner, check)
-        right = _output_with(page, check, "Correct")
-        assert re.search(r"✓\s*Correct", right) and right_value in right, right
+    # The right answer.
+    _type_into(page, learner, learner_source.replace(learner_source.splitlines()[-1], RIGHT))
+    _run(page, learner, check)
+    right = _output_with(page, check, "Correct")
+    assert re.search(r"✓\s*Correct", right) and right_value in right, right
 
-        # Exercise 5, the backward pass as code: as stored, not written yet.
-        k = next(i for i, src in enumerate(code_sources) if src.startswith("def backward(W, z, a, delta_K, df):"))
-        assert 'check_code("backward", backward)' in code_sources[k + 1]
-        k += 1  # the cell added above for the hints comes before it
-        learner, check = page.locator(CELLS).nth(k), page.locator(CELLS).nth(k + 1)
-        assert "Not written yet" in check.locator(".jp-OutputArea").inner_text()
-        # Written with f'(z) forgotten at the hidden units: the checker names the number and the mistake.
-        _type_into(page, learner, BUGGY_BACKWARD)
-        _run(page, learner, check)
-        verdict = _output_with(page, check, "✗")
-        assert "δ(Z1)" in verdict and "yours" in verdict and "expected" in verdict, verdict
-        assert "f'(z) left out at the hidden units" in verdict, verdict
-        box = [learner.bounding_box(), check.bounding_box()]
-        page.evaluate("(e) => e.scrollIntoView({block: 'center'})", learner.element_handle())
-        page.wait_for_timeout(500)
-        box = [learner.bounding_box(), check.bounding_box()]
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), clip={"x": box[0]["x"], "y": box[0]["y"], "width": box[0]["width"],
-                                                     "height": box[1]["y"] + box[1]["height"] - box[0]["y"]})
-        # A hint on request, then the fix: every number agrees.
-        check.locator(".jp-InputArea-prompt").click()
-        page.keyboard.press("Escape")
-        page.keyboard.press("b")
-        asked = page.locator(f"{CELLS}.jp-mod-selected").first
-        page.keyboard.press("Enter")
-        page.keyboard.insert_text("result.hint()")
-        page.keyboard.press("Control+Enter")
-        assert "Hint 1 of" in _output_with(page, asked, "Hint 1 of")
-        _type_into(page, learner, FIXED_BACKWARD)
-        _run(page, learner, check)
-        assert "every number agrees" in _output_with(page, check, "✓")
-    finally:
-        page.close()
-        lab_server.delete_sessions()
+    # Exercise 5, the backward pass as code: as stored, not written yet.
+    k = next(i for i, src in enumerate(code_sources) if src.startswith("def backward(W, z, a, delta_K, df):"))
+    assert 'check_code("backward", backward)' in code_sources[k + 1]
+    k += 1  # the cell added above for the hints comes before it
+    learner, check = page.locator(CELLS).nth(k), page.locator(CELLS).nth(k + 1)
+    assert "Not written yet" in check.locator(".jp-OutputArea").inner_text()
+    # Written with f'(z) forgotten at the hidden units: the checker names the number and the mistake.
+    _type_into(page, learner, BUGGY_BACKWARD)
+    _run(page, learner, check)
+    verdict = _output_with(page, check, "✗")
+    assert "δ(Z1)" in verdict and "yours" in verdict and "expected" in verdict, verdict
+    assert "f'(z) left out at the hidden units" in verdict, verdict
+    box = [learner.bounding_box(), check.bounding_box()]
+    page.evaluate("(e) => e.scrollIntoView({block: 'center'})", learner.element_handle())
+    page.wait_for_timeout(500)
+    box = [learner.bounding_box(), check.bounding_box()]
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), clip={"x": box[0]["x"], "y": box[0]["y"], "width": box[0]["width"],
+                                                 "height": box[1]["y"] + box[1]["height"] - box[0]["y"]})
+    # A hint on request, then the fix: every number agrees.
+    check.locator(".jp-InputArea-prompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    asked = page.locator(f"{CELLS}.jp-mod-selected").first
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text("result.hint()")
+    page.keyboard.press("Control+Enter")
+    assert "Hint 1 of" in _output_with(page, asked, "Hint 1 of")
+    _type_into(page, learner, FIXED_BACKWARD)
+    _run(page, learner, check)
+    assert "every number agrees" in _output_with(page, check, "✓")

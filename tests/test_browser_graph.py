@@ -1,7 +1,7 @@
 """Notebook 04's graph step-through in a real browser: JupyterLab in headless Chromium, via Playwright.
 
-The notebook is opened from a temporary copy of the repository with its outputs stripped (in the
-session's JupyterLab and Chromium: tests/conftest.py), run with Run -> Run All Cells, and the
+The notebook is opened from a temporary copy of the repository with its outputs stripped and run
+with Run -> Run All Cells (the session's one run of it, tests/conftest.py ``notebook_page``), and the
 first graph widget (the fork L = a*b + e^a) is stepped:
 forward, back (which must restore exactly what was shown), next phase, then forward until the
 step where the two branches of a are added, whose sum must be visible in the formula panel, in
@@ -16,7 +16,7 @@ import re
 
 import pytest
 
-from infra_support import ARTIFACTS, FRESH, run_all_cells, wait_for_kernel, watched_page
+from infra_support import ARTIFACTS, open_file_browser
 
 pytestmark = pytest.mark.browser
 
@@ -27,30 +27,6 @@ FORMULA = f"{GRAPH} .bp-graph-formula"
 NODES = f"{GRAPH} .bp-graph-nodes"
 IMAGE = f"{GRAPH} img.bp-graph-diagram, {GRAPH} .bp-graph-diagram img"
 STEP = re.compile(r"step (\d+) of (\d+)")
-
-
-@pytest.fixture(scope="module")
-def lab(lab_server):
-    """The session's JupyterLab (tests/conftest.py), naming the notebooks without stored outputs."""
-    return lab_server.in_folder(FRESH)
-
-
-@pytest.fixture
-def page(browser, lab, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    try:
-        with watched_page(context, request, "graph-stepper") as page:
-            yield page
-    finally:
-        context.close()
-        lab.delete_sessions()  # kernels outlive the page
-
-
-def _run_all(page, lab) -> None:
-    page.goto(lab.url(NOTEBOOK))
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook")
-    wait_for_kernel(page)
-    run_all_cells(page, lab.path(NOTEBOOK))
 
 
 def _shown(page) -> tuple[str, str, str, str]:
@@ -74,8 +50,10 @@ def _click(page, button: str, until) -> tuple[str, str, str, str]:
     return _shown(page)
 
 
-def test_graph_stepper_steps_forward_and_back_and_shows_a_fork_adding(page, lab):
-    _run_all(page, lab)
+@pytest.mark.notebook(NOTEBOOK)
+def test_graph_stepper_steps_forward_and_back_and_shows_a_fork_adding(notebook_page):
+    page = notebook_page
+    page.set_viewport_size({"width": 1400, "height": 1000})
     page.wait_for_selector(f"{GRAPH} .bp-graph-forward")
     page.locator(GRAPH).first.scroll_into_view_if_needed()
     label0, formula0, nodes0, image0 = start = _shown(page)
@@ -106,18 +84,11 @@ def test_graph_stepper_steps_forward_and_back_and_shows_a_fork_adding(page, lab)
     assert not page.errors, f"JavaScript errors: {page.errors}"
 
 
-def _open_file_browser(page) -> None:
-    """JupyterLab's default layout: the file browser open in the left sidebar."""
-    if not page.locator(".jp-FileBrowser").first.is_visible():
-        page.locator(".jp-SideBar.jp-mod-left [data-id='filebrowser']").first.click()
-    page.wait_for_selector(".jp-FileBrowser", state="visible")
-
-
-def test_every_graph_picture_fits_at_1000x800_with_the_file_browser_open(page, lab):
-    page.set_viewport_size({"width": 1000, "height": 800})
-    _run_all(page, lab)
+@pytest.mark.notebook(NOTEBOOK)
+def test_every_graph_picture_fits_at_1000x800_with_the_file_browser_open(notebook_page):
+    page = notebook_page  # at 1000 x 800 with the file browser open
     page.wait_for_selector(f"{GRAPH} .bp-graph-forward")
-    _open_file_browser(page)
+    open_file_browser(page)
     page.wait_for_timeout(300)  # the notebook panel takes the width that is left
     boxes = page.evaluate(
         """() => [...document.querySelectorAll('.bp-graph')].map(graph => {

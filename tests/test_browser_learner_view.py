@@ -10,8 +10,14 @@ window beside the file browser:
   not cut), is shown at its drawn size (9-point text at 12 px or more), and at the last step the
   highlighted node is in the notebook's view with the widget's buttons;
 - 03's and 07's tables: no number is broken across two lines, a table fits the column;
-- 01's activation explorer: softmax is offered and shown on a vector of scores;
+- 01's activation explorer: softmax is offered and shown on a vector of scores; then 01's link to the
+  notation card opens 00 with the card's heading near the top of the view (with 00 open already; on the
+  first click, JupyterLab 4.6 may leave 00 at its top: the test says so as an expected failure);
 - in all of them no text of the widgets and tables is under 9 points (12 CSS px).
+
+Then every notebook as stored (its outputs, not run), each in one page load, as a learner or a teacher
+first opens it: not marked modified once its kernel is idle, no number broken across lines, no output
+wider than the column, listings in their monospace font and indentation, no output text under 9 points.
 
 Screenshots of the walk-through: test-artifacts/walk-*.png.
 """
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra_support import ARTIFACTS, FRESH, open_notebook, run_all_cells
+from infra_support import ARTIFACTS, FRESH, START_NOTEBOOK, notebooks, open_notebook, run_all_cells
 
 pytestmark = pytest.mark.browser
 
@@ -298,40 +304,106 @@ def test_01_explorer_offers_softmax_on_a_vector_of_scores(browser, lab):
         _fits(page, explorer)
         assert not _small_text(page, ".jp-NotebookPanel .bp-explorer")
         _shot(page, "01-explorer-softmax")
+        _notation_link_opens_the_card(page, name)
     finally:
         page.close()
         lab.delete_sessions()
 
 
-#: The learner's notebooks. 08's printed network files and the teachers' notebook print dicts and JSON
-#: as they are (the file's own text), wider than the column.
-LEARNER_NOTEBOOKS = ["00_start_here.ipynb", "01_neuron_and_activation.ipynb", "02_forward_pass.ipynb",
-                     "03_loss_and_gradient_descent.ipynb", "04_backpropagation.ipynb", "05_xor_worked_example.ipynb",
-                     "06_training_xor.ipynb", "07_beyond_gradient_descent.ipynb", "quiz.ipynb"]
+#: Where the heading a link's fragment names is in the notebook shown: its top against the top of the
+#: notebook's visible area, and that area's height (null when the shown notebook has no such heading).
+#: JupyterLab gives a heading the id of its text (spaces as '-'), as data-jupyter-id in a notebook not trusted.
+HEADING_IN_VIEW = """(fragment) => {
+    const tab = document.querySelector('.lm-DockPanel .lm-TabBar-tab.lm-mod-current');
+    const panel = tab && document.getElementById(tab.dataset.id);
+    const id = CSS.escape(decodeURIComponent(fragment));
+    const h = panel && panel.querySelector(`[data-jupyter-id="${id}"], [id="${id}"]`);
+    if (!h) return null;
+    const view = panel.querySelector('.jp-WindowedPanel-outer').getBoundingClientRect();
+    return {top: h.getBoundingClientRect().top - view.top, height: view.height, text: h.textContent};
+}"""
+
+#: The main area's tab of the notebook shown.
+CURRENT_TAB = ".lm-DockPanel .lm-TabBar-tab.lm-mod-current"
 
 
-@pytest.mark.parametrize("name", LEARNER_NOTEBOOKS)
+def _card_shown(page, fragment: str, tab: str) -> dict:
+    """Once the notebook ``tab`` is the current one and its heading ``fragment`` is drawn: where that heading is."""
+    page.wait_for_selector(f"{CURRENT_TAB}:has-text('{tab}')", timeout=60_000)
+    page.wait_for_function(f"(f) => ({HEADING_IN_VIEW})(f) !== null", arg=fragment, timeout=60_000)
+    page.wait_for_timeout(1500)  # JupyterLab scrolls once the notebook is drawn
+    return page.evaluate(HEADING_IN_VIEW, fragment)
+
+
+def _near_the_top(where: dict) -> bool:
+    return -2 <= where["top"] <= 0.25 * where["height"]
+
+
+def _notation_link_opens_the_card(page, name: str) -> None:
+    """The learner clicks a link to 00's notation card in ``name``: JupyterLab opens 00 with the card's heading
+    in view near the top of the notebook, and again when 00 is open already and the link is clicked once more."""
+    here = page.locator(CURRENT_TAB).first.get_attribute("data-id")  # the notebook's panel
+    link = page.locator(f"[id='{here}'] a[href*='{START_NOTEBOOK}'][href*='#']").first  # JupyterLab writes the file's URL
+    href = link.get_attribute("href")
+    fragment = href.split("#", 1)[1]
+    link.scroll_into_view_if_needed()
+    link.click()
+    first = _card_shown(page, fragment, START_NOTEBOOK)
+    _shot(page, "00-notation-card-from-link")
+    page.locator(f".lm-DockPanel .lm-TabBar-tab[data-id='{here}']").first.click()  # back to the notebook, 00 open
+    page.wait_for_selector(f"{CURRENT_TAB}[data-id='{here}']")
+    page.wait_for_timeout(500)
+    link.scroll_into_view_if_needed()
+    link.click()
+    again = _card_shown(page, fragment, START_NOTEBOOK)
+    assert _near_the_top(again), (
+        f"{name}'s link {href} to the notation card, clicked with 00 open: the heading is not near the top of the "
+        f"notebook's view: {again}")
+    if not _near_the_top(first):
+        pytest.xfail(f"{name}'s link to the notation card opens 00 at its top the first time (the heading is at "
+                     f"{first['top']:.0f} px of {first['height']:.0f}): JupyterLab 4.6 looks for the heading before "
+                     "the notebook's cells are drawn; clicked again, with 00 open, it scrolls to the card")
+
+
+#: A tab JupyterLab marks modified (its document has changes not saved).
+DIRTY_TAB = ".lm-TabBar-tab.jp-mod-dirty"
+
+#: What shows an output's text: text outputs, tables and listings (not typeset formulas, not widgets).
+WIDE_OUTPUTS = """() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output')]
+    .filter(o => o.scrollWidth > o.clientWidth + 1 && !o.querySelector('mjx-container'))
+    .map(o => o.innerText.slice(0, 80))"""
+
+
+@pytest.mark.parametrize("name", [p.name for p in notebooks()])
 def test_walk_every_notebook_as_stored_keeps_its_numbers_whole(browser, lab_server, name):
-    """Each notebook as a learner first opens it (its stored outputs, not run) at 1000 x 800 beside the
-    file browser: no number of a text output or table is broken across two lines, and no output scrolls
-    sideways as a whole; a screenshot of each screenful of the walk-through."""
-    page = open_notebook(browser, lab_server, name, viewport=(WIDTH, HEIGHT))
+    """Each notebook as a learner or a teacher first opens it (its stored outputs, not run) at 1000 x 800
+    beside the file browser, in one page load: once its kernel is idle the tab is not marked modified, no
+    number of a text output, listing or table is broken across two lines, no output scrolls sideways as a
+    whole, and no text of an output is under 9 points; a screenshot of each screenful of the walk-through."""
+    page = open_notebook(browser, lab_server, name, viewport=(WIDTH, HEIGHT))  # waits until its kernel is idle
     try:
+        assert page.locator(DIRTY_TAB).count() == 0, (
+            f"{name} is marked modified as soon as it opens: JupyterLab rewrote something in it "
+            "(store it with tools/nbrun.py, which writes the metadata as JupyterLab does)")
         _open_file_browser(page)
         page.wait_for_timeout(800)
         split = page.evaluate(SPLIT_NUMBERS)
         assert not split, f"{name}: numbers broken across lines at 1000 x 800: {split}"
-        wide = page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output')]
-            .filter(o => o.scrollWidth > o.clientWidth + 1 && !o.querySelector('mjx-container'))
-            .map(o => o.innerText.slice(0, 80))""")
+        wide = page.evaluate(WIDE_OUTPUTS)
         assert not wide, f"{name}: outputs wider than the column: {wide}"
+        plain = page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel .bp-listing > div')]
+            .filter(d => !/mono/i.test(getComputedStyle(d).fontFamily) || parseFloat(getComputedStyle(d).paddingLeft) <= 0)
+            .map(d => d.textContent.slice(0, 40))""")
+        assert not plain, f"{name}: listing lines without their monospace font or indentation as stored: {plain[:5]}"
+        small = _small_text(page, ".jp-NotebookPanel .jp-OutputArea-output")
+        assert not small, f"{name}: output text under 9 points: {sorted(set(small))[:20]}"
         scroller = ".jp-NotebookPanel .jp-WindowedPanel-outer"
         height = page.evaluate("(s) => document.querySelector(s).scrollHeight", scroller)
         step = HEIGHT - 200
-        for k, top in enumerate(range(0, min(height, 12 * step), step)):
+        for k, top in enumerate(range(0, min(height, 30 * step), step)):
             page.evaluate("([s, y]) => { document.querySelector(s).scrollTop = y; }", [scroller, top])
             page.wait_for_timeout(150)
-            _shot(page, f"{name[:2]}-as-stored-{k + 1:02d}")
+            _shot(page, f"{name.split('_')[0].split('.')[0]}-as-stored-{k + 1:02d}")
     finally:
         page.close()
         lab_server.delete_sessions()

@@ -746,3 +746,14 @@ def test_kink_sentence_only_where_some_z_is_at_a_kink():
     # Only the z at the kink take the other slope: elsewhere f'(z) stays.
     assert check_activation_derivative("relu", [0.0, 1.0], [1.0, 1.0]).correct
     assert not check_activation_derivative("relu", [0.0, -1.0], [1.0, 1.0]).correct
+
+
+def test_a_long_input_is_named_by_its_ends_and_its_count_not_every_number():
+    import bpnet
+    from bpnet.teach import exercises
+
+    net = bpnet.Network.random([20, 3, 2], activations=["tanh", "sigmoid"], seed=0)
+    x = np.arange(20) / 8  # more than 10 numbers
+    result = exercises.check_delta(net, x, [0, 1], "D1", None)
+    assert "x = (0, 0.125, 0.25, 0.375, …, 2.25, 2.375; 20 numbers)" in str(result), str(result)
+    assert "y = (0, 1)" in str(result)  # a short vector whole

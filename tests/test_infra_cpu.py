@@ -4,14 +4,15 @@ A learner's laptop, an ARM Mac or a Binder node computes the same float64 arithm
 other BLAS kernels (no FMA, another summation order) and so can differ in the last bit. A
 stored output that such a 1-ulp difference can change (the last value of a chaotic or
 diverging run) would fail nbval there. `python dev.py test` has two checks that catch one here,
-each a stage of its own (this file checks that they are wired as they claim):
+each in a stage of its own (this file checks that they are wired as they claim):
 
 * stage ``tests``: nbval over every notebook, in kernels whose IPython startup file
   (tests/perturb_training.py) multiplies every training's starting weights by (1 + 1e-12 u), u
   uniform in [-1, 1] and seeded: a run whose printed result moves under that is not reproducible
   across machines, and must be reported as what it is ("diverged", "oscillates") instead;
-* stage ``older-blas``: nbval over every notebook again, unperturbed, with
-  ``OPENBLAS_CORETYPE=Prescott``: OpenBLAS's kernels for a CPU without FMA or AVX.
+* stage ``browser``: every notebook run again, unperturbed, with Run All in JupyterLab, whose kernels
+  have ``OPENBLAS_CORETYPE=Prescott`` (OpenBLAS's kernels for a CPU without FMA or AVX), and its
+  outputs compared with the stored ones as nbval compares them (tests/test_browser.py).
 """
 
 from __future__ import annotations
@@ -23,26 +24,55 @@ import sys
 
 import pytest
 
-from infra_support import REPO, dev_module, notebooks, stage_commands
+from infra_support import LAB_ENVIRONMENT, REPO, dev_module, jupyter_lab, lab_root, notebooks, stage_commands
 
 pytestmark = pytest.mark.slow
 
 
-def test_the_nbval_stage_perturbs_every_notebook_and_the_older_blas_stage_runs_them_unperturbed(tmp_path):
+def test_the_nbval_stage_perturbs_every_notebook_and_the_browser_stage_runs_them_on_older_blas(tmp_path):
     stages = stage_commands(tmp_path)
     books = [f"notebooks/{p.name}" for p in notebooks()]
     assert books, "no notebooks"
-    perturbed, older = stages["tests"], stages["older-blas"]
-    for env, words in (perturbed, older):
-        assert "--nbval" in words and all(book in words for book in books), words
-    perturbed_env, older_env = perturbed[0], older[0]
-    ipython_dir = perturbed_env["IPYTHONDIR"]
-    assert "IPYTHONDIR" not in older_env and "OPENBLAS_CORETYPE" not in perturbed_env
-    assert older_env["OPENBLAS_CORETYPE"] == "Prescott"
-    startup = sorted(os.listdir(os.path.join(ipython_dir, "profile_default", "startup")))
+    (perturbed_env, perturbed), (browser_env, browser) = stages["tests"], stages["browser"]
+    assert "--nbval" in perturbed and all(book in perturbed for book in books), perturbed
+    assert "browser" in browser and "IPYTHONDIR" not in browser_env, browser
+    assert "OPENBLAS_CORETYPE" not in perturbed_env
+    assert browser_env["OPENBLAS_CORETYPE"] == LAB_ENVIRONMENT["OPENBLAS_CORETYPE"] == "Prescott"
+    startup = sorted(os.listdir(os.path.join(perturbed_env["IPYTHONDIR"], "profile_default", "startup")))
     assert startup == ["00-perturb-training.py"], startup
-    for env, _ in (perturbed, older):  # the kernels import this checkout's bpnet
+    for env in (perturbed_env, browser_env):  # the kernels import this checkout's bpnet
         assert env["PYTHONPATH"].split(os.pathsep)[0] == str(REPO)
+
+
+def test_the_browser_tests_kernels_run_on_the_older_cpu_kernels(tmp_path):
+    """A kernel the browser tests' JupyterLab starts has OPENBLAS_CORETYPE=Prescott in its environment
+    (read from /proc, where there is one), whatever the environment of the pytest that starts it."""
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("no /proc to read a process's environment from")
+    import time
+
+    saved = os.environ.pop("OPENBLAS_CORETYPE", None)
+    try:
+        with jupyter_lab(tmp_path / "server", lab_root(tmp_path / "root")) as server:
+            status, kernel = server.api("POST", "/api/kernels", {"name": "python3"})
+            assert status == 201, status
+            deadline, found = time.monotonic() + 60, []  # a hang guard, not a timing check
+            while not found and time.monotonic() < deadline:
+                for pid in filter(str.isdigit, os.listdir("/proc")):
+                    try:
+                        with open(f"/proc/{pid}/cmdline", "rb") as f:
+                            if kernel["id"].encode() not in f.read():
+                                continue
+                        with open(f"/proc/{pid}/environ", "rb") as f:
+                            found.append(f.read().split(b"\0"))
+                    except OSError:
+                        continue
+                time.sleep(0.2)
+    finally:
+        if saved is not None:
+            os.environ["OPENBLAS_CORETYPE"] = saved
+    assert found, "the kernel's process was not found"
+    assert all(b"OPENBLAS_CORETYPE=Prescott" in env for env in found), found
 
 
 def test_the_perturbation_reaches_the_kernel_and_moves_the_weights(tmp_path):
@@ -83,7 +113,7 @@ def _openblas_core(extra_env: dict) -> str:
 
 def test_openblas_takes_the_older_cpu_kernels_from_the_variable():
     """OPENBLAS_CORETYPE=Prescott really changes the kernels numpy's OpenBLAS uses here (else the
-    older-blas stage would only repeat the first)."""
+    browser stage's run would only repeat the first on the same kernels)."""
     default, older = _openblas_core({}), _openblas_core({"OPENBLAS_CORETYPE": "Prescott"})
     if not default:
         pytest.skip("this numpy's BLAS does not report its kernels (not OpenBLAS with DYNAMIC_ARCH)")
@@ -96,6 +126,6 @@ def test_dev_py_shows_the_stage_commands_it_runs():
                          cwd=REPO, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     shown = [shlex.split(line) for line in out.stdout.splitlines() if " -m pytest " in line]
-    assert len(shown) == 3, out.stdout
+    assert len(shown) == 2, out.stdout
     assert any("OPENBLAS_CORETYPE=Prescott" in words for words in shown), out.stdout
     assert any(any(w.startswith("IPYTHONDIR=") for w in words) for words in shown), out.stdout

@@ -34,3 +34,29 @@ def test_html_keeps_each_number_on_one_line_and_escapes_text():
 def test_a_row_of_the_wrong_length_is_one_clear_error():
     with pytest.raises(ValueError, match="row 2 has 1 cells; expected 2"):
         Table(["a", "b"], [["x", 1], ["y"]])
+
+
+def test_listing_text_is_the_text_given_and_its_html_wraps_only_at_spaces():
+    from bpnet.views.tables import Listing
+
+    text = '{\n  "name": "a <b> & c",\n\n  "w": {"X0->Z1": -0.25}\n}\n'
+    listing = Listing(text)
+    assert str(listing) == repr(listing) == text.rstrip("\n")  # print and nbval read the file's text
+    assert Listing(text.splitlines()).text() == listing.text()
+    h = listing._repr_html_()
+    lines = re.findall(r'<div style="([^"]*)">(.*?)</div>', h)
+    assert [body for _, body in lines] == ["{", '"name": "a &lt;b&gt; &amp; c",', "<br>",
+                                           '"w": {"X0-&gt;Z1": -0.25}', "}"]
+    for style, _ in lines:  # wrapped at spaces, never inside a word or a number (JupyterLab's pre breaks anywhere)
+        assert "white-space:pre-wrap" in style and "word-break:normal" in style
+    # a line's continuation is indented under its start: its own indent plus the hang, the first line pulled back
+    # (in em, 0.6 em a character of a monospace font: JupyterLab drops ch from a notebook not yet trusted)
+    assert "padding-left:3.6em;text-indent:-2.4em" in lines[1][0] and "padding-left:2.4em" in lines[0][0]
+    assert "font-family:monospace" in h
+
+
+def test_a_negative_hang_is_one_clear_error():
+    from bpnet.views.tables import Listing
+
+    with pytest.raises(ValueError, match="hang is -1; expected a number of characters"):
+        Listing("x", hang=-1)

@@ -15,6 +15,7 @@ import pytest
 
 import bpnet
 from bpnet import fmt
+from bpnet.core.notation import DISPLAY_WIDTH_EM, tex_width
 from bpnet.explain.autograd import Value, inputs, network_graph
 from bpnet.explain.trace import CHANGED_COLOUR, Excerpt
 
@@ -203,9 +204,13 @@ def test_a_long_step_is_typeset_one_equals_sign_a_line():
     for step, shown in zip(trace.excerpt("forward"), displays):
         assert len(step.text) > 64, "the sigmoid forward steps are the long ones"
         assert shown.startswith(r"\begin{aligned}") and shown.endswith(r"\end{aligned}")
-        # Symbols, the sum with numbers, the sum, the value: one line each, the same terms in order.
+        # Symbols, the sum with numbers, the sum, the value: one "=" a line, the same terms in order; a sum
+        # wider than the column goes on over the next line (before a "+", the parentheses made \bigl, \bigr).
         assert shown.count(r" \\ &= ") == 3 and shown.count("&=") == 4
         flat = shown.removeprefix(r"\begin{aligned}").removesuffix(r"\end{aligned}")
+        lines = [line.removeprefix("&= ").removeprefix(r"&\quad {}") for line in flat.split(r" \\ ")]
+        assert all(tex_width(line) <= DISPLAY_WIDTH_EM for line in lines), lines
+        flat = flat.replace(r" \\ &\quad {}+ ", " + ").replace(r"\bigl(", r"\left(").replace(r"\bigr)", r"\right)")
         assert flat.replace(" &= ", " = ").replace(r" \\ &= ", " = ").replace(r" \\ = ", " = ") == step.latex
     # A short step stays on one line.
     short = trace.find("gradient", "X0->Z1")

@@ -355,8 +355,9 @@ def test_compare_training_overlays_the_costs_and_rewinds_to_the_same_start():
     c.end_button.click()
     base, branch = c.comparison.costs
     label = f"Cost after each epoch: base from {bpnet.fmt(base[0])} to {bpnet.fmt(base[-1])} after 40; " \
-            f"branch (lr 0.5) from {bpnet.fmt(branch[0])} to {bpnet.fmt(branch[-1])} after 40"
-    assert f'aria-label="{label}"' in c.image.value  # both curves, said in words
+            f"branch (lr 0.5) from {bpnet.fmt(branch[0])} to {bpnet.fmt(branch[-1])} after 40; " \
+            f"the second run splits off at epoch 10 (lr changed here)"
+    assert f'aria-label="{label}"' in c.image.value  # both curves and where they part, said in words
     assert c.image.value.count("<polyline") >= 2 + 2 and c.image.value.count("<svg") == 3
     assert np.array_equal(base[:11], branch[:11]) and base[-1] != branch[-1]  # same until the split
     alone = bpnet.views.stepper.TrainingStepper(net, ex.X, ex.y, 2.0)

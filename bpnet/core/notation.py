@@ -13,6 +13,8 @@ The update rule     ASSIGN, LR (":=", "lr") and their LaTeX, RULE_TEXT and RULE_
                     card's w := w - lr*g in every view
 Phase titles        PHASE_TITLES: a trace's, a graph trace's and a worksheet's headings
 Text                markdown_escape (Markdown), tex_text (words inside \\text{...})
+Widths              tex_width (about how wide typeset maths is, in em), DISPLAY_WIDTH_EM (the widest
+                    display formula a notebook's column holds beside the file browser)
 Names and formulas  tex_name ("w(X0->Z1)" as w_{X_{0} \\to Z_{1}}), PlainTex / plain_to_tex (a plain
                     formula in LaTeX), graph_expression and graph_local (a graph node's formulas,
                     from its recorded op)
@@ -31,7 +33,7 @@ import numpy as np
 __all__ = ["fmt", "short", "fmt_or_dash", "paren", "paren_term", "latex_number", "latex_paren", "vector",
            "DIAGRAM_DIGITS", "DASH", "ASSIGN", "LR", "TEX_ASSIGN", "TEX_LR", "RULE_TEXT", "RULE_TEX",
            "PHASE_TITLES", "markdown_escape", "tex_text", "tex_name", "PlainTex", "plain_to_tex",
-           "OKABE_ITO", "PALETTE", "palette_css", "GRAPH_OPERATORS", "graph_operand", "graph_expression",
+           "tex_width", "DISPLAY_WIDTH_EM", "OKABE_ITO", "PALETTE", "palette_css", "GRAPH_OPERATORS", "graph_operand", "graph_expression",
            "graph_local"]
 
 #: Significant digits of the numbers a worked solution and a table print.
@@ -132,6 +134,90 @@ def markdown_escape(text: str) -> str:
 def tex_text(text: str) -> str:
     """Plain words inside \\text{...}: TeX's special characters escaped."""
     return re.sub(r"([#$%&_{}])", r"\\\1", text).replace("~", r"\textasciitilde{}").replace("^", r"\^{}")
+
+
+# ----- how wide a typeset formula is ----------------------------------------------------------
+#: The widest display formula, in em of the typeset maths, that fits a notebook's column beside
+#: JupyterLab's file browser in a 1000 px wide window (548 px; MathJax sets 1 em at about 18 px),
+#: with room to spare for a wider font.
+DISPLAY_WIDTH_EM = 28.0
+
+#: Advance widths (em) of TeX's maths fonts, rounded up: digits and upright letters, italic letters,
+#: capitals, punctuation; an operator or relation with the spaces TeX puts around it.
+_TEX_EM = {**dict.fromkeys("0123456789", 0.5), **dict.fromkeys("abcdefghijklmnopqrstuvwxyz", 0.53),
+           **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 0.78), ".": 0.28, ",": 0.45, ";": 0.45, ":": 0.28,
+           "(": 0.39, ")": 0.39, "[": 0.28, "]": 0.28, "|": 0.28, "/": 0.5, "'": 0.3, "!": 0.28}
+_TEX_BINARY = {"+": 1.23, "-": 1.23, r"\cdot": 0.73, r"\times": 1.23, r"\pm": 1.23}
+_TEX_RELATION = {"=": 1.34, r"\to": 1.56, r"\leftarrow": 1.56, r"\approx": 1.34, r"\ne": 1.34, r"\le": 1.34,
+                 r"\ge": 1.34, ":=": 1.62}
+_TEX_SPACES = {r"\;": 0.28, r"\,": 0.17, r"\:": 0.22, r"\quad": 1.0, r"\qquad": 2.0, r"\ ": 0.25, r"\!": -0.17}
+_TEX_SILENT = {r"\left", r"\right", r"\bigl", r"\bigr", r"\Bigl", r"\Bigr", r"\displaystyle"}
+_TEX_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|:=|.", re.S)
+
+
+def _tex_group(tokens: list, k: int) -> tuple[list, int]:
+    """The tokens of the group starting at ``tokens[k]`` ({...} or one token), and the index after it."""
+    if k >= len(tokens):
+        return [], k
+    if tokens[k] != "{":
+        return [tokens[k]], k + 1
+    depth, j = 0, k
+    while j < len(tokens):
+        depth += {"{": 1, "}": -1}.get(tokens[j], 0)
+        if depth == 0:
+            return tokens[k + 1:j], j + 1
+        j += 1
+    return tokens[k + 1:], j
+
+
+def _tex_em(tokens: list, upright: bool = False) -> float:
+    width, k = 0.0, 0
+    while k < len(tokens):
+        t = tokens[k]
+        k += 1
+        if t in ("{", "}", " ") or t in _TEX_SILENT:
+            continue
+        if t in ("_", "^"):
+            group, k = _tex_group(tokens, k)
+            width += 0.71 * _tex_em(group, upright)
+        elif t in (r"\text", r"\mathrm", r"\operatorname", r"\textrm"):
+            group, k = _tex_group(tokens, k)
+            width += _tex_em(group, upright=True) + (0.17 if t == r"\operatorname" else 0.0)
+        elif t in (r"\color", r"\label"):
+            _, k = _tex_group(tokens, k)
+        elif t in (r"\hat", r"\bar", r"\tilde", r"\vec", r"\mathbf", r"\boldsymbol"):
+            group, k = _tex_group(tokens, k)
+            width += _tex_em(group, upright)
+        elif t in (r"\frac", r"\tfrac", r"\dfrac"):
+            num, k = _tex_group(tokens, k)
+            den, k = _tex_group(tokens, k)
+            width += max(_tex_em(num, upright), _tex_em(den, upright)) * (0.71 if t == r"\tfrac" else 1.0) + 0.24
+        elif t in _TEX_SPACES:
+            width += _TEX_SPACES[t]
+        elif t in _TEX_BINARY:
+            # an operator between two terms has TeX's spaces around it; a sign before a number has none
+            prev = next((p for p in reversed(tokens[:k - 1]) if p != " "), None)
+            binary = prev is not None and prev not in ("(", "[", "{", "=", ",") and prev not in _TEX_RELATION
+            width += _TEX_BINARY[t] if binary else _TEX_BINARY[t] - 0.45
+        elif t in _TEX_RELATION:
+            width += _TEX_RELATION[t]
+        elif t.startswith("\\") and len(t) > 2:
+            width += 0.6  # a Greek letter or a symbol
+        elif t.startswith("\\"):
+            width += 0.5  # an escaped character
+        elif upright and t.isalpha():
+            width += 0.5 if t.islower() else 0.72
+        else:
+            width += _TEX_EM.get(t, 0.78)
+    return width
+
+
+def tex_width(latex: str) -> float:
+    r"""About how wide ``latex`` is when typeset as one line of maths, in em (TeX's fonts, rounded up):
+    sub- and superscripts at 71 %, \left and \right as their delimiters, \color's argument not
+    shown. Good to a few per cent for the formulas bpnet writes; used to decide where a long
+    display formula breaks (``DISPLAY_WIDTH_EM``)."""
+    return _tex_em(_TEX_TOKEN.findall(latex))
 
 
 # ----- names and plain formulas in LaTeX -----------------------------------------------------
@@ -296,6 +382,7 @@ PALETTE = {
     "changed": OKABE_ITO["vermilion"],    # the number a step computes, in its typeset formula
     "current": OKABE_ITO["vermilion"],    # the edge (and its label) of a graph's current step
     "mark": OKABE_ITO["purple"],          # ring around a unit whose numbers differ from the other run's
+    "split": OKABE_ITO["purple"],         # the step where a comparison's branch splits off (from there they differ)
     "target": OKABE_ITO["orange"],        # a data point of target 1
     "ink": "#000000", "white": "#FFFFFF",
     "link": "#B0B0B0",                    # a weight not being looked at

@@ -42,8 +42,8 @@ from ..core.errors import DivergenceError
 from ..core.losses import get_loss
 from ..core.network import Backprop, Network
 from ..core.checks import check_lr, check_rule
-from ..core.notation import (ASSIGN, LR, PALETTE, PHASE_TITLES, TEX_ASSIGN, TEX_LR, PlainTex, fmt, latex_number, latex_paren,
-                             markdown_escape, paren, tex_name, tex_text)
+from ..core.notation import (ASSIGN, DISPLAY_WIDTH_EM, LR, PALETTE, PHASE_TITLES, TEX_ASSIGN, TEX_LR, PlainTex, fmt,
+                             latex_number, latex_paren, markdown_escape, paren, tex_name, tex_text, tex_width)
 
 __all__ = ["trace_step", "Trace", "MicroStep", "State", "Excerpt", "Formula", "PHASES", "MAX_WHOLE_STEPS", "fmt"]
 
@@ -593,7 +593,7 @@ class MicroStep:
         return line
 
     def _repr_markdown_(self) -> str:
-        return f"$${self.latex}$$"
+        return f"$${_display(self.latex, self.text)}$$"
 
     def _repr_pretty_(self, p, cycle) -> None:  # IPython's text/plain: the step's plain line
         p.text(self.text)
@@ -1021,11 +1021,8 @@ def phase_lines(steps, heads: dict, markdown: bool):
 _ONE_LINE = 64
 
 
-def _display(latex: str, plain: str) -> str:
-    """A step's LaTeX for a display line: as it is, or, when its plain text is long, aligned at
-    its top-level "=" signs (symbols, then each stage of the numbers, one a line)."""
-    if len(plain) <= _ONE_LINE or r"\quad" in latex:  # two formulas side by side are not split
-        return latex
+def _top_level_equals(latex: str) -> list[str]:
+    r"""``latex`` split at its " = " signs outside every group and \left...\right pair."""
     parts, depth, start, k = [], 0, 0, 0
     while k < len(latex):
         if latex.startswith(r"\left", k) or latex[k] == "{":
@@ -1037,9 +1034,92 @@ def _display(latex: str, plain: str) -> str:
             start = k + 3
         k += 1
     parts.append(latex[start:])
-    if len(parts) < 3:
+    return parts
+
+
+def _break_sum(part: str, room: float, more_room: float) -> list[str]:
+    r"""``part`` as lines at most ``room`` em wide (the lines after the first ``more_room``), broken
+    before a " + " or " - " between its outermost terms, never inside a term; one line if it fits
+    or has no such place. A \left( ... \right) pair that a break falls inside becomes \bigl( ... \bigr)
+    (TeX pairs \left and \right on one line only)."""
+    if tex_width(part) <= room:
+        return [part]
+    places, open_at, pairs, braces, parens, k = [], [], {}, 0, 0, 0
+    while k < len(part):
+        if braces == 0 and part.startswith((r"\left", r"\right"), k):
+            if part.startswith(r"\left", k):
+                open_at.append(k)
+                k += 5
+            else:
+                if open_at:
+                    pairs[open_at.pop()] = k
+                k += 6
+            k += 2 if part.startswith("\\", k) else 1  # the delimiter: ( [ . or \{
+            continue
+        if part[k] == "{" and part[k - 1:k] != "\\":
+            braces += 1
+        elif part[k] == "}" and part[k - 1:k] != "\\":
+            braces -= 1
+        elif braces == 0 and part[k] in "()":
+            parens += 1 if part[k] == "(" else -1
+        elif braces == 0 and parens == 0 and (part.startswith(" + ", k) or part.startswith(" - ", k)):
+            places.append((k, len(open_at), open_at[-1] if open_at else None))
+        k += 1
+    if not places or min(d for _, d, _ in places) > 1:
+        return [part]
+    depth = min(d for _, d, _ in places)
+    places = [p for p in places if p[1] == depth]
+    cuts, start = [], 0
+    ends = [p[0] for p in places] + [len(part)]
+    for (at, _d, group), end in zip(places, ends[1:]):
+        limit = room if not cuts else more_room
+        if tex_width(part[start:end]) > limit:
+            cuts.append((at, group))
+            start = at
+    if not cuts:
+        return [part]
+    edits = {}  # position -> (old, new)
+    for _at, group in cuts:
+        if group is not None:
+            edits[group] = (r"\left", r"\bigl")
+            edits[pairs.get(group, -1)] = (r"\right", r"\bigr")
+    text, last = [], 0
+    for pos in sorted(p for p in edits if p >= 0):
+        old, new = edits[pos]
+        text += [part[last:pos], new]
+        last = pos + len(old)
+    text.append(part[last:])
+    edited = "".join(text)
+    shift = lambda pos: pos - sum(len(o) - len(n) for q, (o, n) in edits.items() if 0 <= q < pos)  # noqa: E731
+    bounds = [0] + [shift(at) for at, _ in cuts] + [len(edited)]
+    return [edited[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _display(latex: str, plain: str) -> str:
+    """A step's LaTeX for a display line: as it is, or, when it is long, aligned at its top-level "="
+    signs (symbols, then each stage of the numbers, one a line), and a stage still wider than the
+    column (``DISPLAY_WIDTH_EM``) broken before a "+" between its terms, the next line indented."""
+    wide = tex_width(latex) > DISPLAY_WIDTH_EM
+    if r",\quad " in latex:  # two formulas side by side: one under the other when they do not fit
+        if not wide:
+            return latex
+        return r"\begin{aligned}&" + r", \\ &\quad ".join(latex.split(r",\quad ")) + r"\end{aligned}"
+    if len(plain) <= _ONE_LINE and not wide:
         return latex
-    return r"\begin{aligned}" + f"{parts[0]} &= " + r" \\ &= ".join(parts[1:]) + r"\end{aligned}"
+    parts = _top_level_equals(latex)
+    if len(parts) < (2 if wide else 3):
+        if not wide:
+            return latex
+        lines = _break_sum(latex, DISPLAY_WIDTH_EM, DISPLAY_WIDTH_EM - 1.0)
+        if len(lines) == 1:
+            return latex
+        return r"\begin{aligned}&" + r" \\ &\quad {}".join(x.lstrip() for x in lines) + r"\end{aligned}"
+    room = max(DISPLAY_WIDTH_EM - tex_width(parts[0] + " = "), 0.5 * DISPLAY_WIDTH_EM)
+    rows = []
+    for part in parts[1:]:
+        lines = _break_sum(part, room, room - 1.0)
+        rows += ["&= " + lines[0]] + [r"&\quad {}" + x.lstrip() for x in lines[1:]]
+    return r"\begin{aligned}" + parts[0] + " " + r" \\ ".join(rows) + r"\end{aligned}"
 
 
 class Formula:

@@ -375,9 +375,15 @@ def _fmt_value(v) -> str:
     return "[" + ", ".join(fmt(x) for x in arr.ravel()) + "]"
 
 
-def _vec(x) -> str:
+def _vec(x, most: int = 10) -> str:
+    """A sample's numbers as the question names them: all of a short vector, the ends of a long one
+    (a digit's 64 pixels) with their count."""
     x = np.ravel(x)
-    return fmt(x[0]) if x.size == 1 else "(" + ", ".join(fmt(v) for v in x) + ")"
+    if x.size == 1:
+        return fmt(x[0])
+    if x.size <= most:
+        return "(" + ", ".join(fmt(v) for v in x) + ")"
+    return "(" + ", ".join(fmt(v) for v in x[:4]) + ", …, " + ", ".join(fmt(v) for v in x[-2:]) + f"; {x.size} numbers)"
 
 
 # ----- input checks ----------------------------------------------------------------------

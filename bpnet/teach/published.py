@@ -319,12 +319,12 @@ class PublishedCheck:
         for r, note in self._cells():
             style = f' style="background:{PALETTE["disagree_fill"]};font-weight:bold"' if note == "first disagreement" else ""
             color = {"✓": PALETTE["agree"], "≈": PALETTE["close"], "✗": PALETTE["disagree"]}[r.mark]
-            rows.append(f"<tr{style}><td>{e(r.label)}</td><td style=\"text-align:right\">{e(r.published_text)}</td>"
+            rows.append(f"<tr{style}><td style=\"text-align:left\">{e(r.label)}</td><td style=\"text-align:right\">{e(r.published_text)}</td>"
                         f"<td style=\"text-align:right\">{e(r.bpnet_text)}</td>"
                         f"<td style=\"text-align:right\">{e(r.difference_text)}</td>"
                         f"<td style=\"color:{color}\">{e(r.mark)}{(' ' + e(note)) if note else ''}</td></tr>")
         verdict = "".join(f"<p>{e(s)}</p>" for s in self.verdict())
-        return ('<div class="bp-check"><table><thead><tr><th>quantity</th><th>published</th><th>bpnet</th>'
+        return ('<div class="bp-check"><table><thead><tr><th style="text-align:left">quantity</th><th>published</th><th>bpnet</th>'
                 '<th>difference</th><th></th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>"
                 + verdict + "</div>")
 

@@ -51,12 +51,13 @@ __all__ = [
     "NetworkDiagram", "draw_network", "diagram_figsize", "network_svg",
     "ActivationPlot", "plot_activation", "activation_svg",
     "LossPlot", "plot_loss", "loss_svg",
-    "BoundaryPlot", "plot_decision_boundary", "boundary_svg", "boundary_grid",
+    "BoundaryPlot", "plot_decision_boundary", "boundary_square", "boundary_svg", "boundary_grid",
     "new_axes", "plot_digits", "plot_confusion",
 ]
 
 # The colours, by what they mean (bpnet.core.notation.PALETTE).
 UP, DOWN, HIGHLIGHT, MARK = PALETTE["up"], PALETTE["down"], PALETTE["highlight"], PALETTE["mark"]
+SPLIT = PALETTE["split"]
 LINK, BIAS_FILL, BLACK, WHITE = PALETTE["link"], PALETTE["bias_fill"], PALETTE["ink"], PALETTE["white"]
 SLOW, AXIS, CONTOUR, TARGET = PALETTE["slow"], PALETTE["axis"], PALETTE["contour"], PALETTE["target"]
 
@@ -374,11 +375,18 @@ def _box(cx: float, cy: float, w: float, h: float) -> tuple:
     return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
-def _overlap(a: tuple, b: tuple) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+def _overlap(a: tuple, b: tuple, gap: float = 0.0) -> bool:
+    """Whether boxes ``a`` and ``b`` overlap, or come closer than ``gap``."""
+    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
+
+
+#: The least room between two weight labels of a diagram (points), so that each reads as its own link's.
+LABEL_GAP = 4.0
 
 
 _SHIFTS = [0.0] + [sign * 0.03 * k for k in range(1, 30) for sign in (1, -1)]
+#: How far (points) a label may sit above or below its link when no point on the link is clear.
+_NUDGE = 4.0
 
 
 def _place_labels(lay: DiagramLayout, labels: tuple, values: dict) -> dict:
@@ -386,9 +394,10 @@ def _place_labels(lay: DiagramLayout, labels: tuple, values: dict) -> dict:
 
     Greedy (the highlighted label first): each label tries points along its own link,
     starting from a spread that keeps links into one unit apart, and takes the first whose
-    box is clear of the labels placed so far, of every unit and of the unit's values (else
-    the one that overlaps least). If some label found no clear point, the placement is
-    tried again with those labels first, a few times, and the best placement is kept.
+    box is clear of every unit and of the unit's values, and at least ``LABEL_GAP`` from the
+    labels placed so far (else such a point moved ``_NUDGE`` above or below the link, else the
+    one that overlaps least). If some label found no clear point, the placement is tried
+    again with those labels first, a few times, and the best placement is kept.
     """
     h = lay.font + 5
     obstacles = []
@@ -414,12 +423,13 @@ def _place_labels(lay: DiagramLayout, labels: tuple, values: dict) -> dict:
         t0 = 0.3 + 0.4 * (column.index(dst) + 0.5) / len(column)
         w = _text_width(text, lay.font - 1)
         boxes = []
-        for dt in _SHIFTS:
-            t = t0 + dt
-            if 0.06 <= t <= 0.94:
-                cx, cy = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-                box = _box(cx, cy, w, h)
-                boxes.append((cx, cy, box, 4 * sum(_overlap(box, o) for o in obstacles)))
+        for nudge in (0.0, -_NUDGE, _NUDGE):  # on the link, else moved up or down a little (still over it)
+            for dt in _SHIFTS:
+                t = t0 + dt
+                if 0.06 <= t <= 0.94:
+                    cx, cy = x0 + t * (x1 - x0), y0 + t * (y1 - y0) + nudge
+                    box = _box(cx, cy, w, h)
+                    boxes.append((cx, cy, box, 50 * sum(_overlap(box, o) for o in obstacles) + (nudge != 0)))
         candidates[name] = boxes
 
     def greedy(order):
@@ -427,15 +437,16 @@ def _place_labels(lay: DiagramLayout, labels: tuple, values: dict) -> dict:
         for name in order:
             best, best_hits = None, None
             for cx, cy, box, hits in candidates[name]:
-                hits += 10 * sum(_overlap(box, o) for o in placed)
+                # overlapping a label is worst, then a unit, then only coming closer than LABEL_GAP
+                hits += sum(100 if _overlap(box, o) else 5 * _overlap(box, o, LABEL_GAP) for o in placed)
                 if best_hits is None or hits < best_hits:
                     best, best_hits = (cx, cy, box), hits
-                if hits == 0:
+                if hits == 0 or hits == 1 and best_hits == 1:
                     break
             placed.append(best[2])
             at[name] = best[:2]
             total += best_hits
-            if best_hits:
+            if best_hits > 1:  # not clear of every other label by LABEL_GAP (a nudge off the link is fine)
                 stuck.append(name)
         return at, stuck, total
 
@@ -996,17 +1007,40 @@ class BoundaryPlot:
         return [self.image] + ([self.contour] if self.contour is not None else [])
 
 
+#: Room left between the outermost sample and the edge of a decision-boundary plot, as a share of its side.
+BOUNDARY_MARGIN = 0.04
+
+
+def boundary_square(X, lim=(-0.25, 1.25), margin: float = BOUNDARY_MARGIN) -> tuple[float, float]:
+    """The square (lo, hi) over both inputs that a decision-boundary plot colours and shows: ``lim``,
+    widened where a sample lies outside it or closer to its edge than ``margin`` of the side, so
+    that every sample is drawn whole on the coloured output (no point outside it, no white strip)."""
+    X = np.asarray(X, dtype=float)
+    lo, hi = float(lim[0]), float(lim[1])
+    if not lo < hi:
+        raise ValueError(f"lim must be (low, high) with low < high, got {tuple(lim)}")
+    finite = X[np.isfinite(X).all(axis=1)] if X.size else X
+    if finite.size:
+        first, last = float(finite.min()), float(finite.max())
+        pad = margin * (max(hi, last) - min(lo, first)) / (1 - 2 * margin)  # at least margin of the final side
+        lo, hi = min(lo, first - pad), max(hi, last + pad)
+    return lo, hi
+
+
 def plot_decision_boundary(ax: Axes | None, net, X, y, lim=(-0.25, 1.25), resolution: int = 81,
                            title: str = "Network output over the XOR square") -> BoundaryPlot:
     """The output of a 2-input network over a square, the 0.5 contour, and the samples.
 
-    Samples with target 1 are triangles, target 0 circles (shape, not only colour).
+    Samples with target 1 are triangles, target 0 circles (shape, not only colour). The square
+    is ``lim`` on both axes, widened to hold every sample (``boundary_square``); the coloured
+    output covers the whole axes.
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float).reshape(len(X), -1)[:, 0]
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"a decision boundary needs 2 inputs per sample; X has shape {X.shape}")
     ax = new_axes(ax, figsize=(4.2, 3.6))
+    lim = boundary_square(X, lim)
     g = np.linspace(lim[0], lim[1], resolution)
     gx, gy = np.meshgrid(g, g)
     grid = np.column_stack([gx.ravel(), gy.ravel()])
@@ -1017,10 +1051,12 @@ def plot_decision_boundary(ax: Axes | None, net, X, y, lim=(-0.25, 1.25), resolu
         sel = y == target
         ax.scatter(X[sel, 0], X[sel, 1], marker=marker, s=90, c=colour, edgecolors="black", zorder=3,
                    label=label)
+    ax.set_xlim(*lim)  # the coloured square exactly: the samples' markers do not widen it
+    ax.set_ylim(*lim)
     ax.set_xlabel("X1")
     ax.set_ylabel("X2")
     ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize=8, frameon=False,
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize=NOTEBOOK_SMALL_FONT, frameon=False,
               handles=[*ax.get_legend_handles_labels()[0],
                        Line2D([], [], color="black", ls="--", label="output = 0.5")])
     p = BoundaryPlot(ax, image, grid, gx.shape)
@@ -1048,7 +1084,7 @@ def _axes_svg(out: list, left, top, pw, ph, xt, yt, X, Y, xlabel: str, ylabel: s
     out.append(f'<rect x="{a(left)}" y="{a(top)}" width="{a(pw)}" height="{a(ph)}" fill="none" stroke="{BLACK}"/>'
                f'<text x="{a(left + pw / 2)}" y="{a(top - 8)}" text-anchor="middle" font-size="13">{e(title)}</text>'
                f'<text x="{a(left + pw / 2)}" y="{a(top + ph + 30)}" text-anchor="middle">{e(xlabel)}</text>'
-               f'<text transform="translate({a(left - 38)} {a(top + ph / 2)}) rotate(-90)" text-anchor="middle">'
+               f'<text transform="translate({a(max(left - 38, 14.0))} {a(top + ph / 2)}) rotate(-90)" text-anchor="middle">'
                f'{e(ylabel)}</text>')
 
 
@@ -1059,12 +1095,29 @@ def _svg_open(css: str, width: float, height: float, description: str) -> str:
             f'font-family="sans-serif" font-size="12"><title>{e(description)}</title>')
 
 
+def _legend_rows(items, width: float, font: float = 12.0) -> list[list]:
+    """Legend items [(label, ...), ...] in rows no wider than ``width`` (a 24-point sample line each)."""
+    rows, used = [[]], 0.0
+    for item in items:
+        w = 24 + _text_width(item[0], font) + 10
+        if rows[-1] and used + w > width:
+            rows.append([])
+            used = 0.0
+        rows[-1].append((item, used))
+        used += w
+    return rows
+
+
 def loss_svg(runs, unit: str = "epoch", title: str = "Cost after each epoch", width: float = 330,
-             height: float = 250, description: str | None = None, max_points: int = 400) -> str:
+             height: float = 250, description: str | None = None, max_points: int = 400,
+             split: int | None = None, split_label: str = "") -> str:
     """Cost curves as an SVG element: ``runs`` = [(label, costs), ...] (costs[k] after k steps).
 
     The first run is solid blue with its last point marked, a second dashed vermilion. Long
     curves are drawn through at most ``max_points`` of their points (always the last one).
+    ``split``: the step where the second run splits off from the first (a comparison's branch),
+    marked by a dashed vertical line labelled ``split_label`` (say what changed there) once the
+    curves reach it, and named in the legend and the description.
     """
     runs = [(label, np.asarray(c, dtype=float)) for label, c in runs]
     n = max(len(c) for _, c in runs)
@@ -1072,18 +1125,28 @@ def loss_svg(runs, unit: str = "epoch", title: str = "Cost after each epoch", wi
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     pad = 0.05 * (hi - lo or abs(hi) or 1.0)
     lo, hi = lo - pad, hi + pad
-    left, right, top, bottom = 56.0, 10.0, 24.0, 58.0 if len(runs) > 1 else 44.0
-    pw, ph = width - left - right, height - top - bottom
+    left, right, top = 56.0, 10.0, 24.0
+    pw = width - left - right
+    styles = list(zip((UP, DOWN), ("", ' stroke-dasharray="6 4"')))
+    items = [(label, colour, dash) for (label, _c), (colour, dash) in zip(runs, styles)] if len(runs) > 1 else []
+    if split is not None:
+        items.append((f"{split_label or 'split'} ({unit} {split})", SPLIT, ' stroke-dasharray="3 3"'))
+    legend = _legend_rows(items, width - 16) if items else []
+    bottom = 44.0 if not legend else 36.0 + 16.0 * len(legend)
+    height = max(height, top + bottom + 120.0)
+    ph = height - top - bottom
     xmax = max(1, n - 1)
     X = lambda v: left + v / xmax * pw  # noqa: E731
     Y = lambda v: top + (hi - v) / (hi - lo) * ph  # noqa: E731
     if description is None:
         description = (f"Cost after each {unit}: " + "; ".join(
             f"{label} from {fmt(c[0])} to {fmt(c[-1])} after {len(c) - 1}" for label, c in runs if len(c)))
+        if split is not None:
+            description += f"; the second run splits off at {unit} {split}" + (f" ({split_label})" if split_label else "")
     out = [_svg_open("bp-loss-svg", width, height, description)]
     _axes_svg(out, left, top, pw, ph, _ticks(0, xmax, 5), _ticks(lo, hi, 5), X, Y, unit, "cost J", title)
-    a = _attr
-    for k, ((label, c), colour, dash) in enumerate(zip(runs, (UP, DOWN), ("", ' stroke-dasharray="6 4"'))):
+    a, e = _attr, html.escape
+    for k, ((label, c), (colour, dash)) in enumerate(zip(runs, styles)):
         idx = np.unique(np.r_[np.linspace(0, len(c) - 1, min(len(c), max_points)).astype(int), len(c) - 1]) \
             if len(c) else np.array([], dtype=int)
         pts = " ".join(f"{X(i):.1f},{Y(c[i]):.1f}" for i in idx if math.isfinite(c[i]))
@@ -1092,13 +1155,22 @@ def loss_svg(runs, unit: str = "epoch", title: str = "Cost after each epoch", wi
         if k == 0 and len(c) and math.isfinite(c[-1]):
             out.append(f'<circle cx="{a(X(len(c) - 1))}" cy="{a(Y(c[-1]))}" r="4" fill="{DOWN}"/>'
                        f'<text x="{a(left + pw - 4)}" y="{a(top + 14)}" text-anchor="end">'
-                       f'{html.escape(f"{unit} {len(c) - 1}: cost {fmt(c[-1])}")}</text>')
-    if len(runs) > 1:
-        ly = height - 8
-        for k, ((label, _c), colour, dash) in enumerate(zip(runs, (UP, DOWN), ("", ' stroke-dasharray="6 4"'))):
-            x0 = left + k * pw / 2
+                       f'{e(f"{unit} {len(c) - 1}: cost {fmt(c[-1])}")}</text>')
+    if split is not None and split <= n - 1:
+        sx = X(split)
+        # the label beside the line, on the side with room, over a white halo so that a curve cannot hide it
+        anchor, tx = ("end", sx - 4) if sx > left + pw / 2 else ("start", sx + 4)
+        out.append(f'<line class="bp-split" x1="{a(sx)}" x2="{a(sx)}" y1="{a(top)}" y2="{a(top + ph)}" '
+                   f'stroke="{SPLIT}" stroke-width="2" stroke-dasharray="3 3"/>')
+        if split_label:
+            out.append(f'<text class="bp-split-label" x="{a(tx)}" y="{a(top + 32)}" text-anchor="{anchor}" '
+                       f'stroke="{WHITE}" stroke-width="3" paint-order="stroke">{e(split_label)}</text>')
+    for r, row in enumerate(legend):
+        ly = top + ph + 44 + 16 * r
+        for (label, colour, dash), x0 in row:
+            x0 += 8
             out.append(f'<line x1="{a(x0)}" x2="{a(x0 + 20)}" y1="{a(ly - 4)}" y2="{a(ly - 4)}" stroke="{colour}" '
-                       f'stroke-width="2"{dash}/><text x="{a(x0 + 24)}" y="{a(ly)}">{html.escape(label)}</text>')
+                       f'stroke-width="2"{dash}/><text x="{a(x0 + 24)}" y="{a(ly)}">{e(label)}</text>')
     out.append("</svg>")
     return "".join(out)
 
@@ -1432,7 +1504,7 @@ def plot_digits(images, title: str, labels=None, predicted=None, cols: int = 10,
     ``predicted`` "true → predicted"."""
     images = np.asarray(images)
     rows = -(-len(images) // cols)
-    fig, axes = _pyplot_figure(rows, cols, figsize=(0.8 * cols, 0.95 * rows + 0.5), squeeze=False)
+    fig, axes = _pyplot_figure(rows, cols, figsize=(0.56 * cols, 0.75 * rows + 0.5), squeeze=False)
     for k, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if k >= len(images):

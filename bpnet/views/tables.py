@@ -6,6 +6,10 @@ shown as an HTML table there: a number is never broken across lines, a row label
 between its words, and a table still too wide for the column scrolls sideways inside its own
 box. ``print(table)``, a terminal and nbval read the same rows as aligned text.
 
+``Listing`` is the same for text that is not a table (a network file, a dict, a verdict): in
+JupyterLab each line wraps at its spaces, its continuation indented under the line's start, so
+neither a number nor a word is cut in two; its text is the text as given.
+
     >>> Table(["rate", "lr"], [["too small", 0.02], ["too large", 2.18]], title="two rates")
     two rates
     rate         lr
@@ -23,7 +27,7 @@ import numbers
 
 from ..core.notation import PALETTE, fmt
 
-__all__ = ["Table"]
+__all__ = ["Listing", "Table"]
 
 # Inline styles: JupyterLab keeps an element's style attribute in a notebook it does not trust yet
 # (one opened as stored), where it drops <style> blocks.
@@ -32,6 +36,11 @@ _TABLE = "border-collapse:collapse;margin:0;font-size:13px;font-variant-numeric:
 _CAPTION = "text-align:left;caption-side:top;padding:0 0 4px 0;white-space:normal"
 _LABEL = "text-align:left;white-space:normal;padding:1px 8px 1px 0;border:0;vertical-align:top"
 _NUMBER = "text-align:right;white-space:nowrap;padding:1px 0 1px 7px;border:0;vertical-align:top"
+# A listing's font is monospace, a character 0.6 em wide (JupyterLab keeps only plain lengths in a
+# notebook not trusted yet: em, not ch; no var()).
+_LISTING = "margin:0;font-family:monospace;font-size:13px;line-height:1.3"
+_LINE = "white-space:pre-wrap;word-break:normal;overflow-wrap:break-word"
+_CH = 0.6  # em
 _HEAD = (";font-weight:bold;white-space:normal;border-bottom:1px solid var(--jp-border-color1,"
          + PALETTE["table_head_rule"] + ")")
 
@@ -91,3 +100,43 @@ class Table:
         caption = f'<caption style="{_CAPTION}">{e(self.title)}</caption>' if self.title else ""
         return (f'<div class="bp-table" style="{_BOX}"><table style="{_TABLE}">{caption}<thead><tr>{head}</tr></thead>'
                 f"<tbody>{body}</tbody></table></div>")
+
+
+def _em(chars: int) -> str:
+    return f"{chars * _CH:.4g}em"
+
+
+class Listing:
+    """Lines of text (a string, or an iterable of lines) shown whole in a notebook's column.
+
+    In JupyterLab each line wraps at its spaces, never inside a number or a word unless that
+    alone is wider than the column, and its continuation lines are indented ``hang`` characters
+    deeper than the line's own indentation. ``print(listing)``, a terminal and nbval read the
+    text as given.
+    """
+
+    def __init__(self, lines, hang: int = 4):
+        text = lines if isinstance(lines, str) else "\n".join(str(line) for line in lines)
+        self.lines = text.split("\n")
+        if self.lines and self.lines[-1] == "":  # a file's final newline
+            self.lines.pop()
+        self.hang = int(hang)
+        if self.hang < 0:
+            raise ValueError(f"hang is {hang}; expected a number of characters, 0 or more")
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    __str__ = text
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        out = []
+        for line in self.lines:
+            body = line.lstrip(" ")
+            indent = len(line) - len(body)
+            out.append(f'<div style="{_LINE};padding-left:{_em(indent + self.hang)};text-indent:-{_em(self.hang)}">'
+                       f"{html.escape(body, quote=False) if body else '<br>'}</div>")
+        return f'<div class="bp-listing" style="{_LISTING}">{"".join(out)}</div>'

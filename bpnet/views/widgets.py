@@ -80,6 +80,10 @@ _CSS = "<style>\n" + palette_css() + """
 .bp-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .bp-stepper .bp-row { display: flex; flex-flow: row wrap; align-items: center; gap: 2px 6px; }
 .bp-stepper .widget-button, .bp-training .widget-button { flex: 0 0 auto; width: auto; }
+/* A training view's rows wrap as the step-through's do: its label goes under the slider when the
+   column is narrow, and may break between words rather than be cut at the column's edge. */
+.bp-training .bp-row { display: flex; flex-flow: row wrap; align-items: center; gap: 2px 6px; max-width: 100%; }
+.bp-training .bp-step-label { white-space: normal; min-width: 0; max-width: 100%; }
 .bp-main { display: flex; flex-flow: row wrap; align-items: flex-start; gap: 4px 12px; }
 .bp-main > .bp-diagram { flex: 1 1 420px; min-width: 0; max-width: 680px; }
 .bp-main > .bp-side { flex: 1 1 300px; min-width: 260px; max-width: 560px; }
@@ -1049,8 +1053,10 @@ class CompareTraining(_View):
         c = self.comparison
         v = c.view()
         changed = _settings_text(c.changes)
+        # the dashed line where the branch splits off, at the step the comparison says (v.split)
         parts = [loss_svg([("base", v.base_costs), (f"branch ({changed})", v.branch_costs)], self.unit,
-                          f"Cost after each {self.unit}")]
+                          f"Cost after each {self.unit}", split=v.split,
+                          split_label=f"{', '.join(c.changes)} changed here")]
         if self._grid is not None:
             self.boundary_values = (_outputs(c.base.net, self._grid), _outputs(c.branch_net, self._grid))
             parts += [boundary_svg(self.boundary_values[0], c.base.X, c.base.y, title="base"),
