@@ -1,9 +1,10 @@
 """Running and saving a notebook in JupyterLab writes nothing but its outputs: nothing but a
 learner's own work is ever written back into the repository.
 
-One notebook is opened from a temporary copy of notebooks/ in JupyterLab in headless Chromium (the
-session's: tests/conftest.py), run (Run All Cells) and saved: its sources and its notebook and cell
-metadata must be exactly the stored ones (JupyterLab adds no kernel, widget or timing metadata).
+Notebook 00, run (Run All Cells) from a copy of notebooks/ without outputs in JupyterLab in headless
+Chromium (the session's one run of it: tests/conftest.py ``notebook_page``), is saved: its sources
+and its notebook and cell metadata must be exactly the stored ones (JupyterLab adds no kernel,
+widget or timing metadata).
 
 That opening a notebook leaves it unmodified (no "Save changes?" for an untouched notebook: the tab
 is not marked modified once its kernel is idle) is checked for every notebook as stored in the same
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from infra_support import START_NOTEBOOK, open_notebook, run_all_cells
+from infra_support import NOTEBOOKS_DIR, START_NOTEBOOK, save_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -30,19 +31,14 @@ def _sources_and_metadata(path: Path) -> dict:
             "cells": [(c["cell_type"], c.get("id"), "".join(c["source"]), c.get("metadata", {})) for c in nb["cells"]]}
 
 
-def test_running_and_saving_changes_nothing_but_outputs(browser, lab_server):
-    path = lab_server.path(START_NOTEBOOK)
-    before = _sources_and_metadata(path)
-    page = open_notebook(browser, lab_server, START_NOTEBOOK)
-    try:
-        run_all_cells(page, path)
-        page.locator(".lm-MenuBar-itemLabel:text-is('File')").click()
-        page.locator(".lm-Menu-item[data-command='docmanager:save']").click()
-        page.wait_for_timeout(3000)
-        assert page.locator(DIRTY_TAB).count() == 0, "the notebook did not save"
-    finally:
-        page.close()
-        lab_server.delete_sessions()
+@pytest.mark.notebook(START_NOTEBOOK)
+def test_running_and_saving_changes_nothing_but_outputs(notebook_page, notebook_runs):
+    """The session's run of 00 (from the copy without outputs), saved: sources and metadata as stored."""
+    page = notebook_page
+    path = notebook_runs.server.path(START_NOTEBOOK)
+    before = _sources_and_metadata(NOTEBOOKS_DIR / START_NOTEBOOK)
+    save_notebook(page, path)
+    assert page.locator(DIRTY_TAB).count() == 0, "the notebook did not save"
     after = _sources_and_metadata(path)
     assert after["metadata"] == before["metadata"], "saving rewrote the notebook's metadata"
     assert after["nbformat"] == before["nbformat"]

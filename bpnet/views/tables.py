@@ -40,7 +40,7 @@ _NUMBER = "text-align:right;white-space:nowrap;padding:1px 0 1px 7px;border:0;ve
 # notebook not trusted yet: em, not ch; no var()).
 _LISTING = "margin:0;font-family:monospace;font-size:13px;line-height:1.3"
 _LINE = "white-space:pre-wrap;word-break:normal;overflow-wrap:break-word"
-_CH = 0.6  # em
+_CH_TENTHS = 6  # a monospace character is 0.6 em wide
 _HEAD = (";font-weight:bold;white-space:normal;border-bottom:1px solid var(--jp-border-color1,"
          + PALETTE["table_head_rule"] + ")")
 
@@ -103,7 +103,10 @@ class Table:
 
 
 def _em(chars: int) -> str:
-    return f"{chars * _CH:.4g}em"
+    """A CSS length of ``chars`` characters of the monospace font, _CH_TENTHS tenths of an em each
+    (written exactly: 0.6em, 1.2em, 3em)."""
+    whole, tenths = divmod(chars * _CH_TENTHS, 10)
+    return f"{whole}.{tenths}em" if tenths else f"{whole}em"
 
 
 class Listing:
