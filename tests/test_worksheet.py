@@ -29,9 +29,22 @@ def _digits(x: float) -> int:
 
 @pytest.fixture(scope="module")
 def many():
-    """500 variants of the default template asking the forward pass and the deltas, each with
-    every catalogue mistake's value at each question (module-scoped: computed once)."""
-    variants = ws.generate("leaky-2-2-1", 500, seed=11, steps="forward,delta")
+    """60 variants of the default template asking the forward pass and the deltas, each with
+    every catalogue mistake's value at each question (module-scoped: computed once).
+
+    What a mistake does to a delta turns on which side of its kink each hidden unit is and on the
+    sign of the error a - y: the 60 hold every hidden unit on both sides of its kink, the output's z
+    of both signs, and each hidden unit active with an error of either sign (asserted here)."""
+    variants = ws.generate("leaky-2-2-1", 60, seed=11, steps="forward,delta")
+    seen = set()
+    for v in variants:
+        fwd = v.net.forward(v.x)
+        active = tuple(bool(z > 0) for z in np.ravel(fwd.z[0]))
+        seen.add((active, bool(np.ravel(fwd.z[-1])[0] > 0), bool(np.ravel(fwd.a[-1] - v.y)[0] > 0)))
+    units = range(len(next(iter(seen))[0]))
+    assert all({a[j] for a, _, _ in seen} == {True, False} for j in units), seen
+    assert {z for _, z, _ in seen} == {True, False}, seen
+    assert all({e for a, _, e in seen if a[j]} == {True, False} for j in units), seen
     return [(v, _candidates(v)) for v in variants]
 
 
