@@ -163,6 +163,7 @@ def _explanation(key: str) -> str:
     return " and ".join(CATALOGUE[k].explanation.rstrip(".") for k in key.split("+"))
 
 
+@pytest.mark.slow
 def test_mistakes_no_variant_can_detect_are_listed_not_hidden():
     v = ws.generate("leaky-2-2-1", 1, seed=3)[0]
     # leaky ReLU'(a) is leaky ReLU'(z) for every z (a has z's sign): no variant can expose it.
@@ -208,6 +209,7 @@ def test_the_key_notes_number_questions_as_the_tables_do():
     assert noted, "expected some question where a mistake happens to give the right number"
 
 
+@pytest.mark.slow
 def test_quiz_question_k_is_question_k_of_its_sheet():
     quiz = pages.Quiz("sigmoid-2-2-1", seed=3, variant=1, steps="forward,loss,delta,gradient,update")
     rows = re.findall(r"^\| (\d+) \| ([^|]+?) \| ________ \|$", repr(quiz), re.M)
@@ -437,6 +439,7 @@ def test_a_new_run_replaces_a_previous_output_whole(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["class"]  # no temporary folder left beside it
 
 
+@pytest.mark.slow
 def test_a_folder_with_other_files_is_refused_and_left_alone(tmp_path):
     (tmp_path / "keys.html").write_text("my own keys")
     result = _cli("worksheet", "--template", "leaky-2-2-1", "--out", ".", cwd=tmp_path)
@@ -451,6 +454,7 @@ def test_a_folder_with_other_files_is_refused_and_left_alone(tmp_path):
     assert (out / "mine" / "notes.txt").read_text() == "mine"
 
 
+@pytest.mark.slow
 def test_a_write_that_fails_partway_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
     out = tmp_path / "set"
     pages.write_worksheets(ws.generate("leaky-2-2-1", 2, seed=1), out)
@@ -489,6 +493,7 @@ def test_unbounded_requests_are_refused_before_any_work(tmp_path, args, message)
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_a_network_too_large_to_work_by_hand_is_refused_before_it_is_loaded(tmp_path):
     big = {"layers": [4900, 200, 1], "activations": ["sigmoid", "sigmoid"], "loss": "half_squared_error",
            "lr": 0.1, "weights": [np.full((4901, 200), 0.1).tolist(), np.full((201, 1), 0.1).tolist()],
