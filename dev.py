@@ -186,9 +186,10 @@ def xdist_args(python: Path, workers: int | None, dry_run: bool = False) -> list
 
 def fast_command(python: Path, extra: list[str], parallel: list[str] = ()) -> list[str]:
     """The unit tests: no notebook, no browser, no test marked slow. Its tests are spread one by one
-    over the workers (``--dist load``), not file by file: no file then holds the others up."""
+    over the workers (``--dist load``), not file by file: no file then holds the others up; nbval's
+    plugin is not loaded (no notebook is validated, and its imports cost seconds in every worker)."""
     parallel = ["load" if a == "loadfile" else a for a in parallel]
-    return [str(python), "-m", "pytest", *parallel, "-m", "not slow and not browser", "tests", *extra]
+    return [str(python), "-m", "pytest", *parallel, "-p", "no:nbval", "-m", "not slow and not browser", "tests", *extra]
 
 
 def stage_commands(python: Path, extra: list[str], parallel: list[str], ipython_dir: Path) -> dict:

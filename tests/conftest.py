@@ -3,8 +3,9 @@
 Everything runs under `make test` (`python dev.py test`, stage by stage); the markers let a
 developer narrow a run: `make test-fast` is `-m "not slow and not browser"` over tests/.
 
-- ``slow``: takes seconds, not milliseconds (a subprocess, a notebook kernel, a server, a large
-  property search): left out of `make test-fast`, run by `make test`;
+- ``slow``: takes a second or more (a subprocess that does real work, a notebook kernel, a server,
+  a worksheet template's pilot, a large property search): left out of `make test-fast` (which
+  must stay under a minute on two cores), run by `make test`;
 - ``browser``: drives JupyterLab (or a page) in a real Chromium: the last stage of `make test`.
 """
 

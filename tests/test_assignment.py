@@ -26,6 +26,7 @@ def _meta(cell):
     return cell["metadata"].get("nbgrader", {})
 
 
+@pytest.mark.slow
 def test_the_source_notebook_has_solutions_and_hidden_graded_tests():
     nb = assignment_notebook(**SETTING)
     quiz = Quiz("leaky-2-2-1", 7, 1)
@@ -54,6 +55,7 @@ def test_require_fails_with_the_checkers_diagnosis():
         require(quiz.check_concept("mean-not-sum", "b"))
 
 
+@pytest.mark.slow
 def test_write_assignment_never_overwrites(tmp_path):
     path = write_assignment(tmp_path, "ps1", **SETTING)
     assert path == tmp_path / "source" / "ps1" / "ps1.ipynb"

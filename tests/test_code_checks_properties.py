@@ -287,6 +287,7 @@ def test_every_catalogue_mistake_that_code_can_make_has_a_learner_style_implemen
     assert generic - NOT_CODE == set(BUGGY)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", sorted(BUGGY))
 def test_code_with_one_slip_is_named_by_that_slip(key):
     task, fn = BUGGY[key]

@@ -607,6 +607,7 @@ def _all_results():
     return out
 
 
+@pytest.mark.slow
 def test_markdown_shows_exactly_the_plain_text():
     mistune = pytest.importorskip("mistune")
     render = mistune.create_markdown(renderer="html")

@@ -36,6 +36,7 @@ def hidden_delta_with_slope_of_a(W, x, t, hidden, out, j):
     return float(df(a1[j]) * W[1][1 + j] @ d2)
 
 
+@pytest.mark.slow
 def test_the_slope_of_a_at_the_hidden_unit_is_never_accepted_in_a_seeded_sweep_of_150_networks():
     accepted, named = [], 0
     for seed in range(150):

@@ -353,6 +353,7 @@ def _helper_figures():
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(_helper_figures()))
 def test_notebook_figure_helpers_fit_the_page_with_readable_non_overlapping_text(name):
     """At most 8 inches (800 px) wide, so the notebook never shrinks it; no text below 9 pt (12.5 px); no two

@@ -177,6 +177,7 @@ def _look(d) -> dict:
     return out
 
 
+@pytest.mark.slow
 def test_diagram_look_does_not_depend_on_what_was_shown_before():
     net = bpnet.Network.random([2, 3, 1], "tanh", seed=5)
     trace = bpnet.trace_step(net, [[0.4, -0.9], [1.0, 0.3]], [[0.8], [0.1]], 0.5)

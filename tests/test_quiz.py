@@ -62,6 +62,18 @@ def test_every_right_value_rounded_as_instructed_is_right(name, template):
                     (name, v.number, q.label, key)
 
 
+# After the test above: each shipped example's pilot is counted already (once per template and step
+# in a process), so that generating its sheet costs little here.
+@pytest.mark.slow
+@pytest.mark.parametrize("path", sorted((REPO / "examples").glob("*.json")), ids=lambda p: p.name)
+def test_every_shipped_example_is_a_template(path):
+    t = ws.template_from_example(path)
+    v = ws.generate(t, 1, seed=1)[0]
+    assert v.questions and "Quiz code" in ws.sheet_markdown(v)
+    if t.one_hot_targets:  # softmax: a target row sums to 1
+        assert sorted(np.ravel(v.y)) == [0.0] * (t.sizes[-1] - 1) + [1.0]
+
+
 @pytest.mark.slow
 def test_a_small_update_is_asked_as_its_change_and_judged_at_the_sheets_digits():
     # sigmoid-2-2-1's updates are small beside the weights: the new weight to 4 digits cannot tell

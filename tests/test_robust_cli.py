@@ -67,6 +67,7 @@ def test_numbers_beyond_a_float_are_refused_in_one_line(tmp_path, capsys, key, o
     assert "; expected a finite number" in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", ["0.75" + "0" * 40, "-4.0000000000000000000000000000", "0e-1000000000", "4e-320"])
 def test_published_numbers_of_many_digits_or_tiny_ones_are_checked(tmp_path, capsys, text):
     """Within a float's range, any number of digits is fine: the check compares to those digits."""
@@ -146,6 +147,7 @@ def test_the_cli_json_is_the_trace_json(capsys):
     assert out == bpnet.trace_step(ex.net, ex.X, ex.y, ex.lr, ex.loss).to_json() + "\n"
 
 
+@pytest.mark.slow
 def test_write_json_holds_one_step_at_a_time():
     """The peak memory of writing is a small part of what is written (to_json holds it all, several times)."""
     net = bpnet.Network.random([40, 40, 1], seed=0)

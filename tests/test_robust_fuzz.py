@@ -291,6 +291,7 @@ def test_a_spoiled_network_file_is_refused_in_one_line_or_loads(case):
 
 
 # ----- the command line --------------------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("case", range(40))
 def test_the_command_line_answers_any_argument_with_a_result_or_one_line(case, capsys, tmp_path):
     rng = np.random.default_rng(90_000 + case)
