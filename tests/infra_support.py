@@ -576,3 +576,30 @@ class NotebookRuns:
                 self.server.delete_sessions()
 
     close = discard
+
+
+#: 9 points in CSS pixels, less rounding: the smallest text a page may show.
+PT9 = 12.0 - 0.05
+
+#: Every text of the elements matching a selector that shows under 9 points: its own font size,
+#: scaled for an SVG drawn smaller or larger than its viewBox (MathJax's sub- and superscripts and
+#: text only a screen reader gets are left out).
+SMALL_TEXT = """([sel, limit]) => {
+    const small = [];
+    for (const root of document.querySelectorAll(sel)) {
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        let n;
+        while ((n = walker.nextNode())) {
+            const el = n.parentElement;
+            if (!n.textContent.trim() || el.closest('.bp-sr-only, mjx-container, style, title')) continue;
+            const box = el.getBoundingClientRect();
+            if (box.width === 0 || box.height === 0) continue;  // not shown
+            let px = parseFloat(getComputedStyle(el).fontSize);
+            const svg = el.closest('svg');
+            if (svg && svg.viewBox && svg.viewBox.baseVal && svg.viewBox.baseVal.width)
+                px *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            if (px < limit) small.push(n.textContent.trim().slice(0, 40) + ' @ ' + px.toFixed(1) + 'px');
+        }
+    }
+    return small;
+}"""

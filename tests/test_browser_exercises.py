@@ -68,6 +68,17 @@ def _run(page, learner, check) -> None:
     page.keyboard.press("Shift+Enter")
 
 
+def _new_cell_below(page, cell, source: str):
+    """The learner adds a code cell below ``cell`` (Escape, b) and types ``source`` into it (not run yet)."""
+    cell.locator(".jp-InputArea-prompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    added = page.locator(f"{CELLS}.jp-mod-selected").first
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text(source)
+    return added
+
+
 def _output_with(page, cell, text: str) -> str:
     output = cell.locator(".jp-OutputArea")
     page.wait_for_function("([e, t]) => e.innerText.includes(t)", arg=[output.element_handle(), text],
@@ -101,12 +112,7 @@ def test_an_exercise_and_a_code_check_as_a_learner_does_them(notebook_page):
     assert "opposite sign" in wrong and ".hint()" in wrong, wrong
 
     # Hints on request, one level per call, in a cell the learner adds below the check.
-    check.locator(".jp-InputArea-prompt").click()
-    page.keyboard.press("Escape")
-    page.keyboard.press("b")
-    asked = page.locator(f"{CELLS}.jp-mod-selected").first
-    page.keyboard.press("Enter")
-    page.keyboard.insert_text("result.hint()")
+    asked = _new_cell_below(page, check, "result.hint()")
     seen = []
     for level, name in ((1, "the idea"), (2, "the formula"), (3, "the numbers")):
         page.keyboard.press("Control+Enter")
@@ -143,12 +149,7 @@ def test_an_exercise_and_a_code_check_as_a_learner_does_them(notebook_page):
     page.screenshot(path=str(SCREENSHOT), clip={"x": box[0]["x"], "y": box[0]["y"], "width": box[0]["width"],
                                                  "height": box[1]["y"] + box[1]["height"] - box[0]["y"]})
     # A hint on request, then the fix: every number agrees.
-    check.locator(".jp-InputArea-prompt").click()
-    page.keyboard.press("Escape")
-    page.keyboard.press("b")
-    asked = page.locator(f"{CELLS}.jp-mod-selected").first
-    page.keyboard.press("Enter")
-    page.keyboard.insert_text("result.hint()")
+    asked = _new_cell_below(page, check, "result.hint()")
     page.keyboard.press("Control+Enter")
     assert "Hint 1 of" in _output_with(page, asked, "Hint 1 of")
     _type_into(page, learner, FIXED_BACKWARD)

@@ -24,34 +24,11 @@ import re
 import pytest
 
 from bpnet.core.notation import PALETTE
-from infra_support import ARTIFACTS
+from infra_support import ARTIFACTS, PT9, SMALL_TEXT
 
 pytestmark = pytest.mark.browser
 
 WIDTH, HEIGHT = 1000, 800
-PT9 = 12.0 - 0.05  # 9 points in CSS pixels, less rounding
-
-#: Every text under the elements matching a selector that shows under 9 points (its font size, scaled
-#: for an SVG drawn smaller or larger than its viewBox); MathJax and screen-reader-only text left out.
-SMALL_TEXT = """([sel, limit]) => {
-    const small = [];
-    for (const root of document.querySelectorAll(sel)) {
-        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-        let n;
-        while ((n = walker.nextNode())) {
-            const el = n.parentElement;
-            if (!n.textContent.trim() || el.closest('.bp-sr-only, mjx-container, style, title')) continue;
-            const box = el.getBoundingClientRect();
-            if (box.width === 0 || box.height === 0) continue;
-            let px = parseFloat(getComputedStyle(el).fontSize);
-            const svg = el.closest('svg');
-            if (svg && svg.viewBox && svg.viewBox.baseVal && svg.viewBox.baseVal.width)
-                px *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-            if (px < limit) small.push(n.textContent.trim().slice(0, 40) + ' @ ' + px.toFixed(1) + 'px');
-        }
-    }
-    return small;
-}"""
 
 #: Texts of the SVGs under an element that reach outside their SVG's box (cut off at its edge).
 SVG_TEXT_CUT = """(root) => {
