@@ -158,3 +158,22 @@ def test_the_cost_ratio_draws_the_counted_line_and_the_measured_one():
     counted, measured = ax.get_lines()[1:]
     np.testing.assert_allclose(measured.get_ydata(), [30 / 1.6, 74 / 1.6, 210 / 1.6])
     assert "measured" in measured.get_label() and "counted as 3" in counted.get_label()
+
+
+def test_a_graph_drawn_in_its_own_figure_fits_a_notebooks_column():
+    """draw_graph(None, ...) wraps a wide graph into the columns that fit plots.FIGURE_WIDTH, so JupyterLab
+    shows it at its own size (its 9-point text not shrunk); drawn into a given axes it is not wrapped."""
+    import matplotlib.pyplot as plt
+
+    from bpnet.views.graph_plots import COL_W, graph_layout
+    from bpnet.views.plots import FIGURE_WIDTH
+
+    x, y, z, w = inputs(x=3.0, y=-4.0, z=2.0, w=-1.0)
+    f = (((x * y).named("q") + z.max(w).named("m")).named("s") * 2.0).named("f")
+    assert (max(c for c, _ in graph_layout(f.backward().graph).values()) + 1) * COL_W > FIGURE_WIDTH  # wide unwrapped
+    d = draw_graph(None, f)
+    try:
+        assert d.ax.figure.get_figwidth() <= FIGURE_WIDTH
+        assert min(t.get_fontsize() for t in d.texts) >= 9
+    finally:
+        plt.close("all")

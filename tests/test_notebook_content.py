@@ -356,15 +356,18 @@ def _helper_figures():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(_helper_figures()))
 def test_notebook_figure_helpers_fit_the_page_with_readable_non_overlapping_text(name):
-    """At most 8 inches (800 px) wide, so the notebook never shrinks it; no text below 9 pt (12.5 px); no two
-    texts (titles, labels, tick labels, legends) drawn over each other."""
+    """At most plots.FIGURE_WIDTH wide (560 px: the notebook's column at 1000 x 800 beside the file browser),
+    so the notebook never shrinks it; no text below 9 pt (12.5 px); no two texts (titles, labels, tick
+    labels, legends) drawn over each other."""
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from bpnet.views import plots
+
     fig = _helper_figures()[name]()
     try:
-        assert fig.get_figwidth() <= 8.0, f"{name}: {fig.get_figwidth()} in wide"
+        assert fig.get_figwidth() <= plots.FIGURE_WIDTH, f"{name}: {fig.get_figwidth()} in wide"
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
         # Tick labels exist for ticks outside the axes' limits too; only those inside the limits are drawn.

@@ -23,6 +23,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from ..core.notation import OKABE_ITO, PALETTE, fmt, fmt_or_dash, paren_term
 from ..explain.autograd import Graph, GraphState, GraphStep, GraphTrace, Value
+from .plots import FIGURE_WIDTH
 
 __all__ = ["GraphDrawing", "draw_graph", "graph_layout", "graph_figsize", "columns_that_fit", "plot_cost_ratio"]
 
@@ -213,7 +214,9 @@ def draw_graph(ax: Axes | None, trace, index: int | None = None, title: str | No
     """Draw the graph of ``trace`` (a GraphTrace, or a Value: its backward pass is run).
 
     ``index``: show the moment after that step (default: the last, everything known),
-    highlighting it. ``columns``: wrap a wider graph into bands (``graph_layout``). Returns a
+    highlighting it. ``columns``: wrap a wider graph into bands (``graph_layout``); drawn in a new
+    figure (``ax`` None), a graph is wrapped by default into the columns that fit a notebook's column
+    (``plots.FIGURE_WIDTH``), so that it is shown at its own size, its text at 9 points. Returns a
     ``GraphDrawing`` whose ``update`` shows another step.
     """
     if isinstance(trace, Value):
@@ -224,6 +227,7 @@ def draw_graph(ax: Axes | None, trace, index: int | None = None, title: str | No
     if ax is None:
         import matplotlib.pyplot as plt
 
+        columns = columns_that_fit(FIGURE_WIDTH) if columns is None else columns
         _, ax = plt.subplots(figsize=graph_figsize(g, columns=columns))
     pos = graph_layout(g, columns)
     w, h = BOX_W, BOX_H * ROW_H / ROW_H

@@ -1254,8 +1254,11 @@ def boundary_grid(lim=(-0.25, 1.25), resolution: int = 81) -> np.ndarray:
 
 # ----- notebook figure helpers -----
 # Figures of several panels that the notebooks draw, kept here so that a notebook cell reads as one idea.
-# They draw numbers the notebook computed; none computes a number of its own. Sizes: at most 8 inches
-# wide (800 px at the inline backend's 100 dpi, about a notebook's width) and no text below 9 pt (12.5 px).
+# They draw numbers the notebook computed; none computes a number of its own. Sizes: FIGURE_WIDTH wide
+# (the notebook's column at 1000 x 800 beside the file browser, at the inline backend's 100 dpi), so that
+# JupyterLab shows them at their own size: no text below 9 pt (12.5 px).
+#: The width of a notebook figure, in inches: COLUMN_WIDTH pixels at the inline backend's 100 dpi.
+FIGURE_WIDTH = COLUMN_WIDTH / 100
 NOTEBOOK_FONT = 10
 NOTEBOOK_SMALL_FONT = 9
 
@@ -1279,14 +1282,14 @@ def _pyplot_figure(nrows: int, ncols: int, figsize, **kwargs):
     return plt.subplots(nrows, ncols, figsize=figsize, layout="constrained", **kwargs)
 
 
-def plot_activation_grid(names, zlim=(-6.0, 6.0), ncols: int = 3):
+def plot_activation_grid(names, zlim=(-6.0, 6.0), ncols: int = 2):
     """f(z) and f'(z) of each activation in ``names``, one panel each, with one shared legend.
 
     Grey bands: where f'(z) is below 10 % of its peak (saturated tails, or ReLU's dead side).
     Returns the figure.
     """
     nrows = -(-(len(names) + 1) // ncols)
-    fig, axes = _pyplot_figure(nrows, ncols, figsize=(8, 2.8 * nrows))
+    fig, axes = _pyplot_figure(nrows, ncols, figsize=(FIGURE_WIDTH, 2.6 * nrows))
     axes = np.atleast_1d(axes).ravel()
     for ax, name in zip(axes, names):
         plot_activation(ax, name, zlim=zlim)
@@ -1318,7 +1321,7 @@ def plot_descent_paths(costs: dict, paths: dict, landscape, best, title: str = "
     ``costs[label]``: cost after 0, 1, ... epochs; ``paths[label]``: (epochs + 1, 2) array of (w, b);
     ``landscape = (ws, bs, J)``: a grid and the cost on it; ``best = (w, b)``, marked with a star.
     """
-    fig, (ax1, ax2) = _pyplot_figure(1, 2, figsize=(8, 3.6))
+    fig, (ax1, ax2) = _pyplot_figure(1, 2, figsize=(FIGURE_WIDTH, 3.3))
     ws, bs, J = landscape
     for (label, c), colour, style in zip(costs.items(), _RUN_COLOURS, _RUN_STYLES):
         ax1.plot(c, style, marker="o", ms=3, color=colour, label=label)
@@ -1344,7 +1347,7 @@ def plot_descent_paths(costs: dict, paths: dict, landscape, best, title: str = "
 
 def plot_schedules(epochs, rates: dict, costs: dict, best_cost: float):
     """Left: learning-rate schedules (``rates[label]`` per epoch). Right: each run's cost above ``best_cost``."""
-    fig, (ax1, ax2) = _pyplot_figure(1, 2, figsize=(8, 3.4))
+    fig, (ax1, ax2) = _pyplot_figure(1, 2, figsize=(FIGURE_WIDTH, 3.2))
     # The schedules keep the colours of their runs on the right, where the first run is the constant rate.
     for (label, r), colour, style in zip(rates.items(), _RUN_COLOURS[1:], _RUN_STYLES[1:]):
         ax1.step(epochs, r, where="post", ls=style, lw=2, color=colour, label=label)
@@ -1365,7 +1368,7 @@ def plot_schedules(epochs, rates: dict, costs: dict, best_cost: float):
 
 
 def plot_curves(curves: dict, title: str, xlabel: str, ylabel: str, x=None, log: bool = False, ylim=None,
-                marks: dict | None = None, figsize=(7, 3.4)):
+                marks: dict | None = None, figsize=(FIGURE_WIDTH, 3.2)):
     """One line per entry of ``curves`` ({label: values}), over ``x`` (by default 0, 1, 2, ...), with a legend.
 
     ``log``: a log scale for y; ``ylim``: (bottom, top); ``marks``: optional {label: y}
@@ -1390,7 +1393,7 @@ def plot_curves(curves: dict, title: str, xlabel: str, ylabel: str, x=None, log:
 
 
 def plot_cost_curves(curves: dict, title: str, ylabel: str = "cost J (log scale)", xlabel: str = "epoch",
-                     marks: dict | None = None, figsize=(7, 3.4)):
+                     marks: dict | None = None, figsize=(FIGURE_WIDTH, 3.2)):
     """One line per run (``curves[label]``: cost after 0, 1, ... epochs), on a log scale.
 
     ``marks``: optional {label: y} horizontal reference lines (e.g. a target cost).
@@ -1398,7 +1401,7 @@ def plot_cost_curves(curves: dict, title: str, ylabel: str = "cost J (log scale)
     return plot_curves(curves, title, xlabel, ylabel, log=True, marks=marks, figsize=figsize)
 
 
-def plot_bars(panels: dict, categories, figsize=(8, 3)):
+def plot_bars(panels: dict, categories, figsize=(FIGURE_WIDTH, 3)):
     """Bar charts side by side, one per entry of ``panels`` ({title: (values, y label, y limits or None)}),
     each over the same ``categories``; a line marks zero."""
     fig, axes = _pyplot_figure(1, len(panels), figsize=figsize, squeeze=False)
@@ -1419,7 +1422,7 @@ def plot_boundary_grid(nets: dict, X, y, title: str, ncols: int = 2):
     One legend and one colour bar (output 0..1) for all panels.
     """
     nrows = -(-len(nets) // ncols)
-    fig, axes = _pyplot_figure(nrows, ncols, figsize=(8, 3.3 * nrows + 0.5))
+    fig, axes = _pyplot_figure(nrows, ncols, figsize=(FIGURE_WIDTH, 2.9 * nrows + 0.5))
     panels = list(np.atleast_1d(axes).ravel())
     for ax, (panel_title, net) in zip(panels, nets.items()):
         plot_decision_boundary(ax, net, X, y, title=panel_title)
@@ -1446,7 +1449,7 @@ def plot_boundary_grid(nets: dict, X, y, title: str, ncols: int = 2):
 def plot_optimizer_paths(paths: dict, f_values: dict, landscape, minimum=(0.0, 0.0)):
     """Left: each optimizer's path (``paths[label]``: (steps + 1, 2)) over the contour lines of
     ``landscape = (g1, g2, F)``. Right: f along each path (``f_values[label]``), log scale."""
-    fig, (ax, ax2) = _pyplot_figure(1, 2, figsize=(8, 3.6))
+    fig, (ax, ax2) = _pyplot_figure(1, 2, figsize=(FIGURE_WIDTH, 3.3))
     g1, g2, F = landscape
     ax.contour(g1, g2, F, levels=np.geomspace(max(float(F.min()), 1e-3) + 0.05, float(F.max()), 12),
                colors="grey", linewidths=0.6)
@@ -1475,7 +1478,7 @@ def plot_per_layer(panels: dict, xlabel: str, ylabel: str, title: str, xticks=No
     from matplotlib.ticker import MaxNLocator
 
     n = len(panels)
-    fig, axes = _pyplot_figure(1, n, figsize=(8, 3.4), sharey=sharey)
+    fig, axes = _pyplot_figure(1, n, figsize=(FIGURE_WIDTH, 3.2), sharey=sharey)
     axes = np.atleast_1d(axes)
     for ax, (panel, lines) in zip(axes, panels.items()):
         for (label, values), colour, style in zip(lines.items(), _RUN_COLOURS, _RUN_STYLES):
@@ -1486,7 +1489,6 @@ def plot_per_layer(panels: dict, xlabel: str, ylabel: str, title: str, xticks=No
         else:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(panel)
-        ax.set_xlabel(xlabel)
         ax.grid(True, alpha=0.3)
         ax.legend()
     axes[0].set_ylabel(ylabel)
@@ -1495,6 +1497,7 @@ def plot_per_layer(panels: dict, xlabel: str, ylabel: str, title: str, xticks=No
             ax.set_ylabel(ylabel)
     fig.suptitle(title, fontsize=NOTEBOOK_FONT + 2)
     _notebook_fonts(fig)
+    fig.supxlabel(xlabel, fontsize=NOTEBOOK_FONT)  # once under the panels: side by side they share it
     return fig
 
 
