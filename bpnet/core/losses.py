@@ -108,10 +108,7 @@ class Loss:
         return act.backward(z, a, self.grad(a, y))
 
     def validate(self, act: Activation, y: np.ndarray) -> None:
-        """Raise ValueError if targets ``y`` or the output activation ``act`` do not suit this loss.
-
-        A check of each target row (or each number) on its own: training checks all of y, and
-        every mini-batch's targets, rows of y, pass with it."""
+        """Raise ValueError if targets ``y`` or the output activation ``act`` do not suit this loss."""
 
     def written(self, outs: list[str], a_row, y_row) -> tuple[str, str]:
         """One sample's loss as (symbols, numbers), e.g. ("1/2*(D0 - y)^2", "1/2*(4 - 0)^2")."""

@@ -151,8 +151,7 @@ class Backprop:
 
     def check_targets(self, y: np.ndarray) -> None:
         """Refuse targets (or an output activation) the loss cannot use, before any weight changes;
-        an epoch's cost and deltas share one array of targets, checked once, and ``training``
-        checks all of y with each epoch's cost, not each mini-batch of its rows again."""
+        an epoch's cost and deltas share one array of targets, checked once."""
         if y is not self.checked_targets:
             self.loss.validate(self.acts[-1], y)
             self.checked_targets = y
@@ -225,8 +224,7 @@ class Backprop:
                 self.apply(self.gradients(fwd, self.deltas(fwd, y)), lr, optimizer)
             else:
                 for batch in batches(m, batch_size, seed, epoch):
-                    y_batch = self.checked_targets = y[batch]  # rows of y: checked with the cost above
-                    self.step(X[batch], y_batch, lr, optimizer)
+                    self.step(X[batch], y[batch], lr, optimizer)
 
 
 def divergence(net: "Network", fwd: Forward | None, grads=None, new=None, exc: DivergenceError | None = None,
