@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from ..explain.autograd import GraphTrace, Value, trace_function
 from .stepper import GraphStepper
 from .graph_plots import columns_that_fit, draw_graph, graph_figsize
+from .plots import COLUMN_WIDTH
 from ..core.notation import PHASE_TITLES, fmt, fmt_or_dash, palette_css, paren
 from .widgets import Player, Playing  # the step-through's clock and its play/pause: skip steps, never queue
 
@@ -168,7 +169,7 @@ class GraphStepThrough(Playing):
     """
 
     #: The width (CSS pixels) a graph is laid out for: a notebook's column at 1000 px with the file browser open.
-    width = 560
+    width = COLUMN_WIDTH
     #: Pixels per inch of the picture: 96, a CSS pixel per point at 4/3, so 9-point text shows at 12 px.
     dpi = 96
     #: The tallest picture shown whole (CSS pixels): with the buttons, the slider and the formula above
