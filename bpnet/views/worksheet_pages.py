@@ -253,9 +253,9 @@ def write_worksheets(variants, out_dir, paper: str = "A4", quiz: bool | str = Fa
         files[f"sheets/{stem}.html"] = _sheets_doc([sheet], paper)
         files[f"keys/{stem}.md"] = ws.key_markdown(v)
         files[f"keys/{stem}.html"] = _keys_doc([key], paper)
-        if quiz:
-            files[f"quizzes/{stem}.ipynb"] = quiz_notebook(v.template, v.seed, v.number, v.steps, v.digits,
-                                                          assessment=quiz == "assessment")
+        if quiz:  # the variant at hand is the one its quiz rebuilds: its questions are not worked out again
+            files[f"quizzes/{stem}.ipynb"] = _quiz_notebook(v.template, v.seed, v.number, v.steps, v.digits,
+                                                           [q.label for q in v.questions], quiz == "assessment")
     files["sheets.html"] = _sheets_doc(sheets, paper)
     files["keys.html"] = _keys_doc(keys, paper)
     files[MANIFEST] = json.dumps({"written by": "python -m bpnet worksheet", "files": sorted([*files, MANIFEST])},
@@ -349,8 +349,13 @@ def quiz_notebook(template, seed: int, variant: int, steps=("forward", "delta", 
     puts their name in, sees no solution, and hands in the file ``quiz.hand_in()`` writes."""
     t = ws.get_template(template)
     steps = ws.check_steps(steps)
+    return _quiz_notebook(t, seed, variant, steps, digits, Quiz(t, seed, variant, steps, digits).questions, assessment)
+
+
+def _quiz_notebook(t: ws.Template, seed: int, variant: int, steps: tuple, digits: int, questions: list[str],
+                   assessment: bool) -> str:
+    """``quiz_notebook`` of the variant whose questions (their labels, as its sheet numbers them) are given."""
     spec = json.dumps(t.to_dict(), sort_keys=True)
-    q = Quiz(t, seed, variant, steps, digits)
 
     def md(src):
         return {"cell_type": "markdown", "id": _cell_id(spec, seed, variant, src), "metadata": {}, "source": src}
@@ -377,7 +382,7 @@ def quiz_notebook(template, seed: int, variant: int, steps=("forward", "delta", 
         md("The network, drawn with its weights (row 0 of each layer is the bias unit, activation 1):"),
         code("quiz.diagram()"),
     ]
-    for k, label in enumerate(q.questions, 1):
+    for k, label in enumerate(questions, 1):
         cells.append(md(f"**Question {k}.** The {label}. Replace `None` by your answer and run the cell."))
         cells.append(code(f"answer_{k} = None\nquiz.check({k}, answer_{k})"))
     for name, c in CONCEPTS.items():
