@@ -6,7 +6,9 @@ developer narrow a run: `make test-fast` is `-m "not slow and not browser"` over
 - ``slow``: takes a second or more (a subprocess that does real work, a notebook kernel, a server,
   a worksheet template's pilot, a large property search): left out of `make test-fast` (which
   must stay under a minute on two cores), run by `make test`;
-- ``browser``: drives JupyterLab (or a page) in a real Chromium: the last stage of `make test`.
+- ``browser``: drives JupyterLab (or a page) in a real Chromium: the last stage of `make test`;
+- ``latency``: a browser test that measures click latencies: run by `python dev.py test --one-at-a-time`
+  (a quiet machine), not beside the tests stage.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import re
 
 import pytest
 
-from infra_support import ARTIFACTS, CHROMIUM_ARGS, FRESH, NotebookRuns, chromium_path, jupyter_lab, lab_root
+from infra_support import ARTIFACTS, CHROMIUM_ARGS, NotebookRuns, chromium_path, jupyter_lab, lab_root
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes seconds (a subprocess, a kernel, a server): not in make test-fast")
     config.addinivalue_line("markers", "browser: drives JupyterLab in a real Chromium (needs chromium on PATH)")
+    config.addinivalue_line("markers", "latency: measures click latency in the browser; dev.py runs it only with "
+                                       "--one-at-a-time (on a machine shared with the tests stage its numbers mean nothing)")
     config.addinivalue_line("markers", "notebook(name): the test uses the page of notebooks/NAME after Run All "
                                        "that the session's browser tests of that notebook share (notebook_page)")
 
@@ -69,8 +73,9 @@ def browser():
 
 @pytest.fixture(scope="session")
 def notebook_runs(browser, lab_server):
-    """The session's pages of notebooks after Run All (``infra_support.NotebookRuns``): one run per notebook."""
-    runs = NotebookRuns(browser, lab_server.in_folder(FRESH))
+    """The session's pages of notebooks, each opened as stored, then run with Run All
+    (``infra_support.NotebookRuns``): one page load and one run per notebook."""
+    runs = NotebookRuns(browser, lab_server)
     try:
         yield runs
     finally:
@@ -79,8 +84,8 @@ def notebook_runs(browser, lab_server):
 
 @pytest.fixture
 def notebook_page(notebook_runs, request):
-    """The page of the notebook the test's ``@pytest.mark.notebook(NAME)`` names, after Run All, at
-    1000 x 800 with the file browser open: the one page every test of that notebook shares, in order.
+    """The page of the notebook the test's ``@pytest.mark.notebook(NAME)`` names, opened as stored and
+    then run with Run All, at 1000 x 800 with the file browser open: the one page every test of that notebook shares, in order.
     A test changes the window size or the notebook as a learner would; one that fails leaves a
     screenshot (test-artifacts/failure-TEST.png) and the next test gets a new run."""
     name = notebook_of(request.node)
