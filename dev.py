@@ -18,18 +18,20 @@ drop-in, which pip puts into the environment first), or by pip where uv cannot b
 processes used):
 
     environment   the virtual environment, installed or found up to date
-    tests         every test but the browser's, and nbval over every notebook, each notebook's
-                  trainings started 1e-12 (relative) away from their stored starting weights
+    tests         every test but the browser's
     browser       JupyterLab in headless Chromium (one server, one browser for all of them):
-                  every notebook run once with Run All, in kernels using OpenBLAS's kernels for
-                  an older CPU (OPENBLAS_CORETYPE=Prescott: no FMA, no AVX), its outputs compared
-                  with the stored ones as nbval compares them, then used as a learner uses it
+                  every notebook opened as stored and looked at, then run once with Run All in
+                  the same page, in kernels that start each training 1e-12 (relative) away from
+                  its stored starting weights and use OpenBLAS's kernels for an older CPU
+                  (OPENBLAS_CORETYPE=Prescott: no FMA, no AVX), its outputs compared with the
+                  stored ones as nbval compares them, then used as a learner uses it
 
-So every notebook is executed twice: perturbed (nbval) and on other BLAS kernels (the browser).
+So every notebook is executed once. Without the browser stage (``--stage tests``, or no chromium
+outside CI), the tests stage runs nbval over every notebook instead, in the same perturbed kernels.
 ``tests`` and ``browser`` run side by side (a browser test mostly waits for the page, the other
 uses the CPU); ``browser``'s output is printed when it ends. ``--one-at-a-time`` runs them one
-after the other (then the click latencies the browser stage writes to
-test-artifacts/browser_latency.json are measured on an otherwise quiet machine).
+after the other and adds the click-latency measurement (tests marked ``latency``), which writes
+test-artifacts/browser_latency.json on an otherwise quiet machine.
 A failing stage does not stop the other; the command fails if any stage failed.
 Arguments after ``--`` go to JupyterLab, or to every pytest command of ``test``:
     python dev.py lab --port 9000 -- --no-browser
