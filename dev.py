@@ -203,7 +203,9 @@ def stage_commands(python: Path, extra: list[str], parallel: list[str], ipython_
                    nbval: bool = False, latency: bool = False) -> dict:
     """name -> (what it checks, command, variables added to the environment) for each stage.
 
-    The browser stage runs every notebook (perturbed, on the older BLAS kernels: tests/conftest.py);
+    The browser stage runs every notebook (perturbed, on the older BLAS kernels: tests/conftest.py),
+    its processes each with a JupyterLab and a Chromium of their own, the tests of one notebook in one
+    of them (``--dist loadgroup``);
     ``nbval`` adds nbval over every notebook, perturbed, to the tests stage, for a run without the
     browser's. ``latency`` adds the browser's click-latency measurement (worth its time only on an
     otherwise quiet machine)."""
@@ -221,8 +223,8 @@ def stage_commands(python: Path, extra: list[str], parallel: list[str], ipython_
         "tests": tests,
         "browser": ("JupyterLab in headless Chromium; every notebook opened as stored, then run once: "
                     "trainings started 1e-12 away, on OpenBLAS's kernels for an older CPU, outputs compared as nbval does",
-                    [*pytest, "-p", "no:cacheprovider", "-m", "browser" if latency else "browser and not latency",
-                     "tests", *extra],
+                    [*pytest, *[("loadgroup" if a == "loadfile" else a) for a in parallel], "-p", "no:cacheprovider",
+                     "-m", "browser" if latency else "browser and not latency", "tests", *extra],
                     {**path, **OLDER_BLAS}),
     }
 

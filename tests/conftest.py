@@ -39,8 +39,12 @@ def pytest_collection_modifyitems(config, items):
     """Browser tests run last: the shared Chromium lives until the session ends, and nothing after it
     has to share the process with Playwright's event loop. Among them, the tests of one notebook run
     one after another (in the order of their files and of each file), after the tests of no notebook,
-    so that they share one Run All (``notebook_page``)."""
+    so that they share one Run All (``notebook_page``); spread over pytest-xdist's processes
+    (``--dist loadgroup``, as dev.py runs the browser stage), they stay together in one of them."""
     items.sort(key=lambda item: (item.get_closest_marker("browser") is not None, notebook_of(item)))
+    for item in items:
+        if notebook_of(item):
+            item.add_marker(pytest.mark.xdist_group(notebook_of(item)))
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +55,7 @@ def lab_server(tmp_path_factory):
     reaches the checkout. A test shuts down the kernels it started (``delete_sessions``)."""
     chromium_path()  # decide skip/fail before starting anything
     for stale in ARTIFACTS.glob("failure-*.png"):  # screenshots of an earlier run's failures
-        stale.unlink()
+        stale.unlink(missing_ok=True)  # another xdist process may have removed it
     tmp = tmp_path_factory.mktemp("lab")
     with jupyter_lab(tmp / "server", lab_root(tmp / "root")) as server:
         yield server
