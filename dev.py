@@ -19,7 +19,8 @@ processes used):
 
     environment   the virtual environment, installed or found up to date
     tests         every test but the browser's
-    browser       JupyterLab in headless Chromium (one server, one browser for all of them):
+    browser       JupyterLab in headless Chromium (in each pytest process one server and one
+                  browser for all its tests; a notebook's tests in one process):
                   every notebook opened as stored and looked at, then run once with Run All in
                   the same page, in kernels that start each training 1e-12 (relative) away from
                   its stored starting weights and use OpenBLAS's kernels for an older CPU

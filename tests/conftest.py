@@ -1,4 +1,5 @@
-"""Test markers, and the one JupyterLab and one Chromium that every browser test shares.
+"""Test markers, and the one JupyterLab and one Chromium that every browser test of a pytest process
+shares (dev.py runs the browser stage in pytest-xdist processes, a notebook's tests in one of them).
 
 Everything runs under `make test` (`python dev.py test`, stage by stage); the markers let a
 developer narrow a run: `make test-fast` is `-m "not slow and not browser"` over tests/.

@@ -212,7 +212,9 @@ def test_01_explorer_offers_softmax_on_a_vector_of_scores(notebook_page):
     explorer = page.locator(".jp-NotebookPanel .bp-explorer").first
     explorer.scroll_into_view_if_needed()
     explorer.locator(".bp-activation-choice select").select_option("softmax")
-    page.wait_for_function("(e) => /a3 = /.test(e.innerText)", arg=explorer.element_handle(), timeout=30_000)
+    # the readout and the picture are two updates of the widget: wait for both
+    page.wait_for_function("(e) => /a3 = /.test(e.innerText) && /softmax of/.test(e.querySelector('svg')?.textContent)",
+                           arg=explorer.element_handle(), timeout=30_000)
     z = float(explorer.locator(".bp-z .widget-readout").first.inner_text())
     r = softmax_reading(z)
     text = explorer.inner_text()
