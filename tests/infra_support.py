@@ -375,8 +375,10 @@ def jupyter_lab(tmp: Path, root: Path, start_timeout: float = 180):
 
     config = tmp / "config"
     config.mkdir(parents=True)
+    # No check whether JupyterLab's own front end needs a rebuild (it starts node on every page load).
     (config / "jupyter_server_config.json").write_text(json.dumps(
-        {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}))
+        {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
+         "ServerApp": {"tornado_settings": {"page_config_data": {"buildCheck": False, "buildAvailable": False}}}}))
     # JupyterLab as a learner has it: without the teachers' nbgrader extension (`make test` installs
     # nbgrader for its own tests; Binder does not), whose toolbar button and sidebar change the layout.
     (config / "labconfig").mkdir()
