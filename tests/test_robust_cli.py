@@ -184,6 +184,22 @@ def test_a_whole_trace_string_too_large_for_memory_is_refused_with_its_size(monk
 
 
 # ----- 4. any console encoding ---------------------------------------------------------------------
+def _console(encoding: str) -> dict:
+    """The environment of a `python -m bpnet` whose console writes ``encoding``."""
+    return dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING=encoding)
+
+
+_UTF8_OUTPUTS: dict[tuple, str] = {}
+
+
+def _utf8_output(argv) -> str:
+    """What `python -m bpnet *argv` prints on a UTF-8 console (run once per argv, shared by the encodings)."""
+    if tuple(argv) not in _UTF8_OUTPUTS:
+        _UTF8_OUTPUTS[tuple(argv)] = subprocess.run([sys.executable, "-m", "bpnet", *argv], capture_output=True,
+                                                    timeout=120, env=_console("utf-8")).stdout.decode("utf-8")
+    return _UTF8_OUTPUTS[tuple(argv)]
+
+
 @pytest.mark.slow  # subprocesses
 @pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
 @pytest.mark.parametrize("argv,code", [(["check", str(ARTICLE)], 1),
@@ -192,13 +208,12 @@ def test_a_whole_trace_string_too_large_for_memory_is_refused_with_its_size(monk
                                        (["trace", "--network", str(ARTICLE), "--sample", "all", "--format", "json"], 0),
                                        (["check", str(ARTICLE), "--format", "json"], 1)])
 def test_output_reaches_a_console_that_cannot_show_the_symbols(encoding, argv, code):
-    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING=encoding)
-    proc = subprocess.run([sys.executable, "-m", "bpnet", *argv], capture_output=True, timeout=120, env=env)
+    proc = subprocess.run([sys.executable, "-m", "bpnet", *argv], capture_output=True, timeout=120,
+                          env=_console(encoding))
     assert proc.returncode == code, proc.stderr
     assert proc.stderr == b""
     out = proc.stdout.decode(encoding)  # every byte is in the console's encoding
-    utf8 = subprocess.run([sys.executable, "-m", "bpnet", *argv], capture_output=True, timeout=120,
-                          env=dict(env, PYTHONIOENCODING="utf-8")).stdout.decode("utf-8")
+    utf8 = _utf8_output(argv)
     spelled = "".join(c if c.encode(encoding, "ignore") else ASCII_SPELLING[c] for c in utf8)
     assert out == spelled  # the same text, each symbol the console lacks spelled out
     if argv[0] == "trace" and "json" not in argv:

@@ -35,7 +35,8 @@ def many():
     What a mistake does to a delta turns on which side of its kink each hidden unit is and on the
     sign of the error a - y: the 60 hold every hidden unit on both sides of its kink, the output's z
     of both signs, and each hidden unit active with an error of either sign (asserted here)."""
-    variants = ws.generate("leaky-2-2-1", 60, seed=11, steps="forward,delta")
+    data = _variants_with_candidates("leaky-2-2-1", 60, seed=11, steps="forward,delta")
+    variants = [v for v, _ in data]
     seen = set()
     for v in variants:
         fwd = v.net.forward(v.x)
@@ -45,14 +46,24 @@ def many():
     assert all({a[j] for a, _, _ in seen} == {True, False} for j in units), seen
     assert {z for _, z, _ in seen} == {True, False}, seen
     assert all({e for a, _, e in seen if a[j]} == {True, False} for j in units), seen
-    return [(v, _candidates(v)) for v in variants]
+    return data
 
 
 @pytest.fixture(scope="module")
 def full():
     """40 variants asking the forward pass, the deltas and the updates."""
-    variants = ws.generate("leaky-2-2-1", 40, seed=12)
-    return [(v, _candidates(v)) for v in variants]
+    return _variants_with_candidates("leaky-2-2-1", 40, seed=12, steps="forward,delta,update")
+
+
+def _variants_with_candidates(template, n: int, seed: int, steps: str) -> list:
+    """The variants of ``ws.generate(template, n, seed, steps)``, each with ``_candidates``. Each is
+    made alone (``ws.make_variant``: variant k of generate for any n >= k) and its candidates read
+    right after it, while bpnet still holds those its generation computed (mistakes.assess's cache)."""
+    out = []
+    for k in range(1, n + 1):
+        v = ws.make_variant(template, seed, k, steps)
+        out.append((v, _candidates(v)))
+    return out
 
 
 def _candidates(v) -> dict:

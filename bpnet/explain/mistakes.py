@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -1105,9 +1106,30 @@ def explain(key: str) -> str:
 
 def _declared_entries(net: Network, loss: Loss) -> list[Mistake]:
     """Entries for the mistakes the network's activations and the loss declare themselves."""
+    return list(_declared_by(_Declarers(net, loss)))
+
+
+class _Declarers:
+    """The activations of a network and a loss, hashable by what they are (as ``_Key`` holds them):
+    the entries they declare are worked out once, not on every question asked about the network."""
+
+    def __init__(self, net: Network, loss: Loss):
+        self.acts, self.n_out, self.loss = tuple(net.acts), net.sizes[-1], loss
+        self.digest = (tuple((id(a), type(a), repr(a)) for a in self.acts), self.n_out, type(loss), repr(loss))
+
+    def __hash__(self):
+        return hash(self.digest)
+
+    def __eq__(self, other):
+        return isinstance(other, _Declarers) and self.digest == other.digest
+
+
+@functools.lru_cache(maxsize=32)
+def _declared_by(declarers: _Declarers) -> tuple[Mistake, ...]:
+    loss = declarers.loss
     entries: dict[str, Mistake] = {}
     probe = np.array([[-1.5, -0.5, 0.0, 0.5, 1.5]])
-    for act in dict.fromkeys(net.acts):  # each activation object once, in order
+    for act in dict.fromkeys(declarers.acts):  # each activation object once, in order
         for k, _, hint in act.value_mistakes(probe):
             key = f"activation:{k}"
             if key not in entries:
@@ -1127,12 +1149,12 @@ def _declared_entries(net: Network, loss: Loss) -> list[Mistake]:
                         key, f"f'(z) of {act.name} in the deltas: {explain(k)}", _PASS,
                         _declared_derivative_hint(k), _learner_for(_DeclaredDerivative, k),
                         possible=functools.partial(_reaches_declaring, k))
-    a = np.full((1, net.sizes[-1]), 0.5)
+    a = np.full((1, declarers.n_out), 0.5)
     for k, _, hint in getattr(loss, "grad_mistakes", lambda a, y: [])(a, a * 0.0):
         key = f"loss:{k}"
         entries.setdefault(key, Mistake(key, f"dL/da of {_loss_name(loss)}: {explain(k)}",
                                         _PASS, _declared_loss_hint(k), _learner_for(_LossGrad, k), _gradient_rule))
-    return list(entries.values())
+    return tuple(entries.values())
 
 
 def _forward_layers(c: Context) -> list:
@@ -1353,6 +1375,8 @@ def _scale(ctx: Context, right: Learner, deltas) -> object:
 
 
 def _is_nan(v) -> bool:
+    if type(v) is float:  # most values: one number (no array made for it)
+        return math.isnan(v)
     return v is None or bool(np.any(np.isnan(np.asarray(v, dtype=float))))
 
 

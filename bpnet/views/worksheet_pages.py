@@ -201,13 +201,21 @@ def _key_section(v: ws.Variant) -> str:
 def sheet_html(variants, paper: str = "A4") -> str:
     """Print-ready HTML of the student sheets, one variant a page."""
     variants = [variants] if isinstance(variants, ws.Variant) else list(variants)
-    return _html_doc("Backpropagation worksheets", "\n".join(_sheet_section(v) for v in variants), paper)
+    return _sheets_doc([_sheet_section(v) for v in variants], paper)
 
 
 def key_html(variants, paper: str = "A4") -> str:
     """Print-ready HTML of the answer keys, one variant a page."""
     variants = [variants] if isinstance(variants, ws.Variant) else list(variants)
-    return _html_doc("Answer keys", "\n".join(_key_section(v) for v in variants), paper)
+    return _keys_doc([_key_section(v) for v in variants], paper)
+
+
+def _sheets_doc(sections: list[str], paper: str) -> str:
+    return _html_doc("Backpropagation worksheets", "\n".join(sections), paper)
+
+
+def _keys_doc(sections: list[str], paper: str) -> str:
+    return _html_doc("Answer keys", "\n".join(sections), paper)
 
 
 #: The list of files a worksheet folder holds; a folder with it (and nothing else) is a previous
@@ -237,17 +245,19 @@ def write_worksheets(variants, out_dir, paper: str = "A4", quiz: bool | str = Fa
     # Render everything first: a failure here writes nothing.
     files: dict[str, str] = {}
     width = max(2, len(str(len(variants))))
-    for v in variants:
+    # Each variant's page is rendered once (its diagram is most of the work), for its own file and sheets.html.
+    sheets, keys = [_sheet_section(v) for v in variants], [_key_section(v) for v in variants]
+    for v, sheet, key in zip(variants, sheets, keys):
         stem = f"variant-{v.number:0{width}d}"
         files[f"sheets/{stem}.md"] = ws.sheet_markdown(v)
-        files[f"sheets/{stem}.html"] = sheet_html(v, paper)
+        files[f"sheets/{stem}.html"] = _sheets_doc([sheet], paper)
         files[f"keys/{stem}.md"] = ws.key_markdown(v)
-        files[f"keys/{stem}.html"] = key_html(v, paper)
+        files[f"keys/{stem}.html"] = _keys_doc([key], paper)
         if quiz:
             files[f"quizzes/{stem}.ipynb"] = quiz_notebook(v.template, v.seed, v.number, v.steps, v.digits,
                                                           assessment=quiz == "assessment")
-    files["sheets.html"] = sheet_html(variants, paper)
-    files["keys.html"] = key_html(variants, paper)
+    files["sheets.html"] = _sheets_doc(sheets, paper)
+    files["keys.html"] = _keys_doc(keys, paper)
     files[MANIFEST] = json.dumps({"written by": "python -m bpnet worksheet", "files": sorted([*files, MANIFEST])},
                                  indent=1) + "\n"
     new = old = None
