@@ -18,18 +18,21 @@ drop-in, which pip puts into the environment first), or by pip where uv cannot b
 processes used):
 
     environment   the virtual environment, installed or found up to date
-    tests         every test but the browser's, and nbval over every notebook, each notebook's
-                  trainings started 1e-12 (relative) away from their stored starting weights
-    browser       JupyterLab in headless Chromium (one server, one browser for all of them):
-                  every notebook run once with Run All, in kernels using OpenBLAS's kernels for
-                  an older CPU (OPENBLAS_CORETYPE=Prescott: no FMA, no AVX), its outputs compared
-                  with the stored ones as nbval compares them, then used as a learner uses it
+    tests         every test but the browser's
+    browser       JupyterLab in headless Chromium (in each pytest process one server and one
+                  browser for all its tests; a notebook's tests in one process):
+                  every notebook opened as stored and looked at, then run once with Run All in
+                  the same page, in kernels that start each training 1e-12 (relative) away from
+                  its stored starting weights and use OpenBLAS's kernels for an older CPU
+                  (OPENBLAS_CORETYPE=Prescott: no FMA, no AVX), its outputs compared with the
+                  stored ones as nbval compares them, then used as a learner uses it
 
-So every notebook is executed twice: perturbed (nbval) and on other BLAS kernels (the browser).
+So every notebook is executed once. Without the browser stage (``--stage tests``, or no chromium
+outside CI), the tests stage runs nbval over every notebook instead, in the same perturbed kernels.
 ``tests`` and ``browser`` run side by side (a browser test mostly waits for the page, the other
 uses the CPU); ``browser``'s output is printed when it ends. ``--one-at-a-time`` runs them one
-after the other (then the click latencies the browser stage writes to
-test-artifacts/browser_latency.json are measured on an otherwise quiet machine).
+after the other and adds the click-latency measurement (tests marked ``latency``), which writes
+test-artifacts/browser_latency.json on an otherwise quiet machine.
 A failing stage does not stop the other; the command fails if any stage failed.
 Arguments after ``--`` go to JupyterLab, or to every pytest command of ``test``:
     python dev.py lab --port 9000 -- --no-browser
@@ -63,6 +66,11 @@ OLDER_BLAS = {"OPENBLAS_CORETYPE": "Prescott"}
 STAGES = ("tests", "browser")
 #: pytest's exit code when a stage's selection is empty (e.g. narrowed by -k): not a failure.
 NO_TESTS_COLLECTED = 5
+
+def in_ci() -> bool:
+    """Whether this runs in CI (``CI=true``, as .ci/run sets it), where a missing browser is a failure."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
 
 def venv_python(venv: Path) -> Path:
     """The virtual environment's interpreter (Scripts\\python.exe on Windows, bin/python elsewhere)."""
@@ -192,17 +200,32 @@ def fast_command(python: Path, extra: list[str], parallel: list[str] = ()) -> li
     return [str(python), "-m", "pytest", *parallel, "-p", "no:nbval", "-m", "not slow and not browser", "tests", *extra]
 
 
-def stage_commands(python: Path, extra: list[str], parallel: list[str], ipython_dir: Path) -> dict:
-    """name -> (what it checks, command, variables added to the environment) for each stage."""
+def stage_commands(python: Path, extra: list[str], parallel: list[str], ipython_dir: Path,
+                   nbval: bool = False, latency: bool = False) -> dict:
+    """name -> (what it checks, command, variables added to the environment) for each stage.
+
+    The browser stage runs every notebook (perturbed, on the older BLAS kernels: tests/conftest.py),
+    its processes each with a JupyterLab and a Chromium of their own, the tests of one notebook in one
+    of them (``--dist loadgroup``);
+    ``nbval`` adds nbval over every notebook, perturbed, to the tests stage, for a run without the
+    browser's. ``latency`` adds the browser's click-latency measurement (worth its time only on an
+    otherwise quiet machine)."""
     # The kernels nbval starts (in notebooks/) import this checkout's bpnet.
     path = {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
     pytest = [str(python), "-m", "pytest"]
+    if nbval:
+        tests = ("every test but the browser's; nbval over every notebook, trainings started 1e-12 away",
+                 [*pytest, *parallel, "-m", "not browser", "tests", *notebooks(), *NBVAL_ARGS, *extra],
+                 {**path, "IPYTHONDIR": str(ipython_dir)})
+    else:
+        tests = ("every test but the browser's (the browser stage runs the notebooks)",
+                 [*pytest, *parallel, "-p", "no:nbval", "-m", "not browser", "tests", *extra], path)
     return {
-        "tests": ("every test but the browser's; nbval over every notebook, trainings started 1e-12 away",
-                  [*pytest, *parallel, "-m", "not browser", "tests", *notebooks(), *NBVAL_ARGS, *extra],
-                  {**path, "IPYTHONDIR": str(ipython_dir)}),
-        "browser": ("JupyterLab in headless Chromium; every notebook run on OpenBLAS's kernels for an older CPU",
-                    [*pytest, "-p", "no:cacheprovider", "-m", "browser", "tests", *extra],
+        "tests": tests,
+        "browser": ("JupyterLab in headless Chromium; every notebook opened as stored, then run once: "
+                    "trainings started 1e-12 away, on OpenBLAS's kernels for an older CPU, outputs compared as nbval does",
+                    [*pytest, *[("loadgroup" if a == "loadfile" else a) for a in parallel], "-p", "no:cacheprovider",
+                     "-m", "browser" if latency else "browser and not latency", "tests", *extra],
                     {**path, **OLDER_BLAS}),
     }
 
@@ -330,8 +353,11 @@ def cmd_test(args) -> int:
         return code
     failed = []
     with tempfile.TemporaryDirectory(prefix="bpnet-ipython-") as tmp:
-        stages = stage_commands(python, args.extra, parallel, perturbing_ipython_dir(Path(tmp)))
         chosen = [name for name in STAGES if name in (args.stage or STAGES)]
+        # Without the browser stage (not chosen, or no chromium to run it outside CI), nbval runs the notebooks.
+        browser_runs_notebooks = "browser" in chosen and (shutil.which("chromium") is not None or in_ci())
+        stages = stage_commands(python, args.extra, parallel, perturbing_ipython_dir(Path(tmp)),
+                                nbval=not browser_runs_notebooks, latency=args.one_at_a_time)
         # The browser stage beside the tests stage, unless asked for one at a time.
         beside = [] if args.one_at_a_time or len(chosen) < 2 else chosen[1:]
         running = [Background(name, *stages[name], Path(tmp), args.dry_run) for name in beside]

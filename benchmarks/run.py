@@ -414,7 +414,7 @@ def browser_latency(rep: Report, path: Path | None = None):
     path = path or ROOT / "test-artifacts" / "browser_latency.json"
     if not path.exists():
         rep.add(f"Browser-measured latency: not available (`{_rel(path)}` is written by the "
-                "real-browser test; run it first).", "")
+                "real-browser test: `python dev.py test --one-at-a-time --stage browser`).", "")
         return
     try:
         data = json.loads(path.read_text())

@@ -1,4 +1,5 @@
-"""Test markers, and the one JupyterLab and one Chromium that every browser test shares.
+"""Test markers, and the one JupyterLab and one Chromium that every browser test of a pytest process
+shares (dev.py runs the browser stage in pytest-xdist processes, a notebook's tests in one of them).
 
 Everything runs under `make test` (`python dev.py test`, stage by stage); the markers let a
 developer narrow a run: `make test-fast` is `-m "not slow and not browser"` over tests/.
@@ -6,7 +7,9 @@ developer narrow a run: `make test-fast` is `-m "not slow and not browser"` over
 - ``slow``: takes a second or more (a subprocess that does real work, a notebook kernel, a server,
   a worksheet template's pilot, a large property search): left out of `make test-fast` (which
   must stay under a minute on two cores), run by `make test`;
-- ``browser``: drives JupyterLab (or a page) in a real Chromium: the last stage of `make test`.
+- ``browser``: drives JupyterLab (or a page) in a real Chromium: the last stage of `make test`;
+- ``latency``: a browser test that measures click latencies: run by `python dev.py test --one-at-a-time`
+  (a quiet machine), not beside the tests stage.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ import re
 
 import pytest
 
-from infra_support import ARTIFACTS, CHROMIUM_ARGS, FRESH, NotebookRuns, chromium_path, jupyter_lab, lab_root
+from infra_support import ARTIFACTS, CHROMIUM_ARGS, NotebookRuns, chromium_path, jupyter_lab, lab_root
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes seconds (a subprocess, a kernel, a server): not in make test-fast")
     config.addinivalue_line("markers", "browser: drives JupyterLab in a real Chromium (needs chromium on PATH)")
+    config.addinivalue_line("markers", "latency: measures click latency in the browser; dev.py runs it only with "
+                                       "--one-at-a-time (on a machine shared with the tests stage its numbers mean nothing)")
     config.addinivalue_line("markers", "notebook(name): the test uses the page of notebooks/NAME after Run All "
                                        "that the session's browser tests of that notebook share (notebook_page)")
 
@@ -35,8 +40,12 @@ def pytest_collection_modifyitems(config, items):
     """Browser tests run last: the shared Chromium lives until the session ends, and nothing after it
     has to share the process with Playwright's event loop. Among them, the tests of one notebook run
     one after another (in the order of their files and of each file), after the tests of no notebook,
-    so that they share one Run All (``notebook_page``)."""
+    so that they share one Run All (``notebook_page``); spread over pytest-xdist's processes
+    (``--dist loadgroup``, as dev.py runs the browser stage), they stay together in one of them."""
     items.sort(key=lambda item: (item.get_closest_marker("browser") is not None, notebook_of(item)))
+    for item in items:
+        if notebook_of(item):
+            item.add_marker(pytest.mark.xdist_group(notebook_of(item)))
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +56,7 @@ def lab_server(tmp_path_factory):
     reaches the checkout. A test shuts down the kernels it started (``delete_sessions``)."""
     chromium_path()  # decide skip/fail before starting anything
     for stale in ARTIFACTS.glob("failure-*.png"):  # screenshots of an earlier run's failures
-        stale.unlink()
+        stale.unlink(missing_ok=True)  # another xdist process may have removed it
     tmp = tmp_path_factory.mktemp("lab")
     with jupyter_lab(tmp / "server", lab_root(tmp / "root")) as server:
         yield server
@@ -69,8 +78,9 @@ def browser():
 
 @pytest.fixture(scope="session")
 def notebook_runs(browser, lab_server):
-    """The session's pages of notebooks after Run All (``infra_support.NotebookRuns``): one run per notebook."""
-    runs = NotebookRuns(browser, lab_server.in_folder(FRESH))
+    """The session's pages of notebooks, each opened as stored, then run with Run All
+    (``infra_support.NotebookRuns``): one page load and one run per notebook."""
+    runs = NotebookRuns(browser, lab_server)
     try:
         yield runs
     finally:
@@ -79,8 +89,8 @@ def notebook_runs(browser, lab_server):
 
 @pytest.fixture
 def notebook_page(notebook_runs, request):
-    """The page of the notebook the test's ``@pytest.mark.notebook(NAME)`` names, after Run All, at
-    1000 x 800 with the file browser open: the one page every test of that notebook shares, in order.
+    """The page of the notebook the test's ``@pytest.mark.notebook(NAME)`` names, opened as stored and
+    then run with Run All, at 1000 x 800 with the file browser open: the one page every test of that notebook shares, in order.
     A test changes the window size or the notebook as a learner would; one that fails leaves a
     screenshot (test-artifacts/failure-TEST.png) and the next test gets a new run."""
     name = notebook_of(request.node)

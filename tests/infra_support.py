@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -32,7 +33,7 @@ def notebooks() -> list[Path]:
 
 
 def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+    return dev_module().in_ci()
 
 
 def sanitize_patterns() -> list[tuple[str, str]]:
@@ -187,6 +188,7 @@ def copy_repo_files(dest: Path) -> Path:
     return dest
 
 
+@functools.cache
 def dev_module():
     """dev.py (the set-up commands, at the repository root) as a module."""
     import importlib.util
@@ -197,12 +199,13 @@ def dev_module():
     return module
 
 
-def stage_commands(tmp: Path) -> dict[str, tuple[dict, list[str]]]:
+def stage_commands(tmp: Path, **options) -> dict[str, tuple[dict, list[str]]]:
     """name -> (variables added to the environment, command) of each stage of ``python dev.py test``,
-    as it runs them with this Python (its perturbing IPython folder made in ``tmp``)."""
+    as it runs them with this Python (its perturbing IPython folder made in ``tmp``; ``options`` as
+    dev.py's ``stage_commands`` takes them: ``nbval``, ``latency``)."""
     dev = dev_module()
     ipython_dir = dev.perturbing_ipython_dir(tmp / "ipython")
-    stages = dev.stage_commands(Path(sys.executable), [], [], ipython_dir)
+    stages = dev.stage_commands(Path(sys.executable), [], [], ipython_dir, **options)
     return {name: (env, cmd) for name, (_, cmd, env) in stages.items()}
 
 
@@ -354,8 +357,10 @@ class LabServer:
 
 
 #: What the browser tests' JupyterLab adds to its environment, and so to its kernels': OpenBLAS's kernels
-#: for an older CPU (no FMA, no AVX). A notebook run in the browser is then also the check that its
-#: stored numbers hold on another processor (tests/test_browser.py compares them as nbval does).
+#: for an older CPU (no FMA, no AVX). Its kernels also start every training 1e-12 away from its stored
+#: weights (``jupyter_lab`` gives them dev.py's perturbing IPython folder). A notebook run in the browser
+#: is then the check that its stored numbers hold on another processor and from a perturbed start
+#: (tests/test_browser.py compares them as nbval does): the one run of each notebook CI makes.
 LAB_ENVIRONMENT = {"OPENBLAS_CORETYPE": "Prescott"}
 
 
@@ -370,8 +375,10 @@ def jupyter_lab(tmp: Path, root: Path, start_timeout: float = 180):
 
     config = tmp / "config"
     config.mkdir(parents=True)
+    # No check whether JupyterLab's own front end needs a rebuild (it starts node on every page load).
     (config / "jupyter_server_config.json").write_text(json.dumps(
-        {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}))
+        {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
+         "ServerApp": {"tornado_settings": {"page_config_data": {"buildCheck": False, "buildAvailable": False}}}}))
     # JupyterLab as a learner has it: without the teachers' nbgrader extension (`make test` installs
     # nbgrader for its own tests; Binder does not), whose toolbar button and sidebar change the layout.
     (config / "labconfig").mkdir()
@@ -383,7 +390,7 @@ def jupyter_lab(tmp: Path, root: Path, start_timeout: float = 180):
         (settings / name).write_text(json.dumps(values))
     env = {**os.environ, **LAB_ENVIRONMENT, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
            "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-           "IPYTHONDIR": str(tmp / "ipython"), "BROWSER": "true",
+           "IPYTHONDIR": str(dev_module().perturbing_ipython_dir(tmp / "ipython")), "BROWSER": "true",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
     port, token = free_port(), secrets.token_hex(24)
     log = tmp / "jupyterlab.log"
@@ -458,21 +465,27 @@ def wait_for_kernel(page, timeout: float = 120) -> None:
 
 
 def run_all_cells(page, notebook: Path, timeout: float = 180_000) -> int:
-    """Run -> Run All Cells in the open notebook (a copy of ``notebook``), and wait until every code cell
-    has run and the kernel is idle. Returns the number of code cells.
+    """Run -> Run All Cells in the open notebook (a copy of ``notebook``, with or without its stored
+    outputs), and wait until every code cell has run and the kernel is idle. Returns the number of
+    code cells.
 
-    A cell whose source is collapsed (a solution a learner opens on purpose) shows no input prompt:
-    every code cell must be there and every prompt shown must carry its number."""
+    Every output shown before is marked first; the run is done when every prompt carries its number
+    and no marked output is left (a cell's run replaces its outputs), so every output seen after it
+    comes from this run. A cell whose source is collapsed (a solution a learner opens on purpose)
+    shows no input prompt: every code cell must be there and every prompt shown must carry its number."""
     import nbformat
 
     code_cells = sum(c.cell_type == "code" for c in nbformat.read(notebook, as_version=4).cells)
+    page.evaluate("""() => document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output')
+                              .forEach(o => { o.dataset.bpBeforeRun = '1'; })""")
     page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
     page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
     page.wait_for_function(
         """(n) => {
             const cells = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell')];
             const prompts = cells.map(c => c.querySelector('.jp-InputArea-prompt')).filter(p => p);
-            return cells.length === n && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
+            return cells.length === n && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()))
+                && !document.querySelector('.jp-NotebookPanel [data-bp-before-run]');
         }""",
         arg=code_cells, timeout=timeout,
     )
@@ -521,26 +534,98 @@ def wait_until_quiet(page, name: str, quiet: float = 1.5, timeout: float = 300) 
         page.wait_for_timeout(100)
 
 
-#: The window every shared notebook page is run in: a small laptop screen, the file browser open.
+#: The window every shared notebook page is looked at in: a small laptop screen, the file browser open.
 SMALL_LAPTOP = (1000, 800)
+
+#: A tab JupyterLab marks modified (its document has changes not saved).
+DIRTY_TAB = ".lm-TabBar-tab.jp-mod-dirty"
+
+#: Places in the text of the outputs where a line breaks inside a number (a digit or point on each side).
+SPLIT_NUMBERS = """() => {
+    const out = [], r = document.createRange();
+    for (const area of document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output')) {
+        if (area.querySelector('mjx-container, .jupyter-widgets')) continue;
+        const walker = document.createTreeWalker(area, NodeFilter.SHOW_TEXT);
+        let node, prev = null;
+        while ((node = walker.nextNode())) {
+            const t = node.textContent;
+            for (let i = 0; i < t.length; i++) {
+                if (t[i] === '\\n') { prev = null; continue; }
+                r.setStart(node, i); r.setEnd(node, i + 1);
+                const rect = r.getClientRects()[0];
+                if (!rect) continue;
+                if (prev && prev.node === node && rect.top > prev.top + 2 && /[\\d.]/.test(prev.ch) && /[\\d.]/.test(t[i]))
+                    out.push(t.slice(Math.max(0, i - 15), i + 10));
+                prev = {node, top: rect.top, ch: t[i]};
+            }
+        }
+    }
+    return out;
+}"""
+
+#: What shows an output's text: text outputs, tables and listings (not typeset formulas, not widgets).
+WIDE_OUTPUTS = """() => [...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea-output')]
+    .filter(o => o.scrollWidth > o.clientWidth + 1 && !o.querySelector('mjx-container'))
+    .map(o => o.innerText.slice(0, 80))"""
+
+#: Listing lines (``tables.Listing``) shown without their monospace font or their indentation.
+PLAIN_LISTINGS = """() => [...document.querySelectorAll('.jp-NotebookPanel .bp-listing > div')]
+    .filter(d => !/mono/i.test(getComputedStyle(d).fontFamily) || parseFloat(getComputedStyle(d).paddingLeft) <= 0)
+    .map(d => d.textContent.slice(0, 40))"""
+
+
+def walk_screenshots() -> bool:
+    """Whether the walk through each notebook as stored leaves a screenshot of each screenful in
+    test-artifacts/ (for a person to look at): yes, unless in CI, where nobody does."""
+    return not in_ci()
+
+
+def as_stored(page, name: str) -> dict[str, list]:
+    """What the open notebook ``name`` shows as stored (before it is run), at the page's size: whether
+    its tab is marked modified once the kernel is idle, numbers broken across lines, outputs wider than
+    the column, listings without their font, output text under 9 points; with a screenshot of each
+    screenful (test-artifacts/walk-NN-as-stored-KK.png) where ``walk_screenshots()``."""
+    found = {"modified": page.locator(DIRTY_TAB).count() > 0}
+    open_file_browser(page)
+    page.wait_for_timeout(800)
+    found.update(split=page.evaluate(SPLIT_NUMBERS), wide=page.evaluate(WIDE_OUTPUTS),
+                 plain=page.evaluate(PLAIN_LISTINGS),
+                 small=page.evaluate(SMALL_TEXT, [".jp-NotebookPanel .jp-OutputArea-output", PT9]))
+    if walk_screenshots():
+        scroller = ".jp-NotebookPanel .jp-WindowedPanel-outer"
+        height = page.evaluate("(s) => document.querySelector(s).scrollHeight", scroller)
+        step = page.viewport_size["height"] - 200
+        ARTIFACTS.mkdir(exist_ok=True)
+        for k, top in enumerate(range(0, min(height, 30 * step), step)):
+            page.evaluate("([s, y]) => { document.querySelector(s).scrollTop = y; }", [scroller, top])
+            page.wait_for_timeout(150)
+            page.screenshot(path=str(ARTIFACTS / f"walk-{name.split('_')[0].split('.')[0]}-as-stored-{k + 1:02d}.png"))
+        page.evaluate("(s) => { document.querySelector(s).scrollTop = 0; }", scroller)
+    return found
 
 
 class NotebookRuns:
-    """One Run All per notebook for the whole browser session (the ``notebook_page`` fixture).
+    """One page load and one Run All per notebook for the whole browser session (the ``notebook_page``
+    fixture).
 
-    ``page(name)`` opens ``server``'s notebook ``name`` (the copy without stored outputs) in a new
-    browser context, runs Run -> Run All Cells at 1400 x 900 (at 1000 px the notebook's toolbar folds
-    away the kernel indicator the run waits for), waits until the kernel stays idle, and hands the
-    page over at 1000 x 800 with the file browser open. The page is kept and handed to every test of that notebook in turn (the
-    browser tests are ordered by notebook, tests/conftest.py), so each notebook runs once, not once
-    per test; asking for another notebook closes it and shuts its kernel down. A test that fails
-    ``discard``s it: the next one starts from a new run. The page keeps its JavaScript errors
+    ``page(name)`` opens ``server``'s notebook ``name`` as stored, in a new browser context at 1000 x 800,
+    as a learner first opens it; once its kernel is idle it looks at it beside the file browser
+    (``as_stored``: kept in ``self.stored[name]``); then it runs Run -> Run All Cells at 1400 x 900 (at
+    1000 px the notebook's toolbar folds away the kernel indicator the run waits for), waits until every
+    output is this run's and the kernel stays idle, and hands the page over at 1000 x 800 with the file
+    browser open. The page is kept and handed to every test of that notebook in turn (the browser tests
+    are ordered by notebook, tests/conftest.py), so each notebook is loaded and run once, not once per
+    test; asking for another notebook closes it and shuts its kernel down. A test that fails
+    ``discard``s it: the next one starts from a new page. The page keeps its JavaScript errors
     (``page.errors``) and websocket URLs (``page.sockets``) from the moment it opened."""
 
     def __init__(self, browser, server: LabServer, viewport: tuple[int, int] = SMALL_LAPTOP):
         self.browser, self.server, self.viewport = browser, server, viewport
-        self.name = self.current = self.context = None
+        self.name = self.current = None
+        # One browser context for every page: JupyterLab's scripts are loaded once, then come from its cache.
+        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         self.runs: list[str] = []  # the notebooks run, in order (each once unless a test failed)
+        self.stored: dict[str, dict[str, list]] = {}  # notebook -> what it showed as stored (``as_stored``)
 
     def page(self, name: str):
         if self.current is not None and self.name == name:
@@ -548,7 +633,8 @@ class NotebookRuns:
             return self.current
         self.discard()
         assert self.server.path(name).is_file(), f"no notebook {self.server.path(name)}"
-        self.context = self.browser.new_context(viewport={"width": 1400, "height": 900})
+        shutil.copyfile(NOTEBOOKS_DIR / name, self.server.path(name))  # as stored, whatever a test saved there
+        width, height = self.viewport
         page = self.context.new_page()
         page.set_default_timeout(120_000)  # hang guard for every wait
         page.errors, page.sockets = [], []
@@ -556,11 +642,15 @@ class NotebookRuns:
         page.on("websocket", lambda ws: page.sockets.append(ws.url))
         self.name, self.current = name, page
         page.goto(self.server.url(name))
-        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook")
+        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell")
         wait_for_kernel(page)
+        self.server.wait_until_kernels_idle()
+        page.wait_for_timeout(1000)  # the kernel's info reply reaches the notebook model
+        self.stored[name] = as_stored(page, name)
+        page.set_viewport_size({"width": 1400, "height": 900})
         run_all_cells(page, self.server.path(name), timeout=400_000)
         wait_until_quiet(page, name)
-        page.set_viewport_size({"width": self.viewport[0], "height": self.viewport[1]})
+        page.set_viewport_size({"width": width, "height": height})
         open_file_browser(page)
         page.wait_for_timeout(300)  # the notebook panel takes the width that is left
         self.runs.append(name)
@@ -568,14 +658,18 @@ class NotebookRuns:
 
     def discard(self) -> None:
         """Close the current page and shut its kernel down."""
-        context, self.name, self.current, self.context = self.context, None, None, None
-        if context is not None:
+        page, self.name, self.current = self.current, None, None
+        if page is not None:
             try:
-                context.close()
+                page.close()
             finally:
                 self.server.delete_sessions()
 
-    close = discard
+    def close(self) -> None:
+        try:
+            self.discard()
+        finally:
+            self.context.close()
 
 
 #: 9 points in CSS pixels, less rounding: the smallest text a page may show.

@@ -527,6 +527,7 @@ LEARNER_WINDOWING = "contentVisibility"
 TIMED_VIEWS = ((WORKED_EXAMPLE, STEPPER, "step-through"), ("06_training_xor.ipynb", ".bp-training", "training view"))
 
 
+@pytest.mark.latency
 def test_click_latency_in_the_notebook_as_a_learner_opens_it(page, lab):
     """Forward clicks in the worked example's step-through and in notebook 06's training view:
     per click, the ms until the label, the diagram and (the step-through's) typeset formula

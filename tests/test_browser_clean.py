@@ -1,14 +1,14 @@
 """Running and saving a notebook in JupyterLab writes nothing but its outputs: nothing but a
 learner's own work is ever written back into the repository.
 
-Notebook 00, run (Run All Cells) from a copy of notebooks/ without outputs in JupyterLab in headless
-Chromium (the session's one run of it: tests/conftest.py ``notebook_page``), is saved: its sources
+Notebook 00, opened as stored and run (Run All Cells) in JupyterLab in headless Chromium (the
+session's one run of it: tests/conftest.py ``notebook_page``), is saved: its sources
 and its notebook and cell metadata must be exactly the stored ones (JupyterLab adds no kernel,
 widget or timing metadata).
 
 That opening a notebook leaves it unmodified (no "Save changes?" for an untouched notebook: the tab
-is not marked modified once its kernel is idle) is checked for every notebook as stored in the same
-page load as the rest of the walk-through: tests/test_browser_learner_view.py.
+is not marked modified once its kernel is idle) is checked for every notebook as stored, in the same
+page load, before its Run All: tests/test_browser_learner_view.py.
 """
 
 from __future__ import annotations
@@ -18,11 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from infra_support import NOTEBOOKS_DIR, START_NOTEBOOK, save_notebook
+from infra_support import DIRTY_TAB, NOTEBOOKS_DIR, START_NOTEBOOK, save_notebook
 
 pytestmark = pytest.mark.browser
-
-DIRTY_TAB = ".lm-TabBar-tab.jp-mod-dirty"
 
 
 def _sources_and_metadata(path: Path) -> dict:
@@ -33,7 +31,7 @@ def _sources_and_metadata(path: Path) -> dict:
 
 @pytest.mark.notebook(START_NOTEBOOK)
 def test_running_and_saving_changes_nothing_but_outputs(notebook_page, notebook_runs):
-    """The session's run of 00 (from the copy without outputs), saved: sources and metadata as stored."""
+    """The session's run of 00, saved: sources and metadata as stored."""
     page = notebook_page
     path = notebook_runs.server.path(START_NOTEBOOK)
     before = _sources_and_metadata(NOTEBOOKS_DIR / START_NOTEBOOK)

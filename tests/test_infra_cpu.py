@@ -3,16 +3,18 @@
 A learner's laptop, an ARM Mac or a Binder node computes the same float64 arithmetic with
 other BLAS kernels (no FMA, another summation order) and so can differ in the last bit. A
 stored output that such a 1-ulp difference can change (the last value of a chaotic or
-diverging run) would fail nbval there. `python dev.py test` has two checks that catch one here,
-each in a stage of its own (this file checks that they are wired as they claim):
+diverging run) would fail there. `python dev.py test` runs every notebook once, in its browser
+stage, under both conditions that catch one here (this file checks that they are wired as they claim):
 
-* stage ``tests``: nbval over every notebook, in kernels whose IPython startup file
-  (tests/perturb_training.py) multiplies every training's starting weights by (1 + 1e-12 u), u
-  uniform in [-1, 1] and seeded: a run whose printed result moves under that is not reproducible
-  across machines, and must be reported as what it is ("diverged", "oscillates") instead;
-* stage ``browser``: every notebook run again, unperturbed, with Run All in JupyterLab, whose kernels
-  have ``OPENBLAS_CORETYPE=Prescott`` (OpenBLAS's kernels for a CPU without FMA or AVX), and its
-  outputs compared with the stored ones as nbval compares them (tests/test_browser.py).
+* the kernels' IPython startup file (tests/perturb_training.py) multiplies every training's starting
+  weights by (1 + 1e-12 u), u uniform in [-1, 1] and seeded: a run whose printed result moves under
+  that is not reproducible across machines, and must be reported as what it is ("diverged",
+  "oscillates") instead;
+* the kernels have ``OPENBLAS_CORETYPE=Prescott`` (OpenBLAS's kernels for a CPU without FMA or AVX);
+
+and each notebook's outputs after Run All in JupyterLab are compared with the stored ones as nbval
+compares them (tests/test_browser.py). Without the browser stage (``--stage tests``, or no chromium
+outside CI), the tests stage runs nbval over every notebook in perturbed kernels instead.
 """
 
 from __future__ import annotations
@@ -29,24 +31,28 @@ from infra_support import LAB_ENVIRONMENT, REPO, dev_module, jupyter_lab, lab_ro
 pytestmark = pytest.mark.slow
 
 
-def test_the_nbval_stage_perturbs_every_notebook_and_the_browser_stage_runs_them_on_older_blas(tmp_path):
-    stages = stage_commands(tmp_path)
+def test_the_browser_stage_runs_the_notebooks_and_nbval_only_stands_in_without_it(tmp_path):
     books = [f"notebooks/{p.name}" for p in notebooks()]
     assert books, "no notebooks"
-    (perturbed_env, perturbed), (browser_env, browser) = stages["tests"], stages["browser"]
-    assert "--nbval" in perturbed and all(book in perturbed for book in books), perturbed
-    assert "browser" in browser and "IPYTHONDIR" not in browser_env, browser
-    assert "OPENBLAS_CORETYPE" not in perturbed_env
+    stages = stage_commands(tmp_path)
+    (tests_env, tests), (browser_env, browser) = stages["tests"], stages["browser"]
+    assert "--nbval" not in tests and not any(book in tests for book in books), tests
+    assert "browser and not latency" in browser and "IPYTHONDIR" not in browser_env, browser
     assert browser_env["OPENBLAS_CORETYPE"] == LAB_ENVIRONMENT["OPENBLAS_CORETYPE"] == "Prescott"
+    assert "browser" in stage_commands(tmp_path, latency=True)["browser"][1]
+    perturbed_env, perturbed = stage_commands(tmp_path, nbval=True)["tests"]
+    assert "--nbval" in perturbed and all(book in perturbed for book in books), perturbed
+    assert "OPENBLAS_CORETYPE" not in perturbed_env
     startup = sorted(os.listdir(os.path.join(perturbed_env["IPYTHONDIR"], "profile_default", "startup")))
     assert startup == ["00-perturb-training.py"], startup
-    for env in (perturbed_env, browser_env):  # the kernels import this checkout's bpnet
+    for env in (tests_env, perturbed_env, browser_env):  # the kernels import this checkout's bpnet
         assert env["PYTHONPATH"].split(os.pathsep)[0] == str(REPO)
 
 
-def test_the_browser_tests_kernels_run_on_the_older_cpu_kernels(tmp_path):
+def test_the_browser_tests_kernels_run_on_the_older_cpu_kernels_and_perturb_every_training(tmp_path):
     """A kernel the browser tests' JupyterLab starts has OPENBLAS_CORETYPE=Prescott in its environment
-    (read from /proc, where there is one), whatever the environment of the pytest that starts it."""
+    (read from /proc, where there is one), whatever the environment of the pytest that starts it, and
+    an IPYTHONDIR whose startup file is the perturbing one (which the next test runs in a kernel)."""
     if not os.path.isdir("/proc/self"):
         pytest.skip("no /proc to read a process's environment from")
     import time
@@ -73,6 +79,12 @@ def test_the_browser_tests_kernels_run_on_the_older_cpu_kernels(tmp_path):
             os.environ["OPENBLAS_CORETYPE"] = saved
     assert found, "the kernel's process was not found"
     assert all(b"OPENBLAS_CORETYPE=Prescott" in env for env in found), found
+    for env in found:
+        folders = [v.split(b"=", 1)[1].decode() for v in env if v.startswith(b"IPYTHONDIR=")]
+        assert folders, "the kernel has no IPYTHONDIR"
+        startup = os.path.join(folders[0], "profile_default", "startup", "00-perturb-training.py")
+        with open(startup, encoding="utf-8") as f, open(REPO / "tests" / "perturb_training.py", encoding="utf-8") as g:
+            assert f.read() == g.read(), startup
 
 
 def test_the_perturbation_reaches_the_kernel_and_moves_the_weights(tmp_path):
@@ -113,7 +125,7 @@ def _openblas_core(extra_env: dict) -> str:
 
 def test_openblas_takes_the_older_cpu_kernels_from_the_variable():
     """OPENBLAS_CORETYPE=Prescott really changes the kernels numpy's OpenBLAS uses here (else the
-    browser stage's run would only repeat the first on the same kernels)."""
+    browser stage's run would use the same kernels as any other)."""
     default, older = _openblas_core({}), _openblas_core({"OPENBLAS_CORETYPE": "Prescott"})
     if not default:
         pytest.skip("this numpy's BLAS does not report its kernels (not OpenBLAS with DYNAMIC_ARCH)")
@@ -128,4 +140,3 @@ def test_dev_py_shows_the_stage_commands_it_runs():
     shown = [shlex.split(line) for line in out.stdout.splitlines() if " -m pytest " in line]
     assert len(shown) == 2, out.stdout
     assert any("OPENBLAS_CORETYPE=Prescott" in words for words in shown), out.stdout
-    assert any(any(w.startswith("IPYTHONDIR=") for w in words) for words in shown), out.stdout
