@@ -1,6 +1,6 @@
 """Binder: binder/ is complete and pinned, agrees with pyproject.toml, the README's badge opens
 notebook 00, and the tests run in Binder's environment (`make test` builds it from binder/, so its
-nbval stages validate every notebook on Binder's versions)."""
+run of every notebook validates it on Binder's versions)."""
 
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ def test_readme_binder_badge_opens_notebook_00():
 
 # --- the tests run in Binder's environment -----------------------------------------------------
 # `make test` builds .venv from binder/requirements.txt (every pin) and adds the test tools under
-# those pins (dev.py), so its nbval stages validate every notebook on exactly what Binder installs.
+# those pins (dev.py), so its run of every notebook validates it on exactly what Binder installs.
 # The checks below make sure of it, and check what Binder's own `pip install -r` adds: bpnet
 # itself, from a wheel (with its server-extension switch), and nothing unpinned.
 
