@@ -488,6 +488,7 @@ def run_all_cells(page, notebook: Path, timeout: float = 180_000) -> int:
                 && !document.querySelector('.jp-NotebookPanel [data-bp-before-run]');
         }""",
         arg=code_cells, timeout=timeout,
+        polling=250,  # not on every animation frame: the page would then spend a core on asking
     )
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
     return code_cells
