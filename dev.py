@@ -133,9 +133,13 @@ FAST_INSTALLER = "uv"
 
 def pip_install(python: Path, args: list[str], dry_run: bool = False) -> None:
     """``pip install ARGS`` into the virtual environment of ``python``: through uv (installed into that
-    environment with pip first), or with pip itself where uv cannot be installed."""
+    environment with pip first), or with pip itself where uv cannot be installed. Either way the
+    installed modules are compiled to bytecode once, as pip does by default (uv only when asked:
+    ``--compile-bytecode``); otherwise, where PYTHONDONTWRITEBYTECODE is set, every process that
+    imports numpy, matplotlib or JupyterLab would compile them again."""
     if dry_run or run_stage([str(python), "-m", "pip", "install", "-q", FAST_INSTALLER], dry_run) == 0:
-        code = run_stage([str(python), "-m", FAST_INSTALLER, "pip", "install", "--python", str(python), *args], dry_run)
+        code = run_stage([str(python), "-m", FAST_INSTALLER, "pip", "install", "--compile-bytecode",
+                          "--python", str(python), *args], dry_run)
         if code == 0:
             return
         print(f"{FAST_INSTALLER} failed (exit {code}); installing with pip instead", flush=True)
@@ -339,7 +343,18 @@ def cmd_lab(args) -> int:
         return 0
 
 
+def keep_bytecode_caches() -> None:
+    """Let the tests' processes write Python's bytecode caches (``__pycache__``, ignored by git), even
+    where PYTHONDONTWRITEBYTECODE is set: otherwise each of their many processes (pytest's workers,
+    notebook kernels, JupyterLab, the command line run as a program) compiles bpnet anew, and pytest
+    rewrites the asserts of every test module anew in each of its processes."""
+    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+        print("PYTHONDONTWRITEBYTECODE is unset for the tests (bytecode caches save each process compiling)",
+              flush=True)
+
+
 def cmd_test(args) -> int:
+    keep_bytecode_caches()
     clock = StageClock()
     clock.begin("environment", f"{args.venv}")
     python = ensure_venv(args.venv, "test", args.stamp, args.dry_run)

@@ -140,3 +140,25 @@ def test_dev_py_shows_the_stage_commands_it_runs():
     shown = [shlex.split(line) for line in out.stdout.splitlines() if " -m pytest " in line]
     assert len(shown) == 2, out.stdout
     assert any("OPENBLAS_CORETYPE=Prescott" in words for words in shown), out.stdout
+
+
+def test_the_tests_keep_bytecode_caches_and_the_environment_is_compiled_once(tmp_path):
+    """Where PYTHONDONTWRITEBYTECODE is set (as on some machines), `python dev.py test` unsets it for its
+    stages, and installs the environment compiled to bytecode (uv's --compile-bytecode, pip's default):
+    else every one of the tests' processes compiles numpy, JupyterLab and bpnet again."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    out = subprocess.run([sys.executable, "dev.py", "test", "--dry-run", "--venv", str(tmp_path / "venv")],
+                         cwd=REPO, capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "PYTHONDONTWRITEBYTECODE is unset for the tests" in out.stdout, out.stdout
+    installs = [shlex.split(line) for line in out.stdout.splitlines() if " uv pip install " in line]
+    assert installs and all("--compile-bytecode" in words for words in installs), out.stdout
+    dev = dev_module()
+    saved = os.environ.get("PYTHONDONTWRITEBYTECODE")
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    try:
+        dev.keep_bytecode_caches()
+        assert "PYTHONDONTWRITEBYTECODE" not in os.environ
+    finally:
+        if saved is not None:
+            os.environ["PYTHONDONTWRITEBYTECODE"] = saved
