@@ -19,8 +19,9 @@ processes used):
 
     environment   the virtual environment, installed or found up to date
     tests         every test but the browser's
-    browser       JupyterLab in headless Chromium (in each pytest process one server and one
-                  browser for all its tests; a notebook's tests in one process):
+    browser       JupyterLab in headless Chromium, in as many pytest sessions side by side as
+                  tests has processes (a notebook's tests in one of them; each session has one
+                  server and one browser for all its tests):
                   every notebook opened as stored and looked at, then run once with Run All in
                   the same page, in kernels that start each training 1e-12 (relative) away from
                   its stored starting weights and use OpenBLAS's kernels for an older CPU
@@ -208,9 +209,7 @@ def stage_commands(python: Path, extra: list[str], parallel: list[str], ipython_
                    nbval: bool = False, latency: bool = False) -> dict:
     """name -> (what it checks, command, variables added to the environment) for each stage.
 
-    The browser stage runs every notebook (perturbed, on the older BLAS kernels: tests/conftest.py),
-    its processes each with a JupyterLab and a Chromium of their own, the tests of one notebook in one
-    of them (``--dist loadgroup``);
+    The browser stage runs every notebook (perturbed, on the older BLAS kernels: tests/conftest.py);
     ``nbval`` adds nbval over every notebook, perturbed, to the tests stage, for a run without the
     browser's. ``latency`` adds the browser's click-latency measurement (worth its time only on an
     otherwise quiet machine)."""
@@ -228,10 +227,21 @@ def stage_commands(python: Path, extra: list[str], parallel: list[str], ipython_
         "tests": tests,
         "browser": ("JupyterLab in headless Chromium; every notebook opened as stored, then run once: "
                     "trainings started 1e-12 away, on OpenBLAS's kernels for an older CPU, outputs compared as nbval does",
-                    [*pytest, *[("loadgroup" if a == "loadfile" else a) for a in parallel], "-p", "no:cacheprovider",
-                     "-m", "browser" if latency else "browser and not latency", "tests", *extra],
+                    [*pytest, "-p", "no:cacheprovider", "-m", "browser" if latency else "browser and not latency",
+                     "tests", *extra],
                     {**path, **OLDER_BLAS}),
     }
+
+
+def shares(name: str, what: str, cmd: list[str], env: dict, parallel: list[str]) -> list[tuple]:
+    """The stage ``name`` as (label, what, command, env) of each of its shares: for the browser stage one
+    pytest session per process the tests stage has (``-n N``), each running the tests of its share of
+    the notebooks (``--notebook-shard K/N``, tests/conftest.py); any other stage whole."""
+    n = int(parallel[parallel.index("-n") + 1]) if "-n" in parallel else 1
+    if name != "browser" or n <= 1:
+        return [(name, what, cmd, env)]
+    return [(f"{name} {k + 1}/{n}", f"{what} (share {k + 1} of {n})", [*cmd, "--notebook-shard", f"{k}/{n}"], env)
+            for k in range(n)]
 
 
 def perturbing_ipython_dir(folder: Path) -> Path:
@@ -284,7 +294,7 @@ class Background:
 
     def __init__(self, name: str, what: str, cmd: list[str], env: dict, log_dir: Path, dry_run: bool = False):
         self.name, self.what, self.dry_run = name, what, dry_run
-        self.log = log_dir / f"{name}.log"
+        self.log = log_dir / (name.replace("/", "-of-").replace(" ", "-") + ".log")
         print(f"\n=== {name}: {what}: started beside the others ({time.strftime('%H:%M:%S')}), "
               f"output shown when it ends ===", flush=True)
         shown = [f"{k}={_quote(v)}" for k, v in env.items()]
@@ -373,9 +383,11 @@ def cmd_test(args) -> int:
         browser_runs_notebooks = "browser" in chosen and (shutil.which("chromium") is not None or in_ci())
         stages = stage_commands(python, args.extra, parallel, perturbing_ipython_dir(Path(tmp)),
                                 nbval=not browser_runs_notebooks, latency=args.one_at_a_time)
-        # The browser stage beside the tests stage, unless asked for one at a time.
+        # The browser stage beside the tests stage, unless asked for one at a time: in as many shares
+        # as the tests have processes, each a pytest session with its JupyterLab and its Chromium.
         beside = [] if args.one_at_a_time or len(chosen) < 2 else chosen[1:]
-        running = [Background(name, *stages[name], Path(tmp), args.dry_run) for name in beside]
+        running = [Background(label, what, cmd, env, Path(tmp), args.dry_run)
+                   for name in beside for label, what, cmd, env in shares(name, *stages[name], parallel)]
         try:
             for name in chosen:
                 if name in beside:

@@ -1,5 +1,6 @@
-"""Test markers, and the one JupyterLab and one Chromium that every browser test of a pytest process
-shares (dev.py runs the browser stage in pytest-xdist processes, a notebook's tests in one of them).
+"""Test markers, and the one JupyterLab and one Chromium that every browser test of a pytest session
+shares (dev.py runs the browser stage as a few sessions side by side, ``--notebook-shard``, a
+notebook's tests in one of them).
 
 Everything runs under `make test` (`python dev.py test`, stage by stage); the markers let a
 developer narrow a run: `make test-fast` is `-m "not slow and not browser"` over tests/.
@@ -28,6 +29,9 @@ def pytest_configure(config):
                                        "--one-at-a-time (on a machine shared with the tests stage its numbers mean nothing)")
     config.addinivalue_line("markers", "notebook(name): the test uses the page of notebooks/NAME after Run All "
                                        "that the session's browser tests of that notebook share (notebook_page)")
+    shard = config.getoption("--notebook-shard")
+    if shard:
+        config.pluginmanager.register(NotebookShard(shard), "notebook_shard")
 
 
 def notebook_of(item) -> str:
@@ -36,16 +40,61 @@ def notebook_of(item) -> str:
     return mark.args[0] if mark else ""
 
 
+def pytest_addoption(parser):
+    parser.addoption("--notebook-shard", default=None, metavar="K/N",
+                     help="run only share K (0 .. N-1) of N of the selected tests, the tests of one notebook "
+                          "in one share (dev.py runs the browser stage as N such processes side by side)")
+
+
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser tests run last: the shared Chromium lives until the session ends, and nothing after it
     has to share the process with Playwright's event loop. Among them, the tests of one notebook run
     one after another (in the order of their files and of each file), after the tests of no notebook,
-    so that they share one Run All (``notebook_page``); spread over pytest-xdist's processes
-    (``--dist loadgroup``, as dev.py runs the browser stage), they stay together in one of them."""
+    so that they share one Run All (``notebook_page``)."""
     items.sort(key=lambda item: (item.get_closest_marker("browser") is not None, notebook_of(item)))
-    for item in items:
-        if notebook_of(item):
-            item.add_marker(pytest.mark.xdist_group(notebook_of(item)))
+
+
+class NotebookShard:
+    """``--notebook-shard K/N``: of the tests selected (after ``-m`` and ``-k``), keep share K of N. A
+    notebook's tests are one unit, worth ``NOTEBOOK_WEIGHT`` tests (its page load and Run All); each
+    unit goes to the share with the least weight so far, heaviest first, names breaking ties, so the
+    N processes together run every test once."""
+
+    NOTEBOOK_WEIGHT = 8
+
+    def __init__(self, spec: str):
+        try:
+            k, n = (int(part) for part in spec.split("/"))
+        except ValueError:
+            raise pytest.UsageError(f"--notebook-shard takes K/N, e.g. 0/2; got {spec!r}") from None
+        if not 0 <= k < n:
+            raise pytest.UsageError(f"--notebook-shard K/N needs 0 <= K < N; got {spec!r}")
+        self.k, self.n = k, n
+
+    def shares(self, items) -> dict[str, int]:
+        """unit -> its share; a unit is a notebook's name, or a test of no notebook (its node id)."""
+        units: dict[str, int] = {}
+        for item in items:
+            unit = notebook_of(item) or item.nodeid
+            units[unit] = units.get(unit, 0) + (1 if unit == item.nodeid else 0)
+        weights = {u: (w or self.NOTEBOOK_WEIGHT) for u, w in units.items()}
+        load, share = [0] * self.n, {}
+        for unit in sorted(weights, key=lambda u: (-weights[u], u)):
+            k = min(range(self.n), key=lambda j: (load[j], j))
+            share[unit] = k
+            load[k] += weights[unit]
+        return share
+
+    @pytest.hookimpl(trylast=True)  # after -m and -k have deselected
+    def pytest_collection_modifyitems(self, config, items):
+        share = self.shares(items)
+        keep = [item for item in items if share[notebook_of(item) or item.nodeid] == self.k]
+        drop = [item for item in items if share[notebook_of(item) or item.nodeid] != self.k]
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +105,7 @@ def lab_server(tmp_path_factory):
     reaches the checkout. A test shuts down the kernels it started (``delete_sessions``)."""
     chromium_path()  # decide skip/fail before starting anything
     for stale in ARTIFACTS.glob("failure-*.png"):  # screenshots of an earlier run's failures
-        stale.unlink(missing_ok=True)  # another xdist process may have removed it
+        stale.unlink(missing_ok=True)  # another share of the browser stage may have removed it
     tmp = tmp_path_factory.mktemp("lab")
     with jupyter_lab(tmp / "server", lab_root(tmp / "root")) as server:
         yield server

@@ -138,7 +138,7 @@ def test_dev_py_shows_the_stage_commands_it_runs():
                          cwd=REPO, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     shown = [shlex.split(line) for line in out.stdout.splitlines() if " -m pytest " in line]
-    assert len(shown) == 2, out.stdout
+    assert len(shown) >= 2, out.stdout  # the tests stage, and the browser stage (in shares where it runs beside)
     assert any("OPENBLAS_CORETYPE=Prescott" in words for words in shown), out.stdout
 
 
@@ -162,3 +162,27 @@ def test_the_tests_keep_bytecode_caches_and_the_environment_is_compiled_once(tmp
     finally:
         if saved is not None:
             os.environ["PYTHONDONTWRITEBYTECODE"] = saved
+
+
+def _collected(*args: str) -> list[str]:
+    out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                          "-p", "no:nbval", "-m", "browser and not latency", "tests", *args],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return [line for line in out.stdout.splitlines() if "::" in line]
+
+
+def test_the_browser_stages_shares_run_every_test_once_and_keep_a_notebooks_tests_together():
+    """dev.py runs the browser stage as N pytest sessions side by side (``--notebook-shard K/N``): together
+    they run every browser test exactly once, and a notebook's tests (its one page load and Run All)
+    are all in one of them."""
+    whole = _collected()
+    shares = [_collected("--notebook-shard", f"{k}/2") for k in range(2)]
+    assert sorted(shares[0] + shares[1]) == sorted(whole) and not set(shares[0]) & set(shares[1])
+    assert all(shares), [len(s) for s in shares]
+    for path in notebooks():
+        holding = [k for k, share in enumerate(shares) if any(f"[{path.name}]" in test for test in share)]
+        assert len(holding) == 1, (path.name, holding)
+    out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:nbval", "tests",
+                          "--notebook-shard", "2/2"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0 and "0 <= K < N" in out.stderr, out.stderr[-2000:]

@@ -75,13 +75,15 @@ def _marker_expression(words: list[str]) -> str:
 def test_dev_py_test_runs_every_test_and_nbval_stands_in_for_the_browser_stage():
     # Every test is in one stage: the first takes all but the browser's, the last only those (the
     # click-latency measurement only when the stages run one at a time, on a quiet machine).
-    commands = _dry_run()
-    assert len(commands) == 2, commands  # the stages tests, browser (printed in the order they start)
-    first, last = sorted(commands, key=lambda c: "browser and" in _marker_expression(c))
-    assert _marker_expression(first) == "not browser" and "tests" in first, first
-    assert "--nbval" not in first and not any(word.endswith(".ipynb") for word in first), first
-    assert _marker_expression(last) == "browser and not latency" and "tests" in last, last
-    assert _marker_expression(_dry_run("--one-at-a-time")[-1]) == "browser"
+    commands = _dry_run("--workers", "2")
+    (first,) = [c for c in commands if _marker_expression(c) == "not browser"]  # the tests stage
+    assert "tests" in first and "--nbval" not in first and not any(w.endswith(".ipynb") for w in first), first
+    # the browser stage, beside it, in two shares that together run every browser test (tests/test_infra_cpu.py)
+    browser = [c for c in commands if c is not first]
+    assert all(_marker_expression(c) == "browser and not latency" and "tests" in c for c in browser), browser
+    assert [c[c.index("--notebook-shard") + 1] for c in browser] == ["0/2", "1/2"], browser
+    (alone,) = [c for c in _dry_run("--one-at-a-time") if "browser" in _marker_expression(c).split()[0]]
+    assert _marker_expression(alone) == "browser" and "--notebook-shard" not in alone, alone
     # Without the browser stage, nbval validates every notebook in the tests stage.
     (alone,) = _dry_run("--stage", "tests")
     for option in ("--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests"):
@@ -104,7 +106,7 @@ def test_every_stage_prints_its_time():
                          cwd=REPO, capture_output=True, text=True, timeout=120)
     summary = out.stdout.split("Stage times")[-1]
     for stage in ("environment", "tests", "browser", "total"):
-        assert re.search(rf"^  {stage} +\d+ s", summary, flags=re.M), out.stdout
+        assert re.search(rf"^  {stage}( \d+/\d+)? +\d+ s", summary, flags=re.M), out.stdout
 
 
 # --- the sanitize rules touch only volatile text ---------------------------------------------
