@@ -134,13 +134,10 @@ FAST_INSTALLER = "uv"
 
 def pip_install(python: Path, args: list[str], dry_run: bool = False) -> None:
     """``pip install ARGS`` into the virtual environment of ``python``: through uv (installed into that
-    environment with pip first), or with pip itself where uv cannot be installed. Either way the
-    installed modules are compiled to bytecode once, as pip does by default (uv only when asked:
-    ``--compile-bytecode``); otherwise, where PYTHONDONTWRITEBYTECODE is set, every process that
-    imports numpy, matplotlib or JupyterLab would compile them again."""
+    environment with pip first), or with pip itself where uv cannot be installed. (uv leaves the
+    modules uncompiled: the first process that imports one writes its bytecode cache.)"""
     if dry_run or run_stage([str(python), "-m", "pip", "install", "-q", FAST_INSTALLER], dry_run) == 0:
-        code = run_stage([str(python), "-m", FAST_INSTALLER, "pip", "install", "--compile-bytecode",
-                          "--python", str(python), *args], dry_run)
+        code = run_stage([str(python), "-m", FAST_INSTALLER, "pip", "install", "--python", str(python), *args], dry_run)
         if code == 0:
             return
         print(f"{FAST_INSTALLER} failed (exit {code}); installing with pip instead", flush=True)
@@ -220,9 +217,10 @@ def stage_commands(python: Path, extra: list[str], parallel: list[str], ipython_
         tests = ("every test but the browser's; nbval over every notebook, trainings started 1e-12 away",
                  [*pytest, *parallel, "-m", "not browser", "tests", *notebooks(), *NBVAL_ARGS, *extra],
                  {**path, "IPYTHONDIR": str(ipython_dir)})
-    else:
+    else:  # no notebook to keep whole in one process: the tests are spread one by one (--dist load)
         tests = ("every test but the browser's (the browser stage runs the notebooks)",
-                 [*pytest, *parallel, "-p", "no:nbval", "-m", "not browser", "tests", *extra], path)
+                 [*pytest, *["load" if a == "loadfile" else a for a in parallel], "-p", "no:nbval",
+                  "-m", "not browser", "tests", *extra], path)
     return {
         "tests": tests,
         "browser": ("JupyterLab in headless Chromium; every notebook opened as stored, then run once: "
@@ -356,8 +354,9 @@ def cmd_lab(args) -> int:
 def keep_bytecode_caches() -> None:
     """Let the tests' processes write Python's bytecode caches (``__pycache__``, ignored by git), even
     where PYTHONDONTWRITEBYTECODE is set: otherwise each of their many processes (pytest's workers,
-    notebook kernels, JupyterLab, the command line run as a program) compiles bpnet anew, and pytest
-    rewrites the asserts of every test module anew in each of its processes."""
+    notebook kernels, JupyterLab, the command line run as a program) compiles bpnet, numpy, matplotlib
+    and JupyterLab anew (uv installs them uncompiled), and pytest rewrites the asserts of every test
+    module anew in each of its processes."""
     if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
         print("PYTHONDONTWRITEBYTECODE is unset for the tests (bytecode caches save each process compiling)",
               flush=True)
