@@ -19,7 +19,7 @@ import re
 
 import pytest
 
-from infra_support import ARTIFACTS, CHROMIUM_ARGS, NotebookRuns, chromium_path, jupyter_lab, lab_root
+from infra_support import ARTIFACTS, CHROMIUM_ARGS, NotebookRuns, chromium_path, jupyter_lab, lab_root, notebook_shares
 
 
 def pytest_configure(config):
@@ -57,39 +57,20 @@ def pytest_collection_modifyitems(config, items):
 
 
 class NotebookShard:
-    """``--notebook-shard K/N``: of the tests selected (after ``-m`` and ``-k``), keep share K of N. A
-    notebook's tests are one unit, worth ``NOTEBOOK_WEIGHT`` tests (its page load and Run All); each
-    unit goes to the share with the least weight so far, heaviest first, names breaking ties, so the
-    N processes together run every test once."""
-
-    NOTEBOOK_WEIGHT = 8
+    """``--notebook-shard K/N``: of the tests selected (after ``-m`` and ``-k``), keep share K of N
+    (``infra_support.notebook_shares``: a notebook's tests in one share)."""
 
     def __init__(self, spec: str):
         try:
-            k, n = (int(part) for part in spec.split("/"))
+            self.k, self.n = (int(part) for part in spec.split("/"))
         except ValueError:
             raise pytest.UsageError(f"--notebook-shard takes K/N, e.g. 0/2; got {spec!r}") from None
-        if not 0 <= k < n:
+        if not 0 <= self.k < self.n:
             raise pytest.UsageError(f"--notebook-shard K/N needs 0 <= K < N; got {spec!r}")
-        self.k, self.n = k, n
-
-    def shares(self, items) -> dict[str, int]:
-        """unit -> its share; a unit is a notebook's name, or a test of no notebook (its node id)."""
-        units: dict[str, int] = {}
-        for item in items:
-            unit = notebook_of(item) or item.nodeid
-            units[unit] = units.get(unit, 0) + (1 if unit == item.nodeid else 0)
-        weights = {u: (w or self.NOTEBOOK_WEIGHT) for u, w in units.items()}
-        load, share = [0] * self.n, {}
-        for unit in sorted(weights, key=lambda u: (-weights[u], u)):
-            k = min(range(self.n), key=lambda j: (load[j], j))
-            share[unit] = k
-            load[k] += weights[unit]
-        return share
 
     @pytest.hookimpl(trylast=True)  # after -m and -k have deselected
     def pytest_collection_modifyitems(self, config, items):
-        share = self.shares(items)
+        share = notebook_shares([(item.nodeid, notebook_of(item)) for item in items], self.n)
         keep = [item for item in items if share[notebook_of(item) or item.nodeid] == self.k]
         drop = [item for item in items if share[notebook_of(item) or item.nodeid] != self.k]
         if drop:

@@ -32,6 +32,27 @@ def notebooks() -> list[Path]:
     return sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 
 
+#: What a notebook's browser tests weigh together when the browser stage is shared out (its page load
+#: and Run All), counted in tests of no notebook.
+NOTEBOOK_WEIGHT = 8
+
+
+def notebook_shares(tests: list[tuple[str, str]], n: int) -> dict[str, int]:
+    """The share (0 .. n-1) of each unit of ``tests`` ((node id, its notebook or '') pairs): a unit is a
+    notebook, all of its tests (one page load and Run All), worth ``NOTEBOOK_WEIGHT``, or a test of no
+    notebook, worth 1. Heaviest first (names breaking ties), each unit goes to the share with the
+    least weight so far: the same shares in every one of the n sessions that collect the same tests."""
+    weights: dict[str, int] = {}
+    for nodeid, notebook in tests:
+        weights[notebook or nodeid] = NOTEBOOK_WEIGHT if notebook else 1
+    load, share = [0] * n, {}
+    for unit in sorted(weights, key=lambda u: (-weights[u], u)):
+        k = min(range(n), key=lambda j: (load[j], j))
+        share[unit] = k
+        load[k] += weights[unit]
+    return share
+
+
 def in_ci() -> bool:
     return dev_module().in_ci()
 

@@ -26,7 +26,9 @@ import sys
 
 import pytest
 
-from infra_support import LAB_ENVIRONMENT, REPO, dev_module, jupyter_lab, lab_root, notebooks, stage_commands
+from infra_support import (
+    LAB_ENVIRONMENT, NOTEBOOK_WEIGHT, REPO, dev_module, jupyter_lab, lab_root, notebook_shares, notebooks, stage_commands,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -161,27 +163,22 @@ def test_the_tests_keep_bytecode_caches():
             os.environ["PYTHONDONTWRITEBYTECODE"] = saved
 
 
-def _collected(*args: str) -> list[str]:
-    """The browser tests pytest collects with ``args`` (from the test files that have any)."""
-    files = [f"tests/{p.name}" for p in sorted((REPO / "tests").glob("test_*.py")) if "mark.browser" in p.read_text()]
-    out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-                          "-p", "no:nbval", "-m", "browser and not latency", *files, *args],
-                         cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    return [line for line in out.stdout.splitlines() if "::" in line]
-
-
 def test_the_browser_stages_shares_run_every_test_once_and_keep_a_notebooks_tests_together():
-    """dev.py runs the browser stage as N pytest sessions side by side (``--notebook-shard K/N``): together
-    they run every browser test exactly once, and a notebook's tests (its one page load and Run All)
-    are all in one of them."""
-    whole = _collected()
-    shares = [_collected("--notebook-shard", f"{k}/2") for k in range(2)]
-    assert sorted(shares[0] + shares[1]) == sorted(whole) and not set(shares[0]) & set(shares[1])
-    assert all(shares), [len(s) for s in shares]
-    for path in notebooks():
-        holding = [k for k, share in enumerate(shares) if any(f"[{path.name}]" in test for test in share)]
-        assert len(holding) == 1, (path.name, holding)
+    """dev.py runs the browser stage as N pytest sessions side by side (``--notebook-shard K/N``, which
+    keeps the tests whose unit ``notebook_shares`` gives share K): every test is in exactly one share,
+    all of a notebook's tests (its one page load and Run All) in the same one, and the shares weigh
+    about the same."""
+    tests = [(f"tests/test_browser.py::test_run[{nb}]", nb) for nb in ("00.ipynb", "01.ipynb", "02.ipynb")]
+    tests += [(f"tests/test_view.py::test_{k}", nb) for k, nb in enumerate(("00.ipynb", "02.ipynb", "02.ipynb"))]
+    tests += [(f"tests/test_print.py::test_{k}", "") for k in range(20)]
+    for n in (1, 2, 3):
+        share = notebook_shares(tests, n)
+        assert set(share) == {"00.ipynb", "01.ipynb", "02.ipynb"} | {t for t, nb in tests if not nb}
+        assert set(share.values()) == set(range(n)), share
+        weight = [sum(NOTEBOOK_WEIGHT if u.endswith(".ipynb") else 1 for u, k in share.items() if k == j)
+                  for j in range(n)]
+        assert max(weight) - min(weight) <= NOTEBOOK_WEIGHT, weight
+    assert notebook_shares(list(reversed(tests)), 2) == notebook_shares(tests, 2)  # whatever the order
     out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:nbval", "tests/test_layers.py",
                           "--notebook-shard", "2/2"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert out.returncode != 0 and "0 <= K < N" in out.stderr, out.stderr[-2000:]
