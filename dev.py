@@ -225,10 +225,17 @@ def stage_commands(python: Path, extra: list[str], parallel: list[str], ipython_
         "tests": tests,
         "browser": ("JupyterLab in headless Chromium; every notebook opened as stored, then run once: "
                     "trainings started 1e-12 away, on OpenBLAS's kernels for an older CPU, outputs compared as nbval does",
-                    [*pytest, "-p", "no:cacheprovider", "-m", "browser" if latency else "browser and not latency",
-                     "tests", *extra],
+                    [*pytest, "-p", "no:cacheprovider", "-p", "no:nbval", "-m",
+                     "browser" if latency else "browser and not latency", *browser_test_files(), *extra],
                     {**path, **OLDER_BLAS}),
     }
+
+
+def browser_test_files() -> list[str]:
+    """The test files that mark any test ``browser`` (the browser stage collects only these, not the
+    three thousand other tests once per session; tests/test_infra_notebooks.py checks it finds all)."""
+    return [f"tests/{p.name}" for p in sorted((REPO / "tests").glob("test_*.py"))
+            if "mark.browser" in p.read_text(encoding="utf-8")]
 
 
 def shares(name: str, what: str, cmd: list[str], env: dict, parallel: list[str]) -> list[tuple]:

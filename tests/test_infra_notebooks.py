@@ -18,8 +18,8 @@ import sys
 import pytest
 
 from infra_support import (
-    NOTEBOOKS_DIR, REPO, SANITIZE_CFG, START_NOTEBOOK, WORKED_EXAMPLE, cell_compared_by_nbval, output_differences,
-    mirror_repo, notebooks, sanitize, sanitize_patterns,
+    NOTEBOOKS_DIR, REPO, SANITIZE_CFG, START_NOTEBOOK, WORKED_EXAMPLE, cell_compared_by_nbval, dev_module,
+    output_differences, mirror_repo, notebooks, sanitize, sanitize_patterns,
 )
 
 nbformat = pytest.importorskip("nbformat")
@@ -80,7 +80,7 @@ def test_dev_py_test_runs_every_test_and_nbval_stands_in_for_the_browser_stage()
     assert "tests" in first and "--nbval" not in first and not any(w.endswith(".ipynb") for w in first), first
     # the browser stage, beside it, in two shares that together run every browser test (tests/test_infra_cpu.py)
     browser = [c for c in commands if c is not first]
-    assert all(_marker_expression(c) == "browser and not latency" and "tests" in c for c in browser), browser
+    assert all(_marker_expression(c) == "browser and not latency" for c in browser), browser
     assert [c[c.index("--notebook-shard") + 1] for c in browser] == ["0/2", "1/2"], browser
     (alone,) = [c for c in _dry_run("--one-at-a-time") if "browser" in _marker_expression(c).split()[0]]
     assert _marker_expression(alone) == "browser" and "--notebook-shard" not in alone, alone
@@ -238,3 +238,19 @@ def test_the_browser_stages_comparison_finds_a_one_digit_change_as_nbval_does(pa
     run = copy.deepcopy(masked)
     run.cells[-1].outputs[0]["data"]["text/plain"] = "<Figure size 1000x300 with 3 Axes>"
     assert output_differences(masked, run) == []
+
+
+@pytest.mark.slow
+def test_the_browser_stage_collects_every_browser_test():
+    """The browser stage names the test files that hold browser tests (``dev.py``'s ``browser_test_files``):
+    collected from them, the browser tests are those collected from all of tests/."""
+    def collected(*paths):
+        out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                              "-p", "no:nbval", "-m", "browser", *paths], cwd=REPO, capture_output=True, text=True,
+                             timeout=600)
+        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+        return sorted(line for line in out.stdout.splitlines() if "::" in line)
+
+    files = dev_module().browser_test_files()
+    assert "tests/test_browser.py" in files and "tests/test_worksheet_print.py" in files, files
+    assert collected(*files) == collected("tests")
