@@ -231,11 +231,18 @@ def stage_commands(python: Path, extra: list[str], parallel: list[str], ipython_
     }
 
 
-def browser_test_files() -> list[str]:
-    """The test files that mark any test ``browser`` (the browser stage collects only these, not the
-    three thousand other tests once per session; tests/test_infra_notebooks.py checks it finds all)."""
-    return [f"tests/{p.name}" for p in sorted((REPO / "tests").glob("test_*.py"))
-            if "mark.browser" in p.read_text(encoding="utf-8")]
+def browser_test_files(folder: Path = REPO / "tests") -> list[str]:
+    """The test files of ``folder`` whose code marks a test ``browser`` (``pytest.mark.browser`` in their
+    syntax tree, not in a string): the browser stage collects only these, not the three thousand other
+    tests once per session."""
+    import ast
+
+    def marks_browser(path: Path) -> bool:
+        return any(isinstance(node, ast.Attribute) and node.attr == "browser" and isinstance(node.value, ast.Attribute)
+                   and node.value.attr == "mark" for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))))
+
+    return [path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else str(path)
+            for path in sorted(folder.glob("test_*.py")) if marks_browser(path)]
 
 
 def shares(name: str, what: str, cmd: list[str], env: dict, parallel: list[str]) -> list[tuple]:
