@@ -46,8 +46,6 @@ def pytest_addoption(parser):
                           "in one share (dev.py runs the browser stage as N such processes side by side)")
 
 
-
-
 def pytest_collection_modifyitems(config, items):
     """Browser tests run last: the shared Chromium lives until the session ends, and nothing after it
     has to share the process with Playwright's event loop. Among them, the tests of one notebook run
@@ -71,8 +69,9 @@ class NotebookShard:
     @pytest.hookimpl(trylast=True)  # after -m and -k have deselected
     def pytest_collection_modifyitems(self, config, items):
         share = notebook_shares([(item.nodeid, notebook_of(item)) for item in items], self.n)
-        keep = [item for item in items if share[notebook_of(item) or item.nodeid] == self.k]
-        drop = [item for item in items if share[notebook_of(item) or item.nodeid] != self.k]
+        keep, drop = [], []
+        for item in items:
+            (keep if share[notebook_of(item) or item.nodeid] == self.k else drop).append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
         items[:] = keep

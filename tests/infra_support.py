@@ -461,17 +461,6 @@ def watched_page(context, request, shot: str):
         page.close()
 
 
-def open_notebook(browser, server: LabServer, name: str, viewport: tuple[int, int] = (1400, 900)):
-    """A new page of ``browser`` with ``server``'s notebook ``name`` open, its kernel started and idle
-    (the caller closes the page and shuts the kernel down: ``server.delete_sessions()``)."""
-    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
-    page.goto(server.url(name))
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-    server.wait_until_kernels_idle()
-    page.wait_for_timeout(2000)  # the kernel's info reply reaches the notebook model
-    return page
-
-
 def wait_for_kernel(page, timeout: float = 120) -> None:
     """Wait until the open notebook's kernel is connected (a ``watched_page``'s websockets) and idle.
 
@@ -509,7 +498,6 @@ def run_all_cells(page, notebook: Path, timeout: float = 180_000) -> int:
                 && !document.querySelector('.jp-NotebookPanel [data-bp-before-run]');
         }""",
         arg=code_cells, timeout=timeout,
-        polling=250,  # not on every animation frame: the page would then spend a core on asking
     )
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']")
     return code_cells
@@ -596,24 +584,19 @@ PLAIN_LISTINGS = """() => [...document.querySelectorAll('.jp-NotebookPanel .bp-l
     .map(d => d.textContent.slice(0, 40))"""
 
 
-def walk_screenshots() -> bool:
-    """Whether the walk through each notebook as stored leaves a screenshot of each screenful in
-    test-artifacts/ (for a person to look at): yes, unless in CI, where nobody does."""
-    return not in_ci()
-
-
 def as_stored(page, name: str) -> dict[str, list]:
     """What the open notebook ``name`` shows as stored (before it is run), at the page's size: whether
     its tab is marked modified once the kernel is idle, numbers broken across lines, outputs wider than
     the column, listings without their font, output text under 9 points; with a screenshot of each
-    screenful (test-artifacts/walk-NN-as-stored-KK.png) where ``walk_screenshots()``."""
+    screenful (test-artifacts/walk-NN-as-stored-KK.png), for a person to look at: not in CI, where
+    nobody does."""
     found = {"modified": page.locator(DIRTY_TAB).count() > 0}
     open_file_browser(page)
     page.wait_for_timeout(800)
     found.update(split=page.evaluate(SPLIT_NUMBERS), wide=page.evaluate(WIDE_OUTPUTS),
                  plain=page.evaluate(PLAIN_LISTINGS),
                  small=page.evaluate(SMALL_TEXT, [".jp-NotebookPanel .jp-OutputArea-output", PT9]))
-    if walk_screenshots():
+    if not in_ci():
         scroller = ".jp-NotebookPanel .jp-WindowedPanel-outer"
         height = page.evaluate("(s) => document.querySelector(s).scrollHeight", scroller)
         step = page.viewport_size["height"] - 200
