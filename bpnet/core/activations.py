@@ -273,6 +273,9 @@ class ReLU(_Rectifier):
     def df(self, z, a=None):
         return (np.asarray(z) > 0.0).astype(float)
 
+    def backward(self, z, a, g):
+        return g * (z > 0.0)  # g * f'(z), with the 1s and 0s of f'(z) read straight from z > 0
+
 
 class LeakyReLU(_Rectifier):
     """f(z) = z for z > 0 else alpha*z, f'(z) = 1 or alpha."""

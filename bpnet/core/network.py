@@ -182,7 +182,7 @@ class Backprop:
         """
         if optimizer is None:
             new = [self.new_weights(l, grads[l], lr) for l in range(self.L)]
-            if not all(np.isfinite(w).all() for w in new):
+            if not all_finite(new):
                 raise divergence(self.net, self.last_forward, grads=grads, new=new)
             for w, w_new in zip(self.W, new):
                 w[...] = w_new
@@ -214,17 +214,26 @@ class Backprop:
         DivergenceError if that is not finite), then makes its updates, one per batch of
         ``batches(m, batch_size, seed, e)``."""
         m = X.shape[0]
+        one_batch = batch_size is None or batch_size >= m  # then the forward pass for the cost is the batch's
         for epoch in range(first_epoch, first_epoch + epochs):
             fwd = self.forward(X)
             cost = self.cost(fwd, y)
             yield cost
             if not math.isfinite(cost):
                 raise divergence(self.net, fwd, cost=cost, y=y)
-            if batch_size is None or batch_size >= m:  # one batch: the forward pass above is its forward pass
+            if one_batch:
                 self.apply(self.gradients(fwd, self.deltas(fwd, y)), lr, optimizer)
             else:
                 for batch in batches(m, batch_size, seed, epoch):
                     self.step(X[batch], y[batch], lr, optimizer)
+
+
+def all_finite(arrays) -> bool:
+    """True if every number in ``arrays`` is finite. A sum is finite only if each of its terms is (a
+    NaN or inf anywhere makes it NaN or inf), so one sum per array settles the usual case; an array
+    whose sum is not finite (a NaN or inf in it, or finite numbers whose sum overflows) is looked at
+    number by number."""
+    return all([math.isfinite(w.sum()) or np.isfinite(w).all() for w in arrays])
 
 
 def divergence(net: "Network", fwd: Forward | None, grads=None, new=None, exc: DivergenceError | None = None,
