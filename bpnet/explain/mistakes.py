@@ -171,7 +171,9 @@ class Learner(Backprop):
     It works on its own copy of the network (``update`` changes weights in place) and
     keeps what the overridden steps may need: the learning rate, the question, and the
     forward pass and deltas of the current call. ``place``: for a slip made at one layer
-    only (``Mistake.places``), that weight layer l.
+    only (``Mistake.places``), that weight layer l. Its steps may depend on the question only
+    through the question's layer, and a subclass whose do says so with ``per_layer = True``:
+    ``assess`` reads every other question off one pass (``_Pass``).
 
     ``short_form``: True where the learner, like bpnet, writes the output delta as a - y when
     the loss and output activation simplify to it; a learner's code that multiplies
@@ -211,10 +213,9 @@ class _Pass:
     """A learner's pass on one batch, each stage computed once, when a question first needs it:
     the forward pass, the deltas, the gradients, and each layer's update.
 
-    Every question of a batch reads its number off the same pass, so asking them one after
-    another gives each the number ``Learner.answer`` gives it (a later stage never changes an
-    earlier one: the updates come last, each to its own layer). A learner's steps may depend
-    on the question only through its layer, and then say so (``per_layer``).
+    Questions asked one after another read their numbers off the same pass, and each gets
+    the number ``Learner.answer`` gives it alone: a later stage never changes an earlier one
+    (the updates come last, each to its own layer).
     """
 
     def __init__(self, learner: Learner, X: np.ndarray, y: np.ndarray | None):
