@@ -203,10 +203,11 @@ def test_no_activation_mistake_where_the_value_passes_through_none():
 
 
 def every_question(net):
-    """Every question about ``net``, the weights' updates of the last layer first and the forward pass last:
-    an order opposite to the one a pass computes them in."""
+    """Every question about ``net`` (of the weights: the first and last of each layer), the updates of the
+    last layer first and the forward pass last: an order opposite to the one a pass computes them in."""
     units = [net.dest_name(l, j) for l in range(net.n_layers) for j in range(net.sizes[l + 1])]
-    weights = net.weight_names()[::-1]
+    weights = [net.weight_name(l, i, j) for l in range(net.n_layers)[::-1]
+               for i, j in ((net.sizes[l], net.sizes[l + 1] - 1), (0, 0))]
     return ([("update", w) for w in weights] + [("gradient", w) for w in weights] + [("cost", None)]
             + [("delta", u) for u in units[::-1]] + [(k, u) for u in units for k in ("z", "forward")])
 
