@@ -225,14 +225,12 @@ class _Pass:
         self.grads: list | None = None
         self.new: dict[int, np.ndarray] = {}  # weight layer -> its weights after the update
 
-    def forward(self) -> Forward:
-        if self.fwd is None:
-            self.fwd = self.learner.forward(self.X)
-        return self.fwd
-
     def answer(self, q: Question):
         """The learner's answer to ``q``: a float, or one value per sample for a unit on a batch."""
-        lrn, fwd = self.learner, self.forward()
+        lrn = self.learner
+        if self.fwd is None:
+            self.fwd = lrn.forward(self.X)
+        fwd = self.fwd
         if q.kind in ("forward", "z"):
             return _one(lrn.read(fwd, q))
         if q.kind == "cost":
@@ -1475,23 +1473,34 @@ class _Batch:
     """
 
     def __init__(self, net, X, y, loss, rule, lr):
-        # Copies, so that a later change to the caller's arrays cannot reach the values.
-        self.net, self.X = net.copy(), X.copy()
-        self.y = None if y is None else y.copy()
+        # Copies, so that a later change to the caller's arrays cannot reach the values: the
+        # network, batch and forward pass the assessments' contexts show, and the learners' own.
+        self.net, self.X, self.y = net.copy(), X.copy(), None if y is None else y.copy()
+        self.fwd = Backprop(self.net, loss, rule).forward(self.X)
+        self._net, self._X, self._y = net.copy(), X.copy(), None if y is None else y.copy()
         self.loss, self.rule, self.lr = loss, rule, lr
         self.passes: dict[tuple, _Pass] = {}
 
+    @staticmethod
+    def _key(learner: type, q: Question, place: int | None) -> tuple:
+        return learner, place, q.layer if getattr(learner, "per_layer", False) else None
+
     def learner_pass(self, learner: type, q: Question, place: int | None = None) -> _Pass:
-        key = (learner, place, q.layer if getattr(learner, "per_layer", False) else None)
-        p = self.passes.get(key)
-        if p is None:
-            lrn = learner(self.net, self.loss, self.rule, self.lr, q, place)
-            p = self.passes[key] = _Pass(lrn, self.X, self.y)
-        return p
+        """The pass of the learner that answers ``q`` (made the first time, run as far as asked)."""
+        key = self._key(learner, q, place)
+        if key not in self.passes:
+            self.passes[key] = _Pass(learner(self._net, self.loss, self.rule, self.lr, q, place), self._X, self._y)
+        return self.passes[key]
 
     def answer(self, learner: type, q: Question, place: int | None = None):
         """What ``learner(net, loss, rule, lr, q, place).answer(X, y)`` gives."""
-        return self.learner_pass(learner, q, place).answer(q)
+        try:
+            return self.learner_pass(learner, q, place).answer(q)
+        except BaseException:
+            # A pass cut short (an overflow under np.errstate(all="raise"), an interrupt) may have
+            # changed some of its learner's weights: the next question makes a new one.
+            self.passes.pop(self._key(learner, q, place), None)
+            raise
 
 
 @functools.lru_cache(maxsize=4)
@@ -1503,12 +1512,11 @@ def _batch(key: _BatchKey) -> _Batch:
 @functools.lru_cache(maxsize=64)
 def _assess_cached(key: _Key, combos: bool) -> Assessment:
     batch, q = _batch(key.batch), key.q  # every learner's pass, shared by the questions asked on this batch
-    net, X, y, loss, rule, lr = batch.net, batch.X, batch.y, batch.loss, batch.rule, batch.lr
+    net, X, y, fwd = batch.net, batch.X, batch.y, batch.fwd
+    loss, rule, lr = batch.loss, batch.rule, batch.lr
+    expected = batch.answer(Learner, q)
     right = batch.learner_pass(Learner, q)
-    fwd = right.forward()
     ctx = Context(net, X, y, loss, rule, lr, q, fwd)
-    expected = right.answer(q)
-    deltas = right.deltas
     accepted = []
     if q.kind in _PASS_KINDS and _at_a_kink(net, fwd):
         for K in _KINKS:
@@ -1549,7 +1557,7 @@ def _assess_cached(key: _Key, combos: bool) -> Assessment:
     step = None
     if q.kind == "update":
         step = float(net.W[q.layer][q.i, q.j]) - expected
-    scale = _scale(ctx, right.learner, deltas)
+    scale = _scale(ctx, right.learner, right.deltas)
     return Assessment(q, expected, tuple(accepted), tuple(cands), scale, step, ctx)
 
 
