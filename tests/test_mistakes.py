@@ -11,6 +11,7 @@ import bpnet
 from bpnet import Network
 from bpnet.explain import mistakes
 from bpnet.explain.mistakes import CATALOGUE, assess, candidates, indistinguishable
+from bpnet.core.losses import get_loss
 from bpnet.core.network import Backprop
 
 
@@ -199,3 +200,48 @@ def test_no_activation_mistake_where_the_value_passes_through_none():
     assert "derivative:missing_square" in candidates(net, X, y, ("delta", "Z1"))
     for q in [("z", "Z1"), ("forward", "Z1"), ("delta", "D0"), ("gradient", "Z1->D0"), ("gradient", "X1->Z1")]:
         assert _same(net, X, y, q) == (), q
+
+
+def every_question(net):
+    """Every question about ``net`` (of the weights: the first and last of each layer), the updates of the
+    last layer first and the forward pass last: an order opposite to the one a pass computes them in."""
+    units = [net.dest_name(l, j) for l in range(net.n_layers) for j in range(net.sizes[l + 1])]
+    weights = [net.weight_name(l, i, j) for l in range(net.n_layers)[::-1]
+               for i, j in ((net.sizes[l], net.sizes[l + 1] - 1), (0, 0))]
+    return ([("update", w) for w in weights] + [("gradient", w) for w in weights] + [("cost", None)]
+            + [("delta", u) for u in units[::-1]] + [(k, u) for u in units for k in ("z", "forward")])
+
+
+@pytest.mark.parametrize("rule", ["gradient", "article"])
+def test_questions_asked_in_turn_on_one_batch_get_the_numbers_each_gets_alone(rule):
+    # assess reads every question of a batch off one pass per learner; each number must be the one a
+    # learner made for that question alone gives, in whatever order the questions come.
+    rng = np.random.default_rng([41, len(rule)])
+    sizes = [2, 3, 2, 2]
+    net = Network([rng.normal(size=(a + 1, b)) for a, b in zip(sizes[:-1], sizes[1:])],
+                  ["tanh", "sigmoid", "sigmoid"], frozen=["X1->H1_2"])
+    X, y, lr, loss = rng.normal(size=(3, 2)), rng.uniform(size=(3, 2)), 0.7, get_loss("binary_cross_entropy")
+    compounds = 0
+    for question in every_question(net):
+        a = assess(net, X, y, question, loss, rule, lr, combos=True)
+        q = mistakes.parse_question(net, question)
+        np.testing.assert_array_equal(a.expected, mistakes.Learner(net, loss, rule, lr, q).answer(X, y))
+        ctx = mistakes.Context(net, X, y, loss, rule, lr, q, Backprop(net, loss, rule).forward(X))
+        alone = []
+        for m in mistakes.catalogue(net, loss).values():
+            if m.possible(ctx):
+                for place in (m.places(ctx) if m.places is not None else [None]):
+                    v = m.value(ctx, place)  # a learner of its own for this question
+                    if not np.isnan(v).any():
+                        alone.append((m.key, v))
+        shared = [(c.key, c.value) for c in a.candidates[:len(alone)]]
+        assert [k for k, _ in shared] == [k for k, _ in alone], question
+        for (key, v), (_, w) in zip(shared, alone):
+            np.testing.assert_array_equal(v, w, err_msg=f"{question} {key}")
+        for c in a.candidates:
+            if "+" in c.key:  # two mistakes made together
+                first, second = (CATALOGUE[k].learner for k in c.key.split("+"))
+                both = type("Both", (first, second), {})
+                np.testing.assert_array_equal(c.value, both(net, loss, rule, lr, q).answer(X, y), err_msg=c.key)
+                compounds += 1
+    assert compounds > 0
