@@ -385,6 +385,18 @@ class LabServer:
 LAB_ENVIRONMENT = {"OPENBLAS_CORETYPE": "Prescott"}
 
 
+def without_nbgrader() -> list[str]:
+    """JupyterLab's options that turn off nbgrader's server extensions where they are installed: the
+    server a learner starts has none (nbgrader is the teachers' optional extra, which `make test` installs
+    for its own tests), and importing them costs each server start about 2 CPU-seconds."""
+    import json
+
+    names = []
+    for path in sorted((Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.d").glob("nbgrader*.json")):
+        names += json.loads(path.read_text(encoding="utf-8")).get("ServerApp", {}).get("jpserver_extensions", {})
+    return [f"--ServerApp.jpserver_extensions={name}=False" for name in names]
+
+
 @contextlib.contextmanager
 def jupyter_lab(tmp: Path, root: Path, start_timeout: float = 180):
     """JupyterLab serving ``root`` on a free 127.0.0.1 port with a token (``LabServer``), its config,
@@ -403,7 +415,8 @@ def jupyter_lab(tmp: Path, root: Path, start_timeout: float = 180):
                     "expose_app_in_browser": True},
          "ServerApp": {"tornado_settings": {"page_config_data": {"buildCheck": False, "buildAvailable": False}}}}))
     # JupyterLab as a learner has it: without the teachers' nbgrader extension (`make test` installs
-    # nbgrader for its own tests; Binder does not), whose toolbar button and sidebar change the layout.
+    # nbgrader for its own tests; Binder does not), whose toolbar button and sidebar change the layout
+    # (its server extensions are off too: ``without_nbgrader``).
     (config / "labconfig").mkdir()
     (config / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": {
         name: True for name in ("@jupyter/nbgrader", "nbgrader")}}))
@@ -421,7 +434,7 @@ def jupyter_lab(tmp: Path, root: Path, start_timeout: float = 180):
 
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={root}", ENABLE]
+           f"--ServerApp.root_dir={root}", ENABLE, *without_nbgrader()]
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)

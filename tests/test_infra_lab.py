@@ -3,7 +3,6 @@ JupyterLab at notebook 00, on 127.0.0.1 only, with a token."""
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import re
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from infra_support import REPO, START_NOTEBOOK, copy_repo_files, free_port, stop_process_group
+from infra_support import REPO, START_NOTEBOOK, copy_repo_files, free_port, stop_process_group, without_nbgrader
 
 URL = re.compile(r"(http://([\d.]+|localhost):(\d+)/lab/tree/notebooks/(\S+?)\?token=(\w+))")
 
@@ -51,16 +50,6 @@ def _status_without_following(url: str) -> int:
         return error.code
 
 
-def _without_nbgrader() -> list[str]:
-    """JupyterLab's options that turn off nbgrader's server extensions where they are installed: the
-    server a learner starts has none (nbgrader is the teachers' optional extra, which `make test` installs
-    for its own tests), and importing them costs each server start about 2 CPU-seconds."""
-    names = []
-    for path in sorted((Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.d").glob("nbgrader*.json")):
-        names += json.loads(path.read_text(encoding="utf-8")).get("ServerApp", {}).get("jpserver_extensions", {})
-    return [f"--ServerApp.jpserver_extensions={name}=False" for name in names]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["make", "dev.py"])
 def test_lab_serves_notebook_00_on_localhost_with_a_token(tmp_path, how):
@@ -72,7 +61,7 @@ def test_lab_serves_notebook_00_on_localhost_with_a_token(tmp_path, how):
     stamp.touch()
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"), "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings")}
-    lab_args = ["--no-browser", "--ServerApp.port_retries=0", *_without_nbgrader()]
+    lab_args = ["--no-browser", "--ServerApp.port_retries=0", *without_nbgrader()]
     if how == "make":
         cwd = REPO
         cmd = ["make", "--no-print-directory", "lab", f"VENV={sys.prefix}", f"LAB_STAMP={stamp}", f"PORT={port}",
