@@ -16,8 +16,15 @@ developer narrow a run: `make test-fast` is `-m "not slow and not browser"` over
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
+
+# nbformat imports jsonschema, which builds an Earley parser of RFC 3987's grammar (rfc3987-syntax, which
+# Jupyter's event schemas install) for its optional "iri" format check: about 2 CPU-s in every process
+# that reads a notebook. Nothing the tests validate uses that format (nbformat checks no format at all):
+# the tests' own processes go without it (dev.py's stages leave nbval's plugin, loaded earlier, out).
+sys.modules.setdefault("rfc3987_syntax", None)
 
 from infra_support import ARTIFACTS, CHROMIUM_ARGS, NotebookRuns, chromium_path, jupyter_lab, lab_root, notebook_shares
 

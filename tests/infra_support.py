@@ -385,6 +385,18 @@ class LabServer:
 LAB_ENVIRONMENT = {"OPENBLAS_CORETYPE": "Prescott"}
 
 
+def without_nbgrader() -> list[str]:
+    """JupyterLab's options that turn off nbgrader's server extensions where they are installed: the
+    server a learner starts has none (nbgrader is the teachers' optional extra, which `make test` installs
+    for its own tests), and importing them costs each server start about 2 CPU-seconds."""
+    import json
+
+    names = []
+    for path in sorted((Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.d").glob("nbgrader*.json")):
+        names += json.loads(path.read_text(encoding="utf-8")).get("ServerApp", {}).get("jpserver_extensions", {})
+    return [f"--ServerApp.jpserver_extensions={name}=False" for name in names]
+
+
 @contextlib.contextmanager
 def jupyter_lab(tmp: Path, root: Path, start_timeout: float = 180):
     """JupyterLab serving ``root`` on a free 127.0.0.1 port with a token (``LabServer``), its config,
@@ -398,10 +410,13 @@ def jupyter_lab(tmp: Path, root: Path, start_timeout: float = 180):
     config.mkdir(parents=True)
     # No check whether JupyterLab's own front end needs a rebuild (it starts node on every page load).
     (config / "jupyter_server_config.json").write_text(json.dumps(
-        {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
+        {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
+                    # window.jupyterapp: NotebookRuns opens the next notebook in the page already loaded.
+                    "expose_app_in_browser": True},
          "ServerApp": {"tornado_settings": {"page_config_data": {"buildCheck": False, "buildAvailable": False}}}}))
     # JupyterLab as a learner has it: without the teachers' nbgrader extension (`make test` installs
-    # nbgrader for its own tests; Binder does not), whose toolbar button and sidebar change the layout.
+    # nbgrader for its own tests; Binder does not), whose toolbar button and sidebar change the layout
+    # (its server extensions are off too: ``without_nbgrader``).
     (config / "labconfig").mkdir()
     (config / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": {
         name: True for name in ("@jupyter/nbgrader", "nbgrader")}}))
@@ -419,7 +434,7 @@ def jupyter_lab(tmp: Path, root: Path, start_timeout: float = 180):
 
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
            f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={root}", ENABLE]
+           f"--ServerApp.root_dir={root}", ENABLE, *without_nbgrader()]
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
@@ -610,19 +625,22 @@ def as_stored(page, name: str) -> dict[str, list]:
 
 
 class NotebookRuns:
-    """One page load and one Run All per notebook for the whole browser session (the ``notebook_page``
-    fixture).
+    """One JupyterLab page load for the whole browser session, and one Run All per notebook (the
+    ``notebook_page`` fixture).
 
-    ``page(name)`` opens ``server``'s notebook ``name`` as stored, in a new browser context at 1000 x 800,
-    as a learner first opens it; once its kernel is idle it looks at it beside the file browser
+    ``page(name)`` opens ``server``'s notebook ``name`` as stored, at 1000 x 800, as a learner opens it:
+    the first in a new page of the session's browser context, which loads JupyterLab; each next one in
+    that same page, as a learner opens another notebook from the file browser, once the previous one is
+    closed unsaved and its kernel shut down (``close_notebook``; loading JupyterLab costs more than most
+    notebooks' runs). Once its kernel is idle it looks at the notebook beside the file browser
     (``as_stored``: kept in ``self.stored[name]``); then it runs Run -> Run All Cells at 1400 x 900 (at
     1000 px the notebook's toolbar folds away the kernel indicator the run waits for), waits until every
     output is this run's and the kernel stays idle, and hands the page over at 1000 x 800 with the file
-    browser open. The page is kept and handed to every test of that notebook in turn (the browser tests
-    are ordered by notebook, tests/conftest.py), so each notebook is loaded and run once, not once per
-    test; asking for another notebook closes it and shuts its kernel down. A test that fails
-    ``discard``s it: the next one starts from a new page. The page keeps its JavaScript errors
-    (``page.errors``) and websocket URLs (``page.sockets``) from the moment it opened."""
+    browser open. The notebook is handed to every test of it in turn (the browser tests are ordered by
+    notebook, tests/conftest.py), so each notebook is opened and run once, not once per test. A test
+    that fails ``discard``s the page: the next notebook loads JupyterLab in a new one. The page keeps
+    the JavaScript errors (``page.errors``) and websocket URLs (``page.sockets``) since the notebook
+    opened."""
 
     def __init__(self, browser, server: LabServer, viewport: tuple[int, int] = SMALL_LAPTOP):
         self.browser, self.server, self.viewport = browser, server, viewport
@@ -631,22 +649,32 @@ class NotebookRuns:
         self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         self.runs: list[str] = []  # the notebooks run, in order (each once unless a test failed)
         self.stored: dict[str, dict[str, list]] = {}  # notebook -> what it showed as stored (``as_stored``)
+        self.loads = self.discards = 0  # pages that loaded JupyterLab; pages discarded (a test failed)
 
     def page(self, name: str):
         if self.current is not None and self.name == name:
             self.current.set_viewport_size({"width": self.viewport[0], "height": self.viewport[1]})
             return self.current
-        self.discard()
+        page = self.close_notebook()
         assert self.server.path(name).is_file(), f"no notebook {self.server.path(name)}"
         shutil.copyfile(NOTEBOOKS_DIR / name, self.server.path(name))  # as stored, whatever a test saved there
         width, height = self.viewport
-        page = self.context.new_page()
-        page.set_default_timeout(120_000)  # hang guard for every wait
-        page.errors, page.sockets = [], []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        page.on("websocket", lambda ws: page.sockets.append(ws.url))
+        if page is None:
+            page = self.context.new_page()
+            page.set_default_timeout(120_000)  # hang guard for every wait
+            page.errors, page.sockets = [], []
+            page.on("pageerror", lambda error: page.errors.append(str(error)))
+            page.on("websocket", lambda ws: page.sockets.append(ws.url))
+            page.goto(self.server.url(name))
+            self.loads += 1
+        else:  # JupyterLab is loaded: open the notebook in it, as a double click in the file browser does
+            page.errors.clear()
+            page.sockets.clear()
+            page.set_viewport_size({"width": width, "height": height})
+            page.evaluate("""async (path) => {
+                await window.jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+            }""", f"{self.server.folder}/{name}")
         self.name, self.current = name, page
-        page.goto(self.server.url(name))
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell")
         wait_for_kernel(page)
         self.server.wait_until_kernels_idle()
@@ -661,10 +689,38 @@ class NotebookRuns:
         self.runs.append(name)
         return page
 
+    def close_notebook(self):
+        """Close the current notebook without saving it and shut its kernel down, keeping the page with
+        JupyterLab loaded for the next notebook (loading JupyterLab costs more than most notebooks' runs).
+        Returns that page, or None where it cannot serve again (a dialog open, JupyterLab not there):
+        then it is closed."""
+        page, self.name, self.current = self.current, None, None
+        if page is None:
+            return None
+        try:
+            reusable = page.evaluate("""() => {
+                const app = window.jupyterapp;
+                if (!app || document.querySelector('.jp-Dialog')) return false;
+                for (const widget of [...app.shell.widgets('main')]) {
+                    if (widget.context) widget.context.model.dirty = false;  // close without asking to save
+                    widget.dispose();
+                }
+                return !document.querySelector('.jp-NotebookPanel');
+            }""")
+        except Exception:  # the page is gone or broken: a new one serves the next notebook
+            reusable = False
+        finally:
+            self.server.delete_sessions()
+        if not reusable:
+            page.close()
+            return None
+        return page
+
     def discard(self) -> None:
         """Close the current page and shut its kernel down."""
         page, self.name, self.current = self.current, None, None
         if page is not None:
+            self.discards += 1
             try:
                 page.close()
             finally:

@@ -154,6 +154,11 @@ def test_notebook_runs_in_jupyterlab_without_errors_and_widgets_render(notebook_
     shown = _visible_solutions(page)
     assert not shown, f"{name}: worked solutions visible after Run All:\n" + "\n---\n".join(shown)
 
+    # The session loads JupyterLab once and opens every notebook in it (a page discarded after a
+    # failed test excepted): a notebook must open and run the same way after others were open.
+    assert notebook_runs.loads <= 1 + notebook_runs.discards, (
+        f"{name}: JupyterLab was loaded {notebook_runs.loads} times in this session, "
+        f"with {notebook_runs.discards} page(s) discarded")
     path = notebook_runs.server.path(name)
     save_notebook(page, path)
     differ = output_differences(nbformat.read(REPO / "notebooks" / name, as_version=4), nbformat.read(path, as_version=4))

@@ -4,6 +4,7 @@ run of every notebook validates it on Binder's versions)."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import subprocess
@@ -216,12 +217,33 @@ def test_the_environment_has_no_broken_requirement():
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+def _jupyter_listing(app_class) -> str:
+    """What the Jupyter command ``app_class`` (e.g. `jupyter labextension list`) prints, its colour codes
+    removed: its own code run in this process, as the command runs it (initialize, then start), without
+    a new Python process importing JupyterLab and its server for one listing (about 5 CPU-seconds)."""
+    import contextlib
+    import io
+    import logging
+
+    app = app_class()
+    app.initialize([])
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    app.log.addHandler(handler)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            app.start()
+    finally:
+        app.log.removeHandler(handler)
+    return re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
+
+
 @pytest.mark.slow
 def test_jupyterlab_has_the_widget_manager():
     """JupyterLab 4 sees the widget manager as a prebuilt extension: widgets render, not text."""
-    out = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True, text=True,
-                         timeout=300, stdin=subprocess.DEVNULL)
-    listing = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr)  # colour codes
+    from jupyterlab.labextensions import ListLabExtensionsApp  # `jupyter labextension list`
+
+    listing = _jupyter_listing(ListLabExtensionsApp)
     assert re.search(r"@jupyter-widgets/jupyterlab-manager v\S+ enabled .*OK", listing), listing
 
 
@@ -241,7 +263,8 @@ def _wheel(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_binders_install_of_bpnet_has_every_module_and_switches_the_server_extension_on(tmp_path):
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # of the other server extensions validation imports
+def test_binders_install_of_bpnet_has_every_module_and_switches_the_server_extension_on(tmp_path, monkeypatch):
     """`pip install .` (binder/requirements.txt's last line) installs every module of bpnet, and the
     configuration file that turns on bpnet.lab (widget replies without Nagle's delay), which then loads."""
     with zipfile.ZipFile(_wheel(tmp_path)) as wheel:
@@ -255,9 +278,12 @@ def test_binders_install_of_bpnet_has_every_module_and_switches_the_server_exten
         (etc / "jupyter_server_config.d" / "bpnet.json").write_bytes(wheel.read(config))
     # `jupyter server extension list` reads the user's, the environment's and the system's folders:
     # the file goes in as the user's, the others hold no bpnet.json (bpnet is installed editable here).
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(etc),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
-    out = subprocess.run([sys.executable, "-m", "jupyter", "server", "extension", "list"], capture_output=True,
-                         text=True, timeout=300, env=env, stdin=subprocess.DEVNULL)
-    listing = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr)
+    # Its validation imports bpnet.lab, here this checkout's (the tests import this checkout's bpnet).
+    from jupyter_server.extension.serverextension import ListServerExtensionsApp
+
+    imported = Path(importlib.import_module("bpnet").__file__).resolve().parent
+    assert imported == REPO / "bpnet", f"the tests import {imported}, not this checkout's (PYTHONPATH={REPO}, as dev.py sets)"
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(etc))
+    listing = _jupyter_listing(ListServerExtensionsApp)
+    assert f"Config dir: {etc}" in listing, listing
     assert re.search(r"bpnet\.lab enabled", listing) and re.search(r"bpnet\.lab .*OK", listing), listing

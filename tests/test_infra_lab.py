@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from infra_support import REPO, START_NOTEBOOK, copy_repo_files, free_port, stop_process_group
+from infra_support import REPO, START_NOTEBOOK, copy_repo_files, free_port, stop_process_group, without_nbgrader
 
 URL = re.compile(r"(http://([\d.]+|localhost):(\d+)/lab/tree/notebooks/(\S+?)\?token=(\w+))")
 
@@ -61,7 +61,7 @@ def test_lab_serves_notebook_00_on_localhost_with_a_token(tmp_path, how):
     stamp.touch()
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"), "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings")}
-    lab_args = ["--no-browser", "--ServerApp.port_retries=0"]
+    lab_args = ["--no-browser", "--ServerApp.port_retries=0", *without_nbgrader()]
     if how == "make":
         cwd = REPO
         cmd = ["make", "--no-print-directory", "lab", f"VENV={sys.prefix}", f"LAB_STAMP={stamp}", f"PORT={port}",

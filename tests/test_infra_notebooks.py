@@ -183,7 +183,7 @@ def _one_digit_change(nb):
 
 
 @pytest.mark.slow
-def test_nbval_fails_on_a_one_digit_change_in_a_stored_number(tmp_path):
+def test_nbval_fails_on_a_one_digit_change_in_a_stored_number(tmp_path, monkeypatch, capsys):
     """nbval with this project's sanitize rules fails on a copy of a notebook with one stored digit
     changed, on that cell only, and passes the unchanged copy."""
     assert notebooks(), f"no notebooks in {NOTEBOOKS_DIR}"
@@ -204,17 +204,41 @@ def test_nbval_fails_on_a_one_digit_change_in_a_stored_number(tmp_path):
     nbformat.write(nb, unaltered_copy)
     nbformat.write(altered, altered_copy)
     (root / "pytest.ini").write_text("[pytest]\n")  # no project ini options in the nested run
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", "-c", str(root / "pytest.ini"),
-           "--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZE_CFG),
-           str(unaltered_copy), str(altered_copy)]
-    run = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=1800)
-    report = run.stdout + run.stderr
-    lines = report.splitlines()
-    failed = [line for line in lines if line.startswith(("FAILED", "ERROR"))]
-    passed = [line for line in lines if line.startswith("PASSED")]
-    assert run.returncode == 1, f"nbval should fail on the altered copy ({where}):\n{report[-6000:]}"
-    assert len(failed) == 1 and altered_copy.name in failed[0], "only the altered cell may fail:\n" + report[-6000:]
-    assert any(unaltered_copy.name in line for line in passed), report[-6000:]
+    # The nested pytest session runs in this process (as pytest's own pytester runs one in-process): a
+    # new process would import pytest, nbval and nbformat's schema validation anew, about 3 CPU-seconds.
+    # nbval still runs each notebook in a kernel of its own.
+    monkeypatch.chdir(root)
+    outcomes = _Outcomes()
+    code = pytest.main(["-p", "no:cacheprovider", "-p", "no:xdist", "-q", "-c", str(root / "pytest.ini"),
+                        "--rootdir", str(root), "-p", "nbval", "--nbval", "--nbval-current-env",
+                        "--nbval-sanitize-with", str(SANITIZE_CFG), str(unaltered_copy), str(altered_copy)],
+                       plugins=[outcomes])
+    report = f"{outcomes}\n{capsys.readouterr().out[-6000:]}"
+    assert code == pytest.ExitCode.TESTS_FAILED, f"nbval should fail on the altered copy ({where}):\n{report}"
+    assert len(outcomes.failed) == 1 and altered_copy.name in outcomes.failed[0], "only the altered cell may fail:\n" + report
+    assert any(unaltered_copy.name in nodeid for nodeid in outcomes.passed), report
+
+
+class _Outcomes:
+    """A pytest plugin keeping the node ids of the tests a session passed and of those that failed (in
+    any phase, or in their collection)."""
+
+    def __init__(self):
+        self.passed: list[str] = []
+        self.failed: list[str] = []
+
+    def pytest_runtest_logreport(self, report):
+        if report.failed:
+            self.failed.append(report.nodeid)
+        elif report.passed and report.when == "call":
+            self.passed.append(report.nodeid)
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.failed.append(report.nodeid)
+
+    def __str__(self) -> str:
+        return f"passed: {self.passed}\nfailed: {self.failed}"
 
 
 @pytest.mark.parametrize("path", notebooks(), ids=[p.name for p in notebooks()])

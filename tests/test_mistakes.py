@@ -11,6 +11,7 @@ import bpnet
 from bpnet import Network
 from bpnet.explain import mistakes
 from bpnet.explain.mistakes import CATALOGUE, assess, candidates, indistinguishable
+from bpnet.core.losses import get_loss
 from bpnet.core.network import Backprop
 
 
@@ -199,3 +200,81 @@ def test_no_activation_mistake_where_the_value_passes_through_none():
     assert "derivative:missing_square" in candidates(net, X, y, ("delta", "Z1"))
     for q in [("z", "Z1"), ("forward", "Z1"), ("delta", "D0"), ("gradient", "Z1->D0"), ("gradient", "X1->Z1")]:
         assert _same(net, X, y, q) == (), q
+
+
+def every_question(net):
+    """Every question about ``net`` (of the weights: the first and last of each layer), the updates of the
+    last layer first and the forward pass last: an order opposite to the one a pass computes them in."""
+    units = [net.dest_name(l, j) for l in range(net.n_layers) for j in range(net.sizes[l + 1])]
+    weights = [net.weight_name(l, i, j) for l in range(net.n_layers)[::-1]
+               for i, j in ((net.sizes[l], net.sizes[l + 1] - 1), (0, 0))]
+    return ([("update", w) for w in weights] + [("gradient", w) for w in weights] + [("cost", None)]
+            + [("delta", u) for u in units[::-1]] + [(k, u) for u in units for k in ("z", "forward")])
+
+
+def same_as_alone(a, net, X, y, q, loss, rule, lr):
+    """Assert that every catalogue mistake's value in the assessment ``a`` of question ``q`` is the value a
+    learner of its own, made for ``q`` alone, gives."""
+    np.testing.assert_array_equal(a.expected, mistakes.Learner(net, loss, rule, lr, q).answer(X, y))
+    ctx = mistakes.Context(net, X, y, loss, rule, lr, q, Backprop(net, loss, rule).forward(X))
+    alone = []
+    for m in mistakes.catalogue(net, loss).values():
+        if m.possible(ctx):
+            for place in (m.places(ctx) if m.places is not None else [None]):
+                v = m.value(ctx, place)  # a learner of its own for this question
+                if not np.isnan(v).any():
+                    alone.append((m.key, v))
+    shared = [(c.key, c.value) for c in a.candidates[:len(alone)]]
+    assert [k for k, _ in shared] == [k for k, _ in alone], q
+    for (key, v), (_, w) in zip(shared, alone):
+        np.testing.assert_array_equal(v, w, err_msg=f"{q} {key}")
+
+
+@pytest.mark.parametrize("rule", ["gradient", "article"])
+def test_questions_asked_in_turn_on_one_batch_get_the_numbers_each_gets_alone(rule):
+    # assess reads every question of a batch off one pass per learner; each number must be the one a
+    # learner made for that question alone gives, in whatever order the questions come.
+    rng = np.random.default_rng([41, len(rule)])
+    sizes = [2, 3, 2, 2]
+    net = Network([rng.normal(size=(a + 1, b)) for a, b in zip(sizes[:-1], sizes[1:])],
+                  ["tanh", "sigmoid", "sigmoid"], frozen=["X1->H1_2"])
+    X, y, lr, loss = rng.normal(size=(3, 2)), rng.uniform(size=(3, 2)), 0.7, get_loss("binary_cross_entropy")
+    compounds = 0
+    for question in every_question(net):
+        a = assess(net, X, y, question, loss, rule, lr, combos=True)
+        q = mistakes.parse_question(net, question)
+        same_as_alone(a, net, X, y, q, loss, rule, lr)
+        for c in a.candidates:
+            if "+" in c.key:  # two mistakes made together
+                first, second = (CATALOGUE[k].learner for k in c.key.split("+"))
+                both = type("Both", (first, second), {})
+                np.testing.assert_array_equal(c.value, both(net, loss, rule, lr, q).answer(X, y), err_msg=c.key)
+                compounds += 1
+    assert compounds > 0
+
+
+def test_a_pass_cut_short_is_not_reused():
+    # Under np.errstate(all="raise"), "weights updated before the delta is sent back" overflows after it
+    # has updated the last layer in place; asked again without it, its numbers are those of a fresh pass.
+    net = Network([np.array([[0.0], [1.0]])] * 3, ["identity"] * 3)
+    X, y, lr, question = np.array([[1e5]]), np.array([[0.0]]), 1e290, ("delta", "H2_1")
+    with np.errstate(all="raise"), pytest.raises(FloatingPointError):
+        assess(net, X, y, question, lr=lr)
+    with np.errstate(all="ignore"):
+        got = candidates(net, X, y, question, lr=lr)["updated_weights"]
+        learner = CATALOGUE["updated_weights"].learner(net, "half_squared_error", "gradient", lr,
+                                                       mistakes.parse_question(net, question))
+        assert got == learner.answer(X, y)
+
+
+def test_a_change_to_an_assessments_context_reaches_no_other_answer():
+    # The questions of a batch share its learners' passes; what an assessment shows of the network,
+    # the batch and the forward pass are copies of their own.
+    net, X, y = case(6)
+    a = assess(net, X, y, ("forward", "Z1"), lr=0.5)
+    a.context.net.W[0][...] = 0.0
+    a.context.X[...] = 0.0
+    for v in a.context.fwd.z + a.context.fwd.a:
+        v[...] = 0.0
+    q = mistakes.parse_question(net, ("delta", "D0"))  # asked in another layer: learners made after the change
+    same_as_alone(assess(net, X, y, q, lr=0.5), net, X, y, q, get_loss("half_squared_error"), "gradient", 0.5)

@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -163,6 +164,19 @@ def test_every_detectable_mistake_gets_some_number_of_the_sheet_wrong(which, req
                 differs[key] = differs.get(key, False) or not same
         hidden = {k for k, d in differs.items() if not d}
         assert hidden <= set(v.undetectable), (v.number, hidden - set(v.undetectable))
+
+
+def test_what_a_step_can_expose_is_the_same_counted_alone_or_with_other_steps():
+    # The pilot counts the steps not counted yet together, draw by draw; each step's counts must be
+    # those of the step counted alone (two copies of a template under other names: fresh pilots).
+    base, pilot = ws.get_template("leaky-2-2-2"), 8
+    together = ws.detectable(replace(base, name="all steps at once"), ws.STEPS, pilot)
+    one_by_one = replace(base, name="one step at a time")
+    for step in ws.STEPS:
+        alone = ws.detectable(one_by_one, (step,), pilot)
+        assert [(k, sorted(v)) for k, v in alone.by_step.get(step, {}).items()] == \
+               [(k, sorted(v)) for k, v in together.by_step.get(step, {}).items()], step
+    assert together.by_step.keys() == {"forward", "loss", "delta", "gradient", "update"}
 
 
 def _unescaped(markdown: str) -> str:

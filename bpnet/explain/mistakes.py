@@ -171,7 +171,9 @@ class Learner(Backprop):
     It works on its own copy of the network (``update`` changes weights in place) and
     keeps what the overridden steps may need: the learning rate, the question, and the
     forward pass and deltas of the current call. ``place``: for a slip made at one layer
-    only (``Mistake.places``), that weight layer l.
+    only (``Mistake.places``), that weight layer l. Its steps may depend on the question only
+    through the question's layer, and a subclass whose do says so with ``per_layer = True``:
+    ``assess`` reads every other question off one pass (``_Pass``).
 
     ``short_form``: True where the learner, like bpnet, writes the output delta as a - y when
     the loss and output activation simplify to it; a learner's code that multiplies
@@ -204,19 +206,46 @@ class Learner(Backprop):
 
     def answer(self, X: np.ndarray, y: np.ndarray | None):
         """This learner's answer to its question ``self.q`` on the batch (X, y)."""
-        q = self.q
-        fwd = self.forward(X)
+        return _Pass(self, X, y).answer(self.q)
+
+
+class _Pass:
+    """A learner's pass on one batch, each stage computed once, when a question first needs it:
+    the forward pass, the deltas, the gradients, and each layer's update.
+
+    Questions asked one after another read their numbers off the same pass, and each gets
+    the number ``Learner.answer`` gives it alone: a later stage never changes an earlier one
+    (the updates come last, each to its own layer).
+    """
+
+    def __init__(self, learner: Learner, X: np.ndarray, y: np.ndarray | None):
+        self.learner, self.X, self.y = learner, X, y
+        self.fwd: Forward | None = None
+        self.deltas: list | None = None
+        self.grads: list | None = None
+        self.new: dict[int, np.ndarray] = {}  # weight layer -> its weights after the update
+
+    def answer(self, q: Question):
+        """The learner's answer to ``q``: a float, or one value per sample for a unit on a batch."""
+        lrn = self.learner
+        if self.fwd is None:
+            self.fwd = lrn.forward(self.X)
+        fwd = self.fwd
         if q.kind in ("forward", "z"):
-            return _one(self.read(fwd, q))
+            return _one(lrn.read(fwd, q))
         if q.kind == "cost":
-            return float(self.cost(fwd, y))
-        deltas = self.deltas(fwd, y)
+            return float(lrn.cost(fwd, self.y))
+        if self.deltas is None:
+            self.deltas = lrn.deltas(fwd, self.y)
         if q.kind == "delta":
-            return _one(deltas[q.layer][:, q.j])
-        grads = self.gradients(fwd, deltas)
+            return _one(self.deltas[q.layer][:, q.j])
+        if self.grads is None:
+            self.grads = lrn.gradients(fwd, self.deltas)
         if q.kind == "gradient":
-            return float(grads[q.layer][q.i, q.j])
-        return float(self.update(q.layer, grads[q.layer], self.lr)[q.i, q.j])
+            return float(self.grads[q.layer][q.i, q.j])
+        if q.layer not in self.new:
+            self.new[q.layer] = lrn.update(q.layer, self.grads[q.layer], lrn.lr)
+        return float(self.new[q.layer][q.i, q.j])
 
 
 class _Slope(Activation):
@@ -1298,13 +1327,17 @@ class Assessment:
     step: float | None = None
     context: Context | None = field(default=None, repr=False, compare=False)
 
-    def __post_init__(self):
-        # The candidates' values as one array, (k, *shape of the right value), for the judge.
+    @functools.cached_property
+    def _usable(self) -> tuple:
+        """The candidates whose value has the right value's shape, for the judge."""
         shape = np.shape(self.expected)
-        usable = tuple(c for c in self.candidates if np.shape(c.value) == shape)
-        values = np.array([np.asarray(c.value, dtype=float) for c in usable]).reshape((-1,) + shape)
-        object.__setattr__(self, "_usable", usable)
-        object.__setattr__(self, "_values", values)
+        return tuple(c for c in self.candidates if np.shape(c.value) == shape)
+
+    @functools.cached_property
+    def _values(self) -> np.ndarray:
+        """The usable candidates' values as one array, (k, *shape of the right value), for the judge."""
+        shape = np.shape(self.expected)
+        return np.array([np.asarray(c.value, dtype=float) for c in self._usable]).reshape((-1,) + shape)
 
 
 def _check_lr_for(q: Question, lr):
@@ -1394,20 +1427,16 @@ def assess(net: Network, X, y, question, loss="half_squared_error", rule: str = 
     if y is None and q.kind in ("delta", "gradient", "update", "cost"):
         raise ValueError(f"a {q.kind} question needs the targets y")
     net.check_weights()
-    return _assess_cached(_Key(net, X, y, q, loss, rule, lr), combos)
+    return _assess_cached(_Key(_BatchKey(net, X, y, loss, rule, lr), q), combos)
 
 
 class _Key:
-    """A hashable snapshot of one question's inputs, so that asking again costs nothing."""
+    """A hashable snapshot of one question's inputs, so that asking again costs nothing: the batch
+    (``_BatchKey``) and the question."""
 
-    def __init__(self, net, X, y, q, loss, rule, lr):
-        self.args = (net, X, y, q, loss, rule, lr)
-        self.digest = (
-            tuple(w.tobytes() for w in net.W), tuple(w.shape for w in net.W), tuple(net.names),
-            tuple((id(a), type(a), repr(a)) for a in net.acts), frozenset(net.frozen),
-            X.tobytes(), X.shape, None if y is None else (y.tobytes(), y.shape),
-            q, (type(loss), repr(loss)), rule, lr,
-        )
+    def __init__(self, batch: "_BatchKey", q: Question):
+        self.batch, self.q = batch, q
+        self.digest = (batch.digest, q)
 
     def __hash__(self):
         return hash(self.digest)
@@ -1416,21 +1445,82 @@ class _Key:
         return isinstance(other, _Key) and self.digest == other.digest
 
 
+class _BatchKey:
+    """A hashable snapshot of what questions are asked on: the network, (X, y), loss, rule and lr."""
+
+    def __init__(self, net, X, y, loss, rule, lr):
+        self.args = (net, X, y, loss, rule, lr)
+        self.digest = (
+            tuple(w.tobytes() for w in net.W), tuple(w.shape for w in net.W), tuple(net.names),
+            tuple((id(a), type(a), repr(a)) for a in net.acts), frozenset(net.frozen),
+            X.tobytes(), X.shape, None if y is None else (y.tobytes(), y.shape),
+            (type(loss), repr(loss)), rule, lr,
+        )
+
+    def __hash__(self):
+        return hash(self.digest)
+
+    def __eq__(self, other):
+        return isinstance(other, _BatchKey) and self.digest == other.digest
+
+
+class _Batch:
+    """One batch (a network, X, y, loss, rule and lr) and every learner's pass on it (``_Pass``),
+    each made when a question first needs it.
+
+    A learner class gets one learner for each place it may be at and, if its steps depend on the
+    question's layer (``per_layer``), one for each such layer; its pass answers every question.
+    """
+
+    def __init__(self, net, X, y, loss, rule, lr):
+        # Copies, so that a later change to the caller's arrays cannot reach the values: the
+        # network, batch and forward pass the assessments' contexts show, and the learners' own.
+        self.net, self.X, self.y = net.copy(), X.copy(), None if y is None else y.copy()
+        self.fwd = Backprop(self.net, loss, rule).forward(self.X)
+        self._net, self._X, self._y = net.copy(), X.copy(), None if y is None else y.copy()
+        self.loss, self.rule, self.lr = loss, rule, lr
+        self.passes: dict[tuple, _Pass] = {}
+
+    @staticmethod
+    def _key(learner: type, q: Question, place: int | None) -> tuple:
+        return learner, place, q.layer if getattr(learner, "per_layer", False) else None
+
+    def learner_pass(self, learner: type, q: Question, place: int | None = None) -> _Pass:
+        """The pass of the learner that answers ``q`` (made the first time, run as far as asked)."""
+        key = self._key(learner, q, place)
+        if key not in self.passes:
+            self.passes[key] = _Pass(learner(self._net, self.loss, self.rule, self.lr, q, place), self._X, self._y)
+        return self.passes[key]
+
+    def answer(self, learner: type, q: Question, place: int | None = None):
+        """What ``learner(net, loss, rule, lr, q, place).answer(X, y)`` gives."""
+        try:
+            return self.learner_pass(learner, q, place).answer(q)
+        except BaseException:
+            # A pass cut short (an overflow under np.errstate(all="raise"), an interrupt) may have
+            # changed some of its learner's weights: the next question makes a new one.
+            self.passes.pop(self._key(learner, q, place), None)
+            raise
+
+
+@functools.lru_cache(maxsize=4)
+def _batch(key: _BatchKey) -> _Batch:
+    """The batch's learners and their passes: kept for the next questions on it (they often come in a row)."""
+    return _Batch(*key.args)
+
+
 @functools.lru_cache(maxsize=64)
 def _assess_cached(key: _Key, combos: bool) -> Assessment:
-    net, X, y, q, loss, rule, lr = key.args
-    # Copies, so that a later change to the caller's arrays cannot reach the cached values.
-    net, X = net.copy(), X.copy()
-    y = None if y is None else y.copy()
-    right = Learner(net, loss, rule, lr, q)
-    fwd = right.forward(X)
+    batch, q = _batch(key.batch), key.q  # every learner's pass, shared by the questions asked on this batch
+    net, X, y, fwd = batch.net, batch.X, batch.y, batch.fwd
+    loss, rule, lr = batch.loss, batch.rule, batch.lr
+    expected = batch.answer(Learner, q)
+    right = batch.learner_pass(Learner, q)
     ctx = Context(net, X, y, loss, rule, lr, q, fwd)
-    expected = right.answer(X, y)
-    deltas = right.delta
     accepted = []
     if q.kind in _PASS_KINDS and _at_a_kink(net, fwd):
         for K in _KINKS:
-            v = K(net, loss, rule, lr, q).answer(X, y)
+            v = batch.answer(K, q)
             if not np.allclose(v, expected, rtol=0, atol=0):
                 accepted.append(v)
     # Every mistake is computed, on any question: one that does not bear on it (a sign flip
@@ -1444,7 +1534,8 @@ def _assess_cached(key: _Key, combos: bool) -> Assessment:
         if relevant:
             entries.append(m)
         for place in (m.places(ctx) if m.places is not None else [None]):
-            v = m.value(ctx, place)
+            # m.value(ctx, place), read off its learner's pass on the batch
+            v = m.value(ctx, place) if m.compute is not None else batch.answer(m.learner, q, place)
             if not _is_nan(v):
                 hint = functools.partial(m.hint, ctx) if place is None else functools.partial(m.hint, ctx, place)
                 cands.append(Candidate(m.key, v, hint, m.explanation, relevant))
@@ -1459,14 +1550,14 @@ def _assess_cached(key: _Key, combos: bool) -> Assessment:
             for m in entries:
                 if m.key in _COMBINABLE or m.key == "article" or m.learner is None or m.places is not None:
                     continue
-                v = _compound(first.learner, m.learner)(net, loss, rule, lr, q).answer(X, y)
+                v = batch.answer(_compound(first.learner, m.learner), q)
                 if not _is_nan(v):
                     hint = _compound_hint(m.hint, first.hint, ctx)
                     cands.append(Candidate(f"{first_key}+{m.key}", v, hint, f"{m.explanation}, and {first.explanation}"))
     step = None
     if q.kind == "update":
         step = float(net.W[q.layer][q.i, q.j]) - expected
-    scale = _scale(ctx, right, deltas)
+    scale = _scale(ctx, right.learner, right.deltas)
     return Assessment(q, expected, tuple(accepted), tuple(cands), scale, step, ctx)
 
 

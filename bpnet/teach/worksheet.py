@@ -291,22 +291,23 @@ class Question:
                 "gradient": ("gradient", self.name), "update": ("update", self.name)}[self.step]
 
 
-def _questions(net: Network, trace: Trace, steps) -> list[Question]:
+_LABELS = {"forward": "activation of {}", "loss": "loss L of the sample", "delta": "delta δ of {}",
+           "gradient": "gradient ∂L/∂w of {}", "update": "new weight {}"}
+
+
+def _questions(net: Network, trace: Trace, steps, text: bool = True) -> list[Question]:
+    """The questions of ``steps`` on the trace's first sample; ``text=False``: without their formula
+    and numbers written out ("", for counting mistakes only)."""
     qs = []
     for st in trace:
-        if st.sample not in (0, None):
-            continue
         kind = st.kind
-        if kind == "forward" and "forward" in steps and "(" not in st.name:  # softmax's z(D0): its z, asked as D0
-            qs.append(Question("forward", st.name, f"activation of {st.name}", st.value, st.formula, st.numbers))
-        elif kind == "loss" and "loss" in steps and st.sample == 0:
-            qs.append(Question("loss", "L", "loss L of the sample", st.value, st.formula, st.numbers))
-        elif kind == "delta" and "delta" in steps:
-            qs.append(Question("delta", st.name, f"delta δ of {st.name}", st.value, st.formula, st.numbers))
-        elif kind == "gradient" and "gradient" in steps:
-            qs.append(Question("gradient", st.name, f"gradient ∂L/∂w of {st.name}", st.value, st.formula, st.numbers))
-        elif kind == "update" and "update" in steps:
-            qs.append(Question("update", st.name, f"new weight {st.name}", st.value, st.formula, st.numbers))
+        if st.sample not in (0, None) or kind not in steps:
+            continue
+        if (kind == "forward" and "(" in st.name) or (kind == "loss" and st.sample != 0):
+            continue  # softmax's z(D0): its z, asked as D0; the loss of the sample, not the cost
+        name = "L" if kind == "loss" else st.name
+        formula, numbers = (st.formula, st.numbers) if text else ("", "")
+        qs.append(Question(kind, name, _LABELS[kind].format(name), st.value, formula, numbers))
     # Step by step, as the sheet numbers them (the trace interleaves each weight's gradient and update),
     # so that question k of a quiz is question k of its sheet.
     return sorted(qs, key=lambda q: STEPS.index(q.step))
@@ -415,6 +416,8 @@ def _coinciding(net: Network, x, y, template: Template, questions: list[Question
 
 
 def _scalar(value) -> float | None:
+    if type(value) is float:  # most values: one number
+        return value if math.isfinite(value) else None
     v = np.asarray(value, dtype=float).ravel()
     return float(v[0]) if v.size == 1 and np.isfinite(v[0]) else None
 
@@ -469,19 +472,32 @@ def _pilot_draws(template: Template, pilot: int) -> tuple:
     return tuple(draws)
 
 
-@functools.lru_cache(maxsize=64)
-def _pilot_counts(template: Template, step: str, pilot: int) -> tuple[dict, dict]:
-    """Over the pilot's draws, at each question of ``step``: how often each mistake applies (seen) and
-    how often it gives the right number (same), keyed by (step, question name, mistake key)."""
-    seen: dict[tuple[str, str, str], int] = {}
-    same: dict[tuple[str, str, str], int] = {}
-    for net, x, y, tr in _pilot_draws(template, pilot):
-        for (_, name), (keys, alike, _) in _coinciding(net, x, y, template, _questions(net, tr, (step,))).items():
-            for key in keys:
-                seen[step, name, key] = seen.get((step, name, key), 0) + 1
-            for key in alike:
-                same[step, name, key] = same.get((step, name, key), 0) + 1
-    return seen, same
+@functools.lru_cache(maxsize=8)
+def _pilot_tally(template: Template, pilot: int) -> dict:
+    """The pilot's counts of each step worked out so far, step -> (seen, same) (``_pilot_counts`` fills it)."""
+    return {}
+
+
+def _pilot_counts(template: Template, steps: tuple[str, ...], pilot: int) -> dict[str, tuple[dict, dict]]:
+    """For each step, over the pilot's draws, at each of its questions: how often each mistake applies
+    (seen) and how often it gives the right number (same), keyed by (step, question name, mistake key).
+
+    The steps not counted yet are counted together, draw by draw: a draw's questions, of any step,
+    share the learners' passes on it (``bpnet.explain.mistakes.assess``)."""
+    tally = _pilot_tally(template, pilot)
+    todo = tuple(step for step in steps if step not in tally)
+    if todo:
+        counts = {step: ({}, {}) for step in todo}
+        for net, x, y, tr in _pilot_draws(template, pilot):
+            asked = _questions(net, tr, todo, text=False)
+            for (step, name), (keys, alike, _) in _coinciding(net, x, y, template, asked).items():
+                seen, same = counts[step]
+                for key in keys:
+                    seen[step, name, key] = seen.get((step, name, key), 0) + 1
+                for key in alike:
+                    same[step, name, key] = same.get((step, name, key), 0) + 1
+        tally.update(counts)
+    return {step: tally[step] for step in steps}
 
 
 @functools.lru_cache(maxsize=32)
@@ -493,8 +509,8 @@ def detectable(template: Template, steps: tuple[str, ...], pilot: int = 24) -> D
     weight's update) or cannot change it on this template (with leaky ReLU, f'(a) is f'(z))."""
     seen: dict[tuple[str, str, str], int] = {}
     same: dict[tuple[str, str, str], int] = {}
-    for step in steps:  # a step's questions do not depend on the others asked: counted once per step
-        step_seen, step_same = _pilot_counts(template, step, pilot)
+    # A step's questions do not depend on the others asked: each step is counted once per template.
+    for step_seen, step_same in _pilot_counts(template, steps, pilot).values():
         seen.update(step_seen)
         same.update(step_same)
     by_step: dict[str, dict[str, set]] = {}
