@@ -21,7 +21,8 @@ processes used):
     tests         every test but the browser's
     browser       JupyterLab in headless Chromium, in as many pytest sessions side by side as
                   tests has processes (a notebook's tests in one of them; each session has one
-                  server and one browser for all its tests):
+                  server and one browser for all its tests, and loads JupyterLab in one page,
+                  where it opens its notebooks one after another):
                   every notebook opened as stored and looked at, then run once with Run All in
                   the same page, in kernels that start each training 1e-12 (relative) away from
                   its stored starting weights and use OpenBLAS's kernels for an older CPU
