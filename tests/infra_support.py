@@ -526,15 +526,28 @@ def open_file_browser(page) -> None:
 
 
 def save_notebook(page, path: Path) -> None:
-    """File -> Save Notebook, and wait until the notebook's file ``path`` is written and the tab is no
-    longer marked modified."""
+    """File -> Save Notebook, and wait until the notebook's file ``path`` is written whole and the tab is
+    no longer marked modified.
+
+    The server writes the file in place (truncated, then written), and a notebook saved before is not
+    marked modified while it is saved again: the file is whole once it is new and reads as JSON."""
+    import json
     import time
+
+    def written() -> bool:
+        if path.stat().st_mtime_ns == before:
+            return False
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:  # still being written
+            return False
+        return True
 
     before = path.stat().st_mtime_ns
     page.locator(".lm-MenuBar-itemLabel:text-is('File')").click()
     page.locator(".lm-Menu-item[data-command='docmanager:save']").click()
     deadline = time.monotonic() + 60  # a hang guard, not a timing check
-    while path.stat().st_mtime_ns == before:
+    while not written():
         assert time.monotonic() < deadline, f"{path.name} was not saved"
         page.wait_for_timeout(100)
     page.wait_for_function("() => !document.querySelector('.lm-TabBar-tab.jp-mod-current.jp-mod-dirty')",
