@@ -1,8 +1,8 @@
 """The cheaper forms on the training path give exactly the numbers of the plain ones.
 
 The finiteness check of the new weights sums each array (a sum is finite only if every term is);
-a sum that overflows must not be taken for a NaN. ReLU's backward multiplies by the mask z > 0,
-categorical cross-entropy's cost from softmax outputs skips the clip at EPS that cannot apply.
+a sum that overflows must not be taken for a NaN. ReLU's backward multiplies by the mask z > 0.
+Categorical cross-entropy's cost from softmax outputs, none below EPS, is its formula from a.
 """
 
 import numpy as np

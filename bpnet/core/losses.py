@@ -250,10 +250,10 @@ class CategoricalCrossEntropy(_CrossEntropy):
     def per_sample_from_z(self, z, y, a):
         """With a = softmax(z): L = sum(y)*logsumexp(z) - sum(y*z), written with d = z - max(z)
         so that no e^z overflows: L = sum(y)*log(sum(e^d)) - sum(y*d); exact for any z.
-        Where no output is below the clipping bound EPS the formula from a is just as exact, so it
-        is used then (clipped at 1 only, as ``per_sample`` clips it)."""
+        Where no output is below the clipping bound the formula from a is just as exact, so it
+        is used then."""
         if a.min() >= EPS:
-            return -(y * np.log(np.minimum(a, 1.0))).sum(axis=-1)
+            return self.per_sample(a, y)
         d = z - z.max(axis=-1, keepdims=True)
         return y.sum(axis=-1) * np.log(np.exp(d).sum(axis=-1)) - (y * d).sum(axis=-1)
 
