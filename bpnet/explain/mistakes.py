@@ -1138,19 +1138,30 @@ def _declared_entries(net: Network, loss: Loss) -> list[Mistake]:
     return list(_declared_by(_Declarers(net, loss)))
 
 
-class _Declarers:
-    """The activations of a network and a loss, hashable by what they are (as ``_Key`` holds them):
-    the entries they declare are worked out once, not on every question asked about the network."""
+class _Snapshot:
+    """Hashable and equal by ``digest``, a tuple of what it stands for (a cache's key)."""
 
-    def __init__(self, net: Network, loss: Loss):
-        self.acts, self.n_out, self.loss = tuple(net.acts), net.sizes[-1], loss
-        self.digest = (tuple((id(a), type(a), repr(a)) for a in self.acts), self.n_out, type(loss), repr(loss))
+    digest: tuple
 
     def __hash__(self):
         return hash(self.digest)
 
     def __eq__(self, other):
-        return isinstance(other, _Declarers) and self.digest == other.digest
+        return type(other) is type(self) and self.digest == other.digest
+
+
+def _acts_digest(acts) -> tuple:
+    """Activation objects by what they are: the object, its class and its parameters."""
+    return tuple((id(a), type(a), repr(a)) for a in acts)
+
+
+class _Declarers(_Snapshot):
+    """The activations of a network and a loss, hashable by what they are (as ``_BatchKey`` holds them):
+    the entries they declare are worked out once, not on every question asked about the network."""
+
+    def __init__(self, net: Network, loss: Loss):
+        self.acts, self.n_out, self.loss = tuple(net.acts), net.sizes[-1], loss
+        self.digest = (_acts_digest(self.acts), self.n_out, type(loss), repr(loss))
 
 
 @functools.lru_cache(maxsize=32)
@@ -1427,41 +1438,21 @@ def assess(net: Network, X, y, question, loss="half_squared_error", rule: str = 
     if y is None and q.kind in ("delta", "gradient", "update", "cost"):
         raise ValueError(f"a {q.kind} question needs the targets y")
     net.check_weights()
-    return _assess_cached(_Key(_BatchKey(net, X, y, loss, rule, lr), q), combos)
+    return _assess_cached(_BatchKey(net, X, y, loss, rule, lr), q, combos)
 
 
-class _Key:
-    """A hashable snapshot of one question's inputs, so that asking again costs nothing: the batch
-    (``_BatchKey``) and the question."""
-
-    def __init__(self, batch: "_BatchKey", q: Question):
-        self.batch, self.q = batch, q
-        self.digest = (batch.digest, q)
-
-    def __hash__(self):
-        return hash(self.digest)
-
-    def __eq__(self, other):
-        return isinstance(other, _Key) and self.digest == other.digest
-
-
-class _BatchKey:
-    """A hashable snapshot of what questions are asked on: the network, (X, y), loss, rule and lr."""
+class _BatchKey(_Snapshot):
+    """A hashable snapshot of what questions are asked on: the network, (X, y), loss, rule and lr
+    (with the question, the key of an assessment: asking again costs nothing)."""
 
     def __init__(self, net, X, y, loss, rule, lr):
         self.args = (net, X, y, loss, rule, lr)
         self.digest = (
             tuple(w.tobytes() for w in net.W), tuple(w.shape for w in net.W), tuple(net.names),
-            tuple((id(a), type(a), repr(a)) for a in net.acts), frozenset(net.frozen),
+            _acts_digest(net.acts), frozenset(net.frozen),
             X.tobytes(), X.shape, None if y is None else (y.tobytes(), y.shape),
             (type(loss), repr(loss)), rule, lr,
         )
-
-    def __hash__(self):
-        return hash(self.digest)
-
-    def __eq__(self, other):
-        return isinstance(other, _BatchKey) and self.digest == other.digest
 
 
 class _Batch:
@@ -1510,8 +1501,8 @@ def _batch(key: _BatchKey) -> _Batch:
 
 
 @functools.lru_cache(maxsize=64)
-def _assess_cached(key: _Key, combos: bool) -> Assessment:
-    batch, q = _batch(key.batch), key.q  # every learner's pass, shared by the questions asked on this batch
+def _assess_cached(key: _BatchKey, q: Question, combos: bool) -> Assessment:
+    batch = _batch(key)  # every learner's pass, shared by the questions asked on this batch
     net, X, y, fwd = batch.net, batch.X, batch.y, batch.fwd
     loss, rule, lr = batch.loss, batch.rule, batch.lr
     expected = batch.answer(Learner, q)
