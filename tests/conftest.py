@@ -15,7 +15,6 @@ developer narrow a run: `make test-fast` is `-m "not slow and not browser"` over
 
 from __future__ import annotations
 
-import re
 import sys
 
 import pytest
@@ -26,7 +25,8 @@ import pytest
 # the tests' own processes go without it (dev.py's stages leave nbval's plugin, loaded earlier, out).
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from infra_support import ARTIFACTS, CHROMIUM_ARGS, NotebookRuns, chromium_path, jupyter_lab, lab_root, notebook_shares
+from infra_support import (ARTIFACTS, CHROMIUM_ARGS, NotebookRuns, chromium_path, jupyter_lab, lab_root, notebook_shares,
+                           screenshot_failure)
 
 
 def pytest_configure(config):
@@ -136,10 +136,7 @@ def notebook_page(notebook_runs, request):
     failed_before = request.session.testsfailed
     yield page
     if request.session.testsfailed > failed_before:
-        ARTIFACTS.mkdir(exist_ok=True)
-        path = ARTIFACTS / ("failure-" + re.sub(r"[^\w.-]+", "_", request.node.name) + ".png")
         try:
-            page.screenshot(path=str(path), full_page=True)
-            print(f"screenshot of the failure: {path}")
+            screenshot_failure(page, request.node.name)
         finally:
             notebook_runs.discard()

@@ -459,21 +459,32 @@ def watched_page(context, request, shot: str):
     """A new page of the Playwright ``context`` that keeps its JavaScript errors (``page.errors``) and the
     URLs of its websockets (``page.sockets``), every wait guarded against a hang, and leaves a screenshot
     test-artifacts/failure-SHOT.png if the test fails while it is open."""
-    page = context.new_page()
+    page = watch(context.new_page())
+    failed_before = request.session.testsfailed
+    try:
+        yield page
+        if request.session.testsfailed > failed_before:
+            screenshot_failure(page, shot)
+    finally:
+        page.close()
+
+
+def watch(page):
+    """``page``, keeping its JavaScript errors (``page.errors``) and the URLs of its websockets
+    (``page.sockets``), every wait guarded against a hang."""
     page.set_default_timeout(120_000)  # hang guard for every wait
     page.errors, page.sockets = [], []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.on("websocket", lambda ws: page.sockets.append(ws.url))
-    failed_before = request.session.testsfailed
-    try:
-        yield page
-        if request.session.testsfailed > failed_before:  # keep what the browser showed
-            ARTIFACTS.mkdir(exist_ok=True)
-            path = ARTIFACTS / ("failure-" + re.sub(r"[^\w.-]+", "_", shot) + ".png")
-            page.screenshot(path=str(path), full_page=True)
-            print(f"screenshot of the failure: {path}")
-    finally:
-        page.close()
+    return page
+
+
+def screenshot_failure(page, shot: str) -> None:
+    """Keep what the browser showed when a test failed: test-artifacts/failure-SHOT.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / ("failure-" + re.sub(r"[^\w.-]+", "_", shot) + ".png")
+    page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot of the failure: {path}")
 
 
 def wait_for_kernel(page, timeout: float = 120) -> None:
@@ -673,11 +684,7 @@ class NotebookRuns:
         shutil.copyfile(NOTEBOOKS_DIR / name, self.server.path(name))  # as stored, whatever a test saved there
         width, height = self.viewport
         if page is None:
-            page = self.context.new_page()
-            page.set_default_timeout(120_000)  # hang guard for every wait
-            page.errors, page.sockets = [], []
-            page.on("pageerror", lambda error: page.errors.append(str(error)))
-            page.on("websocket", lambda ws: page.sockets.append(ws.url))
+            page = watch(self.context.new_page())
             page.goto(self.server.url(name))
             self.loads += 1
         else:  # JupyterLab is loaded: open the notebook in it, as a double click in the file browser does
