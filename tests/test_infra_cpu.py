@@ -144,7 +144,7 @@ def test_dev_py_shows_the_stage_commands_it_runs():
     assert any("OPENBLAS_CORETYPE=Prescott" in words for words in shown), out.stdout
 
 
-def test_the_tests_keep_bytecode_caches():
+def test_the_tests_keep_bytecode_caches(monkeypatch):
     """Where PYTHONDONTWRITEBYTECODE is set (as on some machines), `python dev.py test` unsets it for its
     stages: else every one of the tests' processes compiles numpy, JupyterLab and bpnet again."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
@@ -152,15 +152,9 @@ def test_the_tests_keep_bytecode_caches():
                          cwd=REPO, capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "PYTHONDONTWRITEBYTECODE is unset for the tests" in out.stdout, out.stdout
-    dev = dev_module()
-    saved = os.environ.get("PYTHONDONTWRITEBYTECODE")
-    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
-    try:
-        dev.keep_bytecode_caches()
-        assert "PYTHONDONTWRITEBYTECODE" not in os.environ
-    finally:
-        if saved is not None:
-            os.environ["PYTHONDONTWRITEBYTECODE"] = saved
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")  # put back as it was when the test ends
+    dev_module().keep_bytecode_caches()
+    assert "PYTHONDONTWRITEBYTECODE" not in os.environ
 
 
 def test_the_browser_stages_shares_run_every_test_once_and_keep_a_notebooks_tests_together():
