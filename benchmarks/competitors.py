@@ -122,6 +122,42 @@ class BpnetTrain(BpnetStep):
         return self.net.train(s.X, s.y, self.epochs, s.lr, s.loss)
 
 
+class PlainEquations(_Base):
+    """bpnet's equations as one plain loop, as in Nielsen's ``network.py``: the numpy calls
+    ``Backprop`` makes, in its order (so its numbers, bit for bit), with no per-layer methods, no
+    lists of results and no checks. Beside ``net.train`` it shows what bpnet's structure and its
+    all-or-nothing check cost; beside the hand-fused loop, what computing each equation as it is
+    written costs (the gradient as its own array, averaged, then times lr; the cost of every epoch
+    from the loss's own formula)."""
+
+    label = "plain equations"
+
+    def reset(self):
+        s = self.spec
+        self.W = [w.copy() for w in s.W]
+        self.f = [bpnet.get_activation(s.hidden), bpnet.get_activation(s.output)]
+        self.loss = bpnet.get_loss(s.loss)
+
+    def step(self):
+        X, y, lr, W, f = self.spec.X, self.spec.y, self.spec.lr, self.W, self.f
+        m = X.shape[0]
+        a, z = [X], []
+        for l in range(len(W)):  # forward: z = a W + b, a = f(z)
+            z.append(a[l] @ W[l][1:] + W[l][0])
+            a.append(f[l].f(z[l]))
+        cost = self.loss.cost(a[-1], y, z[-1], f[-1])
+        delta = self.loss.delta(f[-1], z[-1], a[-1], y)  # dL/dz at the output
+        for l in range(len(W) - 1, -1, -1):  # backward: each layer's gradient, then its update
+            grad = np.concatenate([delta.sum(axis=0, keepdims=True), a[l].T @ delta]) / m
+            if l > 0:  # the delta one layer down, with W[l] as it was
+                delta = f[l - 1].backward(z[l - 1], a[l], delta @ W[l][1:].T)
+            W[l] -= lr * grad
+        return cost
+
+    def weights(self):
+        return [w.copy() for w in self.W]
+
+
 # --------------------------------------------------------------------------- hand-fused numpy
 class HandFused(_Base):
     """The floor: two layers unrolled by hand, nothing checked, the loss computed inline."""
@@ -312,7 +348,7 @@ class Micrograd(_Base):
         return [np.array([[p.data for p in row] for row in w]) for w in self.P]
 
 
-COMPETITORS = {"bpnet": BpnetStep, "bpnet_train": BpnetTrain, "hand": HandFused, "torch": TorchEager,
+COMPETITORS = {"bpnet": BpnetStep, "bpnet_train": BpnetTrain, "plain": PlainEquations, "hand": HandFused, "torch": TorchEager,
                "micrograd": Micrograd}
 
 

@@ -224,7 +224,7 @@ def step_tables(rep: Report, results: list[tuple[C.Spec, dict]], names: list[str
 
 def section_step(rep: Report, opt, cfg):
     log("[1] XOR training step")
-    names = ["bpnet", "bpnet_train", "hand", "torch", "micrograd"]
+    names = ["bpnet", "bpnet_train", "plain", "hand", "torch", "micrograd"]
     results = [(spec, compare(rep, spec, names, opt, cfg)) for spec in (C.xor_identity_spec(), C.xor_tanh_spec())]
     rep.add("## 1. XOR training step (full batch of 4)", "",
             "One plain gradient-descent update: forward pass, loss, backward pass, weight update. "
@@ -238,12 +238,12 @@ def section_step(rep: Report, opt, cfg):
     for spec, r in results:
         t = r["times"]
         if "bpnet_train" in t and "hand" in t:
-            _train_target(rep, spec.name.split(" (")[0].split(",")[0], t["bpnet_train"] / t["hand"])
+            _train_target(rep, spec.name.split(" (")[0].split(",")[0], t)
 
 
 def section_classifier(rep: Report, opt, cfg):
     log("[2] 64-32-10 classifier")
-    names = ["bpnet", "bpnet_train", "hand", "torch"]
+    names = ["bpnet", "bpnet_train", "plain", "hand", "torch"]
     results = [(spec, compare(rep, spec, names, opt, cfg)) for spec in (C.classifier_spec(32), C.classifier_spec(256))]
     rep.add("## 2. A larger net: 64-32-10 softmax classifier", "",
             "Seeded synthetic data (Gaussian inputs, labels from a random linear teacher), ReLU hidden layer "
@@ -254,7 +254,7 @@ def section_classifier(rep: Report, opt, cfg):
     for spec, r in results:
         t = r["times"]
         if "bpnet_train" in t and "hand" in t:
-            _train_target(rep, "64-32-10, batch " + spec.name.rsplit(" ", 1)[-1], t["bpnet_train"] / t["hand"])
+            _train_target(rep, "64-32-10, batch " + spec.name.rsplit(" ", 1)[-1], t)
 
 
 #: How close `net.train` (per epoch: checks once, then Backprop's epoch loop, one method per
@@ -263,9 +263,17 @@ def section_classifier(rep: Report, opt, cfg):
 TRAIN_TARGET = 1.5
 
 
-def _train_target(rep: Report, short: str, ratio: float) -> None:
+def _train_target(rep: Report, short: str, times: dict) -> None:
+    """The target's row; its note splits the ratio in two: the equations written as a plain loop
+    ÷ hand-fused (what computing each equation as written costs), and ``net.train`` ÷ that loop
+    (what bpnet's per-layer methods and its check of every new weight cost)."""
+    ratio = times["bpnet_train"] / times["hand"]
+    note = "plain numpy, one line per equation; every new weight checked"
+    if "plain" in times:
+        note += (f"; plain equations ÷ hand-fused {times['plain'] / times['hand']:.2f}×, "
+                 f"`net.train` ÷ plain equations {times['bpnet_train'] / times['plain']:.2f}×")
     rep.target(f"{short}: `net.train`, per epoch, within {TRAIN_TARGET}× of hand-fused", f"{ratio:.2f}×",
-               ratio <= TRAIN_TARGET, "plain numpy, one line per equation; every new weight checked")
+               ratio <= TRAIN_TARGET, note)
 
 
 # --------------------------------------------------------------------------- section 3
@@ -618,8 +626,8 @@ def plot(rep: Report, path: Path):
     fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
     ax = axes[0, 0]
     groups = rep.plot.get("step", []) + rep.plot.get("classifier", [])
-    names = ["hand", "bpnet", "bpnet_train", "torch", "micrograd"]
-    colors = {"hand": "#999999", "bpnet": "#1f77b4", "bpnet_train": "#6baed6", "torch": "#d62728",
+    names = ["hand", "plain", "bpnet", "bpnet_train", "torch", "micrograd"]
+    colors = {"hand": "#999999", "plain": "#c7c7c7", "bpnet": "#1f77b4", "bpnet_train": "#6baed6", "torch": "#d62728",
               "micrograd": "#ff7f0e"}
     width = 0.8 / len(names)
     for k, n in enumerate(names):

@@ -45,8 +45,10 @@ def test_quick_run_writes_table_and_plot(tmp_path):
     assert md.count("skipped (--skip)") >= 2
     step = md.split("## 1. XOR training step")[1].split("## 2.")[0]
     assert "PyTorch eager" in step and "skipped (--skip)" in step
-    # bpnet, its train loop and the hand-fused loop were checked equal before being timed.
-    assert step.count("matches (max abs ΔW") == 6
+    # bpnet, its train loop, the plain equations and the hand-fused loop were checked equal before being timed.
+    assert step.count("matches (max abs ΔW") == 8
+    targets = md.split("## Targets")[1].split("## 1.")[0]
+    assert targets.count("plain equations ÷ hand-fused") == 4
     png = (tmp_path / "results.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
@@ -109,6 +111,19 @@ def test_hand_fused_matches_bpnet_on_every_spec():
     for spec in (C.xor_identity_spec(), C.xor_tanh_spec(), C.classifier_spec(32)):
         diffs = run.verify(spec, {"bpnet": C.BpnetStep(spec), "train": C.BpnetTrain(spec)})
         assert max(diffs.values()) <= run.TOL, (spec.name, diffs)
+
+
+@pytest.mark.parametrize("spec", [C.xor_identity_spec(), C.xor_tanh_spec(), C.classifier_spec(32)],
+                         ids=["xor-identity", "xor-tanh", "classifier"])
+def test_plain_equations_are_net_trains_arithmetic_bit_for_bit(spec):
+    """The plain loop stands for bpnet's equations without its structure only while it computes
+    exactly what ``net.train`` computes: every cost and every weight equal, not merely close."""
+    plain, train = C.PlainEquations(spec), C.BpnetTrain(spec)
+    train.epochs = 1
+    for _ in range(10):
+        assert plain.step() == train.step()[0]
+    for a, b in zip(plain.weights(), train.weights()):
+        assert np.array_equal(a, b)
 
 
 def test_scale_job_reports_a_job_that_runs_out_of_memory():
