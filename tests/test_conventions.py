@@ -281,6 +281,26 @@ def test_each_convention_example_agrees_stated_and_detected(path):
     assert not check_published(doc | {"convention": "bpnet"}).agrees
 
 
+@pytest.mark.parametrize("path", CONVENTION_EXAMPLES, ids=lambda p: p.name)
+def test_a_checks_markdown_shows_its_text_and_each_convention_as_an_item_of_a_list(path):
+    """The notebook view says what the text says: every cell and sentence as written (nothing
+    read as markup), and each convention of the source one item of a list, as in the text."""
+    import html
+    import re
+
+    mistune = pytest.importorskip("mistune")
+    result = check_published(load_network(path))
+    rendered = mistune.create_markdown(renderer="html", plugins=["table"])(result._repr_markdown_())
+    items = [html.unescape(x) for x in re.findall(r"<li><p>(.*?)</p>", rendered, re.S)]
+    lines = result.verdict()
+    assert items == [line[2:] for line in lines if line.startswith("- ")] and items
+    shown = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    for line in lines:
+        assert line.removeprefix("- ") in shown
+    for r in result.rows:
+        assert f"{r.label}\n" in shown and f"{r.published_text}\n" in shown
+
+
 def test_the_network_file_reference_documents_every_convention_and_the_key():
     text = (Path(__file__).resolve().parents[1] / "docs" / "network-file.md").read_text(encoding="utf-8")
     assert "## Conventions" in text and "| `convention` |" in text

@@ -138,7 +138,9 @@ def test_one_title_per_phase():
 
 
 _TITLE = re.compile(r'"(Forward pass|Backward pass|Weight updates|Updates?|Gradients and weight updates)"')
-_ESCAPER = re.compile(r"def \w*(md|markdown)_?escape|re\.compile\(r[\"']\(\[\\\\`")
+#: An escaper by name, or by its work: a string of Markdown's markup characters starting \\`*_
+#: (a regex's character class or a loop's string), whatever the function is called.
+_ESCAPER = re.compile(r"def \w*(md|markdown)_?escape|re\.compile\(r[\"']\(\[\\\\`|\\\\`\*_")
 
 
 def test_no_module_but_notation_defines_phase_titles_or_an_escaper():
@@ -151,6 +153,8 @@ def test_no_module_but_notation_defines_phase_titles_or_an_escaper():
 def test_the_scan_finds_titles_and_escapers():
     assert _TITLE.search('_PHASES = {"update": "Update"}') and _ESCAPER.search("def _md_escape(text):")
     assert _ESCAPER.search('_MD_SPECIAL = re.compile(r"([\\\\`*_])")')
+    assert _ESCAPER.search('    return re.sub(r"([\\\\`*_{}\\[\\]<>#|])", r"\\\\\\1", text)')
+    assert _ESCAPER.search('    for ch in "\\\\`*_{}[]<>#|$~":')
 
 
 # ----- colours ---------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ import numpy as np
 
 from ..core.losses import LOSSES, get_loss
 from ..core.network import Backprop, Forward, Network
-from ..core.notation import PALETTE, fmt
+from ..core.notation import PALETTE, fmt, markdown_escape
 from ..explain.autograd import Value as _BpValue
 from ..explain.mistakes import CATALOGUE, Learner, Question
 from ..explain.trace import trace_step
@@ -1040,16 +1040,10 @@ def _markdown(text: str) -> str:
         if block:
             out.append("```text\n" + "\n".join(block) + "\n```")
             block = []
-        out.append(_escape(line))
+        out.append(markdown_escape(line))
     if block:
         out.append("```text\n" + "\n".join(block) + "\n```")
     return "\n\n".join(x for x in out if x)
-
-
-def _escape(text: str) -> str:
-    for ch in "\\`*_{}[]<>#|$~":
-        text = text.replace(ch, "\\" + ch)
-    return text
 
 
 class CodeResult:
@@ -1138,10 +1132,10 @@ class CodeResult:
         head = lines[0]
         mark, rest = head[0], head[2:]
         first, _, more = rest.partition("\n")
-        out = [f"**{mark} {_escape(first)}**"]
+        out = [f"**{mark} {markdown_escape(first)}**"]
         if more:
             out.append("```text\n" + more + "\n```")
-        out += [_escape(x) for x in lines[1:-1]] if not self.correct else [_escape(x) for x in lines[1:]]
+        out += [markdown_escape(x) for x in lines[1:-1]] if not self.correct else [markdown_escape(x) for x in lines[1:]]
         if not self.correct:
             out.append("*Call `.hint()` for a hint, one level at a time; `.solution()` for a solution.*")
         return "\n\n".join(out)

@@ -27,7 +27,6 @@ different conventions part by part are reported as a set that mixes conventions.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass, field
 from decimal import MAX_EMAX, ROUND_HALF_EVEN, Context, Decimal
 
@@ -35,7 +34,7 @@ import numpy as np
 
 from .examples import WorkedExample
 from .netfile import PUBLISHED_SECTIONS, NetworkFileError, decimals_of, load_network
-from ..core.notation import PALETTE, fmt
+from ..core.notation import PALETTE, fmt, markdown_escape
 from ..explain.conventions import CONVENTIONS, ORDER, applicable, candidate_sets, describe, replay
 from ..explain.trace import trace_step
 
@@ -307,11 +306,11 @@ class PublishedCheck:
         for r, note in self._cells():
             cells = [r.label, r.published_text, r.bpnet_text, r.difference_text,
                      r.mark + (f" {note}" if note else "")]
-            cells = [_md(c) for c in cells]
+            cells = [markdown_escape(c) for c in cells]
             if note == "first disagreement":
                 cells = [f"**{c}**" for c in cells]
             lines.append("| " + " | ".join(cells) + " |")
-        return "\n".join(lines) + "\n\n" + "\n\n".join(_md(v) for v in self.verdict())
+        return "\n".join(lines) + "\n\n" + "\n\n".join(_markdown_line(v) for v in self.verdict())
 
     def _repr_html_(self) -> str:
         e = html.escape
@@ -345,13 +344,15 @@ class PublishedCheck:
         }
 
 
+def _markdown_line(line: str) -> str:
+    """A line of the verdict as Markdown: escaped, and a line starting "- " kept an item of a list."""
+    if line.startswith("- "):
+        return "- " + markdown_escape(line[2:])
+    return markdown_escape(line)
+
+
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _md(text: str) -> str:
-    """``text`` with Markdown's special characters escaped (half_squared_error stays as typed)."""
-    return re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", text)
 
 
 # ----- computing ----------------------------------------------------------------------
