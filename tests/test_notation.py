@@ -126,6 +126,14 @@ def test_markdown_escape_renders_as_the_text_itself():
     assert html.unescape(re.sub(r"</?p>\n?", "", rendered)) == text
 
 
+def test_a_function_name_is_set_upright_as_an_operator_in_formulas_and_traces():
+    assert nt.tex_operator("leaky_relu") == r"\operatorname{leaky\_relu}"
+    assert nt.tex_operator("softplus") in nt.plain_to_tex("softplus(z)")
+    net = bpnet.Network([np.array([[0.1], [0.5]])], ["leaky_relu"])
+    tr = bpnet.trace_step(net, np.array([[1.0]]), np.array([[0.0]]))
+    assert any(nt.tex_operator("leaky_relu") + r"\left(" in st.latex for st in tr.steps)
+
+
 def test_tex_text_escapes_tex_specials():
     assert nt.tex_text("a_b #1 50% & {x} ~ ^") == r"a\_b \#1 50\% \& \{x\} \textasciitilde{} \^{}"
 

@@ -32,7 +32,7 @@ import numpy as np
 
 __all__ = ["fmt", "short", "fmt_or_dash", "paren", "paren_term", "latex_number", "latex_paren", "vector",
            "DIAGRAM_DIGITS", "DASH", "ASSIGN", "LR", "TEX_ASSIGN", "TEX_LR", "RULE_TEXT", "RULE_TEX",
-           "PHASE_TITLES", "markdown_escape", "tex_text", "tex_name", "PlainTex", "plain_to_tex",
+           "PHASE_TITLES", "markdown_escape", "tex_text", "tex_operator", "tex_name", "PlainTex", "plain_to_tex",
            "tex_width", "DISPLAY_WIDTH_EM", "OKABE_ITO", "PALETTE", "palette_css", "GRAPH_OPERATORS", "graph_operand", "graph_expression",
            "graph_local"]
 
@@ -129,6 +129,11 @@ def markdown_escape(text: str) -> str:
     CommonMark lets any ASCII punctuation be backslash-escaped, and shows it literally.
     """
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def tex_operator(name: str) -> str:
+    """A function's name set upright, as an operator: \\operatorname{leaky\\_relu}."""
+    return r"\operatorname{" + name.replace("_", r"\_") + "}"
 
 
 def tex_text(text: str) -> str:
@@ -328,9 +333,9 @@ class PlainTex:
                 elif _NAME_LIKE.fullmatch(tok):
                     out.append(("tex", tex_name(tok)))
                 elif text[pos:pos + 1] in ("(", "'"):
-                    out.append(("tex", r"\operatorname{" + tok.replace("_", r"\_") + "}"))
+                    out.append(("tex", tex_operator(tok)))
                 else:
-                    out.append(("text", r"\text{" + tok.replace("_", r"\_") + "}"))
+                    out.append(("text", r"\text{" + tex_text(tok) + "}"))
             elif kind == "space":
                 out.append(("space", " "))
             else:

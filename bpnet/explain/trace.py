@@ -43,7 +43,8 @@ from ..core.losses import get_loss
 from ..core.network import Backprop, Network
 from ..core.checks import check_lr, check_rule
 from ..core.notation import (ASSIGN, DISPLAY_WIDTH_EM, LR, PALETTE, PHASE_TITLES, TEX_ASSIGN, TEX_LR, PlainTex, fmt,
-                             latex_number, latex_paren, markdown_escape, paren, tex_name, tex_text, tex_width)
+                             latex_number, latex_paren, markdown_escape, paren, tex_name, tex_operator, tex_text,
+                             tex_width)
 
 __all__ = ["trace_step", "Trace", "MicroStep", "State", "Excerpt", "Formula", "PHASES", "MAX_WHOLE_STEPS", "fmt"]
 
@@ -205,8 +206,7 @@ class _Tex(_Plain):
         return latex_paren(x)
 
     def f(self, act, arg):
-        sym = act.symbol.replace("_", r"\_")
-        return rf"\operatorname{{{sym}}}\left({arg}\right)"
+        return rf"{tex_operator(act.symbol)}\left({arg}\right)"
 
     def fp(self, name):
         return f"f'({self.z(name)})"
