@@ -68,7 +68,7 @@ def test_vector_flattens_and_formats_each_entry():
 
 # ----- one home ---------------------------------------------------------------------------
 #: A number format with a precision: "{x:.4g}", format(x, ".3g"), f".{digits}g", "%.3e".
-_NUMBER_FORMAT = re.compile(r"""\.\d*[geE]\}|["']\.\d*[geE]["']|\{digits\}[geE]|%\.?\d*[geE]\b""")
+_NUMBER_FORMAT = re.compile(r"""[.:]\d*[geE]\}|["']\.\d*[geE]["']|\{digits\}[geE]|%\.?\d*[geE]\b""")
 
 
 def test_no_module_but_notation_defines_a_number_format():
@@ -79,7 +79,7 @@ def test_no_module_but_notation_defines_a_number_format():
 
 
 def test_the_scan_finds_a_number_format():
-    for line in ['s = f"{x:.4g}"', 's = format(x, ".3g")', 'f".{digits}g"', '"%.3e" % x']:
+    for line in ['s = f"{x:.4g}"', 's = format(x, ".3g")', 'f".{digits}g"', '"%.3e" % x', 'f"{x:g}"']:
         assert _NUMBER_FORMAT.search(line), line
     assert not _NUMBER_FORMAT.search('pts = f"{x:.1f},{y:.1f}"')
 

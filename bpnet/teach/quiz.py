@@ -37,7 +37,7 @@ import numpy as np
 
 from ..core.network import Network
 from . import exercises
-from ..core.notation import markdown_escape
+from ..core.notation import fmt, markdown_escape
 from .worksheet import (
     TEMPLATES, Question, Template, explain_mistake, get_template, make_variant, parse_quiz_code, quiz_code,
     right_to_digits, sheet_markdown, variant_check,
@@ -312,7 +312,7 @@ class QuizResult:
     def _text(self) -> tuple[str, str]:
         what = (f"Question {self.question} ({self.label})" if isinstance(self.question, int)
                 else f"Conceptual question {self.question}")
-        shown = self.answer if isinstance(self.answer, str) else f"{self.answer:g}"
+        shown = self.answer if isinstance(self.answer, str) else fmt(self.answer)
         if self.correct:
             tail = f" to {self.digits} significant digits" if self.digits else ""
             return "✓", f"{what}: {shown} is right{tail}."

@@ -288,7 +288,7 @@ def plot_cost_ratio(ax: Axes, n_weights, ratios, forward_per_backprop: float = 3
     n = np.asarray(n_weights, dtype=float)
     ax.loglog(n, ratios, "o-", color=BLUE, label="measured: numerical gradient time / backprop time")
     ax.loglog(n, 2 * n / forward_per_backprop, "--", color=VERMILION,
-              label=f"2n / {forward_per_backprop:g}: backprop counted as {forward_per_backprop:g} forward passes")
+              label=f"2n / {fmt(forward_per_backprop)}: backprop counted as {fmt(forward_per_backprop)} forward passes")
     if measured_forward_per_backprop is not None:
         ax.loglog(n, 2 * n / measured_forward_per_backprop, ":", color=BLUE,
                   label=f"2n / {fmt(measured_forward_per_backprop, 2)}: backprop as measured, in evaluations of the cost")
