@@ -84,6 +84,32 @@ def test_the_scan_finds_a_number_format():
     assert not _NUMBER_FORMAT.search('pts = f"{x:.1f},{y:.1f}"')
 
 
+# ----- names of links and weights ---------------------------------------------------------------
+def test_a_weight_is_named_by_its_link_and_written_w_of_it():
+    net = bpnet.xor_example().net
+    assert net.weight_name(0, 0, 0) == nt.link_name("X0", "Z1") == "X0->Z1"
+    assert net.weight_index(nt.link_name("Z2", "D0")) == (1, 2, 0)
+    assert nt.weight_symbol("X0->Z1") == "w(X0->Z1)"
+    assert nt.tex_name(nt.weight_symbol(nt.link_name("X0", "Z1"))) == r"w_{X_{0} \to Z_{1}}"
+
+
+_LINK_WRITTEN = re.compile(r"""\}->\{|\(["']->["']\)|["']->["'] \+|\+ ["']->["']""")
+
+
+def test_no_module_but_notation_joins_or_splits_a_link_name():
+    found = [f"{p.relative_to(PACKAGE)}:{k}: {line.strip()}"
+             for p in _modules() for k, line in enumerate(p.read_text().splitlines(), 1)
+             if _LINK_WRITTEN.search(line)]
+    assert not found, "link names written outside bpnet/core/notation.py:\n" + "\n".join(found)
+
+
+def test_the_scan_finds_a_link_name_written():
+    for line in ['name = f"{src}->{dst}"', 'src, _, dst = name.partition("->")', 'w.endswith("->" + unit)',
+                 "w.startswith(unit + '->')"]:
+        assert _LINK_WRITTEN.search(line), line
+    assert not _LINK_WRITTEN.search('"→": "->",')
+
+
 # ----- names and formulas in LaTeX ------------------------------------------------------------
 @pytest.mark.parametrize("name, tex", [
     ("X0", "X_{0}"), ("H1_1", r"\mathrm{H1}_{1}"), ("w(X0->Z1)", r"w_{X_{0} \to Z_{1}}"), ("z(Z1)", "z_{Z_{1}}"),

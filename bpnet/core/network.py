@@ -39,7 +39,7 @@ from .checks import MAX_EPOCHS, RULES, as_batch, as_float_array, check_lr, check
 from .activations import Activation, get_activation
 from .errors import DivergenceError, first_non_finite
 from .losses import Loss, get_loss
-from .notation import fmt
+from .notation import LINK_ARROW, fmt, link_name
 from .optimizers import get_optimizer
 
 __all__ = ["Network", "Forward", "Backprop", "RULES", "batches", "divergence", "MAX_WEIGHTS", "MAX_EPOCHS",
@@ -451,7 +451,7 @@ class Network:
 
     def weight_name(self, layer: int, i: int, j: int) -> str:
         """Name of W[layer][i, j], e.g. ``X0->Z1``."""
-        return f"{self.unit_name(layer, i)}->{self.dest_name(layer, j)}"
+        return link_name(self.unit_name(layer, i), self.dest_name(layer, j))
 
     def weight_names(self) -> list[str]:
         """All weight names, layer by layer, row by row."""
@@ -472,7 +472,7 @@ class Network:
 
     def _parse_weight(self, name: str) -> tuple[int, int, int] | None:
         """(layer, i, j) of a weight name such as X0->Z1, or None if there is no such weight."""
-        src, sep, dst = name.partition("->")
+        src, sep, dst = name.partition(LINK_ARROW)
         a, b = self._parse_unit(src), self._parse_unit(dst) if sep else None
         if a is None or b is None or b[0] != a[0] + 1:
             return None

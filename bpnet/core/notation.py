@@ -32,9 +32,9 @@ import numpy as np
 
 __all__ = ["fmt", "short", "fmt_or_dash", "paren", "paren_term", "latex_number", "latex_paren", "vector",
            "DIAGRAM_DIGITS", "DASH", "ASSIGN", "LR", "TEX_ASSIGN", "TEX_LR", "RULE_TEXT", "RULE_TEX",
-           "PHASE_TITLES", "markdown_escape", "tex_text", "tex_operator", "tex_name", "PlainTex", "plain_to_tex",
-           "tex_width", "DISPLAY_WIDTH_EM", "OKABE_ITO", "PALETTE", "palette_css", "GRAPH_OPERATORS", "graph_operand", "graph_expression",
-           "graph_local"]
+           "PHASE_TITLES", "LINK_ARROW", "link_name", "weight_symbol", "markdown_escape", "tex_text",
+           "tex_operator", "tex_name", "PlainTex", "plain_to_tex", "tex_width", "DISPLAY_WIDTH_EM", "OKABE_ITO",
+           "PALETTE", "palette_css", "GRAPH_OPERATORS", "graph_operand", "graph_expression", "graph_local"]
 
 #: Significant digits of the numbers a worked solution and a table print.
 DIGITS = 6
@@ -225,6 +225,21 @@ def tex_width(latex: str) -> float:
     return _tex_em(_TEX_TOKEN.findall(latex))
 
 
+# ----- names of links and weights --------------------------------------------------------------
+#: What joins the unit a link leaves to the unit it enters in the link's name: X0->Z1.
+LINK_ARROW = "->"
+
+
+def link_name(src: str, dst: str) -> str:
+    """The name of the link (and of its weight) from unit ``src`` to unit ``dst``: ``X0->Z1``."""
+    return f"{src}{LINK_ARROW}{dst}"
+
+
+def weight_symbol(link: str) -> str:
+    """The weight on a link, as a formula writes it: ``w(X0->Z1)``."""
+    return f"w({link})"
+
+
 # ----- names and plain formulas in LaTeX -----------------------------------------------------
 def _tex_unit(prefix: str, i: int) -> str:
     """A unit name in LaTeX: X0 -> X_{0}; a multi-letter layer name is set upright."""
@@ -245,7 +260,7 @@ def tex_name(name: str) -> str:
         return f"{tex_name(tagged.group(1))}^{{({tagged.group(2)})}}"
     of = re.fullmatch(r"([wgzδ])\((.+)\)", name)  # w(X0->Z1), g(X0->Z1), z(Z1), δ(Z1)
     if of:
-        sub = r" \to ".join(tex_name(part) for part in of.group(2).split("->"))
+        sub = r" \to ".join(tex_name(part) for part in of.group(2).split(LINK_ARROW))
         return ("\\delta" if of.group(1) == "δ" else of.group(1)) + f"_{{{sub}}}"
     hat = re.fullmatch(r"([A-Za-z])_?hat", name)
     if hat:

@@ -44,7 +44,7 @@ from ..core.losses import BinaryCrossEntropy, HalfSquaredError, get_loss
 from ..core.checks import check_real, check_rule
 from ..core.network import Network
 from ..core.notation import (PHASE_TITLES, PlainTex, fmt, graph_expression, graph_local, graph_operand, latex_number,
-                             paren)
+                             link_name, paren, weight_symbol)
 from .trace import CHANGED_COLOUR, Excerpt, capped, phase_blocks, select_steps
 
 __all__ = [
@@ -713,7 +713,7 @@ def _record(g: Graph, seeds, lr, of) -> GraphTrace:
             src = g.edges[e].src
             if src not in active:
                 continue
-            edge_name = f"{names[src]}->{names[i]}"
+            edge_name = link_name(names[src], names[i])
             sym, num, local = g.local(e)
             add("local", edge_name, f"local ∂{names[i]}/∂{names[src]} = {sym}", num, local, [("local", e)])
             contribution = _finite_result(lambda: grad[i] * local,
@@ -831,7 +831,7 @@ def network_graph(net: Network, X, y, loss="half_squared_error", rule: str = "gr
     tag = (lambda s: f"[{s + 1}]") if m > 1 else (lambda s: "")
     # A frozen weight (if the network has any) still gets its gradient but no update.
     frozen = set(getattr(net, "frozen", None) or ())
-    weights = {name: Value(net[name], f"w({name})",
+    weights = {name: Value(net[name], weight_symbol(name),
                            param=not (name in frozen or ("biases" in frozen and net.weight_index(name)[1] == 0)))
                for name in net.weight_names()}
     zs = [[[] for _ in range(m)] for _ in range(L)]

@@ -48,7 +48,7 @@ from typing import Callable
 import numpy as np
 
 from ..core.checks import check_lr, check_rule
-from ..core.notation import fmt
+from ..core.notation import fmt, weight_symbol
 from ..core.activations import Activation
 from ..core.losses import LOSSES, Loss, get_loss
 from ..core.network import Backprop, Forward, Network
@@ -685,6 +685,7 @@ _HINT_FIELDS: dict[str, Callable[[Context], object]] = {
     "w": lambda c: fmt(c.net.W[c.q.layer][c.q.i, c.q.j]),  # its value before the step
     "bias": lambda c: c.net.unit_name(c.q.layer, 0),  # the bias unit feeding the asked unit
     "bias_w": lambda c: fmt(c.net.W[c.q.layer][0, c.q.j]),  # the weight from it
+    "bias_weight": lambda c: weight_symbol(c.net.weight_name(c.q.layer, 0, c.q.j)),  # that weight's symbol
     "lr": lambda c: fmt(c.lr),
     "act": lambda c: c.act,  # the asked unit's activation ({act.symbol}, {act.formula})
 }
@@ -741,7 +742,7 @@ _h_unchanged = _hint(
     "That is the weight before the step. One step of gradient descent moves it by -lr*g, "
     "with lr = {lr} and g the gradient of {name}.")
 _h_missing_bias = _hint(
-    "You left out the bias: the weight from {bias} (always 1) into {unit}, w({bias}->{unit}) = "
+    "You left out the bias: the weight from {bias} (always 1) into {unit}, {bias_weight} = "
     "{bias_w}, belongs in the sum.")
 _h_missing_biases = _hint(
     "You left out the biases: every layer's sum includes the weight from its bias unit, whose "

@@ -43,8 +43,8 @@ from ..core.losses import get_loss
 from ..core.network import Backprop, Network
 from ..core.checks import check_lr, check_rule
 from ..core.notation import (ASSIGN, DISPLAY_WIDTH_EM, LR, PALETTE, PHASE_TITLES, TEX_ASSIGN, TEX_LR, PlainTex, fmt,
-                             latex_number, latex_paren, markdown_escape, paren, tex_name, tex_operator, tex_text,
-                             tex_width)
+                             latex_number, latex_paren, link_name, markdown_escape, paren, tex_name, tex_operator,
+                             tex_text, tex_width, weight_symbol)
 
 __all__ = ["trace_step", "Trace", "MicroStep", "State", "Excerpt", "Formula", "PHASES", "MAX_WHOLE_STEPS", "fmt"]
 
@@ -107,7 +107,7 @@ class _Plain:
         return f"δ({name})"
 
     def w(self, name):
-        return f"w({name})"
+        return weight_symbol(name)
 
     def g(self, name):
         return f"g({name})"
@@ -158,7 +158,7 @@ class _Plain:
         return f"sample {s + 1}: " if self.m > 1 else ""
 
     def held(self, name):
-        return f"w({name}) := w({name}) (held fixed)"
+        return f"{weight_symbol(name)} := {weight_symbol(name)} (held fixed)"
 
     def from_plain(self, text):  # a loss's own text (written in plain text)
         return text
@@ -188,7 +188,7 @@ class _Tex(_Plain):
         return tex_name(f"δ({name})")
 
     def w(self, name):
-        return tex_name(f"w({name})")
+        return tex_name(weight_symbol(name))
 
     def g(self, name):
         if self.rule == "article":  # not a gradient: the article's a_src * (y - a)
@@ -388,7 +388,7 @@ def _write_forward(run: "_Run", nt, code, l, s, j):
         return (f"{pre}{nt.u(dst)} = {nt.ratio(nt.exp(nt.z(dst)), den_sym)}",
                 nt.ratio(nt.exp(nt.p(zs[j])), den_num))
     a_src = np.concatenate([[1.0], run.a[l][s]])
-    sym = " + ".join(f"{nt.w(f'{src}->{dst}')}{nt.mul}{nt.u(src)}" for src in srcs)
+    sym = " + ".join(f"{nt.w(link_name(src, dst))}{nt.mul}{nt.u(src)}" for src in srcs)
     num = " + ".join(f"{nt.p(w)}{nt.mul}{nt.p(a)}" for w, a in zip(run.w_before[l][:, j], a_src))
     if code == _FWD_Z:
         return f"{pre}{nt.z(dst)} = {sym}", num
@@ -441,7 +441,7 @@ def _write_delta(run: "_Run", nt, code, l, s, j):
     u = net.dest_name(l, j)
     nxt = [net.dest_name(l + 1, k) for k in range(net.sizes[l + 2])]
     fp = net.acts[l].df(run.z[l][s, j])
-    sym = " + ".join(f"{nt.w(f'{u}->{n}')}{nt.mul}{nt.d(n)}" for n in nxt)
+    sym = " + ".join(f"{nt.w(link_name(u, n))}{nt.mul}{nt.d(n)}" for n in nxt)
     num = " + ".join(f"{nt.p(w)}{nt.mul}{nt.p(dn)}" for w, dn in zip(run.w_before[l + 1][j + 1], run.delta[l + 1][s]))
     return f"{pre}{nt.d(u)} = {nt.fp(u)}{nt.mul}{nt.paren(sym)}", f"{nt.p(fp)}{nt.mul}{nt.paren(num)}"
 
@@ -449,7 +449,7 @@ def _write_delta(run: "_Run", nt, code, l, s, j):
 def _write_update(run: "_Run", nt, code, l, i, j):
     net = run.before
     src, dst = net.unit_name(l, i), net.dest_name(l, j)
-    name = f"{src}->{dst}"
+    name = net.weight_name(l, i, j)
     if code == _GRAD:
         a_src = np.ones(run.m) if i == 0 else run.a[l][:, i - 1]
         prods = [f"{nt.p(a)}{nt.mul}{nt.p(d)}" for a, d in zip(a_src, run.delta[l][:, j])]
@@ -1210,7 +1210,7 @@ class Excerpt(Sequence):
 
 def _terms(src_names, w_col, a_src, dst):
     """Symbols and numbers of the weighted sum into ``dst``: w(X0->Z1)*X0 + ... and 1*1 + ..."""
-    sym = " + ".join(f"w({s}->{dst})*{s}" for s in src_names)
+    sym = " + ".join(f"{weight_symbol(link_name(s, dst))}*{s}" for s in src_names)
     num = " + ".join(f"{paren(w)}*{paren(a)}" for w, a in zip(w_col, a_src))
     return sym, num
 

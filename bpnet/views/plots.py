@@ -42,7 +42,7 @@ from ..core.activations import get_activation
 from ..explain.activation_reading import SOFTMAX_OTHERS, activation_reading, saturation_ranges, softmax_reading
 from ..core.network import Network
 from ..explain.trace import MicroStep, State
-from ..core.notation import OKABE_ITO, PALETTE, fmt, short  # noqa: F401 (OKABE_ITO: this module's name too)
+from ..core.notation import LINK_ARROW, OKABE_ITO, PALETTE, fmt, link_name, short  # noqa: F401 (OKABE_ITO: this module's name too)
 
 __all__ = [
     "OKABE_ITO", "UP", "DOWN", "HIGHLIGHT",
@@ -128,7 +128,7 @@ def focus_units(net: Network, step: MicroStep | None = None, most: int = MAX_DRA
     if step is not None:
         names = [step.name] if step.kind in ("gradient", "update") else []
         unit = step.name[2:-1] if step.name.startswith("z(") else step.name
-        parts = names[0].split("->") if names else [unit]
+        parts = names[0].split(LINK_ARROW) if names else [unit]
         for part in parts:
             for l in range(net.n_layers + 1):
                 real = net.unit_names(l, bias=False)
@@ -184,7 +184,7 @@ def diagram_layout(net: Network, shown=None) -> DiagramLayout:
                 x1, y1 = units[dst][:2]
                 d = math.hypot(x1 - x0, y1 - y0)
                 ux, uy = (x1 - x0) / d, (y1 - y0) / d
-                links[f"{src}->{dst}"] = (x0 + _R * ux, y0 + _R * uy, x1 - _R * ux, y1 - _R * uy)
+                links[link_name(src, dst)] = (x0 + _R * ux, y0 + _R * uy, x1 - _R * ux, y1 - _R * uy)
     return DiagramLayout(width, height, units, links, lines, elided=elided, font=font)
 
 
@@ -221,9 +221,9 @@ def touched_weights(net: Network, step: MicroStep | None) -> list[str]:
         return [step.name] if step.name in names else []
     unit = step.name[2:-1] if step.name.startswith("z(") else step.name
     if step.kind == "forward":
-        return [w for w in names if w.endswith("->" + unit)]
+        return [w for w in names if w.endswith(LINK_ARROW + unit)]
     if step.kind == "delta":
-        out = [w for w in names if w.startswith(unit + "->")]
+        out = [w for w in names if w.startswith(unit + LINK_ARROW)]
         return out
     return []
 
@@ -409,7 +409,7 @@ def _place_labels(lay: DiagramLayout, labels: tuple, values: dict) -> dict:
             obstacles.append((x - widest / 2, y + _R, x + widest / 2, y + _R + 3 + lines * _LINE))
     layer_dests: dict[int, list] = {}
     for name in lay.links:
-        dst = name.split("->")[1]
+        dst = name.split(LINK_ARROW)[1]
         column = layer_dests.setdefault(lay.units[dst][2], [])
         if dst not in column:
             column.append(dst)
@@ -418,7 +418,7 @@ def _place_labels(lay: DiagramLayout, labels: tuple, values: dict) -> dict:
         if lit:
             highlighted.add(name)
         x0, y0, x1, y1 = lay.links[name]
-        dst = name.split("->")[1]
+        dst = name.split(LINK_ARROW)[1]
         column = layer_dests[lay.units[dst][2]]
         t0 = 0.3 + 0.4 * (column.index(dst) + 0.5) / len(column)
         w = _text_width(text, lay.font - 1)
