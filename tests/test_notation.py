@@ -24,6 +24,12 @@ def _modules():
     return [p for p in sorted(PACKAGE.rglob("*.py")) if p != NOTATION]
 
 
+def _lines_outside_notation(pattern: re.Pattern) -> list[str]:
+    """Every line of bpnet but the notation module's that ``pattern`` finds, as "path:line: text"."""
+    return [f"{p.relative_to(PACKAGE)}:{k}: {line.strip()}"
+            for p in _modules() for k, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+
+
 # ----- numbers ----------------------------------------------------------------------------
 @pytest.mark.parametrize("x, text", [
     (0.1234567, "0.123457"), (-0.0, "0"), (-1e-300 * 1e-300, "0"), (1.5e-7, "1.5e-07"), (2.0, "2"),
@@ -72,9 +78,7 @@ _NUMBER_FORMAT = re.compile(r"""[.:]\d*[geE]\}|["']\.\d*[geE]["']|\{digits\}[geE
 
 
 def test_no_module_but_notation_defines_a_number_format():
-    found = [f"{p.relative_to(PACKAGE)}:{k}: {line.strip()}"
-             for p in _modules() for k, line in enumerate(p.read_text().splitlines(), 1)
-             if _NUMBER_FORMAT.search(line)]
+    found = _lines_outside_notation(_NUMBER_FORMAT)
     assert not found, "number formats outside bpnet/core/notation.py:\n" + "\n".join(found)
 
 
@@ -97,9 +101,7 @@ _LINK_WRITTEN = re.compile(r"""\}->\{|\(["']->["']\)|["']->["'] \+|\+ ["']->["']
 
 
 def test_no_module_but_notation_joins_or_splits_a_link_name():
-    found = [f"{p.relative_to(PACKAGE)}:{k}: {line.strip()}"
-             for p in _modules() for k, line in enumerate(p.read_text().splitlines(), 1)
-             if _LINK_WRITTEN.search(line)]
+    found = _lines_outside_notation(_LINK_WRITTEN)
     assert not found, "link names written outside bpnet/core/notation.py:\n" + "\n".join(found)
 
 
@@ -178,9 +180,7 @@ _ESCAPER = re.compile(r"def \w*(md|markdown)_?escape|re\.compile\(r[\"']\(\[\\\\
 
 
 def test_no_module_but_notation_defines_phase_titles_or_an_escaper():
-    found = [f"{p.relative_to(PACKAGE)}:{k}: {line.strip()}"
-             for p in _modules() for k, line in enumerate(p.read_text().splitlines(), 1)
-             if _TITLE.search(line) or _ESCAPER.search(line)]
+    found = _lines_outside_notation(_TITLE) + _lines_outside_notation(_ESCAPER)
     assert not found, "titles or escapers outside bpnet/core/notation.py:\n" + "\n".join(found)
 
 
@@ -209,8 +209,7 @@ _HEX = re.compile(r"(?<![\w&])#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?\b")
 
 
 def test_no_module_but_notation_writes_a_colour():
-    found = [f"{p.relative_to(PACKAGE)}:{k}: {line.strip()}"
-             for p in _modules() for k, line in enumerate(p.read_text().splitlines(), 1) if _HEX.search(line)]
+    found = _lines_outside_notation(_HEX)
     assert not found, "colours outside bpnet/core/notation.py:\n" + "\n".join(found)
 
 
