@@ -124,7 +124,23 @@ def ensure_venv(venv: Path, extra: str, stamp: Path | None, dry_run: bool = Fals
             stamp.touch()
             if extra == "test":  # the test extra includes everything lab needs
                 (venv / ".bpnet-lab-installed").touch()
+    install_lab_overrides(venv, dry_run)
     return python
+
+
+#: JupyterLab's defaults for bpnet's learners: no prompt to fetch Jupyter's news, no check for a
+#: newer JupyterLab. ``pip install .`` (Binder) puts it where JupyterLab reads it (pyproject.toml's
+#: data files); an editable install copies no data files, so ``install_lab_overrides`` does.
+LAB_OVERRIDES = REPO / "jupyter-config" / "overrides.json"
+
+
+def install_lab_overrides(venv: Path, dry_run: bool = False) -> None:
+    """Put ``LAB_OVERRIDES`` where the JupyterLab of ``venv`` reads its default settings."""
+    dest = venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    if dry_run or (dest.is_file() and dest.read_bytes() == LAB_OVERRIDES.read_bytes()):
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(LAB_OVERRIDES, dest)
 
 
 #: The installer ``pip_install`` puts into the virtual environment first: uv, pip's drop-in

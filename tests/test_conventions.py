@@ -301,6 +301,22 @@ def test_a_checks_markdown_shows_its_text_and_each_convention_as_an_item_of_a_li
         assert f"{r.label}\n" in shown and f"{r.published_text}\n" in shown
 
 
+@pytest.mark.parametrize("path", CONVENTION_EXAMPLES, ids=lambda p: p.name)
+def test_a_checks_html_lists_each_convention_and_never_breaks_a_quantitys_name(path):
+    """JupyterLab shows the HTML view: the conventions are a list there too, and a name such as
+    "weight after X0->Z1" is one line (a narrow column once showed "X0-" above ">Z1")."""
+    import html
+    import re
+
+    result = check_published(load_network(path))
+    shown = result._repr_html_()
+    items = [html.unescape(x) for x in re.findall(r"<li>(.*?)</li>", shown)]
+    assert items == [line[2:] for line in result.verdict() if line.startswith("- ")] and items
+    assert "<p>- " not in shown
+    labels = re.findall(r'<td style="text-align:left;white-space:nowrap">([^<]*)</td>', shown)
+    assert [html.unescape(x) for x in labels] == [r.label for r in result.rows]
+
+
 def test_the_network_file_reference_documents_every_convention_and_the_key():
     text = (Path(__file__).resolve().parents[1] / "docs" / "network-file.md").read_text(encoding="utf-8")
     assert "## Conventions" in text and "| `convention` |" in text

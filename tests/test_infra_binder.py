@@ -5,6 +5,7 @@ run of every notebook validates it on Binder's versions)."""
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import re
 import subprocess
@@ -266,13 +267,18 @@ def _wheel(tmp_path: Path) -> Path:
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # of the other server extensions validation imports
 def test_binders_install_of_bpnet_has_every_module_and_switches_the_server_extension_on(tmp_path, monkeypatch):
     """`pip install .` (binder/requirements.txt's last line) installs every module of bpnet, and the
-    configuration file that turns on bpnet.lab (widget replies without Nagle's delay), which then loads."""
+    configuration file that turns on bpnet.lab (widget replies without Nagle's delay), which then loads,
+    and JupyterLab's defaults for a learner (no news prompt, no update check)."""
     with zipfile.ZipFile(_wheel(tmp_path)) as wheel:
         names = set(wheel.namelist())
         tracked = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "bpnet").rglob("*.py"))
         missing = [path for path in tracked if path not in names]
         assert not missing, f"the wheel (Binder's bpnet) lacks {missing}"
         (config,) = [n for n in names if n.endswith("data/etc/jupyter/jupyter_server_config.d/bpnet.json")]
+        # JupyterLab's defaults for a learner, where JupyterLab reads them ({sys.prefix}/share/jupyter/lab/settings).
+        (overrides,) = [n for n in names if n.endswith("data/share/jupyter/lab/settings/overrides.json")]
+        notification = json.loads(wheel.read(overrides))["@jupyterlab/apputils-extension:notification"]
+        assert notification == {"fetchNews": "false", "checkForUpdates": False}, notification
         etc = tmp_path / "etc" / "jupyter"
         (etc / "jupyter_server_config.d").mkdir(parents=True)
         (etc / "jupyter_server_config.d" / "bpnet.json").write_bytes(wheel.read(config))

@@ -3,6 +3,7 @@ JupyterLab at notebook 00, on 127.0.0.1 only, with a token."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -122,6 +123,13 @@ def _check_make_lab(proc, port: int, lines: queue.Queue, log: list[str]) -> None
     status, _ = _get(f"{base}/api/contents/notebooks/{START_NOTEBOOK}?content=0",
                      headers={"Authorization": f"token {token}"})
     assert status == 200, f"the server does not serve notebooks/{START_NOTEBOOK} from the repo root ({status})"
+    # A learner is not asked whether to fetch Jupyter's news, and JupyterLab does not look for a newer
+    # version of itself: jupyter-config/overrides.json, JupyterLab's defaults, in its environment.
+    status, body = _get(f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification",
+                        headers={"Authorization": f"token {token}"})
+    assert status == 200, f"no notification settings ({status})"
+    defaults = {key: spec.get("default") for key, spec in json.loads(body)["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, defaults
     # Without the token nothing is served.
     assert _get(f"{base}/api/contents/notebooks")[0] == 403
     assert _status_without_following(f"{base}/lab/tree/notebooks/{START_NOTEBOOK}") in (302, 303, 403)

@@ -70,3 +70,21 @@ def test_readme_lists_the_network_file_keys():
 def test_readme_lists_every_notebook():
     for nb in sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb")):
         assert f"`{nb.stem}`" in README, nb.name
+
+
+def test_the_layout_names_every_layer_and_module_of_the_package():
+    """The README's layout is the package as it is: each layer's folder, and every module in its own
+    layer's entry (a module moved or added shows here)."""
+    layout = README.split("## Layout", 1)[1].split("```")[1]
+    entries = re.split(r"\n  (?=\w+/|\w+\.py)", layout)
+    package = ROOT / "bpnet"
+    layers = sorted(p.name for p in package.iterdir() if (p / "__init__.py").is_file())
+    assert layers, "no layer folders in bpnet/"
+    for layer in layers:
+        (entry,) = [e for e in entries if e.startswith(f"{layer}/")]
+        for module in sorted((package / layer).glob("*.py")):
+            if module.name != "__init__.py":
+                assert re.search(rf"\b{module.stem}\b", entry), f"bpnet/{layer}/{module.name} is not in the README's {layer}/ entry"
+    for module in sorted(package.glob("*.py")):
+        if module.name != "__init__.py":
+            assert module.name in layout, f"bpnet/{module.name} is not in the README's layout"

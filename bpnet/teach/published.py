@@ -27,6 +27,7 @@ different conventions part by part are reported as a set that mixes conventions.
 from __future__ import annotations
 
 import html
+import itertools
 from dataclasses import dataclass, field
 from decimal import MAX_EMAX, ROUND_HALF_EVEN, Context, Decimal
 
@@ -318,11 +319,16 @@ class PublishedCheck:
         for r, note in self._cells():
             style = f' style="background:{PALETTE["disagree_fill"]};font-weight:bold"' if note == "first disagreement" else ""
             color = {"✓": PALETTE["agree"], "≈": PALETTE["close"], "✗": PALETTE["disagree"]}[r.mark]
-            rows.append(f"<tr{style}><td style=\"text-align:left\">{e(r.label)}</td><td style=\"text-align:right\">{e(r.published_text)}</td>"
+            # A quantity's name is never broken across lines (not "X0-" above ">Z1").
+            rows.append(f"<tr{style}><td style=\"text-align:left;white-space:nowrap\">{e(r.label)}</td>"
+                        f"<td style=\"text-align:right\">{e(r.published_text)}</td>"
                         f"<td style=\"text-align:right\">{e(r.bpnet_text)}</td>"
                         f"<td style=\"text-align:right\">{e(r.difference_text)}</td>"
                         f"<td style=\"color:{color}\">{e(r.mark)}{(' ' + e(note)) if note else ''}</td></tr>")
-        verdict = "".join(f"<p>{e(s)}</p>" for s in self.verdict())
+        verdict = ""  # lines starting "- " are the items of a list, as in the text
+        for listed, lines in itertools.groupby(self.verdict(), key=lambda line: line.startswith("- ")):
+            verdict += ("<ul>" + "".join(f"<li>{e(line[2:])}</li>" for line in lines) + "</ul>" if listed
+                        else "".join(f"<p>{e(line)}</p>" for line in lines))
         return ('<div class="bp-check"><table><thead><tr><th style="text-align:left">quantity</th><th>published</th><th>bpnet</th>'
                 '<th>difference</th><th></th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>"
                 + verdict + "</div>")
