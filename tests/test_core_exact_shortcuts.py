@@ -11,7 +11,8 @@ import pytest
 from bpnet.core.activations import get_activation
 from bpnet.core.errors import DivergenceError
 from bpnet.core.losses import EPS, get_loss
-from bpnet.core.network import Network, all_finite
+from bpnet.core.errors import all_finite
+from bpnet.core.network import Network
 
 
 @pytest.mark.parametrize("arrays, expected", [

@@ -8,9 +8,11 @@ already catches bad input (``except ValueError``) catches it too.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["DivergenceError", "first_non_finite"]
+__all__ = ["DivergenceError", "all_finite", "first_non_finite"]
 
 
 class DivergenceError(ValueError):
@@ -39,6 +41,15 @@ class DivergenceError(ValueError):
         self.layer = layer
         self.index = index
         self.detail = message if detail is None else detail
+
+
+def all_finite(arrays) -> bool:
+    """True if every number in ``arrays`` is finite. A sum is finite only if each of its terms is (a
+    NaN or inf anywhere makes it NaN or inf), so one sum per array settles the usual case; an array
+    whose sum is not finite (a NaN or inf in it, or finite numbers whose sum overflows) is looked at
+    number by number. (A sum that overflows warns unless numpy is told not to, as ``Network.step``
+    and ``train`` tell it; ``first_non_finite`` never sums.)"""
+    return all([math.isfinite(w.sum()) or np.isfinite(w).all() for w in arrays])
 
 
 def first_non_finite(arrays) -> tuple[int, tuple, float] | None:

@@ -37,7 +37,7 @@ import numpy as np
 
 from .checks import MAX_EPOCHS, RULES, as_batch, as_float_array, check_lr, check_rule, check_whole
 from .activations import Activation, get_activation
-from .errors import DivergenceError, first_non_finite
+from .errors import DivergenceError, all_finite, first_non_finite
 from .losses import Loss, get_loss
 from .notation import LINK_ARROW, fmt, link_name
 from .optimizers import get_optimizer
@@ -226,14 +226,6 @@ class Backprop:
             else:
                 for batch in batches(m, batch_size, seed, epoch):
                     self.step(X[batch], y[batch], lr, optimizer)
-
-
-def all_finite(arrays) -> bool:
-    """True if every number in ``arrays`` is finite. A sum is finite only if each of its terms is (a
-    NaN or inf anywhere makes it NaN or inf), so one sum per array settles the usual case; an array
-    whose sum is not finite (a NaN or inf in it, or finite numbers whose sum overflows) is looked at
-    number by number."""
-    return all([math.isfinite(w.sum()) or np.isfinite(w).all() for w in arrays])
 
 
 def divergence(net: "Network", fwd: Forward | None, grads=None, new=None, exc: DivergenceError | None = None,
