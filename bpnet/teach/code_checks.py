@@ -1135,7 +1135,7 @@ class CodeResult:
         out = [f"**{mark} {markdown_escape(first)}**"]
         if more:
             out.append("```text\n" + more + "\n```")
-        out += [markdown_escape(x) for x in lines[1:-1]] if not self.correct else [markdown_escape(x) for x in lines[1:]]
+        out += [markdown_escape(x) for x in (lines[1:] if self.correct else lines[1:-1])]
         if not self.correct:
             out.append("*Call `.hint()` for a hint, one level at a time; `.solution()` for a solution.*")
         return "\n\n".join(out)
