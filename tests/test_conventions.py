@@ -6,7 +6,9 @@ own terms (t - o deltas, thresholds, a loss without the 1/2, ...), not by bpnet.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -285,9 +287,6 @@ def test_each_convention_example_agrees_stated_and_detected(path):
 def test_a_checks_markdown_shows_its_text_and_each_convention_as_an_item_of_a_list(path):
     """The notebook view says what the text says: every cell and sentence as written (nothing
     read as markup), and each convention of the source one item of a list, as in the text."""
-    import html
-    import re
-
     mistune = pytest.importorskip("mistune")
     result = check_published(load_network(path))
     rendered = mistune.create_markdown(renderer="html", plugins=["table"])(result._repr_markdown_())
@@ -305,9 +304,6 @@ def test_a_checks_markdown_shows_its_text_and_each_convention_as_an_item_of_a_li
 def test_a_checks_html_lists_each_convention_and_never_breaks_a_quantitys_name(path):
     """JupyterLab shows the HTML view: the conventions are a list there too, and a name such as
     "weight after X0->Z1" is one line (a narrow column once showed "X0-" above ">Z1")."""
-    import html
-    import re
-
     result = check_published(load_network(path))
     shown = result._repr_html_()
     items = [html.unescape(x) for x in re.findall(r"<li>(.*?)</li>", shown)]

@@ -274,7 +274,7 @@ class PublishedCheck:
         how = "as the file's convention key states" if self.stated else \
             "assumed: the file has no convention key, and these conventions fit its numbers best"
         lines = [f"The bpnet column is written in this source's conventions ({how}):"]
-        return lines + [f"- {sentence[0].upper()}{sentence[1:]}." for sentence in describe(self.convention)]
+        return lines + [f"{_ITEM}{sentence[0].upper()}{sentence[1:]}." for sentence in describe(self.convention)]
 
     # ----- views ----------------------------------------------------------------------
     def _cells(self):
@@ -302,6 +302,12 @@ class PublishedCheck:
     def __repr__(self) -> str:
         return self.to_text()
 
+    def _verdict_runs(self) -> list[tuple[bool, list[str]]]:
+        """The verdict's lines in runs, as the views show them: (True, the items of a list, each
+        without its leading "- "), or (False, sentences)."""
+        return [(listed, [line[len(_ITEM):] if listed else line for line in run])
+                for listed, run in itertools.groupby(self.verdict(), key=lambda line: line.startswith(_ITEM))]
+
     def _repr_markdown_(self) -> str:
         lines = ["| quantity | published | bpnet | difference | |", "|---|---:|---:|---:|---|"]
         for r, note in self._cells():
@@ -311,7 +317,9 @@ class PublishedCheck:
             if note == "first disagreement":
                 cells = [f"**{c}**" for c in cells]
             lines.append("| " + " | ".join(cells) + " |")
-        return "\n".join(lines) + "\n\n" + "\n\n".join(_markdown_line(v) for v in self.verdict())
+        verdict = [_ITEM + markdown_escape(line) if listed else markdown_escape(line)
+                   for listed, run in self._verdict_runs() for line in run]
+        return "\n".join(lines) + "\n\n" + "\n\n".join(verdict)
 
     def _repr_html_(self) -> str:
         e = html.escape
@@ -325,10 +333,8 @@ class PublishedCheck:
                         f"<td style=\"text-align:right\">{e(r.bpnet_text)}</td>"
                         f"<td style=\"text-align:right\">{e(r.difference_text)}</td>"
                         f"<td style=\"color:{color}\">{e(r.mark)}{(' ' + e(note)) if note else ''}</td></tr>")
-        verdict = ""  # lines starting "- " are the items of a list, as in the text
-        for listed, lines in itertools.groupby(self.verdict(), key=lambda line: line.startswith("- ")):
-            verdict += ("<ul>" + "".join(f"<li>{e(line[2:])}</li>" for line in lines) + "</ul>" if listed
-                        else "".join(f"<p>{e(line)}</p>" for line in lines))
+        verdict = "".join("<ul>" + "".join(f"<li>{e(line)}</li>" for line in run) + "</ul>" if listed
+                          else "".join(f"<p>{e(line)}</p>" for line in run) for listed, run in self._verdict_runs())
         return ('<div class="bp-check"><table><thead><tr><th style="text-align:left">quantity</th><th>published</th><th>bpnet</th>'
                 '<th>difference</th><th></th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>"
                 + verdict + "</div>")
@@ -350,11 +356,8 @@ class PublishedCheck:
         }
 
 
-def _markdown_line(line: str) -> str:
-    """A line of the verdict as Markdown: escaped, and a line starting "- " kept an item of a list."""
-    if line.startswith("- "):
-        return "- " + markdown_escape(line[2:])
-    return markdown_escape(line)
+#: How a line of the verdict that is an item of a list starts (the text view writes it so).
+_ITEM = "- "
 
 
 def _join(words: list[str]) -> str:
